@@ -1,0 +1,8 @@
+//! mppeep-lint: follows configuration from the shell and `.env` through
+//! compose interpolation into each container, over the image's `ENV`.
+//!
+//! Layers, each depending only on those above it in this list:
+//! [`source`] → [`syntax`] → [`model`] → [`rules`] → [`report`] → `cli`.
+
+pub mod source;
+pub mod syntax;

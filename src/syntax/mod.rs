@@ -1,0 +1,8 @@
+//! Syntax: one lossless parser per file kind. Pure functions of text: no I/O,
+//! no knowledge of other files.
+
+pub mod compose;
+pub mod dockerfile;
+pub mod dotenv;
+pub mod template;
+pub mod yaml;
