@@ -5,4 +5,5 @@
 //! [`source`] → [`syntax`] → [`model`] → [`rules`] → [`report`] → `cli`.
 
 pub mod source;
+pub mod model;
 pub mod syntax;
