@@ -1,0 +1,368 @@
+//! Word splitting and quote removal, following BuildKit's line parsers
+//! (`parseWords`, `reWhitespace` splitting, `extractBuilderFlags`) and the
+//! quoting rules of its shell lexer.
+//!
+//! Every splitter works on a `&str` and returns byte spans into it, so the
+//! caller can map them back to the file.
+
+use crate::source::TextRange;
+
+/// `[\t\v\f\r ]`: BuildKit's `reWhitespace` / `tokenWhitespace`.
+pub(super) fn is_token_ws(c: char) -> bool {
+    matches!(c, '\t' | '\u{0B}' | '\u{0C}' | '\r' | ' ')
+}
+
+/// `s[a..b]`, or `""` when the bounds are not valid (never panics).
+pub(super) fn slice(s: &str, a: usize, b: usize) -> &str {
+    s.get(a..b).unwrap_or("")
+}
+
+/// Moves `i` forward over Unicode whitespace, not past `end`.
+pub(super) fn skip_ws(s: &str, mut i: usize, end: usize) -> usize {
+    while i < end {
+        match s.get(i..).and_then(|t| t.chars().next()) {
+            Some(c) if c.is_whitespace() => i += c.len_utf8(),
+            _ => break,
+        }
+    }
+    i
+}
+
+/// `a..b` with surrounding Unicode whitespace removed.
+pub(super) fn trim_span(s: &str, a: usize, b: usize) -> (usize, usize) {
+    let t = slice(s, a, b);
+    let start = a + (t.len() - t.trim_start().len());
+    let end = a + t.trim_end().len();
+    (start, end.max(start))
+}
+
+/// Splits `s[a..b]` on runs of `[\t\v\f\r ]` (no quote handling), like
+/// BuildKit's `parseStringsWhitespaceDelimited`.
+pub(super) fn split_token_ws(s: &str, a: usize, b: usize) -> Vec<(usize, usize)> {
+    let mut out = Vec::new();
+    let mut start: Option<usize> = None;
+    for (off, c) in slice(s, a, b).char_indices() {
+        let i = a + off;
+        if is_token_ws(c) {
+            if let Some(st) = start.take() {
+                out.push((st, i));
+            }
+        } else if start.is_none() {
+            start = Some(i);
+        }
+    }
+    if let Some(st) = start {
+        out.push((st, b));
+    }
+    out
+}
+
+/// Splits `s[a..b]` into words the way BuildKit's `parseWords` does for
+/// ENV, ARG and LABEL: whitespace outside quotes separates words, the escape
+/// character protects the next character, single quotes cannot escape.
+/// The words keep their quotes (spans of the raw text).
+pub(super) fn split_words(s: &str, a: usize, b: usize, escape: char) -> Vec<(usize, usize)> {
+    let text = slice(s, a, b);
+    let mut out = Vec::new();
+    let mut chars = text.char_indices().peekable();
+    let mut start: Option<usize> = None;
+    let mut quote: Option<char> = None;
+    while let Some((i, c)) = chars.next() {
+        match quote {
+            None => {
+                if c.is_whitespace() {
+                    if let Some(st) = start.take() {
+                        out.push((a + st, a + i));
+                    }
+                    continue;
+                }
+                if start.is_none() {
+                    start = Some(i);
+                }
+                if c == '\'' || c == '"' {
+                    quote = Some(c);
+                } else if c == escape {
+                    chars.next();
+                }
+            }
+            Some(q) => {
+                if c == q {
+                    quote = None;
+                } else if c == escape && q != '\'' {
+                    chars.next();
+                }
+            }
+        }
+    }
+    if let Some(st) = start {
+        out.push((a + st, b));
+    }
+    out
+}
+
+/// Splits a whole line into shell words for heredoc detection (BuildKit runs
+/// its shell lexer with raw quotes and raw escapes, escape always `\`).
+pub(super) fn split_shell_words(s: &str, a: usize, b: usize) -> Vec<(usize, usize)> {
+    let text = slice(s, a, b);
+    let mut out = Vec::new();
+    let mut chars = text.char_indices();
+    let mut start: Option<usize> = None;
+    let mut quote: Option<char> = None;
+    while let Some((i, c)) = chars.next() {
+        match quote {
+            None => {
+                if c.is_whitespace() {
+                    if let Some(st) = start.take() {
+                        out.push((a + st, a + i));
+                    }
+                    continue;
+                }
+                if start.is_none() {
+                    start = Some(i);
+                }
+                if c == '\'' || c == '"' {
+                    quote = Some(c);
+                } else if c == '\\' {
+                    chars.next();
+                }
+            }
+            Some(q) => {
+                if c == q {
+                    quote = None;
+                } else if c == '\\' && q == '"' {
+                    chars.next();
+                }
+            }
+        }
+    }
+    if let Some(st) = start {
+        out.push((a + st, b));
+    }
+    out
+}
+
+/// A word after quote removal.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Unquoted {
+    /// The text with quotes and escapes removed; `$` references kept.
+    pub value: String,
+    /// Byte ranges inside `value` that must not be expanded: single-quoted
+    /// text and characters protected by the escape character.
+    pub literal: Vec<TextRange>,
+    /// A quote left open (BuildKit fails the build on it).
+    pub error: Option<String>,
+}
+
+impl Unquoted {
+    fn push(&mut self, c: char, literal: bool) {
+        let at = self.value.len();
+        self.value.push(c);
+        if literal {
+            let end = self.value.len();
+            match self.literal.last_mut() {
+                Some(last) if last.end == at => last.end = end,
+                _ => self.literal.push(TextRange::new(at, end)),
+            }
+        }
+    }
+}
+
+/// Removes quotes and escapes from one shell word the way BuildKit's lexer
+/// does (`'...'` literal, `"..."` where the escape character only protects
+/// `"`, `$` and itself, the escape character protecting anything outside
+/// quotes), but leaves `$` references in place so that [`super::expand`] can
+/// resolve them later. What cannot be expanded is listed in `literal`.
+pub fn unquote(raw: &str, escape: char) -> Unquoted {
+    let mut out = Unquoted::default();
+    let mut chars = raw.chars().peekable();
+    while let Some(c) = chars.next() {
+        if c == '\'' {
+            let mut closed = false;
+            for d in chars.by_ref() {
+                if d == '\'' {
+                    closed = true;
+                    break;
+                }
+                out.push(d, true);
+            }
+            if !closed {
+                out.error = Some(
+                    "unexpected end of statement while looking for matching single-quote".into(),
+                );
+            }
+        } else if c == '"' {
+            let mut closed = false;
+            while let Some(d) = chars.next() {
+                if d == '"' {
+                    closed = true;
+                    break;
+                }
+                if d == escape {
+                    match chars.peek() {
+                        None => {}
+                        Some(&n) if n == '"' || n == '$' || n == escape => {
+                            chars.next();
+                            out.push(n, true);
+                        }
+                        Some(_) => out.push(d, false),
+                    }
+                    continue;
+                }
+                out.push(d, false);
+            }
+            if !closed {
+                out.error = Some(
+                    "unexpected end of statement while looking for matching double-quote".into(),
+                );
+            }
+        } else if c == escape {
+            if let Some(n) = chars.next() {
+                out.push(n, true);
+            }
+        } else {
+            out.push(c, false);
+        }
+    }
+    out
+}
+
+/// One `--name[=value]` word before the arguments of an instruction.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(super) struct RawFlag {
+    /// Span of the whole word.
+    pub span: (usize, usize),
+    /// Span of the name (after `--`, before `=`).
+    pub name_span: (usize, usize),
+    pub name: String,
+    /// Span and decoded text of the value, when there is an `=`.
+    pub value: Option<((usize, usize), String)>,
+}
+
+/// BuildKit's `extractBuilderFlags`: reads `--flag` words from `s[a..b]` until
+/// the first word that does not start with `--` (or a lone `--`). Quotes are
+/// removed and `\` escapes the next character inside flag words. Returns the
+/// flags and where the arguments start.
+pub(super) fn extract_flags(s: &str, a: usize, b: usize) -> (Vec<RawFlag>, usize) {
+    let mut flags = Vec::new();
+    let mut p = a;
+    loop {
+        p = skip_ws(s, p, b);
+        if p >= b || !slice(s, p, b).starts_with("--") {
+            return (flags, p.min(b));
+        }
+        let ws = p;
+        let mut decoded = String::new();
+        let mut quote: Option<char> = None;
+        let mut chars = slice(s, ws, b).char_indices();
+        let mut we = b;
+        while let Some((i, c)) = chars.next() {
+            match quote {
+                None => {
+                    if c.is_whitespace() {
+                        we = ws + i;
+                        break;
+                    }
+                    if c == '\'' || c == '"' {
+                        quote = Some(c);
+                    } else if c == '\\' {
+                        if let Some((_, n)) = chars.next() {
+                            decoded.push(n);
+                        }
+                    } else {
+                        decoded.push(c);
+                    }
+                }
+                Some(q) => {
+                    if c == q {
+                        quote = None;
+                    } else if c == '\\' {
+                        match chars.next() {
+                            Some((_, n)) => decoded.push(n),
+                            None => quote = None,
+                        }
+                    } else {
+                        decoded.push(c);
+                    }
+                }
+            }
+        }
+        if decoded == "--" {
+            return (flags, we);
+        }
+        let raw = slice(s, ws, we);
+        let body = decoded.strip_prefix("--").unwrap_or(&decoded);
+        let raw_eq = raw.find('=').map(|i| ws + i);
+        let (name, value) = match body.split_once('=') {
+            Some((n, v)) => (n.to_string(), Some(v.to_string())),
+            None => (body.to_string(), None),
+        };
+        let name_end = raw_eq.unwrap_or(we);
+        let value = value.map(|v| ((raw_eq.map_or(we, |e| e + 1), we), v));
+        flags.push(RawFlag {
+            span: (ws, we),
+            name_span: ((ws + 2).min(name_end), name_end),
+            name,
+            value,
+        });
+        p = we;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn texts<'a>(s: &'a str, spans: &[(usize, usize)]) -> Vec<&'a str> {
+        spans.iter().map(|&(a, b)| &s[a..b]).collect()
+    }
+
+    #[test]
+    fn words_keep_quotes() {
+        let s = r#"A=1 B="x y" C='p q' D=a\ b"#;
+        assert_eq!(
+            texts(s, &split_words(s, 0, s.len(), '\\')),
+            vec!["A=1", r#"B="x y""#, "C='p q'", r"D=a\ b"]
+        );
+    }
+
+    #[test]
+    fn token_ws_split() {
+        let s = "a \t b\u{0C}c";
+        assert_eq!(
+            texts(s, &split_token_ws(s, 0, s.len())),
+            vec!["a", "b", "c"]
+        );
+    }
+
+    #[test]
+    fn unquote_marks_literals() {
+        let u = unquote(r#"a"$B c"'$D'\$E"#, '\\');
+        assert_eq!(u.value, "a$B c$D$E");
+        assert_eq!(u.literal, vec![TextRange::new(5, 8)]);
+        assert!(u.error.is_none());
+        let u = unquote(r#""a\"b\n""#, '\\');
+        assert_eq!(u.value, r#"a"b\n"#);
+        assert!(unquote("'open", '\\').error.is_some());
+        let u = unquote("a`$b", '`');
+        assert_eq!(u.value, "a$b");
+        assert_eq!(u.literal, vec![TextRange::new(1, 2)]);
+    }
+
+    #[test]
+    fn flags_are_extracted() {
+        let s = r#"--from=builder --chown="u:g" --link src dst"#;
+        let (flags, rest) = extract_flags(s, 0, s.len());
+        assert_eq!(&s[rest..], "src dst");
+        assert_eq!(flags.len(), 3);
+        assert_eq!(flags[0].name, "from");
+        assert_eq!(&s[flags[0].name_span.0..flags[0].name_span.1], "from");
+        let (vs, v) = flags[1].value.clone().unwrap_or_default();
+        assert_eq!(v, "u:g");
+        assert_eq!(&s[vs.0..vs.1], r#""u:g""#);
+        assert!(flags[2].value.is_none());
+        let s = "-- --x";
+        let (flags, rest) = extract_flags(s, 0, s.len());
+        assert!(flags.is_empty());
+        assert_eq!(s[rest..].trim(), "--x");
+    }
+}
