@@ -4,6 +4,6 @@
 //! Layers, each depending only on those above it in this list:
 //! [`source`] → [`syntax`] → [`model`] → [`rules`] → [`report`] → `cli`.
 
-pub mod source;
 pub mod model;
+pub mod source;
 pub mod syntax;

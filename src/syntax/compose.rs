@@ -133,3 +133,515 @@ pub enum Command {
     /// `command: a b`
     Shell(Spanned<String>),
 }
+
+use crate::syntax::yaml::{self, NodeKind, ScalarStyle};
+
+/// Parses a compose file: YAML first, then the fields mppeep-lint models.
+/// Shapes Compose rejects (a list where a mapping is needed...) are errors
+/// with the range of the offending node; the rest of the file is still read.
+pub fn parse(text: &str) -> ComposeFile {
+    let doc = yaml::parse(text);
+    let mut file = ComposeFile {
+        errors: doc.errors,
+        ..ComposeFile::default()
+    };
+    let Some(root) = doc.root else {
+        return file;
+    };
+    let mut p = Reader { errors: Vec::new() };
+    match &root.kind {
+        NodeKind::Map(entries) => {
+            for (k, v) in entries {
+                match k.as_str() {
+                    Some("name") => file.name = p.string(v, "name"),
+                    Some("services") => file.services = p.services(v),
+                    Some("networks") => {
+                        if let Some(m) = v.as_map() {
+                            file.networks = m.iter().filter_map(|(k, _)| key(k)).collect();
+                        }
+                    }
+                    _ => {}
+                }
+            }
+        }
+        _ if root.is_null() => {}
+        _ => p.error(
+            "the top level of a compose file must be a mapping",
+            root.range,
+        ),
+    }
+    file.errors.extend(p.errors);
+    file.root = Some(root);
+    file
+}
+
+fn key(k: &Node) -> Option<Spanned<String>> {
+    k.as_str().map(|s| Spanned::new(s.to_string(), k.range))
+}
+
+struct Reader {
+    errors: Vec<SyntaxError>,
+}
+
+impl Reader {
+    fn error(&mut self, message: impl Into<String>, range: TextRange) {
+        self.errors.push(SyntaxError::new(message, range));
+    }
+
+    /// A scalar as Compose reads it into a string field (`None` for null).
+    fn string(&mut self, node: &Node, what: &str) -> Option<Spanned<String>> {
+        match &node.kind {
+            NodeKind::Scalar(s) if s.resolved == yaml::Resolved::Timestamp => {
+                self.error(format!("{what} invalid jsonType time.Time"), node.range);
+                None
+            }
+            NodeKind::Scalar(s) => s.compose_string().map(|v| Spanned::new(v, node.range)),
+            _ => {
+                self.error(format!("{what} must be a string"), node.range);
+                None
+            }
+        }
+    }
+
+    fn strings(&mut self, node: &Node, what: &str) -> Vec<Spanned<String>> {
+        match &node.kind {
+            NodeKind::Seq(items) => items.iter().filter_map(|n| self.string(n, what)).collect(),
+            NodeKind::Scalar(_) if node.is_null() => Vec::new(),
+            _ => {
+                self.error(format!("{what} must be a list"), node.range);
+                Vec::new()
+            }
+        }
+    }
+
+    fn bool(&mut self, node: &Node, what: &str) -> Option<bool> {
+        match node.as_scalar().map(|s| s.resolved) {
+            Some(yaml::Resolved::Bool(b)) => Some(b),
+            _ => {
+                // Compose also accepts the strings "true"/"false".
+                match node.as_str() {
+                    Some("true") => Some(true),
+                    Some("false") => Some(false),
+                    _ => {
+                        self.error(format!("{what} must be a boolean"), node.range);
+                        None
+                    }
+                }
+            }
+        }
+    }
+
+    fn services(&mut self, node: &Node) -> Vec<Service> {
+        let Some(entries) = node.as_map() else {
+            if !node.is_null() {
+                self.error("services must be a mapping", node.range);
+            }
+            return Vec::new();
+        };
+        entries
+            .iter()
+            .filter_map(|(k, v)| {
+                let name = key(k)?;
+                Some(self.service(name, v))
+            })
+            .collect()
+    }
+
+    fn service(&mut self, name: Spanned<String>, node: &Node) -> Service {
+        let mut s = Service {
+            name: name.clone(),
+            range: node.range,
+            ..Service::default()
+        };
+        let Some(entries) = node.as_map() else {
+            if !node.is_null() {
+                self.error(
+                    format!("services.{} must be a mapping", name.value),
+                    node.range,
+                );
+            }
+            return s;
+        };
+        let n = &name.value;
+        for (k, v) in entries {
+            let Some(field) = k.as_str() else { continue };
+            let what = format!("services.{n}.{field}");
+            match field {
+                "image" => s.image = self.string(v, &what),
+                "user" => s.user = self.string(v, &what),
+                "container_name" => s.container_name = self.string(v, &what),
+                "hostname" => s.hostname = self.string(v, &what),
+                "network_mode" => s.network_mode = self.string(v, &what),
+                "environment" => {
+                    s.environment_key = Some(k.range);
+                    s.environment = self.environment(v, &what);
+                }
+                "env_file" => s.env_file = self.env_file(v, &what),
+                "build" => s.build = self.build(v, &what),
+                "healthcheck" => s.healthcheck = self.healthcheck(k, v, &what),
+                "depends_on" => s.depends_on = self.depends_on(v, &what),
+                "networks" => s.networks = self.networks(v, &what),
+                "ports" => s.ports = self.ports(v, &what),
+                "expose" => s.expose = self.strings(v, &what),
+                "profiles" => s.profiles = self.strings(v, &what),
+                "command" => s.command = self.command(v, &what),
+                "entrypoint" => s.entrypoint = self.command(v, &what),
+                "extends" => s.extends = self.extends(v, &what),
+                _ => {}
+            }
+        }
+        s
+    }
+
+    fn environment(&mut self, node: &Node, what: &str) -> Vec<EnvironmentEntry> {
+        match &node.kind {
+            NodeKind::Seq(items) => items
+                .iter()
+                .filter_map(|item| {
+                    let Some(s) = item.as_scalar() else {
+                        self.error(format!("{what} items must be strings"), item.range);
+                        return None;
+                    };
+                    let text = s.compose_string().unwrap_or_default();
+                    let raw = Spanned::new(text.clone(), item.range);
+                    let quoted_in_yaml = s.style != ScalarStyle::Plain;
+                    let (key_text, value_text) = match text.split_once('=') {
+                        Some((k, v)) => (k.to_string(), Some(v.to_string())),
+                        None => (text.clone(), None),
+                    };
+                    let (key_range, value_range) = match s.value_start {
+                        Some(vs) => (
+                            TextRange::new(vs, vs + key_text.len()),
+                            TextRange::new(
+                                (vs + key_text.len() + 1).min(vs + text.len()),
+                                vs + text.len(),
+                            ),
+                        ),
+                        None => (item.range, item.range),
+                    };
+                    Some(EnvironmentEntry {
+                        form: EnvironmentForm::List,
+                        raw,
+                        key: Spanned::new(key_text, key_range),
+                        value: value_text.map(|v| Spanned::new(v, value_range)),
+                        quoted_in_yaml,
+                    })
+                })
+                .collect(),
+            NodeKind::Map(entries) => entries
+                .iter()
+                .filter_map(|(k, v)| {
+                    let key = key(k)?;
+                    let value = match &v.kind {
+                        NodeKind::Scalar(_) => self.string(v, &format!("{what}.{}", key.value)),
+                        _ => {
+                            self.error(
+                                format!(
+                                    "{what}.{} must be a string, number, boolean or null",
+                                    key.value
+                                ),
+                                v.range,
+                            );
+                            None
+                        }
+                    };
+                    let quoted_in_yaml =
+                        v.as_scalar().is_some_and(|s| s.style != ScalarStyle::Plain);
+                    Some(EnvironmentEntry {
+                        form: EnvironmentForm::Map,
+                        raw: key.clone(),
+                        key,
+                        value,
+                        quoted_in_yaml,
+                    })
+                })
+                .collect(),
+            _ if node.is_null() => Vec::new(),
+            _ => {
+                self.error(format!("{what} must be a mapping or a list"), node.range);
+                Vec::new()
+            }
+        }
+    }
+
+    fn env_file(&mut self, node: &Node, what: &str) -> Vec<EnvFileRef> {
+        let one = |p: &mut Reader, n: &Node| -> Option<EnvFileRef> {
+            match &n.kind {
+                NodeKind::Scalar(_) => p.string(n, what).map(|path| EnvFileRef {
+                    path,
+                    required: true,
+                    raw_format: false,
+                }),
+                NodeKind::Map(_) => {
+                    let Some(path) = n
+                        .get("path")
+                        .and_then(|x| p.string(x, &format!("{what}.path")))
+                    else {
+                        p.error(format!("{what} items need a `path`"), n.range);
+                        return None;
+                    };
+                    let required = match n.get("required") {
+                        Some(r) => p.bool(r, &format!("{what}.required")).unwrap_or(true),
+                        None => true,
+                    };
+                    let raw_format = n.get("format").and_then(|f| f.as_str()) == Some("raw");
+                    Some(EnvFileRef {
+                        path,
+                        required,
+                        raw_format,
+                    })
+                }
+                NodeKind::Seq(_) => {
+                    p.error(format!("{what} items must be strings or mappings"), n.range);
+                    None
+                }
+            }
+        };
+        match &node.kind {
+            NodeKind::Seq(items) => items.iter().filter_map(|n| one(self, n)).collect(),
+            _ if node.is_null() => Vec::new(),
+            _ => one(self, node).into_iter().collect(),
+        }
+    }
+
+    fn build(&mut self, node: &Node, what: &str) -> Option<Build> {
+        match &node.kind {
+            NodeKind::Scalar(_) => self.string(node, what).map(|context| Build {
+                range: node.range,
+                context: Some(context),
+                dockerfile: None,
+                target: None,
+                args: Vec::new(),
+            }),
+            NodeKind::Map(entries) => {
+                let mut b = Build {
+                    range: node.range,
+                    context: None,
+                    dockerfile: None,
+                    target: None,
+                    args: Vec::new(),
+                };
+                for (k, v) in entries {
+                    match k.as_str() {
+                        Some("context") => b.context = self.string(v, &format!("{what}.context")),
+                        Some("dockerfile") => {
+                            b.dockerfile = self.string(v, &format!("{what}.dockerfile"))
+                        }
+                        Some("target") => b.target = self.string(v, &format!("{what}.target")),
+                        Some("args") => b.args = self.args(v, &format!("{what}.args")),
+                        _ => {}
+                    }
+                }
+                Some(b)
+            }
+            NodeKind::Seq(_) => {
+                self.error(format!("{what} must be a string or a mapping"), node.range);
+                None
+            }
+        }
+    }
+
+    fn args(&mut self, node: &Node, what: &str) -> Vec<(Spanned<String>, Option<Spanned<String>>)> {
+        self.environment(node, what)
+            .into_iter()
+            .map(|e| (e.key, e.value))
+            .collect()
+    }
+
+    fn healthcheck(&mut self, k: &Node, node: &Node, what: &str) -> Option<Healthcheck> {
+        let entries = match node.as_map() {
+            Some(e) => e,
+            None => {
+                if !node.is_null() {
+                    self.error(format!("{what} must be a mapping"), node.range);
+                }
+                return None;
+            }
+        };
+        let mut h = Healthcheck {
+            range: k.range,
+            test: None,
+            disable: false,
+            interval: None,
+            timeout: None,
+            start_period: None,
+            retries: None,
+        };
+        for (k, v) in entries {
+            let field = k.as_str().unwrap_or_default();
+            let w = format!("{what}.{field}");
+            match field {
+                "test" => h.test = self.command(v, &w),
+                "disable" => h.disable = self.bool(v, &w).unwrap_or(false),
+                "interval" => h.interval = self.string(v, &w),
+                "timeout" => h.timeout = self.string(v, &w),
+                "start_period" => h.start_period = self.string(v, &w),
+                "retries" => h.retries = self.string(v, &w),
+                _ => {}
+            }
+        }
+        Some(h)
+    }
+
+    fn depends_on(&mut self, node: &Node, what: &str) -> Vec<Dependency> {
+        match &node.kind {
+            NodeKind::Seq(items) => items
+                .iter()
+                .filter_map(|n| self.string(n, what))
+                .map(|service| Dependency {
+                    service,
+                    condition: None,
+                    required: true,
+                })
+                .collect(),
+            NodeKind::Map(entries) => entries
+                .iter()
+                .filter_map(|(k, v)| {
+                    let service = key(k)?;
+                    let w = format!("{what}.{}", service.value);
+                    let condition = v.get("condition").and_then(|c| self.string(c, &w));
+                    let required = match v.get("required") {
+                        Some(r) => self.bool(r, &w).unwrap_or(true),
+                        None => true,
+                    };
+                    Some(Dependency {
+                        service,
+                        condition,
+                        required,
+                    })
+                })
+                .collect(),
+            _ if node.is_null() => Vec::new(),
+            _ => {
+                self.error(format!("{what} must be a list or a mapping"), node.range);
+                Vec::new()
+            }
+        }
+    }
+
+    fn networks(&mut self, node: &Node, what: &str) -> Vec<ServiceNetwork> {
+        match &node.kind {
+            NodeKind::Seq(items) => items
+                .iter()
+                .filter_map(|n| self.string(n, what))
+                .map(|name| ServiceNetwork {
+                    name,
+                    aliases: Vec::new(),
+                })
+                .collect(),
+            NodeKind::Map(entries) => entries
+                .iter()
+                .filter_map(|(k, v)| {
+                    let name = key(k)?;
+                    let aliases = match v.get("aliases") {
+                        Some(a) => self.strings(a, &format!("{what}.{}.aliases", name.value)),
+                        None => Vec::new(),
+                    };
+                    Some(ServiceNetwork { name, aliases })
+                })
+                .collect(),
+            _ if node.is_null() => Vec::new(),
+            _ => {
+                self.error(format!("{what} must be a list or a mapping"), node.range);
+                Vec::new()
+            }
+        }
+    }
+
+    fn ports(&mut self, node: &Node, what: &str) -> Vec<Port> {
+        let Some(items) = node.as_seq() else {
+            if !node.is_null() {
+                self.error(format!("{what} must be a list"), node.range);
+            }
+            return Vec::new();
+        };
+        items
+            .iter()
+            .filter_map(|n| match &n.kind {
+                NodeKind::Scalar(_) => {
+                    let raw = self.string(n, what)?;
+                    let (published, target) = split_port(&raw.value);
+                    Some(Port {
+                        raw,
+                        published,
+                        target,
+                    })
+                }
+                NodeKind::Map(_) => {
+                    let field = |f: &str| n.get(f).and_then(|x| x.as_scalar()?.compose_string());
+                    let target = field("target");
+                    let published = field("published");
+                    let text = match (&published, &target) {
+                        (Some(p), Some(t)) => format!("{p}:{t}"),
+                        (None, Some(t)) => t.clone(),
+                        _ => String::new(),
+                    };
+                    Some(Port {
+                        raw: Spanned::new(text, n.range),
+                        published,
+                        target,
+                    })
+                }
+                NodeKind::Seq(_) => {
+                    self.error(format!("{what} items must be strings or mappings"), n.range);
+                    None
+                }
+            })
+            .collect()
+    }
+
+    fn command(&mut self, node: &Node, what: &str) -> Option<Command> {
+        match &node.kind {
+            NodeKind::Scalar(_) => self.string(node, what).map(Command::Shell),
+            NodeKind::Seq(_) => Some(Command::Exec(self.strings(node, what))),
+            NodeKind::Map(_) => {
+                self.error(format!("{what} must be a string or a list"), node.range);
+                None
+            }
+        }
+    }
+
+    fn extends(&mut self, node: &Node, what: &str) -> Option<Extends> {
+        match &node.kind {
+            NodeKind::Scalar(_) => self.string(node, what).map(|service| Extends {
+                service,
+                file: None,
+            }),
+            NodeKind::Map(_) => {
+                let service = node.get("service").and_then(|s| self.string(s, what))?;
+                let file = node.get("file").and_then(|f| self.string(f, what));
+                Some(Extends { service, file })
+            }
+            NodeKind::Seq(_) => {
+                self.error(format!("{what} must be a string or a mapping"), node.range);
+                None
+            }
+        }
+    }
+}
+
+/// `[ip:][published:]target[/protocol]` → (published, target).
+fn split_port(raw: &str) -> (Option<String>, Option<String>) {
+    let spec = raw.split('/').next().unwrap_or(raw);
+    // An IPv6 host is bracketed: `[::1]:8080:80`.
+    let spec = match spec.rfind(']') {
+        Some(i) => spec[i + 1..].trim_start_matches(':'),
+        None => spec,
+    };
+    let parts: Vec<&str> = spec.split(':').collect();
+    match parts.as_slice() {
+        [t] => (None, Some(t.to_string())),
+        [p, t] => (
+            Some(p.to_string()).filter(|p| !p.is_empty()),
+            Some(t.to_string()),
+        ),
+        [.., p, t] => (
+            Some(p.to_string()).filter(|p| !p.is_empty()),
+            Some(t.to_string()),
+        ),
+        [] => (None, None),
+    }
+}
+
+#[cfg(test)]
+mod tests;

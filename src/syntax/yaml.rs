@@ -46,6 +46,9 @@ pub enum Resolved {
     Bool(bool),
     Int(i64),
     Float(f64),
+    /// A plain `2001-12-14` (go-yaml decodes a time, which Compose rejects
+    /// where it wants a string).
+    Timestamp,
     Str,
 }
 
@@ -55,3 +58,691 @@ pub struct YamlDocument {
     pub root: Option<Node>,
     pub errors: Vec<SyntaxError>,
 }
+
+use saphyr_parser::{Event, Parser, ScalarStyle as SStyle};
+use std::collections::HashMap;
+
+/// Nodes an alias may copy in one document, in total: far beyond any real
+/// compose file, far below what exhausts memory ("billion laughs").
+pub const MAX_ALIAS_NODES: usize = 100_000;
+/// Nesting depth, aliases included.
+pub const MAX_DEPTH: usize = 200;
+
+impl Node {
+    pub fn as_scalar(&self) -> Option<&Scalar> {
+        match &self.kind {
+            NodeKind::Scalar(s) => Some(s),
+            _ => None,
+        }
+    }
+    /// The text of a scalar (any style), `None` for collections.
+    pub fn as_str(&self) -> Option<&str> {
+        self.as_scalar().map(|s| s.value.as_str())
+    }
+    pub fn as_map(&self) -> Option<&[(Node, Node)]> {
+        match &self.kind {
+            NodeKind::Map(m) => Some(m),
+            _ => None,
+        }
+    }
+    pub fn as_seq(&self) -> Option<&[Node]> {
+        match &self.kind {
+            NodeKind::Seq(s) => Some(s),
+            _ => None,
+        }
+    }
+    pub fn is_null(&self) -> bool {
+        matches!(&self.kind, NodeKind::Scalar(s) if s.resolved == Resolved::Null)
+    }
+    /// The value of `key` in a mapping.
+    pub fn get(&self, key: &str) -> Option<&Node> {
+        self.as_map()?
+            .iter()
+            .find(|(k, _)| k.as_str() == Some(key))
+            .map(|(_, v)| v)
+    }
+    fn count(&self) -> usize {
+        1 + match &self.kind {
+            NodeKind::Scalar(_) => 0,
+            NodeKind::Seq(items) => items.iter().map(Node::count).sum(),
+            NodeKind::Map(entries) => entries.iter().map(|(k, v)| k.count() + v.count()).sum(),
+        }
+    }
+}
+
+impl Scalar {
+    /// The string Compose sees for this scalar once YAML typed it: `True` is
+    /// `true`, `010` is `8`, `1.0` is `1`, `1e3` is `1000` (Go's `fmt.Sprint`
+    /// of what go-yaml v3 decoded). `None` for null.
+    pub fn compose_string(&self) -> Option<String> {
+        match self.resolved {
+            Resolved::Null => None,
+            Resolved::Bool(b) => Some(b.to_string()),
+            Resolved::Timestamp => Some(self.value.clone()),
+            Resolved::Int(_) | Resolved::Float(_) | Resolved::Str => Some(
+                go_number_string(&self.value, self.resolved).unwrap_or_else(|| self.value.clone()),
+            ),
+        }
+    }
+}
+
+fn go_number_string(text: &str, r: Resolved) -> Option<String> {
+    match r {
+        Resolved::Int(i) => Some(i.to_string()),
+        Resolved::Float(f) => Some(go_float(f)),
+        Resolved::Str => {
+            // Integers beyond i64 that fit u64 stay integers in go-yaml.
+            let plain = text.replace('_', "");
+            go_parse_uint(&plain).map(|u| u.to_string())
+        }
+        _ => None,
+    }
+}
+
+/// Go's `%v` of a float64: shortest representation, exponent form when the
+/// exponent is < -4 or >= 21.
+fn go_float(f: f64) -> String {
+    if f.is_nan() {
+        return "NaN".into();
+    }
+    if f.is_infinite() {
+        return if f > 0.0 {
+            "+Inf".into()
+        } else {
+            "-Inf".into()
+        };
+    }
+    if f == 0.0 {
+        return if f.is_sign_negative() {
+            "-0".into()
+        } else {
+            "0".into()
+        };
+    }
+    let exp = f.abs().log10().floor() as i32;
+    if (-4..21).contains(&exp) {
+        let s = format!("{f}");
+        s
+    } else {
+        // Rust: 1e21 → "1e21"; Go: "1e+21".
+        let s = format!("{f:e}");
+        let (mant, e) = s.split_once('e').unwrap_or((&s, "0"));
+        let e: i32 = e.parse().unwrap_or(0);
+        format!("{mant}e{}{:02}", if e < 0 { '-' } else { '+' }, e.abs())
+    }
+}
+
+/// Go's `strconv.ParseInt(s, 0, 64)`: sign, `0x`/`0o`/`0b` prefixes, a leading
+/// `0` for octal.
+fn go_parse_int(s: &str) -> Option<i64> {
+    let (neg, body) = match s.as_bytes().first()? {
+        b'-' => (true, &s[1..]),
+        b'+' => (false, &s[1..]),
+        _ => (false, s),
+    };
+    let mag = go_parse_uint(body)?;
+    if neg {
+        if mag <= i64::MAX as u64 + 1 {
+            Some((mag as i128).wrapping_neg() as i64)
+        } else {
+            None
+        }
+    } else {
+        i64::try_from(mag).ok()
+    }
+}
+
+fn go_parse_uint(s: &str) -> Option<u64> {
+    let lower = s.to_ascii_lowercase();
+    let (radix, digits) = if let Some(d) = lower.strip_prefix("0x") {
+        (16, d)
+    } else if let Some(d) = lower.strip_prefix("0o") {
+        (8, d)
+    } else if let Some(d) = lower.strip_prefix("0b") {
+        (2, d)
+    } else if lower.len() > 1 && lower.starts_with('0') {
+        (8, &lower[1..])
+    } else {
+        (10, lower.as_str())
+    };
+    if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_alphanumeric()) {
+        return None;
+    }
+    u64::from_str_radix(digits, radix).ok()
+}
+
+fn is_yaml_float(s: &str) -> bool {
+    // ^[-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?$
+    let b = s.as_bytes();
+    let mut i = 0;
+    if matches!(b.first(), Some(b'-' | b'+')) {
+        i += 1;
+    }
+    let digits = |i: &mut usize| {
+        let s = *i;
+        while *i < b.len() && b[*i].is_ascii_digit() {
+            *i += 1;
+        }
+        *i - s
+    };
+    if b.get(i) == Some(&b'.') {
+        i += 1;
+        if digits(&mut i) == 0 {
+            return false;
+        }
+    } else {
+        if digits(&mut i) == 0 {
+            return false;
+        }
+        if b.get(i) == Some(&b'.') {
+            i += 1;
+            digits(&mut i);
+        }
+    }
+    if matches!(b.get(i), Some(b'e' | b'E')) {
+        i += 1;
+        if matches!(b.get(i), Some(b'-' | b'+')) {
+            i += 1;
+        }
+        if digits(&mut i) == 0 {
+            return false;
+        }
+    }
+    i == b.len()
+}
+
+/// go-yaml v3's reading of a plain scalar (what Compose decodes).
+pub fn resolve_plain(s: &str) -> Resolved {
+    match s {
+        "" | "~" | "null" | "Null" | "NULL" => return Resolved::Null,
+        "true" | "True" | "TRUE" => return Resolved::Bool(true),
+        "false" | "False" | "FALSE" => return Resolved::Bool(false),
+        ".inf" | ".Inf" | ".INF" | "+.inf" | "+.Inf" | "+.INF" => {
+            return Resolved::Float(f64::INFINITY)
+        }
+        "-.inf" | "-.Inf" | "-.INF" => return Resolved::Float(f64::NEG_INFINITY),
+        ".nan" | ".NaN" | ".NAN" => return Resolved::Float(f64::NAN),
+        _ => {}
+    }
+    let first = s.as_bytes()[0];
+    if !(first.is_ascii_digit() || matches!(first, b'-' | b'+' | b'.')) {
+        return Resolved::Str;
+    }
+    if first.is_ascii_digit() && is_timestamp(s) {
+        return Resolved::Timestamp;
+    }
+    let plain = s.replace('_', "");
+    if let Some(i) = go_parse_int(&plain) {
+        return Resolved::Int(i);
+    }
+    if go_parse_uint(&plain).is_some() {
+        // Kept as text: `compose_string` prints it back.
+        return Resolved::Str;
+    }
+    if is_yaml_float(&plain) {
+        if let Ok(f) = plain.parse::<f64>() {
+            return Resolved::Float(f);
+        }
+    }
+    Resolved::Str
+}
+
+/// go-yaml's timestamp forms: `2006-1-2`, optionally followed by `T`, `t`
+/// or a space and a time.
+fn is_timestamp(s: &str) -> bool {
+    let b = s.as_bytes();
+    let mut i = 0;
+    let field = |i: &mut usize, min: usize, max: usize| {
+        let start = *i;
+        while *i < b.len() && b[*i].is_ascii_digit() && *i - start < max {
+            *i += 1;
+        }
+        *i - start >= min
+    };
+    if !field(&mut i, 4, 4) || b.get(i) != Some(&b'-') {
+        return false;
+    }
+    i += 1;
+    if !field(&mut i, 1, 2) || b.get(i) != Some(&b'-') {
+        return false;
+    }
+    i += 1;
+    if !field(&mut i, 1, 2) {
+        return false;
+    }
+    match b.get(i) {
+        None => true,
+        Some(b'T' | b't' | b' ') => {
+            i += 1;
+            field(&mut i, 1, 2) && b.get(i) == Some(&b':')
+        }
+        _ => false,
+    }
+}
+
+/// Character index → byte offset, for saphyr's character-based markers.
+struct CharIndex<'a> {
+    text: &'a str,
+    ascii: bool,
+    /// Byte offset of every 64th character.
+    checkpoints: Vec<usize>,
+}
+
+impl<'a> CharIndex<'a> {
+    fn new(text: &'a str) -> Self {
+        let ascii = text.is_ascii();
+        let mut checkpoints = Vec::new();
+        if !ascii {
+            for (n, (b, _)) in text.char_indices().enumerate() {
+                if n % 64 == 0 {
+                    checkpoints.push(b);
+                }
+            }
+        }
+        CharIndex {
+            text,
+            ascii,
+            checkpoints,
+        }
+    }
+    fn byte(&self, ci: usize) -> usize {
+        if self.ascii {
+            return ci.min(self.text.len());
+        }
+        let Some(&start) = self.checkpoints.get(ci / 64) else {
+            return self.text.len();
+        };
+        let mut b = start;
+        for c in self.text[start..].chars().take(ci % 64) {
+            b += c.len_utf8();
+        }
+        b
+    }
+}
+
+enum Frame {
+    Seq {
+        start: usize,
+        flow: bool,
+        anchor: usize,
+        items: Vec<Node>,
+    },
+    Map {
+        start: usize,
+        flow: bool,
+        anchor: usize,
+        entries: Vec<(Node, Node)>,
+        key: Option<Node>,
+    },
+}
+
+struct Builder<'a> {
+    text: &'a str,
+    index: CharIndex<'a>,
+    stack: Vec<Frame>,
+    anchors: HashMap<usize, (Node, usize, usize)>,
+    alias_nodes: usize,
+    root: Option<Node>,
+    errors: Vec<SyntaxError>,
+    depth_of_root: usize,
+}
+
+/// Parses the first YAML document of `text`. Never panics; errors carry the
+/// range where the parser stopped. On an error the tree is dropped (Compose
+/// rejects the file), except for errors in later documents.
+pub fn parse(text: &str) -> YamlDocument {
+    let mut b = Builder {
+        text,
+        index: CharIndex::new(text),
+        stack: Vec::new(),
+        anchors: HashMap::new(),
+        alias_nodes: 0,
+        root: None,
+        errors: Vec::new(),
+        depth_of_root: 0,
+    };
+    let _ = b.depth_of_root;
+    let mut documents = 0;
+    for event in Parser::new_from_str(text) {
+        let (event, span) = match event {
+            Ok(e) => e,
+            Err(e) => {
+                let at = b.index.byte(e.marker().index());
+                let end = (at + 1).min(text.len()).max(at);
+                let end = if text.is_char_boundary(end) { end } else { at };
+                b.errors.push(SyntaxError::new(
+                    format!("invalid YAML: {}", e.info()),
+                    TextRange::new(at, end),
+                ));
+                b.root = None;
+                break;
+            }
+        };
+        let start = b.index.byte(span.start.index());
+        let end = b.index.byte(span.end.index()).max(start);
+        let result = match event {
+            Event::DocumentStart(_) => {
+                documents += 1;
+                if documents > 1 {
+                    break;
+                }
+                Ok(())
+            }
+            Event::Scalar(value, style, anchor, tag) => {
+                let node = b.scalar(&value, style, tag.as_deref(), start, end);
+                b.push(node, anchor, 1, 0)
+            }
+            Event::SequenceStart(anchor, _) => b.open(Frame::Seq {
+                start,
+                flow: text[start..].starts_with('['),
+                anchor,
+                items: Vec::new(),
+            }),
+            Event::MappingStart(anchor, _) => b.open(Frame::Map {
+                start,
+                flow: text[start..].starts_with('{'),
+                anchor,
+                entries: Vec::new(),
+                key: None,
+            }),
+            Event::SequenceEnd | Event::MappingEnd => b.close(end),
+            Event::Alias(id) => b.alias(id, start, end),
+            _ => Ok(()),
+        };
+        if let Err(e) = result {
+            b.errors.push(e);
+            b.root = None;
+            b.stack.clear();
+            break;
+        }
+    }
+    YamlDocument {
+        root: b.root,
+        errors: b.errors,
+    }
+}
+
+impl Builder<'_> {
+    fn scalar(
+        &self,
+        value: &str,
+        style: SStyle,
+        tag: Option<&saphyr_parser::Tag>,
+        start: usize,
+        end: usize,
+    ) -> Node {
+        let style = match style {
+            SStyle::Plain => ScalarStyle::Plain,
+            SStyle::SingleQuoted => ScalarStyle::SingleQuoted,
+            SStyle::DoubleQuoted => ScalarStyle::DoubleQuoted,
+            SStyle::Literal => ScalarStyle::Literal,
+            SStyle::Folded => ScalarStyle::Folded,
+        };
+        let explicit_str = tag.is_some_and(|t| t.suffix == "str");
+        let resolved = if style == ScalarStyle::Plain && !explicit_str {
+            resolve_plain(value)
+        } else {
+            Resolved::Str
+        };
+        let mut end = end;
+        if matches!(style, ScalarStyle::Literal | ScalarStyle::Folded) {
+            end = start + self.text[start..end].trim_end().len();
+        }
+        let value_start = match style {
+            ScalarStyle::Plain if self.text[start..].starts_with(value) => Some(start),
+            ScalarStyle::SingleQuoted | ScalarStyle::DoubleQuoted
+                if self
+                    .text
+                    .get(start + 1..)
+                    .is_some_and(|t| t.starts_with(value))
+                    && self.text.as_bytes().get(start + 1 + value.len())
+                        == self.text.as_bytes().get(start) =>
+            {
+                Some(start + 1)
+            }
+            _ => None,
+        };
+        Node {
+            range: TextRange::new(start, end),
+            kind: NodeKind::Scalar(Scalar {
+                value: value.to_string(),
+                style,
+                resolved,
+                value_start,
+            }),
+        }
+    }
+
+    fn open(&mut self, frame: Frame) -> Result<(), SyntaxError> {
+        if self.stack.len() >= MAX_DEPTH {
+            let at = match &frame {
+                Frame::Seq { start, .. } | Frame::Map { start, .. } => *start,
+            };
+            return Err(SyntaxError::new(
+                format!("YAML nested deeper than {MAX_DEPTH} levels"),
+                TextRange::new(at, at),
+            ));
+        }
+        self.stack.push(frame);
+        Ok(())
+    }
+
+    fn close(&mut self, end: usize) -> Result<(), SyntaxError> {
+        let Some(frame) = self.stack.pop() else {
+            return Ok(());
+        };
+        let (node, anchor) = match frame {
+            Frame::Seq {
+                start,
+                flow,
+                anchor,
+                items,
+            } => {
+                let (s, e) = self.bounds(
+                    start,
+                    flow,
+                    end,
+                    items.first().map(|n| n.range),
+                    items.last().map(|n| n.range),
+                );
+                (
+                    Node {
+                        range: TextRange::new(s, e),
+                        kind: NodeKind::Seq(items),
+                    },
+                    anchor,
+                )
+            }
+            Frame::Map {
+                start,
+                flow,
+                anchor,
+                entries,
+                key,
+            } => {
+                let mut entries = entries;
+                if let Some(k) = key {
+                    let at = k.range.end;
+                    entries.push((k, null_at(at)));
+                }
+                let first = entries.first().map(|(k, _)| k.range);
+                let last = entries.last().map(|(_, v)| v.range);
+                let (s, e) = self.bounds(start, flow, end, first, last);
+                let entries = self.merge(entries)?;
+                (
+                    Node {
+                        range: TextRange::new(s, e),
+                        kind: NodeKind::Map(entries),
+                    },
+                    anchor,
+                )
+            }
+        };
+        let count = if anchor > 0 { node.count() } else { 0 };
+        let depth = if anchor > 0 { depth(&node) } else { 0 };
+        self.push(node, anchor, count, depth)
+    }
+
+    fn bounds(
+        &self,
+        start: usize,
+        flow: bool,
+        end: usize,
+        first: Option<TextRange>,
+        last: Option<TextRange>,
+    ) -> (usize, usize) {
+        if flow {
+            return (start, end.max(start));
+        }
+        match (first, last) {
+            (Some(f), Some(l)) => (f.start, l.end.max(f.start)),
+            _ => (start, start),
+        }
+    }
+
+    fn alias(&mut self, id: usize, start: usize, end: usize) -> Result<(), SyntaxError> {
+        let Some((node, count, depth)) = self.anchors.get(&id) else {
+            return Err(SyntaxError::new(
+                "unknown YAML alias",
+                TextRange::new(start, end),
+            ));
+        };
+        self.alias_nodes += count;
+        if self.alias_nodes > MAX_ALIAS_NODES {
+            return Err(SyntaxError::new(
+                format!(
+                    "YAML aliases expand to more than {MAX_ALIAS_NODES} nodes (an alias bomb?)"
+                ),
+                TextRange::new(start, end),
+            ));
+        }
+        if self.stack.len() + depth > MAX_DEPTH {
+            return Err(SyntaxError::new(
+                format!("YAML nested deeper than {MAX_DEPTH} levels through aliases"),
+                TextRange::new(start, end),
+            ));
+        }
+        let mut node = node.clone();
+        // Where the alias is written: the anchored node's contents keep their ranges.
+        let _ = &mut node;
+        self.push(node, 0, 0, 0)
+    }
+
+    fn push(
+        &mut self,
+        node: Node,
+        anchor: usize,
+        count: usize,
+        depth: usize,
+    ) -> Result<(), SyntaxError> {
+        if anchor > 0 {
+            self.anchors.insert(anchor, (node.clone(), count, depth));
+        }
+        match self.stack.last_mut() {
+            None => {
+                if self.root.is_none() {
+                    self.root = Some(node);
+                }
+            }
+            Some(Frame::Seq { items, .. }) => items.push(node),
+            Some(Frame::Map { entries, key, .. }) => match key.take() {
+                None => *key = Some(node),
+                Some(k) => entries.push((k, node)),
+            },
+        }
+        Ok(())
+    }
+
+    /// Resolves merge keys and rejects duplicate keys, as go-yaml v3 does.
+    fn merge(&self, entries: Vec<(Node, Node)>) -> Result<Vec<(Node, Node)>, SyntaxError> {
+        let is_merge = |k: &Node| matches!(&k.kind, NodeKind::Scalar(s) if s.style == ScalarStyle::Plain && s.value == "<<");
+        if !entries.iter().any(|(k, _)| is_merge(k)) {
+            self.check_duplicates(&entries)?;
+            return Ok(entries);
+        }
+        let explicit: Vec<&str> = entries
+            .iter()
+            .filter(|(k, _)| !is_merge(k))
+            .filter_map(|(k, _)| k.as_str())
+            .collect();
+        let explicit: std::collections::HashSet<String> =
+            explicit.into_iter().map(String::from).collect();
+        let mut out: Vec<(Node, Node)> = Vec::new();
+        let mut merged: std::collections::HashSet<String> = Default::default();
+        for (k, v) in entries {
+            if !is_merge(&k) {
+                out.push((k, v));
+                continue;
+            }
+            let sources: Vec<&Node> = match &v.kind {
+                NodeKind::Map(_) => vec![&v],
+                NodeKind::Seq(items) => items.iter().collect(),
+                NodeKind::Scalar(_) => Vec::new(),
+            };
+            if sources.is_empty() || sources.iter().any(|n| n.as_map().is_none()) {
+                return Err(SyntaxError::new(
+                    "a merge key `<<` needs a mapping or a list of mappings",
+                    v.range,
+                ));
+            }
+            for src in sources {
+                for (mk, mv) in src.as_map().unwrap_or_default() {
+                    let name = mk.as_str().unwrap_or_default().to_string();
+                    if explicit.contains(&name) || !merged.insert(name) {
+                        continue;
+                    }
+                    out.push((mk.clone(), mv.clone()));
+                }
+            }
+        }
+        self.check_duplicates(&out)?;
+        Ok(out)
+    }
+
+    fn check_duplicates(&self, entries: &[(Node, Node)]) -> Result<(), SyntaxError> {
+        if entries.len() < 2 {
+            return Ok(());
+        }
+        let mut seen: HashMap<&str, TextRange> = HashMap::new();
+        for (k, _) in entries {
+            if let Some(name) = k.as_str() {
+                if let Some(first) = seen.insert(name, k.range) {
+                    if first != k.range {
+                        let line = self.text[..first.start.min(self.text.len())]
+                            .matches('\n')
+                            .count()
+                            + 1;
+                        return Err(SyntaxError::new(
+                            format!("mapping key {name:?} already defined at line {line}"),
+                            k.range,
+                        ));
+                    }
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+fn null_at(at: usize) -> Node {
+    Node {
+        range: TextRange::empty(at),
+        kind: NodeKind::Scalar(Scalar {
+            value: String::new(),
+            style: ScalarStyle::Plain,
+            resolved: Resolved::Null,
+            value_start: Some(at),
+        }),
+    }
+}
+
+fn depth(node: &Node) -> usize {
+    1 + match &node.kind {
+        NodeKind::Scalar(_) => 0,
+        NodeKind::Seq(items) => items.iter().map(depth).max().unwrap_or(0),
+        NodeKind::Map(entries) => entries.iter().map(|(_, v)| depth(v)).max().unwrap_or(0),
+    }
+}
+
+#[cfg(test)]
+mod tests;
