@@ -1,9 +1,10 @@
 //! mppeep-lint: follows configuration from the shell and `.env` through
 //! compose interpolation into each container, over the image's `ENV`.
 //!
-//! Layers, each depending only on those above it in this list:
-//! [`source`] → [`syntax`] → [`model`] → [`rules`] → [`report`] → `cli`.
+//! Layers, each depending only on those before it in this list:
+//! [`source`] and [`fs`] → [`syntax`] → [`model`] → `rules` → `report` → `cli`.
 
+pub mod fs;
 pub mod model;
 pub mod source;
 pub mod syntax;

@@ -1,0 +1,368 @@
+//! The facts of the image a compose service builds: its stages, the stage it
+//! runs (build `target`, else the last), and what that stage inherits through
+//! `FROM <stage>`: USER, HEALTHCHECK, ENV, EXPOSE, CMD/ENTRYPOINT, WORKDIR.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use crate::model::loader::Loader;
+use crate::model::types::*;
+use crate::source::{FileId, FileKind, Span};
+use crate::syntax::dockerfile::{self, Dockerfile, HealthcheckSpec, InstructionKind};
+
+/// The facts of the image `build` describes, with `args` the build arguments
+/// (compose `build.args`, already interpolated). Problems reading the
+/// Dockerfile are returned as warnings: the project itself is still valid.
+pub fn image_facts(
+    loader: &mut Loader,
+    build: &BuildConfig,
+    args: &BTreeMap<String, String>,
+) -> (Option<ImageFacts>, Vec<ModelError>) {
+    let id = match loader.load(&build.dockerfile_path, FileKind::Dockerfile) {
+        Ok(id) => id,
+        Err(e) => {
+            let message = format!(
+                "cannot read the Dockerfile of this build ({}): {}",
+                loader.display(&build.dockerfile_path),
+                e
+            );
+            let span = build
+                .dockerfile
+                .as_ref()
+                .map(|d| d.span)
+                .unwrap_or(build.span);
+            return (None, vec![ModelError::new(message, Some(span))]);
+        }
+    };
+    let parsed = loader.dockerfile(id);
+    let target = build.target.as_ref().map(|t| t.text.as_str());
+    let facts = facts_of(id, parsed, target, args);
+    let mut problems = Vec::new();
+    if let (Some(f), Some(t)) = (&facts, &build.target) {
+        if f.target_missing {
+            problems.push(ModelError {
+                message: format!("target stage {:?} could not be found", t.text),
+                span: Some(t.span),
+                required_variable: None,
+            });
+        }
+    }
+    (facts, problems)
+}
+
+/// Scope of build arguments while walking a Dockerfile.
+struct Args<'a> {
+    build_args: &'a BTreeMap<String, String>,
+    global: BTreeMap<String, Option<String>>,
+}
+
+/// The facts of `target` (or the last stage) of a parsed Dockerfile.
+pub fn facts_of(
+    file: FileId,
+    df: Arc<Dockerfile>,
+    target: Option<&str>,
+    build_args: &BTreeMap<String, String>,
+) -> Option<ImageFacts> {
+    let span = |r| Span::new(file, r);
+    let mut args = Args {
+        build_args,
+        global: BTreeMap::new(),
+    };
+    let mut stages: Vec<Stage> = Vec::new();
+    // Per-stage state, inherited through FROM <stage>.
+    struct State {
+        env: Vec<(String, Located<String>, Span)>,
+        user: Option<Located<String>>,
+        healthcheck: Option<Located<ImageHealthcheck>>,
+        expose: Vec<Located<String>>,
+        cmd: Option<Located<dockerfile::Command>>,
+        entrypoint: Option<Located<dockerfile::Command>>,
+        workdir: Option<Located<String>>,
+    }
+    let mut states: Vec<State> = Vec::new();
+    let mut stage_args: BTreeMap<String, Option<String>> = BTreeMap::new();
+
+    for (i, ins) in df.instructions.iter().enumerate() {
+        let cur = stages.len().checked_sub(1);
+        match &ins.kind {
+            InstructionKind::From { image, alias } => {
+                if let Some(last) = stages.last_mut() {
+                    last.instructions.end = i;
+                }
+                let base = expand_raw(&image.value, df.escape, &BTreeMap::new(), &args.global);
+                let parent = stages.iter().position(|s| {
+                    s.name
+                        .as_deref()
+                        .is_some_and(|n| n.eq_ignore_ascii_case(&base))
+                });
+                let index = stages.len();
+                stages.push(Stage {
+                    index,
+                    name: alias.as_ref().map(|a| a.value.clone()),
+                    base,
+                    from_span: span(ins.range),
+                    base_span: span(image.range),
+                    parent,
+                    instructions: i..df.instructions.len(),
+                });
+                let state = match parent.and_then(|p| states.get(p)) {
+                    Some(p) => State {
+                        env: p.env.clone(),
+                        user: p.user.clone(),
+                        healthcheck: p.healthcheck.clone(),
+                        expose: p.expose.clone(),
+                        cmd: p.cmd.clone(),
+                        entrypoint: p.entrypoint.clone(),
+                        workdir: p.workdir.clone(),
+                    },
+                    None => State {
+                        env: Vec::new(),
+                        user: None,
+                        healthcheck: None,
+                        expose: Vec::new(),
+                        cmd: None,
+                        entrypoint: None,
+                        workdir: None,
+                    },
+                };
+                states.push(state);
+                stage_args.clear();
+            }
+            InstructionKind::Arg(decls) => {
+                for d in decls {
+                    let name = d.name.value.clone();
+                    match cur {
+                        None => {
+                            let default = d.default.as_ref().map(|v| {
+                                expand_with(&v.value, &d.literal, &BTreeMap::new(), &args.global)
+                            });
+                            let value = args.build_args.get(&name).cloned().or(default);
+                            args.global.insert(name, value);
+                        }
+                        Some(s) => {
+                            let env = env_map(&states[s].env);
+                            let default = d
+                                .default
+                                .as_ref()
+                                .map(|v| expand_with(&v.value, &d.literal, &env, &stage_args));
+                            let value = args
+                                .build_args
+                                .get(&name)
+                                .cloned()
+                                .or(default)
+                                .or_else(|| args.global.get(&name).cloned().flatten());
+                            stage_args.insert(name, value);
+                        }
+                    }
+                }
+            }
+            _ if cur.is_none() => {}
+            InstructionKind::Env(pairs) => {
+                let s = cur.unwrap_or_default();
+                for p in pairs {
+                    let env = env_map(&states[s].env);
+                    let value =
+                        expand_env(&p.value.value, &p.literal, &env, &stage_args, &args.global);
+                    let st = &mut states[s];
+                    st.env.retain(|(k, _, _)| *k != p.key.value);
+                    st.env.push((
+                        p.key.value.clone(),
+                        Located {
+                            value,
+                            span: span(p.value.range),
+                            stage: s,
+                        },
+                        span(p.key.range),
+                    ));
+                }
+            }
+            InstructionKind::User(u) => {
+                let s = cur.unwrap_or_default();
+                let env = env_map(&states[s].env);
+                let value = expand_raw(&u.value, df.escape, &env, &stage_args);
+                states[s].user = Some(Located {
+                    value,
+                    span: span(u.range),
+                    stage: s,
+                });
+            }
+            InstructionKind::Healthcheck(h) => {
+                let s = cur.unwrap_or_default();
+                let hc = match h {
+                    HealthcheckSpec::None => ImageHealthcheck {
+                        none: true,
+                        command: None,
+                    },
+                    HealthcheckSpec::Check { command } => ImageHealthcheck {
+                        none: false,
+                        command: Some(command.clone()),
+                    },
+                };
+                states[s].healthcheck = Some(Located {
+                    value: hc,
+                    span: span(ins.range),
+                    stage: s,
+                });
+            }
+            InstructionKind::Expose(ports) => {
+                let s = cur.unwrap_or_default();
+                let env = env_map(&states[s].env);
+                for p in ports {
+                    let value = expand_raw(&p.value, df.escape, &env, &stage_args);
+                    for word in value.split_whitespace() {
+                        states[s].expose.push(Located {
+                            value: word.to_string(),
+                            span: span(p.range),
+                            stage: s,
+                        });
+                    }
+                }
+            }
+            InstructionKind::Cmd(c) => {
+                let s = cur.unwrap_or_default();
+                states[s].cmd = Some(Located {
+                    value: c.clone(),
+                    span: span(ins.range),
+                    stage: s,
+                });
+            }
+            InstructionKind::Entrypoint(c) => {
+                let s = cur.unwrap_or_default();
+                let st = &mut states[s];
+                // Setting ENTRYPOINT resets a CMD inherited from the parent stage.
+                if st.cmd.as_ref().is_some_and(|c| c.stage != s) {
+                    st.cmd = None;
+                }
+                st.entrypoint = Some(Located {
+                    value: c.clone(),
+                    span: span(ins.range),
+                    stage: s,
+                });
+            }
+            InstructionKind::Workdir(w) => {
+                let s = cur.unwrap_or_default();
+                let env = env_map(&states[s].env);
+                let value = expand_raw(&w.value, df.escape, &env, &stage_args);
+                states[s].workdir = Some(Located {
+                    value,
+                    span: span(w.range),
+                    stage: s,
+                });
+            }
+            _ => {}
+        }
+    }
+    if stages.is_empty() {
+        return None;
+    }
+    let (stage, target_missing) = match target {
+        Some(t) => match stages
+            .iter()
+            .position(|s| s.name.as_deref().is_some_and(|n| n.eq_ignore_ascii_case(t)))
+        {
+            Some(i) => (i, false),
+            None => (stages.len() - 1, true),
+        },
+        None => (stages.len() - 1, false),
+    };
+    let mut chain = vec![stage];
+    let mut cursor = stage;
+    while let Some(p) = stages[cursor].parent {
+        if chain.contains(&p) {
+            break;
+        }
+        chain.push(p);
+        cursor = p;
+    }
+    let root = &stages[cursor];
+    let base_image = Some(Located {
+        value: root.base.clone(),
+        span: root.base_span,
+        stage: root.index,
+    });
+    let st = states.swap_remove(stage);
+    Some(ImageFacts {
+        dockerfile_file: file,
+        dockerfile: df,
+        stages,
+        stage,
+        chain,
+        base_image,
+        user: st.user,
+        healthcheck: st.healthcheck,
+        env: st.env,
+        expose: st.expose,
+        cmd: st.cmd,
+        entrypoint: st.entrypoint,
+        workdir: st.workdir,
+        target_missing,
+    })
+}
+
+/// Unquote and expand a word kept as written (USER, WORKDIR, EXPOSE, FROM).
+fn expand_raw(
+    raw: &str,
+    escape: char,
+    env: &BTreeMap<String, Option<String>>,
+    args: &BTreeMap<String, Option<String>>,
+) -> String {
+    let mut lookup = |name: &str| {
+        env.get(name)
+            .cloned()
+            .flatten()
+            .or_else(|| args.get(name).cloned().flatten())
+    };
+    dockerfile::expand_word(raw, escape, &mut lookup)
+}
+
+fn env_map(env: &[(String, Located<String>, Span)]) -> BTreeMap<String, Option<String>> {
+    env.iter()
+        .map(|(k, v, _)| (k.clone(), Some(v.value.clone())))
+        .collect()
+}
+
+/// An `ENV` value: like [`expand_with`], but a variable that is neither an
+/// ENV nor a declared ARG of this Dockerfile likely comes from the base
+/// image (`PATH`, `HOME`...), which we cannot see: it is kept as `${NAME}`
+/// rather than guessed empty.
+fn expand_env(
+    value: &str,
+    literal: &[crate::source::TextRange],
+    env: &BTreeMap<String, Option<String>>,
+    args: &BTreeMap<String, Option<String>>,
+    global: &BTreeMap<String, Option<String>>,
+) -> String {
+    if !value.contains('$') {
+        return value.to_string();
+    }
+    let mut lookup = |name: &str| {
+        if let Some(v) = env.get(name) {
+            return v.clone();
+        }
+        match args.get(name) {
+            Some(v) => v.clone(),
+            None if global.contains_key(name) => None,
+            None => Some(format!("${{{name}}}")),
+        }
+    };
+    dockerfile::expand(value, literal, &mut lookup)
+}
+
+/// Expand `$VAR` references with ENV before ARG, as BuildKit does.
+fn expand_with(
+    value: &str,
+    literal: &[crate::source::TextRange],
+    env: &BTreeMap<String, Option<String>>,
+    args: &BTreeMap<String, Option<String>>,
+) -> String {
+    if !value.contains('$') {
+        return value.to_string();
+    }
+    let mut lookup = |name: &str| {
+        env.get(name)
+            .cloned()
+            .flatten()
+            .or_else(|| args.get(name).cloned().flatten())
+    };
+    dockerfile::expand(value, literal, &mut lookup)
+}

@@ -1,0 +1,142 @@
+//! Reads each file once through [`Fs`] and parses it once, whatever the
+//! number of projects and services that refer to it.
+
+use std::collections::{BTreeMap, HashMap};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use crate::fs::{self, Fs, LoadError};
+use crate::source::{FileId, FileKind, SourceFile, SourceMap};
+use crate::syntax::compose::ComposeFile;
+use crate::syntax::dockerfile::Dockerfile;
+use crate::syntax::dotenv::DotenvFile;
+use crate::syntax::{compose, dockerfile, dotenv};
+
+/// What a [`Loader`] read and parsed, ordered by file.
+pub struct LoadedParts {
+    pub sources: SourceMap,
+    pub dotenv: BTreeMap<FileId, Arc<DotenvFile>>,
+    pub compose: BTreeMap<FileId, Arc<ComposeFile>>,
+    pub dockerfile: BTreeMap<FileId, Arc<Dockerfile>>,
+}
+
+/// Files read so far, their parses, and the problems met reading them.
+pub struct Loader<'fs> {
+    fs: &'fs dyn Fs,
+    cwd: PathBuf,
+    pub sources: SourceMap,
+    read: HashMap<PathBuf, Result<FileId, LoadError>>,
+    dotenv: HashMap<FileId, Arc<DotenvFile>>,
+    compose: HashMap<FileId, Arc<ComposeFile>>,
+    dockerfile: HashMap<FileId, Arc<Dockerfile>>,
+}
+
+impl<'fs> Loader<'fs> {
+    pub fn new(fs: &'fs dyn Fs, cwd: PathBuf) -> Self {
+        Loader {
+            fs,
+            cwd,
+            sources: SourceMap::new(),
+            read: HashMap::new(),
+            dotenv: HashMap::new(),
+            compose: HashMap::new(),
+            dockerfile: HashMap::new(),
+        }
+    }
+
+    pub fn cwd(&self) -> &Path {
+        &self.cwd
+    }
+
+    pub fn fs(&self) -> &dyn Fs {
+        self.fs
+    }
+
+    /// An absolute, normalized form of `path` (relative paths are taken from the cwd).
+    pub fn absolute(&self, path: &Path) -> PathBuf {
+        if path.is_absolute() {
+            fs::normalize(path)
+        } else {
+            fs::normalize(&self.cwd.join(path))
+        }
+    }
+
+    pub fn display(&self, path: &Path) -> String {
+        fs::display_path(path, &self.cwd)
+    }
+
+    pub fn is_file(&self, path: &Path) -> bool {
+        self.fs.is_file(&self.absolute(path))
+    }
+
+    /// Read `path` once; later calls return the same id (or the same error).
+    pub fn load(&mut self, path: &Path, kind: FileKind) -> Result<FileId, LoadError> {
+        let abs = self.absolute(path);
+        if let Some(r) = self.read.get(&abs) {
+            return r.clone();
+        }
+        let result = self.fs.read_text(&abs).map(|text| {
+            let display = self.display(&abs);
+            self.sources
+                .add(SourceFile::new(abs.clone(), display, kind, text))
+        });
+        self.read.insert(abs, result.clone());
+        result
+    }
+
+    pub fn file(&self, id: FileId) -> &SourceFile {
+        self.sources.get(id)
+    }
+
+    pub fn dotenv(&mut self, id: FileId) -> Arc<DotenvFile> {
+        if let Some(p) = self.dotenv.get(&id) {
+            return p.clone();
+        }
+        let parsed = Arc::new(dotenv::parse(&self.sources.get(id).text));
+        self.dotenv.insert(id, parsed.clone());
+        parsed
+    }
+
+    pub fn compose(&mut self, id: FileId) -> Arc<ComposeFile> {
+        if let Some(p) = self.compose.get(&id) {
+            return p.clone();
+        }
+        let parsed = Arc::new(compose::parse(&self.sources.get(id).text));
+        self.compose.insert(id, parsed.clone());
+        parsed
+    }
+
+    pub fn dockerfile(&mut self, id: FileId) -> Arc<Dockerfile> {
+        if let Some(p) = self.dockerfile.get(&id) {
+            return p.clone();
+        }
+        let parsed = Arc::new(dockerfile::parse(&self.sources.get(id).text));
+        self.dockerfile.insert(id, parsed.clone());
+        parsed
+    }
+
+    /// The sources and parses, for the layers above.
+    pub fn into_parts(self) -> LoadedParts {
+        LoadedParts {
+            sources: self.sources,
+            dotenv: self.dotenv.into_iter().collect(),
+            compose: self.compose.into_iter().collect(),
+            dockerfile: self.dockerfile.into_iter().collect(),
+        }
+    }
+
+    /// Every read failure so far, with the path as the user would type it.
+    pub fn load_errors(&self) -> Vec<(PathBuf, String, LoadError)> {
+        let mut v: Vec<(PathBuf, String, LoadError)> = self
+            .read
+            .iter()
+            .filter_map(|(p, r)| {
+                r.as_ref()
+                    .err()
+                    .map(|e| (p.clone(), self.display(p), e.clone()))
+            })
+            .collect();
+        v.sort_by(|a, b| a.1.cmp(&b.1));
+        v
+    }
+}

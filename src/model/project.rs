@@ -1,0 +1,947 @@
+//! Building a [`Project`] the way Docker Compose v2 does: interpolation
+//! variables (process environment, then `.env` or `--env-file`), every scalar
+//! of every compose file interpolated, services merged across `-f` files,
+//! `extends` resolved, then each service's container environment.
+
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::path::{Path, PathBuf};
+
+use crate::model::image;
+use crate::model::interpolate::{self, InterpolationError, UsedVarSource, VarOrigin};
+use crate::model::loader::Loader;
+use crate::model::types::*;
+use crate::source::{FileId, FileKind, Span, Spanned, TextRange};
+use crate::syntax::compose::{self as cs, ComposeFile, EnvironmentForm};
+use crate::syntax::template;
+use crate::syntax::yaml::{Node, NodeKind};
+
+/// What `docker compose` is told: `-f`, `--project-directory`, `--env-file`,
+/// `--profile`, and the process environment it runs in.
+#[derive(Debug, Clone, Default)]
+pub struct ProjectOptions {
+    pub files: Vec<PathBuf>,
+    pub project_directory: Option<PathBuf>,
+    pub env_files: Vec<PathBuf>,
+    pub profiles: Vec<String>,
+    /// Empty with `--no-shell-env`.
+    pub process_env: BTreeMap<String, String>,
+}
+
+/// Build the project the compose `files` describe.
+pub fn load_project(loader: &mut Loader, opts: &ProjectOptions) -> Project {
+    let files: Vec<PathBuf> = opts.files.iter().map(|f| loader.absolute(f)).collect();
+    let directory = match &opts.project_directory {
+        Some(d) => loader.absolute(d),
+        None => files
+            .first()
+            .and_then(|f| f.parent())
+            .map(Path::to_path_buf)
+            .unwrap_or_else(|| loader.cwd().to_path_buf()),
+    };
+    let mut b = Builder {
+        loader,
+        errors: Vec::new(),
+        warnings: Vec::new(),
+        variables: BTreeMap::new(),
+        directory: directory.clone(),
+    };
+
+    // 1. Interpolation variables: the process environment wins over env files.
+    for (k, v) in &opts.process_env {
+        b.variables.insert(
+            k.clone(),
+            ProjectVariable {
+                name: k.clone(),
+                value: v.clone(),
+                source: VariableSource::Process,
+                via: Vec::new(),
+            },
+        );
+    }
+    let env_paths: Vec<PathBuf> = if opts.env_files.is_empty() {
+        let default = directory.join(".env");
+        if b.loader.is_file(&default) {
+            vec![default]
+        } else {
+            Vec::new()
+        }
+    } else {
+        opts.env_files
+            .iter()
+            .map(|f| b.loader.absolute(f))
+            .collect()
+    };
+    let (env_files, dotenv_definitions) = b.read_env_files(&env_paths, &opts.process_env);
+
+    // 2. Profiles: --profile, else COMPOSE_PROFILES.
+    let mut profiles: BTreeSet<String> = opts.profiles.iter().cloned().collect();
+    if profiles.is_empty() {
+        if let Some(v) = b.variables.get("COMPOSE_PROFILES") {
+            profiles.extend(
+                v.value
+                    .split(',')
+                    .map(str::trim)
+                    .filter(|s| !s.is_empty())
+                    .map(str::to_string),
+            );
+        }
+    }
+
+    // 3. Each compose file, interpolated, its services converted; then merged.
+    let mut compose_files = Vec::new();
+    let mut merged: Vec<Service> = Vec::new();
+    let mut name: Option<String> = None;
+    for path in &files {
+        let Some((id, services, file_name)) = b.load_compose_file(path) else {
+            continue;
+        };
+        compose_files.push(id);
+        if file_name.is_some() {
+            name = file_name;
+        }
+        for s in services {
+            match merged.iter_mut().find(|m| m.name == s.name) {
+                Some(base) => merge_service(base, s),
+                None => merged.push(s),
+            }
+        }
+    }
+
+    // 4. Per service: activity, image facts, container environment.
+    for s in &mut merged {
+        s.active = s.profiles.is_empty() || s.profiles.iter().any(|p| profiles.contains(&p.text));
+        for ef in &mut s.env_files {
+            match b.loader.load(&ef.resolved, FileKind::Dotenv) {
+                Ok(id) => ef.file = Some(id),
+                Err(crate::fs::LoadError::NotFound) if !ef.required => {}
+                Err(crate::fs::LoadError::NotFound) => b.errors.push(ModelError {
+                    message: format!(
+                        "env file {} not found: stat {}: no such file or directory",
+                        ef.resolved.display(),
+                        ef.resolved.display()
+                    ),
+                    span: Some(ef.path.span),
+                    required_variable: None,
+                }),
+                Err(e) => {
+                    let path = ef.resolved.clone();
+                    b.load_error(&path, e, true);
+                }
+            }
+        }
+        if let Some(build) = &s.build {
+            // `args: [KEY]` passes the project variable through.
+            let args: BTreeMap<String, String> = build
+                .args
+                .iter()
+                .filter_map(|(k, _, v)| {
+                    let value = match v {
+                        Some(v) => Some(v.text.clone()),
+                        None => b.variables.get(k).map(|x| x.value.clone()),
+                    };
+                    value.map(|v| (k.clone(), v))
+                })
+                .collect();
+            let (facts, problems) = image::image_facts(b.loader, build, &args);
+            s.image_facts = facts;
+            b.warnings.extend(problems);
+        }
+    }
+    for s in merged.iter_mut() {
+        s.container_env = b.container_environment(s);
+    }
+    for s in &merged {
+        for d in &s.depends_on {
+            if d.required && !merged.iter().any(|m| m.name == d.service) {
+                b.errors.push(ModelError {
+                    message: format!(
+                        "service {:?} depends on undefined service {:?}: invalid compose project",
+                        s.name, d.service
+                    ),
+                    span: Some(d.span),
+                    required_variable: None,
+                });
+            }
+        }
+    }
+
+    let name = name
+        .or_else(|| {
+            b.variables
+                .get("COMPOSE_PROJECT_NAME")
+                .map(|v| v.value.clone())
+        })
+        .unwrap_or_else(|| {
+            directory
+                .file_name()
+                .map(|n| n.to_string_lossy().to_lowercase())
+                .unwrap_or_default()
+        });
+    Project {
+        name,
+        directory,
+        compose_files,
+        env_files,
+        variables: b.variables,
+        dotenv_definitions,
+        services: merged,
+        errors: b.errors,
+        warnings: b.warnings,
+    }
+}
+
+struct Builder<'a, 'fs> {
+    loader: &'a mut Loader<'fs>,
+    errors: Vec<ModelError>,
+    warnings: Vec<ModelError>,
+    variables: BTreeMap<String, ProjectVariable>,
+    directory: PathBuf,
+}
+
+/// Interpolated values of one compose file, by the range of their scalar.
+type Interpolated = HashMap<TextRange, Value>;
+
+impl Builder<'_, '_> {
+    fn load_error(&mut self, path: &Path, e: crate::fs::LoadError, required: bool) {
+        let message = format!("{}: {}", self.loader.display(path), e);
+        let err = ModelError::new(message, None);
+        if required {
+            self.errors.push(err);
+        } else {
+            self.warnings.push(err);
+        }
+    }
+
+    /// Read the project's env files in order; later files override earlier
+    /// ones, the process environment overrides them all.
+    fn read_env_files(
+        &mut self,
+        paths: &[PathBuf],
+        process: &BTreeMap<String, String>,
+    ) -> (Vec<FileId>, Vec<DotenvDefinition>) {
+        let mut ids = Vec::new();
+        let mut defs: Vec<DotenvDefinition> = Vec::new();
+        for path in paths {
+            let id = match self.loader.load(path, FileKind::Dotenv) {
+                Ok(id) => id,
+                Err(crate::fs::LoadError::NotFound) => {
+                    self.errors.push(ModelError {
+                        message: format!("couldn't find env file: {}", path.display()),
+                        span: None,
+                        required_variable: None,
+                    });
+                    continue;
+                }
+                Err(e) => {
+                    self.load_error(path, e, true);
+                    continue;
+                }
+            };
+            ids.push(id);
+            let parsed = self.loader.dotenv(id);
+            for e in &parsed.errors {
+                self.errors.push(ModelError {
+                    message: e.message.clone(),
+                    span: Some(Span::new(id, e.range)),
+                    required_variable: None,
+                });
+            }
+            if !parsed.errors.is_empty() {
+                continue;
+            }
+            let earlier: BTreeMap<String, (String, VariableSource)> = defs
+                .iter()
+                .map(|d| {
+                    (
+                        d.name.clone(),
+                        (
+                            d.value.clone(),
+                            VariableSource::Dotenv {
+                                file: d.file,
+                                key: d.key,
+                                value: d.value_span,
+                            },
+                        ),
+                    )
+                })
+                .collect();
+            let mut lookup = |name: &str| -> Option<String> {
+                process
+                    .get(name)
+                    .cloned()
+                    .or_else(|| earlier.get(name).map(|(v, _)| v.clone()))
+            };
+            let resolved = match interpolate::resolve_dotenv(&parsed, &mut lookup) {
+                Ok(r) => r,
+                Err(e) => {
+                    self.errors.push(interp_error(id, e));
+                    continue;
+                }
+            };
+            for r in resolved {
+                let Some(entry) = parsed.entries.get(r.entry) else {
+                    continue;
+                };
+                let value_span = match &entry.value {
+                    crate::syntax::dotenv::DotenvValue::Assigned(a) => Span::new(id, a.raw_range),
+                    crate::syntax::dotenv::DotenvValue::Inherit => Span::new(id, entry.key_range),
+                };
+                let via = r
+                    .used
+                    .iter()
+                    .map(|u| self.dotenv_via(id, &parsed, u, process, &earlier))
+                    .collect();
+                defs.push(DotenvDefinition {
+                    name: r.key.clone(),
+                    value: r.value.clone(),
+                    file: id,
+                    key: Span::new(id, entry.key_range),
+                    value_span,
+                    via,
+                    effective: false,
+                });
+            }
+        }
+        // The last definition of a name wins, unless the shell sets it.
+        let mut last: HashMap<&str, usize> = HashMap::new();
+        for (i, d) in defs.iter().enumerate() {
+            last.insert(&d.name, i);
+        }
+        let winners: Vec<usize> = last
+            .iter()
+            .filter(|(n, _)| !process.contains_key(**n))
+            .map(|(_, i)| *i)
+            .collect();
+        for i in winners {
+            defs[i].effective = true;
+            let d = &defs[i];
+            self.variables.insert(
+                d.name.clone(),
+                ProjectVariable {
+                    name: d.name.clone(),
+                    value: d.value.clone(),
+                    source: VariableSource::Dotenv {
+                        file: d.file,
+                        key: d.key,
+                        value: d.value_span,
+                    },
+                    via: d.via.clone(),
+                },
+            );
+        }
+        (ids, defs)
+    }
+
+    fn dotenv_via(
+        &self,
+        file: FileId,
+        parsed: &crate::syntax::dotenv::DotenvFile,
+        u: &UsedVarSource,
+        process: &BTreeMap<String, String>,
+        earlier: &BTreeMap<String, (String, VariableSource)>,
+    ) -> Via {
+        let name = u.var.name.clone();
+        let (source, value) = match &u.from {
+            VarOrigin::Lookup => match process.get(&name) {
+                Some(v) => (Some(VariableSource::Process), Some(v.clone())),
+                None => match earlier.get(&name) {
+                    Some((v, s)) => (Some(s.clone()), Some(v.clone())),
+                    None => (None, None),
+                },
+            },
+            VarOrigin::EarlierEntry(i) => match parsed.entries.get(*i) {
+                Some(e) => {
+                    let value_span = match &e.value {
+                        crate::syntax::dotenv::DotenvValue::Assigned(a) => a.raw_range,
+                        crate::syntax::dotenv::DotenvValue::Inherit => e.key_range,
+                    };
+                    (
+                        Some(VariableSource::Dotenv {
+                            file,
+                            key: Span::new(file, e.key_range),
+                            value: Span::new(file, value_span),
+                        }),
+                        None,
+                    )
+                }
+                None => (None, None),
+            },
+            VarOrigin::Missing => (None, None),
+        };
+        Via {
+            variable: name,
+            reference: Span::new(file, u.var.range),
+            source,
+            value,
+        }
+    }
+
+    /// Load, parse and interpolate one compose file; its services converted.
+    fn load_compose_file(&mut self, path: &Path) -> Option<(FileId, Vec<Service>, Option<String>)> {
+        let id = match self.loader.load(path, FileKind::Compose) {
+            Ok(id) => id,
+            Err(e) => {
+                self.load_error(path, e, true);
+                return None;
+            }
+        };
+        let parsed = self.loader.compose(id);
+        for e in &parsed.errors {
+            self.errors.push(ModelError {
+                message: e.message.clone(),
+                span: Some(Span::new(id, e.range)),
+                required_variable: None,
+            });
+        }
+        let values = self.interpolate_tree(id, &parsed);
+        let directory = self.directory.clone();
+        let conv = Converter {
+            file: id,
+            values: &values,
+            directory: &directory,
+        };
+        let name = parsed.name.as_ref().map(|n| conv.value(n).text);
+        let mut services: Vec<Service> = parsed.services.iter().map(|s| conv.service(s)).collect();
+        // `extends`: the base service (from this file or another) under this one.
+        for i in 0..services.len() {
+            let Some(ext) = parsed.services.get(i).and_then(|s| s.extends.clone()) else {
+                continue;
+            };
+            let base = self.extends_base(id, &parsed, &services, &ext, 0);
+            if let Some(mut base) = base {
+                let own = services[i].clone();
+                base.name = own.name.clone();
+                base.name_span = own.name_span;
+                merge_service(&mut base, own);
+                services[i] = base;
+            }
+        }
+        Some((id, services, name))
+    }
+
+    fn extends_base(
+        &mut self,
+        file: FileId,
+        parsed: &ComposeFile,
+        services: &[Service],
+        ext: &cs::Extends,
+        depth: usize,
+    ) -> Option<Service> {
+        if depth > 16 {
+            self.errors.push(ModelError {
+                message: "extends: too many levels (a cycle?)".into(),
+                span: Some(Span::new(file, ext.service.range)),
+                required_variable: None,
+            });
+            return None;
+        }
+        let Some(file_ref) = &ext.file else {
+            let found = services
+                .iter()
+                .find(|s| s.name == ext.service.value)
+                .cloned();
+            if found.is_none() {
+                self.errors.push(ModelError {
+                    message: format!(
+                        "cannot extend service {:?}: service not found",
+                        ext.service.value
+                    ),
+                    span: Some(Span::new(file, ext.service.range)),
+                    required_variable: None,
+                });
+            }
+            let _ = parsed;
+            return found;
+        };
+        let base_dir = self
+            .loader
+            .file(file)
+            .path
+            .parent()
+            .map(Path::to_path_buf)
+            .unwrap_or_default();
+        let path = base_dir.join(&file_ref.value);
+        let (_, other, _) = self.load_compose_file(&path)?;
+        let found = other.into_iter().find(|s| s.name == ext.service.value);
+        if found.is_none() {
+            self.errors.push(ModelError {
+                message: format!(
+                    "cannot extend service {:?} in {}: service not found",
+                    ext.service.value, file_ref.value
+                ),
+                span: Some(Span::new(file, ext.service.range)),
+                required_variable: None,
+            });
+        }
+        found
+    }
+
+    /// Interpolate every scalar value (not keys) of the file, as Compose does
+    /// before anything else: an error anywhere fails the project.
+    fn interpolate_tree(&mut self, file: FileId, parsed: &ComposeFile) -> Interpolated {
+        let mut out = Interpolated::new();
+        if let Some(root) = &parsed.root {
+            let mut stack: Vec<&Node> = vec![root];
+            while let Some(node) = stack.pop() {
+                match &node.kind {
+                    NodeKind::Map(entries) => stack.extend(entries.iter().rev().map(|(_, v)| v)),
+                    NodeKind::Seq(items) => stack.extend(items.iter().rev()),
+                    NodeKind::Scalar(s) => {
+                        if !s.value.contains('$') || out.contains_key(&node.range) {
+                            continue;
+                        }
+                        let base = s.value_start.unwrap_or(node.range.start);
+                        let exact = s.value_start.is_some();
+                        match self.interpolate(file, &s.value, base, node.range, exact) {
+                            Ok(v) => {
+                                out.insert(node.range, v);
+                            }
+                            Err(e) => self.errors.push(e),
+                        }
+                    }
+                }
+            }
+        }
+        out
+    }
+
+    fn interpolate(
+        &self,
+        file: FileId,
+        text: &str,
+        base: usize,
+        whole: TextRange,
+        exact: bool,
+    ) -> Result<Value, ModelError> {
+        let clamp = |r: TextRange| if exact { r } else { whole };
+        let t = template::parse(text, base).map_err(|e| ModelError {
+            message: e.message,
+            span: Some(Span::new(file, clamp(e.range))),
+            required_variable: None,
+        })?;
+        let vars = &self.variables;
+        let mut lookup = |name: &str| vars.get(name).map(|v| v.value.clone());
+        let ev = interpolate::evaluate(&t, &mut lookup).map_err(|e| ModelError {
+            message: e.message,
+            span: Some(Span::new(file, clamp(e.range))),
+            required_variable: e.variable,
+        })?;
+        let via = ev
+            .used
+            .iter()
+            .map(|u| {
+                let var = vars.get(&u.name);
+                Via {
+                    variable: u.name.clone(),
+                    reference: Span::new(file, clamp(u.range)),
+                    source: var.map(|v| v.source.clone()),
+                    value: var.map(|v| v.value.clone()),
+                }
+            })
+            .collect();
+        Ok(Value {
+            text: ev.value,
+            span: Span::new(file, whole),
+            via,
+        })
+    }
+
+    /// image ENV < env_file entries in order < environment.
+    fn container_environment(&mut self, service: &Service) -> ContainerEnvironment {
+        let mut defs: BTreeMap<String, Vec<EnvDefinition>> = BTreeMap::new();
+        if let Some(facts) = &service.image_facts {
+            for (key, value, key_span) in &facts.env {
+                defs.entry(key.clone()).or_default().push(EnvDefinition {
+                    key: key.clone(),
+                    value: Some(value.value.clone()),
+                    source: EnvSource::ImageEnv,
+                    key_span: *key_span,
+                    value_span: Some(value.span),
+                    via: Vec::new(),
+                    form: None,
+                    stage: Some(value.stage),
+                });
+            }
+        }
+        // Inside an env_file, `${A}` is looked up in the project variables,
+        // then in the service's own `environment:` values.
+        let own: HashMap<String, String> = service
+            .environment
+            .iter()
+            .filter_map(|e| e.value.as_ref().map(|v| (e.key.clone(), v.text.clone())))
+            .collect();
+        for ef in &service.env_files {
+            let Some(id) = ef.file else { continue };
+            let parsed = self.loader.dotenv(id);
+            if !parsed.errors.is_empty() {
+                for e in &parsed.errors {
+                    self.errors.push(ModelError {
+                        message: e.message.clone(),
+                        span: Some(Span::new(id, e.range)),
+                        required_variable: None,
+                    });
+                }
+                continue;
+            }
+            let vars = &self.variables;
+            let mut lookup = |name: &str| {
+                vars.get(name)
+                    .map(|v| v.value.clone())
+                    .or_else(|| own.get(name).cloned())
+            };
+            let resolved = match interpolate::resolve_dotenv(&parsed, &mut lookup) {
+                Ok(r) => r,
+                Err(e) => {
+                    self.errors.push(interp_error(id, e));
+                    continue;
+                }
+            };
+            for r in resolved {
+                let Some(entry) = parsed.entries.get(r.entry) else {
+                    continue;
+                };
+                let value_span = match &entry.value {
+                    crate::syntax::dotenv::DotenvValue::Assigned(a) => {
+                        Some(Span::new(id, a.raw_range))
+                    }
+                    crate::syntax::dotenv::DotenvValue::Inherit => None,
+                };
+                let via = r
+                    .used
+                    .iter()
+                    .map(|u| {
+                        let var = self.variables.get(&u.var.name);
+                        Via {
+                            variable: u.var.name.clone(),
+                            reference: Span::new(id, u.var.range),
+                            source: var.map(|v| v.source.clone()),
+                            value: var
+                                .map(|v| v.value.clone())
+                                .or_else(|| own.get(&u.var.name).cloned()),
+                        }
+                    })
+                    .collect();
+                defs.entry(r.key.clone()).or_default().push(EnvDefinition {
+                    key: r.key.clone(),
+                    value: Some(r.value.clone()),
+                    source: EnvSource::ComposeEnvFile,
+                    key_span: Span::new(id, entry.key_range),
+                    value_span,
+                    via,
+                    form: None,
+                    stage: None,
+                });
+            }
+        }
+        for e in &service.environment {
+            let (value, value_span, via) = match &e.value {
+                Some(v) => (Some(v.text.clone()), Some(v.span), v.via.clone()),
+                None => {
+                    // Passthrough: the project variables (shell, then .env).
+                    let var = self.variables.get(&e.key);
+                    let via = vec![Via {
+                        variable: e.key.clone(),
+                        reference: e.key_span,
+                        source: var.map(|v| v.source.clone()),
+                        value: var.map(|v| v.value.clone()),
+                    }];
+                    (var.map(|v| v.value.clone()), None, via)
+                }
+            };
+            let list = defs.entry(e.key.clone()).or_default();
+            // A later entry of the same key replaces an earlier one of the same list.
+            list.retain(|d| d.source != EnvSource::ComposeEnvironment);
+            // A passthrough no source sets leaves the image's ENV in place.
+            if value.is_none() && list.iter().any(|d| d.source == EnvSource::ImageEnv) {
+                list.retain(|d| d.source == EnvSource::ImageEnv);
+                continue;
+            }
+            list.push(EnvDefinition {
+                key: e.key.clone(),
+                value,
+                source: EnvSource::ComposeEnvironment,
+                key_span: e.key_span,
+                value_span,
+                via,
+                form: Some(e.form),
+                stage: None,
+            });
+        }
+        let vars = defs
+            .into_iter()
+            .filter_map(|(k, mut list)| {
+                let winner = list.pop()?;
+                list.reverse();
+                Some((
+                    k,
+                    EnvVar {
+                        winner,
+                        shadowed: list,
+                    },
+                ))
+            })
+            .collect();
+        ContainerEnvironment { vars }
+    }
+}
+
+fn interp_error(file: FileId, e: InterpolationError) -> ModelError {
+    ModelError {
+        message: e.message,
+        span: Some(Span::new(file, e.range)),
+        required_variable: e.variable,
+    }
+}
+
+/// Turns a parsed compose service into a model [`Service`], reading
+/// interpolated values from the file's table.
+struct Converter<'a> {
+    file: FileId,
+    values: &'a Interpolated,
+    directory: &'a Path,
+}
+
+impl Converter<'_> {
+    fn span(&self, r: TextRange) -> Span {
+        Span::new(self.file, r)
+    }
+
+    fn value(&self, s: &Spanned<String>) -> Value {
+        match self.values.get(&s.range) {
+            Some(v) => v.clone(),
+            None => Value {
+                text: s.value.clone(),
+                span: self.span(s.range),
+                via: Vec::new(),
+            },
+        }
+    }
+
+    fn opt(&self, s: &Option<Spanned<String>>) -> Option<Value> {
+        s.as_ref().map(|s| self.value(s))
+    }
+
+    fn command(&self, c: &Option<cs::Command>) -> Option<CommandConfig> {
+        c.as_ref().map(|c| match c {
+            cs::Command::Exec(v) => CommandConfig::Exec(v.iter().map(|x| self.value(x)).collect()),
+            cs::Command::Shell(s) => CommandConfig::Shell(self.value(s)),
+        })
+    }
+
+    fn service(&self, s: &cs::Service) -> Service {
+        let environment = s
+            .environment
+            .iter()
+            .map(|e| self.environment_entry(e))
+            .collect();
+        let env_files = s
+            .env_file
+            .iter()
+            .map(|f| {
+                let path = self.value(&f.path);
+                let resolved = crate::fs::normalize(&self.directory.join(&path.text));
+                EnvFileUse {
+                    path,
+                    resolved,
+                    required: f.required,
+                    file: None,
+                }
+            })
+            .collect();
+        let build = s.build.as_ref().map(|b| {
+            let context_value = self.opt(&b.context);
+            let context_text = context_value
+                .as_ref()
+                .map(|v| v.text.clone())
+                .unwrap_or_else(|| ".".into());
+            let context = crate::fs::normalize(&self.directory.join(&context_text));
+            let dockerfile = self.opt(&b.dockerfile);
+            let dockerfile_path = crate::fs::normalize(
+                &context.join(
+                    dockerfile
+                        .as_ref()
+                        .map(|d| d.text.as_str())
+                        .unwrap_or("Dockerfile"),
+                ),
+            );
+            BuildConfig {
+                span: self.span(b.range),
+                context,
+                context_value,
+                dockerfile,
+                dockerfile_path,
+                target: self.opt(&b.target),
+                args: b
+                    .args
+                    .iter()
+                    .map(|(k, v)| (k.value.clone(), self.span(k.range), self.opt(v)))
+                    .collect(),
+            }
+        });
+        Service {
+            name: s.name.value.clone(),
+            name_span: self.span(s.name.range),
+            active: true,
+            image: self.opt(&s.image),
+            build,
+            environment,
+            env_files,
+            user: self.opt(&s.user),
+            healthcheck: s.healthcheck.as_ref().map(|h| HealthcheckConfig {
+                span: self.span(h.range),
+                test: self.command(&h.test),
+                disable: h.disable,
+            }),
+            depends_on: s
+                .depends_on
+                .iter()
+                .map(|d| Dependency {
+                    service: d.service.value.clone(),
+                    span: self.span(d.service.range),
+                    condition: self.opt(&d.condition),
+                    required: d.required,
+                })
+                .collect(),
+            network_mode: self.opt(&s.network_mode),
+            networks: s
+                .networks
+                .iter()
+                .map(|n| NetworkAttachment {
+                    name: n.name.value.clone(),
+                    span: self.span(n.name.range),
+                    aliases: n.aliases.iter().map(|a| self.value(a)).collect(),
+                })
+                .collect(),
+            ports: s
+                .ports
+                .iter()
+                .map(|p| PortConfig {
+                    raw: self.value(&p.raw),
+                    published: p.published.clone(),
+                    target: p.target.clone(),
+                })
+                .collect(),
+            expose: s.expose.iter().map(|e| self.value(e)).collect(),
+            profiles: s.profiles.iter().map(|p| self.value(p)).collect(),
+            command: self.command(&s.command),
+            entrypoint: self.command(&s.entrypoint),
+            container_name: self.opt(&s.container_name),
+            hostname: self.opt(&s.hostname),
+            container_env: ContainerEnvironment::default(),
+            image_facts: None,
+        }
+    }
+
+    fn environment_entry(&self, e: &cs::EnvironmentEntry) -> EnvironmentEntry {
+        let key_span = self.span(e.key.range);
+        let entry_span = self.span(e.raw.range);
+        let value = match e.form {
+            // The whole item `KEY=value` is interpolated, then split at the first `=`.
+            EnvironmentForm::List => e.value.as_ref().map(|v| {
+                let whole = self.value(&e.raw);
+                let text = match whole.text.split_once('=') {
+                    Some((_, after)) => after.to_string(),
+                    None => whole.text.clone(),
+                };
+                Value {
+                    text,
+                    span: self.span(v.range),
+                    via: whole.via,
+                }
+            }),
+            EnvironmentForm::Map => e.value.as_ref().map(|v| self.value(v)),
+        };
+        EnvironmentEntry {
+            key: e.key.value.clone(),
+            key_span,
+            entry_span,
+            value,
+            form: e.form,
+            quoted_in_yaml: e.quoted_in_yaml,
+        }
+    }
+}
+
+/// Merge `over` (a later `-f` file, or the service that extends) into `base`
+/// with Compose's rules: scalars are replaced, `environment` merges by key,
+/// `env_file`, `ports` and `expose` are appended, `depends_on` and networks
+/// merge by name.
+pub fn merge_service(base: &mut Service, over: Service) {
+    fn replace<T>(a: &mut Option<T>, b: Option<T>) {
+        if b.is_some() {
+            *a = b;
+        }
+    }
+    replace(&mut base.image, over.image);
+    match (&mut base.build, over.build) {
+        (Some(a), Some(b)) => {
+            a.span = b.span;
+            if b.context_value.is_some() {
+                a.context = b.context;
+                a.context_value = b.context_value;
+                if a.dockerfile.is_none() && b.dockerfile.is_none() {
+                    a.dockerfile_path = b.dockerfile_path.clone();
+                }
+            }
+            if b.dockerfile.is_some() {
+                a.dockerfile = b.dockerfile;
+            }
+            a.dockerfile_path = a.context.join(
+                a.dockerfile
+                    .as_ref()
+                    .map(|d| d.text.as_str())
+                    .unwrap_or("Dockerfile"),
+            );
+            a.dockerfile_path = crate::fs::normalize(&a.dockerfile_path);
+            replace(&mut a.target, b.target);
+            for arg in b.args {
+                a.args.retain(|x| x.0 != arg.0);
+                a.args.push(arg);
+            }
+        }
+        (a, b) => replace(a, b),
+    }
+    for e in over.environment {
+        base.environment.retain(|x| x.key != e.key);
+        base.environment.push(e);
+    }
+    for f in over.env_files {
+        base.env_files.retain(|x| x.resolved != f.resolved);
+        base.env_files.push(f);
+    }
+    replace(&mut base.user, over.user);
+    match (&mut base.healthcheck, over.healthcheck) {
+        (Some(a), Some(b)) => {
+            a.span = b.span;
+            replace(&mut a.test, b.test);
+            a.disable = a.disable || b.disable;
+        }
+        (a, b) => replace(a, b),
+    }
+    for d in over.depends_on {
+        base.depends_on.retain(|x| x.service != d.service);
+        base.depends_on.push(d);
+    }
+    replace(&mut base.network_mode, over.network_mode);
+    for n in over.networks {
+        base.networks.retain(|x| x.name != n.name);
+        base.networks.push(n);
+    }
+    for p in over.ports {
+        if !base.ports.iter().any(|x| x.raw.text == p.raw.text) {
+            base.ports.push(p);
+        }
+    }
+    for e in over.expose {
+        if !base.expose.iter().any(|x| x.text == e.text) {
+            base.expose.push(e);
+        }
+    }
+    if !over.profiles.is_empty() {
+        base.profiles = over.profiles;
+    }
+    replace(&mut base.command, over.command);
+    replace(&mut base.entrypoint, over.entrypoint);
+    replace(&mut base.container_name, over.container_name);
+    replace(&mut base.hostname, over.hostname);
+}

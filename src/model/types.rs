@@ -1,0 +1,365 @@
+//! The model's data: a compose project, its services, each service's
+//! container environment with provenance, and the facts of its image.
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use crate::source::{FileId, Span};
+use crate::syntax::compose::EnvironmentForm;
+use crate::syntax::dockerfile::{Command as DockerCommand, Dockerfile};
+
+/// Where a variable used for interpolation got its value.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum VariableSource {
+    /// The process environment (the shell).
+    Process,
+    /// A line of the project `.env` or of an `--env-file`.
+    Dotenv {
+        file: FileId,
+        key: Span,
+        /// The value as written (quotes included); empty for `KEY=`.
+        value: Span,
+    },
+}
+
+/// A variable interpolated into a value: `${NAME}` at `reference`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Via {
+    pub variable: String,
+    /// The `$NAME` / `${NAME...}` reference in the template.
+    pub reference: Span,
+    /// Where its value came from; `None` when no source sets it.
+    pub source: Option<VariableSource>,
+    pub value: Option<String>,
+}
+
+/// A compose scalar after interpolation.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Value {
+    pub text: String,
+    /// The scalar as written (quotes included).
+    pub span: Span,
+    pub via: Vec<Via>,
+}
+
+/// An interpolation variable of the project: shell, then `.env`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ProjectVariable {
+    pub name: String,
+    pub value: String,
+    pub source: VariableSource,
+    /// Variables interpolated into a `.env` value.
+    pub via: Vec<Via>,
+}
+
+/// A `.env` / `--env-file` definition of the project, used or not.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DotenvDefinition {
+    pub name: String,
+    pub value: String,
+    pub file: FileId,
+    pub key: Span,
+    pub value_span: Span,
+    pub via: Vec<Via>,
+    /// False when the process environment or a later line sets the same name.
+    pub effective: bool,
+}
+
+/// An error that makes `docker compose config` fail, or a warning.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ModelError {
+    pub message: String,
+    pub span: Option<Span>,
+    /// For a `${VAR:?msg}` / `${VAR?msg}` failure: VAR.
+    pub required_variable: Option<String>,
+}
+
+impl ModelError {
+    pub fn new(message: impl Into<String>, span: Option<Span>) -> Self {
+        ModelError {
+            message: message.into(),
+            span,
+            required_variable: None,
+        }
+    }
+}
+
+/// Where a container variable is defined.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum EnvSource {
+    /// The service's `environment:`.
+    ComposeEnvironment,
+    /// A file of the service's `env_file:`.
+    ComposeEnvFile,
+    /// An `ENV` of the image's stage chain.
+    ImageEnv,
+}
+
+impl EnvSource {
+    /// The name used in JSON output.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            EnvSource::ComposeEnvironment => "compose.environment",
+            EnvSource::ComposeEnvFile => "compose.env_file",
+            EnvSource::ImageEnv => "image.env",
+        }
+    }
+}
+
+/// One definition of a container variable.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EnvDefinition {
+    pub key: String,
+    /// `None`: a passthrough (`- KEY`) that no source sets.
+    pub value: Option<String>,
+    pub source: EnvSource,
+    /// The key as written (for a list entry, the start of the entry).
+    pub key_span: Span,
+    /// The value as written, when there is one.
+    pub value_span: Option<Span>,
+    /// Variables interpolated into the value.
+    pub via: Vec<Via>,
+    /// For `environment:` entries: list or map form.
+    pub form: Option<EnvironmentForm>,
+    /// For image `ENV`: the stage's index.
+    pub stage: Option<usize>,
+}
+
+/// A container variable: the definition that wins and those it shadows.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EnvVar {
+    pub winner: EnvDefinition,
+    /// Lower-precedence definitions of the same key, the strongest first.
+    pub shadowed: Vec<EnvDefinition>,
+}
+
+/// A service's container environment: image ENV < env_file < environment.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ContainerEnvironment {
+    pub vars: BTreeMap<String, EnvVar>,
+}
+
+impl ContainerEnvironment {
+    pub fn get(&self, key: &str) -> Option<&EnvVar> {
+        self.vars.get(key)
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EnvironmentEntry {
+    pub key: String,
+    pub key_span: Span,
+    /// The list item or the `KEY: value` pair as written.
+    pub entry_span: Span,
+    /// `None`: passthrough (`- KEY`, `KEY:`).
+    pub value: Option<Value>,
+    pub form: EnvironmentForm,
+    pub quoted_in_yaml: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EnvFileUse {
+    pub path: Value,
+    pub resolved: PathBuf,
+    pub required: bool,
+    /// The file, when it could be read.
+    pub file: Option<FileId>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BuildConfig {
+    pub span: Span,
+    pub context: PathBuf,
+    pub context_value: Option<Value>,
+    pub dockerfile: Option<Value>,
+    pub dockerfile_path: PathBuf,
+    pub target: Option<Value>,
+    pub args: Vec<(String, Span, Option<Value>)>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum CommandConfig {
+    Exec(Vec<Value>),
+    Shell(Value),
+}
+
+impl CommandConfig {
+    /// The words of the command (a shell form is split on blanks).
+    pub fn words(&self) -> Vec<String> {
+        match self {
+            CommandConfig::Exec(v) => v.iter().map(|x| x.text.clone()).collect(),
+            CommandConfig::Shell(v) => v.text.split_whitespace().map(str::to_string).collect(),
+        }
+    }
+    pub fn span(&self) -> Option<Span> {
+        match self {
+            CommandConfig::Exec(v) => v.first().map(|x| x.span),
+            CommandConfig::Shell(v) => Some(v.span),
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HealthcheckConfig {
+    pub span: Span,
+    pub test: Option<CommandConfig>,
+    pub disable: bool,
+}
+
+impl HealthcheckConfig {
+    /// `disable: true` or `test: ["NONE"]`.
+    pub fn is_disabled(&self) -> bool {
+        self.disable
+            || matches!(&self.test, Some(CommandConfig::Exec(v)) if v.first().is_some_and(|x| x.text == "NONE"))
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Dependency {
+    pub service: String,
+    pub span: Span,
+    pub condition: Option<Value>,
+    pub required: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NetworkAttachment {
+    pub name: String,
+    pub span: Span,
+    pub aliases: Vec<Value>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PortConfig {
+    pub raw: Value,
+    pub published: Option<String>,
+    pub target: Option<String>,
+}
+
+/// A compose service after interpolation and multi-file merge.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Service {
+    pub name: String,
+    pub name_span: Span,
+    /// False when none of its profiles is active: Compose leaves it out.
+    pub active: bool,
+    pub image: Option<Value>,
+    pub build: Option<BuildConfig>,
+    pub environment: Vec<EnvironmentEntry>,
+    pub env_files: Vec<EnvFileUse>,
+    pub user: Option<Value>,
+    pub healthcheck: Option<HealthcheckConfig>,
+    pub depends_on: Vec<Dependency>,
+    pub network_mode: Option<Value>,
+    pub networks: Vec<NetworkAttachment>,
+    pub ports: Vec<PortConfig>,
+    pub expose: Vec<Value>,
+    pub profiles: Vec<Value>,
+    pub command: Option<CommandConfig>,
+    pub entrypoint: Option<CommandConfig>,
+    pub container_name: Option<Value>,
+    pub hostname: Option<Value>,
+    /// The container environment, resolved.
+    pub container_env: ContainerEnvironment,
+    /// What the image built here runs, when the service has `build:`.
+    pub image_facts: Option<ImageFacts>,
+}
+
+impl Service {
+    /// True when the container shares the host's network namespace.
+    pub fn host_network(&self) -> bool {
+        self.network_mode.as_ref().is_some_and(|m| m.text == "host")
+    }
+}
+
+/// A Dockerfile stage.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Stage {
+    pub index: usize,
+    pub name: Option<String>,
+    /// The image text after ARG expansion.
+    pub base: String,
+    /// The `FROM` instruction.
+    pub from_span: Span,
+    /// The image reference as written.
+    pub base_span: Span,
+    /// Index of the earlier stage this one is built `FROM`, if any.
+    pub parent: Option<usize>,
+    /// Index range into `Dockerfile::instructions` (FROM included).
+    pub instructions: std::ops::Range<usize>,
+}
+
+/// A value set by an instruction, with where.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Located<T> {
+    pub value: T,
+    pub span: Span,
+    /// The stage whose instruction sets it.
+    pub stage: usize,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ImageHealthcheck {
+    /// True for `HEALTHCHECK NONE`.
+    pub none: bool,
+    pub command: Option<DockerCommand>,
+}
+
+/// What the stage a service runs inherits and sets.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ImageFacts {
+    pub dockerfile_file: FileId,
+    pub dockerfile: Arc<Dockerfile>,
+    pub stages: Vec<Stage>,
+    /// The stage the service runs (`target`, else the last).
+    pub stage: usize,
+    /// The stage, its parent, ... up to the one built from an external image.
+    pub chain: Vec<usize>,
+    /// The external image at the root of the chain.
+    pub base_image: Option<Located<String>>,
+    /// The last `USER` along the chain; `None`: never set (root).
+    pub user: Option<Located<String>>,
+    pub healthcheck: Option<Located<ImageHealthcheck>>,
+    /// Effective `ENV`, in definition order, the last definition of each key.
+    pub env: Vec<(String, Located<String>, Span)>,
+    pub expose: Vec<Located<String>>,
+    pub cmd: Option<Located<DockerCommand>>,
+    pub entrypoint: Option<Located<DockerCommand>>,
+    pub workdir: Option<Located<String>>,
+    /// A `target` naming no stage.
+    pub target_missing: bool,
+}
+
+impl ImageFacts {
+    pub fn run_stage(&self) -> &Stage {
+        &self.stages[self.stage]
+    }
+}
+
+/// A compose project: the files `docker compose` would read together.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Project {
+    pub name: String,
+    pub directory: PathBuf,
+    pub compose_files: Vec<FileId>,
+    /// The project `.env` or the `--env-file` files, in order.
+    pub env_files: Vec<FileId>,
+    /// Interpolation variables: the process environment, then the env files.
+    pub variables: BTreeMap<String, ProjectVariable>,
+    /// Every definition in the env files, in order.
+    pub dotenv_definitions: Vec<DotenvDefinition>,
+    pub services: Vec<Service>,
+    /// What makes `docker compose config` fail.
+    pub errors: Vec<ModelError>,
+    pub warnings: Vec<ModelError>,
+}
+
+impl Project {
+    pub fn service(&self, name: &str) -> Option<&Service> {
+        self.services.iter().find(|s| s.name == name)
+    }
+    pub fn active_services(&self) -> impl Iterator<Item = &Service> {
+        self.services.iter().filter(|s| s.active)
+    }
+}

@@ -1,0 +1,252 @@
+//! A workspace: every file found under the paths the user gave, grouped into
+//! compose projects the way Compose would find them, each file parsed once.
+
+use std::collections::{BTreeMap, HashMap};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use crate::fs::{self, Fs, DEFAULT_COMPOSE_FILES, DEFAULT_OVERRIDE_FILES};
+use crate::model::loader::Loader;
+use crate::model::project::{load_project, ProjectOptions};
+use crate::model::types::Project;
+use crate::source::{FileId, FileKind, SourceFile, SourceMap};
+use crate::syntax::compose::ComposeFile;
+use crate::syntax::dockerfile::Dockerfile;
+use crate::syntax::dotenv::DotenvFile;
+
+#[derive(Debug, Clone, Default)]
+pub struct WorkspaceOptions {
+    /// Files or folders to lint; folders are searched.
+    pub paths: Vec<PathBuf>,
+    /// `-f`: explicit compose files forming one project.
+    pub files: Vec<PathBuf>,
+    pub project_directory: Option<PathBuf>,
+    pub env_files: Vec<PathBuf>,
+    pub profiles: Vec<String>,
+    pub process_env: BTreeMap<String, String>,
+    /// Paths (relative to each searched folder) not to enter.
+    pub exclude: Vec<PathBuf>,
+}
+
+/// A file that could not be read or a folder that could not be walked.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Problem {
+    /// The path as the user would type it.
+    pub path: String,
+    pub message: String,
+    /// 1-based line, when the problem has one (binary / non-UTF-8 content).
+    pub line: Option<usize>,
+    /// A placeholder source for the file (its text is not shown), so that
+    /// the problem can be reported at a location like any diagnostic.
+    pub file: Option<FileId>,
+    abs: Option<PathBuf>,
+}
+
+#[derive(Debug, Default)]
+pub struct Workspace {
+    pub sources: SourceMap,
+    pub projects: Vec<Project>,
+    pub dotenv: BTreeMap<FileId, Arc<DotenvFile>>,
+    pub dockerfiles: BTreeMap<FileId, Arc<Dockerfile>>,
+    pub compose: BTreeMap<FileId, Arc<ComposeFile>>,
+    pub dockerignores: Vec<FileId>,
+    pub problems: Vec<Problem>,
+}
+
+impl Workspace {
+    /// The parsed `.env`-format file, if it was read.
+    pub fn dotenv_file(&self, id: FileId) -> Option<&DotenvFile> {
+        self.dotenv.get(&id).map(|a| a.as_ref())
+    }
+}
+
+/// Find, read and model everything under `opts.paths`.
+pub fn load_workspace(fs_: &dyn Fs, cwd: &Path, opts: &WorkspaceOptions) -> Workspace {
+    let mut loader = Loader::new(fs_, cwd.to_path_buf());
+    let mut problems = Vec::new();
+    let mut found: Vec<(PathBuf, FileKind)> = Vec::new();
+    let paths = if opts.paths.is_empty() && opts.files.is_empty() {
+        vec![PathBuf::from(".")]
+    } else {
+        opts.paths.clone()
+    };
+    for p in &paths {
+        let abs = loader.absolute(p);
+        if !fs_.is_file(&abs) && !fs_.is_dir(&abs) {
+            problems.push(Problem {
+                path: loader.display(&abs),
+                message: "no such file or directory".into(),
+                line: None,
+                file: None,
+                abs: None,
+            });
+            continue;
+        }
+        let (files, errors) = fs::discover(&abs, &opts.exclude);
+        found.extend(files.into_iter().map(|f| (f.path, f.kind)));
+        for e in errors {
+            problems.push(Problem {
+                path: loader.display(&e.path),
+                message: e.message,
+                line: None,
+                file: None,
+                abs: Some(e.path),
+            });
+        }
+    }
+    found.sort();
+    found.dedup();
+
+    // Projects: the explicit -f files, else per folder Compose's default file
+    // (plus its override), and every other compose file on its own.
+    let mut project_files: Vec<Vec<PathBuf>> = Vec::new();
+    if !opts.files.is_empty() {
+        project_files.push(opts.files.iter().map(|f| loader.absolute(f)).collect());
+    } else {
+        let mut by_dir: BTreeMap<PathBuf, Vec<PathBuf>> = BTreeMap::new();
+        for (path, kind) in &found {
+            if *kind == FileKind::Compose {
+                let dir = path.parent().map(Path::to_path_buf).unwrap_or_default();
+                by_dir.entry(dir).or_default().push(path.clone());
+            }
+        }
+        for files in by_dir.values() {
+            project_files.extend(group_compose_files(files));
+        }
+    }
+
+    let mut projects = Vec::new();
+    for files in project_files {
+        let popts = ProjectOptions {
+            files,
+            project_directory: opts.project_directory.clone(),
+            env_files: opts.env_files.clone(),
+            profiles: opts.profiles.clone(),
+            process_env: opts.process_env.clone(),
+        };
+        projects.push(load_project(&mut loader, &popts));
+    }
+
+    // Every discovered file is read and parsed, referenced or not.
+    let mut dockerignores = Vec::new();
+    for (path, kind) in &found {
+        let id = match loader.load(path, *kind) {
+            Ok(id) => id,
+            Err(_) => continue,
+        };
+        match kind {
+            FileKind::Dotenv => {
+                loader.dotenv(id);
+            }
+            FileKind::Dockerfile => {
+                loader.dockerfile(id);
+            }
+            FileKind::Compose => {
+                loader.compose(id);
+            }
+            FileKind::Dockerignore => dockerignores.push(id),
+            _ => {}
+        }
+    }
+    for (abs, path, e) in loader.load_errors() {
+        let line = match &e {
+            fs::LoadError::Binary { line, .. } | fs::LoadError::NotUtf8 { line, .. } => Some(*line),
+            _ => None,
+        };
+        // A missing optional file is the project's business, not a read problem.
+        if e == fs::LoadError::NotFound {
+            continue;
+        }
+        problems.push(Problem {
+            path,
+            message: e.to_string(),
+            line,
+            file: None,
+            abs: Some(abs),
+        });
+    }
+    let mut parts = loader.into_parts();
+    for pr in &mut problems {
+        if let Some(abs) = pr.abs.take() {
+            // Empty lines up to the problem's line, so its location is exact.
+            let text = "\n".repeat(pr.line.unwrap_or(1).saturating_sub(1));
+            pr.file = Some(parts.sources.add(SourceFile::new(
+                abs,
+                pr.path.clone(),
+                FileKind::Other,
+                text,
+            )));
+        }
+    }
+    Workspace {
+        sources: parts.sources,
+        projects,
+        dotenv: parts.dotenv,
+        dockerfiles: parts.dockerfile,
+        compose: parts.compose,
+        dockerignores,
+        problems,
+    }
+}
+
+/// Split one folder's compose files into projects: the default file with its
+/// override, and each other file alone.
+fn group_compose_files(files: &[PathBuf]) -> Vec<Vec<PathBuf>> {
+    let name = |p: &PathBuf| {
+        p.file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default()
+    };
+    let names: HashMap<String, &PathBuf> = files.iter().map(|p| (name(p), p)).collect();
+    let mut out = Vec::new();
+    let default = DEFAULT_COMPOSE_FILES.iter().find_map(|n| names.get(*n));
+    let mut used: Vec<&PathBuf> = Vec::new();
+    if let Some(d) = default {
+        let mut project = vec![(*d).clone()];
+        used.push(d);
+        if let Some(o) = DEFAULT_OVERRIDE_FILES.iter().find_map(|n| names.get(*n)) {
+            project.push((*o).clone());
+            used.push(o);
+        }
+        out.push(project);
+    }
+    for f in files {
+        let n = name(f);
+        let is_default_name = DEFAULT_COMPOSE_FILES.contains(&n.as_str())
+            || DEFAULT_OVERRIDE_FILES.contains(&n.as_str());
+        if used.contains(&f) || is_default_name {
+            continue;
+        }
+        out.push(vec![f.clone()]);
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn groups_default_override_and_others() {
+        let files: Vec<PathBuf> = [
+            "/p/compose.override.yaml",
+            "/p/compose.yaml",
+            "/p/docker-compose.prod.yml",
+            "/p/docker-compose.yml",
+        ]
+        .iter()
+        .map(PathBuf::from)
+        .collect();
+        let groups = group_compose_files(&files);
+        assert_eq!(
+            groups,
+            vec![
+                vec![
+                    PathBuf::from("/p/compose.yaml"),
+                    PathBuf::from("/p/compose.override.yaml")
+                ],
+                vec![PathBuf::from("/p/docker-compose.prod.yml")],
+            ]
+        );
+    }
+}
