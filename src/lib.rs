@@ -2,9 +2,12 @@
 //! compose interpolation into each container, over the image's `ENV`.
 //!
 //! Layers, each depending only on those before it in this list:
-//! [`source`] and [`fs`] → [`syntax`] → [`model`] → `rules` → `report` → `cli`.
+//! [`source`] and [`fs`] → [`syntax`] → [`model`] → [`report`] → [`cli`].
 
+pub mod cli;
 pub mod fs;
 pub mod model;
+pub mod report;
+pub mod rules;
 pub mod source;
 pub mod syntax;

@@ -1,0 +1,214 @@
+//! `mppeep-lint.toml`, or `[tool.mppeep-lint]` in `pyproject.toml`: found
+//! from the linted path upwards; command-line flags override it.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use serde::Deserialize;
+use toml::Spanned;
+
+use crate::rules::{find_meta, Diagnostic, Severity};
+use crate::source::{FileId, Span, TextRange};
+
+/// The configuration as written.
+#[derive(Debug, Default, Deserialize)]
+#[serde(rename_all = "kebab-case", deny_unknown_fields)]
+pub struct RawConfig {
+    pub select: Option<Vec<Spanned<String>>>,
+    #[serde(default)]
+    pub ignore: Vec<Spanned<String>>,
+    #[serde(default)]
+    pub severity: BTreeMap<Spanned<String>, Spanned<String>>,
+    pub fail_on: Option<Spanned<String>>,
+    #[serde(default)]
+    pub exclude: Vec<String>,
+    #[serde(default)]
+    pub secret_patterns: Vec<String>,
+}
+
+#[derive(Debug, Deserialize)]
+struct Pyproject {
+    tool: Option<PyTool>,
+}
+
+#[derive(Debug, Deserialize)]
+struct PyTool {
+    #[serde(rename = "mppeep-lint")]
+    mppeep_lint: Option<RawConfig>,
+}
+
+/// A configuration file that was found and read.
+#[derive(Debug)]
+pub struct ConfigFile {
+    pub path: PathBuf,
+    pub text: String,
+    pub raw: RawConfig,
+}
+
+/// The first `mppeep-lint.toml`, or `pyproject.toml` with a
+/// `[tool.mppeep-lint]` table, in `start` or a folder above it.
+pub fn find(start: &Path) -> Option<PathBuf> {
+    let mut dir = if start.is_dir() {
+        Some(start)
+    } else {
+        start.parent()
+    };
+    while let Some(d) = dir {
+        let own = d.join("mppeep-lint.toml");
+        if own.is_file() {
+            return Some(own);
+        }
+        let py = d.join("pyproject.toml");
+        if py.is_file()
+            && std::fs::read_to_string(&py).is_ok_and(|t| t.contains("[tool.mppeep-lint"))
+        {
+            return Some(py);
+        }
+        if d.join(".git").exists() {
+            break;
+        }
+        dir = d.parent();
+    }
+    None
+}
+
+/// Read and parse a configuration file; errors are for the user (exit 2).
+pub fn load(path: &Path) -> Result<ConfigFile, String> {
+    let text = crate::fs::read_text(path).map_err(|e| format!("{}: {e}", path.display()))?;
+    let raw = parse(path, &text)?;
+    Ok(ConfigFile {
+        path: path.to_path_buf(),
+        text,
+        raw,
+    })
+}
+
+pub fn parse(path: &Path, text: &str) -> Result<RawConfig, String> {
+    let is_pyproject = path.file_name().is_some_and(|n| n == "pyproject.toml");
+    if is_pyproject {
+        let p: Pyproject =
+            toml::from_str(text).map_err(|e| format!("{}: {}", path.display(), e.message()))?;
+        Ok(p.tool.and_then(|t| t.mppeep_lint).unwrap_or_default())
+    } else {
+        toml::from_str(text).map_err(|e| format!("{}: {}", path.display(), e.message()))
+    }
+}
+
+/// The settings, secret patterns and threshold a configuration gives, and
+/// `unknown-rule` diagnostics for names no rule has (`file` is the
+/// configuration's id in the source map).
+pub struct Resolved {
+    pub settings: crate::rules::engine::Settings,
+    pub fail_on: Option<Severity>,
+    pub exclude: Vec<PathBuf>,
+    pub secret_patterns: Vec<String>,
+    pub diagnostics: Vec<Diagnostic>,
+}
+
+pub fn resolve(raw: &RawConfig, file: Option<FileId>) -> Result<Resolved, String> {
+    let mut diagnostics = Vec::new();
+    let mut check_name = |name: &Spanned<String>, what: &str| -> bool {
+        let n = name.get_ref();
+        if n == "all" || find_meta(n).is_some() {
+            return true;
+        }
+        if let Some(file) = file {
+            let r = name.span();
+            diagnostics.push(
+                Diagnostic::new(
+                    "unknown-rule",
+                    Severity::Warning,
+                    // The span includes the quotes; point at the name inside.
+                    Span::new(
+                        file,
+                        TextRange::new(r.start + 1, r.end.saturating_sub(1).max(r.start + 1)),
+                    ),
+                    format!("unknown rule `{n}` in `{what}`"),
+                )
+                .with_span_label("no rule has this name")
+                .with_help("`mppeep-lint rules` lists the rule names"),
+            );
+        }
+        false
+    };
+    let select = raw.select.as_ref().map(|v| {
+        v.iter()
+            .filter(|n| check_name(n, "select"))
+            .map(|n| n.get_ref().clone())
+            .collect()
+    });
+    let ignore = raw
+        .ignore
+        .iter()
+        .filter(|n| check_name(n, "ignore"))
+        .map(|n| n.get_ref().clone())
+        .collect();
+    let mut severity = BTreeMap::new();
+    for (k, v) in &raw.severity {
+        if !check_name(k, "severity") {
+            continue;
+        }
+        let s = Severity::parse(v.get_ref()).ok_or_else(|| {
+            format!(
+                "severity of {}: `{}` is not error, warning or info",
+                k.get_ref(),
+                v.get_ref()
+            )
+        })?;
+        severity.insert(k.get_ref().clone(), s);
+    }
+    let fail_on =
+        match &raw.fail_on {
+            Some(f) => Some(Severity::parse(f.get_ref()).ok_or_else(|| {
+                format!("fail-on: `{}` is not error, warning or info", f.get_ref())
+            })?),
+            None => None,
+        };
+    Ok(Resolved {
+        settings: crate::rules::engine::Settings {
+            select,
+            ignore,
+            severity,
+        },
+        fail_on,
+        exclude: raw.exclude.iter().map(PathBuf::from).collect(),
+        secret_patterns: raw.secret_patterns.clone(),
+        diagnostics,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_own_file_and_pyproject() {
+        let raw = parse(
+            Path::new("mppeep-lint.toml"),
+            "ignore = [\"root-user\"]\nfail-on = \"warning\"\n[severity]\nno-healthcheck = \"error\"\n",
+        )
+        .expect("valid");
+        let r = resolve(&raw, None).expect("resolves");
+        assert_eq!(r.settings.ignore, vec!["root-user"]);
+        assert_eq!(r.fail_on, Some(Severity::Warning));
+        assert_eq!(r.settings.severity["no-healthcheck"], Severity::Error);
+
+        let raw = parse(
+            Path::new("pyproject.toml"),
+            "[project]\nname = \"x\"\n[tool.mppeep-lint]\nselect = [\"quoted-value\"]\n",
+        )
+        .expect("valid");
+        assert_eq!(raw.select.expect("select").len(), 1);
+    }
+
+    #[test]
+    fn unknown_keys_and_names() {
+        assert!(parse(Path::new("mppeep-lint.toml"), "colour = true\n").is_err());
+        let text = "ignore = [\"no-such-rule\"]\n";
+        let raw = parse(Path::new("mppeep-lint.toml"), text).expect("valid");
+        let r = resolve(&raw, Some(FileId(0))).expect("resolves");
+        assert_eq!(r.diagnostics.len(), 1);
+        let span = r.diagnostics[0].span.range;
+        assert_eq!(&text[span.start..span.end], "no-such-rule");
+    }
+}

@@ -1,0 +1,480 @@
+//! The command line: arguments, configuration, exit codes. The only layer
+//! that reads the process environment and writes to stdout/stderr.
+
+use std::collections::BTreeMap;
+use std::io::Write;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+use crate::fs::DiskFs;
+use crate::model::secrets::{redactor_for, Redactor, SecretPolicy};
+use crate::model::workspace::{load_workspace, Workspace, WorkspaceOptions};
+use crate::report::env::{env_json, env_text, Masking};
+use crate::rules::{all_meta, find_meta, Context, Severity};
+use crate::source::{FileKind, SourceFile};
+
+pub mod config;
+
+/// Exit code: no finding at or above the threshold.
+pub const EXIT_CLEAN: u8 = 0;
+/// Exit code: findings at or above the threshold.
+pub const EXIT_FINDINGS: u8 = 1;
+/// Exit code: usage or I/O error.
+pub const EXIT_ERROR: u8 = 2;
+
+#[derive(Parser, Debug)]
+#[command(
+    name = "mppeep-lint",
+    version,
+    about = "Follows each variable from the shell and .env through Docker Compose into the container, and lints the way there.",
+    args_conflicts_with_subcommands = true
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Option<Command>,
+    /// With no command: `check`.
+    #[command(flatten)]
+    pub check: CheckArgs,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum Command {
+    /// Lint (the default command).
+    Check(CheckArgs),
+    /// Each service's resolved container environment, with where every value comes from.
+    Env(EnvArgs),
+    /// The rule catalogue.
+    Rules(RulesArgs),
+    /// One rule's documentation.
+    Rule {
+        /// The rule's name, e.g. localhost-in-container.
+        name: String,
+    },
+}
+
+#[derive(Args, Debug, Default)]
+pub struct CheckArgs {
+    /// Files or folders to lint (default: the current folder).
+    #[arg(value_name = "PATH")]
+    pub paths: Vec<PathBuf>,
+    #[command(flatten)]
+    pub compose: ComposeArgs,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = Format::Pretty)]
+    pub format: Format,
+    /// Exit with 1 when a finding has at least this severity [default: error].
+    #[arg(long = "fail-on", value_enum)]
+    pub fail_on: Option<SeverityArg>,
+    /// Configuration file (default: mppeep-lint.toml or pyproject.toml found upwards).
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    /// Ignore any configuration file.
+    #[arg(long = "no-config")]
+    pub no_config: bool,
+    /// Only these rules (comma-separated or repeated).
+    #[arg(long, value_delimiter = ',', value_name = "RULE")]
+    pub select: Vec<String>,
+    /// Not these rules (comma-separated or repeated).
+    #[arg(long, value_delimiter = ',', value_name = "RULE")]
+    pub ignore: Vec<String>,
+    /// Print secret values unmasked (never in CI logs).
+    #[arg(long = "show-secrets")]
+    pub show_secrets: bool,
+    /// Colour: auto (on a terminal, unless NO_COLOR is set), always, never.
+    #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
+    pub color: ColorChoice,
+}
+
+#[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq, Default)]
+pub enum Format {
+    #[default]
+    Pretty,
+    Compact,
+    Json,
+    Sarif,
+    Github,
+}
+
+#[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SeverityArg {
+    Error,
+    Warning,
+    Info,
+}
+
+impl From<SeverityArg> for Severity {
+    fn from(s: SeverityArg) -> Severity {
+        match s {
+            SeverityArg::Error => Severity::Error,
+            SeverityArg::Warning => Severity::Warning,
+            SeverityArg::Info => Severity::Info,
+        }
+    }
+}
+
+#[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq, Default)]
+pub enum ColorChoice {
+    #[default]
+    Auto,
+    Always,
+    Never,
+}
+
+#[derive(Args, Debug)]
+pub struct RulesArgs {
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = EnvFormat::Text)]
+    pub format: EnvFormat,
+}
+
+/// Options that mirror Docker Compose's, with its spelling.
+#[derive(Args, Debug, Clone, Default)]
+pub struct ComposeArgs {
+    /// Compose file (repeatable; later files merge over earlier ones).
+    #[arg(short = 'f', long = "file", value_name = "FILE")]
+    pub files: Vec<PathBuf>,
+    /// Env file for interpolation instead of the project's `.env` (repeatable).
+    #[arg(long = "env-file", value_name = "FILE")]
+    pub env_files: Vec<PathBuf>,
+    /// Profile to enable (repeatable).
+    #[arg(long = "profile", value_name = "NAME")]
+    pub profiles: Vec<String>,
+    /// The project directory (default: the folder of the first compose file).
+    #[arg(long = "project-directory", value_name = "DIR")]
+    pub project_directory: Option<PathBuf>,
+    /// Ignore the process environment for interpolation (reproducible CI runs).
+    #[arg(long = "no-shell-env")]
+    pub no_shell_env: bool,
+}
+
+#[derive(Args, Debug)]
+pub struct EnvArgs {
+    /// Project folder or compose file.
+    #[arg(value_name = "PATH")]
+    pub path: Option<PathBuf>,
+    #[command(flatten)]
+    pub compose: ComposeArgs,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = EnvFormat::Text)]
+    pub format: EnvFormat,
+    /// Print secret values unmasked.
+    #[arg(long = "show-secrets")]
+    pub show_secrets: bool,
+}
+
+#[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum EnvFormat {
+    Text,
+    Json,
+}
+
+/// Parse arguments, run, and return the exit code.
+pub fn main() -> ExitCode {
+    let cli = match Cli::try_parse() {
+        Ok(c) => c,
+        Err(e) => {
+            let code = if e.use_stderr() {
+                EXIT_ERROR
+            } else {
+                EXIT_CLEAN
+            };
+            let _ = e.print();
+            return ExitCode::from(code);
+        }
+    };
+    let code = match cli.command {
+        Some(Command::Check(args)) => run_check(args),
+        Some(Command::Env(args)) => run_env(args),
+        Some(Command::Rules(args)) => run_rules(args),
+        Some(Command::Rule { name }) => run_rule(&name),
+        None => run_check(cli.check),
+    };
+    ExitCode::from(code)
+}
+
+fn process_env(no_shell_env: bool) -> BTreeMap<String, String> {
+    if no_shell_env {
+        return BTreeMap::new();
+    }
+    std::env::vars_os()
+        .filter_map(|(k, v)| Some((k.into_string().ok()?, v.into_string().ok()?)))
+        .collect()
+}
+
+fn workspace_options(paths: Vec<PathBuf>, c: &ComposeArgs) -> WorkspaceOptions {
+    WorkspaceOptions {
+        paths,
+        files: c.files.clone(),
+        project_directory: c.project_directory.clone(),
+        env_files: c.env_files.clone(),
+        profiles: c.profiles.clone(),
+        process_env: process_env(c.no_shell_env),
+        exclude: Vec::new(),
+    }
+}
+
+fn current_dir() -> Result<PathBuf, u8> {
+    std::env::current_dir().map_err(|e| {
+        eprintln!("error: cannot read the current directory: {e}");
+        EXIT_ERROR
+    })
+}
+
+fn load(paths: Vec<PathBuf>, c: &ComposeArgs) -> Result<Workspace, u8> {
+    let cwd = current_dir()?;
+    let opts = workspace_options(paths, c);
+    Ok(load_workspace(&DiskFs, &cwd, &opts))
+}
+
+fn run_env(args: EnvArgs) -> u8 {
+    let paths: Vec<PathBuf> = args.path.into_iter().collect();
+    let ws = match load(paths, &args.compose) {
+        Ok(ws) => ws,
+        Err(code) => return code,
+    };
+    let policy = SecretPolicy::default();
+    let redactor = if args.show_secrets {
+        Redactor::disabled()
+    } else {
+        redactor_for(&ws, &policy)
+    };
+    let mask = Masking {
+        policy: &policy,
+        redactor: &redactor,
+    };
+    let out = match args.format {
+        EnvFormat::Json => {
+            let mut s = serde_json::to_string_pretty(&env_json(&ws, &mask)).unwrap_or_default();
+            s.push('\n');
+            s
+        }
+        EnvFormat::Text => env_text(&ws, &mask),
+    };
+    let mut stdout = std::io::stdout().lock();
+    if stdout.write_all(out.as_bytes()).is_err() {
+        return EXIT_ERROR;
+    }
+    let missing_path = ws.projects.is_empty()
+        && ws
+            .problems
+            .iter()
+            .any(|p| p.message == "no such file or directory");
+    if missing_path {
+        EXIT_ERROR
+    } else if ws.projects.iter().any(|p| !p.errors.is_empty()) {
+        // Like `docker compose config`, a configuration Compose rejects fails.
+        EXIT_FINDINGS
+    } else {
+        EXIT_CLEAN
+    }
+}
+
+fn print(out: &str) -> u8 {
+    let mut stdout = std::io::stdout().lock();
+    match stdout
+        .write_all(out.as_bytes())
+        .and_then(|_| stdout.flush())
+    {
+        Ok(()) => EXIT_CLEAN,
+        // A closed pipe (`| head`) is not an error of ours.
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => EXIT_CLEAN,
+        Err(_) => EXIT_ERROR,
+    }
+}
+
+fn run_rules(args: RulesArgs) -> u8 {
+    let metas = all_meta();
+    let out = match args.format {
+        EnvFormat::Json => {
+            let rules: Vec<serde_json::Value> = metas
+                .iter()
+                .map(|m| {
+                    serde_json::json!({
+                        "name": m.name,
+                        "severity": m.severity.as_str(),
+                        "summary": m.summary,
+                        "doc": format!("rules/{}.md", m.name),
+                    })
+                })
+                .collect();
+            let mut s = serde_json::to_string_pretty(&serde_json::json!({ "rules": rules }))
+                .unwrap_or_default();
+            s.push('\n');
+            s
+        }
+        EnvFormat::Text => {
+            let width = metas.iter().map(|m| m.name.len()).max().unwrap_or(0);
+            let mut s = String::new();
+            for m in &metas {
+                s.push_str(&format!(
+                    "{:width$}  {:7}  {}\n",
+                    m.name,
+                    m.severity.as_str(),
+                    m.summary
+                ));
+            }
+            s
+        }
+    };
+    print(&out)
+}
+
+fn run_rule(name: &str) -> u8 {
+    match find_meta(name) {
+        Some(m) => print(m.doc),
+        None => {
+            eprintln!("error: no rule is named `{name}`; `mppeep-lint rules` lists them");
+            EXIT_ERROR
+        }
+    }
+}
+
+fn use_color(choice: ColorChoice) -> bool {
+    use std::io::IsTerminal;
+    match choice {
+        ColorChoice::Always => true,
+        ColorChoice::Never => false,
+        ColorChoice::Auto => {
+            std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
+                && std::io::stdout().is_terminal()
+        }
+    }
+}
+
+fn run_check(args: CheckArgs) -> u8 {
+    let cwd = match current_dir() {
+        Ok(c) => c,
+        Err(code) => return code,
+    };
+    let paths = if args.paths.is_empty() && args.compose.files.is_empty() {
+        vec![PathBuf::from(".")]
+    } else {
+        args.paths.clone()
+    };
+    // Configuration: --config, else found upwards from the first path.
+    let config_path = if args.no_config {
+        None
+    } else {
+        args.config.clone().or_else(|| {
+            let start = paths
+                .first()
+                .map(|p| cwd.join(p))
+                .unwrap_or_else(|| cwd.clone());
+            config::find(&start)
+        })
+    };
+    let config_file = match &config_path {
+        Some(p) => match config::load(p) {
+            Ok(c) => Some(c),
+            Err(e) => {
+                eprintln!("error: {e}");
+                return EXIT_ERROR;
+            }
+        },
+        None => None,
+    };
+    let raw = config_file.as_ref().map(|c| &c.raw);
+    let default_raw = config::RawConfig::default();
+    let mut opts = workspace_options(paths, &args.compose);
+    let pre = match config::resolve(raw.unwrap_or(&default_raw), None) {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return EXIT_ERROR;
+        }
+    };
+    opts.exclude = pre.exclude.clone();
+    let mut ws = load_workspace(&DiskFs, &cwd, &opts);
+    if ws.projects.is_empty()
+        && ws
+            .problems
+            .iter()
+            .any(|p| p.message == "no such file or directory")
+    {
+        for p in &ws.problems {
+            eprintln!("error: {}: {}", p.path, p.message);
+        }
+        return EXIT_ERROR;
+    }
+    // The configuration becomes a source, so its mistakes have locations.
+    let config_id = config_file.as_ref().map(|c| {
+        let display = crate::fs::display_path(&c.path, &cwd);
+        ws.sources.add(SourceFile::new(
+            c.path.clone(),
+            display,
+            FileKind::Other,
+            c.text.clone(),
+        ))
+    });
+    let resolved = match config::resolve(raw.unwrap_or(&default_raw), config_id) {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return EXIT_ERROR;
+        }
+    };
+    let mut settings = resolved.settings;
+    // Flags override the configuration.
+    for name in args.select.iter().chain(&args.ignore) {
+        if name != "all" && find_meta(name).is_none() {
+            eprintln!("error: unknown rule `{name}`; `mppeep-lint rules` lists them");
+            return EXIT_ERROR;
+        }
+    }
+    if !args.select.is_empty() {
+        settings.select = Some(args.select.clone());
+    }
+    settings.ignore.extend(args.ignore.iter().cloned());
+    let fail_on = args
+        .fail_on
+        .map(Severity::from)
+        .or(resolved.fail_on)
+        .unwrap_or(Severity::Error);
+    let policy = SecretPolicy {
+        patterns: resolved.secret_patterns,
+    };
+    let ctx = Context {
+        ws: &ws,
+        secrets: &policy,
+    };
+    let mut diags = crate::rules::engine::run(&ctx, &settings);
+    diags.extend(
+        resolved
+            .diagnostics
+            .into_iter()
+            .filter(|d| settings.enabled(&d.rule)),
+    );
+    crate::rules::engine::sort(&ctx, &mut diags);
+    let redactor = if args.show_secrets {
+        Redactor::disabled()
+    } else {
+        redactor_for(&ws, &policy)
+    };
+    let redact = |s: &str| redactor.redact(s);
+    let redact_source = |s: &str| redactor.redact_in_place(s);
+    let files = ws
+        .sources
+        .iter()
+        .filter(|(_, f)| f.kind != FileKind::Other)
+        .count();
+    let out = crate::report::render(
+        args.format,
+        &diags,
+        &ws.sources,
+        &all_meta(),
+        files,
+        &redact,
+        &redact_source,
+        use_color(args.color),
+    );
+    if print(&out) != EXIT_CLEAN {
+        return EXIT_ERROR;
+    }
+    if diags.iter().any(|d| d.severity >= fail_on) {
+        EXIT_FINDINGS
+    } else {
+        EXIT_CLEAN
+    }
+}

@@ -1,0 +1,38 @@
+//! Report: rendering the model and diagnostics for people and tools. No I/O.
+
+pub mod env;
+pub mod render;
+
+use crate::cli::Format;
+use crate::rules::{Diagnostic, RuleMeta};
+use crate::source::SourceMap;
+
+/// Renders `diags` in `format`. `redact` masks secret values in messages;
+/// `redact_source` masks them in file text and must keep byte offsets.
+#[allow(clippy::too_many_arguments)]
+pub fn render(
+    format: Format,
+    diags: &[Diagnostic],
+    sources: &SourceMap,
+    rules: &[RuleMeta],
+    files: usize,
+    redact: &dyn Fn(&str) -> String,
+    redact_source: &dyn Fn(&str) -> String,
+    color: bool,
+) -> String {
+    let input = render::Input {
+        diags,
+        sources,
+        rules,
+        files,
+        redact,
+        redact_source,
+    };
+    match format {
+        Format::Pretty => render::pretty(&input, color),
+        Format::Compact => render::compact(&input),
+        Format::Json => render::json(&input),
+        Format::Sarif => render::sarif(&input),
+        Format::Github => render::github(&input),
+    }
+}

@@ -1,0 +1,520 @@
+//! Diagnostics for people (pretty, compact) and tools (json, sarif, github).
+//!
+//! Every piece of user text that reaches the output goes through `redact`
+//! (messages, labels, help, replacements) or `redact_source` (file text shown
+//! in snippets; it keeps byte offsets, so spans stay valid).
+
+use std::collections::HashMap;
+use std::fmt;
+
+use serde_json::{json, Value};
+
+use crate::rules::{Diagnostic, RuleMeta, Severity};
+use crate::source::{FileId, SourceMap, Span};
+
+/// What the renderers need besides the diagnostics.
+pub struct Input<'a> {
+    pub diags: &'a [Diagnostic],
+    pub sources: &'a SourceMap,
+    pub rules: &'a [RuleMeta],
+    /// Files read (for the summary).
+    pub files: usize,
+    pub redact: &'a dyn Fn(&str) -> String,
+    pub redact_source: &'a dyn Fn(&str) -> String,
+}
+
+impl Input<'_> {
+    fn position(&self, span: Span) -> Position {
+        let file = self.sources.get(span.file);
+        let start = file.line_col(span.range.start);
+        let end = file.line_col(span.range.end);
+        Position {
+            file: file.display.clone(),
+            line: start.line,
+            column: start.column,
+            end_line: end.line,
+            end_column: end.column,
+        }
+    }
+
+    fn counts(&self) -> (usize, usize, usize) {
+        let n = |s: Severity| self.diags.iter().filter(|d| d.severity == s).count();
+        (n(Severity::Error), n(Severity::Warning), n(Severity::Info))
+    }
+}
+
+struct Position {
+    file: String,
+    line: usize,
+    column: usize,
+    end_line: usize,
+    end_column: usize,
+}
+
+fn plural(n: usize, word: &str) -> String {
+    if n == 1 {
+        format!("{n} {word}")
+    } else {
+        format!("{n} {word}s")
+    }
+}
+
+/// The closing line of the human formats.
+fn summary_line(input: &Input) -> String {
+    let (e, w, i) = input.counts();
+    let files = plural(input.files, "file");
+    if e + w + i == 0 {
+        return format!("no problems found in {files}");
+    }
+    let mut parts = Vec::new();
+    if e > 0 {
+        parts.push(plural(e, "error"));
+    }
+    if w > 0 {
+        parts.push(plural(w, "warning"));
+    }
+    if i > 0 {
+        parts.push(plural(i, "info"));
+    }
+    format!("{} in {files}", parts.join(", "))
+}
+
+// ---------------------------------------------------------------- compact
+
+/// `file:line:col: severity[name] message`, one line per finding.
+pub fn compact(input: &Input) -> String {
+    let mut out = String::new();
+    for d in input.diags {
+        let p = input.position(d.span);
+        out.push_str(&format!(
+            "{}:{}:{}: {}[{}] {}\n",
+            p.file,
+            p.line,
+            p.column,
+            d.severity.as_str(),
+            d.rule,
+            (input.redact)(&d.message)
+        ));
+    }
+    out
+}
+
+// ---------------------------------------------------------------- pretty
+
+/// One miette report: a message and labels in one file, plus related
+/// reports for the labels in other files.
+#[derive(Debug)]
+struct Report {
+    message: String,
+    code: Option<String>,
+    severity: miette::Severity,
+    help: Option<String>,
+    source: miette::NamedSource<String>,
+    labels: Vec<miette::LabeledSpan>,
+    related: Vec<Report>,
+}
+
+impl fmt::Display for Report {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+impl std::error::Error for Report {}
+
+impl miette::Diagnostic for Report {
+    fn code<'a>(&'a self) -> Option<Box<dyn fmt::Display + 'a>> {
+        self.code
+            .as_ref()
+            .map(|c| Box::new(c.as_str()) as Box<dyn fmt::Display>)
+    }
+    fn severity(&self) -> Option<miette::Severity> {
+        Some(self.severity)
+    }
+    fn help<'a>(&'a self) -> Option<Box<dyn fmt::Display + 'a>> {
+        self.help
+            .as_ref()
+            .map(|h| Box::new(h.as_str()) as Box<dyn fmt::Display>)
+    }
+    fn source_code(&self) -> Option<&dyn miette::SourceCode> {
+        Some(&self.source)
+    }
+    fn labels(&self) -> Option<Box<dyn Iterator<Item = miette::LabeledSpan> + '_>> {
+        Some(Box::new(self.labels.iter().cloned()))
+    }
+    fn related<'a>(&'a self) -> Option<Box<dyn Iterator<Item = &'a dyn miette::Diagnostic> + 'a>> {
+        if self.related.is_empty() {
+            return None;
+        }
+        Some(Box::new(
+            self.related.iter().map(|r| r as &dyn miette::Diagnostic),
+        ))
+    }
+}
+
+fn miette_severity(s: Severity) -> miette::Severity {
+    match s {
+        Severity::Error => miette::Severity::Error,
+        Severity::Warning => miette::Severity::Warning,
+        Severity::Info => miette::Severity::Advice,
+    }
+}
+
+/// rustc-style reports with source snippets from every file of the flow.
+pub fn pretty(input: &Input, color: bool) -> String {
+    let theme = if color {
+        miette::GraphicalTheme::unicode()
+    } else {
+        miette::GraphicalTheme::unicode_nocolor()
+    };
+    let handler = miette::GraphicalReportHandler::new_themed(theme)
+        .with_width(100)
+        .with_links(false)
+        .with_context_lines(1);
+    let mut texts: HashMap<FileId, String> = HashMap::new();
+    let mut text_of = |id: FileId| -> String {
+        texts
+            .entry(id)
+            .or_insert_with(|| (input.redact_source)(&input.sources.get(id).text))
+            .clone()
+    };
+    let mut out = String::new();
+    for d in input.diags {
+        let redact = input.redact;
+        let primary_file = d.span.file;
+        let label = |span: Span, text: &str, primary: bool| {
+            let range = span.range.start..span.range.end;
+            let text = Some(redact(text));
+            if primary {
+                miette::LabeledSpan::new_primary_with_span(text, range)
+            } else {
+                miette::LabeledSpan::new_with_span(text, range)
+            }
+        };
+        let mut labels = vec![label(
+            d.span,
+            d.span_label.as_deref().unwrap_or("here"),
+            true,
+        )];
+        // Labels in other files, grouped by file in order of appearance.
+        let mut others: Vec<(FileId, Vec<miette::LabeledSpan>)> = Vec::new();
+        for l in &d.labels {
+            if l.span.file == primary_file {
+                labels.push(label(l.span, &l.message, false));
+            } else if let Some((_, v)) = others.iter_mut().find(|(f, _)| *f == l.span.file) {
+                v.push(label(l.span, &l.message, false));
+            } else {
+                others.push((l.span.file, vec![label(l.span, &l.message, false)]));
+            }
+        }
+        let related = others
+            .into_iter()
+            .map(|(file, labels)| Report {
+                message: format!("in {}", input.sources.get(file).display),
+                code: None,
+                severity: miette::Severity::Advice,
+                help: None,
+                source: miette::NamedSource::new(&input.sources.get(file).display, text_of(file)),
+                labels,
+                related: Vec::new(),
+            })
+            .collect();
+        let report = Report {
+            message: redact(&d.message),
+            code: Some(d.rule.clone()),
+            severity: miette_severity(d.severity),
+            help: d.help.as_deref().map(redact),
+            source: miette::NamedSource::new(
+                &input.sources.get(primary_file).display,
+                text_of(primary_file),
+            ),
+            labels,
+            related,
+        };
+        let mut s = String::new();
+        if handler.render_report(&mut s, &report).is_err() {
+            // Fall back to the compact line rather than lose the finding.
+            let p = input.position(d.span);
+            s = format!(
+                "{}:{}:{}: {}[{}] {}\n",
+                p.file,
+                p.line,
+                p.column,
+                d.severity.as_str(),
+                d.rule,
+                redact(&d.message)
+            );
+        }
+        out.push_str(s.trim_end());
+        out.push_str("\n\n");
+    }
+    out.push_str(&summary_line(input));
+    out.push('\n');
+    out
+}
+
+// ---------------------------------------------------------------- json
+
+fn position_json(p: &Position) -> serde_json::Map<String, Value> {
+    let mut m = serde_json::Map::new();
+    m.insert("file".into(), json!(p.file));
+    m.insert("line".into(), json!(p.line));
+    m.insert("column".into(), json!(p.column));
+    m.insert("end_line".into(), json!(p.end_line));
+    m.insert("end_column".into(), json!(p.end_column));
+    m
+}
+
+/// DESIGN.md §3: `{"version": 1, "diagnostics": [...], "summary": {...}}`.
+/// A diagnostic with a fix also carries `"fix": {description, safe, edits}`.
+pub fn json(input: &Input) -> String {
+    let redact = input.redact;
+    let diagnostics: Vec<Value> = input
+        .diags
+        .iter()
+        .map(|d| {
+            let mut m = serde_json::Map::new();
+            m.insert("name".into(), json!(d.rule));
+            m.insert("severity".into(), json!(d.severity.as_str()));
+            m.insert("message".into(), json!(redact(&d.message)));
+            m.insert("help".into(), json!(d.help.as_deref().map(redact)));
+            m.extend(position_json(&input.position(d.span)));
+            let labels: Vec<Value> = d
+                .labels
+                .iter()
+                .map(|l| {
+                    let mut lm = position_json(&input.position(l.span));
+                    lm.insert("message".into(), json!(redact(&l.message)));
+                    Value::Object(lm)
+                })
+                .collect();
+            m.insert("labels".into(), Value::Array(labels));
+            if let Some(fix) = &d.fix {
+                let edits: Vec<Value> = fix
+                    .edits
+                    .iter()
+                    .map(|e| {
+                        let mut em = position_json(&input.position(e.span));
+                        em.insert("replacement".into(), json!(redact(&e.replacement)));
+                        Value::Object(em)
+                    })
+                    .collect();
+                m.insert(
+                    "fix".into(),
+                    json!({"description": redact(&fix.description), "safe": fix.safe, "edits": edits}),
+                );
+            }
+            Value::Object(m)
+        })
+        .collect();
+    let (errors, warnings, infos) = input.counts();
+    let doc = json!({
+        "version": 1,
+        "diagnostics": diagnostics,
+        "summary": {"files": input.files, "errors": errors, "warnings": warnings, "infos": infos},
+    });
+    let mut s = serde_json::to_string_pretty(&doc).unwrap_or_default();
+    s.push('\n');
+    s
+}
+
+// ---------------------------------------------------------------- sarif
+
+fn sarif_level(s: Severity) -> &'static str {
+    match s {
+        Severity::Error => "error",
+        Severity::Warning => "warning",
+        Severity::Info => "note",
+    }
+}
+
+fn sarif_location(p: &Position) -> Value {
+    json!({
+        "physicalLocation": {
+            "artifactLocation": {"uri": p.file.replace('\\', "/"), "uriBaseId": "%SRCROOT%"},
+            "region": {
+                "startLine": p.line,
+                "startColumn": p.column,
+                "endLine": p.end_line,
+                "endColumn": p.end_column,
+            }
+        }
+    })
+}
+
+/// FNV-1a: a stable fingerprint that does not depend on the Rust version.
+fn fnv1a(parts: &[&str]) -> String {
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    for p in parts {
+        for b in p.bytes().chain(std::iter::once(0)) {
+            h ^= u64::from(b);
+            h = h.wrapping_mul(0x0100_0000_01b3);
+        }
+    }
+    format!("{h:016x}")
+}
+
+/// SARIF 2.1.0, for GitHub code scanning: rule metadata, locations, related
+/// locations, fixes. No source snippets.
+pub fn sarif(input: &Input) -> String {
+    let redact = input.redact;
+    let rules: Vec<Value> = input
+        .rules
+        .iter()
+        .map(|r| {
+            json!({
+                "id": r.name,
+                "name": r.name,
+                "shortDescription": {"text": r.summary},
+                "fullDescription": {"text": r.summary},
+                "help": {"text": r.summary, "markdown": r.doc},
+                "helpUri": format!("https://github.com/mppeep/mppeep-lint/blob/main/rules/{}.md", r.name),
+                "defaultConfiguration": {"level": sarif_level(r.severity)},
+            })
+        })
+        .collect();
+    let results: Vec<Value> = input
+        .diags
+        .iter()
+        .map(|d| {
+            let p = input.position(d.span);
+            let line_text = {
+                let f = input.sources.get(d.span.file);
+                (input.redact_source)(f.slice(f.line_range(p.line)).trim())
+            };
+            let mut message = redact(&d.message);
+            if let Some(h) = &d.help {
+                message.push_str("\nhelp: ");
+                message.push_str(&redact(h));
+            }
+            let mut r = json!({
+                "ruleId": d.rule,
+                "level": sarif_level(d.severity),
+                "message": {"text": message},
+                "locations": [sarif_location(&p)],
+                "partialFingerprints": {
+                    "primaryLocationLineHash": fnv1a(&[&d.rule, &p.file, &line_text]),
+                },
+            });
+            if let Some(i) = input.rules.iter().position(|m| m.name == d.rule) {
+                r["ruleIndex"] = json!(i);
+            }
+            if !d.labels.is_empty() {
+                let related: Vec<Value> = d
+                    .labels
+                    .iter()
+                    .enumerate()
+                    .map(|(i, l)| {
+                        let mut loc = sarif_location(&input.position(l.span));
+                        loc["id"] = json!(i);
+                        loc["message"] = json!({"text": redact(&l.message)});
+                        loc
+                    })
+                    .collect();
+                r["relatedLocations"] = Value::Array(related);
+            }
+            if let Some(fix) = &d.fix {
+                let mut by_file: Vec<(String, Vec<Value>)> = Vec::new();
+                for e in &fix.edits {
+                    let p = input.position(e.span);
+                    let replacement = json!({
+                        "deletedRegion": {
+                            "startLine": p.line, "startColumn": p.column,
+                            "endLine": p.end_line, "endColumn": p.end_column,
+                        },
+                        "insertedContent": {"text": redact(&e.replacement)},
+                    });
+                    match by_file.iter_mut().find(|(f, _)| *f == p.file) {
+                        Some((_, v)) => v.push(replacement),
+                        None => by_file.push((p.file.clone(), vec![replacement])),
+                    }
+                }
+                let changes: Vec<Value> = by_file
+                    .into_iter()
+                    .map(|(file, replacements)| {
+                        json!({
+                            "artifactLocation": {"uri": file.replace('\\', "/"), "uriBaseId": "%SRCROOT%"},
+                            "replacements": replacements,
+                        })
+                    })
+                    .collect();
+                r["fixes"] = json!([{
+                    "description": {"text": redact(&fix.description)},
+                    "artifactChanges": changes,
+                }]);
+            }
+            r
+        })
+        .collect();
+    let doc = json!({
+        "$schema": "https://json.schemastore.org/sarif-2.1.0.json",
+        "version": "2.1.0",
+        "runs": [{
+            "tool": {"driver": {
+                "name": "mppeep-lint",
+                "informationUri": "https://github.com/mppeep/mppeep-lint",
+                "version": env!("CARGO_PKG_VERSION"),
+                "semanticVersion": env!("CARGO_PKG_VERSION"),
+                "rules": rules,
+            }},
+            "columnKind": "unicodeCodePoints",
+            "results": results,
+        }],
+    });
+    let mut s = serde_json::to_string_pretty(&doc).unwrap_or_default();
+    s.push('\n');
+    s
+}
+
+// ---------------------------------------------------------------- github
+
+fn escape_data(s: &str) -> String {
+    s.replace('%', "%25")
+        .replace('\r', "%0D")
+        .replace('\n', "%0A")
+}
+
+fn escape_property(s: &str) -> String {
+    escape_data(s).replace(':', "%3A").replace(',', "%2C")
+}
+
+/// GitHub Actions workflow commands: one annotation per finding.
+pub fn github(input: &Input) -> String {
+    let redact = input.redact;
+    let mut out = String::new();
+    for d in input.diags {
+        let p = input.position(d.span);
+        let command = match d.severity {
+            Severity::Error => "error",
+            Severity::Warning => "warning",
+            Severity::Info => "notice",
+        };
+        let mut message = redact(&d.message);
+        for l in &d.labels {
+            let lp = input.position(l.span);
+            message.push_str(&format!(
+                "\n{}:{}: {}",
+                lp.file,
+                lp.line,
+                redact(&l.message)
+            ));
+        }
+        if let Some(h) = &d.help {
+            message.push_str(&format!("\nhelp: {}", redact(h)));
+        }
+        out.push_str(&format!(
+            "::{command} file={},line={},col={},endLine={},endColumn={},title={}::{}\n",
+            escape_property(&p.file),
+            p.line,
+            p.column,
+            p.end_line,
+            p.end_column,
+            escape_property(&format!("mppeep-lint ({})", d.rule)),
+            escape_data(&message)
+        ));
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,277 @@
+//! Running the rules: built-in diagnostics (syntax errors, configurations
+//! Compose rejects, unreadable files), each selected rule, inline
+//! suppressions, per-rule severity; sorted for stable output.
+
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+
+use crate::rules::{all_meta, Context, Diagnostic, Severity, RULES};
+use crate::source::{FileId, SourceMap, Span, TextRange};
+
+/// The user's choices (configuration file and command line).
+#[derive(Debug, Clone, Default)]
+pub struct Settings {
+    /// Only these rules (None: all).
+    pub select: Option<Vec<String>>,
+    pub ignore: Vec<String>,
+    pub severity: BTreeMap<String, Severity>,
+}
+
+impl Settings {
+    pub fn enabled(&self, name: &str) -> bool {
+        let selected = self
+            .select
+            .as_ref()
+            .is_none_or(|s| s.iter().any(|x| x == name || x == "all"));
+        selected && !self.ignore.iter().any(|x| x == name)
+    }
+}
+
+/// Every diagnostic for the workspace, suppressions and settings applied.
+pub fn run(ctx: &Context, settings: &Settings) -> Vec<Diagnostic> {
+    let mut diags = builtin(ctx, settings);
+    for rule in RULES {
+        if settings.enabled(rule.meta.name) {
+            diags.extend((rule.check)(ctx));
+        }
+    }
+    let (suppressions, mut unknown) = suppressions(ctx);
+    diags.retain(|d| !suppressions.suppresses(d, &ctx.ws.sources));
+    diags.append(&mut unknown);
+    diags.retain(|d| settings.enabled(&d.rule));
+    for d in &mut diags {
+        if let Some(s) = settings.severity.get(&d.rule) {
+            d.severity = *s;
+        }
+    }
+    sort(ctx, &mut diags);
+    diags.dedup();
+    diags
+}
+
+/// Stable order: by file as shown, then position, then rule.
+pub fn sort(ctx: &Context, diags: &mut [Diagnostic]) {
+    diags.sort_by(|a, b| {
+        let fa = &ctx.ws.sources.get(a.span.file).display;
+        let fb = &ctx.ws.sources.get(b.span.file).display;
+        fa.cmp(fb)
+            .then(a.span.range.start.cmp(&b.span.range.start))
+            .then(a.rule.cmp(&b.rule))
+            .then(a.message.cmp(&b.message))
+    });
+}
+
+fn builtin(ctx: &Context, settings: &Settings) -> Vec<Diagnostic> {
+    let ws = ctx.ws;
+    let mut out = Vec::new();
+    let mut seen: BTreeSet<(Span, String)> = BTreeSet::new();
+    let mut syntax = |file: FileId, range: TextRange, message: &str, out: &mut Vec<Diagnostic>| {
+        let span = Span::new(file, range);
+        if seen.insert((span, message.to_string())) {
+            out.push(
+                Diagnostic::new("syntax-error", Severity::Error, span, message)
+                    .with_span_label("here"),
+            );
+        }
+    };
+    for (id, f) in &ws.dotenv {
+        for e in &f.errors {
+            syntax(*id, e.range, &e.message, &mut out);
+        }
+    }
+    for (id, f) in &ws.dockerfiles {
+        for e in &f.errors {
+            syntax(*id, e.range, &e.message, &mut out);
+        }
+    }
+    for (id, f) in &ws.compose {
+        for e in &f.errors {
+            syntax(*id, e.range, &e.message, &mut out);
+        }
+    }
+    let known: BTreeSet<(Span, String)> = out.iter().map(|d| (d.span, d.message.clone())).collect();
+    for p in &ws.projects {
+        for e in &p.errors {
+            let span = e.span.or_else(|| {
+                p.compose_files
+                    .first()
+                    .map(|f| Span::new(*f, TextRange::empty(0)))
+            });
+            let Some(span) = span else { continue };
+            if known.contains(&(span, e.message.clone())) {
+                continue;
+            }
+            // missing-secret reports required secrets itself, better.
+            let secret = e
+                .required_variable
+                .as_ref()
+                .is_some_and(|v| ctx.secrets.is_secret(v));
+            if secret && settings.enabled("missing-secret") {
+                continue;
+            }
+            let files: Vec<&str> = p
+                .compose_files
+                .iter()
+                .map(|f| ws.sources.get(*f).display.as_str())
+                .collect();
+            out.push(
+                Diagnostic::new(
+                    "compose-error",
+                    Severity::Error,
+                    span,
+                    format!("`docker compose config` fails: {}", e.message),
+                )
+                .with_span_label("here")
+                .with_help(format!(
+                    "Compose refuses this project ({}) until this is fixed",
+                    files.join(", ")
+                )),
+            );
+        }
+    }
+    for pr in &ws.problems {
+        let Some(file) = pr.file else { continue };
+        let start = pr
+            .line
+            .map(|l| ws.sources.get(file).line_range(l).start)
+            .unwrap_or(0);
+        out.push(Diagnostic::new(
+            "unreadable-file",
+            Severity::Warning,
+            Span::new(file, TextRange::empty(start)),
+            pr.message.clone(),
+        ));
+    }
+    out
+}
+
+/// Inline suppressions found in the files' comments.
+#[derive(Debug, Default)]
+pub struct Suppressions {
+    /// Files where every rule, or some rules, are off.
+    file_all: BTreeSet<FileId>,
+    file_rules: HashMap<FileId, BTreeSet<String>>,
+    /// (file, 1-based line) → rules off on that line and the next.
+    lines: HashMap<(FileId, usize), BTreeSet<String>>,
+}
+
+impl Suppressions {
+    /// Whether a comment turns `d` off: `ignore-file`, or `ignore` on the
+    /// diagnostic's line or the line above it.
+    pub fn suppresses(&self, d: &Diagnostic, sources: &SourceMap) -> bool {
+        let f = d.span.file;
+        if self.file_all.contains(&f)
+            || self.file_rules.get(&f).is_some_and(|r| r.contains(&d.rule))
+        {
+            return true;
+        }
+        let line = sources.get(f).line_col(d.span.range.start).line;
+        [line, line.saturating_sub(1)].iter().any(|l| {
+            self.lines
+                .get(&(f, *l))
+                .is_some_and(|r| r.contains("*") || r.contains(&d.rule))
+        })
+    }
+}
+
+const MARK: &str = "mppeep-lint:";
+
+/// Parse `# mppeep-lint: ignore[a, b]` (this line and the next) and
+/// `# mppeep-lint: ignore-file` / `ignore-file[a]` in every file; unknown
+/// rule names become `unknown-rule` diagnostics.
+pub fn suppressions(ctx: &Context) -> (Suppressions, Vec<Diagnostic>) {
+    let known: BTreeSet<&str> = all_meta().iter().map(|m| m.name).collect();
+    let mut s = Suppressions::default();
+    let mut unknown = Vec::new();
+    for (id, file) in ctx.ws.sources.iter() {
+        if !file.text.contains(MARK) {
+            continue;
+        }
+        let mut offset = 0;
+        for (i, line) in file.text.split_inclusive('\n').enumerate() {
+            let line_start = offset;
+            offset += line.len();
+            let Some(hash) = line.find('#') else { continue };
+            let comment = &line[hash..];
+            let Some(m) = comment.find(MARK) else {
+                continue;
+            };
+            let directive_start = line_start + hash + m + MARK.len();
+            let rest = &comment[m + MARK.len()..];
+            let trimmed = rest.trim_start();
+            let lead = rest.len() - trimmed.len();
+            let (file_wide, after) = if let Some(a) = trimmed.strip_prefix("ignore-file") {
+                (true, a)
+            } else if let Some(a) = trimmed.strip_prefix("ignore") {
+                (false, a)
+            } else {
+                continue;
+            };
+            let after_start = directive_start + lead + (trimmed.len() - after.len());
+            let names = bracket_names(after, after_start);
+            if names.is_empty() {
+                if file_wide {
+                    s.file_all.insert(id);
+                } else {
+                    s.lines.entry((id, i + 1)).or_default().insert("*".into());
+                }
+                continue;
+            }
+            for (name, range) in names {
+                if !known.contains(name.as_str()) {
+                    unknown.push(
+                        Diagnostic::new(
+                            "unknown-rule",
+                            Severity::Warning,
+                            Span::new(id, range),
+                            format!("unknown rule `{name}` in a suppression comment"),
+                        )
+                        .with_span_label("no rule has this name")
+                        .with_help("`mppeep-lint rules` lists the rule names"),
+                    );
+                    continue;
+                }
+                if file_wide {
+                    s.file_rules.entry(id).or_default().insert(name);
+                } else {
+                    s.lines.entry((id, i + 1)).or_default().insert(name);
+                }
+            }
+        }
+    }
+    (s, unknown)
+}
+
+/// `[a, b-c]` → names with their absolute ranges.
+fn bracket_names(text: &str, start: usize) -> Vec<(String, TextRange)> {
+    let Some(open) = text.strip_prefix('[') else {
+        return Vec::new();
+    };
+    let close = open.find(']').unwrap_or(open.len());
+    let inner = &open[..close];
+    let mut out = Vec::new();
+    let mut pos = start + 1;
+    for part in inner.split(',') {
+        let lead = part.len() - part.trim_start().len();
+        let name = part.trim();
+        if !name.is_empty() {
+            let s = pos + lead;
+            out.push((name.to_string(), TextRange::new(s, s + name.len())));
+        }
+        pos += part.len() + 1;
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn bracket_names_have_ranges() {
+        let text = "[a, bb-c]";
+        let names = bracket_names(text, 10);
+        assert_eq!(names[0], ("a".to_string(), TextRange::new(11, 12)));
+        assert_eq!(names[1], ("bb-c".to_string(), TextRange::new(14, 18)));
+        assert!(bracket_names(" x", 0).is_empty());
+    }
+}

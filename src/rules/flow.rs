@@ -1,0 +1,115 @@
+//! Helpers shared by the rules that follow a value along the flow: where a
+//! piece of a container value was written, and what carried it there.
+
+use crate::model::types::*;
+use crate::model::workspace::Workspace;
+use crate::rules::Label;
+use crate::source::{Span, TextRange};
+
+/// Where the offending text of a container variable was written, and the
+/// labels on the way from there into the container.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Trace {
+    pub primary: Span,
+    pub labels: Vec<Label>,
+    /// True when the text was found exactly (not just the whole value).
+    pub exact: bool,
+}
+
+/// The sub-range of `span` where `needle` is written, if it is.
+pub fn find_in(ws: &Workspace, span: Span, needle: &str) -> Option<Span> {
+    if needle.is_empty() {
+        return None;
+    }
+    let file = ws.sources.get(span.file);
+    let text = file.slice(span.range);
+    let at = text.find(needle)?;
+    let start = span.range.start + at;
+    Some(Span::new(
+        span.file,
+        TextRange::new(start, start + needle.len()),
+    ))
+}
+
+/// How a definition is named in a message: `environment:` of service app...
+pub fn describe(ws: &Workspace, def: &EnvDefinition) -> String {
+    let file = &ws.sources.get(def.key_span.file).display;
+    match def.source {
+        EnvSource::ComposeEnvironment => format!("`environment:` in {file}"),
+        EnvSource::ComposeEnvFile => format!("env_file {file}"),
+        EnvSource::ImageEnv => format!("ENV in {file}"),
+    }
+}
+
+/// Locate `needle` (a piece of the container value of `def`) at its source:
+/// first the `.env` values interpolated into it, then the value as written.
+/// The labels show the line that carries it into `service`.
+pub fn trace(ws: &Workspace, service: &Service, def: &EnvDefinition, needle: &str) -> Trace {
+    for via in &def.via {
+        if let Some(VariableSource::Dotenv { value, .. }) = &via.source {
+            if let Some(found) = find_in(ws, *value, needle) {
+                let labels = vec![Label {
+                    span: via.reference,
+                    message: format!(
+                        "interpolated here into {} of service `{}`",
+                        def.key, service.name
+                    ),
+                }];
+                return Trace {
+                    primary: found,
+                    labels,
+                    exact: true,
+                };
+            }
+        }
+    }
+    let written = def.value_span.unwrap_or(def.key_span);
+    let mut labels = Vec::new();
+    if def.source == EnvSource::ComposeEnvFile {
+        labels.push(Label {
+            span: service.name_span,
+            message: format!("service `{}` reads this env_file", service.name),
+        });
+    }
+    match find_in(ws, written, needle) {
+        Some(found) => Trace {
+            primary: found,
+            labels,
+            exact: true,
+        },
+        None => Trace {
+            primary: written,
+            labels,
+            exact: false,
+        },
+    }
+}
+
+/// Services that `project` runs, paired with the project.
+pub fn active_services(ws: &Workspace) -> impl Iterator<Item = (&Project, &Service)> {
+    ws.projects
+        .iter()
+        .flat_map(|p| p.active_services().map(move |s| (p, s)))
+}
+
+/// Merge diagnostics that point at the same text for the same reason (a
+/// `.env` value received by several services): one diagnostic, every label.
+pub fn merge_same_span(diags: Vec<crate::rules::Diagnostic>) -> Vec<crate::rules::Diagnostic> {
+    let mut out: Vec<crate::rules::Diagnostic> = Vec::new();
+    for d in diags {
+        match out
+            .iter_mut()
+            .find(|o| o.rule == d.rule && o.span == d.span && o.help == d.help)
+        {
+            Some(o) => {
+                for l in d.labels {
+                    if !o.labels.contains(&l) {
+                        o.labels.push(l);
+                    }
+                }
+            }
+            None => out.push(d),
+        }
+    }
+    out
+}

@@ -1,0 +1,397 @@
+//! `localhost-in-container`: a URL or host a service receives points at the
+//! container itself (localhost, 127.0.0.1, ::1) instead of another service.
+
+use crate::model::types::*;
+use crate::rules::flow::{active_services, merge_same_span, trace};
+use crate::rules::{Context, Diagnostic, Rule, RuleMeta, Severity};
+
+pub static RULE: Rule = Rule {
+    meta: RuleMeta {
+        name: "localhost-in-container",
+        severity: Severity::Error,
+        summary: "A database, cache or API address a container receives points at localhost, which inside a container is the container itself.",
+        doc: include_str!("../../rules/localhost-in-container.md"),
+    },
+    check,
+};
+
+/// Well-known server ports and the images that serve them.
+const KNOWN_PORTS: &[(&str, &[&str], &str)] = &[
+    ("5432", &["postgres", "postgis", "timescale"], "PostgreSQL"),
+    ("3306", &["mysql", "mariadb"], "MySQL"),
+    ("6379", &["redis", "valkey", "keydb"], "Redis"),
+    ("27017", &["mongo"], "MongoDB"),
+    ("5672", &["rabbitmq"], "RabbitMQ"),
+    ("11211", &["memcached"], "Memcached"),
+    ("9200", &["elasticsearch", "opensearch"], "Elasticsearch"),
+    ("4222", &["nats"], "NATS"),
+    ("9092", &["kafka", "redpanda"], "Kafka"),
+    ("8123", &["clickhouse"], "ClickHouse"),
+];
+
+/// URL schemes of servers (not browsers): a localhost URL with one of these
+/// is a connection the container makes.
+const SERVER_SCHEMES: &[(&str, &str)] = &[
+    ("postgres", "5432"),
+    ("postgresql", "5432"),
+    ("postgresql+psycopg", "5432"),
+    ("postgresql+psycopg2", "5432"),
+    ("postgresql+asyncpg", "5432"),
+    ("mysql", "3306"),
+    ("mysql+pymysql", "3306"),
+    ("mysql+mysqldb", "3306"),
+    ("mariadb", "3306"),
+    ("redis", "6379"),
+    ("rediss", "6379"),
+    ("amqp", "5672"),
+    ("amqps", "5671"),
+    ("mongodb", "27017"),
+    ("memcached", "11211"),
+    ("nats", "4222"),
+    ("kafka", "9092"),
+    ("clickhouse", "8123"),
+];
+
+/// Key words that say a URL is meant for a browser or is an allow-list.
+const BROWSER_WORDS: &[&str] = &[
+    "ORIGIN", "ORIGINS", "CORS", "FRONTEND", "PUBLIC", "ALLOWED", "CALLBACK", "REDIRECT", "SITE",
+    "DOMAIN", "HOSTS", "TRUSTED", "CSRF", "EXTERNAL", "WEB", "BROWSER",
+];
+
+/// A localhost address found in a value.
+#[derive(Debug, PartialEq, Eq)]
+struct Found {
+    /// The host text as written (`localhost`, `127.0.0.1`, `[::1]`).
+    host: String,
+    port: Option<String>,
+    scheme: Option<String>,
+}
+
+fn is_loopback(host: &str) -> bool {
+    let h = host.trim_start_matches('[').trim_end_matches(']');
+    h.eq_ignore_ascii_case("localhost")
+        || h == "::1"
+        || h.strip_prefix("127.").is_some_and(|r| {
+            r.split('.').count() == 3 && r.split('.').all(|p| p.parse::<u8>().is_ok())
+        })
+}
+
+/// Every loopback host in `value`: in URLs (`scheme://user@host:port/...`),
+/// or the whole value as `host` / `host:port` when the key names a host.
+fn find_loopback(key: &str, value: &str) -> Vec<Found> {
+    let mut out = Vec::new();
+    let mut rest = value;
+    while let Some(i) = rest.find("://") {
+        let scheme_start = rest[..i]
+            .rfind(|c: char| !(c.is_ascii_alphanumeric() || c == '+' || c == '.' || c == '-'))
+            .map(|p| p + 1)
+            .unwrap_or(0);
+        let scheme = rest[scheme_start..i].to_ascii_lowercase();
+        let tail = &rest[i + 3..];
+        let end = tail
+            .find(|c: char| c == '/' || c == '?' || c == '#' || c == ',' || c.is_whitespace())
+            .unwrap_or(tail.len());
+        let authority = &tail[..end];
+        let hostport = authority.rsplit('@').next().unwrap_or(authority);
+        let (host, port) = split_host_port(hostport);
+        if is_loopback(host) {
+            out.push(Found {
+                host: host.to_string(),
+                port: port.map(str::to_string),
+                scheme: Some(scheme),
+            });
+        }
+        rest = &tail[end..];
+    }
+    if out.is_empty() && names_a_host(key) {
+        let (host, port) = split_host_port(value.trim());
+        if is_loopback(host) {
+            out.push(Found {
+                host: host.to_string(),
+                port: port.map(str::to_string),
+                scheme: None,
+            });
+        }
+    }
+    out
+}
+
+fn split_host_port(s: &str) -> (&str, Option<&str>) {
+    if s.starts_with('[') {
+        if let Some(close) = s.find(']') {
+            let port = s[close + 1..].strip_prefix(':');
+            return (&s[..close + 1], port);
+        }
+    }
+    match s.rsplit_once(':') {
+        Some((h, p)) if !h.contains(':') && p.chars().all(|c| c.is_ascii_digit()) => (h, Some(p)),
+        _ => (s, None),
+    }
+}
+
+fn key_words(key: &str) -> Vec<String> {
+    key.to_ascii_uppercase()
+        .split(['_', '-', '.'])
+        .filter(|w| !w.is_empty())
+        .map(str::to_string)
+        .collect()
+}
+
+/// `DB_HOST`, `REDIS_HOSTNAME`, `POSTGRES_SERVER`, `CACHE_ADDR`...
+fn names_a_host(key: &str) -> bool {
+    let words = key_words(key);
+    !is_browser_facing(key)
+        && words.last().is_some_and(|w| {
+            matches!(
+                w.as_str(),
+                "HOST" | "HOSTNAME" | "SERVER" | "ADDR" | "ADDRESS" | "HOSTPORT"
+            )
+        })
+}
+
+fn is_browser_facing(key: &str) -> bool {
+    key_words(key)
+        .iter()
+        .any(|w| BROWSER_WORDS.contains(&w.as_str()))
+}
+
+/// The port a finding targets: written, or the scheme's default.
+fn target_port(f: &Found) -> Option<String> {
+    f.port.clone().or_else(|| {
+        let s = f.scheme.as_deref()?;
+        SERVER_SCHEMES
+            .iter()
+            .find(|(n, _)| *n == s)
+            .map(|(_, p)| p.to_string())
+    })
+}
+
+/// Is this finding a connection to a server (not a browser-facing URL)?
+fn is_server_target(key: &str, f: &Found, project: &Project) -> bool {
+    if is_browser_facing(key) {
+        return false;
+    }
+    match f.scheme.as_deref() {
+        None => true,
+        Some(s) if SERVER_SCHEMES.iter().any(|(n, _)| *n == s) => true,
+        // http(s) and others: only when another service listens on that port.
+        Some(_) => target_port(f)
+            .is_some_and(|p| project.active_services().any(|s| service_listens_on(s, &p))),
+    }
+}
+
+fn image_name(s: &Service) -> String {
+    s.image
+        .as_ref()
+        .map(|i| i.text.to_ascii_lowercase())
+        .or_else(|| {
+            s.image_facts
+                .as_ref()
+                .and_then(|f| f.base_image.as_ref())
+                .map(|b| b.value.to_ascii_lowercase())
+        })
+        .unwrap_or_default()
+}
+
+fn service_listens_on(s: &Service, port: &str) -> bool {
+    let image = image_name(s);
+    let by_image = KNOWN_PORTS
+        .iter()
+        .any(|(p, images, _)| *p == port && images.iter().any(|i| image_matches(&image, i)));
+    let by_ports = s.ports.iter().any(|p| p.target.as_deref() == Some(port))
+        || s.expose
+            .iter()
+            .any(|e| e.text.split('/').next() == Some(port))
+        || s.image_facts.as_ref().is_some_and(|f| {
+            f.expose
+                .iter()
+                .any(|e| e.value.split('/').next() == Some(port))
+        });
+    by_image || by_ports
+}
+
+/// `postgres:16`, `docker.io/library/postgres`, `bitnami/postgresql`...
+fn image_matches(image: &str, name: &str) -> bool {
+    let repo = image.split([':', '@']).next().unwrap_or("");
+    let last = repo.rsplit('/').next().unwrap_or("");
+    last == name || last.starts_with(&format!("{name}-")) || last.starts_with(name)
+}
+
+/// The service that most likely provides what the finding points at.
+fn provider<'a>(project: &'a Project, me: &Service, f: &Found) -> Option<&'a Service> {
+    let port = target_port(f)?;
+    project
+        .active_services()
+        .filter(|s| s.name != me.name)
+        .find(|s| service_listens_on(s, &port))
+}
+
+fn check(ctx: &Context) -> Vec<Diagnostic> {
+    let mut out = Vec::new();
+    for (project, service) in active_services(ctx.ws) {
+        // On the host's network, or in another container's, localhost is right.
+        if let Some(mode) = &service.network_mode {
+            if mode.text == "host"
+                || mode.text.starts_with("service:")
+                || mode.text.starts_with("container:")
+            {
+                continue;
+            }
+        }
+        for (key, var) in &service.container_env.vars {
+            let d = &var.winner;
+            let Some(value) = &d.value else { continue };
+            for f in find_loopback(key, value) {
+                if !is_server_target(key, &f, project) {
+                    continue;
+                }
+                // A service pointing at its own port talks to itself: fine.
+                if let Some(p) = target_port(&f) {
+                    if service_listens_on(service, &p) && provider(project, service, &f).is_none() {
+                        continue;
+                    }
+                }
+                let t = trace(ctx.ws, service, d, &f.host);
+                let what = match (&f.scheme, &f.port) {
+                    (Some(s), _) => format!("a {s}:// address"),
+                    (None, _) => "a host".to_string(),
+                };
+                let mut message = format!(
+                    "service `{}` receives {what} on {} in {key}: inside a container, {} is the container itself",
+                    service.name, f.host, f.host
+                );
+                let help = match provider(project, service, &f) {
+                    Some(p) => {
+                        let kind = target_port(&f)
+                            .and_then(|port| KNOWN_PORTS.iter().find(|(kp, _, _)| *kp == port))
+                            .map(|(_, _, k)| format!("{k} "))
+                            .unwrap_or_default();
+                        message.push_str(&format!("; the {kind}server is most likely service `{}`", p.name));
+                        format!(
+                            "use the service name as host: replace `{}` with `{}`",
+                            f.host, p.name
+                        )
+                    }
+                    None => format!(
+                        "use the name of the compose service that runs this server instead of `{}` (or `host.docker.internal` for a server on the host)",
+                        f.host
+                    ),
+                };
+                let mut diag = Diagnostic::new(RULE.meta.name, Severity::Error, t.primary, message)
+                    .with_span_label("the container itself, not another service")
+                    .with_help(help);
+                diag.labels.extend(t.labels);
+                if let Some(p) = provider(project, service, &f) {
+                    diag =
+                        diag.with_label(p.name_span, format!("service `{}` listens here", p.name));
+                }
+                out.push(diag);
+            }
+        }
+    }
+    merge_same_span(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::rules::testing::{assert_fires, assert_silent};
+
+    const DB: &str = "  db:\n    image: postgres:16\n";
+
+    #[test]
+    fn finds_loopback_hosts() {
+        assert_eq!(
+            find_loopback("X", "postgresql://u:p@localhost:5432/db").len(),
+            1
+        );
+        assert_eq!(
+            find_loopback("X", "redis://127.0.0.1/0")[0].host,
+            "127.0.0.1"
+        );
+        assert_eq!(find_loopback("X", "http://[::1]:80/")[0].host, "[::1]");
+        assert!(find_loopback("X", "postgresql://u:p@db:5432/db").is_empty());
+        assert_eq!(find_loopback("DB_HOST", "localhost").len(), 1);
+        assert_eq!(
+            find_loopback("DB_HOST", "localhost:5432")[0]
+                .port
+                .as_deref(),
+            Some("5432")
+        );
+        assert!(find_loopback("GREETING", "localhost").is_empty());
+        assert!(find_loopback("X", "postgresql://localhostdb/x").is_empty());
+    }
+
+    #[test]
+    fn fires_on_compose_value_and_names_provider() {
+        let compose = format!(
+            "services:\n  app:\n    image: x\n    environment:\n      - DATABASE_URL=postgresql://u:p@localhost:5432/x\n{DB}"
+        );
+        let d = assert_fires(&RULE, &[("compose.yaml", &compose)]);
+        assert_eq!(d[0].text, "localhost");
+        assert!(d[0].message.contains("service `db`"), "{}", d[0].message);
+    }
+
+    #[test]
+    fn points_at_dotenv_and_labels_compose() {
+        let compose = format!(
+            "services:\n  app:\n    image: x\n    environment:\n      DATABASE_URL: ${{DATABASE_URL}}\n{DB}"
+        );
+        let d = assert_fires(
+            &RULE,
+            &[
+                ("compose.yaml", &compose),
+                (".env", "DATABASE_URL=postgresql://u:p@localhost:5432/x\n"),
+            ],
+        );
+        assert_eq!(
+            (d[0].file.as_str(), d[0].text.as_str()),
+            (".env", "localhost")
+        );
+        assert!(d[0]
+            .labels
+            .iter()
+            .any(|l| l.0 == "compose.yaml" && l.1 == "${DATABASE_URL}"));
+    }
+
+    #[test]
+    fn host_network_and_shadowed_dotenv_are_fine() {
+        let compose = format!(
+            "services:\n  app:\n    image: x\n    network_mode: host\n    environment:\n      - DATABASE_URL=postgresql://localhost/x\n{DB}"
+        );
+        assert_silent(&RULE, &[("compose.yaml", &compose)]);
+        // The .env value never reaches the container: compose hard-codes it.
+        let compose = format!(
+            "services:\n  app:\n    image: x\n    environment:\n      - DATABASE_URL=postgresql://db/x\n{DB}"
+        );
+        assert_silent(
+            &RULE,
+            &[
+                ("compose.yaml", &compose),
+                (".env", "DATABASE_URL=postgresql://localhost/x\n"),
+            ],
+        );
+    }
+
+    #[test]
+    fn browser_urls_are_fine() {
+        let compose = "services:\n  app:\n    image: x\n    environment:\n      - BACKEND_CORS_ORIGINS=http://localhost:5173\n      - FRONTEND_HOST=http://localhost:5173\n      - GREETING=http://localhost:9999/\n";
+        assert_silent(&RULE, &[("compose.yaml", compose)]);
+    }
+
+    #[test]
+    fn env_file_value_is_traced() {
+        let compose = format!("services:\n  app:\n    image: x\n    env_file: app.env\n{DB}");
+        let d = assert_fires(
+            &RULE,
+            &[
+                ("compose.yaml", &compose),
+                ("app.env", "POSTGRES_HOST=127.0.0.1\n"),
+            ],
+        );
+        assert_eq!(
+            (d[0].file.as_str(), d[0].text.as_str()),
+            ("app.env", "127.0.0.1")
+        );
+    }
+}

@@ -1,0 +1,231 @@
+//! `no-healthcheck`: a service built here has no healthcheck, or a
+//! `depends_on` waits for a service to be healthy that has none.
+
+use crate::model::types::*;
+use crate::rules::flow::active_services;
+use crate::rules::{Context, Diagnostic, Rule, RuleMeta, Severity};
+
+pub static RULE: Rule = Rule {
+    meta: RuleMeta {
+        name: "no-healthcheck",
+        severity: Severity::Warning,
+        summary: "A service built here has no healthcheck (image HEALTHCHECK or compose `healthcheck:`), or `condition: service_healthy` waits on a service that has none.",
+        doc: include_str!("../../rules/no-healthcheck.md"),
+    },
+    check,
+};
+
+/// Where a service's healthcheck comes from, if it has one.
+enum Health {
+    /// Compose's `healthcheck:` or the image's HEALTHCHECK.
+    Defined,
+    /// Disabled by compose (`disable: true`, `test: ["NONE"]`) or the image (`HEALTHCHECK NONE`).
+    Disabled(crate::source::Span),
+    None,
+    /// Not built here and no compose healthcheck: the image may have one.
+    Unknown,
+}
+
+fn health(s: &Service) -> Health {
+    if let Some(h) = &s.healthcheck {
+        if h.is_disabled() {
+            return Health::Disabled(h.span);
+        }
+        if h.test.is_some() {
+            return Health::Defined;
+        }
+    }
+    match &s.image_facts {
+        Some(f) => match &f.healthcheck {
+            Some(h) if h.value.none => Health::Disabled(h.span),
+            Some(_) => Health::Defined,
+            None => Health::None,
+        },
+        None => Health::Unknown,
+    }
+}
+
+/// The port the service most likely listens on, for the suggested healthcheck.
+fn listen_port(s: &Service) -> String {
+    let from_image = s
+        .image_facts
+        .as_ref()
+        .and_then(|f| f.expose.first())
+        .map(|e| e.value.split('/').next().unwrap_or_default().to_string());
+    from_image
+        .or_else(|| s.expose.first().map(|e| e.text.clone()))
+        .or_else(|| s.ports.iter().find_map(|p| p.target.clone()))
+        .filter(|p| !p.is_empty() && p.bytes().all(|b| b.is_ascii_digit()))
+        .unwrap_or_else(|| "8000".into())
+}
+
+fn check(ctx: &Context) -> Vec<Diagnostic> {
+    let mut out = Vec::new();
+    for (project, service) in active_services(ctx.ws) {
+        // 1. Built here, and no healthcheck anywhere.
+        if service.image_facts.is_some() {
+            let facts = service.image_facts.as_ref();
+            let stage_label = |d: Diagnostic| match facts {
+                Some(f) => {
+                    let st = f.run_stage();
+                    let name = st.name.clone().unwrap_or_else(|| format!("#{}", st.index));
+                    d.with_label(
+                        st.from_span,
+                        format!("stage {name}, which the service runs, has no HEALTHCHECK"),
+                    )
+                }
+                None => d,
+            };
+            match health(service) {
+                Health::None => {
+                    let d = Diagnostic::new(
+                        RULE.meta.name,
+                        Severity::Warning,
+                        service.name_span,
+                        format!(
+                            "service `{}` has no healthcheck: neither its image nor compose defines one",
+                            service.name
+                        ),
+                    )
+                    .with_span_label("Compose cannot tell when this service is ready")
+                    .with_help(format!("add a `healthcheck:` to the service (or a HEALTHCHECK to the stage it runs), e.g. `test: [\"CMD\", \"python\", \"-c\", \"import urllib.request; urllib.request.urlopen('http://localhost:{}/health')\"]`", listen_port(service)));
+                    out.push(stage_label(d));
+                }
+                Health::Disabled(span) => {
+                    let d = Diagnostic::new(
+                        RULE.meta.name,
+                        Severity::Warning,
+                        span,
+                        format!("service `{}` has its healthcheck disabled", service.name),
+                    )
+                    .with_span_label("disabled here")
+                    .with_help("define a healthcheck so that Compose and orchestrators know when the service is ready");
+                    out.push(d);
+                }
+                _ => {}
+            }
+        }
+        // 2. Waiting for a dependency to be healthy that has no healthcheck.
+        for dep in &service.depends_on {
+            let healthy = dep
+                .condition
+                .as_ref()
+                .is_some_and(|c| c.text == "service_healthy");
+            if !healthy {
+                continue;
+            }
+            let Some(target) = project.service(&dep.service) else {
+                continue;
+            };
+            let (why, label) = match health(target) {
+                Health::Defined => continue,
+                Health::Disabled(span) => ("its healthcheck is disabled".to_string(), Some(span)),
+                Health::None => (
+                    "neither its image nor compose defines a healthcheck".to_string(),
+                    None,
+                ),
+                Health::Unknown => (
+                    "it has no compose `healthcheck:`, and its image is not built here (official database images define none)".to_string(),
+                    None,
+                ),
+            };
+            let mut d = Diagnostic::new(
+                RULE.meta.name,
+                Severity::Error,
+                dep.condition.as_ref().map(|c| c.span).unwrap_or(dep.span),
+                format!(
+                    "service `{}` waits for `{}` to be healthy, but {why}: `docker compose up` fails",
+                    service.name, dep.service
+                ),
+            )
+            .with_span_label("never satisfied")
+            .with_label(target.name_span, format!("service `{}` has no healthcheck", target.name))
+            .with_help(format!("add a `healthcheck:` to service `{}`", target.name));
+            if let Some(span) = label {
+                d = d.with_label(span, "disabled here");
+            }
+            out.push(d);
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::rules::testing::{assert_fires, assert_silent};
+
+    const COMPOSE: &str = "services:\n  app:\n    build: .\n";
+
+    #[test]
+    fn built_without_healthcheck() {
+        let d = assert_fires(
+            &RULE,
+            &[
+                ("compose.yaml", COMPOSE),
+                ("Dockerfile", "FROM python:3.12-slim\nUSER app\n"),
+            ],
+        );
+        assert_eq!(d[0].text, "app");
+        // The suggested healthcheck uses the port the image exposes.
+        let d = assert_fires(
+            &RULE,
+            &[
+                ("compose.yaml", COMPOSE),
+                ("Dockerfile", "FROM python:3.12-slim
+USER app
+EXPOSE 9000/tcp
+"),
+            ],
+        );
+        assert!(d[0].help.as_deref().unwrap_or_default().contains("localhost:9000/health"));
+    }
+
+    #[test]
+    fn healthcheck_inherited_or_in_compose() {
+        let df = "FROM python:3.12-slim AS base\nHEALTHCHECK CMD python -c 'print(1)'\nFROM base\nUSER app\n";
+        assert_silent(&RULE, &[("compose.yaml", COMPOSE), ("Dockerfile", df)]);
+        let compose =
+            "services:\n  app:\n    build: .\n    healthcheck:\n      test: [\"CMD\", \"true\"]\n";
+        assert_silent(
+            &RULE,
+            &[
+                ("compose.yaml", compose),
+                ("Dockerfile", "FROM alpine:3.20\n"),
+            ],
+        );
+    }
+
+    #[test]
+    fn healthcheck_none_and_disable() {
+        let df =
+            "FROM python:3.12-slim AS base\nHEALTHCHECK CMD true\nFROM base\nHEALTHCHECK NONE\n";
+        let d = assert_fires(&RULE, &[("compose.yaml", COMPOSE), ("Dockerfile", df)]);
+        assert_eq!(d[0].text, "HEALTHCHECK NONE");
+        let compose = "services:\n  app:\n    build: .\n    healthcheck:\n      disable: true\n";
+        assert_fires(
+            &RULE,
+            &[
+                ("compose.yaml", compose),
+                ("Dockerfile", "FROM alpine:3.20\nHEALTHCHECK CMD true\n"),
+            ],
+        );
+    }
+
+    #[test]
+    fn service_healthy_on_dependency_without_healthcheck() {
+        let compose = "services:\n  app:\n    image: x\n    depends_on:\n      db:\n        condition: service_healthy\n  db:\n    image: postgres:16\n";
+        let d = assert_fires(&RULE, &[("compose.yaml", compose)]);
+        assert_eq!(d[0].text, "service_healthy");
+        let compose = "services:\n  app:\n    image: x\n    depends_on:\n      db:\n        condition: service_healthy\n  db:\n    image: postgres:16\n    healthcheck:\n      test: [\"CMD\", \"pg_isready\"]\n";
+        assert_silent(&RULE, &[("compose.yaml", compose)]);
+    }
+
+    #[test]
+    fn images_not_built_here_are_not_guessed() {
+        assert_silent(
+            &RULE,
+            &[("compose.yaml", "services:\n  db:\n    image: postgres:16\n")],
+        );
+    }
+}

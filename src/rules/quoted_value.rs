@@ -1,0 +1,191 @@
+//! `quoted-value`: a value whose quotes become part of the value.
+
+use crate::model::types::*;
+use crate::rules::flow::{active_services, trace};
+use crate::rules::{Context, Diagnostic, Edit, Fix, Rule, RuleMeta, Severity};
+use crate::source::Span;
+use crate::syntax::compose::EnvironmentForm;
+use crate::syntax::dotenv::{DotenvValue, Quote};
+
+pub static RULE: Rule = Rule {
+    meta: RuleMeta {
+        name: "quoted-value",
+        severity: Severity::Error,
+        summary: "A value whose quotes become part of the value: `- KEY=\"v\"` in a compose list, or a quoted .env value read by a tool that keeps quotes.",
+        doc: include_str!("../../rules/quoted-value.md"),
+    },
+    check,
+};
+
+fn check(ctx: &Context) -> Vec<Diagnostic> {
+    let mut out = Vec::new();
+    // 1. What a container receives with the quotes in it.
+    for (_, service) in active_services(ctx.ws) {
+        for (key, var) in &service.container_env.vars {
+            let d = &var.winner;
+            let Some(value) = &d.value else { continue };
+            let Some(q) = wrapping_quote(value) else {
+                continue;
+            };
+            if d.source == EnvSource::ImageEnv {
+                continue;
+            }
+            let t = trace(ctx.ws, service, d, value);
+            let list_item = d.form == Some(EnvironmentForm::List) && d.via.is_empty();
+            let message = if list_item {
+                format!(
+                    "{key} receives {q}...{q} with the quotes: in a compose list entry `- {key}={q}...{q}` Compose keeps them"
+                )
+            } else {
+                format!(
+                    "service `{}` receives {key} with literal {q} quotes around its value",
+                    service.name
+                )
+            };
+            let mut diag = Diagnostic::new(RULE.meta.name, Severity::Error, t.primary, message)
+                .with_span_label("these quotes are part of the value");
+            diag.labels.extend(t.labels);
+            if list_item {
+                diag = diag.with_help(format!(
+                    "write `- {key}=...` without quotes, or use the map form `{key}: \"...\"` where YAML removes them"
+                ));
+                if t.exact {
+                    diag = diag.with_fix(strip_quotes_fix(t.primary, value));
+                }
+            } else {
+                diag = diag.with_help("remove the quotes from the value where it is written");
+            }
+            out.push(diag);
+        }
+    }
+    // 2. `.env`-format files: Compose and python-dotenv strip the quotes,
+    // `docker run --env-file` and Make's `include .env` keep them.
+    for (id, file) in &ctx.ws.dotenv {
+        for e in &file.entries {
+            let DotenvValue::Assigned(a) = &e.value else {
+                continue;
+            };
+            if a.quote == Quote::None {
+                continue;
+            }
+            let content = ctx.ws.sources.get(*id).slice(a.content_range);
+            if quotes_needed(content, a.quote) {
+                continue;
+            }
+            let q = if a.quote == Quote::Double { '"' } else { '\'' };
+            let span = Span::new(*id, a.raw_range);
+            let diag = Diagnostic::new(
+                RULE.meta.name,
+                Severity::Warning,
+                span,
+                format!(
+                    "{} is quoted: Docker Compose and python-dotenv strip the quotes, but `docker run --env-file` and Make's `include .env` keep them as part of the value",
+                    e.key
+                ),
+            )
+            .with_span_label(format!("{q}...{q} are not needed here"))
+            .with_help("write the value without quotes; it needs none")
+            .with_fix(Fix {
+                description: "remove the quotes".into(),
+                edits: vec![Edit {
+                    span,
+                    replacement: content.to_string(),
+                }],
+                safe: true,
+            });
+            out.push(diag);
+        }
+    }
+    out
+}
+
+/// The quote character when `value` is wrapped in a matching pair.
+fn wrapping_quote(value: &str) -> Option<char> {
+    let first = value.chars().next()?;
+    let last = value.chars().last()?;
+    (value.len() >= 2 && (first == '"' || first == '\'') && first == last).then_some(first)
+}
+
+/// True when removing the quotes would change what Compose reads: blanks at
+/// the ends, ` #` (a comment), a line break, escapes (double quotes), `$`
+/// kept literal (single quotes), or an empty value.
+fn quotes_needed(content: &str, quote: Quote) -> bool {
+    content.is_empty()
+        || content.starts_with(char::is_whitespace)
+        || content.ends_with(char::is_whitespace)
+        || content.contains(" #")
+        || content.contains('\t')
+        || content.contains('\n')
+        || content.starts_with('#')
+        || content.contains('"')
+        || content.contains('\'')
+        || (quote == Quote::Double && content.contains('\\'))
+        || (quote == Quote::Single && (content.contains('$') || content.contains('\\')))
+}
+
+fn strip_quotes_fix(span: Span, value: &str) -> Fix {
+    let inner = &value[1..value.len() - 1];
+    Fix {
+        description: "remove the quotes".into(),
+        edits: vec![Edit {
+            span,
+            replacement: inner.to_string(),
+        }],
+        safe: false,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::rules::testing::{assert_fires, assert_silent, fired};
+
+    #[test]
+    fn list_entry_keeps_quotes() {
+        let files = [(
+            "compose.yaml",
+            "services:\n  app:\n    image: x\n    environment:\n      - DATABASE_URL=\"postgresql://u:p@db/x\"\n",
+        )];
+        let d = assert_fires(&super::RULE, &files);
+        assert_eq!(d[0].text, "\"postgresql://u:p@db/x\"");
+    }
+
+    #[test]
+    fn map_entry_quotes_are_yaml() {
+        assert_silent(
+            &super::RULE,
+            &[(
+                "compose.yaml",
+                "services:\n  app:\n    image: x\n    environment:\n      DATABASE_URL: \"postgresql://db/x\"\n",
+            )],
+        );
+    }
+
+    #[test]
+    fn dotenv_quotes_warn_unless_needed() {
+        let files = [
+            ("compose.yaml", "services:\n  app:\n    image: x\n"),
+            (
+                ".env",
+                "A=\"plain\"\nB=\"has # hash\"\nC='pa$$word'\nD=\"line\\nbreak\"\nE=unquoted\n",
+            ),
+        ];
+        let d = fired(&super::RULE, &files);
+        let texts: Vec<&str> = d.iter().map(|x| x.text.as_str()).collect();
+        assert_eq!(texts, vec!["\"plain\""]);
+    }
+
+    #[test]
+    fn interpolated_quotes_point_at_dotenv() {
+        let files = [
+            (
+                "compose.yaml",
+                "services:\n  app:\n    image: x\n    environment:\n      - URL=${URL}\n",
+            ),
+            (".env", "URL='\"http://db\"'\n"),
+        ];
+        let d = assert_fires(&super::RULE, &files);
+        assert!(d
+            .iter()
+            .any(|x| x.file == ".env" && x.text == "\"http://db\""));
+    }
+}
