@@ -84,13 +84,20 @@ pub fn load(path: &Path) -> Result<ConfigFile, String> {
 }
 
 pub fn parse(path: &Path, text: &str) -> Result<RawConfig, String> {
+    // `file:line:column: message`, like every other location we print.
+    let located = |e: toml::de::Error| {
+        let at = e.span().map_or(0, |r| r.start).min(text.len());
+        let before = &text[..at];
+        let line = before.matches('\n').count() + 1;
+        let column = before.rsplit('\n').next().unwrap_or("").chars().count() + 1;
+        format!("{}:{line}:{column}: {}", path.display(), e.message())
+    };
     let is_pyproject = path.file_name().is_some_and(|n| n == "pyproject.toml");
     if is_pyproject {
-        let p: Pyproject =
-            toml::from_str(text).map_err(|e| format!("{}: {}", path.display(), e.message()))?;
+        let p: Pyproject = toml::from_str(text).map_err(located)?;
         Ok(p.tool.and_then(|t| t.mppeep_lint).unwrap_or_default())
     } else {
-        toml::from_str(text).map_err(|e| format!("{}: {}", path.display(), e.message()))
+        toml::from_str(text).map_err(located)
     }
 }
 
@@ -118,10 +125,14 @@ pub fn resolve(raw: &RawConfig, file: Option<FileId>) -> Result<Resolved, String
                 Diagnostic::new(
                     "unknown-rule",
                     Severity::Warning,
-                    // The span includes the quotes; point at the name inside.
+                    // A quoted name's span includes the quotes: point inside.
                     Span::new(
                         file,
-                        TextRange::new(r.start + 1, r.end.saturating_sub(1).max(r.start + 1)),
+                        if r.len() == n.len() + 2 {
+                            TextRange::new(r.start + 1, r.end - 1)
+                        } else {
+                            TextRange::new(r.start, r.end)
+                        },
                     ),
                     format!("unknown rule `{n}` in `{what}`"),
                 )
@@ -210,5 +221,21 @@ mod tests {
         assert_eq!(r.diagnostics.len(), 1);
         let span = r.diagnostics[0].span.range;
         assert_eq!(&text[span.start..span.end], "no-such-rule");
+        // A bare key (no quotes) is pointed at whole.
+        let text = "[severity]\nnot-a-rule = \"error\"\n";
+        let raw = parse(Path::new("mppeep-lint.toml"), text).expect("valid");
+        let r = resolve(&raw, Some(FileId(0))).expect("resolves");
+        let span = r.diagnostics[0].span.range;
+        assert_eq!(&text[span.start..span.end], "not-a-rule");
+    }
+
+    #[test]
+    fn syntax_errors_have_a_location() {
+        let e = parse(
+            Path::new("mppeep-lint.toml"),
+            "ignore = [\"a\"]\nfail-on = [1]\n",
+        )
+        .unwrap_err();
+        assert!(e.starts_with("mppeep-lint.toml:2:11: "), "{e}");
     }
 }

@@ -172,13 +172,20 @@ mod tests {
             &RULE,
             &[
                 ("compose.yaml", COMPOSE),
-                ("Dockerfile", "FROM python:3.12-slim
+                (
+                    "Dockerfile",
+                    "FROM python:3.12-slim
 USER app
 EXPOSE 9000/tcp
-"),
+",
+                ),
             ],
         );
-        assert!(d[0].help.as_deref().unwrap_or_default().contains("localhost:9000/health"));
+        assert!(d[0]
+            .help
+            .as_deref()
+            .unwrap_or_default()
+            .contains("localhost:9000/health"));
     }
 
     #[test]
