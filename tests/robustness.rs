@@ -1,0 +1,194 @@
+//! Bad input never panics or hangs: each case gives a diagnostic with a
+//! location and the rest of the project is still linted.
+
+use std::path::Path;
+use std::process::{Command, Output};
+
+fn check(dir: &Path) -> (Output, serde_json::Value) {
+    let o = Command::new(env!("CARGO_BIN_EXE_mppeep-lint"))
+        .args(["check", ".", "--format", "json", "--no-config"])
+        .current_dir(dir)
+        .env_clear()
+        .env("PATH", std::env::var("PATH").unwrap_or_default())
+        .output()
+        .expect("run mppeep-lint");
+    let v = serde_json::from_slice(&o.stdout).unwrap_or_else(|e| {
+        panic!(
+            "no JSON ({e}); exit {:?}; stderr: {}",
+            o.status.code(),
+            String::from_utf8_lossy(&o.stderr)
+        )
+    });
+    (o, v)
+}
+
+/// A healthy project beside the bad file: its finding must still be there.
+fn project_with(bad: &[(&str, &[u8])]) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    let good = dir.path().join("good");
+    std::fs::create_dir(&good).unwrap();
+    std::fs::write(
+        good.join("compose.yaml"),
+        "services:\n  app:\n    image: busybox\n    environment:\n      - A=\"quoted\"\n",
+    )
+    .unwrap();
+    for (name, bytes) in bad {
+        let p = dir.path().join(name);
+        if let Some(parent) = p.parent() {
+            std::fs::create_dir_all(parent).unwrap();
+        }
+        std::fs::write(p, bytes).unwrap();
+    }
+    dir
+}
+
+fn names(v: &serde_json::Value) -> Vec<(String, String, u64)> {
+    v["diagnostics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| {
+            (
+                d["name"].as_str().unwrap().to_string(),
+                d["file"].as_str().unwrap().to_string(),
+                d["line"].as_u64().unwrap(),
+            )
+        })
+        .collect()
+}
+
+#[track_caller]
+fn assert_reported(v: &serde_json::Value, rule: &str, file: &str, line: u64) {
+    let n = names(v);
+    assert!(
+        n.iter()
+            .any(|(r, f, l)| r == rule && f == file && *l == line),
+        "expected {rule} at {file}:{line}, got {n:?}"
+    );
+    assert!(
+        n.iter()
+            .any(|(r, f, _)| r == "quoted-value" && f == "good/compose.yaml"),
+        "the rest of the tree was not linted: {n:?}"
+    );
+}
+
+#[test]
+fn binary_file() {
+    let dir = project_with(&[("bad/.env", b"A=1\nB=\0\x01\x02\n")]);
+    let (o, v) = check(dir.path());
+    assert_eq!(o.status.code(), Some(1));
+    assert_reported(&v, "unreadable-file", "bad/.env", 2);
+}
+
+#[test]
+fn non_utf8_file() {
+    let dir = project_with(&[("bad/Dockerfile", b"FROM alpine\nENV A=\xff\xfe\n")]);
+    let (_, v) = check(dir.path());
+    assert_reported(&v, "unreadable-file", "bad/Dockerfile", 2);
+}
+
+#[test]
+fn file_over_the_size_limit() {
+    // 50 MB: refused without being read whole.
+    let mut big = b"A=1\n".repeat(12_500_000);
+    big.truncate(50_000_000);
+    let dir = project_with(&[("bad/big.env", &big)]);
+    let (_, v) = check(dir.path());
+    assert_reported(&v, "unreadable-file", "bad/big.env", 1);
+}
+
+#[test]
+fn yaml_alias_bomb() {
+    let mut text = String::from(
+        "x-a: &a [\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\"]\n",
+    );
+    let anchors = ["a", "b", "c", "d", "e", "f", "g", "h", "i"];
+    for w in anchors.windows(2) {
+        let refs = vec![format!("*{}", w[0]); 9].join(",");
+        text.push_str(&format!("x-{}: &{} [{}]\n", w[1], w[1], refs));
+    }
+    text.push_str("services:\n  app:\n    image: busybox\n");
+    let dir = project_with(&[("bad/compose.yaml", text.as_bytes())]);
+    let (_, v) = check(dir.path());
+    let n = names(&v);
+    assert!(
+        n.iter()
+            .any(|(r, f, _)| r == "syntax-error" && f == "bad/compose.yaml"),
+        "{n:?}"
+    );
+    // x-f: 9^6 copies of "lol" would pass the expansion bound.
+    assert_reported(&v, "syntax-error", "bad/compose.yaml", 6);
+}
+
+#[test]
+fn deeply_nested_yaml() {
+    let text = format!("services: {}{}\n", "[".repeat(100_000), "]".repeat(100_000));
+    let dir = project_with(&[("bad/compose.yaml", text.as_bytes())]);
+    let (_, v) = check(dir.path());
+    let n = names(&v);
+    assert!(
+        n.iter()
+            .any(|(r, f, l)| r == "syntax-error" && f == "bad/compose.yaml" && *l == 1),
+        "{n:?}"
+    );
+}
+
+#[test]
+fn malformed_inputs_have_locations() {
+    let dir = project_with(&[
+        ("a/compose.yaml", b"services:\n  app: [\n"),
+        ("b/.env", b"OK=1\nA=\"unterminated\nB=2\n"),
+        (
+            "c/compose.yaml",
+            b"services:\n  app:\n    image: x\n    environment:\n      K: ${A\n",
+        ),
+        (
+            "d/Dockerfile",
+            b"FROM alpine\nRUN <<EOF\necho never closed\n",
+        ),
+    ]);
+    let (_, v) = check(dir.path());
+    let n = names(&v);
+    for (file, line) in [("a/compose.yaml", 3), ("b/.env", 2), ("c/compose.yaml", 5)] {
+        assert!(
+            n.iter()
+                .any(|(r, f, l)| (r == "syntax-error" || r == "compose-error")
+                    && f == file
+                    && *l == line),
+            "{file}:{line} not reported: {n:?}"
+        );
+    }
+    assert_reported(&v, "syntax-error", "b/.env", 2);
+}
+
+#[cfg(unix)]
+#[test]
+fn symlink_loop() {
+    let dir = project_with(&[]);
+    std::fs::create_dir(dir.path().join("loop")).unwrap();
+    std::os::unix::fs::symlink("..", dir.path().join("loop/up")).unwrap();
+    let (o, v) = check(dir.path());
+    assert!(matches!(o.status.code(), Some(0..=2)));
+    let n = names(&v);
+    assert!(
+        n.iter()
+            .any(|(r, f, _)| r == "unreadable-file" && f.starts_with("loop/up")),
+        "{n:?}"
+    );
+    assert!(n.iter().any(|(r, _, _)| r == "quoted-value"), "{n:?}");
+}
+
+#[cfg(unix)]
+#[test]
+fn unreadable_file() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = project_with(&[("bad/.env", b"A=1\n")]);
+    let p = dir.path().join("bad/.env");
+    std::fs::set_permissions(&p, std::fs::Permissions::from_mode(0o000)).unwrap();
+    if std::fs::read(&p).is_ok() {
+        eprintln!("skipping: running as root, permissions are not enforced");
+        return;
+    }
+    let (_, v) = check(dir.path());
+    assert_reported(&v, "unreadable-file", "bad/.env", 1);
+}
