@@ -214,7 +214,8 @@ pub struct WalkError {
     pub message: String,
 }
 
-/// Every compose file, Dockerfile, `.env` file and `.dockerignore` under
+/// Every compose file, Dockerfile, `.env` file, `.dockerignore` and Python
+/// file that may hold settings (`*settings*.py`, `*config*.py`) under
 /// `root` (or `root` itself when it is a file), sorted by path.
 /// `exclude` holds path prefixes (relative to `root`) to skip.
 pub fn discover(root: &Path, exclude: &[PathBuf]) -> (Vec<Found>, Vec<WalkError>) {
@@ -252,13 +253,20 @@ pub fn discover(root: &Path, exclude: &[PathBuf]) -> (Vec<Found>, Vec<WalkError>
                     continue;
                 }
                 let kind = classify(e.path());
-                if matches!(
-                    kind,
-                    FileKind::Compose
-                        | FileKind::Dockerfile
-                        | FileKind::Dotenv
-                        | FileKind::Dockerignore
-                ) {
+                let settings_py = kind == FileKind::Python
+                    && e.file_name().to_str().is_some_and(|n| {
+                        let n = n.to_ascii_lowercase();
+                        n.contains("settings") || n.contains("config")
+                    });
+                if settings_py
+                    || matches!(
+                        kind,
+                        FileKind::Compose
+                            | FileKind::Dockerfile
+                            | FileKind::Dotenv
+                            | FileKind::Dockerignore
+                    )
+                {
                     found.push(Found {
                         path: e.path().to_path_buf(),
                         kind,

@@ -216,7 +216,7 @@ fn rules_catalogue() {
         .iter()
         .map(|r| r["name"].as_str().unwrap())
         .collect();
-    for rule in MISSION_RULES {
+    for rule in MISSION_RULES.into_iter().chain(FLOW_RULES) {
         assert!(names.contains(&rule), "{rule}");
         let doc = run(&["rule", rule]);
         assert_eq!(doc.status.code(), Some(0));
@@ -273,4 +273,226 @@ fn configuration_and_suppressions() {
     .unwrap();
     let o = run_in(p, &["check", ".", "--format", "compact"]);
     assert!(!stdout(&o).contains("quoted-value"), "{}", stdout(&o));
+}
+
+/// The flow rules of `explain`, beside the five mission rules.
+const FLOW_RULES: [&str; 3] = ["shadowed-env", "unset-variable", "env-only-in-dotenv"];
+
+#[test]
+fn flow_rules_fire_on_the_broken_fixture_only() {
+    let o = run(&["check", BROKEN, "--format", "json", "--no-config"]);
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).expect("json");
+    let fired: Vec<(String, String)> = v["diagnostics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| {
+            (
+                d["name"].as_str().unwrap().to_string(),
+                d["file"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect();
+    for rule in FLOW_RULES {
+        assert!(fired.iter().any(|(n, _)| n == rule), "{rule} did not fire");
+    }
+    // The .env value that loses, not the compose line that wins.
+    assert!(fired.contains(&("shadowed-env".into(), format!("{BROKEN}/.env"))));
+    let o = run(&["check", FIXED, "--format", "json", "--no-config"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stdout(&o));
+}
+
+#[test]
+fn explain_debug_shows_the_dotenv_value_losing() {
+    for fixture in [FIXED, BROKEN] {
+        let o = run(&[
+            "explain",
+            "DEBUG",
+            fixture,
+            "--service",
+            "app",
+            "--format",
+            "json",
+        ]);
+        assert_eq!(o.status.code(), Some(0));
+        let v: serde_json::Value = serde_json::from_slice(&o.stdout).expect("json");
+        let app = &v["services"]["app"];
+        assert_eq!(app["final"]["value"], "False", "{fixture}");
+        assert_eq!(app["final"]["source"], "compose.environment");
+        assert_eq!(
+            app["final"]["file"],
+            format!("{fixture}/docker-compose.prod.yml")
+        );
+        let cands = app["candidates"].as_array().unwrap();
+        let dotenv = cands
+            .iter()
+            .find(|c| c["source"] == "dotenv")
+            .expect("the .env line");
+        assert_eq!(dotenv["value"], "True");
+        assert_eq!(dotenv["used"], false);
+        assert_eq!(dotenv["file"], format!("{fixture}/.env"));
+        assert!(dotenv["reason"].as_str().unwrap().contains("interpolation"));
+        let used: Vec<&serde_json::Value> = cands.iter().filter(|c| c["used"] == true).collect();
+        assert_eq!(used.len(), 1, "{cands:#?}");
+        assert_eq!(used[0]["source"], "compose.environment");
+        // Only app was asked for.
+        assert_eq!(v["services"].as_object().unwrap().len(), 1);
+    }
+    let o = run(&["explain", "DEBUG", BROKEN, "--service", "app"]);
+    insta::assert_snapshot!("explain_debug_text", stdout(&o));
+    let o = run(&[
+        "explain",
+        "DEBUG",
+        BROKEN,
+        "--service",
+        "app",
+        "--format",
+        "json",
+    ]);
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).expect("json");
+    insta::assert_json_snapshot!("explain_debug_json", v);
+    let o = run(&[
+        "explain",
+        "DEBUG",
+        BROKEN,
+        "--service",
+        "app",
+        "--format",
+        "mermaid",
+    ]);
+    let m = stdout(&o);
+    assert!(m.starts_with("flowchart LR\n"));
+    insta::assert_snapshot!("explain_debug_mermaid", m);
+}
+
+#[test]
+fn explain_secret_key_shows_the_whole_chain() {
+    let o = run(&["explain", "SECRET_KEY", FIXED, "--format", "json"]);
+    assert_eq!(o.status.code(), Some(0));
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).expect("json");
+    let app = &v["services"]["app"];
+    assert_eq!(app["final"]["value"], "********");
+    let cands = app["candidates"].as_array().unwrap();
+    // .env → ${SECRET_KEY:?…} → the container: both links are used.
+    let dotenv = cands.iter().find(|c| c["source"] == "dotenv").unwrap();
+    assert_eq!(
+        (dotenv["used"].clone(), dotenv["line"].clone()),
+        (true.into(), 5.into())
+    );
+    let env = cands
+        .iter()
+        .find(|c| c["source"] == "compose.environment")
+        .unwrap();
+    assert_eq!(env["used"], true);
+    assert_eq!(env["via"][0]["source"], "dotenv");
+    assert_eq!(env["via"][0]["source_line"], 5);
+    assert!(cands
+        .iter()
+        .any(|c| c["source"] == "app.default" && c["used"] == false));
+    // The other services do not receive it, and say so.
+    assert_eq!(v["services"]["db"]["final"], serde_json::Value::Null);
+    let o = run(&["explain", "SECRET_KEY", FIXED]);
+    let text = stdout(&o);
+    assert!(text.contains("${SECRET_KEY:?SECRET_KEY requis}"), "{text}");
+    insta::assert_snapshot!("explain_secret_key_text", text);
+    let o = run(&["explain", "SECRET_KEY", FIXED, "--format", "mermaid"]);
+    insta::assert_snapshot!("explain_secret_key_mermaid", stdout(&o));
+}
+
+#[test]
+fn explain_says_why_a_variable_does_not_arrive() {
+    // Only in .env: it feeds interpolation and nothing more.
+    let o = run(&[
+        "explain",
+        "ACCESS_TOKEN_EXPIRE_MINUTES",
+        BROKEN,
+        "-s",
+        "app",
+        "--format",
+        "json",
+    ]);
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).expect("json");
+    let app = &v["services"]["app"];
+    assert_eq!(app["final"], serde_json::Value::Null);
+    assert!(
+        app["why_not"][0]
+            .as_str()
+            .unwrap()
+            .contains("only in the project .env"),
+        "{app:#}"
+    );
+    // A typo: the near-miss is suggested.
+    let o = run(&[
+        "explain",
+        "DATABSE_URL",
+        BROKEN,
+        "-s",
+        "app",
+        "--format",
+        "json",
+    ]);
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).expect("json");
+    assert_eq!(
+        v["services"]["app"]["suggestions"][0]["name"],
+        "DATABASE_URL"
+    );
+    // Unknown service, missing path: usage errors.
+    assert_eq!(
+        run(&["explain", "DEBUG", BROKEN, "-s", "nope"])
+            .status
+            .code(),
+        Some(2)
+    );
+    assert_eq!(
+        run(&["explain", "DEBUG", "no/such/dir"]).status.code(),
+        Some(2)
+    );
+}
+
+#[test]
+fn explain_never_leaks_secrets() {
+    for var in ["POSTGRES_PASSWORD", "DATABASE_URL"] {
+        for format in ["text", "json", "mermaid"] {
+            let o = run(&["explain", var, BROKEN, "--format", format]);
+            let all = format!("{}{}", stdout(&o), String::from_utf8_lossy(&o.stderr));
+            assert!(
+                !all.contains(SECRET),
+                "explain {var} --format {format} leaks:\n{all}"
+            );
+        }
+    }
+    let o = run(&["explain", "POSTGRES_PASSWORD", BROKEN, "--show-secrets"]);
+    assert!(stdout(&o).contains(SECRET));
+}
+
+#[test]
+fn env_and_explain_mask_configured_secret_patterns() {
+    let dir = tempfile::tempdir().unwrap();
+    let p = dir.path();
+    std::fs::write(
+        p.join("compose.yaml"),
+        "services:\n  app:\n    image: busybox\n    environment:\n      - SENTRY_DSN=${SENTRY_DSN}\n",
+    )
+    .unwrap();
+    std::fs::write(p.join(".env"), "SENTRY_DSN=plain-dsn-value\n").unwrap();
+    let shows = |args: &[&str]| stdout(&run_in(p, args)).contains("plain-dsn-value");
+    assert!(shows(&["explain", "SENTRY_DSN"]));
+    assert!(shows(&["env"]));
+    std::fs::write(
+        p.join("mppeep-lint.toml"),
+        "secret-patterns = [\"*_DSN\"]\n",
+    )
+    .unwrap();
+    for format in ["text", "json", "mermaid"] {
+        assert!(
+            !shows(&["explain", "SENTRY_DSN", "--format", format]),
+            "{format}"
+        );
+    }
+    assert!(!shows(&["env"]));
+    assert!(!shows(&["env", "--format", "json"]));
+    assert!(shows(&["explain", "SENTRY_DSN", "--no-config"]));
+    // A broken configuration is a usage error, as for `check`.
+    std::fs::write(p.join("mppeep-lint.toml"), "secret-patterns = 3\n").unwrap();
+    assert_eq!(run_in(p, &["explain", "SENTRY_DSN"]).status.code(), Some(2));
 }

@@ -45,6 +45,8 @@ pub enum Command {
     Check(CheckArgs),
     /// Each service's resolved container environment, with where every value comes from.
     Env(EnvArgs),
+    /// How VAR reaches (or fails to reach) each service: every definition, which wins and why.
+    Explain(ExplainArgs),
     /// The rule catalogue.
     Rules(RulesArgs),
     /// One rule's documentation.
@@ -162,6 +164,50 @@ pub struct EnvArgs {
     /// Print secret values unmasked.
     #[arg(long = "show-secrets")]
     pub show_secrets: bool,
+    #[command(flatten)]
+    pub config: ConfigArgs,
+}
+
+/// Where `secret-patterns` come from, for the commands that only show values.
+#[derive(Args, Debug, Clone, Default)]
+pub struct ConfigArgs {
+    /// Configuration file (default: mppeep-lint.toml or pyproject.toml found upwards).
+    #[arg(long = "config", value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    /// Ignore any configuration file.
+    #[arg(long = "no-config")]
+    pub no_config: bool,
+}
+
+#[derive(Args, Debug)]
+pub struct ExplainArgs {
+    /// The variable, e.g. DATABASE_URL.
+    #[arg(value_name = "VAR")]
+    pub variable: String,
+    /// Project folder or compose file.
+    #[arg(value_name = "PATH")]
+    pub path: Option<PathBuf>,
+    /// Only this service.
+    #[arg(long, short = 's', value_name = "SERVICE")]
+    pub service: Option<String>,
+    #[command(flatten)]
+    pub compose: ComposeArgs,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = ExplainFormat::Text)]
+    pub format: ExplainFormat,
+    /// Print secret values unmasked.
+    #[arg(long = "show-secrets")]
+    pub show_secrets: bool,
+    #[command(flatten)]
+    pub config: ConfigArgs,
+}
+
+#[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ExplainFormat {
+    Text,
+    Json,
+    /// A flowchart for GitHub markdown (```mermaid).
+    Mermaid,
 }
 
 #[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
@@ -187,6 +233,7 @@ pub fn main() -> ExitCode {
     let code = match cli.command {
         Some(Command::Check(args)) => run_check(args),
         Some(Command::Env(args)) => run_env(args),
+        Some(Command::Explain(args)) => run_explain(args),
         Some(Command::Rules(args)) => run_rules(args),
         Some(Command::Rule { name }) => run_rule(&name),
         None => run_check(cli.check),
@@ -228,13 +275,42 @@ fn load(paths: Vec<PathBuf>, c: &ComposeArgs) -> Result<Workspace, u8> {
     Ok(load_workspace(&DiskFs, &cwd, &opts))
 }
 
+/// The secret-name policy of the configuration that applies to `path`
+/// (`secret-patterns`), so that `env` and `explain` mask what `check` masks.
+fn secret_policy(path: Option<&std::path::Path>, c: &ConfigArgs) -> Result<SecretPolicy, u8> {
+    if c.no_config {
+        return Ok(SecretPolicy::default());
+    }
+    let cwd = current_dir()?;
+    let found = c
+        .config
+        .clone()
+        .or_else(|| config::find(&path.map(|p| cwd.join(p)).unwrap_or_else(|| cwd.clone())));
+    let Some(file) = found else {
+        return Ok(SecretPolicy::default());
+    };
+    let loaded = config::load(&file).and_then(|f| config::resolve(&f.raw, None));
+    match loaded {
+        Ok(r) => Ok(SecretPolicy {
+            patterns: r.secret_patterns,
+        }),
+        Err(e) => {
+            eprintln!("error: {e}");
+            Err(EXIT_ERROR)
+        }
+    }
+}
+
 fn run_env(args: EnvArgs) -> u8 {
+    let policy = match secret_policy(args.path.as_deref(), &args.config) {
+        Ok(p) => p,
+        Err(code) => return code,
+    };
     let paths: Vec<PathBuf> = args.path.into_iter().collect();
     let ws = match load(paths, &args.compose) {
         Ok(ws) => ws,
         Err(code) => return code,
     };
-    let policy = SecretPolicy::default();
     let redactor = if args.show_secrets {
         Redactor::disabled()
     } else {
@@ -269,6 +345,69 @@ fn run_env(args: EnvArgs) -> u8 {
     } else {
         EXIT_CLEAN
     }
+}
+
+fn run_explain(args: ExplainArgs) -> u8 {
+    use crate::report::explain::{explain_json, explain_mermaid, explain_text};
+    let policy = match secret_policy(args.path.as_deref(), &args.config) {
+        Ok(p) => p,
+        Err(code) => return code,
+    };
+    let paths: Vec<PathBuf> = args.path.into_iter().collect();
+    let ws = match load(paths, &args.compose) {
+        Ok(ws) => ws,
+        Err(code) => return code,
+    };
+    if ws.projects.is_empty()
+        && ws
+            .problems
+            .iter()
+            .any(|p| p.message == "no such file or directory")
+    {
+        for p in &ws.problems {
+            eprintln!("error: {}: {}", p.path, p.message);
+        }
+        return EXIT_ERROR;
+    }
+    if let Some(name) = &args.service {
+        if !ws.projects.iter().any(|p| p.service(name).is_some()) {
+            let known: Vec<&str> = ws
+                .projects
+                .iter()
+                .flat_map(|p| p.services.iter().map(|s| s.name.as_str()))
+                .collect();
+            eprintln!(
+                "error: no service is named `{name}`; services: {}",
+                if known.is_empty() {
+                    "(none)".to_string()
+                } else {
+                    known.join(", ")
+                }
+            );
+            return EXIT_ERROR;
+        }
+    }
+    let ex = crate::model::explain::explain(&ws, &args.variable, args.service.as_deref());
+    let redactor = if args.show_secrets {
+        Redactor::disabled()
+    } else {
+        redactor_for(&ws, &policy)
+    };
+    let mask = Masking {
+        policy: &policy,
+        redactor: &redactor,
+    };
+    let out = match args.format {
+        ExplainFormat::Text => explain_text(&ws, &ex, &mask),
+        ExplainFormat::Json => {
+            let mut s =
+                serde_json::to_string_pretty(&explain_json(&ws, &ex, &mask)).unwrap_or_default();
+            s.push('\n');
+            s
+        }
+        ExplainFormat::Mermaid => explain_mermaid(&ws, &ex, &mask),
+    };
+    print(&out)
 }
 
 fn print(out: &str) -> u8 {

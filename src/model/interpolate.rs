@@ -6,6 +6,7 @@
 //! themselves templates and are evaluated even when unused, so an error in an
 //! unused default still fails, as it does in Compose.
 
+use crate::model::types::ReferenceForm;
 use crate::source::TextRange;
 use crate::syntax::dotenv::{DotenvFile, DotenvValue, ValueText};
 use crate::syntax::template::{OpKind, Piece, Template};
@@ -18,6 +19,7 @@ pub struct UsedVar {
     pub range: TextRange,
     /// Whether a source set it (possibly to the empty string).
     pub found: bool,
+    pub form: ReferenceForm,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -75,6 +77,10 @@ fn eval_into(
                     name: v.name.clone(),
                     range: v.range,
                     found: value.is_some(),
+                    form: match &v.op {
+                        Some(o) => ReferenceForm::Op(o.kind),
+                        None => ReferenceForm::Plain,
+                    },
                 });
                 let set = value.is_some();
                 let non_empty = value.as_deref().is_some_and(|s| !s.is_empty());
@@ -183,6 +189,7 @@ pub fn resolve_dotenv(
                             name: entry.key.clone(),
                             range: entry.key_range,
                             found: true,
+                            form: ReferenceForm::Passthrough,
                         },
                         from: VarOrigin::Lookup,
                     }],

@@ -44,6 +44,7 @@ pub fn load_project(loader: &mut Loader, opts: &ProjectOptions) -> Project {
         warnings: Vec::new(),
         variables: BTreeMap::new(),
         directory: directory.clone(),
+        references: Vec::new(),
     };
 
     // 1. Interpolation variables: the process environment wins over env files.
@@ -130,6 +131,18 @@ pub fn load_project(loader: &mut Loader, opts: &ProjectOptions) -> Project {
             }
         }
         if let Some(build) = &s.build {
+            for (k, span, v) in &build.args {
+                if v.is_none() {
+                    let var = b.variables.get(k);
+                    b.references.push(Via {
+                        variable: k.clone(),
+                        reference: *span,
+                        form: ReferenceForm::Passthrough,
+                        source: var.map(|x| x.source.clone()),
+                        value: var.map(|x| x.value.clone()),
+                    });
+                }
+            }
             // `args: [KEY]` passes the project variable through.
             let args: BTreeMap<String, String> = build
                 .args
@@ -149,6 +162,18 @@ pub fn load_project(loader: &mut Loader, opts: &ProjectOptions) -> Project {
     }
     for s in merged.iter_mut() {
         s.container_env = b.container_environment(s);
+        for e in &s.environment {
+            if e.value.is_none() {
+                let var = b.variables.get(&e.key);
+                b.references.push(Via {
+                    variable: e.key.clone(),
+                    reference: e.key_span,
+                    form: ReferenceForm::Passthrough,
+                    source: var.map(|x| x.source.clone()),
+                    value: var.map(|x| x.value.clone()),
+                });
+            }
+        }
     }
     for s in &merged {
         for d in &s.depends_on {
@@ -177,11 +202,21 @@ pub fn load_project(loader: &mut Loader, opts: &ProjectOptions) -> Project {
                 .map(|n| n.to_string_lossy().to_lowercase())
                 .unwrap_or_default()
         });
+    let mut references = b.references;
+    references.sort_by_key(|v| {
+        (
+            v.reference.file,
+            v.reference.range.start,
+            v.reference.range.end,
+        )
+    });
+    references.dedup_by(|a, b| a.reference == b.reference && a.variable == b.variable);
     Project {
         name,
         directory,
         compose_files,
         env_files,
+        references,
         variables: b.variables,
         dotenv_definitions,
         services: merged,
@@ -196,6 +231,7 @@ struct Builder<'a, 'fs> {
     warnings: Vec<ModelError>,
     variables: BTreeMap<String, ProjectVariable>,
     directory: PathBuf,
+    references: Vec<Via>,
 }
 
 /// Interpolated values of one compose file, by the range of their scalar.
@@ -371,6 +407,7 @@ impl Builder<'_, '_> {
         Via {
             variable: name,
             reference: Span::new(file, u.var.range),
+            form: u.var.form,
             source,
             value,
         }
@@ -494,9 +531,31 @@ impl Builder<'_, '_> {
                         let exact = s.value_start.is_some();
                         match self.interpolate(file, &s.value, base, node.range, exact) {
                             Ok(v) => {
+                                self.references.extend(v.via.iter().cloned());
                                 out.insert(node.range, v);
                             }
-                            Err(e) => self.errors.push(e),
+                            Err(e) => {
+                                // Still a reference of every variable it names.
+                                if let Ok(t) = template::parse(&s.value, base) {
+                                    for v in t.variables() {
+                                        let var = self.variables.get(&v.name);
+                                        self.references.push(Via {
+                                            variable: v.name.clone(),
+                                            reference: Span::new(
+                                                file,
+                                                if exact { v.range } else { node.range },
+                                            ),
+                                            form: match &v.op {
+                                                Some(o) => ReferenceForm::Op(o.kind),
+                                                None => ReferenceForm::Plain,
+                                            },
+                                            source: var.map(|x| x.source.clone()),
+                                            value: var.map(|x| x.value.clone()),
+                                        });
+                                    }
+                                }
+                                self.errors.push(e)
+                            }
                         }
                     }
                 }
@@ -534,6 +593,7 @@ impl Builder<'_, '_> {
                 Via {
                     variable: u.name.clone(),
                     reference: Span::new(file, clamp(u.range)),
+                    form: u.form,
                     source: var.map(|v| v.source.clone()),
                     value: var.map(|v| v.value.clone()),
                 }
@@ -614,6 +674,7 @@ impl Builder<'_, '_> {
                         Via {
                             variable: u.var.name.clone(),
                             reference: Span::new(id, u.var.range),
+                            form: u.var.form,
                             source: var.map(|v| v.source.clone()),
                             value: var
                                 .map(|v| v.value.clone())
@@ -642,6 +703,7 @@ impl Builder<'_, '_> {
                     let via = vec![Via {
                         variable: e.key.clone(),
                         reference: e.key_span,
+                        form: ReferenceForm::Passthrough,
                         source: var.map(|v| v.source.clone()),
                         value: var.map(|v| v.value.clone()),
                     }];

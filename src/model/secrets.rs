@@ -226,8 +226,8 @@ impl Redactor {
 const MIN_SEARCHED_LEN: usize = 3;
 
 /// A redactor for every secret-like value the workspace holds: project
-/// variables, container environments, every `.env`-format file, and
-/// Dockerfile `ENV`/`ARG` defaults.
+/// variables, container environments, every `.env`-format file, Dockerfile
+/// `ENV`/`ARG` defaults, and the defaults of the app's settings fields.
 pub fn redactor_for(ws: &Workspace, policy: &SecretPolicy) -> Redactor {
     let mut values: Vec<String> = Vec::new();
     let mut add = |v: &str| {
@@ -288,6 +288,19 @@ pub fn redactor_for(ws: &Workspace, policy: &SecretPolicy) -> Redactor {
                     }
                 }
                 _ => {}
+            }
+        }
+    }
+    // Defaults of the app's settings fields (`SECRET_KEY: str = "..."`).
+    for file in ws.settings.values() {
+        for c in &file.classes {
+            for f in c.fields.iter().filter(|f| policy.is_secret(&f.env_name)) {
+                if let Some(d) = &f.default {
+                    let unquoted = d.trim_matches(|c| c == '"' || c == '\'');
+                    if unquoted != "None" {
+                        add(unquoted);
+                    }
+                }
             }
         }
     }

@@ -8,6 +8,7 @@ use std::sync::Arc;
 use crate::source::{FileId, Span};
 use crate::syntax::compose::EnvironmentForm;
 use crate::syntax::dockerfile::{Command as DockerCommand, Dockerfile};
+pub use crate::syntax::template::OpKind;
 
 /// Where a variable used for interpolation got its value.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -23,12 +24,25 @@ pub enum VariableSource {
     },
 }
 
+/// How a variable is referenced.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ReferenceForm {
+    /// `$NAME` or `${NAME}`: an unset variable becomes the empty string.
+    Plain,
+    /// `${NAME:-d}`, `${NAME:?msg}`, `${NAME:+r}`...
+    Op(OpKind),
+    /// `environment: [NAME]` or `args: [NAME]`: the value is passed through;
+    /// an unset variable leaves the key out.
+    Passthrough,
+}
+
 /// A variable interpolated into a value: `${NAME}` at `reference`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Via {
     pub variable: String,
     /// The `$NAME` / `${NAME...}` reference in the template.
     pub reference: Span,
+    pub form: ReferenceForm,
     /// Where its value came from; `None` when no source sets it.
     pub source: Option<VariableSource>,
     pub value: Option<String>,
@@ -350,6 +364,9 @@ pub struct Project {
     /// Every definition in the env files, in order.
     pub dotenv_definitions: Vec<DotenvDefinition>,
     pub services: Vec<Service>,
+    /// Every `${VAR}` reference in the project's compose files (each once),
+    /// and every passthrough (`environment: [VAR]`, `args: [VAR]`).
+    pub references: Vec<Via>,
     /// What makes `docker compose config` fail.
     pub errors: Vec<ModelError>,
     pub warnings: Vec<ModelError>,

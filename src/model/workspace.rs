@@ -13,6 +13,7 @@ use crate::source::{FileId, FileKind, SourceFile, SourceMap};
 use crate::syntax::compose::ComposeFile;
 use crate::syntax::dockerfile::Dockerfile;
 use crate::syntax::dotenv::DotenvFile;
+use crate::syntax::pysettings::{self, SettingsFile};
 
 #[derive(Debug, Clone, Default)]
 pub struct WorkspaceOptions {
@@ -50,6 +51,8 @@ pub struct Workspace {
     pub dockerfiles: BTreeMap<FileId, Arc<Dockerfile>>,
     pub compose: BTreeMap<FileId, Arc<ComposeFile>>,
     pub dockerignores: Vec<FileId>,
+    /// Python files with pydantic `BaseSettings` classes.
+    pub settings: BTreeMap<FileId, Arc<SettingsFile>>,
     pub problems: Vec<Problem>,
 }
 
@@ -129,6 +132,7 @@ pub fn load_workspace(fs_: &dyn Fs, cwd: &Path, opts: &WorkspaceOptions) -> Work
 
     // Every discovered file is read and parsed, referenced or not.
     let mut dockerignores = Vec::new();
+    let mut settings = BTreeMap::new();
     for (path, kind) in &found {
         let id = match loader.load(path, *kind) {
             Ok(id) => id,
@@ -145,6 +149,15 @@ pub fn load_workspace(fs_: &dyn Fs, cwd: &Path, opts: &WorkspaceOptions) -> Work
                 loader.compose(id);
             }
             FileKind::Dockerignore => dockerignores.push(id),
+            FileKind::Python => {
+                let text = &loader.file(id).text;
+                if text.contains("BaseSettings") {
+                    let parsed = pysettings::parse(text);
+                    if !parsed.classes.is_empty() {
+                        settings.insert(id, Arc::new(parsed));
+                    }
+                }
+            }
             _ => {}
         }
     }
@@ -185,6 +198,7 @@ pub fn load_workspace(fs_: &dyn Fs, cwd: &Path, opts: &WorkspaceOptions) -> Work
         dockerfiles: parts.dockerfile,
         compose: parts.compose,
         dockerignores,
+        settings,
         problems,
     }
 }

@@ -15,7 +15,7 @@ pub struct Masking<'a> {
 }
 
 impl Masking<'_> {
-    fn value(&self, key: &str, value: &str) -> String {
+    pub fn value(&self, key: &str, value: &str) -> String {
         if self.redactor.disabled {
             value.to_string()
         } else if self.policy.is_secret(key) && !value.is_empty() {

@@ -1,6 +1,7 @@
 //! Report: rendering the model and diagnostics for people and tools. No I/O.
 
 pub mod env;
+pub mod explain;
 pub mod render;
 
 use crate::cli::Format;

@@ -9,11 +9,14 @@ pub mod diagnostic;
 pub mod engine;
 pub mod flow;
 
+mod env_only_in_dotenv;
 mod localhost_in_container;
 mod missing_secret;
 mod no_healthcheck;
 mod quoted_value;
 mod root_user;
+mod shadowed_env;
+mod unset_variable;
 
 #[cfg(test)]
 mod doc_examples;
@@ -44,6 +47,9 @@ pub static RULES: &[&Rule] = &[
     &missing_secret::RULE,
     &root_user::RULE,
     &no_healthcheck::RULE,
+    &shadowed_env::RULE,
+    &unset_variable::RULE,
+    &env_only_in_dotenv::RULE,
 ];
 
 /// Diagnostics produced before the rules run, by the parsers and the model.

@@ -4,5 +4,6 @@
 pub mod compose;
 pub mod dockerfile;
 pub mod dotenv;
+pub mod pysettings;
 pub mod template;
 pub mod yaml;

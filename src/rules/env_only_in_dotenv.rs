@@ -1,0 +1,262 @@
+//! `env-only-in-dotenv`: a project `.env` variable that no compose file
+//! references and no env_file passes: it reaches no container.
+
+use crate::model::explain::is_near;
+use crate::model::types::*;
+use crate::rules::{Context, Diagnostic, Rule, RuleMeta, Severity};
+
+pub static RULE: Rule = Rule {
+    meta: RuleMeta {
+        name: "env-only-in-dotenv",
+        severity: Severity::Warning,
+        summary: "A variable of the project .env that no compose file references and no env_file passes: it reaches no container.",
+        doc: include_str!("../../rules/env-only-in-dotenv.md"),
+    },
+    check,
+};
+
+/// Variables Docker Compose itself reads from `.env`.
+fn read_by_compose(name: &str) -> bool {
+    name.starts_with("COMPOSE_")
+        || name.starts_with("DOCKER_")
+        || matches!(name, "BUILDKIT_PROGRESS" | "BUILDX_BUILDER")
+}
+
+/// How one project treats a `.env` line.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Use {
+    /// Referenced, passed through, or read as an env_file.
+    Reaches,
+    /// A service hard-codes the key with another value (`shadowed-env`).
+    HardCoded,
+    Unused,
+}
+
+fn use_in(project: &Project, d: &DotenvDefinition) -> Use {
+    let name = &d.name;
+    let referenced = project.references.iter().any(|r| r.variable == *name)
+        || project
+            .dotenv_definitions
+            .iter()
+            .any(|o| o.via.iter().any(|v| v.variable == *name));
+    // The same file read as an env_file by a service: it arrives.
+    let passed = project.services.iter().any(|s| {
+        s.env_files.iter().any(|e| e.file == Some(d.file))
+            || s.container_env.get(name).is_some_and(|v| {
+                std::iter::once(&v.winner)
+                    .chain(&v.shadowed)
+                    .any(|x| x.key_span == d.key)
+            })
+    });
+    if referenced || passed {
+        return Use::Reaches;
+    }
+    let hard_coded = project.active_services().any(|s| {
+        s.container_env.get(name).is_some_and(|v| {
+            v.winner.source == EnvSource::ComposeEnvironment
+                && v.winner.value.as_deref().is_some_and(|x| x != d.value)
+        })
+    });
+    if hard_coded {
+        Use::HardCoded
+    } else {
+        Use::Unused
+    }
+}
+
+fn check(ctx: &Context) -> Vec<Diagnostic> {
+    let ws = ctx.ws;
+    // One `.env` can serve several projects (compose.yml and
+    // compose.deploy.yml side by side): a line is reported only when no
+    // project that reads it uses it.
+    let mut lines: Vec<(&Project, &DotenvDefinition, Use)> = Vec::new();
+    for project in &ws.projects {
+        for d in project.dotenv_definitions.iter().filter(|d| d.effective) {
+            if d.name.is_empty() || read_by_compose(&d.name) {
+                continue;
+            }
+            let u = use_in(project, d);
+            match lines.iter_mut().find(|(_, o, _)| o.key == d.key) {
+                Some(entry) => {
+                    if u != Use::Unused && entry.2 != Use::Reaches {
+                        entry.2 = u;
+                    }
+                }
+                None => lines.push((project, d, u)),
+            }
+        }
+    }
+    let mut out = Vec::new();
+    for (project, d, u) in lines {
+        if u != Use::Unused {
+            continue;
+        }
+        let name = &d.name;
+        let file = &ws.sources.get(d.file).display;
+        let mut diag = Diagnostic::new(
+            RULE.meta.name,
+            Severity::Warning,
+            d.key,
+            format!(
+                "{name} is set in {file}, but no compose file references ${{{name}}} and no service reads {file} as an env_file: it reaches no container"
+            ),
+        )
+        .with_span_label("only feeds interpolation, and nothing uses it");
+        // The same value hard-coded in compose: editing this line does nothing.
+        if let Some((service, w)) = project.active_services().find_map(|s| {
+            let w = &s.container_env.get(name)?.winner;
+            (w.source == EnvSource::ComposeEnvironment).then_some((s, w))
+        }) {
+            diag = diag.with_label(
+                w.value_span.unwrap_or(w.key_span),
+                format!(
+                    "service `{}` hard-codes the same value: editing the .env line changes nothing in the container",
+                    service.name
+                ),
+            );
+        }
+        // A reference to a close name: probably a typo.
+        if let Some(r) = project
+            .references
+            .iter()
+            .find(|r| r.variable != *name && is_near(name, &r.variable))
+        {
+            diag = diag
+                .with_label(r.reference, format!("did you mean this `{}`?", r.variable))
+                .with_help(format!(
+                    "rename one of `{name}` and `{}` so that they match",
+                    r.variable
+                ));
+        } else {
+            let target = project
+                .active_services()
+                .find(|s| s.build.is_some())
+                .or_else(|| project.active_services().next())
+                .map(|s| format!("service `{}`", s.name))
+                .unwrap_or_else(|| "the service".to_string());
+            diag = diag.with_help(format!(
+                ".env only feeds `${{…}}` interpolation in compose files. To give {name} to {target}, add `{name}: ${{{name}}}` to its `environment:` (or list {file} under its `env_file:`); if nothing needs it, remove the line"
+            ));
+        }
+        out.push(diag);
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::rules::testing::{assert_fires, assert_silent};
+
+    const COMPOSE: &str = "services:\n  app:\n    image: python:3.12-slim\n    environment:\n      - DATABASE_URL=${DATABASE_URL}\n";
+
+    #[test]
+    fn unreferenced_dotenv_variable() {
+        let d = assert_fires(
+            &RULE,
+            &[
+                ("compose.yaml", COMPOSE),
+                (
+                    ".env",
+                    "DATABASE_URL=postgresql://db/app\nREDIS_URL=redis://redis:6379/0\n",
+                ),
+            ],
+        );
+        assert_eq!(d.len(), 1);
+        assert_eq!(
+            (d[0].file.as_str(), d[0].line, d[0].text.as_str()),
+            (".env", 2, "REDIS_URL")
+        );
+    }
+
+    #[test]
+    fn referenced_passed_or_read_by_compose() {
+        let env = "DATABASE_URL=postgresql://db/app\nCOMPOSE_PROJECT_NAME=shop\n";
+        assert_silent(&RULE, &[("compose.yaml", COMPOSE), (".env", env)]);
+        // env_file: .env passes everything.
+        let compose = "services:\n  app:\n    image: python:3.12-slim\n    env_file: .env\n";
+        assert_silent(
+            &RULE,
+            &[
+                ("compose.yaml", compose),
+                (".env", "REDIS_URL=redis://redis\n"),
+            ],
+        );
+        // Passthrough and build args.
+        let compose = "services:\n  app:\n    build:\n      context: .\n      args: [VERSION]\n    environment: [REDIS_URL]\n";
+        assert_silent(
+            &RULE,
+            &[
+                ("compose.yaml", compose),
+                ("Dockerfile", "FROM python:3.12-slim\nUSER 1000\n"),
+                (".env", "REDIS_URL=redis://redis\nVERSION=1\n"),
+            ],
+        );
+        // Used by another .env value.
+        let env = "HOST=db\nDATABASE_URL=postgresql://${HOST}/app\n";
+        assert_silent(&RULE, &[("compose.yaml", COMPOSE), (".env", env)]);
+    }
+
+    #[test]
+    fn typo_points_at_the_reference() {
+        let d = assert_fires(
+            &RULE,
+            &[
+                ("compose.yaml", COMPOSE),
+                (".env", "DATABASE_URI=postgresql://db/app\n"),
+            ],
+        );
+        assert_eq!(d[0].labels[0].1, "${DATABASE_URL}");
+    }
+
+    #[test]
+    fn one_dotenv_for_two_projects() {
+        // compose.yml uses SMTP_HOST; compose.deploy.yml does not: it still
+        // reaches a container, and is reported by neither project.
+        let a = "services:\n  app:\n    image: python:3.12-slim\n    environment:\n      SMTP_HOST: ${SMTP_HOST}\n";
+        let b = "services:\n  web:\n    image: nginx:1.27\n";
+        assert_silent(
+            &RULE,
+            &[
+                ("compose.yml", a),
+                ("compose.deploy.yml", b),
+                (".env", "SMTP_HOST=mail\n"),
+            ],
+        );
+        let d = assert_fires(
+            &RULE,
+            &[
+                ("compose.yml", a),
+                ("compose.deploy.yml", b),
+                (".env", "SMTP_HOST=mail\nFOO=1\n"),
+            ],
+        );
+        assert_eq!(d.len(), 1);
+    }
+
+    #[test]
+    fn a_reference_in_a_value_that_fails_still_counts() {
+        // ${MISSING:?} fails the project; HOST is still referenced.
+        let compose = "services:\n  app:\n    image: python:3.12-slim\n    environment:\n      - URL=http://${HOST}/${MISSING:?required}\n";
+        assert_silent(&RULE, &[("compose.yaml", compose), (".env", "HOST=api\n")]);
+    }
+
+    #[test]
+    fn same_value_hard_coded_is_labelled() {
+        let compose = "services:\n  app:\n    image: python:3.12-slim\n    environment:\n      SMTP_PORT: \"1025\"\n";
+        let d = assert_fires(
+            &RULE,
+            &[("compose.yaml", compose), (".env", "SMTP_PORT=1025\n")],
+        );
+        assert_eq!(d[0].labels[0].1, "\"1025\"");
+    }
+
+    #[test]
+    fn hard_coded_elsewhere_is_left_to_shadowed_env() {
+        let compose = "services:\n  app:\n    image: python:3.12-slim\n    environment:\n      DEBUG: \"False\"\n";
+        assert_silent(
+            &RULE,
+            &[("compose.yaml", compose), (".env", "DEBUG=True\n")],
+        );
+    }
+}

@@ -1,0 +1,172 @@
+//! `unset-variable`: a `$VAR` / `${VAR}` without a default that no source
+//! sets: Compose substitutes an empty string and only prints a warning.
+
+use crate::model::explain::is_near;
+use crate::model::types::*;
+use crate::rules::flow::active_services;
+use crate::rules::{Context, Diagnostic, Rule, RuleMeta, Severity};
+use crate::source::Span;
+
+pub static RULE: Rule = Rule {
+    meta: RuleMeta {
+        name: "unset-variable",
+        severity: Severity::Warning,
+        summary: "A `${VAR}` without a default that neither the shell nor .env sets: Compose substitutes an empty string.",
+        doc: include_str!("../../rules/unset-variable.md"),
+    },
+    check,
+};
+
+/// The references `missing-secret` reports (an empty secret in a container):
+/// not reported twice.
+fn missing_secret_spans(ctx: &Context) -> Vec<Span> {
+    let mut out = Vec::new();
+    for (_, service) in active_services(ctx.ws) {
+        for (key, var) in &service.container_env.vars {
+            if !ctx.secrets.is_secret(key) {
+                continue;
+            }
+            let d = &var.winner;
+            if d.value.as_deref().is_some_and(|v| !v.is_empty()) {
+                continue;
+            }
+            if let Some(v) = d
+                .via
+                .iter()
+                .find(|v| v.value.as_deref().unwrap_or("").is_empty())
+            {
+                out.push(v.reference);
+            }
+        }
+    }
+    out
+}
+
+fn check(ctx: &Context) -> Vec<Diagnostic> {
+    let ws = ctx.ws;
+    let skip = missing_secret_spans(ctx);
+    let mut out: Vec<Diagnostic> = Vec::new();
+    for project in &ws.projects {
+        // Compose interpolates every service, running or not (and warns for
+        // each), so every reference counts.
+        let mut refs: Vec<&Via> = project
+            .references
+            .iter()
+            .filter(|v| v.form == ReferenceForm::Plain && v.source.is_none())
+            .collect();
+        // `.env` values interpolate too (`URL=http://${HOST}/`).
+        let dotenv_refs: Vec<&Via> = project
+            .dotenv_definitions
+            .iter()
+            .filter(|d| d.effective)
+            .flat_map(|d| d.via.iter())
+            .filter(|v| v.form == ReferenceForm::Plain && v.source.is_none())
+            .collect();
+        refs.extend(dotenv_refs);
+        for v in refs {
+            if skip.contains(&v.reference) || out.iter().any(|d| d.span == v.reference) {
+                continue;
+            }
+            let name = &v.variable;
+            let mut d = Diagnostic::new(
+                RULE.meta.name,
+                Severity::Warning,
+                v.reference,
+                format!("{name} is not set: Compose substitutes an empty string here"),
+            )
+            .with_span_label(format!("{name} is set neither in the shell nor in .env"));
+            // A name that is defined, and close: probably a typo.
+            let near = project
+                .dotenv_definitions
+                .iter()
+                .find(|d| d.name != *name && is_near(name, &d.name));
+            match near {
+                Some(n) => {
+                    d = d
+                        .with_label(n.key, format!("did you mean `{}`?", n.name))
+                        .with_help(format!(
+                            "rename one of `{name}` and `{}` so that they match",
+                            n.name
+                        ));
+                }
+                None => {
+                    let env = project
+                        .env_files
+                        .first()
+                        .map(|f| ws.sources.get(*f).display.clone())
+                        .unwrap_or_else(|| ".env".to_string());
+                    d = d.with_help(format!(
+                        "set {name} in {env} or in the shell; or give it a default, `${{{name}:-value}}`; or make it required, `${{{name}:?{name} is required}}`"
+                    ));
+                }
+            }
+            out.push(d);
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::rules::testing::{assert_fires, assert_silent};
+
+    #[test]
+    fn plain_reference_without_value() {
+        let compose = "services:\n  app:\n    image: python:3.12-slim\n    environment:\n      - API_URL=http://${API_HOST}/v1\n";
+        let d = assert_fires(&RULE, &[("compose.yaml", compose)]);
+        assert_eq!((d[0].line, d[0].text.as_str()), (5, "${API_HOST}"));
+        let compose = "services:\n  app:\n    image: nginx:$TAG\n";
+        let d = assert_fires(&RULE, &[("compose.yaml", compose)]);
+        assert_eq!(d[0].text, "$TAG");
+    }
+
+    #[test]
+    fn defaults_requirements_and_empty_values_are_fine() {
+        for compose in [
+            "services:\n  app:\n    image: nginx:${TAG:-1.27}\n",
+            "services:\n  app:\n    image: nginx:${TAG-1.27}\n",
+            "services:\n  app:\n    image: nginx${TAG:+:$TAG}\n",
+            "services:\n  app:\n    image: nginx\n    environment:\n      - TAG\n",
+            "services:\n  app:\n    image: nginx:1.27\n    command: echo $$HOME\n",
+        ] {
+            assert_silent(&RULE, &[("compose.yaml", compose)]);
+        }
+        // Set to the empty string is set: the user chose it.
+        let compose = "services:\n  app:\n    image: python:3.12-slim\n    environment:\n      - EXTRA=${EXTRA}\n";
+        assert_silent(&RULE, &[("compose.yaml", compose), (".env", "EXTRA=\n")]);
+    }
+
+    #[test]
+    fn near_miss_in_dotenv_is_labelled() {
+        let compose = "services:\n  app:\n    image: python:3.12-slim\n    environment:\n      - DATABASE_URL=${DATABASE_URL}\n";
+        let d = assert_fires(
+            &RULE,
+            &[
+                ("compose.yaml", compose),
+                (".env", "DATABASE_URI=postgresql://db/app\n"),
+            ],
+        );
+        assert_eq!(d[0].labels[0].0, ".env");
+        assert_eq!(d[0].labels[0].1, "DATABASE_URI");
+    }
+
+    #[test]
+    fn inside_dotenv_values() {
+        let compose = "services:\n  app:\n    image: python:3.12-slim\n    environment:\n      - URL=${URL}\n";
+        let d = assert_fires(
+            &RULE,
+            &[("compose.yaml", compose), (".env", "URL=http://${HOST}/\n")],
+        );
+        assert_eq!(
+            (d[0].file.as_str(), d[0].text.as_str()),
+            (".env", "${HOST}")
+        );
+    }
+
+    #[test]
+    fn empty_secret_is_left_to_missing_secret() {
+        let compose = "services:\n  app:\n    image: python:3.12-slim\n    environment:\n      - SECRET_KEY=${SECRET_KEY}\n";
+        assert_silent(&RULE, &[("compose.yaml", compose)]);
+    }
+}
