@@ -5,5 +5,6 @@ pub mod compose;
 pub mod dockerfile;
 pub mod dotenv;
 pub mod pysettings;
+pub mod shell;
 pub mod template;
 pub mod yaml;
