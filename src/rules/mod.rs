@@ -5,10 +5,15 @@
 //! `rules/NAME.md`, embedded here and shown by `mppeep-lint rule NAME`.
 //! Adding a rule touches the rule, its doc, and one line of [`RULES`].
 
+pub(crate) mod commands;
 pub mod diagnostic;
 pub mod engine;
 pub mod flow;
+pub(crate) mod known;
 
+mod bind_localhost;
+mod debug_in_production;
+mod depends_on_not_healthy;
 mod env_only_in_dotenv;
 mod localhost_in_container;
 mod missing_secret;
@@ -50,6 +55,9 @@ pub static RULES: &[&Rule] = &[
     &shadowed_env::RULE,
     &unset_variable::RULE,
     &env_only_in_dotenv::RULE,
+    &bind_localhost::RULE,
+    &depends_on_not_healthy::RULE,
+    &debug_in_production::RULE,
 ];
 
 /// Diagnostics produced before the rules run, by the parsers and the model.

@@ -1,0 +1,168 @@
+//! `bind-localhost`: a web server in a container listens on 127.0.0.1 —
+//! written, or the server's default — so no other container, and no
+//! published port, can reach it.
+
+use crate::rules::commands::{expand, run_command, servers, Server};
+use crate::rules::flow::active_services;
+use crate::rules::known::is_loopback;
+use crate::rules::{Context, Diagnostic, Rule, RuleMeta, Severity};
+
+pub static RULE: Rule = Rule {
+    meta: RuleMeta {
+        name: "bind-localhost",
+        severity: Severity::Error,
+        summary: "A server in a container (uvicorn, gunicorn, flask run, runserver...) listens on 127.0.0.1, written or by default: other containers and published ports cannot reach it.",
+        doc: include_str!("../../rules/bind-localhost.md"),
+    },
+    check,
+};
+
+fn how_to_fix(s: &Server, port: &str) -> String {
+    match s.kind {
+        "gunicorn" | "hypercorn" => format!("bind every interface: `--bind 0.0.0.0:{port}`"),
+        "daphne" => "bind every interface: `-b 0.0.0.0`".to_string(),
+        "manage.py runserver" => format!("give the address: `runserver 0.0.0.0:{port}`"),
+        _ => "listen on every interface: `--host 0.0.0.0`".to_string(),
+    }
+}
+
+fn check(ctx: &Context) -> Vec<Diagnostic> {
+    let mut out = Vec::new();
+    for (_, service) in active_services(ctx.ws) {
+        // On the host's network (or another container's), loopback is shared.
+        if service.network_mode.as_ref().is_some_and(|m| {
+            m.text == "host" || m.text.starts_with("service:") || m.text.starts_with("container:")
+        }) {
+            continue;
+        }
+        let Some(cmd) = run_command(ctx.ws, service) else {
+            continue;
+        };
+        let env = &service.container_env;
+        for server in servers(&cmd) {
+            let port = expand(&server.port.value, env).unwrap_or(server.port.value.clone());
+            // Where the host comes from: the command, an environment
+            // variable the server reads, or its default.
+            let (host, span, origin) =
+                match (&server.host.span, server.host_env.and_then(|k| env.get(k))) {
+                    (Some(span), _) => {
+                        let Some(h) = expand(&server.host.value, env) else {
+                            continue;
+                        };
+                        (h, *span, "written here")
+                    }
+                    (None, Some(var)) => {
+                        let Some(v) = var.winner.value.clone() else {
+                            continue;
+                        };
+                        (
+                            v,
+                            var.winner.value_span.unwrap_or(var.winner.key_span),
+                            "set here",
+                        )
+                    }
+                    (None, None) => {
+                        if server.config_file {
+                            continue;
+                        }
+                        (server.host.value.clone(), server.program, "the default")
+                    }
+                };
+            if !is_loopback(&host) {
+                continue;
+            }
+            let message = if origin == "the default" {
+                format!(
+                    "`{}` listens on {host} by default: in service `{}` nothing outside the container can reach it",
+                    server.kind, service.name
+                )
+            } else {
+                format!(
+                    "`{}` listens on {host}: in service `{}` nothing outside the container can reach it",
+                    server.kind, service.name
+                )
+            };
+            let mut d = Diagnostic::new(RULE.meta.name, Severity::Error, span, message)
+                .with_span_label(if origin == "the default" {
+                    format!("no host given: {host}")
+                } else {
+                    "the container's own loopback".to_string()
+                })
+                .with_help(how_to_fix(&server, &port));
+            if let Some(p) = service.ports.first() {
+                d = d.with_label(
+                    p.raw.span,
+                    "this published port reaches the container's network interface, not its loopback",
+                );
+            }
+            if span != server.program && span.file != server.program.file {
+                d = d.with_label(server.program, format!("`{}` starts here", server.kind));
+            }
+            out.push(d);
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::rules::testing::{assert_fires, assert_silent};
+
+    #[test]
+    fn explicit_loopback_in_compose_command() {
+        let compose = "services:\n  api:\n    image: python:3.12-slim\n    command: uvicorn app.main:app --host 127.0.0.1 --port 8000\n    ports: [\"8000:8000\"]\n";
+        let d = assert_fires(&RULE, &[("compose.yaml", compose)]);
+        assert_eq!((d[0].line, d[0].text.as_str()), (4, "127.0.0.1"));
+        assert_eq!(d[0].labels[0].1, "\"8000:8000\"");
+    }
+
+    #[test]
+    fn default_host_of_uvicorn_in_the_image() {
+        let df = "FROM python:3.12-slim\nUSER 1000\nCMD [\"uvicorn\", \"app.main:app\", \"--port\", \"8000\"]\n";
+        let compose = "services:\n  api:\n    build: .\n";
+        let d = assert_fires(&RULE, &[("compose.yaml", compose), ("Dockerfile", df)]);
+        assert_eq!(
+            (d[0].file.as_str(), d[0].text.as_str()),
+            ("Dockerfile", "\"uvicorn\"")
+        );
+        assert!(d[0].message.contains("by default"));
+    }
+
+    #[test]
+    fn every_interface_env_override_host_network_gunicorn_default() {
+        for command in [
+            "uvicorn app:app --host 0.0.0.0",
+            "gunicorn -b 0.0.0.0:8000 app:app",
+            "gunicorn app:app",
+            "python manage.py runserver 0.0.0.0:8000",
+            "sh -c \"alembic upgrade head && uvicorn app:app --host=0.0.0.0\"",
+            "fastapi run app/main.py",
+        ] {
+            let compose =
+                format!("services:\n  api:\n    image: python:3.12-slim\n    command: {command}\n");
+            assert_silent(&RULE, &[("compose.yaml", &compose)]);
+        }
+        let compose = "services:\n  api:\n    image: python:3.12-slim\n    command: flask run\n    environment:\n      FLASK_RUN_HOST: 0.0.0.0\n";
+        assert_silent(&RULE, &[("compose.yaml", compose)]);
+        let compose = "services:\n  api:\n    image: python:3.12-slim\n    network_mode: host\n    command: uvicorn app:app\n";
+        assert_silent(&RULE, &[("compose.yaml", compose)]);
+    }
+
+    #[test]
+    fn host_from_a_variable() {
+        let compose = "services:\n  api:\n    image: python:3.12-slim\n    command: [\"sh\", \"-c\", \"uvicorn app:app --host $$HOST\"]\n    environment:\n      HOST: 127.0.0.1\n";
+        let d = assert_fires(&RULE, &[("compose.yaml", compose)]);
+        assert_eq!(d[0].line, 4);
+        let compose = "services:\n  api:\n    image: python:3.12-slim\n    command: flask run\n    environment:\n      FLASK_RUN_HOST: 127.0.0.1\n";
+        let d = assert_fires(&RULE, &[("compose.yaml", compose)]);
+        assert_eq!((d[0].line, d[0].text.as_str()), (6, "127.0.0.1"));
+    }
+
+    #[test]
+    fn django_runserver_without_address() {
+        let compose = "services:\n  web:\n    image: python:3.12-slim\n    command: python manage.py runserver\n";
+        let d = assert_fires(&RULE, &[("compose.yaml", compose)]);
+        assert_eq!(d[0].text, "python");
+    }
+}

@@ -1,0 +1,621 @@
+//! What a service's container runs — compose `command:`/`entrypoint:` over
+//! the image's CMD/ENTRYPOINT — as simple commands whose words keep their
+//! source spans, and the web servers found in them (uvicorn, gunicorn, flask,
+//! Django's runserver...) with the host and port they listen on.
+
+use crate::model::types::*;
+use crate::model::workspace::Workspace;
+use crate::source::{Span, TextRange};
+use crate::syntax::dockerfile::Command as DockerCommand;
+use crate::syntax::shell;
+
+/// A word of a command, where it is written.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Arg {
+    pub text: String,
+    pub span: Span,
+}
+
+/// One simple command: program and arguments.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Invocation {
+    pub args: Vec<Arg>,
+}
+
+impl Invocation {
+    /// The program's name without folder, after `sudo`/`exec`/`env A=b`.
+    pub fn program(&self) -> Option<(usize, &str)> {
+        let mut i = 0;
+        while i < self.args.len() {
+            let w = self.args[i].text.as_str();
+            let assignment = w.split_once('=').is_some_and(|(k, _)| {
+                !k.is_empty() && k.chars().all(|c| c == '_' || c.is_ascii_alphanumeric())
+            });
+            if assignment
+                || matches!(
+                    w,
+                    "sudo" | "exec" | "env" | "command" | "nohup" | "tini" | "--" | "dumb-init"
+                )
+            {
+                i += 1;
+                continue;
+            }
+            return Some((i, w.rsplit('/').next().unwrap_or(w)));
+        }
+        None
+    }
+}
+
+/// Where the command comes from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CommandSource {
+    Compose,
+    Image,
+}
+
+/// The process a service's container starts: entrypoint and command parts.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RunCommand {
+    pub invocations: Vec<Invocation>,
+    pub source: CommandSource,
+}
+
+/// The offset in its file of the first byte of `v.text`, when the scalar is
+/// written so that the text maps onto the source 1:1 (plain or quoted
+/// without escapes, and no interpolation).
+fn value_base(ws: &Workspace, v: &Value) -> Option<usize> {
+    let src = ws.sources.get(v.span.file).slice(v.span.range);
+    if src == v.text {
+        return Some(v.span.range.start);
+    }
+    let inner = src
+        .strip_prefix('"')
+        .and_then(|s| s.strip_suffix('"'))
+        .or_else(|| src.strip_prefix('\'').and_then(|s| s.strip_suffix('\'')));
+    (inner == Some(v.text.as_str())).then_some(v.span.range.start + 1)
+}
+
+/// Simple commands of a shell text, spans mapped when `base` is known, else
+/// every word spans `whole`.
+fn split_text(text: &str, base: Option<usize>, whole: Span) -> Vec<Invocation> {
+    shell::split(text, base.unwrap_or(0))
+        .into_iter()
+        .map(|c| Invocation {
+            args: c
+                .words
+                .into_iter()
+                .map(|w| Arg {
+                    text: w.text,
+                    span: match base {
+                        Some(_) => Span::new(whole.file, w.range),
+                        None => whole,
+                    },
+                })
+                .collect(),
+        })
+        .collect()
+}
+
+/// An exec-form argv; `sh -c SCRIPT` is opened up into the script's commands.
+fn exec_invocations(
+    args: Vec<Arg>,
+    script_base: impl Fn(&Arg) -> Option<usize>,
+) -> Vec<Invocation> {
+    let inv = Invocation { args };
+    if let Some((i, prog)) = inv.program() {
+        if matches!(prog, "sh" | "bash" | "ash" | "dash" | "zsh") {
+            if let Some(c) = inv.args[i + 1..].iter().position(|a| {
+                a.text == "-c" || a.text == "-ec" || a.text == "-ex" || a.text == "-euc"
+            }) {
+                if let Some(script) = inv.args.get(i + 1 + c + 1) {
+                    let base = script_base(script);
+                    return split_text(&script.text, base, script.span);
+                }
+            }
+        }
+    }
+    vec![inv]
+}
+
+fn compose_invocations(ws: &Workspace, c: &CommandConfig) -> Vec<Invocation> {
+    match c {
+        CommandConfig::Exec(values) => {
+            let args: Vec<Arg> = values
+                .iter()
+                .map(|v| Arg {
+                    text: v.text.clone(),
+                    span: v.span,
+                })
+                .collect();
+            let bases: Vec<(Span, Option<usize>)> =
+                values.iter().map(|v| (v.span, value_base(ws, v))).collect();
+            exec_invocations(args, |a| {
+                bases
+                    .iter()
+                    .find(|(s, _)| *s == a.span)
+                    .and_then(|(_, b)| *b)
+            })
+        }
+        // Compose splits a string command into words (shlex), no shell: one
+        // invocation, unless it is itself `sh -c ...`.
+        CommandConfig::Shell(v) => {
+            let base = value_base(ws, v);
+            let words: Vec<Arg> = split_text(&v.text, base, v.span)
+                .into_iter()
+                .flat_map(|i| i.args)
+                .collect();
+            exec_invocations(words, |a| {
+                let src = ws.sources.get(a.span.file).slice(a.span.range);
+                if src.len() == a.text.len() + 2 && base.is_some() {
+                    Some(a.span.range.start + 1)
+                } else if src == a.text && base.is_some() {
+                    Some(a.span.range.start)
+                } else {
+                    None
+                }
+            })
+        }
+    }
+}
+
+fn image_invocations(
+    ws: &Workspace,
+    file: crate::source::FileId,
+    c: &DockerCommand,
+) -> Vec<Invocation> {
+    match c {
+        DockerCommand::Exec(items) => {
+            let src = &ws.sources.get(file).text;
+            let args: Vec<Arg> = items
+                .iter()
+                .map(|w| Arg {
+                    text: w.value.clone(),
+                    span: Span::new(file, w.range),
+                })
+                .collect();
+            exec_invocations(args, |a| {
+                let raw = src.get(a.span.range.start..a.span.range.end).unwrap_or("");
+                (raw.len() == a.text.len() + 2).then_some(a.span.range.start + 1)
+            })
+        }
+        DockerCommand::Shell(s) => {
+            let text = ws.sources.get(file).slice(s.range);
+            split_text(text, Some(s.range.start), Span::new(file, s.range))
+        }
+    }
+}
+
+/// What the service's container runs: compose's `entrypoint`/`command` where
+/// set, else the image's (a compose `entrypoint:` also drops the image's CMD).
+pub fn run_command(ws: &Workspace, s: &Service) -> Option<RunCommand> {
+    let facts = s.image_facts.as_ref();
+    let mut source = CommandSource::Image;
+    let entry: Vec<Invocation> = match &s.entrypoint {
+        Some(e) => {
+            source = CommandSource::Compose;
+            compose_invocations(ws, e)
+        }
+        None => facts
+            .and_then(|f| {
+                f.entrypoint
+                    .as_ref()
+                    .map(|e| image_invocations(ws, f.dockerfile_file, &e.value))
+            })
+            .unwrap_or_default(),
+    };
+    let cmd: Vec<Invocation> = match &s.command {
+        Some(c) => {
+            source = CommandSource::Compose;
+            compose_invocations(ws, c)
+        }
+        None if s.entrypoint.is_none() => facts
+            .and_then(|f| {
+                f.cmd
+                    .as_ref()
+                    .map(|c| image_invocations(ws, f.dockerfile_file, &c.value))
+            })
+            .unwrap_or_default(),
+        None => Vec::new(),
+    };
+    let mut invocations = Vec::new();
+    // Docker runs ENTRYPOINT with CMD as its arguments: `python3` +
+    // `manage.py runserver`. An entrypoint script that `exec "$@"`s runs
+    // the CMD itself: both readings are kept.
+    if let (Some(e), Some(c)) = (entry.last(), cmd.first()) {
+        let mut args = e.args.clone();
+        args.extend(c.args.iter().cloned());
+        invocations.push(Invocation { args });
+    }
+    invocations.extend(entry);
+    invocations.extend(cmd);
+    (!invocations.is_empty()).then_some(RunCommand {
+        invocations,
+        source,
+    })
+}
+
+/// A host or port a server is told (or defaults) to listen on.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Setting {
+    pub value: String,
+    /// Where it is written; `None` for the server's default.
+    pub span: Option<Span>,
+}
+
+/// A web server process and where it listens.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Server {
+    /// `uvicorn`, `gunicorn`, `flask run`, `manage.py runserver`...
+    pub kind: &'static str,
+    /// The program word.
+    pub program: Span,
+    pub host: Setting,
+    pub port: Setting,
+    /// True when the defaults may come from a configuration file we cannot
+    /// see (gunicorn's `gunicorn.conf.py`, `-c`): defaults are not trusted.
+    pub config_file: bool,
+    /// The environment variable that overrides the default host, if any.
+    pub host_env: Option<&'static str>,
+    pub port_env: Option<&'static str>,
+}
+
+/// The value of `--name VALUE`, `--name=VALUE` or `-n VALUE` in `args`.
+fn option(args: &[Arg], names: &[&str]) -> Option<(String, Span)> {
+    let mut i = 0;
+    while i < args.len() {
+        let a = &args[i];
+        for n in names {
+            if a.text == *n {
+                if let Some(v) = args.get(i + 1) {
+                    return Some((v.text.clone(), v.span));
+                }
+            } else if let Some(v) = a.text.strip_prefix(&format!("{n}=")) {
+                let span = if a.span.range.len() == a.text.len() {
+                    let start = a.span.range.start + n.len() + 1;
+                    Span::new(a.span.file, TextRange::new(start, a.span.range.end))
+                } else {
+                    a.span
+                };
+                return Some((v.to_string(), span));
+            }
+        }
+        i += 1;
+    }
+    None
+}
+
+/// A `host:port` bind split into its parts, with spans.
+fn split_bind(value: &str, span: Span) -> (Option<Setting>, Option<Setting>) {
+    if value.starts_with("unix:") || value.starts_with("fd://") {
+        return (None, None);
+    }
+    let exact = span.range.len() == value.len();
+    let sub = |from: usize, to: usize| {
+        Some(if exact {
+            Span::new(
+                span.file,
+                TextRange::new(span.range.start + from, span.range.start + to),
+            )
+        } else {
+            span
+        })
+    };
+    match value.rfind(':') {
+        Some(c)
+            if !value[c + 1..].is_empty()
+                && value[c + 1..].bytes().all(|b| {
+                    b.is_ascii_digit()
+                        || b == b'$'
+                        || b == b'{'
+                        || b == b'}'
+                        || b.is_ascii_alphabetic()
+                        || b == b'_'
+                })
+                && (value.starts_with('[') || !value[..c].contains(':')) =>
+        {
+            (
+                (c > 0).then(|| Setting {
+                    value: value[..c].to_string(),
+                    span: sub(0, c),
+                }),
+                Some(Setting {
+                    value: value[c + 1..].to_string(),
+                    span: sub(c + 1, value.len()),
+                }),
+            )
+        }
+        _ if value.bytes().all(|b| b.is_ascii_digit()) => (
+            None,
+            Some(Setting {
+                value: value.to_string(),
+                span: sub(0, value.len()),
+            }),
+        ),
+        _ => (
+            Some(Setting {
+                value: value.to_string(),
+                span: sub(0, value.len()),
+            }),
+            None,
+        ),
+    }
+}
+
+fn default(v: &str) -> Setting {
+    Setting {
+        value: v.to_string(),
+        span: None,
+    }
+}
+
+/// The web servers among the service's commands.
+pub fn servers(cmd: &RunCommand) -> Vec<Server> {
+    let mut out: Vec<Server> = Vec::new();
+    for inv in &cmd.invocations {
+        let Some((i, prog)) = inv.program() else {
+            continue;
+        };
+        let mut args = &inv.args[i + 1..];
+        let mut kind = prog;
+        let program = inv.args[i].span;
+        // `python -m uvicorn ...`, `python manage.py runserver`.
+        if prog.ends_with("manage.py") {
+            kind = "django-admin";
+        } else if prog.starts_with("python") {
+            // Interpreter flags before the module or script (`-u`, `-We`).
+            while args
+                .first()
+                .is_some_and(|a| a.text.starts_with('-') && a.text != "-m")
+            {
+                args = &args[1..];
+            }
+            match args.first().map(|a| a.text.as_str()) {
+                Some("-m") => {
+                    let Some(m) = args.get(1) else { continue };
+                    kind = match m.text.as_str() {
+                        "uvicorn" => "uvicorn",
+                        "gunicorn" => "gunicorn",
+                        "hypercorn" => "hypercorn",
+                        "flask" => "flask",
+                        "daphne" => "daphne",
+                        "fastapi" => "fastapi",
+                        _ => continue,
+                    };
+                    args = &args[2..];
+                }
+                Some(script) if script.ends_with("manage.py") => {
+                    kind = "django-admin";
+                    args = &args[1..];
+                }
+                _ => continue,
+            }
+        }
+        let server = match kind {
+            "uvicorn" => {
+                if option(args, &["--uds", "--fd"]).is_some() {
+                    continue;
+                }
+                Server {
+                    kind: "uvicorn",
+                    program,
+                    host: option(args, &["--host"]).map_or(default("127.0.0.1"), |(v, s)| {
+                        Setting {
+                            value: v,
+                            span: Some(s),
+                        }
+                    }),
+                    port: option(args, &["--port"]).map_or(default("8000"), |(v, s)| Setting {
+                        value: v,
+                        span: Some(s),
+                    }),
+                    config_file: false,
+                    host_env: Some("UVICORN_HOST"),
+                    port_env: Some("UVICORN_PORT"),
+                }
+            }
+            "gunicorn" | "hypercorn" | "daphne" => {
+                let config_file = kind == "gunicorn" || option(args, &["-c", "--config"]).is_some();
+                let (mut host, mut port) = (default("127.0.0.1"), default("8000"));
+                if let Some((v, s)) = option(args, &["-b", "--bind"]) {
+                    let (h, p) = split_bind(&v, s);
+                    if kind == "daphne" {
+                        host = h
+                            .or(Some(Setting {
+                                value: v,
+                                span: Some(s),
+                            }))
+                            .unwrap_or(host);
+                    } else {
+                        if let Some(h) = h {
+                            host = h;
+                        }
+                        if let Some(p) = p {
+                            port = p;
+                        }
+                    }
+                }
+                if kind == "daphne" {
+                    if let Some((v, s)) = option(args, &["-p", "--port"]) {
+                        port = Setting {
+                            value: v,
+                            span: Some(s),
+                        };
+                    }
+                }
+                Server {
+                    kind: match kind {
+                        "gunicorn" => "gunicorn",
+                        "hypercorn" => "hypercorn",
+                        _ => "daphne",
+                    },
+                    program,
+                    host,
+                    port,
+                    config_file,
+                    host_env: None,
+                    port_env: (kind == "gunicorn").then_some("PORT"),
+                }
+            }
+            "flask" if args.first().is_some_and(|a| a.text == "run") => Server {
+                kind: "flask run",
+                program,
+                host: option(args, &["--host", "-h"]).map_or(default("127.0.0.1"), |(v, s)| {
+                    Setting {
+                        value: v,
+                        span: Some(s),
+                    }
+                }),
+                port: option(args, &["--port", "-p"]).map_or(default("5000"), |(v, s)| Setting {
+                    value: v,
+                    span: Some(s),
+                }),
+                config_file: false,
+                host_env: Some("FLASK_RUN_HOST"),
+                port_env: Some("FLASK_RUN_PORT"),
+            },
+            "fastapi"
+                if args
+                    .first()
+                    .is_some_and(|a| a.text == "run" || a.text == "dev") =>
+            {
+                let dev = args[0].text == "dev";
+                Server {
+                    kind: if dev { "fastapi dev" } else { "fastapi run" },
+                    program,
+                    host: option(args, &["--host"]).map_or(
+                        default(if dev { "127.0.0.1" } else { "0.0.0.0" }),
+                        |(v, s)| Setting {
+                            value: v,
+                            span: Some(s),
+                        },
+                    ),
+                    port: option(args, &["--port"]).map_or(default("8000"), |(v, s)| Setting {
+                        value: v,
+                        span: Some(s),
+                    }),
+                    config_file: false,
+                    host_env: None,
+                    port_env: None,
+                }
+            }
+            "django-admin" if args.first().is_some_and(|a| a.text == "runserver") => {
+                let addr = args[1..].iter().find(|a| !a.text.starts_with('-'));
+                let (mut host, mut port) = (default("127.0.0.1"), default("8000"));
+                if let Some(a) = addr {
+                    let (h, p) = split_bind(&a.text, a.span);
+                    if let Some(h) = h {
+                        // Django reads `0` as 0.0.0.0.
+                        host = h;
+                    }
+                    if let Some(p) = p {
+                        port = p;
+                    }
+                }
+                Server {
+                    kind: "manage.py runserver",
+                    program,
+                    host,
+                    port,
+                    config_file: false,
+                    host_env: None,
+                    port_env: None,
+                }
+            }
+            _ => continue,
+        };
+        if !out.iter().any(|o| o.program == server.program) {
+            out.push(server);
+        }
+    }
+    out
+}
+
+/// `$NAME`, `${NAME}`, `${NAME:-d}` resolved in the container environment;
+/// `None` when it cannot be.
+pub fn expand(value: &str, env: &ContainerEnvironment) -> Option<String> {
+    if !value.contains('$') {
+        return Some(value.to_string());
+    }
+    let inner = value.strip_prefix("${").and_then(|v| v.strip_suffix('}'));
+    let (name, fallback) = match inner {
+        Some(i) => match i.split_once(":-").or_else(|| i.split_once('-')) {
+            Some((n, d)) => (n, Some(d)),
+            None => (i, None),
+        },
+        None => (value.strip_prefix('$')?, None),
+    };
+    if !name.chars().all(|c| c == '_' || c.is_ascii_alphanumeric()) {
+        return None;
+    }
+    env.get(name)
+        .and_then(|v| v.winner.value.clone())
+        .filter(|v| !v.is_empty())
+        .or_else(|| fallback.map(str::to_string))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::source::FileId;
+
+    fn inv(text: &str) -> RunCommand {
+        RunCommand {
+            invocations: split_text(
+                text,
+                Some(0),
+                Span::new(FileId(0), TextRange::new(0, text.len())),
+            ),
+            source: CommandSource::Compose,
+        }
+    }
+
+    #[test]
+    fn finds_servers_and_their_settings() {
+        let s = &servers(&inv("uvicorn app.main:app --host 0.0.0.0 --port=9000"))[0];
+        assert_eq!(
+            (s.kind, s.host.value.as_str(), s.port.value.as_str()),
+            ("uvicorn", "0.0.0.0", "9000")
+        );
+        assert_eq!(s.port.span.unwrap().range, TextRange::new(43, 47));
+        let s = &servers(&inv(
+            "gunicorn -k uvicorn.workers.UvicornWorker -b 127.0.0.1:8000 app:app",
+        ))[0];
+        assert_eq!(
+            (s.host.value.as_str(), s.port.value.as_str()),
+            ("127.0.0.1", "8000")
+        );
+        assert_eq!(s.host.span.unwrap().range, TextRange::new(45, 54));
+        let s = &servers(&inv("python manage.py runserver 0:8000"))[0];
+        assert_eq!(
+            (s.host.value.as_str(), s.port.value.as_str()),
+            ("0", "8000")
+        );
+        let s = &servers(&inv("python -m flask run"))[0];
+        assert_eq!((s.host.span, s.port.value.as_str()), (None, "5000"));
+        let s = &servers(&inv("alembic upgrade head && exec uvicorn main:app"))[0];
+        assert_eq!(s.host.value, "127.0.0.1");
+        assert!(servers(&inv("uvicorn main:app --uds /tmp/s")).is_empty());
+        assert!(servers(&inv("python app.py")).is_empty());
+        let s = &servers(&inv("python -We -bb manage.py runserver 0.0.0.0:8000"))[0];
+        assert_eq!(s.port.value, "8000");
+        let s = &servers(&inv("manage.py runserver"))[0];
+        assert_eq!(s.host.value, "127.0.0.1");
+    }
+
+    #[test]
+    fn sh_c_scripts_are_opened() {
+        let args: Vec<Arg> = ["sh", "-c", "uvicorn m:a --host 127.0.0.1"]
+            .iter()
+            .map(|t| Arg {
+                text: t.to_string(),
+                span: Span::new(FileId(0), TextRange::new(0, 1)),
+            })
+            .collect();
+        let invs = exec_invocations(args, |_| None);
+        let cmd = RunCommand {
+            invocations: invs,
+            source: CommandSource::Image,
+        };
+        assert_eq!(servers(&cmd)[0].host.value, "127.0.0.1");
+    }
+}
