@@ -124,7 +124,7 @@ mod tests {
         let d = assert_fires(&RULE, &[("compose.yaml", compose), ("Dockerfile", df)]);
         assert_eq!(
             (d[0].file.as_str(), d[0].text.as_str()),
-            ("Dockerfile", "\"uvicorn\"")
+            ("Dockerfile", "uvicorn")
         );
         assert!(d[0].message.contains("by default"));
     }

@@ -120,20 +120,20 @@ fn exec_invocations(
 fn compose_invocations(ws: &Workspace, c: &CommandConfig) -> Vec<Invocation> {
     match c {
         CommandConfig::Exec(values) => {
+            // Each element's span is its text, without the YAML quotes, when
+            // the text maps onto the source.
             let args: Vec<Arg> = values
                 .iter()
                 .map(|v| Arg {
                     text: v.text.clone(),
-                    span: v.span,
+                    span: match value_base(ws, v) {
+                        Some(b) => Span::new(v.span.file, TextRange::new(b, b + v.text.len())),
+                        None => v.span,
+                    },
                 })
                 .collect();
-            let bases: Vec<(Span, Option<usize>)> =
-                values.iter().map(|v| (v.span, value_base(ws, v))).collect();
             exec_invocations(args, |a| {
-                bases
-                    .iter()
-                    .find(|(s, _)| *s == a.span)
-                    .and_then(|(_, b)| *b)
+                (a.span.range.len() == a.text.len()).then_some(a.span.range.start)
             })
         }
         // Compose splits a string command into words (shlex), no shell: one
@@ -165,17 +165,21 @@ fn image_invocations(
 ) -> Vec<Invocation> {
     match c {
         DockerCommand::Exec(items) => {
-            let src = &ws.sources.get(file).text;
+            // A JSON string without escapes: its text is the source between
+            // the quotes.
             let args: Vec<Arg> = items
                 .iter()
                 .map(|w| Arg {
                     text: w.value.clone(),
-                    span: Span::new(file, w.range),
+                    span: if w.range.len() == w.value.len() + 2 {
+                        Span::new(file, TextRange::new(w.range.start + 1, w.range.end - 1))
+                    } else {
+                        Span::new(file, w.range)
+                    },
                 })
                 .collect();
             exec_invocations(args, |a| {
-                let raw = src.get(a.span.range.start..a.span.range.end).unwrap_or("");
-                (raw.len() == a.text.len() + 2).then_some(a.span.range.start + 1)
+                (a.span.range.len() == a.text.len()).then_some(a.span.range.start)
             })
         }
         DockerCommand::Shell(s) => {
@@ -231,6 +235,45 @@ pub fn run_command(ws: &Workspace, s: &Service) -> Option<RunCommand> {
     (!invocations.is_empty()).then_some(RunCommand {
         invocations,
         source,
+    })
+}
+
+/// What the service's healthcheck runs (compose's `healthcheck:` over the
+/// image's HEALTHCHECK), without the `CMD` / `CMD-SHELL` marker; `None` when
+/// it has none or it is disabled.
+pub fn healthcheck_command(ws: &Workspace, s: &Service) -> Option<RunCommand> {
+    if let Some(h) = &s.healthcheck {
+        if h.is_disabled() {
+            return None;
+        }
+        if let Some(test) = &h.test {
+            let invocations = match test {
+                CommandConfig::Exec(values) => {
+                    let (marker, rest) = values.split_first()?;
+                    match marker.text.as_str() {
+                        "CMD-SHELL" => {
+                            let v = rest.first()?;
+                            split_text(&v.text, value_base(ws, v), v.span)
+                        }
+                        "CMD" => compose_invocations(ws, &CommandConfig::Exec(rest.to_vec())),
+                        _ => return None,
+                    }
+                }
+                // A string `test:` runs in a shell, as CMD-SHELL.
+                CommandConfig::Shell(v) => split_text(&v.text, value_base(ws, v), v.span),
+            };
+            return Some(RunCommand {
+                invocations,
+                source: CommandSource::Compose,
+            });
+        }
+    }
+    let f = s.image_facts.as_ref()?;
+    let h = f.healthcheck.as_ref()?;
+    let c = h.value.command.as_ref().filter(|_| !h.value.none)?;
+    Some(RunCommand {
+        invocations: image_invocations(ws, f.dockerfile_file, c),
+        source: CommandSource::Image,
     })
 }
 

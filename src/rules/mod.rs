@@ -18,6 +18,7 @@ mod env_only_in_dotenv;
 mod localhost_in_container;
 mod missing_secret;
 mod no_healthcheck;
+mod port_mismatch;
 mod quoted_value;
 mod root_user;
 mod shadowed_env;
@@ -58,6 +59,7 @@ pub static RULES: &[&Rule] = &[
     &bind_localhost::RULE,
     &depends_on_not_healthy::RULE,
     &debug_in_production::RULE,
+    &port_mismatch::RULE,
 ];
 
 /// Diagnostics produced before the rules run, by the parsers and the model.
