@@ -22,6 +22,7 @@ mod port_mismatch;
 mod quoted_value;
 mod root_user;
 mod shadowed_env;
+mod unreachable_host;
 mod unset_variable;
 
 #[cfg(test)]
@@ -60,6 +61,7 @@ pub static RULES: &[&Rule] = &[
     &depends_on_not_healthy::RULE,
     &debug_in_production::RULE,
     &port_mismatch::RULE,
+    &unreachable_host::RULE,
 ];
 
 /// Diagnostics produced before the rules run, by the parsers and the model.

@@ -1,0 +1,335 @@
+//! `unreachable-host`: a URL or host a service receives names no service of
+//! the project (nor an alias, container_name, hostname, link or extra host),
+//! or a service it shares no network with.
+
+use std::collections::BTreeSet;
+
+use crate::model::explain::is_near;
+use crate::model::types::*;
+use crate::model::workspace::Workspace;
+use crate::rules::flow::{active_services, merge_same_span, trace};
+use crate::rules::known::{is_browser_facing, is_loopback, names_a_host, split_host_port};
+use crate::rules::{Context, Diagnostic, Rule, RuleMeta, Severity};
+use crate::syntax::yaml::Node;
+
+pub static RULE: Rule = Rule {
+    meta: RuleMeta {
+        name: "unreachable-host",
+        severity: Severity::Error,
+        summary: "A URL or host a service receives (DATABASE_URL, REDIS_HOST...) names no service, alias or container_name of the project, or a service it shares no network with.",
+        doc: include_str!("../../rules/unreachable-host.md"),
+    },
+    check,
+};
+
+/// Hosts in a value that look like compose service names: single labels,
+/// not IP addresses, not loopback.
+fn service_like_hosts(key: &str, value: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut rest = value;
+    let mut in_url = false;
+    while let Some(i) = rest.find("://") {
+        in_url = true;
+        let tail = &rest[i + 3..];
+        let end = tail
+            .find(['/', '?', '#', ',', ' ', ';'])
+            .unwrap_or(tail.len());
+        let authority = &tail[..end];
+        let hostport = authority.rsplit('@').next().unwrap_or(authority);
+        // `host1:1,host2:2` lists: each.
+        for hp in hostport.split(',') {
+            out.push(split_host_port(hp).0.to_string());
+        }
+        rest = &tail[end..];
+    }
+    if !in_url && names_a_host(key) {
+        for hp in value.split(',') {
+            out.push(split_host_port(hp.trim()).0.to_string());
+        }
+    }
+    out.retain(|h| {
+        !h.is_empty()
+            && !h.contains('.')
+            && !h.contains(['$', '{', '[', ':', '%'])
+            && !is_loopback(h)
+            // `REV_SERVER=true`: a flag, not a host.
+            && !matches!(
+                h.to_ascii_lowercase().as_str(),
+                "true" | "false" | "yes" | "no" | "on" | "off" | "none" | "null" | "enabled" | "disabled" | "auto" | "default"
+            )
+            && h.chars().any(|c| c.is_ascii_alphabetic())
+            && h.chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+    });
+    out
+}
+
+/// `services.NAME.KEY` in every compose file of the project.
+fn raw<'a>(ws: &'a Workspace, p: &Project, service: &str, key: &str) -> Vec<&'a Node> {
+    p.compose_files
+        .iter()
+        .filter_map(|f| ws.compose.get(f))
+        .filter_map(|c| c.root.as_ref()?.get("services")?.get(service)?.get(key))
+        .collect()
+}
+
+/// Names `service` can resolve: itself and every other service's names,
+/// aliases, container_name, hostname; its links and extra hosts.
+fn resolvable(ws: &Workspace, p: &Project, service: &Service) -> BTreeSet<String> {
+    let mut names = BTreeSet::new();
+    for s in &p.services {
+        names.insert(s.name.clone());
+        for v in [&s.container_name, &s.hostname].into_iter().flatten() {
+            names.insert(v.text.clone());
+        }
+        for n in &s.networks {
+            names.extend(n.aliases.iter().map(|a| a.text.clone()));
+        }
+    }
+    let scalars = |n: &Node| -> Vec<String> {
+        match (n.as_seq(), n.as_map()) {
+            (Some(items), _) => items
+                .iter()
+                .filter_map(|i| i.as_str().map(str::to_string))
+                .collect(),
+            (_, Some(entries)) => entries
+                .iter()
+                .filter_map(|(k, _)| k.as_str().map(str::to_string))
+                .collect(),
+            _ => Vec::new(),
+        }
+    };
+    for key in ["links", "external_links"] {
+        for n in raw(ws, p, &service.name, key) {
+            for l in scalars(n) {
+                // `db:database`: both names.
+                names.extend(l.split(':').map(str::to_string));
+            }
+        }
+    }
+    for n in raw(ws, p, &service.name, "extra_hosts") {
+        for l in scalars(n) {
+            if let Some(h) = l.split(['=', ':']).next() {
+                names.insert(h.to_string());
+            }
+        }
+    }
+    names
+}
+
+/// The networks a service is attached to (`default` when none is named).
+fn networks(s: &Service) -> BTreeSet<&str> {
+    if s.networks.is_empty() {
+        ["default"].into_iter().collect()
+    } else {
+        s.networks.iter().map(|n| n.name.as_str()).collect()
+    }
+}
+
+/// True when a service is on a network shared with other projects (an
+/// `external: true` network): names there are not ours to know.
+fn on_external_network(ws: &Workspace, p: &Project, s: &Service) -> bool {
+    let nets = networks(s);
+    p.compose_files
+        .iter()
+        .filter_map(|f| ws.compose.get(f))
+        .filter_map(|c| c.root.as_ref()?.get("networks")?.as_map())
+        .flatten()
+        .any(|(k, v)| {
+            k.as_str().is_some_and(|n| nets.contains(n))
+                && v.get("external").is_some_and(|e| {
+                    e.as_str().is_some_and(|t| t == "true") || e.as_map().is_some()
+                })
+        })
+}
+
+fn check(ctx: &Context) -> Vec<Diagnostic> {
+    let ws = ctx.ws;
+    let mut out = Vec::new();
+    for (project, service) in active_services(ws) {
+        // Another namespace decides what resolves.
+        if service.network_mode.is_some() {
+            continue;
+        }
+        let names = resolvable(ws, project, service);
+        let external = on_external_network(ws, project, service);
+        for (key, var) in &service.container_env.vars {
+            if is_browser_facing(key) {
+                continue;
+            }
+            let d = &var.winner;
+            let Some(value) = &d.value else { continue };
+            for host in service_like_hosts(key, value) {
+                let target = project.services.iter().find(|s| {
+                    s.name == host
+                        || s.container_name.as_ref().is_some_and(|c| c.text == host)
+                        || s.hostname.as_ref().is_some_and(|h| h.text == host)
+                        || s.networks
+                            .iter()
+                            .any(|n| n.aliases.iter().any(|a| a.text == host))
+                });
+                let t = trace(ws, service, d, &host);
+                let mut diag = match target {
+                    None if names.contains(&host) || external => continue,
+                    None => {
+                        let mut diag = Diagnostic::new(
+                            RULE.meta.name,
+                            Severity::Error,
+                            t.primary,
+                            format!(
+                                "service `{}` receives the host `{host}` in {key}, but no service, alias or container_name of the project is named `{host}`",
+                                service.name
+                            ),
+                        )
+                        .with_span_label("no such service");
+                        match project.services.iter().find(|s| is_near(&host, &s.name)) {
+                            Some(s) => {
+                                diag = diag
+                                    .with_label(s.name_span, format!("did you mean `{}`?", s.name))
+                                    .with_help(format!("replace `{host}` with `{}`", s.name));
+                            }
+                            None => {
+                                diag = diag.with_help("use the name of the compose service that runs this server, or a full domain name for a server outside the project");
+                            }
+                        }
+                        diag
+                    }
+                    Some(target) if !target.active => {
+                        let profiles: Vec<&str> =
+                            target.profiles.iter().map(|p| p.text.as_str()).collect();
+                        Diagnostic::new(
+                            RULE.meta.name,
+                            Severity::Error,
+                            t.primary,
+                            format!(
+                                "service `{}` connects to `{host}`, which does not run: its profile `{}` is not enabled",
+                                service.name,
+                                profiles.join("`, `")
+                            ),
+                        )
+                        .with_span_label("not started")
+                        .with_label(target.name_span, "in an inactive profile")
+                        .with_help("enable the profile with the service that needs it, or drop the profile")
+                    }
+                    Some(target) => {
+                        if target.name == service.name || target.network_mode.is_some() {
+                            continue;
+                        }
+                        let mine = networks(service);
+                        let theirs = networks(target);
+                        if !mine.is_disjoint(&theirs) {
+                            continue;
+                        }
+                        let mut diag = Diagnostic::new(
+                            RULE.meta.name,
+                            Severity::Error,
+                            t.primary,
+                            format!(
+                                "service `{}` connects to `{host}`, but they share no network (`{}` is on {}, `{}` on {})",
+                                service.name,
+                                service.name,
+                                mine.iter().copied().collect::<Vec<_>>().join(", "),
+                                target.name,
+                                theirs.iter().copied().collect::<Vec<_>>().join(", ")
+                            ),
+                        )
+                        .with_span_label("not reachable from this service's networks")
+                        .with_help(format!(
+                            "attach `{}` to one of `{}`'s networks",
+                            service.name, target.name
+                        ));
+                        if let Some(n) = target.networks.first() {
+                            diag = diag.with_label(
+                                n.span,
+                                format!("`{}` is only on this network", target.name),
+                            );
+                        }
+                        diag
+                    }
+                };
+                diag.labels.splice(0..0, t.labels.iter().cloned());
+                out.push(diag);
+            }
+        }
+    }
+    merge_same_span(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::rules::testing::{assert_fires, assert_silent};
+
+    const DB: &str = "  db:\n    image: postgres:16\n";
+
+    #[test]
+    fn a_host_no_service_has() {
+        let compose = format!("services:\n  app:\n    image: python:3.12-slim\n    environment:\n      - DATABASE_URL=postgresql://u:p@postgres:5432/app\n{DB}");
+        let d = assert_fires(&RULE, &[("compose.yaml", &compose)]);
+        assert_eq!((d[0].line, d[0].text.as_str()), (5, "postgres"));
+        let compose = "services:\n  app:\n    image: python:3.12-slim\n    environment:\n      DB_HOST: postgress\n  postgres:\n    image: postgres:16\n";
+        let d = assert_fires(&RULE, &[("compose.yaml", compose)]);
+        assert_eq!(d[0].text, "postgress");
+        assert_eq!(d[0].labels[0].1, "postgres");
+    }
+
+    #[test]
+    fn names_aliases_links_and_domains_resolve() {
+        for value in [
+            "postgresql://u:p@db:5432/app",
+            "postgresql://u:p@database/app",
+            "postgresql://u:p@pg-primary/app",
+            "postgresql://u:p@legacy/app",
+            "postgresql://u:p@db.example.com/app",
+            "postgresql://u:p@10.0.0.5/app",
+            "postgresql://u:p@localhost/app",
+            "postgresql://u:p@host-gateway/app",
+        ] {
+            let compose = format!("services:\n  app:\n    image: python:3.12-slim\n    links: [\"db:database\"]\n    extra_hosts: [\"legacy:10.0.0.9\", \"host-gateway=host-gateway\"]\n    environment:\n      - DATABASE_URL={value}\n  db:\n    image: postgres:16\n    container_name: pg-primary\n");
+            assert_silent(&RULE, &[("compose.yaml", &compose)]);
+        }
+        // Flags named like hosts are not hosts.
+        let compose = "services:\n  app:\n    image: python:3.12-slim\n    environment:\n      - REV_SERVER=true\n      - DB_HOST=none\n";
+        assert_silent(&RULE, &[("compose.yaml", compose)]);
+        // Browser-facing and non-host keys are not connections.
+        let compose = "services:\n  app:\n    image: python:3.12-slim\n    environment:\n      - CORS_ORIGINS=http://frontend:3000\n      - APP_NAME=web\n";
+        assert_silent(&RULE, &[("compose.yaml", compose)]);
+    }
+
+    #[test]
+    fn no_shared_network() {
+        let compose = "services:\n  app:\n    image: python:3.12-slim\n    networks: [front]\n    environment:\n      REDIS_URL: redis://cache:6379/0\n  cache:\n    image: redis:7\n    networks: [back]\nnetworks:\n  front:\n  back:\n";
+        let d = assert_fires(&RULE, &[("compose.yaml", compose)]);
+        assert!(
+            d[0].message.contains("share no network"),
+            "{}",
+            d[0].message
+        );
+        assert_eq!(d[0].labels[0].1, "back");
+        let compose = "services:\n  app:\n    image: python:3.12-slim\n    networks: [front, back]\n    environment:\n      REDIS_URL: redis://cache:6379/0\n  cache:\n    image: redis:7\n    networks: [back]\nnetworks:\n  front:\n  back:\n";
+        assert_silent(&RULE, &[("compose.yaml", compose)]);
+    }
+
+    #[test]
+    fn external_networks_and_inactive_profiles() {
+        let compose = "services:\n  app:\n    image: python:3.12-slim\n    networks: [shared]\n    environment:\n      SMTP_HOST: mailer\nnetworks:\n  shared:\n    external: true\n";
+        assert_silent(&RULE, &[("compose.yaml", compose)]);
+        let compose = "services:\n  app:\n    image: python:3.12-slim\n    environment:\n      SMTP_HOST: mailpit\n  mailpit:\n    image: axllent/mailpit\n    profiles: [dev]\n";
+        let d = assert_fires(&RULE, &[("compose.yaml", compose)]);
+        assert!(d[0].message.contains("profile `dev`"));
+    }
+
+    #[test]
+    fn from_dotenv_points_at_the_dotenv_text() {
+        let compose = format!("services:\n  app:\n    image: python:3.12-slim\n    environment:\n      - DATABASE_URL=${{DATABASE_URL}}\n{DB}");
+        let d = assert_fires(
+            &RULE,
+            &[
+                ("compose.yaml", &compose),
+                (".env", "DATABASE_URL=postgresql://u:p@pg:5432/app\n"),
+            ],
+        );
+        assert_eq!((d[0].file.as_str(), d[0].text.as_str()), (".env", "pg"));
+        assert_eq!(d[0].labels[0].0, "compose.yaml");
+    }
+}
