@@ -151,14 +151,15 @@ fn malformed_inputs_have_locations() {
     let n = names(&v);
     for (file, line) in [("a/compose.yaml", 3), ("b/.env", 2), ("c/compose.yaml", 5)] {
         assert!(
-            n.iter()
-                .any(|(r, f, l)| (r == "syntax-error" || r == "compose-error")
-                    && f == file
-                    && *l == line),
+            n.iter().any(|(r, f, l)| (r == "syntax-error"
+                || r == "compose-error"
+                || r == "env-syntax")
+                && f == file
+                && *l == line),
             "{file}:{line} not reported: {n:?}"
         );
     }
-    assert_reported(&v, "syntax-error", "b/.env", 2);
+    assert_reported(&v, "env-syntax", "b/.env", 2);
 }
 
 #[cfg(unix)]

@@ -73,11 +73,6 @@ fn builtin(ctx: &Context, settings: &Settings) -> Vec<Diagnostic> {
             );
         }
     };
-    for (id, f) in &ws.dotenv {
-        for e in &f.errors {
-            syntax(*id, e.range, &e.message, &mut out);
-        }
-    }
     for (id, f) in &ws.dockerfiles {
         for e in &f.errors {
             syntax(*id, e.range, &e.message, &mut out);
@@ -88,7 +83,15 @@ fn builtin(ctx: &Context, settings: &Settings) -> Vec<Diagnostic> {
             syntax(*id, e.range, &e.message, &mut out);
         }
     }
-    let known: BTreeSet<(Span, String)> = out.iter().map(|d| (d.span, d.message.clone())).collect();
+    // `.env` errors are `env-syntax`'s; Compose's own error for them is
+    // not repeated.
+    let mut known: BTreeSet<(Span, String)> =
+        out.iter().map(|d| (d.span, d.message.clone())).collect();
+    for (id, f) in &ws.dotenv {
+        for e in &f.errors {
+            known.insert((Span::new(*id, e.range), e.message.clone()));
+        }
+    }
     for p in &ws.projects {
         for e in &p.errors {
             let span = e.span.or_else(|| {

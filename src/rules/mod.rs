@@ -14,7 +14,9 @@ pub(crate) mod known;
 mod bind_localhost;
 mod debug_in_production;
 mod depends_on_not_healthy;
+mod duplicate_key;
 mod env_only_in_dotenv;
+mod env_syntax;
 mod localhost_in_container;
 mod missing_secret;
 mod no_healthcheck;
@@ -62,6 +64,8 @@ pub static RULES: &[&Rule] = &[
     &debug_in_production::RULE,
     &port_mismatch::RULE,
     &unreachable_host::RULE,
+    &env_syntax::RULE,
+    &duplicate_key::RULE,
 ];
 
 /// Diagnostics produced before the rules run, by the parsers and the model.
@@ -70,7 +74,7 @@ pub static BUILTIN: &[RuleMeta] = &[
     RuleMeta {
         name: "syntax-error",
         severity: Severity::Error,
-        summary: "A file that its tool would reject: invalid YAML, an unterminated quote in a .env file, an unknown Dockerfile instruction.",
+        summary: "A file that its tool would reject: invalid YAML, an unknown Dockerfile instruction (`.env` files: `env-syntax`).",
         doc: include_str!("../../rules/syntax-error.md"),
     },
     RuleMeta {

@@ -1,0 +1,191 @@
+//! `env-syntax`: what Docker Compose rejects or silently drops in a
+//! `.env`-format file (the project `.env`, `--env-file`, `env_file:`).
+
+use crate::rules::{Context, Diagnostic, Rule, RuleMeta, Severity};
+use crate::source::{FileId, Span};
+use crate::syntax::dotenv::DotenvValue;
+
+pub static RULE: Rule = Rule {
+    meta: RuleMeta {
+        name: "env-syntax",
+        severity: Severity::Error,
+        summary: "A .env line Compose rejects (unterminated quote, a key with a space) or silently drops (a line without `=` that nothing sets, text after a closing quote).",
+        doc: include_str!("../../rules/env-syntax.md"),
+    },
+    check,
+};
+
+/// How the workspace uses a `.env`-format file.
+#[derive(Default)]
+struct Uses {
+    /// As a project `.env` / `--env-file`: the shell is the lookup.
+    interpolation: bool,
+    /// As a service's `env_file:`: the project's variables are the lookup.
+    env_file: bool,
+}
+
+fn uses(ctx: &Context, file: FileId) -> Uses {
+    let mut u = Uses::default();
+    for p in &ctx.ws.projects {
+        u.interpolation |= p.env_files.contains(&file);
+        u.env_file |= p
+            .services
+            .iter()
+            .any(|s| s.env_files.iter().any(|e| e.file == Some(file)));
+    }
+    u
+}
+
+/// Whether a bare `KEY` line of `file` got a value anywhere it is used.
+fn bare_key_resolved(ctx: &Context, key: Span) -> bool {
+    ctx.ws.projects.iter().any(|p| {
+        p.dotenv_definitions.iter().any(|d| d.key == key)
+            || p.services.iter().any(|s| {
+                s.container_env.vars.values().any(|v| {
+                    std::iter::once(&v.winner)
+                        .chain(&v.shadowed)
+                        .any(|d| d.key_span == key)
+                })
+            })
+    })
+}
+
+fn check(ctx: &Context) -> Vec<Diagnostic> {
+    let ws = ctx.ws;
+    let mut out = Vec::new();
+    for (id, file) in &ws.dotenv {
+        let id = *id;
+        let name = &ws.sources.get(id).display;
+        for e in &file.errors {
+            out.push(
+                Diagnostic::new(RULE.meta.name, Severity::Error, Span::new(id, e.range), format!("Compose refuses {name}: {}", e.message))
+                    .with_span_label("here")
+                    .with_help("`docker compose` fails on the whole project while this line is wrong; quote values with spaces and close every quote"),
+            );
+        }
+        for w in &file.warnings {
+            out.push(
+                Diagnostic::new(
+                    RULE.meta.name,
+                    Severity::Warning,
+                    Span::new(id, w.range),
+                    w.message.clone(),
+                )
+                .with_span_label("Compose drops or misreads this")
+                .with_help("one `KEY=value` per line; put the whole value inside the quotes"),
+            );
+        }
+        let u = uses(ctx, id);
+        if !u.interpolation && !u.env_file {
+            continue;
+        }
+        for entry in &file.entries {
+            if entry.value != DotenvValue::Inherit || entry.key.is_empty() {
+                continue;
+            }
+            let key = Span::new(id, entry.key_range);
+            if bare_key_resolved(ctx, key) {
+                continue;
+            }
+            let from = if u.env_file {
+                "the shell or the project .env"
+            } else {
+                "the shell"
+            };
+            out.push(
+                Diagnostic::new(
+                    RULE.meta.name,
+                    Severity::Warning,
+                    key,
+                    format!(
+                        "`{}` has no `=`: Compose takes its value from {from}, which does not set it, so the line is dropped",
+                        entry.key
+                    ),
+                )
+                .with_span_label("no `=`: silently left out")
+                .with_help(format!(
+                    "write `{}=value` (or `{}=` for an empty value)",
+                    entry.key, entry.key
+                )),
+            );
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::rules::testing::{assert_fires, assert_silent};
+
+    const COMPOSE: &str = "services:\n  app:\n    image: python:3.12-slim\n    env_file: app.env\n";
+
+    #[test]
+    fn rejected_lines() {
+        let d = assert_fires(
+            &RULE,
+            &[("compose.yaml", COMPOSE), ("app.env", "OK=1\nMY KEY=x\n")],
+        );
+        assert_eq!(d[0].line, 2);
+        assert!(d[0].message.contains("Compose refuses"));
+        let d = assert_fires(
+            &RULE,
+            &[("compose.yaml", COMPOSE), (".env", "A=\"open\nB=2\n")],
+        );
+        assert_eq!((d[0].file.as_str(), d[0].line), (".env", 1));
+    }
+
+    #[test]
+    fn dropped_lines() {
+        // A bare key nothing sets, in an env_file and in the project .env.
+        let d = assert_fires(
+            &RULE,
+            &[("compose.yaml", COMPOSE), ("app.env", "A=1\nDEBUG\nB=2\n")],
+        );
+        assert_eq!((d[0].line, d[0].text.as_str()), (2, "DEBUG"));
+        let d = assert_fires(
+            &RULE,
+            &[
+                ("compose.yaml", COMPOSE),
+                ("app.env", "A=1\n"),
+                (".env", "TAG\n"),
+            ],
+        );
+        assert_eq!(d[0].file, ".env");
+        // Text after a closing quote.
+        let d = assert_fires(
+            &RULE,
+            &[("compose.yaml", COMPOSE), ("app.env", "A=\"x\"y\n")],
+        );
+        assert_eq!(d[0].line, 1);
+    }
+
+    #[test]
+    fn a_bare_key_that_is_set_is_a_passthrough() {
+        // env_file `DEBUG` takes the project .env's DEBUG.
+        assert_silent(
+            &RULE,
+            &[
+                ("compose.yaml", COMPOSE),
+                ("app.env", "DEBUG\n"),
+                (".env", "DEBUG=1\n"),
+            ],
+        );
+        // An unused file (.env.example) is not judged for bare keys.
+        assert_silent(
+            &RULE,
+            &[
+                ("compose.yaml", COMPOSE),
+                ("app.env", "A=1\n"),
+                (".env.example", "DEBUG\n"),
+            ],
+        );
+        assert_silent(
+            &RULE,
+            &[
+                ("compose.yaml", COMPOSE),
+                ("app.env", "A =1\nB= 2\nexport C=3\nD=x #c\n"),
+            ],
+        );
+    }
+}
