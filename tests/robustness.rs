@@ -193,3 +193,75 @@ fn unreadable_file() {
     let (_, v) = check(dir.path());
     assert_reported(&v, "unreadable-file", "bad/.env", 1);
 }
+
+/// Files are read and parsed on every core: the output must not depend on
+/// which thread finished first.
+#[test]
+fn output_is_the_same_on_every_run() {
+    let dir = tempfile::tempdir().unwrap();
+    for i in 0..120 {
+        let d = dir.path().join(format!("p{i:03}"));
+        std::fs::create_dir(&d).unwrap();
+        std::fs::write(
+            d.join("compose.yaml"),
+            format!("services:\n  app:\n    build: .\n    environment:\n      - A=\"q{i}\"\n      - URL=postgresql://u@localhost/db\n  db:\n    image: postgres:16\n"),
+        )
+        .unwrap();
+        std::fs::write(
+            d.join("Dockerfile"),
+            "FROM python:3.12-slim\nCMD [\"python\"]\n",
+        )
+        .unwrap();
+        std::fs::write(d.join(".env"), format!("UNUSED_{i}=1\nSECRET_KEY=\n")).unwrap();
+    }
+    let (_, first) = check(dir.path());
+    assert!(first["diagnostics"].as_array().unwrap().len() > 360);
+    for _ in 0..3 {
+        let (_, again) = check(dir.path());
+        assert_eq!(first, again);
+    }
+}
+
+/// The bomb stays within 100 MiB: run under `ulimit -v` (address space, a
+/// stricter bound than resident memory), it must still answer.
+#[cfg(target_os = "linux")]
+#[test]
+fn alias_bomb_in_bounded_memory() {
+    let mut text = String::from(
+        "x-a: &a [\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\"]\n",
+    );
+    let anchors = ["a", "b", "c", "d", "e", "f", "g", "h", "i", "j", "k"];
+    for w in anchors.windows(2) {
+        let refs = vec![format!("*{}", w[0]); 9].join(",");
+        text.push_str(&format!("x-{}: &{} [{}]\n", w[1], w[1], refs));
+    }
+    text.push_str("services:\n  app:\n    image: busybox\n");
+    let dir = project_with(&[("bad/compose.yaml", text.as_bytes())]);
+    let bin = env!("CARGO_BIN_EXE_mppeep-lint");
+    let o = Command::new("bash")
+        .arg("-c")
+        .arg(format!(
+            "ulimit -v {}; exec \"$0\" check . --format json --no-config",
+            100 * 1024
+        ))
+        .arg(bin)
+        .current_dir(dir.path())
+        .env_clear()
+        .env("PATH", std::env::var("PATH").unwrap_or_default())
+        .output()
+        .expect("run under ulimit");
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap_or_else(|e| {
+        panic!(
+            "no JSON under 100 MiB ({e}): {}",
+            String::from_utf8_lossy(&o.stderr)
+        )
+    });
+    let n = names(&v);
+    assert!(
+        n.iter()
+            .any(|(r, f, _)| r == "syntax-error" && f == "bad/compose.yaml"),
+        "{n:?}"
+    );
+    // The rest of the tree is still linted.
+    assert!(n.iter().any(|(r, _, _)| r == "quoted-value"), "{n:?}");
+}

@@ -10,7 +10,11 @@ use crate::source::{FileId, FileKind, SourceFile, SourceMap};
 use crate::syntax::compose::ComposeFile;
 use crate::syntax::dockerfile::Dockerfile;
 use crate::syntax::dotenv::DotenvFile;
+use crate::syntax::pysettings::{self, SettingsFile};
 use crate::syntax::{compose, dockerfile, dotenv};
+
+/// Below this many files, reading and parsing stay on one thread.
+const PARALLEL_FROM: usize = 64;
 
 /// What a [`Loader`] read and parsed, ordered by file.
 pub struct LoadedParts {
@@ -113,6 +117,75 @@ impl<'fs> Loader<'fs> {
         let parsed = Arc::new(dockerfile::parse(&self.sources.get(id).text));
         self.dockerfile.insert(id, parsed.clone());
         parsed
+    }
+
+    /// Read and parse `files` on every core, then record them in the given
+    /// order (so file ids, and everything built on them, are the same on
+    /// every run). Later `load`/`dotenv`/`compose`/`dockerfile` calls find
+    /// them done. Python files come back parsed as settings modules when
+    /// they hold a `BaseSettings` class.
+    pub fn preload(&mut self, files: &[(PathBuf, FileKind)]) -> Vec<(FileId, SettingsFile)> {
+        use rayon::prelude::*;
+        enum Parsed {
+            Dotenv(DotenvFile),
+            Compose(ComposeFile),
+            Dockerfile(Dockerfile),
+            Settings(SettingsFile),
+            Nothing,
+        }
+        let todo: Vec<(PathBuf, FileKind)> = files
+            .iter()
+            .map(|(p, k)| (self.absolute(p), *k))
+            .filter(|(p, _)| !self.read.contains_key(p))
+            .collect();
+        let fs_ = self.fs;
+        let work = |(path, kind): (PathBuf, FileKind)| {
+            let text = fs_.read_text(&path);
+            let parsed = match (&text, kind) {
+                (Ok(t), FileKind::Dotenv) => Parsed::Dotenv(dotenv::parse(t)),
+                (Ok(t), FileKind::Compose) => Parsed::Compose(compose::parse(t)),
+                (Ok(t), FileKind::Dockerfile) => Parsed::Dockerfile(dockerfile::parse(t)),
+                (Ok(t), FileKind::Python) if t.contains("BaseSettings") => {
+                    Parsed::Settings(pysettings::parse(t))
+                }
+                _ => Parsed::Nothing,
+            };
+            (path, kind, text, parsed)
+        };
+        // A pool's start costs more than a small project's files.
+        let done: Vec<(PathBuf, FileKind, Result<String, LoadError>, Parsed)> =
+            if todo.len() < PARALLEL_FROM {
+                todo.into_iter().map(work).collect()
+            } else {
+                todo.into_par_iter().map(work).collect()
+            };
+        let mut settings = Vec::new();
+        for (abs, kind, text, parsed) in done {
+            if self.read.contains_key(&abs) {
+                continue;
+            }
+            let result = text.map(|text| {
+                let display = self.display(&abs);
+                self.sources
+                    .add(SourceFile::new(abs.clone(), display, kind, text))
+            });
+            self.read.insert(abs, result.clone());
+            let Ok(id) = result else { continue };
+            match parsed {
+                Parsed::Dotenv(p) => {
+                    self.dotenv.insert(id, Arc::new(p));
+                }
+                Parsed::Compose(p) => {
+                    self.compose.insert(id, Arc::new(p));
+                }
+                Parsed::Dockerfile(p) => {
+                    self.dockerfile.insert(id, Arc::new(p));
+                }
+                Parsed::Settings(p) => settings.push((id, p)),
+                Parsed::Nothing => {}
+            }
+        }
+        settings
     }
 
     /// The sources and parses, for the layers above.

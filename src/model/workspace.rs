@@ -13,7 +13,7 @@ use crate::source::{FileId, FileKind, SourceFile, SourceMap};
 use crate::syntax::compose::ComposeFile;
 use crate::syntax::dockerfile::Dockerfile;
 use crate::syntax::dotenv::DotenvFile;
-use crate::syntax::pysettings::{self, SettingsFile};
+use crate::syntax::pysettings::SettingsFile;
 
 #[derive(Debug, Clone, Default)]
 pub struct WorkspaceOptions {
@@ -100,6 +100,15 @@ pub fn load_workspace(fs_: &dyn Fs, cwd: &Path, opts: &WorkspaceOptions) -> Work
     found.sort();
     found.dedup();
 
+    // Every discovered file is read and parsed once, on every core, before
+    // the projects that use them are built.
+    let mut settings = BTreeMap::new();
+    for (id, parsed) in loader.preload(&found) {
+        if !parsed.classes.is_empty() {
+            settings.insert(id, Arc::new(parsed));
+        }
+    }
+
     // Projects: the explicit -f files, else per folder Compose's default file
     // (plus its override), and every other compose file on its own.
     let mut project_files: Vec<Vec<PathBuf>> = Vec::new();
@@ -132,7 +141,6 @@ pub fn load_workspace(fs_: &dyn Fs, cwd: &Path, opts: &WorkspaceOptions) -> Work
 
     // Every discovered file is read and parsed, referenced or not.
     let mut dockerignores = Vec::new();
-    let mut settings = BTreeMap::new();
     for (path, kind) in &found {
         let id = match loader.load(path, *kind) {
             Ok(id) => id,
@@ -149,15 +157,6 @@ pub fn load_workspace(fs_: &dyn Fs, cwd: &Path, opts: &WorkspaceOptions) -> Work
                 loader.compose(id);
             }
             FileKind::Dockerignore => dockerignores.push(id),
-            FileKind::Python => {
-                let text = &loader.file(id).text;
-                if text.contains("BaseSettings") {
-                    let parsed = pysettings::parse(text);
-                    if !parsed.classes.is_empty() {
-                        settings.insert(id, Arc::new(parsed));
-                    }
-                }
-            }
             _ => {}
         }
     }
