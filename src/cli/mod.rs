@@ -16,6 +16,7 @@ use crate::rules::{all_meta, find_meta, Context, Severity};
 use crate::source::{FileKind, SourceFile};
 
 pub mod config;
+pub mod scope;
 
 /// Exit code: no finding at or above the threshold.
 pub const EXIT_CLEAN: u8 = 0;
@@ -516,6 +517,9 @@ fn run_check(args: CheckArgs) -> u8 {
     };
     let raw = config_file.as_ref().map(|c| &c.raw);
     let default_raw = config::RawConfig::default();
+    // Files named one by one (pre-commit's changed files) are linted in
+    // their projects; only what concerns them is reported.
+    let (paths, scope) = scope::widen(&cwd, &paths);
     let mut opts = workspace_options(paths, &args.compose);
     let pre = match config::resolve(raw.unwrap_or(&default_raw), None) {
         Ok(r) => r,
@@ -579,6 +583,9 @@ fn run_check(args: CheckArgs) -> u8 {
         secrets: &policy,
     };
     let mut diags = crate::rules::engine::run(&ctx, &settings);
+    if let Some(scope) = &scope {
+        diags.retain(|d| scope.keeps(d, &ws.sources));
+    }
     diags.extend(
         resolved
             .diagnostics
@@ -597,6 +604,7 @@ fn run_check(args: CheckArgs) -> u8 {
         .sources
         .iter()
         .filter(|(_, f)| f.kind != FileKind::Other)
+        .filter(|(_, f)| scope.as_ref().is_none_or(|s| s.shows(&f.path)))
         .count();
     let out = crate::report::render(
         args.format,
