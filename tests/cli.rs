@@ -612,3 +612,37 @@ fn the_root_pyproject_does_not_configure_the_fixtures() {
         assert_eq!(with.status.code(), without.status.code());
     }
 }
+
+/// Completions and the man page come from the same clap definitions.
+#[test]
+fn completions_and_man_page() {
+    for shell in ["bash", "zsh", "fish", "powershell", "elvish"] {
+        let o = run(&["completions", shell]);
+        assert_eq!(o.status.code(), Some(0), "{shell}");
+        let out = stdout(&o);
+        assert!(out.contains("explain") && out.contains("check"), "{shell}");
+        assert!(out.contains("fail-on"), "{shell}");
+    }
+    // The bash script is valid bash.
+    let script = stdout(&run(&["completions", "bash"]));
+    if let Ok(mut child) = Command::new("bash")
+        .arg("-n")
+        .stdin(std::process::Stdio::piped())
+        .spawn()
+    {
+        use std::io::Write;
+        child
+            .stdin
+            .take()
+            .unwrap()
+            .write_all(script.as_bytes())
+            .unwrap();
+        assert!(child.wait().unwrap().success(), "bash -n");
+    }
+    let o = run(&["man"]);
+    assert_eq!(o.status.code(), Some(0));
+    let man = stdout(&o);
+    assert!(man.contains(".TH mppeep-lint 1"), "{man}");
+    assert!(man.contains("explain") && man.contains("check"), "{man}");
+    assert_eq!(run(&["completions", "tcsh"]).status.code(), Some(2));
+}

@@ -6,7 +6,7 @@ use std::io::Write;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use clap::{Args, Parser, Subcommand, ValueEnum};
+use clap::{Args, CommandFactory, Parser, Subcommand, ValueEnum};
 
 use crate::fs::DiskFs;
 use crate::model::secrets::{redactor_for, Redactor, SecretPolicy};
@@ -55,6 +55,19 @@ pub enum Command {
         /// The rule's name, e.g. localhost-in-container.
         name: String,
     },
+    /// A shell completion script, on stdout.
+    ///
+    /// e.g. `mppeep-lint completions bash > ~/.local/share/bash-completion/completions/mppeep-lint`,
+    /// `mppeep-lint completions zsh > "${fpath[1]}/_mppeep-lint"`,
+    /// `mppeep-lint completions fish > ~/.config/fish/completions/mppeep-lint.fish`.
+    Completions {
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
+    /// The man page (roff), on stdout.
+    ///
+    /// e.g. `mppeep-lint man > /usr/local/share/man/man1/mppeep-lint.1`, or `mppeep-lint man | man -l -`.
+    Man,
 }
 
 #[derive(Args, Debug, Default)]
@@ -237,6 +250,8 @@ pub fn main() -> ExitCode {
         Some(Command::Explain(args)) => run_explain(args),
         Some(Command::Rules(args)) => run_rules(args),
         Some(Command::Rule { name }) => run_rule(&name),
+        Some(Command::Completions { shell }) => run_completions(shell),
+        Some(Command::Man) => run_man(),
         None => run_check(cli.check),
     };
     ExitCode::from(code)
@@ -459,6 +474,21 @@ fn run_rules(args: RulesArgs) -> u8 {
         }
     };
     print(&out)
+}
+
+fn run_completions(shell: clap_complete::Shell) -> u8 {
+    let mut out = Vec::new();
+    clap_complete::generate(shell, &mut Cli::command(), "mppeep-lint", &mut out);
+    print(&String::from_utf8_lossy(&out))
+}
+
+fn run_man() -> u8 {
+    let mut out = Vec::new();
+    if let Err(e) = clap_mangen::Man::new(Cli::command()).render(&mut out) {
+        eprintln!("error: cannot render the man page: {e}");
+        return EXIT_ERROR;
+    }
+    print(&String::from_utf8_lossy(&out))
 }
 
 fn run_rule(name: &str) -> u8 {
