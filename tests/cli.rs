@@ -496,3 +496,153 @@ fn env_and_explain_mask_configured_secret_patterns() {
     std::fs::write(p.join("mppeep-lint.toml"), "secret-patterns = 3\n").unwrap();
     assert_eq!(run_in(p, &["explain", "SENTRY_DSN"]).status.code(), Some(2));
 }
+
+/// pre-commit passes only the changed files: each is linted in its project,
+/// and only what concerns it is reported.
+#[test]
+fn changed_files_are_linted_in_their_project() {
+    let env = format!("{BROKEN}/.env");
+    let o = run(&["check", &env, "--format", "compact", "--no-config"]);
+    assert_eq!(o.status.code(), Some(1));
+    let out = stdout(&o);
+    // `.env`'s own findings, which need the compose file to be found…
+    assert!(out.contains("error[localhost-in-container]"), "{out}");
+    assert!(out.contains("warning[shadowed-env]"), "{out}");
+    // …and a compose finding that `.env` explains (a label points into it)…
+    assert!(out.contains("error[missing-secret]"), "{out}");
+    // …but none about the other files alone.
+    for rule in ["quoted-value", "unset-variable", "root-user"] {
+        assert!(!out.contains(rule), "{rule}:\n{out}");
+    }
+    insta::assert_snapshot!("changed_dotenv_compact", out);
+
+    // Only warnings concern the Dockerfile: exit 0 unless --fail-on warning.
+    let dockerfile = format!("{BROKEN}/Dockerfile.prod");
+    let o = run(&["check", &dockerfile, "--format", "json", "--no-config"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stdout(&o));
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).expect("json");
+    let names: Vec<&str> = v["diagnostics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| d["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(names, ["root-user", "no-healthcheck"], "{v}");
+    assert_eq!(v["summary"]["files"], 1);
+    let o = run(&["check", &dockerfile, "--fail-on", "warning", "--no-config"]);
+    assert_eq!(o.status.code(), Some(1));
+
+    // Every changed file of the broken project: everything is reported.
+    let all = ["check", "--format", "compact", "--no-config"]
+        .into_iter()
+        .map(String::from)
+        .chain(
+            [".env", "Dockerfile.prod", "docker-compose.prod.yml"]
+                .iter()
+                .map(|f| format!("{BROKEN}/{f}")),
+        )
+        .collect::<Vec<_>>();
+    let all: Vec<&str> = all.iter().map(String::as_str).collect();
+    let whole = run(&["check", BROKEN, "--format", "compact", "--no-config"]);
+    assert_eq!(stdout(&run(&all)), stdout(&whole));
+
+    // From inside the project, with a relative path upwards.
+    let app = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join(BROKEN)
+        .join("app");
+    let o = run_in(
+        &app,
+        &["check", "../.env", "--format", "compact", "--no-config"],
+    );
+    assert_eq!(o.status.code(), Some(1));
+    assert!(stdout(&o).contains("localhost-in-container"));
+
+    // The fixed project's files are clean.
+    let o = run(&[
+        "check",
+        &format!("{FIXED}/.env"),
+        &format!("{FIXED}/Dockerfile.prod"),
+        &format!("{FIXED}/docker-compose.prod.yml"),
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{}", stdout(&o));
+    assert_eq!(stdout(&o), "no problems found in 3 files\n");
+}
+
+#[test]
+fn a_changed_file_outside_any_project_is_linted_alone() {
+    let dir = tempfile::tempdir().unwrap();
+    let p = dir.path();
+    std::fs::create_dir(p.join(".git")).unwrap();
+    std::fs::create_dir(p.join("other")).unwrap();
+    std::fs::write(
+        p.join("other/compose.yaml"),
+        "services:\n  app:\n    image: busybox\n    environment:\n      - A=\"x\"\n",
+    )
+    .unwrap();
+    std::fs::create_dir(p.join("img")).unwrap();
+    std::fs::write(p.join("img/Dockerfile"), "FROM busybox\nUSER app\n").unwrap();
+    let o = run_in(p, &["check", "img/Dockerfile"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stdout(&o));
+    assert_eq!(stdout(&o), "no problems found in 1 file\n");
+    // A folder beside a file is still reported whole.
+    let o = run_in(
+        p,
+        &["check", "img/Dockerfile", "other", "--format", "compact"],
+    );
+    assert_eq!(o.status.code(), Some(1));
+    assert!(
+        stdout(&o).contains("other/compose.yaml:5:"),
+        "{}",
+        stdout(&o)
+    );
+}
+
+/// The repository's own pyproject.toml (for maturin) sits above the fixtures:
+/// it must not configure the linter on them.
+#[test]
+fn the_root_pyproject_does_not_configure_the_fixtures() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    if let Ok(text) = std::fs::read_to_string(root.join("pyproject.toml")) {
+        assert!(!text.contains("[tool.mppeep-lint"));
+    }
+    for project in [BROKEN, FIXED] {
+        let with = run(&["check", project, "--format", "json"]);
+        let without = run(&["check", project, "--format", "json", "--no-config"]);
+        assert_eq!(stdout(&with), stdout(&without));
+        assert_eq!(with.status.code(), without.status.code());
+    }
+}
+
+/// Completions and the man page come from the same clap definitions.
+#[test]
+fn completions_and_man_page() {
+    for shell in ["bash", "zsh", "fish", "powershell", "elvish"] {
+        let o = run(&["completions", shell]);
+        assert_eq!(o.status.code(), Some(0), "{shell}");
+        let out = stdout(&o);
+        assert!(out.contains("explain") && out.contains("check"), "{shell}");
+        assert!(out.contains("fail-on"), "{shell}");
+    }
+    // The bash script is valid bash.
+    let script = stdout(&run(&["completions", "bash"]));
+    if let Ok(mut child) = Command::new("bash")
+        .arg("-n")
+        .stdin(std::process::Stdio::piped())
+        .spawn()
+    {
+        use std::io::Write;
+        child
+            .stdin
+            .take()
+            .unwrap()
+            .write_all(script.as_bytes())
+            .unwrap();
+        assert!(child.wait().unwrap().success(), "bash -n");
+    }
+    let o = run(&["man"]);
+    assert_eq!(o.status.code(), Some(0));
+    let man = stdout(&o);
+    assert!(man.contains(".TH mppeep-lint 1"), "{man}");
+    assert!(man.contains("explain") && man.contains("check"), "{man}");
+    assert_eq!(run(&["completions", "tcsh"]).status.code(), Some(2));
+}

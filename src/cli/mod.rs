@@ -6,7 +6,7 @@ use std::io::Write;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use clap::{Args, Parser, Subcommand, ValueEnum};
+use clap::{Args, CommandFactory, Parser, Subcommand, ValueEnum};
 
 use crate::fs::DiskFs;
 use crate::model::secrets::{redactor_for, Redactor, SecretPolicy};
@@ -16,6 +16,7 @@ use crate::rules::{all_meta, find_meta, Context, Severity};
 use crate::source::{FileKind, SourceFile};
 
 pub mod config;
+pub mod scope;
 
 /// Exit code: no finding at or above the threshold.
 pub const EXIT_CLEAN: u8 = 0;
@@ -54,6 +55,19 @@ pub enum Command {
         /// The rule's name, e.g. localhost-in-container.
         name: String,
     },
+    /// A shell completion script, on stdout.
+    ///
+    /// e.g. `mppeep-lint completions bash > ~/.local/share/bash-completion/completions/mppeep-lint`,
+    /// `mppeep-lint completions zsh > "${fpath[1]}/_mppeep-lint"`,
+    /// `mppeep-lint completions fish > ~/.config/fish/completions/mppeep-lint.fish`.
+    Completions {
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
+    /// The man page (roff), on stdout.
+    ///
+    /// e.g. `mppeep-lint man > /usr/local/share/man/man1/mppeep-lint.1`, or `mppeep-lint man | man -l -`.
+    Man,
 }
 
 #[derive(Args, Debug, Default)]
@@ -236,6 +250,8 @@ pub fn main() -> ExitCode {
         Some(Command::Explain(args)) => run_explain(args),
         Some(Command::Rules(args)) => run_rules(args),
         Some(Command::Rule { name }) => run_rule(&name),
+        Some(Command::Completions { shell }) => run_completions(shell),
+        Some(Command::Man) => run_man(),
         None => run_check(cli.check),
     };
     ExitCode::from(code)
@@ -460,6 +476,21 @@ fn run_rules(args: RulesArgs) -> u8 {
     print(&out)
 }
 
+fn run_completions(shell: clap_complete::Shell) -> u8 {
+    let mut out = Vec::new();
+    clap_complete::generate(shell, &mut Cli::command(), "mppeep-lint", &mut out);
+    print(&String::from_utf8_lossy(&out))
+}
+
+fn run_man() -> u8 {
+    let mut out = Vec::new();
+    if let Err(e) = clap_mangen::Man::new(Cli::command()).render(&mut out) {
+        eprintln!("error: cannot render the man page: {e}");
+        return EXIT_ERROR;
+    }
+    print(&String::from_utf8_lossy(&out))
+}
+
 fn run_rule(name: &str) -> u8 {
     match find_meta(name) {
         Some(m) => print(m.doc),
@@ -516,6 +547,9 @@ fn run_check(args: CheckArgs) -> u8 {
     };
     let raw = config_file.as_ref().map(|c| &c.raw);
     let default_raw = config::RawConfig::default();
+    // Files named one by one (pre-commit's changed files) are linted in
+    // their projects; only what concerns them is reported.
+    let (paths, scope) = scope::widen(&cwd, &paths);
     let mut opts = workspace_options(paths, &args.compose);
     let pre = match config::resolve(raw.unwrap_or(&default_raw), None) {
         Ok(r) => r,
@@ -579,6 +613,9 @@ fn run_check(args: CheckArgs) -> u8 {
         secrets: &policy,
     };
     let mut diags = crate::rules::engine::run(&ctx, &settings);
+    if let Some(scope) = &scope {
+        diags.retain(|d| scope.keeps(d, &ws.sources));
+    }
     diags.extend(
         resolved
             .diagnostics
@@ -597,6 +634,7 @@ fn run_check(args: CheckArgs) -> u8 {
         .sources
         .iter()
         .filter(|(_, f)| f.kind != FileKind::Other)
+        .filter(|(_, f)| scope.as_ref().is_none_or(|s| s.shows(&f.path)))
         .count();
     let out = crate::report::render(
         args.format,

