@@ -1,0 +1,59 @@
+//! In-process timings: each parser on the seed project's files, and the whole
+//! pipeline (discovery, parsing, model, every rule) on the seed project.
+//! Whole-process comparisons with other tools: scripts/bench.sh.
+
+use std::collections::BTreeMap;
+use std::hint::black_box;
+use std::path::{Path, PathBuf};
+
+use criterion::{criterion_group, criterion_main, Criterion};
+use mppeep_lint::fs::DiskFs;
+use mppeep_lint::model::secrets::SecretPolicy;
+use mppeep_lint::model::workspace::{load_workspace, WorkspaceOptions};
+use mppeep_lint::rules::engine::{run, Settings};
+use mppeep_lint::rules::Context;
+use mppeep_lint::syntax::{compose, dockerfile, dotenv};
+
+fn seed() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/mppeep-broken")
+}
+
+fn read(name: &str) -> String {
+    std::fs::read_to_string(seed().join(name)).expect("fixture")
+}
+
+fn parsers(c: &mut Criterion) {
+    let env = read(".env");
+    let yml = read("docker-compose.prod.yml");
+    let df = read("Dockerfile.prod");
+    c.bench_function("parse .env", |b| b.iter(|| dotenv::parse(black_box(&env))));
+    c.bench_function("parse compose", |b| {
+        b.iter(|| compose::parse(black_box(&yml)))
+    });
+    c.bench_function("parse Dockerfile", |b| {
+        b.iter(|| dockerfile::parse(black_box(&df)))
+    });
+}
+
+fn whole(c: &mut Criterion) {
+    let dir = seed();
+    let opts = WorkspaceOptions {
+        paths: vec![dir.clone()],
+        process_env: BTreeMap::new(),
+        ..Default::default()
+    };
+    let policy = SecretPolicy::default();
+    c.bench_function("seed project: model + every rule", |b| {
+        b.iter(|| {
+            let ws = load_workspace(&DiskFs, &dir, &opts);
+            let ctx = Context {
+                ws: &ws,
+                secrets: &policy,
+            };
+            black_box(run(&ctx, &Settings::default()))
+        })
+    });
+}
+
+criterion_group!(benches, parsers, whole);
+criterion_main!(benches);

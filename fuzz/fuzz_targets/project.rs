@@ -1,0 +1,68 @@
+//! A whole project from one input: a compose file, its `.env`, a Dockerfile,
+//! an env_file and a settings module (split on NUL bytes), modelled, linted
+//! by every rule, explained and rendered in every format — in memory.
+#![no_main]
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use libfuzzer_sys::fuzz_target;
+use mppeep_lint::cli::Format;
+use mppeep_lint::fs::{Fs, LoadError};
+use mppeep_lint::model::explain::explain;
+use mppeep_lint::model::secrets::{redactor_for, SecretPolicy};
+use mppeep_lint::model::workspace::{load_workspace, WorkspaceOptions};
+use mppeep_lint::report::env::{env_json, env_text, Masking};
+use mppeep_lint::report::explain::{explain_json, explain_mermaid, explain_text};
+use mppeep_lint::rules::engine::{run, Settings};
+use mppeep_lint::rules::{all_meta, Context};
+
+struct MemFs(BTreeMap<PathBuf, String>);
+
+impl Fs for MemFs {
+    fn read_text(&self, path: &Path) -> Result<String, LoadError> {
+        self.0.get(path).cloned().ok_or(LoadError::NotFound)
+    }
+    fn is_file(&self, path: &Path) -> bool {
+        self.0.contains_key(path)
+    }
+    fn is_dir(&self, path: &Path) -> bool {
+        self.0.keys().any(|k| k.starts_with(path) && k != path)
+    }
+}
+
+const NAMES: [&str; 5] = ["compose.yaml", ".env", "Dockerfile", "app.env", "app/config.py"];
+
+fuzz_target!(|data: &[u8]| {
+    let Ok(text) = std::str::from_utf8(data) else { return };
+    let files: BTreeMap<PathBuf, String> = text
+        .split('\0')
+        .zip(NAMES)
+        .map(|(t, n)| (PathBuf::from("/p").join(n), t.to_string()))
+        .collect();
+    let fs = MemFs(files);
+    let opts = WorkspaceOptions {
+        files: vec![PathBuf::from("/p/compose.yaml")],
+        process_env: [("HOME".to_string(), "/root".to_string())].into_iter().collect(),
+        ..Default::default()
+    };
+    let ws = load_workspace(&fs, Path::new("/p"), &opts);
+    let policy = SecretPolicy::default();
+    let ctx = Context { ws: &ws, secrets: &policy };
+    let diags = run(&ctx, &Settings::default());
+    let redactor = redactor_for(&ws, &policy);
+    let redact = |s: &str| redactor.redact(s);
+    let redact_source = |s: &str| redactor.redact_in_place(s);
+    for format in [Format::Pretty, Format::Compact, Format::Json, Format::Sarif, Format::Github] {
+        let _ = mppeep_lint::report::render(format, &diags, &ws.sources, &all_meta(), 5, &redact, &redact_source, true);
+    }
+    let mask = Masking { policy: &policy, redactor: &redactor };
+    let _ = env_json(&ws, &mask);
+    let _ = env_text(&ws, &mask);
+    for var in ["DEBUG", "SECRET_KEY", "A"] {
+        let ex = explain(&ws, var, None);
+        let _ = explain_text(&ws, &ex, &mask);
+        let _ = explain_json(&ws, &ex, &mask);
+        let _ = explain_mermaid(&ws, &ex, &mask);
+    }
+});
