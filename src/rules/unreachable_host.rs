@@ -8,7 +8,9 @@ use crate::model::explain::is_near;
 use crate::model::types::*;
 use crate::model::workspace::Workspace;
 use crate::rules::flow::{active_services, merge_same_span, trace};
-use crate::rules::known::{is_browser_facing, is_loopback, names_a_host, split_host_port};
+use crate::rules::known::{
+    image_matches, image_name, is_browser_facing, is_loopback, names_a_host, split_host_port,
+};
 use crate::rules::{Context, Diagnostic, Rule, RuleMeta, Severity};
 use crate::syntax::yaml::Node;
 
@@ -182,7 +184,18 @@ fn check(ctx: &Context) -> Vec<Diagnostic> {
                             ),
                         )
                         .with_span_label("no such service");
-                        match project.services.iter().find(|s| is_near(&host, &s.name)) {
+                        // A near-miss name, else the service whose image is the
+                        // host's name (`postgres` for the service `db`).
+                        let near = project
+                            .services
+                            .iter()
+                            .find(|s| is_near(&host, &s.name))
+                            .or_else(|| {
+                                project.services.iter().find(|s| {
+                                    image_matches(&image_name(s), &host.to_ascii_lowercase())
+                                })
+                            });
+                        match near {
                             Some(s) => {
                                 diag = diag
                                     .with_label(s.name_span, format!("did you mean `{}`?", s.name))
@@ -267,6 +280,8 @@ mod tests {
         let compose = format!("services:\n  app:\n    image: python:3.12-slim\n    environment:\n      - DATABASE_URL=postgresql://u:p@postgres:5432/app\n{DB}");
         let d = assert_fires(&RULE, &[("compose.yaml", &compose)]);
         assert_eq!((d[0].line, d[0].text.as_str()), (5, "postgres"));
+        // The service running that image is suggested.
+        assert_eq!(d[0].labels[0].1, "db");
         let compose = "services:\n  app:\n    image: python:3.12-slim\n    environment:\n      DB_HOST: postgress\n  postgres:\n    image: postgres:16\n";
         let d = assert_fires(&RULE, &[("compose.yaml", compose)]);
         assert_eq!(d[0].text, "postgress");
