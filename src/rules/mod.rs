@@ -9,12 +9,17 @@ pub mod diagnostic;
 pub mod engine;
 pub mod flow;
 
+mod apt_lists_not_removed;
+mod build_tools_in_final_stage;
 mod env_only_in_dotenv;
+pub(crate) mod images;
 mod localhost_in_container;
 mod missing_secret;
 mod no_healthcheck;
+pub(crate) mod packages;
 mod quoted_value;
 mod root_user;
+pub(crate) mod run;
 mod shadowed_env;
 mod unset_variable;
 
@@ -50,6 +55,8 @@ pub static RULES: &[&Rule] = &[
     &shadowed_env::RULE,
     &unset_variable::RULE,
     &env_only_in_dotenv::RULE,
+    &build_tools_in_final_stage::RULE,
+    &apt_lists_not_removed::RULE,
 ];
 
 /// Diagnostics produced before the rules run, by the parsers and the model.
