@@ -17,6 +17,7 @@ mod localhost_in_container;
 mod missing_secret;
 mod no_healthcheck;
 pub(crate) mod packages;
+mod pip_cache;
 mod quoted_value;
 mod root_user;
 pub(crate) mod run;
@@ -57,6 +58,7 @@ pub static RULES: &[&Rule] = &[
     &env_only_in_dotenv::RULE,
     &build_tools_in_final_stage::RULE,
     &apt_lists_not_removed::RULE,
+    &pip_cache::RULE,
 ];
 
 /// Diagnostics produced before the rules run, by the parsers and the model.
