@@ -22,6 +22,7 @@ mod quoted_value;
 mod root_user;
 pub(crate) mod run;
 mod shadowed_env;
+mod unpinned_image;
 mod unset_variable;
 
 #[cfg(test)]
@@ -59,6 +60,7 @@ pub static RULES: &[&Rule] = &[
     &build_tools_in_final_stage::RULE,
     &apt_lists_not_removed::RULE,
     &pip_cache::RULE,
+    &unpinned_image::RULE,
 ];
 
 /// Diagnostics produced before the rules run, by the parsers and the model.
