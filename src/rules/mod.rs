@@ -11,6 +11,7 @@ pub mod flow;
 
 mod apt_lists_not_removed;
 mod build_tools_in_final_stage;
+mod env_file_in_image;
 mod env_only_in_dotenv;
 pub(crate) mod images;
 mod localhost_in_container;
@@ -61,6 +62,7 @@ pub static RULES: &[&Rule] = &[
     &apt_lists_not_removed::RULE,
     &pip_cache::RULE,
     &unpinned_image::RULE,
+    &env_file_in_image::RULE,
 ];
 
 /// Diagnostics produced before the rules run, by the parsers and the model.
