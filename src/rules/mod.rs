@@ -22,6 +22,7 @@ mod pip_cache;
 mod quoted_value;
 mod root_user;
 pub(crate) mod run;
+mod secret_in_image;
 mod shadowed_env;
 mod unpinned_image;
 mod unset_variable;
@@ -63,6 +64,7 @@ pub static RULES: &[&Rule] = &[
     &pip_cache::RULE,
     &unpinned_image::RULE,
     &env_file_in_image::RULE,
+    &secret_in_image::RULE,
 ];
 
 /// Diagnostics produced before the rules run, by the parsers and the model.
