@@ -304,7 +304,16 @@ def main() -> int:
             "#   python3 scripts/hadolint-crosscheck.py --write-expected",
             "# (the reasons of lines still present are kept).",
         ]
-        body = [d + (f"  # {expected[d]}" if expected.get(d) else "") for d in disagreements]
+        # A line that moved keeps the reason of the same file, pair and tool.
+        def loose(d: str) -> str:
+            where, rest = d.split(" ", 1)
+            return where.rsplit(":", 1)[0] + " " + rest
+
+        by_loose = {loose(e): why for e, why in expected.items() if why}
+        body = []
+        for d in disagreements:
+            why = expected.get(d) or by_loose.get(loose(d))
+            body.append(d + (f"  # {why}" if why else ""))
         EXPECTED.write_text("\n".join(header + body) + "\n")
         print(f"wrote {EXPECTED.relative_to(REPO)}")
 

@@ -186,7 +186,7 @@ fn check(ctx: &Context) -> Vec<Diagnostic> {
                     Span::new(file, range),
                     "pip keeps its cache of downloads and built wheels in the image: no `--no-cache-dir`",
                 )
-                .with_span_label("caches into /root/.cache/pip in this layer")
+                .with_span_label("caches into ~/.cache/pip in this layer")
                 .with_help("add `--no-cache-dir`, or set `ENV PIP_NO_CACHE_DIR=1` before it, or use a cache mount: `RUN --mount=type=cache,target=/root/.cache/pip pip install …`");
                 out.push(image.with_labels(d));
             }

@@ -50,7 +50,14 @@ fn unjudgeable(reference: &str) -> bool {
         || reference.starts_with([':', '/'])
 }
 
-const HELP: &str = "pin a version tag (`python:3.12-slim`), or a digest for fully reproducible builds (`python:3.12-slim@sha256:…`), and let a bot (Renovate, Dependabot) propose upgrades";
+/// The help, with the image's own name: `pin a version tag (redis:<version>)…`.
+fn help(reference: &str) -> String {
+    let name = match reference.rsplit_once(':') {
+        Some((n, t)) if !t.contains('/') => n,
+        _ => reference,
+    };
+    format!("pin a version tag (`{name}:<version>`), or add the digest for fully reproducible builds (`{name}:<version>@sha256:…`), and let Renovate or Dependabot propose upgrades")
+}
 
 fn message(reference: &str, p: Problem, service: Option<&str>) -> String {
     match (p, service) {
@@ -161,7 +168,7 @@ fn check_dockerfile(ws: &Workspace, file: FileId, df: &Dockerfile, out: &mut Vec
                     Problem::Latest => "`latest` moves",
                     Problem::NoTag => "no tag: `latest`",
                 })
-                .with_help(HELP);
+                .with_help(help(&reference));
                 if primary != from_span {
                     d = d.with_label(
                         from_span,
@@ -227,7 +234,7 @@ fn check_service(ws: &Workspace, service: &Service, out: &mut Vec<Diagnostic>) {
         Problem::Latest => "`latest` moves",
         Problem::NoTag => "no tag: `latest`",
     })
-    .with_help(HELP);
+    .with_help(help(reference));
     if let Some(r) = carried_by {
         d = d.with_label(
             r,
