@@ -302,6 +302,51 @@ fn flow_rules_fire_on_the_broken_fixture_only() {
     assert_eq!(o.status.code(), Some(0), "{}", stdout(&o));
 }
 
+/// The Dockerfile rules of issue 5.
+const DOCKERFILE_RULES: [&str; 6] = [
+    "unpinned-image",
+    "build-tools-in-final-stage",
+    "apt-lists-not-removed",
+    "pip-cache",
+    "env-file-in-image",
+    "secret-in-image",
+];
+
+#[test]
+fn dockerfile_rules_fire_on_the_broken_fixture_only() {
+    for rule in DOCKERFILE_RULES {
+        let o = run(&[
+            "check",
+            BROKEN,
+            "--format",
+            "json",
+            "--no-config",
+            "--select",
+            rule,
+        ]);
+        let v: serde_json::Value = serde_json::from_slice(&o.stdout).expect("json");
+        assert!(
+            !v["diagnostics"].as_array().unwrap().is_empty(),
+            "{rule} did not fire on {BROKEN}"
+        );
+        let o = run(&[
+            "check",
+            FIXED,
+            "--format",
+            "json",
+            "--no-config",
+            "--select",
+            rule,
+        ]);
+        let v: serde_json::Value = serde_json::from_slice(&o.stdout).expect("json");
+        assert_eq!(
+            v["diagnostics"],
+            serde_json::json!([]),
+            "{rule} fired on {FIXED}"
+        );
+    }
+}
+
 #[test]
 fn explain_debug_shows_the_dotenv_value_losing() {
     for fixture in [FIXED, BROKEN] {
