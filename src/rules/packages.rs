@@ -131,6 +131,19 @@ pub(crate) fn installed_in_chain(
     out
 }
 
+/// Whether the `RUN`s of the image a service builds install `program`
+/// (`curl`, `wget`, `nc`…) and leave it there: the package that provides
+/// it. `None` says nothing about the base image, which may have it.
+// For the rules that need a program in the image (a healthcheck's curl).
+#[allow(dead_code)]
+pub(crate) fn program_in_image(
+    ws: &Workspace,
+    facts: &ImageFacts,
+    program: &str,
+) -> Option<InstalledPackage> {
+    installed_program(&installed_in_image(ws, facts), program).cloned()
+}
+
 /// The first package of `packages` still present that provides `program`.
 // For the rules that need a program in the image (a healthcheck's curl).
 #[allow(dead_code)]
@@ -817,6 +830,10 @@ mod tests {
         let facts = facts_of(*id, d.clone(), None, &BTreeMap::new()).unwrap();
         let p = installed_in_image(&ws, &facts);
         assert!(installed_program(&p, "nc").is_some());
+        assert_eq!(
+            program_in_image(&ws, &facts, "nc").map(|p| p.name),
+            Some("netcat-openbsd".to_string())
+        );
         assert!(installed_program(&p, "curl").is_none());
         assert!(installed_program(&p, "wget").is_none());
         assert!(provides("postgresql16-client", "pg_isready"));
