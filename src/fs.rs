@@ -159,6 +159,15 @@ pub fn classify(path: &Path) -> FileKind {
     if lower.ends_with(".py") {
         return FileKind::Python;
     }
+    if lower.ends_with(".pem")
+        || lower.ends_with(".key")
+        || matches!(
+            lower.as_str(),
+            "id_rsa" | "id_dsa" | "id_ecdsa" | "id_ed25519"
+        )
+    {
+        return FileKind::Key;
+    }
     FileKind::Other
 }
 
@@ -214,8 +223,9 @@ pub struct WalkError {
     pub message: String,
 }
 
-/// Every compose file, Dockerfile, `.env` file, `.dockerignore` and Python
-/// file that may hold settings (`*settings*.py`, `*config*.py`) under
+/// Every compose file, Dockerfile, `.env` file, `.dockerignore`, file named
+/// like a private key and Python file that may hold settings
+/// (`*settings*.py`, `*config*.py`) under
 /// `root` (or `root` itself when it is a file), sorted by path.
 /// `exclude` holds path prefixes (relative to `root`) to skip.
 pub fn discover(root: &Path, exclude: &[PathBuf]) -> (Vec<Found>, Vec<WalkError>) {
@@ -265,6 +275,7 @@ pub fn discover(root: &Path, exclude: &[PathBuf]) -> (Vec<Found>, Vec<WalkError>
                             | FileKind::Dockerfile
                             | FileKind::Dotenv
                             | FileKind::Dockerignore
+                            | FileKind::Key
                     )
                 {
                     found.push(Found {
@@ -338,6 +349,9 @@ mod tests {
         assert_eq!(k(".dockerignore"), FileKind::Dockerignore);
         assert_eq!(k("main.py"), FileKind::Python);
         assert_eq!(k("README.md"), FileKind::Other);
+        assert_eq!(k("id_rsa"), FileKind::Key);
+        assert_eq!(k("id_rsa.pub"), FileKind::Other);
+        assert_eq!(k("server.pem"), FileKind::Key);
     }
 
     #[test]

@@ -73,6 +73,9 @@ pub enum FileKind {
     Dockerignore,
     /// A Python file holding settings (pydantic `BaseSettings`).
     Python,
+    /// Named like a private key (`*.pem`, `*.key`, `id_rsa`…): looked at
+    /// for a `PRIVATE KEY` block, never kept as a source.
+    Key,
     Other,
 }
 

@@ -51,6 +51,10 @@ pub struct Workspace {
     pub dockerfiles: BTreeMap<FileId, Arc<Dockerfile>>,
     pub compose: BTreeMap<FileId, Arc<ComposeFile>>,
     pub dockerignores: Vec<FileId>,
+    /// Files holding a private key (`*.pem`, `*.key`, `id_rsa`… with a
+    /// `PRIVATE KEY` block), as empty placeholder sources: their text is
+    /// never read into the model.
+    pub private_keys: Vec<FileId>,
     /// Python files with pydantic `BaseSettings` classes.
     pub settings: BTreeMap<FileId, Arc<SettingsFile>>,
     pub problems: Vec<Problem>,
@@ -103,7 +107,13 @@ pub fn load_workspace(fs_: &dyn Fs, cwd: &Path, opts: &WorkspaceOptions) -> Work
     // Every discovered file is read and parsed once, on every core, before
     // the projects that use them are built.
     let mut settings = BTreeMap::new();
-    for (id, parsed) in loader.preload(&found) {
+    // Private keys are not read here: their text is never kept (below).
+    let readable: Vec<(PathBuf, FileKind)> = found
+        .iter()
+        .filter(|(_, k)| *k != FileKind::Key)
+        .cloned()
+        .collect();
+    for (id, parsed) in loader.preload(&readable) {
         if !parsed.classes.is_empty() {
             settings.insert(id, Arc::new(parsed));
         }
@@ -141,7 +151,20 @@ pub fn load_workspace(fs_: &dyn Fs, cwd: &Path, opts: &WorkspaceOptions) -> Work
 
     // Every discovered file is read and parsed, referenced or not.
     let mut dockerignores = Vec::new();
+    let mut keys: Vec<(PathBuf, String)> = Vec::new();
     for (path, kind) in &found {
+        if *kind == FileKind::Key {
+            // Only whether it holds a private key; its text is not kept.
+            let abs = loader.absolute(path);
+            if fs_
+                .read_text(&abs)
+                .is_ok_and(|t| t.contains("PRIVATE KEY-----"))
+            {
+                let display = loader.display(&abs);
+                keys.push((abs, display));
+            }
+            continue;
+        }
         let id = match loader.load(path, *kind) {
             Ok(id) => id,
             Err(_) => continue,
@@ -178,6 +201,17 @@ pub fn load_workspace(fs_: &dyn Fs, cwd: &Path, opts: &WorkspaceOptions) -> Work
         });
     }
     let mut parts = loader.into_parts();
+    let private_keys = keys
+        .into_iter()
+        .map(|(abs, display)| {
+            parts.sources.add(SourceFile::new(
+                abs,
+                display,
+                FileKind::Other,
+                String::new(),
+            ))
+        })
+        .collect();
     for pr in &mut problems {
         if let Some(abs) = pr.abs.take() {
             // Empty lines up to the problem's line, so its location is exact.
@@ -197,6 +231,7 @@ pub fn load_workspace(fs_: &dyn Fs, cwd: &Path, opts: &WorkspaceOptions) -> Work
         dockerfiles: parts.dockerfile,
         compose: parts.compose,
         dockerignores,
+        private_keys,
         settings,
         problems,
     }
@@ -261,5 +296,26 @@ mod tests {
                 vec![PathBuf::from("/p/docker-compose.prod.yml")],
             ]
         );
+    }
+
+    #[test]
+    fn private_keys_are_found_but_never_read_into_sources() {
+        let dir = tempfile::tempdir().unwrap();
+        let key =
+            "-----BEGIN OPENSSH PRIVATE KEY-----\nsecret\n-----END OPENSSH PRIVATE KEY-----\n";
+        std::fs::write(dir.path().join("id_ed25519"), key).unwrap();
+        std::fs::write(dir.path().join("ca.pem"), "-----BEGIN CERTIFICATE-----\n").unwrap();
+        std::fs::write(dir.path().join("slides.key"), b"PK\x03\x04\x00binary").unwrap();
+        let opts = WorkspaceOptions {
+            paths: vec![dir.path().to_path_buf()],
+            ..Default::default()
+        };
+        let ws = load_workspace(&crate::fs::DiskFs, dir.path(), &opts);
+        assert_eq!(ws.private_keys.len(), 1);
+        let f = ws.sources.get(ws.private_keys[0]);
+        assert!(f.path.ends_with("id_ed25519"));
+        assert_eq!(f.text, "");
+        // A binary file named like a key is not a read problem.
+        assert!(ws.problems.is_empty(), "{:?}", ws.problems);
     }
 }

@@ -11,19 +11,28 @@ pub mod engine;
 pub mod flow;
 pub(crate) mod known;
 
+mod apt_lists_not_removed;
 mod bind_localhost;
+mod build_tools_in_final_stage;
 mod debug_in_production;
 mod depends_on_not_healthy;
 mod duplicate_key;
+mod env_file_in_image;
 mod env_only_in_dotenv;
 mod env_syntax;
+pub(crate) mod images;
 mod localhost_in_container;
 mod missing_secret;
 mod no_healthcheck;
+pub(crate) mod packages;
+mod pip_cache;
 mod port_mismatch;
 mod quoted_value;
 mod root_user;
+pub(crate) mod run;
+mod secret_in_image;
 mod shadowed_env;
+mod unpinned_image;
 mod unreachable_host;
 mod unset_variable;
 
@@ -66,6 +75,12 @@ pub static RULES: &[&Rule] = &[
     &unreachable_host::RULE,
     &env_syntax::RULE,
     &duplicate_key::RULE,
+    &build_tools_in_final_stage::RULE,
+    &apt_lists_not_removed::RULE,
+    &pip_cache::RULE,
+    &unpinned_image::RULE,
+    &env_file_in_image::RULE,
+    &secret_in_image::RULE,
 ];
 
 /// Diagnostics produced before the rules run, by the parsers and the model.

@@ -3,6 +3,7 @@
 
 pub mod compose;
 pub mod dockerfile;
+pub mod dockerignore;
 pub mod dotenv;
 pub mod pysettings;
 pub mod shell;

@@ -28,8 +28,9 @@ pub struct SimpleCommand {
 }
 
 impl SimpleCommand {
-    /// The program, without a leading `sudo`, `exec`, `env A=b` or
-    /// assignments (`A=b cmd`), and its arguments.
+    /// The program, without a leading `sudo`, `exec`, `env A=b`,
+    /// assignments (`A=b cmd`) or shell keywords (`then cmd`, `do cmd`,
+    /// `if cmd`, `! cmd`), and its arguments.
     pub fn program(&self) -> Option<(&Word, &[Word])> {
         let mut i = 0;
         while i < self.words.len() {
@@ -38,7 +39,15 @@ impl SimpleCommand {
                 && w.split_once('=').is_some_and(|(k, _)| {
                     !k.is_empty() && k.chars().all(|c| c == '_' || c.is_ascii_alphanumeric())
                 });
-            if assignment || matches!(w.as_str(), "sudo" | "exec" | "env" | "command" | "nohup") {
+            let keyword = !self.words[i].quoted
+                && matches!(
+                    w.as_str(),
+                    "then" | "do" | "else" | "elif" | "if" | "while" | "until" | "!" | "time"
+                );
+            if assignment
+                || keyword
+                || matches!(w.as_str(), "sudo" | "exec" | "env" | "command" | "nohup")
+            {
                 i += 1;
                 continue;
             }
@@ -288,6 +297,22 @@ mod tests {
         assert_eq!(c.program_name(), Some("apt-get"));
         let c = &split("\"A=b\" run", 0)[0];
         assert_eq!(c.program_name(), Some("A=b"));
+        let c = split(
+            "if true; then apt-get purge -y x; fi; for a in b; do ! rm x; done",
+            0,
+        );
+        let names: Vec<_> = c.iter().map(|c| c.program_name()).collect();
+        assert_eq!(
+            names,
+            [
+                Some("true"),
+                Some("apt-get"),
+                Some("fi"),
+                Some("for"),
+                Some("rm"),
+                Some("done")
+            ]
+        );
     }
 
     #[test]

@@ -1,0 +1,145 @@
+//! `apt-lists-not-removed`: an `apt-get install` whose `RUN` leaves the
+//! package lists (`/var/lib/apt/lists`) in the image.
+
+use crate::rules::flow::merge_same_span;
+use crate::rules::images::judged_images;
+use crate::rules::packages::{install_command, Manager};
+use crate::rules::run::{mounts, run_commands};
+use crate::rules::{Context, Diagnostic, Rule, RuleMeta, Severity};
+use crate::source::Span;
+use crate::syntax::shell::SimpleCommand;
+
+pub static RULE: Rule = Rule {
+    meta: RuleMeta {
+        name: "apt-lists-not-removed",
+        severity: Severity::Warning,
+        summary: "`apt-get install` in a RUN that does not end with `rm -rf /var/lib/apt/lists/*` (or cache-mount the lists): tens of megabytes of package lists stay in the image.",
+        doc: include_str!("../../rules/apt-lists-not-removed.md"),
+    },
+    check,
+};
+
+const LISTS: &str = "/var/lib/apt/lists";
+
+/// A path argument that covers the package lists.
+fn covers_lists(path: &str) -> bool {
+    let p = path.trim_end_matches(['*', '/']);
+    p == LISTS || p == "/var/lib/apt" || (path.starts_with(LISTS) && !path.contains("partial"))
+}
+
+/// Whether this command removes the package lists.
+fn removes_lists(c: &SimpleCommand) -> bool {
+    let Some((program, args)) = c.program() else {
+        return false;
+    };
+    let name = program.text.rsplit('/').next().unwrap_or(&program.text);
+    match name {
+        "rm" => args.iter().any(|a| covers_lists(&a.text)),
+        "find" => {
+            args.iter().any(|a| covers_lists(&a.text))
+                && args
+                    .iter()
+                    .any(|a| a.text == "-delete" || a.text == "-exec")
+        }
+        // apt ≥ 2.7.8 (Debian trixie, Ubuntu 24.04): clean + the lists.
+        "apt-get" | "apt" => args.iter().any(|a| a.text == "dist-clean"),
+        _ => false,
+    }
+}
+
+fn check(ctx: &Context) -> Vec<Diagnostic> {
+    let mut out = Vec::new();
+    for image in judged_images(ctx.ws) {
+        let file = image.facts.dockerfile_file;
+        let source = ctx.ws.sources.get(file);
+        for (_, _, ins) in image.instructions() {
+            let commands = run_commands(source, ins);
+            let Some((at, range)) = commands.iter().enumerate().find_map(|(i, c)| {
+                install_command(c)
+                    .filter(|(m, _)| *m == Manager::Apt)
+                    .map(|(_, r)| (i, r))
+            }) else {
+                continue;
+            };
+            let last_install = commands
+                .iter()
+                .rposition(|c| install_command(c).is_some_and(|(m, _)| m == Manager::Apt))
+                .unwrap_or(at);
+            if commands[last_install + 1..].iter().any(removes_lists) {
+                continue;
+            }
+            let mounted = mounts(ins).iter().any(|m| {
+                matches!(m.kind.as_str(), "cache" | "tmpfs")
+                    && m.target
+                        .as_deref()
+                        .is_some_and(|t| t == LISTS || t == "/var/lib/apt")
+            });
+            if mounted {
+                continue;
+            }
+            let d = Diagnostic::new(
+                RULE.meta.name,
+                Severity::Warning,
+                Span::new(file, range),
+                "the package lists stay in the image: this RUN installs with apt but does not remove /var/lib/apt/lists",
+            )
+            .with_span_label("downloads the package lists into this layer")
+            .with_help("end the same RUN with `&& rm -rf /var/lib/apt/lists/*` (a later RUN cannot shrink this layer), or mount them: `RUN --mount=type=cache,target=/var/lib/apt/lists …`");
+            out.push(image.with_labels(d));
+        }
+    }
+    merge_same_span(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::rules::testing::{assert_fires, assert_silent};
+
+    #[test]
+    fn install_without_cleanup() {
+        let df = "FROM debian:12\nRUN apt-get update && apt-get -y install curl\n";
+        let d = assert_fires(&RULE, &[("Dockerfile", df)]);
+        assert_eq!(d[0].text, "apt-get -y install");
+        let df = "FROM debian:12\nRUN apt update && apt install -y curl\n";
+        assert_eq!(
+            assert_fires(&RULE, &[("Dockerfile", df)])[0].text,
+            "apt install"
+        );
+    }
+
+    #[test]
+    fn cleanup_in_the_same_run() {
+        for df in [
+            "FROM debian:12\nRUN apt-get update && apt-get install -y curl && rm -rf /var/lib/apt/lists/*\n",
+            "FROM debian:12\nRUN set -eux; apt-get update; apt-get install -y curl; rm -rf \"/var/lib/apt/lists\"\n",
+            "FROM debian:13\nRUN apt-get update && apt-get install -y curl && apt-get dist-clean\n",
+            "FROM debian:12\nRUN --mount=type=cache,target=/var/lib/apt/lists,sharing=locked apt-get update && apt-get install -y curl\n",
+            "FROM debian:12\nRUN <<EOF\napt-get update\napt-get install -y curl\nrm -rf /var/lib/apt/lists/*\nEOF\n",
+        ] {
+            assert_silent(&RULE, &[("Dockerfile", df)]);
+        }
+    }
+
+    #[test]
+    fn cleanup_before_install_or_in_a_later_run() {
+        let df = "FROM debian:12\nRUN rm -rf /var/lib/apt/lists/* && apt-get update && apt-get install -y curl\n";
+        assert_fires(&RULE, &[("Dockerfile", df)]);
+        let df = "FROM debian:12\nRUN apt-get update && apt-get install -y curl\nRUN rm -rf /var/lib/apt/lists/*\n";
+        assert_fires(&RULE, &[("Dockerfile", df)]);
+    }
+
+    #[test]
+    fn builder_stages_are_thrown_away() {
+        let df = "FROM debian:12 AS build\nRUN apt-get update && apt-get install -y gcc\nFROM debian:12\nCOPY --from=build /x /x\n";
+        assert_silent(&RULE, &[("Dockerfile", df)]);
+        let compose = "services:\n  app:\n    build:\n      context: .\n      target: build\n";
+        assert_fires(&RULE, &[("compose.yaml", compose), ("Dockerfile", df)]);
+    }
+
+    #[test]
+    fn simulation_and_other_managers() {
+        let df = "FROM debian:12\nRUN apt-get install -s curl\nRUN apk add curl\n";
+        assert_silent(&RULE, &[("Dockerfile", df)]);
+    }
+}

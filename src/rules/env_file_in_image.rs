@@ -1,0 +1,480 @@
+//! `env-file-in-image`: a `COPY`/`ADD` from the build context that takes a
+//! `.env` file (or a private key) into the image, because the context's
+//! `.dockerignore` does not exclude it.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use crate::model::workspace::Workspace;
+use crate::rules::flow::active_services;
+use crate::rules::{Context, Diagnostic, Rule, RuleMeta, Severity};
+use crate::source::{FileId, Span, TextRange};
+use crate::syntax::dockerfile::InstructionKind;
+use crate::syntax::dockerignore::{self, DockerIgnore};
+use crate::syntax::dotenv::DotenvValue;
+
+pub static RULE: Rule = Rule {
+    meta: RuleMeta {
+        name: "env-file-in-image",
+        severity: Severity::Error,
+        summary: "A `COPY`/`ADD` (often `COPY . .`) takes a `.env` file or a private key from the build context into the image: `.dockerignore` does not exclude it.",
+        doc: include_str!("../../rules/env-file-in-image.md"),
+    },
+    check,
+};
+
+/// `.env.example` and friends: templates, meant to be shared.
+const TEMPLATE_SUFFIXES: &[&str] = &[
+    "example", "sample", "template", "dist", "default", "defaults", "tmpl", "tpl",
+];
+
+/// Whether a file name is a `.env` file with real values: `.env`,
+/// `.env.production`, not `.env.example`.
+fn is_secret_env_name(name: &str) -> bool {
+    let lower = name.to_ascii_lowercase();
+    if lower == ".env" {
+        return true;
+    }
+    match lower.strip_prefix(".env.") {
+        Some(suffix) => !suffix.is_empty() && !TEMPLATE_SUFFIXES.contains(&suffix),
+        None => false,
+    }
+}
+
+/// A build context: its folder and the ignore file that applies.
+struct BuildContext {
+    dir: PathBuf,
+    ignore: Option<(FileId, DockerIgnore)>,
+}
+
+/// The ignore file BuildKit uses: `<Dockerfile>.dockerignore` beside the
+/// Dockerfile, else `.dockerignore` at the context root.
+fn ignore_file(
+    ws: &Workspace,
+    dockerfile: &Path,
+    context: &Path,
+) -> Option<(FileId, DockerIgnore)> {
+    let specific = dockerfile.file_name().map(|n| {
+        let mut n = n.to_os_string();
+        n.push(".dockerignore");
+        dockerfile.with_file_name(n)
+    });
+    let root = context.join(".dockerignore");
+    let find = |p: &Path| {
+        ws.dockerignores
+            .iter()
+            .find(|id| ws.sources.get(**id).path == p)
+            .copied()
+    };
+    let id = specific.as_deref().and_then(find).or_else(|| find(&root))?;
+    Some((id, dockerignore::parse(&ws.sources.get(id).text)))
+}
+
+/// A file that must not reach an image.
+struct SecretFile {
+    file: FileId,
+    kind: &'static str,
+    /// For a `.env` file: its secret-like keys with a value.
+    keys: Vec<(String, TextRange)>,
+}
+
+/// Every secret file the workspace knows of: `.env` files that set a
+/// secret-like variable, and private keys.
+fn secret_files(ctx: &Context) -> Vec<SecretFile> {
+    let ws = ctx.ws;
+    let mut out: Vec<SecretFile> = Vec::new();
+    for (id, parsed) in &ws.dotenv {
+        let p = &ws.sources.get(*id).path;
+        if !p
+            .file_name()
+            .and_then(|n| n.to_str())
+            .is_some_and(is_secret_env_name)
+        {
+            continue;
+        }
+        let keys: Vec<(String, TextRange)> = parsed
+            .entries
+            .iter()
+            .filter(|e| ctx.secrets.is_secret(&e.key))
+            .filter(|e| matches!(&e.value, DotenvValue::Assigned(v) if !v.content_range.is_empty()))
+            .map(|e| (e.key.clone(), e.key_range))
+            .collect();
+        if !keys.is_empty() {
+            out.push(SecretFile {
+                file: *id,
+                kind: "environment file",
+                keys,
+            });
+        }
+    }
+    out.extend(ws.private_keys.iter().map(|id| SecretFile {
+        file: *id,
+        kind: "private key",
+        keys: Vec::new(),
+    }));
+    out
+}
+
+/// Does a `COPY` source (relative to the context, cleaned) take `file`
+/// (relative to the context)? A folder takes what is under it; `*`, `?`
+/// and `[…]` match within one path segment, as in Go's `filepath.Match`.
+fn source_takes(source: &str, file: &str) -> bool {
+    if source == "." {
+        return true;
+    }
+    let src: Vec<&str> = source.split('/').collect();
+    let f: Vec<&str> = file.split('/').collect();
+    if src.len() > f.len() {
+        return false;
+    }
+    src.iter().zip(&f).all(|(p, s)| segment_match(p, s))
+}
+
+fn segment_match(pattern: &str, name: &str) -> bool {
+    // One-segment glob: reuse the .dockerignore matcher (`*` does not cross `/`).
+    let d = dockerignore::parse(pattern);
+    match d.patterns.first() {
+        Some(p) => !p.exception && p.matches(name),
+        None => false,
+    }
+}
+
+fn check(ctx: &Context) -> Vec<Diagnostic> {
+    let ws = ctx.ws;
+    let secrets = secret_files(ctx);
+    if secrets.is_empty() {
+        return Vec::new();
+    }
+    // Each Dockerfile's build contexts: those of the services that build it,
+    // else its own folder (`docker build .` beside it).
+    let mut contexts: BTreeMap<FileId, Vec<(PathBuf, Option<Span>)>> = BTreeMap::new();
+    for (_, s) in active_services(ws) {
+        if let (Some(b), Some(f)) = (&s.build, &s.image_facts) {
+            let list = contexts.entry(f.dockerfile_file).or_default();
+            if !list.iter().any(|(d, _)| *d == b.context) {
+                list.push((
+                    b.context.clone(),
+                    Some(b.context_value.as_ref().map_or(b.span, |v| v.span)),
+                ));
+            }
+        }
+    }
+    let mut out = Vec::new();
+    for (id, df) in &ws.dockerfiles {
+        let path = ws.sources.get(*id).path.clone();
+        let list = contexts.get(id).cloned().unwrap_or_else(|| {
+            vec![(
+                path.parent().map(Path::to_path_buf).unwrap_or_default(),
+                None,
+            )]
+        });
+        for (dir, context_span) in list {
+            let context = BuildContext {
+                ignore: ignore_file(ws, &path, &dir),
+                dir,
+            };
+            // Secret files in this context that the ignore file lets through.
+            let present: Vec<(&SecretFile, String)> = secrets
+                .iter()
+                .filter_map(|f| {
+                    let rel = ws
+                        .sources
+                        .get(f.file)
+                        .path
+                        .strip_prefix(&context.dir)
+                        .ok()?;
+                    let rel = rel.to_str()?.replace('\\', "/");
+                    let ignored = context
+                        .ignore
+                        .as_ref()
+                        .is_some_and(|(_, i)| i.excludes(&rel));
+                    (!ignored).then_some((f, rel))
+                })
+                .collect();
+            if present.is_empty() {
+                continue;
+            }
+            for ins in &df.instructions {
+                let InstructionKind::Copy { sources, .. } = &ins.kind else {
+                    continue;
+                };
+                if ins.flag("from").is_some() {
+                    continue;
+                }
+                let excludes: Vec<DockerIgnore> = ins
+                    .flag_values("exclude")
+                    .map(|e| dockerignore::parse(&e.value))
+                    .collect();
+                for src in sources {
+                    let raw = src.value.as_str();
+                    if raw.starts_with("<<")
+                        || raw.contains("://")
+                        || raw.contains('$')
+                        || raw.starts_with("git@")
+                    {
+                        continue;
+                    }
+                    let cleaned = dockerignore::clean(raw.trim_start_matches('/'));
+                    let cleaned = if cleaned.is_empty() {
+                        ".".to_string()
+                    } else {
+                        cleaned
+                    };
+                    let taken: Vec<&(&SecretFile, String)> = present
+                        .iter()
+                        .filter(|(_, rel)| source_takes(&cleaned, rel))
+                        .filter(|(_, rel)| {
+                            // `--exclude` patterns are relative to the source.
+                            let inner = if cleaned == "." {
+                                rel.as_str()
+                            } else {
+                                rel.strip_prefix(&format!("{cleaned}/")).unwrap_or(rel)
+                            };
+                            !excludes.iter().any(|e| e.excludes(inner))
+                        })
+                        .collect();
+                    if taken.is_empty() {
+                        continue;
+                    }
+                    out.push(diagnostic(
+                        *id,
+                        src.range,
+                        ins.keyword.as_str(),
+                        raw,
+                        &taken,
+                        &context,
+                        context_span,
+                    ));
+                }
+            }
+        }
+    }
+    crate::rules::flow::merge_same_span(out)
+}
+
+fn diagnostic(
+    file: FileId,
+    range: TextRange,
+    keyword: &str,
+    source: &str,
+    taken: &[&(&SecretFile, String)],
+    context: &BuildContext,
+    context_span: Option<Span>,
+) -> Diagnostic {
+    let names: Vec<String> = taken
+        .iter()
+        .map(|(f, rel)| {
+            if f.keys.is_empty() {
+                format!("`{rel}` ({})", f.kind)
+            } else {
+                let keys: Vec<&str> = f.keys.iter().map(|(k, _)| k.as_str()).collect();
+                format!("`{rel}` (sets {})", keys.join(", "))
+            }
+        })
+        .collect();
+    let it = if taken.len() == 1 { "it" } else { "them" };
+    let why = match &context.ignore {
+        Some(_) => format!("the .dockerignore does not exclude {it}"),
+        None => "there is no .dockerignore".to_string(),
+    };
+    let mut d = Diagnostic::new(
+        RULE.meta.name,
+        Severity::Error,
+        Span::new(file, range),
+        format!(
+            "`{keyword} {source}` puts {} into the image: {why}, and anyone who can pull the image can read {it}",
+            names.join(", "),
+        ),
+    )
+    .with_span_label("copies secrets from the build context");
+    for (f, rel) in taken {
+        // The .env file at its first secret key (the name, never the value).
+        let at = f.keys.first().map_or(TextRange::empty(0), |(_, r)| *r);
+        d = d.with_label(
+            Span::new(f.file, at),
+            format!("{} `{rel}`, baked into a layer", f.kind),
+        );
+        if let Some((ignore_id, ignore)) = &context.ignore {
+            // A pattern that looks like it covers the file but does not:
+            // `.env` only matches at the context root.
+            let name = rel.rsplit('/').next().unwrap_or(rel);
+            if let Some(p) = ignore
+                .patterns
+                .iter()
+                .find(|p| !p.exception && p.pattern.rsplit('/').next() == Some(name))
+            {
+                d = d.with_label(
+                    Span::new(*ignore_id, p.range),
+                    format!(
+                        "matches `{}` at the context root only, not `{rel}`: write `**/{name}`",
+                        p.pattern
+                    ),
+                );
+            } else if let Some(p) = ignore.deciding_pattern(rel).filter(|p| p.exception) {
+                d = d.with_label(
+                    Span::new(*ignore_id, p.range),
+                    format!("brings `{rel}` back into the context"),
+                );
+            }
+        }
+    }
+    if let Some(s) = context_span {
+        d = d.with_label(s, "the build context");
+    }
+    let mut patterns: Vec<&str> = Vec::new();
+    if taken.iter().any(|(f, _)| !f.keys.is_empty()) {
+        patterns.extend(["`**/.env`", "`**/.env.*`", "`!**/.env.example`"]);
+    }
+    if taken.iter().any(|(f, _)| f.keys.is_empty()) {
+        patterns.extend(["`**/*.pem`", "`**/*.key`", "`**/id_*`"]);
+    }
+    let patterns = patterns.join(", ");
+    d.with_help(match &context.ignore {
+        Some(_) => format!("add {patterns} to the .dockerignore, and give the values to the container at run time (`env_file:`, `environment:`, secrets), never in the image"),
+        None => format!("create a .dockerignore at the root of the build context with {patterns}, and give the values to the container at run time (`env_file:`, `environment:`, secrets)"),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::rules::testing::{assert_fires, assert_silent};
+
+    const DF: &str = "FROM python:3.12-slim\nWORKDIR /app\nCOPY . .\nUSER nobody\n";
+
+    #[test]
+    fn copy_dot_without_dockerignore() {
+        let d = assert_fires(
+            &RULE,
+            &[("Dockerfile", DF), (".env", "DEBUG=1\nSECRET_KEY=x\n")],
+        );
+        assert_eq!(d[0].text, ".");
+        assert!(d[0].message.contains("no .dockerignore"));
+        assert!(d[0].message.contains("`.env` (sets SECRET_KEY)"));
+        assert_eq!(
+            (d[0].labels[0].0.as_str(), d[0].labels[0].1.as_str()),
+            (".env", "SECRET_KEY")
+        );
+        assert!(!d[0].message.contains("SECRET_KEY=x"));
+    }
+
+    #[test]
+    fn env_files_without_secrets_are_configuration() {
+        // Vite reads frontend/.env at build time; its values are public.
+        let files = [
+            ("Dockerfile", DF),
+            (".env", "VITE_API_URL=http://localhost:8000\nSECRET_KEY=\n"),
+        ];
+        assert_silent(&RULE, &files);
+    }
+
+    #[test]
+    fn excluded_by_dockerignore() {
+        assert_silent(
+            &RULE,
+            &[
+                ("Dockerfile", DF),
+                (".env", "API_TOKEN=1\n"),
+                (".dockerignore", ".env\n"),
+            ],
+        );
+        assert_silent(
+            &RULE,
+            &[
+                ("Dockerfile", DF),
+                ("app/.env", "API_TOKEN=1\n"),
+                (".dockerignore", "**/.env\n"),
+            ],
+        );
+        // Dockerfile-specific ignore file wins over the context's.
+        let files = [
+            ("Dockerfile.prod", DF),
+            ("Dockerfile.prod.dockerignore", ".env\n"),
+            ("compose.yaml", "services:\n  app:\n    build:\n      context: .\n      dockerfile: Dockerfile.prod\n"),
+            (".env", "API_TOKEN=1\n"),
+        ];
+        assert_silent(&RULE, &files);
+    }
+
+    #[test]
+    fn root_pattern_misses_subfolder() {
+        let d = assert_fires(
+            &RULE,
+            &[
+                ("Dockerfile", DF),
+                ("app/.env", "API_TOKEN=1\n"),
+                (".dockerignore", ".env\n"),
+            ],
+        );
+        assert!(d[0].message.contains("`app/.env`"));
+        assert!(d[0]
+            .labels
+            .iter()
+            .any(|l| l.1 == ".env" && l.2.contains("**/.env")));
+    }
+
+    #[test]
+    fn exception_brings_it_back_and_templates_are_fine() {
+        let files = [
+            ("Dockerfile", DF),
+            (".env.production", "API_TOKEN=1\n"),
+            (".dockerignore", ".env*\n!.env.production\n"),
+        ];
+        assert_fires(&RULE, &files);
+        assert_silent(
+            &RULE,
+            &[
+                ("Dockerfile", DF),
+                (".env.example", "A=\n"),
+                (".env.sample", "A=\n"),
+            ],
+        );
+    }
+
+    #[test]
+    fn sources_that_take_it_or_not() {
+        let env = ("app/.env", "API_TOKEN=1\n");
+        for (copy, fires) in [
+            ("COPY app /app", true),
+            ("COPY ./app/ /app", true),
+            ("COPY app/.env /app/", true),
+            ("COPY ap* /x", true),
+            ("COPY * /x", true),
+            ("COPY src /src", false),
+            ("COPY app/main.py /app/", false),
+            ("COPY --from=build /app /app", false),
+            ("COPY --exclude=.env app /app", false),
+        ] {
+            let df = format!("FROM python:3.12-slim\n{copy}\n");
+            let got = crate::rules::testing::fired(&RULE, &[("Dockerfile", &df), env]);
+            assert_eq!(!got.is_empty(), fires, "{copy}");
+        }
+    }
+
+    #[test]
+    fn context_of_the_compose_build() {
+        // The context is the parent folder; the Dockerfile lives in docker/.
+        let files = [
+            ("compose.yaml", "services:\n  app:\n    build:\n      context: .\n      dockerfile: docker/Dockerfile\n"),
+            ("docker/Dockerfile", DF),
+            (".env", "API_TOKEN=1\n"),
+        ];
+        let d = assert_fires(&RULE, &files);
+        assert!(d[0].labels.iter().any(|l| l.2 == "the build context"));
+    }
+
+    #[test]
+    fn private_keys() {
+        let key = "-----BEGIN OPENSSH PRIVATE KEY-----\nabc\n-----END OPENSSH PRIVATE KEY-----\n";
+        let d = assert_fires(&RULE, &[("Dockerfile", DF), ("deploy/id_rsa", key)]);
+        assert!(d[0].message.contains("private key"));
+        // A certificate is public.
+        assert_silent(
+            &RULE,
+            &[
+                ("Dockerfile", DF),
+                ("certs/ca.pem", "-----BEGIN CERTIFICATE-----\n"),
+            ],
+        );
+    }
+}
