@@ -20,6 +20,7 @@ mod duplicate_key;
 mod env_file_in_image;
 mod env_only_in_dotenv;
 mod env_syntax;
+mod healthcheck_tool_missing;
 pub(crate) mod images;
 mod localhost_in_container;
 mod missing_secret;
@@ -81,6 +82,7 @@ pub static RULES: &[&Rule] = &[
     &unpinned_image::RULE,
     &env_file_in_image::RULE,
     &secret_in_image::RULE,
+    &healthcheck_tool_missing::RULE,
 ];
 
 /// Diagnostics produced before the rules run, by the parsers and the model.

@@ -134,8 +134,6 @@ pub(crate) fn installed_in_chain(
 /// Whether the `RUN`s of the image a service builds install `program`
 /// (`curl`, `wget`, `nc`…) and leave it there: the package that provides
 /// it. `None` says nothing about the base image, which may have it.
-// For the rules that need a program in the image (a healthcheck's curl).
-#[allow(dead_code)]
 pub(crate) fn program_in_image(
     ws: &Workspace,
     facts: &ImageFacts,
@@ -145,8 +143,6 @@ pub(crate) fn program_in_image(
 }
 
 /// The first package of `packages` still present that provides `program`.
-// For the rules that need a program in the image (a healthcheck's curl).
-#[allow(dead_code)]
 pub(crate) fn installed_program<'a>(
     packages: &'a [InstalledPackage],
     program: &str,
@@ -158,7 +154,6 @@ pub(crate) fn installed_program<'a>(
 
 /// Packages that provide a program under another name. A package always
 /// provides the program of its own name (`curl` → `curl`).
-#[allow(dead_code)]
 const PROVIDES: &[(&str, &[&str])] = &[
     ("curl-minimal", &["curl"]),
     ("wget2", &["wget"]),
@@ -184,7 +179,6 @@ const PROVIDES: &[(&str, &[&str])] = &[
 ];
 
 /// Whether installing `package` gives the command `program`.
-#[allow(dead_code)]
 pub(crate) fn provides(package: &str, program: &str) -> bool {
     if package == program {
         return true;
