@@ -702,3 +702,48 @@ fn completions_and_man_page() {
     assert!(man.contains("explain") && man.contains("check"), "{man}");
     assert_eq!(run(&["completions", "tcsh"]).status.code(), Some(2));
 }
+
+const PITFALLS: &str = "fixtures/pitfalls";
+
+/// The seed's practices and pitfalls (issue 5): each rule fires on the
+/// pitfalls fixture, and none on the fixed seed project.
+#[test]
+fn every_pitfall_rule_fires_on_the_pitfalls_fixture() {
+    let o = run(&["check", PITFALLS, "--format", "json", "--no-config"]);
+    assert_eq!(o.status.code(), Some(1));
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).expect("json");
+    let names: std::collections::BTreeSet<&str> = v["diagnostics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| d["name"].as_str().unwrap())
+        .collect();
+    for rule in [
+        "unpinned-image",
+        "build-tools-in-final-stage",
+        "apt-lists-not-removed",
+        "pip-cache",
+        "env-file-in-image",
+        "secret-in-image",
+        "healthcheck-tool-missing",
+        "port-mismatch",
+        "unreachable-host",
+        "bind-localhost",
+        "depends-on-not-healthy",
+        "debug-in-production",
+        "env-syntax",
+        "duplicate-key",
+    ] {
+        assert!(names.contains(rule), "{rule} did not fire: {names:?}");
+    }
+    // No secret value in any format.
+    for format in ["pretty", "compact", "json", "sarif", "github"] {
+        let o = run(&["check", PITFALLS, "--format", format, "--no-config"]);
+        let out = stdout(&o);
+        assert!(!out.contains("pitfalls-db-password"), "{format}");
+        assert!(!out.contains("baked-into-the-image"), "{format}");
+    }
+    insta::assert_json_snapshot!("pitfalls_json", v);
+    let o = run(&["check", PITFALLS, "--no-config"]);
+    insta::assert_snapshot!("pitfalls_pretty", stdout(&o));
+}

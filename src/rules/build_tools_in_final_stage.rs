@@ -272,9 +272,16 @@ fn check(ctx: &Context) -> Vec<Diagnostic> {
                 .with_span_label("installed here")
                 .with_label(removal, "removed here, one layer too late"),
             };
-            d = d.with_help(
-                "build in a builder stage and COPY --from it only what the app needs (a virtualenv, wheels, a binary); or remove the tools in the same RUN (`apt-get purge -y --auto-remove gcc`)",
-            );
+            let removal = match first.manager {
+                crate::rules::packages::Manager::Apk => format!("apk del {}", first.name),
+                crate::rules::packages::Manager::Apt => {
+                    format!("apt-get purge -y --auto-remove {}", first.name)
+                }
+                crate::rules::packages::Manager::Rpm => format!("dnf remove -y {}", first.name),
+            };
+            d = d.with_help(format!(
+                "build in a builder stage and COPY --from it only what the app needs (a virtualenv, wheels, a binary); or remove the tools in the same RUN (`{removal}`)"
+            ));
             out.push(image.with_labels(d));
         }
     }
