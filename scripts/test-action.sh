@@ -111,7 +111,7 @@ expect_in_out \
   '::error file=.env,line=5,col=57,endLine=5,endColumn=66,title=mppeep-lint (localhost-in-container)::' \
   '::error file=docker-compose.prod.yml,line=45,col=18,' \
   '::error file=docker-compose.prod.yml,line=43,col=20,' \
-  '::warning file=Dockerfile.prod,line=20,col=1,' \
+  '::warning file=Dockerfile.prod,line=23,col=1,' \
   "run_action: step \`Run mppeep-lint\` failed with exit status 1"
 expect_not_in "$tmp/out" mppeep-db-password
 grep -q '"exit-code": "1"' "$runner/outputs.json" || fail "output exit-code: $(cat "$runner/outputs.json")"
@@ -119,7 +119,8 @@ grep -qF '### mppeep-lint' "$runner/summary.md" || fail "no step summary"
 grep -qF 'error[quoted-value]' "$runner/summary.md" || fail "no findings in the step summary"
 expect_not_in "$runner/summary.md" mppeep-db-password
 [ -f "$ws/$sarif_name" ] || fail "no SARIF file $sarif_name"
-check_sarif "$ws/$sarif_name" 9
+# As many SARIF results as annotations.
+check_sarif "$ws/$sarif_name" "$(grep -cE '^::(error|warning|notice) ' "$tmp/out")"
 
 echo "action: the README's workflow inputs on the fixed fixture (expect exit 0)"
 run_action readme-fixed mppeep --readme-workflow "$root/README.md"
@@ -132,7 +133,7 @@ echo "action: config and fail-on inputs, no sarif-file"
 printf 'select = ["root-user"]\n' >"$tmp/lint.toml"
 run_action config-error mppeep-broken --input config="$tmp/lint.toml"
 [ "$status" -eq 0 ] || fail "exit status $status with only warnings and fail-on error"
-expect_in_out '::warning file=Dockerfile.prod,line=20,col=1,'
+expect_in_out '::warning file=Dockerfile.prod,line=23,col=1,'
 expect_not_in "$tmp/out" "::error" "quoted-value"
 [ -z "$(find "$ws" -name '*.sarif')" ] || fail "SARIF written without sarif-file"
 run_action config-warning mppeep-broken --input config="$tmp/lint.toml" --input fail-on=warning

@@ -70,7 +70,7 @@ if (cd "$project" && "$pre_commit" try-repo "$hook_repo" mppeep-lint --all-files
 fi
 expect_in_out "mppeep-lint" "Failed" \
   "localhost-in-container" "missing-secret" "quoted-value" "root-user" "no-healthcheck" \
-  ".env:5:57" "docker-compose.prod.yml:45:18" "Dockerfile.prod:20:1"
+  ".env:5:57" "docker-compose.prod.yml:45:18" "Dockerfile.prod:23:1"
 expect_not_in_out "mppeep-db-password"
 
 echo "pre-commit: try-repo on the fixed fixture (expect success)"
