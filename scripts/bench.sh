@@ -16,5 +16,7 @@ mkdir -p "$T"
 # GNU time measures peak memory (Debian package `time`); without it the
 # script falls back to a less exact measure.
 [ -x /usr/bin/time ] || { command -v apt-get >/dev/null && apt-get install -y -qq time >/dev/null 2>&1; } || true
+# hyperfine times single commands without a shell (Debian package).
+command -v hyperfine >/dev/null || { [ "${1:-}" = "--quick" ] || { command -v apt-get >/dev/null && apt-get install -y -qq hyperfine >/dev/null 2>&1; } || true; }
 cargo build --release --quiet
 exec python3 scripts/bench.py "$@"
