@@ -317,6 +317,24 @@ fn secret_policy(path: Option<&std::path::Path>, c: &ConfigArgs) -> Result<Secre
     }
 }
 
+/// Nothing to model because a path the user gave does not exist.
+fn missing_path(ws: &Workspace) -> bool {
+    ws.projects.is_empty()
+        && ws
+            .problems
+            .iter()
+            .any(|p| p.message == "no such file or directory")
+}
+
+/// What masks secret values in the output (nothing with `--show-secrets`).
+fn redactor(ws: &Workspace, policy: &SecretPolicy, show_secrets: bool) -> Redactor {
+    if show_secrets {
+        Redactor::disabled()
+    } else {
+        redactor_for(ws, policy)
+    }
+}
+
 fn run_env(args: EnvArgs) -> u8 {
     let policy = match secret_policy(args.path.as_deref(), &args.config) {
         Ok(p) => p,
@@ -327,11 +345,7 @@ fn run_env(args: EnvArgs) -> u8 {
         Ok(ws) => ws,
         Err(code) => return code,
     };
-    let redactor = if args.show_secrets {
-        Redactor::disabled()
-    } else {
-        redactor_for(&ws, &policy)
-    };
+    let redactor = redactor(&ws, &policy, args.show_secrets);
     let mask = Masking {
         policy: &policy,
         redactor: &redactor,
@@ -348,12 +362,7 @@ fn run_env(args: EnvArgs) -> u8 {
     if stdout.write_all(out.as_bytes()).is_err() {
         return EXIT_ERROR;
     }
-    let missing_path = ws.projects.is_empty()
-        && ws
-            .problems
-            .iter()
-            .any(|p| p.message == "no such file or directory");
-    if missing_path {
+    if missing_path(&ws) {
         EXIT_ERROR
     } else if ws.projects.iter().any(|p| !p.errors.is_empty()) {
         // Like `docker compose config`, a configuration Compose rejects fails.
@@ -374,12 +383,7 @@ fn run_explain(args: ExplainArgs) -> u8 {
         Ok(ws) => ws,
         Err(code) => return code,
     };
-    if ws.projects.is_empty()
-        && ws
-            .problems
-            .iter()
-            .any(|p| p.message == "no such file or directory")
-    {
+    if missing_path(&ws) {
         for p in &ws.problems {
             eprintln!("error: {}: {}", p.path, p.message);
         }
@@ -404,11 +408,7 @@ fn run_explain(args: ExplainArgs) -> u8 {
         }
     }
     let ex = crate::model::explain::explain(&ws, &args.variable, args.service.as_deref());
-    let redactor = if args.show_secrets {
-        Redactor::disabled()
-    } else {
-        redactor_for(&ws, &policy)
-    };
+    let redactor = redactor(&ws, &policy, args.show_secrets);
     let mask = Masking {
         policy: &policy,
         redactor: &redactor,
@@ -560,12 +560,7 @@ fn run_check(args: CheckArgs) -> u8 {
     };
     opts.exclude = pre.exclude.clone();
     let mut ws = load_workspace(&DiskFs, &cwd, &opts);
-    if ws.projects.is_empty()
-        && ws
-            .problems
-            .iter()
-            .any(|p| p.message == "no such file or directory")
-    {
+    if missing_path(&ws) {
         for p in &ws.problems {
             eprintln!("error: {}: {}", p.path, p.message);
         }
@@ -623,11 +618,7 @@ fn run_check(args: CheckArgs) -> u8 {
             .filter(|d| settings.enabled(&d.rule)),
     );
     crate::rules::engine::sort(&ctx, &mut diags);
-    let redactor = if args.show_secrets {
-        Redactor::disabled()
-    } else {
-        redactor_for(&ws, &policy)
-    };
+    let redactor = redactor(&ws, &policy, args.show_secrets);
     let redact = |s: &str| redactor.redact(s);
     let redact_source = |s: &str| redactor.redact_in_place(s);
     let files = ws

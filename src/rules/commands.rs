@@ -384,6 +384,14 @@ fn split_bind(value: &str, span: Span) -> (Option<Setting>, Option<Setting>) {
     }
 }
 
+/// `--name VALUE` as a setting written in the command, else `default`.
+fn setting_or(args: &[Arg], names: &[&str], default: Setting) -> Setting {
+    option(args, names).map_or(default, |(value, span)| Setting {
+        value,
+        span: Some(span),
+    })
+}
+
 fn default(v: &str) -> Setting {
     Setting {
         value: v.to_string(),
@@ -441,16 +449,8 @@ pub fn servers(cmd: &RunCommand) -> Vec<Server> {
                 Server {
                     kind: "uvicorn",
                     program,
-                    host: option(args, &["--host"]).map_or(default("127.0.0.1"), |(v, s)| {
-                        Setting {
-                            value: v,
-                            span: Some(s),
-                        }
-                    }),
-                    port: option(args, &["--port"]).map_or(default("8000"), |(v, s)| Setting {
-                        value: v,
-                        span: Some(s),
-                    }),
+                    host: setting_or(args, &["--host"], default("127.0.0.1")),
+                    port: setting_or(args, &["--port"], default("8000")),
                     config_file: false,
                     host_env: Some("UVICORN_HOST"),
                     port_env: Some("UVICORN_PORT"),
@@ -462,12 +462,10 @@ pub fn servers(cmd: &RunCommand) -> Vec<Server> {
                 if let Some((v, s)) = option(args, &["-b", "--bind"]) {
                     let (h, p) = split_bind(&v, s);
                     if kind == "daphne" {
-                        host = h
-                            .or(Some(Setting {
-                                value: v,
-                                span: Some(s),
-                            }))
-                            .unwrap_or(host);
+                        host = h.unwrap_or(Setting {
+                            value: v,
+                            span: Some(s),
+                        });
                     } else {
                         if let Some(h) = h {
                             host = h;
@@ -478,12 +476,7 @@ pub fn servers(cmd: &RunCommand) -> Vec<Server> {
                     }
                 }
                 if kind == "daphne" {
-                    if let Some((v, s)) = option(args, &["-p", "--port"]) {
-                        port = Setting {
-                            value: v,
-                            span: Some(s),
-                        };
-                    }
+                    port = setting_or(args, &["-p", "--port"], port);
                 }
                 Server {
                     kind: match kind {
@@ -502,16 +495,8 @@ pub fn servers(cmd: &RunCommand) -> Vec<Server> {
             "flask" if args.first().is_some_and(|a| a.text == "run") => Server {
                 kind: "flask run",
                 program,
-                host: option(args, &["--host", "-h"]).map_or(default("127.0.0.1"), |(v, s)| {
-                    Setting {
-                        value: v,
-                        span: Some(s),
-                    }
-                }),
-                port: option(args, &["--port", "-p"]).map_or(default("5000"), |(v, s)| Setting {
-                    value: v,
-                    span: Some(s),
-                }),
+                host: setting_or(args, &["--host", "-h"], default("127.0.0.1")),
+                port: setting_or(args, &["--port", "-p"], default("5000")),
                 config_file: false,
                 host_env: Some("FLASK_RUN_HOST"),
                 port_env: Some("FLASK_RUN_PORT"),
@@ -525,17 +510,12 @@ pub fn servers(cmd: &RunCommand) -> Vec<Server> {
                 Server {
                     kind: if dev { "fastapi dev" } else { "fastapi run" },
                     program,
-                    host: option(args, &["--host"]).map_or(
+                    host: setting_or(
+                        args,
+                        &["--host"],
                         default(if dev { "127.0.0.1" } else { "0.0.0.0" }),
-                        |(v, s)| Setting {
-                            value: v,
-                            span: Some(s),
-                        },
                     ),
-                    port: option(args, &["--port"]).map_or(default("8000"), |(v, s)| Setting {
-                        value: v,
-                        span: Some(s),
-                    }),
+                    port: setting_or(args, &["--port"], default("8000")),
                     config_file: false,
                     host_env: None,
                     port_env: None,
