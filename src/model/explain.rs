@@ -75,6 +75,8 @@ pub struct Candidate {
     pub via: Vec<Via>,
     /// Where this value is interpolated into something else of the service.
     pub feeds: Vec<Feed>,
+    /// An image `ENV` in a stage the service does not run.
+    pub outside_run: bool,
 }
 
 /// What the service receives as VAR.
@@ -241,6 +243,7 @@ fn explain_service(ws: &Workspace, p: &Project, s: &Service, var: &str) -> Servi
             service: None,
             via: Vec::new(),
             feeds: if used { Vec::new() } else { feeds.clone() },
+            outside_run: false,
         });
     }
 
@@ -305,6 +308,7 @@ fn explain_service(ws: &Workspace, p: &Project, s: &Service, var: &str) -> Servi
             service: None,
             via: d.via.clone(),
             feeds: if used { Vec::new() } else { feeds.clone() },
+            outside_run: false,
         });
     }
 
@@ -353,6 +357,7 @@ fn explain_service(ws: &Workspace, p: &Project, s: &Service, var: &str) -> Servi
                 service: None,
                 via: d.via.clone(),
                 feeds: Vec::new(),
+                outside_run: false,
             });
         }
     }
@@ -384,6 +389,7 @@ fn explain_service(ws: &Workspace, p: &Project, s: &Service, var: &str) -> Servi
                                 service: None,
                                 via: Vec::new(),
                                 feeds: Vec::new(),
+                                outside_run: true,
                             });
                         }
                     }
@@ -403,6 +409,7 @@ fn explain_service(ws: &Workspace, p: &Project, s: &Service, var: &str) -> Servi
                                 service: None,
                                 via: Vec::new(),
                                 feeds: Vec::new(),
+                                outside_run: false,
                             });
                         }
                     }
@@ -446,6 +453,7 @@ fn explain_service(ws: &Workspace, p: &Project, s: &Service, var: &str) -> Servi
                 service: Some(o.name.clone()),
                 via: d.via.clone(),
                 feeds: Vec::new(),
+                outside_run: false,
             });
         }
     }
@@ -474,6 +482,7 @@ fn explain_service(ws: &Workspace, p: &Project, s: &Service, var: &str) -> Servi
             service: None,
             via: Vec::new(),
             feeds: Vec::new(),
+            outside_run: false,
         });
     }
 

@@ -530,7 +530,7 @@ pub fn explain_mermaid(ws: &Workspace, ex: &Explanation, mask: &Masking) -> Stri
                     }
                     CandidateSource::ImageArg => (String::new(), Some("build time only")),
                     _ if c.service.is_some() => (String::new(), Some("another service")),
-                    CandidateSource::ImageEnv if c.reason.starts_with("set in stage") => {
+                    CandidateSource::ImageEnv if c.outside_run => {
                         (String::new(), Some("stage not run"))
                     }
                     _ => (format!("{cid} -.->|shadowed| {id}"), None),
