@@ -2,7 +2,7 @@
 //! compose file.
 
 use crate::model::types::*;
-use crate::rules::flow::{active_services, merge_same_span, trace};
+use crate::rules::flow::{active_services, merge_same_span, trace, Piece};
 use crate::rules::known::key_words;
 use crate::rules::{Context, Diagnostic, Rule, RuleMeta, Severity};
 use crate::source::FileId;
@@ -64,7 +64,7 @@ fn check(ctx: &Context) -> Vec<Diagnostic> {
             if !is_truthy(value) {
                 continue;
             }
-            let t = trace(ctx.ws, service, d, value.trim());
+            let t = trace(ctx.ws, service, d, Piece::whole(value.trim()));
             let file = &ctx.ws.sources.get(prod).display;
             let mut diag = Diagnostic::new(
                 RULE.meta.name,

@@ -18,16 +18,63 @@ pub struct Trace {
 
 /// The sub-range of `span` where `needle` is written, if it is.
 pub fn find_in(ws: &Workspace, span: Span, needle: &str) -> Option<Span> {
-    if needle.is_empty() {
+    find_piece_in(ws, span, &Piece::whole(needle))
+}
+
+/// A piece of a container value, as a rule found it: its text, and which
+/// whole-word occurrence of that text in the value it is. The host of
+/// `postgresql://postgres:pw@postgres/app` is the second whole-word
+/// `postgres` (the first is the user; the scheme is no whole word).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Piece<'a> {
+    pub text: &'a str,
+    pub nth: usize,
+}
+
+impl<'a> Piece<'a> {
+    /// The whole of a value, or a text that occurs once.
+    pub fn whole(text: &'a str) -> Self {
+        Piece { text, nth: 0 }
+    }
+
+    /// `value[start..end]`.
+    pub fn at(value: &'a str, start: usize, end: usize) -> Self {
+        let text = &value[start..end];
+        let nth = word_matches(value, text).take_while(|&i| i < start).count();
+        Piece { text, nth }
+    }
+}
+
+/// Offsets of `needle` in `text` where it is a whole word: not inside a
+/// longer name, host or number (`db` is no word of `mongodb` or `db.local`).
+fn word_matches<'t>(text: &'t str, needle: &'t str) -> impl Iterator<Item = usize> + 't {
+    let inner = |c: char| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.');
+    text.match_indices(needle)
+        .map(|(i, _)| i)
+        .filter(move |&i| {
+            !text[..i].chars().next_back().is_some_and(inner)
+                && !text[i + needle.len()..].chars().next().is_some_and(inner)
+        })
+}
+
+/// Where `piece` is written in `span`: its own whole-word occurrence, else
+/// the first whole-word one (text interpolated before it can shift the
+/// count), else the first occurrence at all.
+pub fn find_piece_in(ws: &Workspace, span: Span, piece: &Piece) -> Option<Span> {
+    if piece.text.is_empty() {
         return None;
     }
-    let file = ws.sources.get(span.file);
-    let text = file.slice(span.range);
-    let at = text.find(needle)?;
+    let text = ws.sources.get(span.file).slice(span.range);
+    let words: Vec<usize> = word_matches(text, piece.text).collect();
+    let at = words
+        .get(piece.nth)
+        .or(words.first())
+        .copied()
+        .or_else(|| text.find(piece.text))?;
     let start = span.range.start + at;
     Some(Span::new(
         span.file,
-        TextRange::new(start, start + needle.len()),
+        TextRange::new(start, start + piece.text.len()),
     ))
 }
 
@@ -41,13 +88,13 @@ pub fn describe(ws: &Workspace, def: &EnvDefinition) -> String {
     }
 }
 
-/// Locate `needle` (a piece of the container value of `def`) at its source:
+/// Locate `piece` (of the container value of `def`) at its source:
 /// first the `.env` values interpolated into it, then the value as written.
 /// The labels show the line that carries it into `service`.
-pub fn trace(ws: &Workspace, service: &Service, def: &EnvDefinition, needle: &str) -> Trace {
+pub fn trace(ws: &Workspace, service: &Service, def: &EnvDefinition, piece: Piece) -> Trace {
     for via in &def.via {
         if let Some(VariableSource::Dotenv { value, .. }) = &via.source {
-            if let Some(found) = find_in(ws, *value, needle) {
+            if let Some(found) = find_piece_in(ws, *value, &piece) {
                 let labels = vec![Label {
                     span: via.reference,
                     message: format!(
@@ -71,7 +118,7 @@ pub fn trace(ws: &Workspace, service: &Service, def: &EnvDefinition, needle: &st
             message: format!("service `{}` reads this env_file", service.name),
         });
     }
-    match find_in(ws, written, needle) {
+    match find_piece_in(ws, written, &piece) {
         Some(found) => Trace {
             primary: found,
             labels,

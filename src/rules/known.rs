@@ -68,6 +68,97 @@ pub(crate) fn split_host_port(s: &str) -> (&str, Option<&str>) {
     }
 }
 
+/// A host named in a value, and where: `at` is its byte offset in the value.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct HostRef<'a> {
+    /// The URL's scheme, lower-cased; `None` for a bare `host[:port]`.
+    pub scheme: Option<String>,
+    pub host: &'a str,
+    pub at: usize,
+    pub port: Option<&'a str>,
+}
+
+impl HostRef<'_> {
+    /// Byte offset of the port in the value (meaningful when there is one).
+    pub(crate) fn port_at(&self) -> usize {
+        self.at + self.host.len() + 1
+    }
+}
+
+/// What ends a URL's authority: its path, query or fragment, a list
+/// separator, or the quote, bracket or blank around it in shell text.
+fn ends_authority(c: char) -> bool {
+    matches!(c, '/' | '?' | '#' | ',' | ';' | '\'' | '"' | ')') || c.is_whitespace()
+}
+
+/// Every host of every URL in `value` (`scheme://user:pw@host:port/...`),
+/// each host of a multi-host URL (`mongodb://a:1,b:2/db`) included.
+pub(crate) fn url_hosts(value: &str) -> Vec<HostRef<'_>> {
+    let end_from = |from: usize| {
+        value[from..]
+            .find(ends_authority)
+            .map_or(value.len(), |i| from + i)
+    };
+    let mut out = Vec::new();
+    let mut from = 0;
+    while let Some(i) = value[from..].find("://") {
+        let sep = from + i;
+        let scheme_start = value[from..sep]
+            .rfind(|c: char| !(c.is_ascii_alphanumeric() || matches!(c, '+' | '.' | '-')))
+            .map_or(from, |p| from + p + 1);
+        let scheme = value[scheme_start..sep].to_ascii_lowercase();
+        let (mut start, mut end) = (sep + 3, end_from(sep + 3));
+        loop {
+            let authority = &value[start..end];
+            let skip = authority.rfind('@').map_or(0, |p| p + 1);
+            let (host, port) = split_host_port(&authority[skip..]);
+            out.push(HostRef {
+                scheme: Some(scheme.clone()),
+                host,
+                at: start + skip,
+                port,
+            });
+            // `,next:port` is another host of this URL unless it starts a new
+            // URL (`,https://...`).
+            if !value[end..].starts_with(',') {
+                break;
+            }
+            let next_end = end_from(end + 1);
+            if next_end == end + 1 || value[next_end..].starts_with("//") {
+                break;
+            }
+            (start, end) = (end + 1, next_end);
+        }
+        from = end;
+    }
+    out
+}
+
+/// The hosts a variable's value names: those of its URLs, or, when it has
+/// none and the key names a host (`DB_HOST`), the value itself as
+/// `host[:port]` or a comma-separated list of them.
+pub(crate) fn hosts_in<'a>(key: &str, value: &'a str) -> Vec<HostRef<'a>> {
+    let urls = url_hosts(value);
+    if !urls.is_empty() || !names_a_host(key) {
+        return urls;
+    }
+    let mut out = Vec::new();
+    let mut at = 0;
+    for item in value.split(',') {
+        let trimmed = item.trim();
+        let lead = item.len() - item.trim_start().len();
+        let (host, port) = split_host_port(trimmed);
+        out.push(HostRef {
+            scheme: None,
+            host,
+            at: at + lead,
+            port,
+        });
+        at += item.len() + 1;
+    }
+    out
+}
+
 pub(crate) fn key_words(key: &str) -> Vec<String> {
     key.to_ascii_uppercase()
         .split(['_', '-', '.'])
@@ -129,4 +220,76 @@ pub(crate) fn image_matches(image: &str, name: &str) -> bool {
     let repo = image.split([':', '@']).next().unwrap_or("");
     let last = repo.rsplit('/').next().unwrap_or("");
     last == name || last.starts_with(&format!("{name}-")) || last.starts_with(name)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn hosts(key: &str, value: &str) -> Vec<(Option<String>, String, usize, Option<String>)> {
+        hosts_in(key, value)
+            .into_iter()
+            .map(|h| {
+                (
+                    h.scheme,
+                    h.host.to_string(),
+                    h.at,
+                    h.port.map(str::to_string),
+                )
+            })
+            .collect()
+    }
+
+    #[test]
+    fn hosts_of_urls_with_offsets() {
+        let v = "postgresql+asyncpg://postgres:pw@postgres:5432/app";
+        let h = url_hosts(v);
+        assert_eq!(
+            (h[0].host, h[0].port, h[0].scheme.as_deref()),
+            ("postgres", Some("5432"), Some("postgresql+asyncpg"))
+        );
+        assert_eq!(&v[h[0].at..h[0].at + 8], "postgres");
+        assert_eq!(&v[h[0].port_at()..h[0].port_at() + 4], "5432");
+        assert_eq!(url_hosts("http://[::1]:80/")[0].host, "[::1]");
+        let v = "mongodb://a:1,b,c:3/db?x=1";
+        let h: Vec<_> = url_hosts(v)
+            .iter()
+            .map(|h| (h.host, h.at, h.port))
+            .collect();
+        assert_eq!(
+            h,
+            [("a", 10, Some("1")), ("b", 14, None), ("c", 16, Some("3"))]
+        );
+        // Two URLs, two hosts; a URL in shell text ends at its quote.
+        let h: Vec<_> = url_hosts("http://x:1,https://y")
+            .iter()
+            .map(|h| h.host)
+            .collect();
+        assert_eq!(h, ["x", "y"]);
+        let h: Vec<_> = url_hosts("curl 'http://localhost:8000' && wget http://127.0.0.1")
+            .iter()
+            .map(|h| h.host)
+            .collect();
+        assert_eq!(h, ["localhost", "127.0.0.1"]);
+        assert!(url_hosts("no url here").is_empty());
+        assert_eq!(url_hosts("x://")[0].host, "");
+    }
+
+    #[test]
+    fn bare_hosts_only_for_host_keys() {
+        assert_eq!(
+            hosts("DB_HOST", " db:5432"),
+            [(None, "db".into(), 1, Some("5432".into()))]
+        );
+        assert_eq!(
+            hosts("KAFKA_SERVER", "k1:9092, k2:9092"),
+            [
+                (None, "k1".into(), 0, Some("9092".into())),
+                (None, "k2".into(), 9, Some("9092".into()))
+            ]
+        );
+        assert!(hosts("GREETING", "db").is_empty());
+        // A URL in a host key is read as a URL.
+        assert_eq!(hosts("DB_HOST", "tcp://db:1")[0].0.as_deref(), Some("tcp"));
+    }
 }

@@ -2,7 +2,7 @@
 //! container itself (localhost, 127.0.0.1, ::1) instead of another service.
 
 use crate::model::types::*;
-use crate::rules::flow::{active_services, merge_same_span, trace};
+use crate::rules::flow::{active_services, merge_same_span, trace, Piece};
 use crate::rules::known::*;
 use crate::rules::{Context, Diagnostic, Rule, RuleMeta, Severity};
 
@@ -16,58 +16,17 @@ pub static RULE: Rule = Rule {
     check,
 };
 
-/// A localhost address found in a value.
-#[derive(Debug, PartialEq, Eq)]
-struct Found {
-    /// The host text as written (`localhost`, `127.0.0.1`, `[::1]`).
-    host: String,
-    port: Option<String>,
-    scheme: Option<String>,
-}
-
-/// Every loopback host in `value`: in URLs (`scheme://user@host:port/...`),
-/// or the whole value as `host` / `host:port` when the key names a host.
-fn find_loopback(key: &str, value: &str) -> Vec<Found> {
-    let mut out = Vec::new();
-    let mut rest = value;
-    while let Some(i) = rest.find("://") {
-        let scheme_start = rest[..i]
-            .rfind(|c: char| !(c.is_ascii_alphanumeric() || c == '+' || c == '.' || c == '-'))
-            .map(|p| p + 1)
-            .unwrap_or(0);
-        let scheme = rest[scheme_start..i].to_ascii_lowercase();
-        let tail = &rest[i + 3..];
-        let end = tail
-            .find(|c: char| c == '/' || c == '?' || c == '#' || c == ',' || c.is_whitespace())
-            .unwrap_or(tail.len());
-        let authority = &tail[..end];
-        let hostport = authority.rsplit('@').next().unwrap_or(authority);
-        let (host, port) = split_host_port(hostport);
-        if is_loopback(host) {
-            out.push(Found {
-                host: host.to_string(),
-                port: port.map(str::to_string),
-                scheme: Some(scheme),
-            });
-        }
-        rest = &tail[end..];
-    }
-    if out.is_empty() && names_a_host(key) {
-        let (host, port) = split_host_port(value.trim());
-        if is_loopback(host) {
-            out.push(Found {
-                host: host.to_string(),
-                port: port.map(str::to_string),
-                scheme: None,
-            });
-        }
-    }
-    out
+/// Every loopback host in `value` (`localhost`, `127.0.0.1`, `[::1]`): in
+/// its URLs, or the value itself when the key names a host.
+fn find_loopback<'a>(key: &str, value: &'a str) -> Vec<HostRef<'a>> {
+    let mut found = hosts_in(key, value);
+    found.retain(|h| is_loopback(h.host));
+    found
 }
 
 /// The port a finding targets: written, or the scheme's default.
-fn target_port(f: &Found) -> Option<String> {
-    f.port.clone().or_else(|| {
+fn target_port(f: &HostRef) -> Option<String> {
+    f.port.map(str::to_string).or_else(|| {
         let s = f.scheme.as_deref()?;
         SERVER_SCHEMES
             .iter()
@@ -77,7 +36,7 @@ fn target_port(f: &Found) -> Option<String> {
 }
 
 /// Is this finding a connection to a server (not a browser-facing URL)?
-fn is_server_target(key: &str, f: &Found, project: &Project) -> bool {
+fn is_server_target(key: &str, f: &HostRef, project: &Project) -> bool {
     if is_browser_facing(key) {
         return false;
     }
@@ -91,7 +50,7 @@ fn is_server_target(key: &str, f: &Found, project: &Project) -> bool {
 }
 
 /// The service that most likely provides what the finding points at.
-fn provider<'a>(project: &'a Project, me: &Service, f: &Found) -> Option<&'a Service> {
+fn provider<'a>(project: &'a Project, me: &Service, f: &HostRef) -> Option<&'a Service> {
     let port = target_port(f)?;
     project
         .active_services()
@@ -124,7 +83,12 @@ fn check(ctx: &Context) -> Vec<Diagnostic> {
                         continue;
                     }
                 }
-                let t = trace(ctx.ws, service, d, &f.host);
+                let t = trace(
+                    ctx.ws,
+                    service,
+                    d,
+                    Piece::at(value, f.at, f.at + f.host.len()),
+                );
                 let what = match (&f.scheme, &f.port) {
                     (Some(s), _) => format!("a {s}:// address"),
                     (None, _) => "a host".to_string(),
@@ -186,13 +150,23 @@ mod tests {
         assert!(find_loopback("X", "postgresql://u:p@db:5432/db").is_empty());
         assert_eq!(find_loopback("DB_HOST", "localhost").len(), 1);
         assert_eq!(
-            find_loopback("DB_HOST", "localhost:5432")[0]
-                .port
-                .as_deref(),
+            find_loopback("DB_HOST", "localhost:5432")[0].port,
             Some("5432")
         );
         assert!(find_loopback("GREETING", "localhost").is_empty());
         assert!(find_loopback("X", "postgresql://localhostdb/x").is_empty());
+    }
+
+    #[test]
+    fn a_loopback_host_among_several() {
+        let compose = "services:\n  app:\n    image: x\n    environment:\n      - MONGO_URL=mongodb://mongo:27017,localhost:27018/app\n  mongo:\n    image: mongo:7\n";
+        let d = assert_fires(&RULE, &[("compose.yaml", compose)]);
+        assert_eq!(d[0].text, "localhost");
+        let compose = format!(
+            "services:\n  app:\n    image: x\n    environment:\n      - DB_HOST=db,127.0.0.1\n{DB}"
+        );
+        let d = assert_fires(&RULE, &[("compose.yaml", &compose)]);
+        assert_eq!(d[0].text, "127.0.0.1");
     }
 
     #[test]

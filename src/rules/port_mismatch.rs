@@ -4,7 +4,7 @@
 
 use crate::rules::commands::{expand, healthcheck_command, run_command, servers, Arg};
 use crate::rules::flow::{active_services, find_in};
-use crate::rules::known::{is_loopback, split_host_port};
+use crate::rules::known::{is_loopback, split_host_port, url_hosts, HostRef};
 use crate::rules::{Context, Diagnostic, Rule, RuleMeta, Severity};
 use crate::source::{Span, TextRange};
 
@@ -40,59 +40,48 @@ fn probed_ports(arg: &Arg) -> Vec<(Port, Span)> {
             arg.span
         }
     };
-    let mut out = Vec::new();
-    let mut from = 0;
-    while from < text.len() {
-        // The next `scheme://` or bare `localhost:` / `127.0.0.1:`.
-        let rest = &text[from..];
-        let (scheme, host_start) = match rest.find("://") {
-            Some(i) => {
-                let s_start = rest[..i]
-                    .rfind(|c: char| !c.is_ascii_alphanumeric())
-                    .map_or(0, |p| p + 1);
-                (Some(rest[s_start..i].to_ascii_lowercase()), from + i + 3)
-            }
-            None => match ["localhost:", "127.0.0.1:"]
-                .iter()
-                .filter_map(|h| rest.find(h))
-                .min()
-            {
-                Some(i) => (None, from + i),
-                None => break,
-            },
-        };
-        let tail = &text[host_start..];
-        let end = tail
-            .find(['/', '?', '#', '\'', '"', ')', ' ', ','])
-            .unwrap_or(tail.len());
-        let authority = &tail[..end];
-        let hostport = authority.rsplit('@').next().unwrap_or(authority);
-        let hp_start = host_start + (authority.len() - hostport.len());
-        let (host, port) = split_host_port(hostport);
-        if is_loopback(host) || host == "0.0.0.0" {
-            let port = match (port, scheme.as_deref()) {
-                (Some(p), _) => {
-                    let p_start = hp_start + host.len() + 1;
-                    Some(Port {
-                        number: p.to_string(),
-                        span: Some(at(p_start, p_start + p.len())),
-                    })
-                }
-                (None, Some("http")) => Some(Port {
-                    number: "80".into(),
-                    span: None,
-                }),
-                (None, Some("https")) => Some(Port {
-                    number: "443".into(),
-                    span: None,
-                }),
-                _ => None,
-            };
-            if let Some(p) = port {
-                out.push((p, at(hp_start, hp_start + hostport.len())));
+    // URLs, and bare `localhost:PORT` / `127.0.0.1:PORT` (`nc -z localhost:8000`).
+    let mut hosts = url_hosts(text);
+    for bare in ["localhost:", "127.0.0.1:"] {
+        for (i, _) in text.match_indices(bare) {
+            if !hosts.iter().any(|h| h.at == i) {
+                let end = text[i..]
+                    .find(|c: char| !(c.is_ascii_alphanumeric() || matches!(c, '.' | ':')))
+                    .map_or(text.len(), |e| i + e);
+                let (host, port) = split_host_port(&text[i..end]);
+                hosts.push(HostRef {
+                    scheme: None,
+                    host,
+                    at: i,
+                    port,
+                });
             }
         }
-        from = host_start + end.max(1);
+    }
+    hosts.sort_by_key(|h| h.at);
+    let mut out = Vec::new();
+    for h in hosts {
+        if !(is_loopback(h.host) || h.host == "0.0.0.0") {
+            continue;
+        }
+        // `http://localhost:/` is the scheme's default port too.
+        let number = match (h.port.filter(|p| !p.is_empty()), h.scheme.as_deref()) {
+            (Some(p), _) => Port {
+                number: p.to_string(),
+                span: Some(at(h.port_at(), h.port_at() + p.len())),
+            },
+            (None, Some("http")) => Port {
+                number: "80".into(),
+                span: None,
+            },
+            (None, Some("https")) => Port {
+                number: "443".into(),
+                span: None,
+            },
+            _ => continue,
+        };
+        let end = h.at + h.host.len() + h.port.map_or(0, |p| p.len() + 1);
+        out.push((number, at(h.at, end)));
     }
     out
 }

@@ -1,7 +1,7 @@
 //! `quoted-value`: a value whose quotes become part of the value.
 
 use crate::model::types::*;
-use crate::rules::flow::{active_services, trace};
+use crate::rules::flow::{active_services, trace, Piece};
 use crate::rules::{Context, Diagnostic, Edit, Fix, Rule, RuleMeta, Severity};
 use crate::source::Span;
 use crate::syntax::compose::EnvironmentForm;
@@ -30,7 +30,7 @@ fn check(ctx: &Context) -> Vec<Diagnostic> {
             if d.source == EnvSource::ImageEnv {
                 continue;
             }
-            let t = trace(ctx.ws, service, d, value);
+            let t = trace(ctx.ws, service, d, Piece::whole(value));
             let list_item = d.form == Some(EnvironmentForm::List) && d.via.is_empty();
             let message = if list_item {
                 format!(

@@ -14,6 +14,8 @@ use crate::rules::{Context, Diagnostic, Rule};
 pub struct Fired {
     pub file: String,
     pub line: usize,
+    /// 1-based column of the span's first character.
+    pub column: usize,
     pub text: String,
     pub message: String,
     /// (file, text, message) of each label.
@@ -61,9 +63,11 @@ pub fn fired(rule: &Rule, files: &[(&str, &str)]) -> Vec<Fired> {
 
 pub fn describe(ws: &Workspace, d: Diagnostic) -> Fired {
     let f = ws.sources.get(d.span.file);
+    let at = f.line_col(d.span.range.start);
     Fired {
         file: f.display.clone(),
-        line: f.line_col(d.span.range.start).line,
+        line: at.line,
+        column: at.column,
         text: f.slice(d.span.range).to_string(),
         message: d.message.clone(),
         labels: d

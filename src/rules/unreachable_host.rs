@@ -7,11 +7,12 @@ use std::collections::BTreeSet;
 use crate::model::explain::is_near;
 use crate::model::types::*;
 use crate::model::workspace::Workspace;
-use crate::rules::flow::{active_services, merge_same_span, trace};
+use crate::rules::flow::{active_services, merge_same_span, trace, Piece};
 use crate::rules::known::{
-    image_matches, image_name, is_browser_facing, is_loopback, names_a_host, split_host_port,
+    hosts_in, image_matches, image_name, is_browser_facing, is_loopback, HostRef,
 };
 use crate::rules::{Context, Diagnostic, Rule, RuleMeta, Severity};
+use crate::source::Span;
 use crate::syntax::yaml::Node;
 
 pub static RULE: Rule = Rule {
@@ -26,30 +27,10 @@ pub static RULE: Rule = Rule {
 
 /// Hosts in a value that look like compose service names: single labels,
 /// not IP addresses, not loopback.
-fn service_like_hosts(key: &str, value: &str) -> Vec<String> {
-    let mut out = Vec::new();
-    let mut rest = value;
-    let mut in_url = false;
-    while let Some(i) = rest.find("://") {
-        in_url = true;
-        let tail = &rest[i + 3..];
-        let end = tail
-            .find(['/', '?', '#', ',', ' ', ';'])
-            .unwrap_or(tail.len());
-        let authority = &tail[..end];
-        let hostport = authority.rsplit('@').next().unwrap_or(authority);
-        // `host1:1,host2:2` lists: each.
-        for hp in hostport.split(',') {
-            out.push(split_host_port(hp).0.to_string());
-        }
-        rest = &tail[end..];
-    }
-    if !in_url && names_a_host(key) {
-        for hp in value.split(',') {
-            out.push(split_host_port(hp.trim()).0.to_string());
-        }
-    }
+fn service_like_hosts<'a>(key: &str, value: &'a str) -> Vec<HostRef<'a>> {
+    let mut out = hosts_in(key, value);
     out.retain(|h| {
+        let h = h.host;
         !h.is_empty()
             && !h.contains('.')
             && !h.contains(['$', '{', '[', ':', '%'])
@@ -145,6 +126,14 @@ fn on_external_network(ws: &Workspace, p: &Project, s: &Service) -> bool {
         })
 }
 
+/// What `service` can resolve besides the project's services.
+struct Resolves {
+    /// Links, extra hosts and every other name of the project.
+    names: BTreeSet<String>,
+    /// On an external network: any name may be another project's.
+    external: bool,
+}
+
 fn check(ctx: &Context) -> Vec<Diagnostic> {
     let ws = ctx.ws;
     let mut out = Vec::new();
@@ -153,119 +142,137 @@ fn check(ctx: &Context) -> Vec<Diagnostic> {
         if service.network_mode.is_some() {
             continue;
         }
-        let names = resolvable(ws, project, service);
-        let external = on_external_network(ws, project, service);
+        let resolves = Resolves {
+            names: resolvable(ws, project, service),
+            external: on_external_network(ws, project, service),
+        };
         for (key, var) in &service.container_env.vars {
             if is_browser_facing(key) {
                 continue;
             }
             let d = &var.winner;
             let Some(value) = &d.value else { continue };
-            for host in service_like_hosts(key, value) {
-                let target = project.services.iter().find(|s| {
-                    s.name == host
-                        || s.container_name.as_ref().is_some_and(|c| c.text == host)
-                        || s.hostname.as_ref().is_some_and(|h| h.text == host)
-                        || s.networks
-                            .iter()
-                            .any(|n| n.aliases.iter().any(|a| a.text == host))
-                });
-                let t = trace(ws, service, d, &host);
-                let mut diag = match target {
-                    None if names.contains(&host) || external => continue,
-                    None => {
-                        let mut diag = Diagnostic::new(
-                            RULE.meta.name,
-                            Severity::Error,
-                            t.primary,
-                            format!(
-                                "service `{}` receives the host `{host}` in {key}, but no service, alias or container_name of the project is named `{host}`",
-                                service.name
-                            ),
-                        )
-                        .with_span_label("no such service");
-                        // A near-miss name, else the service whose image is the
-                        // host's name (`postgres` for the service `db`).
-                        let near = project
-                            .services
-                            .iter()
-                            .find(|s| is_near(&host, &s.name))
-                            .or_else(|| {
-                                project.services.iter().find(|s| {
-                                    image_matches(&image_name(s), &host.to_ascii_lowercase())
-                                })
-                            });
-                        match near {
-                            Some(s) => {
-                                diag = diag
-                                    .with_label(s.name_span, format!("did you mean `{}`?", s.name))
-                                    .with_help(format!("replace `{host}` with `{}`", s.name));
-                            }
-                            None => {
-                                diag = diag.with_help("use the name of the compose service that runs this server, or a full domain name for a server outside the project");
-                            }
-                        }
-                        diag
-                    }
-                    Some(target) if !target.active => {
-                        let profiles: Vec<&str> =
-                            target.profiles.iter().map(|p| p.text.as_str()).collect();
-                        Diagnostic::new(
-                            RULE.meta.name,
-                            Severity::Error,
-                            t.primary,
-                            format!(
-                                "service `{}` connects to `{host}`, which does not run: its profile `{}` is not enabled",
-                                service.name,
-                                profiles.join("`, `")
-                            ),
-                        )
-                        .with_span_label("not started")
-                        .with_label(target.name_span, "in an inactive profile")
-                        .with_help("enable the profile with the service that needs it, or drop the profile")
-                    }
-                    Some(target) => {
-                        if target.name == service.name || target.network_mode.is_some() {
-                            continue;
-                        }
-                        let mine = networks(service);
-                        let theirs = networks(target);
-                        if !mine.is_disjoint(&theirs) {
-                            continue;
-                        }
-                        let mut diag = Diagnostic::new(
-                            RULE.meta.name,
-                            Severity::Error,
-                            t.primary,
-                            format!(
-                                "service `{}` connects to `{host}`, but they share no network (`{}` is on {}, `{}` on {})",
-                                service.name,
-                                service.name,
-                                mine.iter().copied().collect::<Vec<_>>().join(", "),
-                                target.name,
-                                theirs.iter().copied().collect::<Vec<_>>().join(", ")
-                            ),
-                        )
-                        .with_span_label("not reachable from this service's networks")
-                        .with_help(format!(
-                            "attach `{}` to one of `{}`'s networks",
-                            service.name, target.name
-                        ));
-                        if let Some(n) = target.networks.first() {
-                            diag = diag.with_label(
-                                n.span,
-                                format!("`{}` is only on this network", target.name),
-                            );
-                        }
-                        diag
-                    }
+            for found in service_like_hosts(key, value) {
+                let piece = Piece::at(value, found.at, found.at + found.host.len());
+                let t = trace(ws, service, d, piece);
+                let Some(mut diag) = judge(project, service, &resolves, key, found.host, t.primary)
+                else {
+                    continue;
                 };
-                diag.labels.splice(0..0, t.labels.iter().cloned());
+                diag.labels.splice(0..0, t.labels);
                 out.push(diag);
             }
         }
     }
     merge_same_span(out)
+}
+
+/// What is wrong with `service` reaching `host` (received in `key`, written
+/// at `at`), if anything.
+fn judge(
+    project: &Project,
+    service: &Service,
+    resolves: &Resolves,
+    key: &str,
+    host: &str,
+    at: Span,
+) -> Option<Diagnostic> {
+    let target = project.services.iter().find(|s| {
+        s.name == host
+            || s.container_name.as_ref().is_some_and(|c| c.text == host)
+            || s.hostname.as_ref().is_some_and(|h| h.text == host)
+            || s.networks
+                .iter()
+                .any(|n| n.aliases.iter().any(|a| a.text == host))
+    });
+    let Some(target) = target else {
+        if resolves.names.contains(host) || resolves.external {
+            return None;
+        }
+        return Some(no_such_host(project, service, key, host, at));
+    };
+    if !target.active {
+        let profiles: Vec<&str> = target.profiles.iter().map(|p| p.text.as_str()).collect();
+        return Some(
+            Diagnostic::new(
+                RULE.meta.name,
+                Severity::Error,
+                at,
+                format!(
+                    "service `{}` connects to `{host}`, which does not run: its profile `{}` is not enabled",
+                    service.name,
+                    profiles.join("`, `")
+                ),
+            )
+            .with_span_label("not started")
+            .with_label(target.name_span, "in an inactive profile")
+            .with_help("enable the profile with the service that needs it, or drop the profile"),
+        );
+    }
+    let (mine, theirs) = (networks(service), networks(target));
+    if target.name == service.name || target.network_mode.is_some() || !mine.is_disjoint(&theirs) {
+        return None;
+    }
+    let list = |nets: &BTreeSet<&str>| nets.iter().copied().collect::<Vec<_>>().join(", ");
+    let mut diag = Diagnostic::new(
+        RULE.meta.name,
+        Severity::Error,
+        at,
+        format!(
+            "service `{}` connects to `{host}`, but they share no network (`{}` is on {}, `{}` on {})",
+            service.name,
+            service.name,
+            list(&mine),
+            target.name,
+            list(&theirs)
+        ),
+    )
+    .with_span_label("not reachable from this service's networks")
+    .with_help(format!(
+        "attach `{}` to one of `{}`'s networks",
+        service.name, target.name
+    ));
+    if let Some(n) = target.networks.first() {
+        diag = diag.with_label(n.span, format!("`{}` is only on this network", target.name));
+    }
+    Some(diag)
+}
+
+/// `host` is no name of the project: suggest a near-miss service name, else
+/// the service whose image is the host's name (`postgres` for service `db`).
+fn no_such_host(
+    project: &Project,
+    service: &Service,
+    key: &str,
+    host: &str,
+    at: Span,
+) -> Diagnostic {
+    let diag = Diagnostic::new(
+        RULE.meta.name,
+        Severity::Error,
+        at,
+        format!(
+            "service `{}` receives the host `{host}` in {key}, but no service, alias or container_name of the project is named `{host}`",
+            service.name
+        ),
+    )
+    .with_span_label("no such service");
+    let near = project
+        .services
+        .iter()
+        .find(|s| is_near(host, &s.name))
+        .or_else(|| {
+            project
+                .services
+                .iter()
+                .find(|s| image_matches(&image_name(s), &host.to_ascii_lowercase()))
+        });
+    match near {
+        Some(s) => diag
+            .with_label(s.name_span, format!("did you mean `{}`?", s.name))
+            .with_help(format!("replace `{host}` with `{}`", s.name)),
+        None => diag.with_help("use the name of the compose service that runs this server, or a full domain name for a server outside the project"),
+    }
 }
 
 #[cfg(test)]
@@ -286,6 +293,46 @@ mod tests {
         let d = assert_fires(&RULE, &[("compose.yaml", compose)]);
         assert_eq!(d[0].text, "postgress");
         assert_eq!(d[0].labels[0].1, "postgres");
+    }
+
+    #[test]
+    fn the_span_is_the_host_not_the_same_word_elsewhere() {
+        // `postgres` is also the start of the scheme and the user name.
+        let compose = format!("services:\n  app:\n    image: python:3.12-slim\n    environment:\n      - DATABASE_URL=postgresql://postgres:pw@postgres:5432/app\n{DB}");
+        let d = assert_fires(&RULE, &[("compose.yaml", &compose)]);
+        let line = "      - DATABASE_URL=postgresql://postgres:pw@postgres:5432/app";
+        assert_eq!(
+            (d[0].line, d[0].column),
+            (5, line.find("@postgres").unwrap() + 2)
+        );
+        // The same from a `.env` value.
+        let compose = format!("services:\n  app:\n    image: python:3.12-slim\n    environment:\n      - DATABASE_URL=${{DATABASE_URL}}\n{DB}");
+        let d = assert_fires(
+            &RULE,
+            &[
+                ("compose.yaml", &compose),
+                (
+                    ".env",
+                    "DATABASE_URL=\"postgresql://postgres:pw@postgres/app\"\n",
+                ),
+            ],
+        );
+        let line = "DATABASE_URL=\"postgresql://postgres:pw@postgres/app\"";
+        assert_eq!(
+            (d[0].file.as_str(), d[0].column),
+            (".env", line.find("@postgres").unwrap() + 2)
+        );
+    }
+
+    #[test]
+    fn every_host_of_a_multi_host_url() {
+        let compose = "services:\n  app:\n    image: python:3.12-slim\n    environment:\n      - MONGO_URL=mongodb://mongo1:27017,mongo2:27017,mongo3/app?replicaSet=rs0\n  mongo1:\n    image: mongo:7\n  mongo2:\n    image: mongo:7\n";
+        let d = assert_fires(&RULE, &[("compose.yaml", compose)]);
+        assert_eq!(d.len(), 1, "{d:?}");
+        assert_eq!(d[0].text, "mongo3");
+        // A list of URLs is not a list of hosts of one URL.
+        let compose = "services:\n  app:\n    image: python:3.12-slim\n    environment:\n      - BROKERS=kafka://k1:9092,kafka://k1:9093\n  k1:\n    image: bitnami/kafka\n";
+        assert_silent(&RULE, &[("compose.yaml", compose)]);
     }
 
     #[test]
