@@ -291,6 +291,18 @@ fn load(paths: Vec<PathBuf>, c: &ComposeArgs) -> Result<Workspace, u8> {
     Ok(load_workspace(&DiskFs, &cwd, &opts))
 }
 
+/// What `env` and `explain` start from: the project at `path` (or here) and
+/// the secret policy of the configuration that applies to it.
+fn load_one(
+    path: Option<PathBuf>,
+    config: &ConfigArgs,
+    compose: &ComposeArgs,
+) -> Result<(SecretPolicy, Workspace), u8> {
+    let policy = secret_policy(path.as_deref(), config)?;
+    let ws = load(path.into_iter().collect(), compose)?;
+    Ok((policy, ws))
+}
+
 /// The secret-name policy of the configuration that applies to `path`
 /// (`secret-patterns`), so that `env` and `explain` mask what `check` masks.
 fn secret_policy(path: Option<&std::path::Path>, c: &ConfigArgs) -> Result<SecretPolicy, u8> {
@@ -336,13 +348,8 @@ fn redactor(ws: &Workspace, policy: &SecretPolicy, show_secrets: bool) -> Redact
 }
 
 fn run_env(args: EnvArgs) -> u8 {
-    let policy = match secret_policy(args.path.as_deref(), &args.config) {
-        Ok(p) => p,
-        Err(code) => return code,
-    };
-    let paths: Vec<PathBuf> = args.path.into_iter().collect();
-    let ws = match load(paths, &args.compose) {
-        Ok(ws) => ws,
+    let (policy, ws) = match load_one(args.path, &args.config, &args.compose) {
+        Ok(loaded) => loaded,
         Err(code) => return code,
     };
     let redactor = redactor(&ws, &policy, args.show_secrets);
@@ -374,13 +381,8 @@ fn run_env(args: EnvArgs) -> u8 {
 
 fn run_explain(args: ExplainArgs) -> u8 {
     use crate::report::explain::{explain_json, explain_mermaid, explain_text};
-    let policy = match secret_policy(args.path.as_deref(), &args.config) {
-        Ok(p) => p,
-        Err(code) => return code,
-    };
-    let paths: Vec<PathBuf> = args.path.into_iter().collect();
-    let ws = match load(paths, &args.compose) {
-        Ok(ws) => ws,
+    let (policy, ws) = match load_one(args.path, &args.config, &args.compose) {
+        Ok(loaded) => loaded,
         Err(code) => return code,
     };
     if missing_path(&ws) {

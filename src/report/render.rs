@@ -265,6 +265,13 @@ fn position_json(p: &Position) -> serde_json::Map<String, Value> {
     m
 }
 
+/// A position with one more field: a label's message, an edit's replacement.
+fn position_with(p: &Position, key: &str, value: String) -> Value {
+    let mut m = position_json(p);
+    m.insert(key.into(), json!(value));
+    Value::Object(m)
+}
+
 /// DESIGN.md §3: `{"version": 1, "diagnostics": [...], "summary": {...}}`.
 /// A diagnostic with a fix also carries `"fix": {description, safe, edits}`.
 pub fn json(input: &Input) -> String {
@@ -282,11 +289,7 @@ pub fn json(input: &Input) -> String {
             let labels: Vec<Value> = d
                 .labels
                 .iter()
-                .map(|l| {
-                    let mut lm = position_json(&input.position(l.span));
-                    lm.insert("message".into(), json!(redact(&l.message)));
-                    Value::Object(lm)
-                })
+                .map(|l| position_with(&input.position(l.span), "message", redact(&l.message)))
                 .collect();
             m.insert("labels".into(), Value::Array(labels));
             if let Some(fix) = &d.fix {
@@ -294,9 +297,7 @@ pub fn json(input: &Input) -> String {
                     .edits
                     .iter()
                     .map(|e| {
-                        let mut em = position_json(&input.position(e.span));
-                        em.insert("replacement".into(), json!(redact(&e.replacement)));
-                        Value::Object(em)
+                        position_with(&input.position(e.span), "replacement", redact(&e.replacement))
                     })
                     .collect();
                 m.insert(

@@ -500,24 +500,17 @@ fn apt(args: &[Word], lookup: &Lookup) -> Option<Event> {
             names: names(rest, lookup, apt_name),
             group: None,
         }),
-        "remove" | "purge" => Some(Event::Remove {
-            manager: Manager::Apt,
-            names: names(rest, lookup, apt_name)
-                .into_iter()
-                .map(|n| n.0)
-                .collect(),
-            auto: auto_flag,
-            range: empty,
-        }),
-        "autoremove" | "auto-remove" | "autopurge" => Some(Event::Remove {
-            manager: Manager::Apt,
-            names: names(rest, lookup, apt_name)
-                .into_iter()
-                .map(|n| n.0)
-                .collect(),
-            auto: true,
-            range: empty,
-        }),
+        sub @ ("remove" | "purge" | "autoremove" | "auto-remove" | "autopurge") => {
+            Some(Event::Remove {
+                manager: Manager::Apt,
+                names: names(rest, lookup, apt_name)
+                    .into_iter()
+                    .map(|n| n.0)
+                    .collect(),
+                auto: auto_flag || !matches!(sub, "remove" | "purge"),
+                range: empty,
+            })
+        }
         _ => None,
     }
 }

@@ -64,7 +64,7 @@ pub(super) fn split_token_ws(s: &str, a: usize, b: usize) -> Vec<(usize, usize)>
 pub(super) fn split_words(s: &str, a: usize, b: usize, escape: char) -> Vec<(usize, usize)> {
     let text = slice(s, a, b);
     let mut out = Vec::new();
-    let mut chars = text.char_indices().peekable();
+    let mut chars = text.char_indices();
     let mut start: Option<usize> = None;
     let mut quote: Option<char> = None;
     while let Some((i, c)) = chars.next() {
@@ -101,44 +101,10 @@ pub(super) fn split_words(s: &str, a: usize, b: usize, escape: char) -> Vec<(usi
 }
 
 /// Splits a whole line into shell words for heredoc detection (BuildKit runs
-/// its shell lexer with raw quotes and raw escapes, escape always `\`).
+/// its shell lexer with raw quotes and raw escapes, escape always `\`): the
+/// same rules as [`split_words`] with `\` as the escape character.
 pub(super) fn split_shell_words(s: &str, a: usize, b: usize) -> Vec<(usize, usize)> {
-    let text = slice(s, a, b);
-    let mut out = Vec::new();
-    let mut chars = text.char_indices();
-    let mut start: Option<usize> = None;
-    let mut quote: Option<char> = None;
-    while let Some((i, c)) = chars.next() {
-        match quote {
-            None => {
-                if c.is_whitespace() {
-                    if let Some(st) = start.take() {
-                        out.push((a + st, a + i));
-                    }
-                    continue;
-                }
-                if start.is_none() {
-                    start = Some(i);
-                }
-                if c == '\'' || c == '"' {
-                    quote = Some(c);
-                } else if c == '\\' {
-                    chars.next();
-                }
-            }
-            Some(q) => {
-                if c == q {
-                    quote = None;
-                } else if c == '\\' && q == '"' {
-                    chars.next();
-                }
-            }
-        }
-    }
-    if let Some(st) = start {
-        out.push((a + st, b));
-    }
-    out
+    split_words(s, a, b, '\\')
 }
 
 /// A word after quote removal.
