@@ -104,8 +104,10 @@ pub(crate) fn url_hosts(value: &str) -> Vec<HostRef<'_>> {
     while let Some(i) = value[from..].find("://") {
         let sep = from + i;
         let scheme_start = value[from..sep]
-            .rfind(|c: char| !(c.is_ascii_alphanumeric() || matches!(c, '+' | '.' | '-')))
-            .map_or(from, |p| from + p + 1);
+            .char_indices()
+            .rev()
+            .find(|&(_, c)| !(c.is_ascii_alphanumeric() || matches!(c, '+' | '.' | '-')))
+            .map_or(from, |(p, c)| from + p + c.len_utf8());
         let scheme = value[scheme_start..sep].to_ascii_lowercase();
         let (mut start, mut end) = (sep + 3, end_from(sep + 3));
         loop {
@@ -273,6 +275,21 @@ mod tests {
         assert_eq!(h, ["localhost", "127.0.0.1"]);
         assert!(url_hosts("no url here").is_empty());
         assert_eq!(url_hosts("x://")[0].host, "");
+    }
+
+    /// Fuzzing found it: a multi-byte character right before `://`.
+    #[test]
+    fn a_scheme_after_a_multi_byte_character() {
+        let h = url_hosts("\u{797}ttp://localhost/health");
+        assert_eq!(
+            (h[0].scheme.as_deref(), h[0].host),
+            (Some("ttp"), "localhost")
+        );
+        let h = url_hosts("é://x é+ü://y");
+        assert_eq!(
+            (h[0].scheme.as_deref(), h[1].scheme.as_deref()),
+            (Some(""), Some(""))
+        );
     }
 
     #[test]
