@@ -1,10 +1,12 @@
 //! Running the rules: built-in diagnostics (syntax errors, configurations
 //! Compose rejects, unreadable files), each selected rule, inline
-//! suppressions, per-rule severity; sorted for stable output.
+//! suppressions, per-rule severity; sorted for stable output. A rule that
+//! panics (a bug of ours) becomes an `internal-error`; the others still run.
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::panic::{catch_unwind, AssertUnwindSafe};
 
-use crate::rules::{all_meta, Context, Diagnostic, Severity, RULES};
+use crate::rules::{all_meta, Context, Diagnostic, Rule, Severity, RULES};
 use crate::source::{FileId, SourceMap, Span, TextRange};
 
 /// The user's choices (configuration file and command line).
@@ -31,7 +33,7 @@ pub fn run(ctx: &Context, settings: &Settings) -> Vec<Diagnostic> {
     let mut diags = builtin(ctx, settings);
     for rule in RULES {
         if settings.enabled(rule.meta.name) {
-            diags.extend((rule.check)(ctx));
+            diags.extend(checked(rule, ctx));
         }
     }
     let (suppressions, mut unknown) = suppressions(ctx);
@@ -46,6 +48,44 @@ pub fn run(ctx: &Context, settings: &Settings) -> Vec<Diagnostic> {
     sort(ctx, &mut diags);
     diags.dedup();
     diags
+}
+
+/// What `rule` finds. If it panics, one `internal-error` at the start of the
+/// first compose file (else the first file read) says which rule and why,
+/// and asks for a report; the default panic hook has already printed where.
+fn checked(rule: &Rule, ctx: &Context) -> Vec<Diagnostic> {
+    let payload = match catch_unwind(AssertUnwindSafe(|| (rule.check)(ctx))) {
+        Ok(diags) => return diags,
+        Err(payload) => payload,
+    };
+    let why = payload
+        .downcast_ref::<&str>()
+        .map(|s| s.to_string())
+        .or_else(|| payload.downcast_ref::<String>().cloned())
+        .unwrap_or_default();
+    let ws = ctx.ws;
+    let file = ws
+        .projects
+        .iter()
+        .find_map(|p| p.compose_files.first().copied())
+        .or_else(|| ws.sources.iter().next().map(|(id, _)| id));
+    let Some(file) = file else {
+        // Nothing was read, so nothing can be pointed at.
+        std::panic::resume_unwind(payload);
+    };
+    vec![Diagnostic::new(
+        "internal-error",
+        Severity::Error,
+        Span::new(file, TextRange::empty(0)),
+        format!(
+            "rule `{}` failed on this project (a bug in mppeep-lint): {why}",
+            rule.meta.name
+        ),
+    )
+    .with_help(format!(
+        "please report it with the files involved; `--ignore {}` skips the rule meanwhile",
+        rule.meta.name
+    ))]
 }
 
 /// Stable order: by file as shown, then position, then rule.
@@ -276,5 +316,40 @@ mod tests {
         assert_eq!(names[0], ("a".to_string(), TextRange::new(11, 12)));
         assert_eq!(names[1], ("bb-c".to_string(), TextRange::new(14, 18)));
         assert!(bracket_names(" x", 0).is_empty());
+    }
+
+    static BOOM: Rule = Rule {
+        meta: crate::rules::RuleMeta {
+            name: "boom",
+            severity: Severity::Error,
+            summary: "",
+            doc: "",
+        },
+        check: |_| panic!("index out of bounds"),
+    };
+
+    #[test]
+    fn a_panicking_rule_becomes_an_internal_error() {
+        let dir = crate::rules::testing::write_project(&[
+            (".env", "A=1\n"),
+            ("compose.yaml", "services:\n  app:\n    image: x\n"),
+        ]);
+        let ws = crate::rules::testing::workspace(dir.path());
+        let policy = crate::model::secrets::SecretPolicy::default();
+        let ctx = Context {
+            ws: &ws,
+            secrets: &policy,
+        };
+        let d = checked(&BOOM, &ctx);
+        assert_eq!(d.len(), 1);
+        assert_eq!(
+            (d[0].rule.as_str(), d[0].span.range),
+            ("internal-error", TextRange::empty(0))
+        );
+        assert_eq!(ws.sources.get(d[0].span.file).display, "compose.yaml");
+        assert!(
+            d[0].message.contains("rule `boom`") && d[0].message.contains("index out of bounds")
+        );
+        assert!(d[0].help.as_deref().unwrap().contains("--ignore boom"));
     }
 }

@@ -107,6 +107,12 @@ pub static BUILTIN: &[RuleMeta] = &[
         doc: include_str!("../../rules/unreadable-file.md"),
     },
     RuleMeta {
+        name: "internal-error",
+        severity: Severity::Error,
+        summary: "A rule failed on the project: a bug in mppeep-lint, reported instead of a crash; the other rules still ran.",
+        doc: include_str!("../../rules/internal-error.md"),
+    },
+    RuleMeta {
         name: "unknown-rule",
         severity: Severity::Warning,
         summary: "A rule name in the configuration or in a suppression comment that no rule has.",
