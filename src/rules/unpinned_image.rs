@@ -79,7 +79,9 @@ fn message(reference: &str, p: Problem, service: Option<&str>) -> String {
 fn check(ctx: &Context) -> Vec<Diagnostic> {
     let mut out = Vec::new();
     for (id, df) in &ctx.ws.dockerfiles {
-        check_dockerfile(ctx.ws, *id, df, &mut out);
+        for build in builds(ctx.ws, *id) {
+            check_dockerfile(ctx.ws, *id, df, &build, &mut out);
+        }
     }
     for project in &ctx.ws.projects {
         for service in &project.services {
@@ -89,23 +91,90 @@ fn check(ctx: &Context) -> Vec<Diagnostic> {
     merge_same_span(out)
 }
 
-fn check_dockerfile(ws: &Workspace, file: FileId, df: &Dockerfile, out: &mut Vec<Diagnostic>) {
+/// One way a Dockerfile is built: by a compose service, whose `build.args`
+/// override the ARG defaults, or (no service builds it) with the defaults.
+struct Build<'a> {
+    service: Option<&'a Service>,
+    /// Name → value and where it is written (the compose value, or the
+    /// `.env` line of an `args: [NAME]` passthrough).
+    args: BTreeMap<String, (String, Span)>,
+}
+
+fn builds(ws: &Workspace, file: FileId) -> Vec<Build<'_>> {
+    let mut out = Vec::new();
+    for project in &ws.projects {
+        for service in &project.services {
+            let (Some(build), Some(facts)) = (&service.build, &service.image_facts) else {
+                continue;
+            };
+            if facts.dockerfile_file != file {
+                continue;
+            }
+            let args = build
+                .args
+                .iter()
+                .filter_map(|(name, key, value)| {
+                    let given = match value {
+                        Some(v) => (v.text.clone(), v.span),
+                        None => {
+                            let var = project.variables.get(name)?;
+                            let at = match var.source {
+                                VariableSource::Dotenv { value, .. } => value,
+                                VariableSource::Process => *key,
+                            };
+                            (var.value.clone(), at)
+                        }
+                    };
+                    Some((name.clone(), given))
+                })
+                .collect();
+            out.push(Build {
+                service: Some(service),
+                args,
+            });
+        }
+    }
+    if out.is_empty() {
+        out.push(Build {
+            service: None,
+            args: BTreeMap::new(),
+        });
+    }
+    out
+}
+
+fn check_dockerfile(
+    ws: &Workspace,
+    file: FileId,
+    df: &Dockerfile,
+    build: &Build,
+    out: &mut Vec<Diagnostic>,
+) {
     let source = ws.sources.get(file);
-    // Global ARGs: name → (default, where the default is written).
-    let mut args: BTreeMap<String, Option<(String, Span)>> = BTreeMap::new();
+    // Global ARGs: name → (value, where it is written, given by compose).
+    let mut args: BTreeMap<String, Option<(String, Span, bool)>> = BTreeMap::new();
     let mut aliases: Vec<String> = Vec::new();
     let mut in_stage = false;
     for ins in &df.instructions {
         match &ins.kind {
             InstructionKind::Arg(decls) if !in_stage => {
                 for d in decls {
-                    let default = d.default.as_ref().map(|v| {
-                        let mut lookup = |n: &str| args.get(n).cloned().flatten().map(|x| x.0);
-                        let value =
-                            crate::syntax::dockerfile::expand(&v.value, &d.literal, &mut lookup);
-                        (value, Span::new(file, v.range))
+                    let given = build
+                        .args
+                        .get(&d.name.value)
+                        .map(|(v, at)| (v.clone(), *at, true));
+                    let value = given.or_else(|| {
+                        d.default.as_ref().map(|v| {
+                            let mut lookup = |n: &str| args.get(n).cloned().flatten().map(|x| x.0);
+                            let value = crate::syntax::dockerfile::expand(
+                                &v.value,
+                                &d.literal,
+                                &mut lookup,
+                            );
+                            (value, Span::new(file, v.range), false)
+                        })
                     });
-                    args.insert(d.name.value.clone(), default);
+                    args.insert(d.name.value.clone(), value);
                 }
             }
             InstructionKind::From { image, alias } => {
@@ -116,7 +185,7 @@ fn check_dockerfile(ws: &Workspace, file: FileId, df: &Dockerfile, out: &mut Vec
                 let mut lookup = |n: &str| {
                     used.push(n.to_string());
                     match args.get(n) {
-                        Some(Some((v, _))) => Some(v.clone()),
+                        Some(Some((v, _, _))) => Some(v.clone()),
                         // Declared without a default: given at build time.
                         Some(None) => {
                             unknown = true;
@@ -138,42 +207,55 @@ fn check_dockerfile(ws: &Workspace, file: FileId, df: &Dockerfile, out: &mut Vec
                     continue;
                 };
                 let from_span = Span::new(file, image.range);
-                // Where the missing or `latest` tag is written.
-                let defaults: Vec<Span> = used
+                // Where the missing or `latest` tag is written: in FROM, in an
+                // ARG default or in the build arg compose passes.
+                let values: Vec<(Span, bool)> = used
                     .iter()
-                    .filter_map(|n| args.get(n).cloned().flatten().map(|x| x.1))
+                    .filter_map(|n| args.get(n).cloned().flatten().map(|x| (x.1, x.2)))
                     .collect();
                 let primary = match p {
                     Problem::Latest => find_in(ws, from_span, "latest")
-                        .or_else(|| defaults.iter().find_map(|s| find_in(ws, *s, "latest"))),
+                        .map(|s| (s, false))
+                        .or_else(|| {
+                            values
+                                .iter()
+                                .find_map(|(s, c)| find_in(ws, *s, "latest").map(|s| (s, *c)))
+                        }),
                     Problem::NoTag if unknown => continue,
-                    Problem::NoTag if !written.contains('$') => Some(from_span),
+                    Problem::NoTag if !written.contains('$') => Some((from_span, false)),
                     Problem::NoTag => {
-                        // `FROM $BASE` with `ARG BASE=python`: the default.
+                        // `FROM $BASE` with `ARG BASE=python`: the value.
                         let name = reference.rsplit('/').next().unwrap_or(&reference);
-                        defaults
-                            .iter()
-                            .copied()
-                            .find(|s| ws.sources.get(s.file).slice(s.range).contains(name))
+                        values.iter().find_map(|(s, c)| {
+                            find_in(ws, *s, &reference)
+                                .or_else(|| find_in(ws, *s, name))
+                                .map(|s| (s, *c))
+                        })
                     }
                 };
-                let primary = primary.unwrap_or(from_span);
-                let mut d = Diagnostic::new(
-                    RULE.meta.name,
-                    Severity::Warning,
-                    primary,
-                    message(&reference, p, None),
-                )
-                .with_span_label(match p {
-                    Problem::Latest => "`latest` moves",
-                    Problem::NoTag => "no tag: `latest`",
-                })
-                .with_help(help(&reference));
+                let (primary, by_compose) = primary.unwrap_or((from_span, false));
+                let mut message = message(&reference, p, None);
+                let builder = build.service.filter(|_| by_compose);
+                if let Some(s) = builder {
+                    message.push_str(&format!(
+                        " (service `{}` builds it with this build arg)",
+                        s.name
+                    ));
+                }
+                let mut d = Diagnostic::new(RULE.meta.name, Severity::Warning, primary, message)
+                    .with_span_label(match p {
+                        Problem::Latest => "`latest` moves",
+                        Problem::NoTag => "no tag: `latest`",
+                    })
+                    .with_help(help(&reference));
                 if primary != from_span {
                     d = d.with_label(
                         from_span,
                         format!("`FROM {written}` expands to `{reference}`"),
                     );
+                }
+                if let Some(s) = builder {
+                    d = d.with_label(s.name_span, format!("service `{}` builds this", s.name));
                 }
                 out.push(d);
             }
@@ -265,6 +347,44 @@ mod tests {
             ["ghcr.io/org/tool"]
         );
         assert_eq!(from("FROM localhost:5000/app\n"), ["localhost:5000/app"]);
+    }
+
+    /// Compose builds with its `build.args`, over the ARG defaults.
+    #[test]
+    fn compose_build_args_decide_the_base() {
+        let df = "ARG BASE=python:latest\nFROM ${BASE}\n";
+        let pinned = "services:\n  app:\n    build:\n      context: .\n      args:\n        BASE: python:3.12-slim\n";
+        assert_silent(&RULE, &[("Dockerfile", df), ("compose.yaml", pinned)]);
+        // Not every service passes it: the default is built too.
+        let both = format!("{pinned}  worker:\n    build: .\n");
+        let d = assert_fires(&RULE, &[("Dockerfile", df), ("compose.yaml", &both)]);
+        assert_eq!(
+            (d.len(), d[0].file.as_str(), d[0].text.as_str()),
+            (1, "Dockerfile", "latest")
+        );
+        // The arg compose passes is the unpinned one: point at it.
+        let df = "ARG BASE=python:3.12-slim\nFROM $BASE\n";
+        let latest =
+            "services:\n  app:\n    build:\n      context: .\n      args: [\"BASE=python\"]\n";
+        let d = assert_fires(&RULE, &[("Dockerfile", df), ("compose.yaml", latest)]);
+        assert_eq!(
+            (d[0].file.as_str(), d[0].text.as_str()),
+            ("compose.yaml", "python")
+        );
+        assert!(d[0].message.contains("service `app`"), "{}", d[0].message);
+        assert_eq!(d[0].labels[0].1, "$BASE");
+        // An ARG with no default, given by compose through the environment.
+        let df = "ARG BASE\nFROM ${BASE}\n";
+        let pass = "services:\n  app:\n    build:\n      context: .\n      args: [BASE]\n";
+        let d = assert_fires(
+            &RULE,
+            &[
+                ("Dockerfile", df),
+                ("compose.yaml", pass),
+                (".env", "BASE=python:latest\n"),
+            ],
+        );
+        assert_eq!((d[0].file.as_str(), d[0].text.as_str()), (".env", "latest"));
     }
 
     #[test]
