@@ -52,8 +52,8 @@ pub struct Workspace {
     pub compose: BTreeMap<FileId, Arc<ComposeFile>>,
     pub dockerignores: Vec<FileId>,
     /// Files holding a private key (`*.pem`, `*.key`, `id_rsa`… with a
-    /// `PRIVATE KEY` block), as empty placeholder sources: their text is
-    /// never read into the model.
+    /// `PRIVATE KEY` block), as placeholder sources holding only the
+    /// `-----BEGIN … PRIVATE KEY-----` line: the key is never read into the model.
     pub private_keys: Vec<FileId>,
     /// Python files with pydantic `BaseSettings` classes.
     pub settings: BTreeMap<FileId, Arc<SettingsFile>>,
@@ -151,17 +151,17 @@ pub fn load_workspace(fs_: &dyn Fs, cwd: &Path, opts: &WorkspaceOptions) -> Work
 
     // Every discovered file is read and parsed, referenced or not.
     let mut dockerignores = Vec::new();
-    let mut keys: Vec<(PathBuf, String)> = Vec::new();
+    let mut keys: Vec<(PathBuf, String, String)> = Vec::new();
     for (path, kind) in &found {
         if *kind == FileKind::Key {
-            // Only whether it holds a private key; its text is not kept.
+            // Only whether it holds a private key, and its BEGIN line for a
+            // label to point at; the key itself is not kept.
             let abs = loader.absolute(path);
-            if fs_
-                .read_text(&abs)
-                .is_ok_and(|t| t.contains("PRIVATE KEY-----"))
-            {
-                let display = loader.display(&abs);
-                keys.push((abs, display));
+            if let Ok(t) = fs_.read_text(&abs) {
+                if t.contains("PRIVATE KEY-----") {
+                    let display = loader.display(&abs);
+                    keys.push((abs, display, begin_line(&t)));
+                }
             }
             continue;
         }
@@ -203,13 +203,10 @@ pub fn load_workspace(fs_: &dyn Fs, cwd: &Path, opts: &WorkspaceOptions) -> Work
     let mut parts = loader.into_parts();
     let private_keys = keys
         .into_iter()
-        .map(|(abs, display)| {
-            parts.sources.add(SourceFile::new(
-                abs,
-                display,
-                FileKind::Other,
-                String::new(),
-            ))
+        .map(|(abs, display, begin)| {
+            parts
+                .sources
+                .add(SourceFile::new(abs, display, FileKind::Other, begin))
         })
         .collect();
     for pr in &mut problems {
@@ -235,6 +232,18 @@ pub fn load_workspace(fs_: &dyn Fs, cwd: &Path, opts: &WorkspaceOptions) -> Work
         settings,
         problems,
     }
+}
+
+/// The `-----BEGIN … PRIVATE KEY-----` line of a key file, after as many
+/// empty lines as precede it (so its line number is right); nothing of the
+/// key itself. Empty when there is no such line.
+fn begin_line(text: &str) -> String {
+    text.split('\n')
+        .enumerate()
+        .map(|(i, l)| (i, l.trim_end_matches('\r')))
+        .find(|(_, l)| l.starts_with("-----BEGIN ") && l.ends_with("PRIVATE KEY-----"))
+        .map(|(i, l)| format!("{}{l}", "\n".repeat(i)))
+        .unwrap_or_default()
 }
 
 /// Split one folder's compose files into projects: the default file with its
@@ -314,7 +323,8 @@ mod tests {
         assert_eq!(ws.private_keys.len(), 1);
         let f = ws.sources.get(ws.private_keys[0]);
         assert!(f.path.ends_with("id_ed25519"));
-        assert_eq!(f.text, "");
+        // Only the BEGIN line, for a label to point at; never the key.
+        assert_eq!(f.text, "-----BEGIN OPENSSH PRIVATE KEY-----");
         // A binary file named like a key is not a read problem.
         assert!(ws.problems.is_empty(), "{:?}", ws.problems);
     }

@@ -76,6 +76,9 @@ struct SecretFile {
     kind: &'static str,
     /// For a `.env` file: its secret-like keys with a value.
     keys: Vec<(String, TextRange)>,
+    /// Where a label points: the first secret key's name (never its value),
+    /// a private key's BEGIN line.
+    at: TextRange,
 }
 
 /// Every secret file the workspace knows of: `.env` files that set a
@@ -99,18 +102,25 @@ fn secret_files(ctx: &Context) -> Vec<SecretFile> {
             .filter(|e| matches!(&e.value, DotenvValue::Assigned(v) if !v.content_range.is_empty()))
             .map(|e| (e.key.clone(), e.key_range))
             .collect();
-        if !keys.is_empty() {
+        if let Some(&(_, at)) = keys.first() {
             out.push(SecretFile {
                 file: *id,
                 kind: "environment file",
                 keys,
+                at,
             });
         }
     }
-    out.extend(ws.private_keys.iter().map(|id| SecretFile {
-        file: *id,
-        kind: "private key",
-        keys: Vec::new(),
+    out.extend(ws.private_keys.iter().map(|id| {
+        // The source holds the BEGIN line alone, after empty lines.
+        let text = &ws.sources.get(*id).text;
+        let start = text.rfind('\n').map_or(0, |i| i + 1);
+        SecretFile {
+            file: *id,
+            kind: "private key",
+            keys: Vec::new(),
+            at: TextRange::new(start, text.len()),
+        }
     }));
     out
 }
@@ -288,10 +298,8 @@ fn diagnostic(
     )
     .with_span_label("copies secrets from the build context");
     for (f, rel) in taken {
-        // The .env file at its first secret key (the name, never the value).
-        let at = f.keys.first().map_or(TextRange::empty(0), |(_, r)| *r);
         d = d.with_label(
-            Span::new(f.file, at),
+            Span::new(f.file, f.at),
             format!("{} `{rel}`, baked into a layer", f.kind),
         );
         if let Some((ignore_id, ignore)) = &context.ignore {
@@ -468,6 +476,9 @@ mod tests {
         let key = "-----BEGIN OPENSSH PRIVATE KEY-----\nabc\n-----END OPENSSH PRIVATE KEY-----\n";
         let d = assert_fires(&RULE, &[("Dockerfile", DF), ("deploy/id_rsa", key)]);
         assert!(d[0].message.contains("private key"));
+        // The label is on the key's BEGIN line, the only line of it kept.
+        let label = d[0].labels.iter().find(|l| l.0 == "deploy/id_rsa").unwrap();
+        assert_eq!(label.1, "-----BEGIN OPENSSH PRIVATE KEY-----");
         // A certificate is public.
         assert_silent(
             &RULE,
