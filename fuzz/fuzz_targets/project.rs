@@ -1,6 +1,9 @@
 //! A whole project from one input: a compose file, its `.env`, a Dockerfile,
 //! an env_file and a settings module (split on NUL bytes), modelled, linted
 //! by every rule, explained and rendered in every format — in memory.
+//! Besides not panicking: every span of every diagnostic, label and fix lies
+//! in its file on character boundaries, no rule fails (`internal-error`), and
+//! the JSON and SARIF outputs are JSON.
 #![no_main]
 
 use std::collections::BTreeMap;
@@ -50,11 +53,28 @@ fuzz_target!(|data: &[u8]| {
     let policy = SecretPolicy::default();
     let ctx = Context { ws: &ws, secrets: &policy };
     let diags = run(&ctx, &Settings::default());
+    for d in &diags {
+        assert_ne!(d.rule, "internal-error", "{}", d.message);
+        let fix = d.fix.iter().flat_map(|f| f.edits.iter().map(|e| e.span));
+        for span in std::iter::once(d.span).chain(d.labels.iter().map(|l| l.span)).chain(fix) {
+            let text = &ws.sources.get(span.file).text;
+            let (a, b) = (span.range.start, span.range.end);
+            assert!(
+                a <= b && b <= text.len() && text.is_char_boundary(a) && text.is_char_boundary(b),
+                "{}: span {a}..{b} in a text of {} bytes",
+                d.rule,
+                text.len()
+            );
+        }
+    }
     let redactor = redactor_for(&ws, &policy);
     let redact = |s: &str| redactor.redact(s);
     let redact_source = |s: &str| redactor.redact_in_place(s);
     for format in [Format::Pretty, Format::Compact, Format::Json, Format::Sarif, Format::Github] {
-        let _ = mppeep_lint::report::render(format, &diags, &ws.sources, &all_meta(), 5, &redact, &redact_source, true);
+        let out = mppeep_lint::report::render(format, &diags, &ws.sources, &all_meta(), 5, &redact, &redact_source, true);
+        if matches!(format, Format::Json | Format::Sarif) {
+            assert!(serde_json::from_str::<serde_json::Value>(&out).is_ok(), "{format:?} is not JSON");
+        }
     }
     let mask = Masking { policy: &policy, redactor: &redactor };
     let _ = env_json(&ws, &mask);
