@@ -1,8 +1,12 @@
 //! The command line end to end on `fixtures/`: snapshots of every output
 //! format (insta), exit codes, secrets, configuration.
 
+mod common;
+
 use std::path::Path;
 use std::process::{Command, Output};
+
+use common::{command_in, findings, json, BIN};
 
 const BROKEN: &str = "fixtures/mppeep-broken";
 const FIXED: &str = "fixtures/mppeep";
@@ -18,11 +22,8 @@ const MISSION_RULES: [&str; 5] = [
 ];
 
 fn run_in(dir: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_mppeep-lint"))
+    command_in(BIN, dir)
         .args(args)
-        .current_dir(dir)
-        .env_clear()
-        .env("PATH", std::env::var("PATH").unwrap_or_default())
         .env("NO_COLOR", "1")
         .output()
         .expect("run mppeep-lint")
@@ -61,7 +62,7 @@ fn broken_pretty() {
 fn broken_json() {
     let o = run(&["check", BROKEN, "--format", "json", "--no-config"]);
     assert_eq!(o.status.code(), Some(1));
-    let v: serde_json::Value = serde_json::from_slice(&o.stdout).expect("json");
+    let v = json(&o);
     // Each of the five rules fires, with spans into all three kinds of file.
     let names: std::collections::BTreeSet<&str> = v["diagnostics"]
         .as_array()
@@ -89,7 +90,7 @@ fn broken_json() {
 fn broken_sarif() {
     let o = run(&["check", BROKEN, "--format", "sarif", "--no-config"]);
     assert_eq!(o.status.code(), Some(1));
-    let v: serde_json::Value = serde_json::from_slice(&o.stdout).expect("sarif");
+    let v = json(&o);
     insta::assert_json_snapshot!(without_docs(v));
 }
 
@@ -113,7 +114,7 @@ fn fixed_is_clean_in_every_format() {
     let o = run(&["check", FIXED, "--format", "json", "--no-config"]);
     insta::assert_snapshot!("fixed_json", stdout(&o));
     let o = run(&["check", FIXED, "--format", "sarif", "--no-config"]);
-    let v: serde_json::Value = serde_json::from_slice(&o.stdout).expect("sarif");
+    let v = json(&o);
     insta::assert_json_snapshot!("fixed_sarif", without_docs(v));
 }
 
@@ -124,7 +125,7 @@ fn env_text_and_json() {
     insta::assert_snapshot!("env_text", stdout(&o));
     let o = run(&["env", FIXED, "--format", "json"]);
     assert_eq!(o.status.code(), Some(0));
-    let v: serde_json::Value = serde_json::from_slice(&o.stdout).expect("json");
+    let v = json(&o);
     let app = &v["services"]["app"]["environment"];
     assert_eq!(app["DEBUG"]["value"], "False");
     assert_eq!(app["DEBUG"]["source"], "compose.environment");
@@ -152,7 +153,7 @@ fn env_reports_compose_errors() {
     std::fs::write(dir.path().join(".env"), "POSTGRES_PASSWORD=x-y-z-w\n").unwrap();
     let o = run_in(dir.path(), &["env", ".", "--format", "json"]);
     assert_eq!(o.status.code(), Some(1));
-    let v: serde_json::Value = serde_json::from_slice(&o.stdout).expect("json");
+    let v = json(&o);
     let e = &v["errors"][0];
     assert_eq!(
         e["message"],
@@ -209,7 +210,7 @@ fn exit_codes_and_fail_on() {
 fn rules_catalogue() {
     let o = run(&["rules", "--format", "json"]);
     assert_eq!(o.status.code(), Some(0));
-    let v: serde_json::Value = serde_json::from_slice(&o.stdout).expect("json");
+    let v = json(&o);
     let names: Vec<&str> = v["rules"]
         .as_array()
         .unwrap()
@@ -281,23 +282,19 @@ const FLOW_RULES: [&str; 3] = ["shadowed-env", "unset-variable", "env-only-in-do
 #[test]
 fn flow_rules_fire_on_the_broken_fixture_only() {
     let o = run(&["check", BROKEN, "--format", "json", "--no-config"]);
-    let v: serde_json::Value = serde_json::from_slice(&o.stdout).expect("json");
-    let fired: Vec<(String, String)> = v["diagnostics"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|d| {
-            (
-                d["name"].as_str().unwrap().to_string(),
-                d["file"].as_str().unwrap().to_string(),
-            )
-        })
-        .collect();
+    let v = json(&o);
+    let fired = findings(&v);
     for rule in FLOW_RULES {
-        assert!(fired.iter().any(|(n, _)| n == rule), "{rule} did not fire");
+        assert!(
+            fired.iter().any(|(n, _, _)| n == rule),
+            "{rule} did not fire"
+        );
     }
     // The .env value that loses, not the compose line that wins.
-    assert!(fired.contains(&("shadowed-env".into(), format!("{BROKEN}/.env"))));
+    let dotenv = format!("{BROKEN}/.env");
+    assert!(fired
+        .iter()
+        .any(|(n, f, _)| n == "shadowed-env" && *f == dotenv));
     let o = run(&["check", FIXED, "--format", "json", "--no-config"]);
     assert_eq!(o.status.code(), Some(0), "{}", stdout(&o));
 }
@@ -324,7 +321,7 @@ fn dockerfile_rules_fire_on_the_broken_fixture_only() {
             "--select",
             rule,
         ]);
-        let v: serde_json::Value = serde_json::from_slice(&o.stdout).expect("json");
+        let v = json(&o);
         assert!(
             !v["diagnostics"].as_array().unwrap().is_empty(),
             "{rule} did not fire on {BROKEN}"
@@ -338,7 +335,7 @@ fn dockerfile_rules_fire_on_the_broken_fixture_only() {
             "--select",
             rule,
         ]);
-        let v: serde_json::Value = serde_json::from_slice(&o.stdout).expect("json");
+        let v = json(&o);
         assert_eq!(
             v["diagnostics"],
             serde_json::json!([]),
@@ -360,7 +357,7 @@ fn explain_debug_shows_the_dotenv_value_losing() {
             "json",
         ]);
         assert_eq!(o.status.code(), Some(0));
-        let v: serde_json::Value = serde_json::from_slice(&o.stdout).expect("json");
+        let v = json(&o);
         let app = &v["services"]["app"];
         assert_eq!(app["final"]["value"], "False", "{fixture}");
         assert_eq!(app["final"]["source"], "compose.environment");
@@ -394,7 +391,7 @@ fn explain_debug_shows_the_dotenv_value_losing() {
         "--format",
         "json",
     ]);
-    let v: serde_json::Value = serde_json::from_slice(&o.stdout).expect("json");
+    let v = json(&o);
     insta::assert_json_snapshot!("explain_debug_json", v);
     let o = run(&[
         "explain",
@@ -414,7 +411,7 @@ fn explain_debug_shows_the_dotenv_value_losing() {
 fn explain_secret_key_shows_the_whole_chain() {
     let o = run(&["explain", "SECRET_KEY", FIXED, "--format", "json"]);
     assert_eq!(o.status.code(), Some(0));
-    let v: serde_json::Value = serde_json::from_slice(&o.stdout).expect("json");
+    let v = json(&o);
     let app = &v["services"]["app"];
     assert_eq!(app["final"]["value"], "********");
     let cands = app["candidates"].as_array().unwrap();
@@ -456,7 +453,7 @@ fn explain_says_why_a_variable_does_not_arrive() {
         "--format",
         "json",
     ]);
-    let v: serde_json::Value = serde_json::from_slice(&o.stdout).expect("json");
+    let v = json(&o);
     let app = &v["services"]["app"];
     assert_eq!(app["final"], serde_json::Value::Null);
     assert!(
@@ -476,7 +473,7 @@ fn explain_says_why_a_variable_does_not_arrive() {
         "--format",
         "json",
     ]);
-    let v: serde_json::Value = serde_json::from_slice(&o.stdout).expect("json");
+    let v = json(&o);
     assert_eq!(
         v["services"]["app"]["suggestions"][0]["name"],
         "DATABASE_URL"
@@ -564,7 +561,7 @@ fn changed_files_are_linted_in_their_project() {
     // The Dockerfile alone: what is in it or points into it, and only that.
     let dockerfile = format!("{BROKEN}/Dockerfile.prod");
     let o = run(&["check", &dockerfile, "--format", "json", "--no-config"]);
-    let v: serde_json::Value = serde_json::from_slice(&o.stdout).expect("json");
+    let v = json(&o);
     let diags = v["diagnostics"].as_array().unwrap();
     let names: Vec<&str> = diags.iter().map(|d| d["name"].as_str().unwrap()).collect();
     for rule in ["root-user", "no-healthcheck"] {
@@ -711,7 +708,7 @@ const PITFALLS: &str = "fixtures/pitfalls";
 fn every_pitfall_rule_fires_on_the_pitfalls_fixture() {
     let o = run(&["check", PITFALLS, "--format", "json", "--no-config"]);
     assert_eq!(o.status.code(), Some(1));
-    let v: serde_json::Value = serde_json::from_slice(&o.stdout).expect("json");
+    let v = json(&o);
     let names: std::collections::BTreeSet<&str> = v["diagnostics"]
         .as_array()
         .unwrap()

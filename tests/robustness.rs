@@ -1,24 +1,21 @@
 //! Bad input never panics or hangs: each case gives a diagnostic with a
 //! location and the rest of the project is still linted.
 
-use std::path::Path;
-use std::process::{Command, Output};
+mod common;
 
+use std::path::Path;
+use std::process::Output;
+
+use common::{command_in, findings, json, BIN};
+
+/// `check . --format json --no-config` in `dir`: the exit status and the
+/// report.
 fn check(dir: &Path) -> (Output, serde_json::Value) {
-    let o = Command::new(env!("CARGO_BIN_EXE_mppeep-lint"))
+    let o = command_in(BIN, dir)
         .args(["check", ".", "--format", "json", "--no-config"])
-        .current_dir(dir)
-        .env_clear()
-        .env("PATH", std::env::var("PATH").unwrap_or_default())
         .output()
         .expect("run mppeep-lint");
-    let v = serde_json::from_slice(&o.stdout).unwrap_or_else(|e| {
-        panic!(
-            "no JSON ({e}); exit {:?}; stderr: {}",
-            o.status.code(),
-            String::from_utf8_lossy(&o.stderr)
-        )
-    });
+    let v = json(&o);
     (o, v)
 }
 
@@ -42,24 +39,9 @@ fn project_with(bad: &[(&str, &[u8])]) -> tempfile::TempDir {
     dir
 }
 
-fn names(v: &serde_json::Value) -> Vec<(String, String, u64)> {
-    v["diagnostics"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|d| {
-            (
-                d["name"].as_str().unwrap().to_string(),
-                d["file"].as_str().unwrap().to_string(),
-                d["line"].as_u64().unwrap(),
-            )
-        })
-        .collect()
-}
-
 #[track_caller]
 fn assert_reported(v: &serde_json::Value, rule: &str, file: &str, line: u64) {
-    let n = names(v);
+    let n = findings(v);
     assert!(
         n.iter()
             .any(|(r, f, l)| r == rule && f == file && *l == line),
@@ -110,7 +92,7 @@ fn yaml_alias_bomb() {
     text.push_str("services:\n  app:\n    image: busybox\n");
     let dir = project_with(&[("bad/compose.yaml", text.as_bytes())]);
     let (_, v) = check(dir.path());
-    let n = names(&v);
+    let n = findings(&v);
     assert!(
         n.iter()
             .any(|(r, f, _)| r == "syntax-error" && f == "bad/compose.yaml"),
@@ -125,7 +107,7 @@ fn deeply_nested_yaml() {
     let text = format!("services: {}{}\n", "[".repeat(100_000), "]".repeat(100_000));
     let dir = project_with(&[("bad/compose.yaml", text.as_bytes())]);
     let (_, v) = check(dir.path());
-    let n = names(&v);
+    let n = findings(&v);
     assert!(
         n.iter()
             .any(|(r, f, l)| r == "syntax-error" && f == "bad/compose.yaml" && *l == 1),
@@ -148,7 +130,7 @@ fn malformed_inputs_have_locations() {
         ),
     ]);
     let (_, v) = check(dir.path());
-    let n = names(&v);
+    let n = findings(&v);
     for (file, line) in [("a/compose.yaml", 3), ("b/.env", 2), ("c/compose.yaml", 5)] {
         assert!(
             n.iter().any(|(r, f, l)| (r == "syntax-error"
@@ -170,7 +152,7 @@ fn symlink_loop() {
     std::os::unix::fs::symlink("..", dir.path().join("loop/up")).unwrap();
     let (o, v) = check(dir.path());
     assert!(matches!(o.status.code(), Some(0..=2)));
-    let n = names(&v);
+    let n = findings(&v);
     assert!(
         n.iter()
             .any(|(r, f, _)| r == "unreadable-file" && f.starts_with("loop/up")),
@@ -237,17 +219,13 @@ fn alias_bomb_in_bounded_memory() {
     }
     text.push_str("services:\n  app:\n    image: busybox\n");
     let dir = project_with(&[("bad/compose.yaml", text.as_bytes())]);
-    let bin = env!("CARGO_BIN_EXE_mppeep-lint");
-    let o = Command::new("bash")
+    let o = command_in("bash", dir.path())
         .arg("-c")
         .arg(format!(
             "ulimit -v {}; exec \"$0\" check . --format json --no-config",
             100 * 1024
         ))
-        .arg(bin)
-        .current_dir(dir.path())
-        .env_clear()
-        .env("PATH", std::env::var("PATH").unwrap_or_default())
+        .arg(BIN)
         .output()
         .expect("run under ulimit");
     let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap_or_else(|e| {
@@ -256,7 +234,7 @@ fn alias_bomb_in_bounded_memory() {
             String::from_utf8_lossy(&o.stderr)
         )
     });
-    let n = names(&v);
+    let n = findings(&v);
     assert!(
         n.iter()
             .any(|(r, f, _)| r == "syntax-error" && f == "bad/compose.yaml"),
