@@ -3,6 +3,7 @@
 
 mod common;
 
+use std::collections::BTreeSet;
 use std::path::Path;
 use std::process::{Command, Output};
 
@@ -33,8 +34,33 @@ fn run(args: &[&str]) -> Output {
     run_in(Path::new(env!("CARGO_MANIFEST_DIR")), args)
 }
 
+/// `check PATH --format json --no-config`, then `more`, at the
+/// repository's root: the exit status and the report.
+fn check_json(path: &str, more: &[&str]) -> (Output, serde_json::Value) {
+    let mut args = vec!["check", path, "--format", "json", "--no-config"];
+    args.extend(more);
+    let o = run(&args);
+    let v = json(&o);
+    (o, v)
+}
+
 fn stdout(o: &Output) -> String {
     String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+/// Standard output and error together: what a secret must be in neither of.
+fn stdout_and_stderr(o: &Output) -> String {
+    format!("{}{}", stdout(o), String::from_utf8_lossy(&o.stderr))
+}
+
+/// The `name` of each object of a JSON array: the rules a report's
+/// diagnostics fired, or the rules of the catalogue.
+fn names(list: &serde_json::Value) -> BTreeSet<&str> {
+    list.as_array()
+        .unwrap()
+        .iter()
+        .map(|d| d["name"].as_str().unwrap())
+        .collect()
 }
 
 /// The rule documents are long and tested on their own: keep them out of
@@ -60,20 +86,14 @@ fn broken_pretty() {
 
 #[test]
 fn broken_json() {
-    let o = run(&["check", BROKEN, "--format", "json", "--no-config"]);
+    let (o, v) = check_json(BROKEN, &[]);
     assert_eq!(o.status.code(), Some(1));
-    let v = json(&o);
     // Each of the five rules fires, with spans into all three kinds of file.
-    let names: std::collections::BTreeSet<&str> = v["diagnostics"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|d| d["name"].as_str().unwrap())
-        .collect();
+    let fired = names(&v["diagnostics"]);
     for rule in MISSION_RULES {
-        assert!(names.contains(rule), "{rule} did not fire");
+        assert!(fired.contains(rule), "{rule} did not fire");
     }
-    let mut files = std::collections::BTreeSet::new();
+    let mut files = BTreeSet::new();
     for d in v["diagnostics"].as_array().unwrap() {
         files.insert(d["file"].as_str().unwrap().to_string());
         for l in d["labels"].as_array().unwrap() {
@@ -113,8 +133,7 @@ fn fixed_is_clean_in_every_format() {
     insta::assert_snapshot!("fixed_pretty", stdout(&o));
     let o = run(&["check", FIXED, "--format", "json", "--no-config"]);
     insta::assert_snapshot!("fixed_json", stdout(&o));
-    let o = run(&["check", FIXED, "--format", "sarif", "--no-config"]);
-    let v = json(&o);
+    let v = json(&run(&["check", FIXED, "--format", "sarif", "--no-config"]));
     insta::assert_json_snapshot!("fixed_sarif", without_docs(v));
 }
 
@@ -175,7 +194,7 @@ fn secrets_never_leak_in_any_format() {
     outputs.push(("env text", run(&["env", BROKEN])));
     outputs.push(("env json", run(&["env", BROKEN, "--format", "json"])));
     for (name, o) in &outputs {
-        let all = format!("{}{}", stdout(o), String::from_utf8_lossy(&o.stderr));
+        let all = stdout_and_stderr(o);
         assert!(!all.contains(SECRET), "{name} leaks a secret:\n{all}");
     }
     // The tests can fail: asked for, the value is there.
@@ -211,14 +230,9 @@ fn rules_catalogue() {
     let o = run(&["rules", "--format", "json"]);
     assert_eq!(o.status.code(), Some(0));
     let v = json(&o);
-    let names: Vec<&str> = v["rules"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|r| r["name"].as_str().unwrap())
-        .collect();
+    let listed = names(&v["rules"]);
     for rule in MISSION_RULES.into_iter().chain(FLOW_RULES) {
-        assert!(names.contains(&rule), "{rule}");
+        assert!(listed.contains(rule), "{rule}");
         let doc = run(&["rule", rule]);
         assert_eq!(doc.status.code(), Some(0));
         assert!(
@@ -281,8 +295,7 @@ const FLOW_RULES: [&str; 3] = ["shadowed-env", "unset-variable", "env-only-in-do
 
 #[test]
 fn flow_rules_fire_on_the_broken_fixture_only() {
-    let o = run(&["check", BROKEN, "--format", "json", "--no-config"]);
-    let v = json(&o);
+    let (_, v) = check_json(BROKEN, &[]);
     let fired = findings(&v);
     for rule in FLOW_RULES {
         assert!(
@@ -312,30 +325,12 @@ const DOCKERFILE_RULES: [&str; 6] = [
 #[test]
 fn dockerfile_rules_fire_on_the_broken_fixture_only() {
     for rule in DOCKERFILE_RULES {
-        let o = run(&[
-            "check",
-            BROKEN,
-            "--format",
-            "json",
-            "--no-config",
-            "--select",
-            rule,
-        ]);
-        let v = json(&o);
+        let (_, v) = check_json(BROKEN, &["--select", rule]);
         assert!(
             !v["diagnostics"].as_array().unwrap().is_empty(),
             "{rule} did not fire on {BROKEN}"
         );
-        let o = run(&[
-            "check",
-            FIXED,
-            "--format",
-            "json",
-            "--no-config",
-            "--select",
-            rule,
-        ]);
-        let v = json(&o);
+        let (_, v) = check_json(FIXED, &["--select", rule]);
         assert_eq!(
             v["diagnostics"],
             serde_json::json!([]),
@@ -346,16 +341,19 @@ fn dockerfile_rules_fire_on_the_broken_fixture_only() {
 
 #[test]
 fn explain_debug_shows_the_dotenv_value_losing() {
-    for fixture in [FIXED, BROKEN] {
-        let o = run(&[
+    let explain_debug = |fixture: &str, format: &str| {
+        run(&[
             "explain",
             "DEBUG",
             fixture,
             "--service",
             "app",
             "--format",
-            "json",
-        ]);
+            format,
+        ])
+    };
+    for fixture in [FIXED, BROKEN] {
+        let o = explain_debug(fixture, "json");
         assert_eq!(o.status.code(), Some(0));
         let v = json(&o);
         let app = &v["services"]["app"];
@@ -382,27 +380,9 @@ fn explain_debug_shows_the_dotenv_value_losing() {
     }
     let o = run(&["explain", "DEBUG", BROKEN, "--service", "app"]);
     insta::assert_snapshot!("explain_debug_text", stdout(&o));
-    let o = run(&[
-        "explain",
-        "DEBUG",
-        BROKEN,
-        "--service",
-        "app",
-        "--format",
-        "json",
-    ]);
-    let v = json(&o);
+    let v = json(&explain_debug(BROKEN, "json"));
     insta::assert_json_snapshot!("explain_debug_json", v);
-    let o = run(&[
-        "explain",
-        "DEBUG",
-        BROKEN,
-        "--service",
-        "app",
-        "--format",
-        "mermaid",
-    ]);
-    let m = stdout(&o);
+    let m = stdout(&explain_debug(BROKEN, "mermaid"));
     assert!(m.starts_with("flowchart LR\n"));
     insta::assert_snapshot!("explain_debug_mermaid", m);
 }
@@ -443,17 +423,13 @@ fn explain_secret_key_shows_the_whole_chain() {
 
 #[test]
 fn explain_says_why_a_variable_does_not_arrive() {
+    let explain_in_app = |var| {
+        json(&run(&[
+            "explain", var, BROKEN, "-s", "app", "--format", "json",
+        ]))
+    };
     // Only in .env: it feeds interpolation and nothing more.
-    let o = run(&[
-        "explain",
-        "ACCESS_TOKEN_EXPIRE_MINUTES",
-        BROKEN,
-        "-s",
-        "app",
-        "--format",
-        "json",
-    ]);
-    let v = json(&o);
+    let v = explain_in_app("ACCESS_TOKEN_EXPIRE_MINUTES");
     let app = &v["services"]["app"];
     assert_eq!(app["final"], serde_json::Value::Null);
     assert!(
@@ -464,16 +440,7 @@ fn explain_says_why_a_variable_does_not_arrive() {
         "{app:#}"
     );
     // A typo: the near-miss is suggested.
-    let o = run(&[
-        "explain",
-        "DATABSE_URL",
-        BROKEN,
-        "-s",
-        "app",
-        "--format",
-        "json",
-    ]);
-    let v = json(&o);
+    let v = explain_in_app("DATABSE_URL");
     assert_eq!(
         v["services"]["app"]["suggestions"][0]["name"],
         "DATABASE_URL"
@@ -496,7 +463,7 @@ fn explain_never_leaks_secrets() {
     for var in ["POSTGRES_PASSWORD", "DATABASE_URL"] {
         for format in ["text", "json", "mermaid"] {
             let o = run(&["explain", var, BROKEN, "--format", format]);
-            let all = format!("{}{}", stdout(&o), String::from_utf8_lossy(&o.stderr));
+            let all = stdout_and_stderr(&o);
             assert!(
                 !all.contains(SECRET),
                 "explain {var} --format {format} leaks:\n{all}"
@@ -560,12 +527,11 @@ fn changed_files_are_linted_in_their_project() {
 
     // The Dockerfile alone: what is in it or points into it, and only that.
     let dockerfile = format!("{BROKEN}/Dockerfile.prod");
-    let o = run(&["check", &dockerfile, "--format", "json", "--no-config"]);
-    let v = json(&o);
+    let (o, v) = check_json(&dockerfile, &[]);
     let diags = v["diagnostics"].as_array().unwrap();
-    let names: Vec<&str> = diags.iter().map(|d| d["name"].as_str().unwrap()).collect();
+    let fired = names(&v["diagnostics"]);
     for rule in ["root-user", "no-healthcheck"] {
-        assert!(names.contains(&rule), "{rule}: {v}");
+        assert!(fired.contains(rule), "{rule}: {v}");
     }
     for d in diags {
         let concerns = d["file"] == dockerfile.as_str()
@@ -576,7 +542,7 @@ fn changed_files_are_linted_in_their_project() {
                 .any(|l| l["file"] == dockerfile.as_str());
         assert!(concerns, "{d}");
     }
-    assert!(!names.contains(&"quoted-value"), "{v}");
+    assert!(!fired.contains("quoted-value"), "{v}");
     assert_eq!(v["summary"]["files"], 1);
     // The exit code follows the severities: errors fail, warnings only with
     // --fail-on warning.
@@ -706,15 +672,9 @@ const PITFALLS: &str = "fixtures/pitfalls";
 /// pitfalls fixture, and none on the fixed seed project.
 #[test]
 fn every_pitfall_rule_fires_on_the_pitfalls_fixture() {
-    let o = run(&["check", PITFALLS, "--format", "json", "--no-config"]);
+    let (o, v) = check_json(PITFALLS, &[]);
     assert_eq!(o.status.code(), Some(1));
-    let v = json(&o);
-    let names: std::collections::BTreeSet<&str> = v["diagnostics"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|d| d["name"].as_str().unwrap())
-        .collect();
+    let fired = names(&v["diagnostics"]);
     for rule in [
         "unpinned-image",
         "build-tools-in-final-stage",
@@ -731,7 +691,7 @@ fn every_pitfall_rule_fires_on_the_pitfalls_fixture() {
         "env-syntax",
         "duplicate-key",
     ] {
-        assert!(names.contains(rule), "{rule} did not fire: {names:?}");
+        assert!(fired.contains(rule), "{rule} did not fire: {fired:?}");
     }
     // No secret value in any format.
     for format in ["pretty", "compact", "json", "sarif", "github"] {
