@@ -7,7 +7,7 @@ use std::collections::BTreeSet;
 use std::path::Path;
 use std::process::{Command, Output};
 
-use common::{command_in, findings, json, BIN};
+use common::{command_in, findings, json, temp_project, BIN};
 
 const BROKEN: &str = "fixtures/mppeep-broken";
 const FIXED: &str = "fixtures/mppeep";
@@ -248,13 +248,11 @@ fn rules_catalogue() {
 
 #[test]
 fn configuration_and_suppressions() {
-    let dir = tempfile::tempdir().unwrap();
-    let p = dir.path();
-    std::fs::write(
-        p.join("compose.yaml"),
+    let dir = temp_project(&[(
+        "compose.yaml",
         "services:\n  app:\n    image: busybox\n    environment:\n      # mppeep-lint: ignore[quoted-value]\n      - A=\"x\"\n      - B=\"y\"\n      - C=\"z\" # mppeep-lint: ignore[no-such-rule]\n",
-    )
-    .unwrap();
+    )]);
+    let p = dir.path();
     let o = run_in(p, &["check", ".", "--format", "compact"]);
     let out = stdout(&o);
     assert!(
@@ -476,14 +474,14 @@ fn explain_never_leaks_secrets() {
 
 #[test]
 fn env_and_explain_mask_configured_secret_patterns() {
-    let dir = tempfile::tempdir().unwrap();
+    let dir = temp_project(&[
+        (
+            "compose.yaml",
+            "services:\n  app:\n    image: busybox\n    environment:\n      - SENTRY_DSN=${SENTRY_DSN}\n",
+        ),
+        (".env", "SENTRY_DSN=plain-dsn-value\n"),
+    ]);
     let p = dir.path();
-    std::fs::write(
-        p.join("compose.yaml"),
-        "services:\n  app:\n    image: busybox\n    environment:\n      - SENTRY_DSN=${SENTRY_DSN}\n",
-    )
-    .unwrap();
-    std::fs::write(p.join(".env"), "SENTRY_DSN=plain-dsn-value\n").unwrap();
     let shows = |args: &[&str]| stdout(&run_in(p, args)).contains("plain-dsn-value");
     assert!(shows(&["explain", "SENTRY_DSN"]));
     assert!(shows(&["env"]));
@@ -589,17 +587,16 @@ fn changed_files_are_linted_in_their_project() {
 
 #[test]
 fn a_changed_file_outside_any_project_is_linted_alone() {
-    let dir = tempfile::tempdir().unwrap();
+    let dir = temp_project(&[
+        (
+            "other/compose.yaml",
+            "services:\n  app:\n    image: busybox\n    environment:\n      - A=\"x\"\n",
+        ),
+        ("img/Dockerfile", "FROM busybox:1.36\nUSER app\n"),
+    ]);
     let p = dir.path();
+    // A repository's root: the search for the file's project stops here.
     std::fs::create_dir(p.join(".git")).unwrap();
-    std::fs::create_dir(p.join("other")).unwrap();
-    std::fs::write(
-        p.join("other/compose.yaml"),
-        "services:\n  app:\n    image: busybox\n    environment:\n      - A=\"x\"\n",
-    )
-    .unwrap();
-    std::fs::create_dir(p.join("img")).unwrap();
-    std::fs::write(p.join("img/Dockerfile"), "FROM busybox:1.36\nUSER app\n").unwrap();
     let o = run_in(p, &["check", "img/Dockerfile"]);
     assert_eq!(o.status.code(), Some(0), "{}", stdout(&o));
     assert_eq!(stdout(&o), "no problems found in 1 file\n");

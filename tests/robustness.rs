@@ -6,7 +6,7 @@ mod common;
 use std::path::Path;
 use std::process::Output;
 
-use common::{command_in, findings, json, BIN};
+use common::{command_in, findings, json, temp_project, write_files, BIN};
 
 /// `check . --format json --no-config` in `dir`: the exit status and the
 /// report.
@@ -21,21 +21,11 @@ fn check(dir: &Path) -> (Output, serde_json::Value) {
 
 /// A healthy project beside the bad file: its finding must still be there.
 fn project_with(bad: &[(&str, &[u8])]) -> tempfile::TempDir {
-    let dir = tempfile::tempdir().unwrap();
-    let good = dir.path().join("good");
-    std::fs::create_dir(&good).unwrap();
-    std::fs::write(
-        good.join("compose.yaml"),
+    let dir = temp_project(&[(
+        "good/compose.yaml",
         "services:\n  app:\n    image: busybox\n    environment:\n      - A=\"quoted\"\n",
-    )
-    .unwrap();
-    for (name, bytes) in bad {
-        let p = dir.path().join(name);
-        if let Some(parent) = p.parent() {
-            std::fs::create_dir_all(parent).unwrap();
-        }
-        std::fs::write(p, bytes).unwrap();
-    }
+    )]);
+    write_files(dir.path(), bad);
     dir
 }
 

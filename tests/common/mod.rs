@@ -48,3 +48,22 @@ pub fn findings(v: &serde_json::Value) -> Vec<(String, String, u64)> {
         })
         .collect()
 }
+
+/// Writes each `(path, contents)` below `dir`, making the folders on the
+/// way.
+pub fn write_files<C: AsRef<[u8]>>(dir: &Path, files: &[(&str, C)]) {
+    for (name, contents) in files {
+        let p = dir.join(name);
+        if let Some(parent) = p.parent() {
+            std::fs::create_dir_all(parent).unwrap();
+        }
+        std::fs::write(p, contents).unwrap();
+    }
+}
+
+/// A temporary folder holding `files` (see [`write_files`]).
+pub fn temp_project<C: AsRef<[u8]>>(files: &[(&str, C)]) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    write_files(dir.path(), files);
+    dir
+}
