@@ -69,17 +69,24 @@ fn file_over_the_size_limit() {
     assert_reported(&v, "unreadable-file", "bad/big.env", 1);
 }
 
-#[test]
-fn yaml_alias_bomb() {
+/// A compose file of `levels` anchors `x-a`, `x-b`, …, each a list of nine
+/// aliases of the one before: the last expands to 9^levels copies of "lol".
+fn alias_bomb(levels: u8) -> String {
+    let anchors: Vec<char> = (b'a'..b'a' + levels).map(char::from).collect();
     let mut text = String::from(
         "x-a: &a [\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\"]\n",
     );
-    let anchors = ["a", "b", "c", "d", "e", "f", "g", "h", "i"];
     for w in anchors.windows(2) {
         let refs = vec![format!("*{}", w[0]); 9].join(",");
         text.push_str(&format!("x-{}: &{} [{}]\n", w[1], w[1], refs));
     }
     text.push_str("services:\n  app:\n    image: busybox\n");
+    text
+}
+
+#[test]
+fn yaml_alias_bomb() {
+    let text = alias_bomb(9);
     let dir = project_with(&[("bad/compose.yaml", text.as_bytes())]);
     let (_, v) = check(dir.path());
     let n = findings(&v);
@@ -199,15 +206,7 @@ fn output_is_the_same_on_every_run() {
 #[cfg(target_os = "linux")]
 #[test]
 fn alias_bomb_in_bounded_memory() {
-    let mut text = String::from(
-        "x-a: &a [\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\"]\n",
-    );
-    let anchors = ["a", "b", "c", "d", "e", "f", "g", "h", "i", "j", "k"];
-    for w in anchors.windows(2) {
-        let refs = vec![format!("*{}", w[0]); 9].join(",");
-        text.push_str(&format!("x-{}: &{} [{}]\n", w[1], w[1], refs));
-    }
-    text.push_str("services:\n  app:\n    image: busybox\n");
+    let text = alias_bomb(11);
     let dir = project_with(&[("bad/compose.yaml", text.as_bytes())]);
     let o = command_in("bash", dir.path())
         .arg("-c")
