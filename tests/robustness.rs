@@ -1,65 +1,37 @@
 //! Bad input never panics or hangs: each case gives a diagnostic with a
 //! location and the rest of the project is still linted.
 
-use std::path::Path;
-use std::process::{Command, Output};
+mod common;
 
+use std::path::Path;
+use std::process::Output;
+
+use common::{command_in, findings, json, temp_project, write_files, BIN};
+
+/// `check . --format json --no-config` in `dir`: the exit status and the
+/// report.
 fn check(dir: &Path) -> (Output, serde_json::Value) {
-    let o = Command::new(env!("CARGO_BIN_EXE_mppeep-lint"))
+    let o = command_in(BIN, dir)
         .args(["check", ".", "--format", "json", "--no-config"])
-        .current_dir(dir)
-        .env_clear()
-        .env("PATH", std::env::var("PATH").unwrap_or_default())
         .output()
         .expect("run mppeep-lint");
-    let v = serde_json::from_slice(&o.stdout).unwrap_or_else(|e| {
-        panic!(
-            "no JSON ({e}); exit {:?}; stderr: {}",
-            o.status.code(),
-            String::from_utf8_lossy(&o.stderr)
-        )
-    });
+    let v = json(&o);
     (o, v)
 }
 
 /// A healthy project beside the bad file: its finding must still be there.
 fn project_with(bad: &[(&str, &[u8])]) -> tempfile::TempDir {
-    let dir = tempfile::tempdir().unwrap();
-    let good = dir.path().join("good");
-    std::fs::create_dir(&good).unwrap();
-    std::fs::write(
-        good.join("compose.yaml"),
+    let dir = temp_project(&[(
+        "good/compose.yaml",
         "services:\n  app:\n    image: busybox\n    environment:\n      - A=\"quoted\"\n",
-    )
-    .unwrap();
-    for (name, bytes) in bad {
-        let p = dir.path().join(name);
-        if let Some(parent) = p.parent() {
-            std::fs::create_dir_all(parent).unwrap();
-        }
-        std::fs::write(p, bytes).unwrap();
-    }
+    )]);
+    write_files(dir.path(), bad);
     dir
-}
-
-fn names(v: &serde_json::Value) -> Vec<(String, String, u64)> {
-    v["diagnostics"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|d| {
-            (
-                d["name"].as_str().unwrap().to_string(),
-                d["file"].as_str().unwrap().to_string(),
-                d["line"].as_u64().unwrap(),
-            )
-        })
-        .collect()
 }
 
 #[track_caller]
 fn assert_reported(v: &serde_json::Value, rule: &str, file: &str, line: u64) {
-    let n = names(v);
+    let n = findings(v);
     assert!(
         n.iter()
             .any(|(r, f, l)| r == rule && f == file && *l == line),
@@ -97,20 +69,27 @@ fn file_over_the_size_limit() {
     assert_reported(&v, "unreadable-file", "bad/big.env", 1);
 }
 
-#[test]
-fn yaml_alias_bomb() {
+/// A compose file of `levels` anchors `x-a`, `x-b`, …, each a list of nine
+/// aliases of the one before: the last expands to 9^levels copies of "lol".
+fn alias_bomb(levels: u8) -> String {
+    let anchors: Vec<char> = (b'a'..b'a' + levels).map(char::from).collect();
     let mut text = String::from(
         "x-a: &a [\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\"]\n",
     );
-    let anchors = ["a", "b", "c", "d", "e", "f", "g", "h", "i"];
     for w in anchors.windows(2) {
         let refs = vec![format!("*{}", w[0]); 9].join(",");
         text.push_str(&format!("x-{}: &{} [{}]\n", w[1], w[1], refs));
     }
     text.push_str("services:\n  app:\n    image: busybox\n");
+    text
+}
+
+#[test]
+fn yaml_alias_bomb() {
+    let text = alias_bomb(9);
     let dir = project_with(&[("bad/compose.yaml", text.as_bytes())]);
     let (_, v) = check(dir.path());
-    let n = names(&v);
+    let n = findings(&v);
     assert!(
         n.iter()
             .any(|(r, f, _)| r == "syntax-error" && f == "bad/compose.yaml"),
@@ -125,7 +104,7 @@ fn deeply_nested_yaml() {
     let text = format!("services: {}{}\n", "[".repeat(100_000), "]".repeat(100_000));
     let dir = project_with(&[("bad/compose.yaml", text.as_bytes())]);
     let (_, v) = check(dir.path());
-    let n = names(&v);
+    let n = findings(&v);
     assert!(
         n.iter()
             .any(|(r, f, l)| r == "syntax-error" && f == "bad/compose.yaml" && *l == 1),
@@ -148,7 +127,7 @@ fn malformed_inputs_have_locations() {
         ),
     ]);
     let (_, v) = check(dir.path());
-    let n = names(&v);
+    let n = findings(&v);
     for (file, line) in [("a/compose.yaml", 3), ("b/.env", 2), ("c/compose.yaml", 5)] {
         assert!(
             n.iter().any(|(r, f, l)| (r == "syntax-error"
@@ -170,7 +149,7 @@ fn symlink_loop() {
     std::os::unix::fs::symlink("..", dir.path().join("loop/up")).unwrap();
     let (o, v) = check(dir.path());
     assert!(matches!(o.status.code(), Some(0..=2)));
-    let n = names(&v);
+    let n = findings(&v);
     assert!(
         n.iter()
             .any(|(r, f, _)| r == "unreadable-file" && f.starts_with("loop/up")),
@@ -227,27 +206,15 @@ fn output_is_the_same_on_every_run() {
 #[cfg(target_os = "linux")]
 #[test]
 fn alias_bomb_in_bounded_memory() {
-    let mut text = String::from(
-        "x-a: &a [\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\"]\n",
-    );
-    let anchors = ["a", "b", "c", "d", "e", "f", "g", "h", "i", "j", "k"];
-    for w in anchors.windows(2) {
-        let refs = vec![format!("*{}", w[0]); 9].join(",");
-        text.push_str(&format!("x-{}: &{} [{}]\n", w[1], w[1], refs));
-    }
-    text.push_str("services:\n  app:\n    image: busybox\n");
+    let text = alias_bomb(11);
     let dir = project_with(&[("bad/compose.yaml", text.as_bytes())]);
-    let bin = env!("CARGO_BIN_EXE_mppeep-lint");
-    let o = Command::new("bash")
+    let o = command_in("bash", dir.path())
         .arg("-c")
         .arg(format!(
             "ulimit -v {}; exec \"$0\" check . --format json --no-config",
             100 * 1024
         ))
-        .arg(bin)
-        .current_dir(dir.path())
-        .env_clear()
-        .env("PATH", std::env::var("PATH").unwrap_or_default())
+        .arg(BIN)
         .output()
         .expect("run under ulimit");
     let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap_or_else(|e| {
@@ -256,7 +223,7 @@ fn alias_bomb_in_bounded_memory() {
             String::from_utf8_lossy(&o.stderr)
         )
     });
-    let n = names(&v);
+    let n = findings(&v);
     assert!(
         n.iter()
             .any(|(r, f, _)| r == "syntax-error" && f == "bad/compose.yaml"),
