@@ -5,8 +5,11 @@
 //! makes of it (see `fuzz/fuzz_targets/project.rs`); a `dotenv`, `compose` or
 //! `dockerfile` input is one file of that kind beside a small compose file.
 
+mod common;
+
 use std::path::Path;
-use std::process::Command;
+
+use common::{command_in, write_files, BIN};
 
 /// The files of the `project` fuzz target, in the order it fills them.
 const PROJECT_FILES: [&str; 5] = [
@@ -40,11 +43,8 @@ fn files_of(target: &str, input: &[u8]) -> Vec<(String, Vec<u8>)> {
 }
 
 fn lint(dir: &Path, args: &[&str]) {
-    let o = Command::new(env!("CARGO_BIN_EXE_mppeep-lint"))
+    let o = command_in(BIN, dir)
         .args(args)
-        .current_dir(dir)
-        .env_clear()
-        .env("PATH", std::env::var("PATH").unwrap_or_default())
         .output()
         .expect("run mppeep-lint");
     let stderr = String::from_utf8_lossy(&o.stderr);
@@ -66,11 +66,12 @@ fn every_fuzz_crash_is_linted_without_panic() {
         for input in std::fs::read_dir(&target).unwrap() {
             let input = input.unwrap().path();
             let dir = tempfile::tempdir().unwrap();
-            for (name, bytes) in files_of(&kind, &std::fs::read(&input).unwrap()) {
-                let p = dir.path().join(name);
-                std::fs::create_dir_all(p.parent().unwrap()).unwrap();
-                std::fs::write(p, bytes).unwrap();
-            }
+            let files = files_of(&kind, &std::fs::read(&input).unwrap());
+            let files: Vec<(&str, &[u8])> = files
+                .iter()
+                .map(|(n, b)| (n.as_str(), b.as_slice()))
+                .collect();
+            write_files(dir.path(), &files);
             for format in ["pretty", "json", "sarif", "github", "compact"] {
                 lint(
                     dir.path(),
