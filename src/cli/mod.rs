@@ -244,7 +244,7 @@ pub fn main() -> ExitCode {
             return ExitCode::from(code);
         }
     };
-    let code = match cli.command {
+    let code = guarded(|| match cli.command {
         Some(Command::Check(args)) => run_check(args),
         Some(Command::Env(args)) => run_env(args),
         Some(Command::Explain(args)) => run_explain(args),
@@ -253,8 +253,24 @@ pub fn main() -> ExitCode {
         Some(Command::Completions { shell }) => run_completions(shell),
         Some(Command::Man) => run_man(),
         None => run_check(cli.check),
-    };
+    });
     ExitCode::from(code)
+}
+
+/// Runs a command. A panic (a bug of ours, outside the rules, which report
+/// theirs as `internal-error`) exits 2 like every failure that is not a
+/// finding, never Rust's 101, after the default hook has said where.
+fn guarded(run: impl FnOnce() -> u8) -> u8 {
+    match std::panic::catch_unwind(std::panic::AssertUnwindSafe(run)) {
+        Ok(code) => code,
+        Err(payload) => {
+            eprintln!(
+                "error: mppeep-lint failed ({}): this is a bug in mppeep-lint, not in your project; please report it with the files involved (secrets masked)",
+                crate::rules::engine::panic_message(&*payload)
+            );
+            EXIT_ERROR
+        }
+    }
 }
 
 fn process_env(no_shell_env: bool) -> BTreeMap<String, String> {
@@ -646,5 +662,17 @@ fn run_check(args: CheckArgs) -> u8 {
         EXIT_FINDINGS
     } else {
         EXIT_CLEAN
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Exit codes are a contract (0, 1, 2): a bug exits 2, never 101.
+    #[test]
+    fn a_panic_exits_with_the_error_code() {
+        assert_eq!(guarded(|| panic!("index out of bounds")), EXIT_ERROR);
+        assert_eq!(guarded(|| EXIT_FINDINGS), EXIT_FINDINGS);
     }
 }

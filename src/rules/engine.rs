@@ -58,11 +58,7 @@ fn checked(rule: &Rule, ctx: &Context) -> Vec<Diagnostic> {
         Ok(diags) => return diags,
         Err(payload) => payload,
     };
-    let why = payload
-        .downcast_ref::<&str>()
-        .map(|s| s.to_string())
-        .or_else(|| payload.downcast_ref::<String>().cloned())
-        .unwrap_or_default();
+    let why = panic_message(&*payload);
     let ws = ctx.ws;
     let file = ws
         .projects
@@ -86,6 +82,16 @@ fn checked(rule: &Rule, ctx: &Context) -> Vec<Diagnostic> {
         "please report it with the files involved; `--ignore {}` skips the rule meanwhile",
         rule.meta.name
     ))]
+}
+
+/// The message a panic was raised with (`panic!("…")`, an index out of
+/// bounds…), or empty.
+pub fn panic_message(payload: &(dyn std::any::Any + Send)) -> String {
+    payload
+        .downcast_ref::<&str>()
+        .map(|s| s.to_string())
+        .or_else(|| payload.downcast_ref::<String>().cloned())
+        .unwrap_or_default()
 }
 
 /// Stable order: by file as shown, then position, then rule.
