@@ -234,15 +234,28 @@ pub fn load_workspace(fs_: &dyn Fs, cwd: &Path, opts: &WorkspaceOptions) -> Work
     }
 }
 
-/// The `-----BEGIN … PRIVATE KEY-----` line of a key file, after as many
-/// empty lines as precede it (so its line number is right); nothing of the
-/// key itself. Empty when there is no such line.
+/// The `-----BEGIN … PRIVATE KEY-----` marker of a key file, where it is
+/// written: after as many line breaks as precede its line and the blanks
+/// before it on the line, so its position is right. Nothing else of the file:
+/// not what follows the marker on its line (a key pasted on one line), and
+/// no marker whose label is more than a few capital words (`RSA`,
+/// `OPENSSH`, `ENCRYPTED`). Empty when there is none.
 fn begin_line(text: &str) -> String {
+    const BEGIN: &str = "-----BEGIN ";
+    const END: &str = "PRIVATE KEY-----";
     text.split('\n')
         .enumerate()
-        .map(|(i, l)| (i, l.trim_end_matches('\r')))
-        .find(|(_, l)| l.starts_with("-----BEGIN ") && l.ends_with("PRIVATE KEY-----"))
-        .map(|(i, l)| format!("{}{l}", "\n".repeat(i)))
+        .find_map(|(i, line)| {
+            let indent = line.len() - line.trim_start_matches([' ', '\t']).len();
+            let rest = line[indent..].strip_prefix(BEGIN)?;
+            let label = &rest[..rest.find(END)?];
+            let plausible = label.len() <= 40
+                && label
+                    .bytes()
+                    .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit() || b == b' ');
+            let end = indent + BEGIN.len() + label.len() + END.len();
+            plausible.then(|| format!("{}{}", "\n".repeat(i), &line[..end]))
+        })
         .unwrap_or_default()
 }
 
@@ -327,5 +340,25 @@ mod tests {
         assert_eq!(f.text, "-----BEGIN OPENSSH PRIVATE KEY-----");
         // A binary file named like a key is not a read problem.
         assert!(ws.problems.is_empty(), "{:?}", ws.problems);
+    }
+
+    /// Only the marker is kept, whatever follows it on its line.
+    #[test]
+    fn a_private_key_on_one_line_is_not_kept() {
+        let one_line = "-----BEGIN PRIVATE KEY-----\\nMIIEvQIBADANBg\\n-----END PRIVATE KEY-----";
+        assert_eq!(begin_line(one_line), "-----BEGIN PRIVATE KEY-----");
+        let spaced = "-----BEGIN RSA PRIVATE KEY----- MIIEvQIBADANBg -----END RSA PRIVATE KEY-----";
+        assert_eq!(begin_line(spaced), "-----BEGIN RSA PRIVATE KEY-----");
+        assert_eq!(
+            begin_line("x\r\n  -----BEGIN EC PRIVATE KEY-----\r\nMHcC"),
+            "\n  -----BEGIN EC PRIVATE KEY-----"
+        );
+        // Not a marker: a key body inside it, or no BEGIN.
+        assert_eq!(
+            begin_line("-----BEGIN MIIEvQIBADANBgkqhkiG9w0BAQEFAASC PRIVATE KEY-----"),
+            ""
+        );
+        assert_eq!(begin_line("-----BEGIN -----END PRIVATE KEY-----"), "");
+        assert_eq!(begin_line("-----END PRIVATE KEY-----"), "");
     }
 }

@@ -112,9 +112,9 @@ fn secret_files(ctx: &Context) -> Vec<SecretFile> {
         }
     }
     out.extend(ws.private_keys.iter().map(|id| {
-        // The source holds the BEGIN line alone, after empty lines.
+        // The source holds the BEGIN marker alone, after line breaks and blanks.
         let text = &ws.sources.get(*id).text;
-        let start = text.rfind('\n').map_or(0, |i| i + 1);
+        let start = text.len() - text.trim_start().len();
         SecretFile {
             file: *id,
             kind: "private key",
