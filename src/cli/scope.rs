@@ -26,11 +26,13 @@ impl Scope {
     }
 
     /// Whether `d` is reported: its span or one of its labels is in a file
-    /// that was asked about.
+    /// that was asked about, or it says a rule failed on the project (which
+    /// may have hidden a finding in those files).
     pub fn keeps(&self, d: &Diagnostic, sources: &SourceMap) -> bool {
-        std::iter::once(d.span.file)
-            .chain(d.labels.iter().map(|l| l.span.file))
-            .any(|id| self.shows(&sources.get(id).path))
+        d.rule == "internal-error"
+            || std::iter::once(d.span.file)
+                .chain(d.labels.iter().map(|l| l.span.file))
+                .any(|id| self.shows(&sources.get(id).path))
     }
 }
 
@@ -192,5 +194,9 @@ mod tests {
         assert!(scope.keeps(&in_env, &sources));
         assert!(scope.keeps(&labelled, &sources));
         assert!(!scope.keeps(&elsewhere, &sources));
+        // A rule that failed may have missed something in the files asked
+        // about: always reported.
+        let failed = Diagnostic::new("internal-error", Severity::Error, at(compose), "m");
+        assert!(scope.keeps(&failed, &sources));
     }
 }

@@ -85,13 +85,18 @@ fn checked(rule: &Rule, ctx: &Context) -> Vec<Diagnostic> {
 }
 
 /// The message a panic was raised with (`panic!("…")`, an index out of
-/// bounds…), or empty.
+/// bounds…), or empty. Only its first line, up to `` of ` ``: Rust's
+/// message for a bad string slice goes on with the string itself, which is
+/// the user's text and may hold a secret; it stays on stderr.
 pub fn panic_message(payload: &(dyn std::any::Any + Send)) -> String {
-    payload
+    let full = payload
         .downcast_ref::<&str>()
         .map(|s| s.to_string())
         .or_else(|| payload.downcast_ref::<String>().cloned())
-        .unwrap_or_default()
+        .unwrap_or_default();
+    let first = full.lines().next().unwrap_or_default();
+    let cut = first.find(" of `").unwrap_or(first.len());
+    first[..cut].chars().take(160).collect()
 }
 
 /// Stable order: by file as shown, then position, then rule.
@@ -357,5 +362,17 @@ mod tests {
             d[0].message.contains("rule `boom`") && d[0].message.contains("index out of bounds")
         );
         assert!(d[0].help.as_deref().unwrap().contains("--ignore boom"));
+    }
+
+    #[test]
+    fn a_panic_message_keeps_none_of_the_users_text() {
+        let slice = "byte index 1 is not a char boundary; it is inside 'x' (bytes 0..2) of `API_KEY=s3cr3t`";
+        let got = panic_message(&String::from(slice));
+        assert_eq!(
+            got,
+            "byte index 1 is not a char boundary; it is inside 'x' (bytes 0..2)"
+        );
+        assert_eq!(panic_message(&"first\nsecond"), "first");
+        assert_eq!(panic_message(&42), "");
     }
 }
