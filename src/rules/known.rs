@@ -58,7 +58,9 @@ pub(crate) fn is_loopback(host: &str) -> bool {
 pub(crate) fn split_host_port(s: &str) -> (&str, Option<&str>) {
     if s.starts_with('[') {
         if let Some(close) = s.find(']') {
-            let port = s[close + 1..].strip_prefix(':');
+            let port = s[close + 1..]
+                .strip_prefix(':')
+                .filter(|p| p.bytes().all(|b| b.is_ascii_digit()));
             return (&s[..close + 1], port);
         }
     }
@@ -91,8 +93,13 @@ fn ends_authority(c: char) -> bool {
     matches!(c, '/' | '?' | '#' | ',' | ';' | '\'' | '"' | ')') || c.is_whitespace()
 }
 
+/// At most this many hosts are read from one value: no configuration names
+/// more, and each is traced to its source, which reads the value again.
+pub(crate) const MAX_HOSTS: usize = 64;
+
 /// Every host of every URL in `value` (`scheme://user:pw@host:port/...`),
-/// each host of a multi-host URL (`mongodb://a:1,b:2/db`) included.
+/// each host of a multi-host URL (`mongodb://a:1,b:2/db`) included; the
+/// first [`MAX_HOSTS`].
 pub(crate) fn url_hosts(value: &str) -> Vec<HostRef<'_>> {
     let end_from = |from: usize| {
         value[from..]
@@ -101,7 +108,10 @@ pub(crate) fn url_hosts(value: &str) -> Vec<HostRef<'_>> {
     };
     let mut out = Vec::new();
     let mut from = 0;
-    while let Some(i) = value[from..].find("://") {
+    while out.len() < MAX_HOSTS {
+        let Some(i) = value[from..].find("://") else {
+            break;
+        };
         let sep = from + i;
         let scheme_start = value[from..sep]
             .char_indices()
@@ -122,7 +132,7 @@ pub(crate) fn url_hosts(value: &str) -> Vec<HostRef<'_>> {
             });
             // `,next:port` is another host of this URL unless it starts a new
             // URL (`,https://...`).
-            if !value[end..].starts_with(',') {
+            if out.len() == MAX_HOSTS || !value[end..].starts_with(',') {
                 break;
             }
             let next_end = end_from(end + 1);
@@ -138,7 +148,7 @@ pub(crate) fn url_hosts(value: &str) -> Vec<HostRef<'_>> {
 
 /// The hosts a variable's value names: those of its URLs, or, when it has
 /// none and the key names a host (`DB_HOST`), the value itself as
-/// `host[:port]` or a comma-separated list of them.
+/// `host[:port]` or a comma-separated list of them; the first [`MAX_HOSTS`].
 pub(crate) fn hosts_in<'a>(key: &str, value: &'a str) -> Vec<HostRef<'a>> {
     let urls = url_hosts(value);
     if !urls.is_empty() || !names_a_host(key) {
@@ -146,7 +156,7 @@ pub(crate) fn hosts_in<'a>(key: &str, value: &'a str) -> Vec<HostRef<'a>> {
     }
     let mut out = Vec::new();
     let mut at = 0;
-    for item in value.split(',') {
+    for item in value.split(',').take(MAX_HOSTS) {
         let trimmed = item.trim();
         let lead = item.len() - item.trim_start().len();
         let (host, port) = split_host_port(trimmed);
@@ -290,6 +300,27 @@ mod tests {
             (h[0].scheme.as_deref(), h[1].scheme.as_deref()),
             (Some(""), Some(""))
         );
+    }
+
+    /// A value of a million hosts is read no further than the first 64.
+    #[test]
+    fn hosts_are_bounded() {
+        assert_eq!(
+            hosts_in("DB_HOST", &"a,".repeat(1_000_000)).len(),
+            MAX_HOSTS
+        );
+        assert_eq!(url_hosts(&"redis://a ".repeat(1_000)).len(), MAX_HOSTS);
+        assert_eq!(
+            url_hosts(&format!("mongodb://{}", "a:1,".repeat(1_000))).len(),
+            MAX_HOSTS
+        );
+    }
+
+    #[test]
+    fn a_bracketed_host_has_a_numeric_port_or_none() {
+        assert_eq!(split_host_port("[::1]:80"), ("[::1]", Some("80")));
+        assert_eq!(split_host_port("[::1]:80x"), ("[::1]", None));
+        assert_eq!(split_host_port("[::1]"), ("[::1]", None));
     }
 
     #[test]

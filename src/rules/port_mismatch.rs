@@ -4,7 +4,7 @@
 
 use crate::rules::commands::{expand, healthcheck_command, run_command, servers, Arg};
 use crate::rules::flow::{active_services, find_in};
-use crate::rules::known::{is_loopback, split_host_port, url_hosts, HostRef};
+use crate::rules::known::{is_loopback, split_host_port, url_hosts, HostRef, MAX_HOSTS};
 use crate::rules::{Context, Diagnostic, Rule, RuleMeta, Severity};
 use crate::source::{Span, TextRange};
 
@@ -43,7 +43,7 @@ fn probed_ports(arg: &Arg) -> Vec<(Port, Span)> {
     // URLs, and bare `localhost:PORT` / `127.0.0.1:PORT` (`nc -z localhost:8000`).
     let mut hosts = url_hosts(text);
     for bare in ["localhost:", "127.0.0.1:"] {
-        for (i, _) in text.match_indices(bare) {
+        for (i, _) in text.match_indices(bare).take(MAX_HOSTS) {
             if !hosts.iter().any(|h| h.at == i) {
                 let end = text[i..]
                     .find(|c: char| !(c.is_ascii_alphanumeric() || matches!(c, '.' | ':')))
