@@ -95,9 +95,10 @@ fn check(ctx: &Context) -> Vec<Diagnostic> {
 /// override the ARG defaults, or (no service builds it) with the defaults.
 struct Build<'a> {
     service: Option<&'a Service>,
-    /// Name → value and where it is written (the compose value, or the
-    /// `.env` line of an `args: [NAME]` passthrough).
-    args: BTreeMap<String, (String, Span)>,
+    /// Name → the value compose passes, where it is written in compose,
+    /// and where each part of it may be written: the compose value, the
+    /// `.env` values interpolated into it or passed through (`args: [NAME]`).
+    args: BTreeMap<String, (String, Span, Vec<Span>)>,
 }
 
 fn builds(ws: &Workspace, file: FileId) -> Vec<Build<'_>> {
@@ -115,14 +116,21 @@ fn builds(ws: &Workspace, file: FileId) -> Vec<Build<'_>> {
                 .iter()
                 .filter_map(|(name, key, value)| {
                     let given = match value {
-                        Some(v) => (v.text.clone(), v.span),
+                        Some(v) => {
+                            let dotenv = v.via.iter().filter_map(|via| match &via.source {
+                                Some(VariableSource::Dotenv { value, .. }) => Some(*value),
+                                _ => None,
+                            });
+                            let parts = std::iter::once(v.span).chain(dotenv).collect();
+                            (v.text.clone(), v.span, parts)
+                        }
                         None => {
                             let var = project.variables.get(name)?;
                             let at = match var.source {
                                 VariableSource::Dotenv { value, .. } => value,
                                 VariableSource::Process => *key,
                             };
-                            (var.value.clone(), at)
+                            (var.value.clone(), *key, vec![at])
                         }
                     };
                     Some((name.clone(), given))
@@ -151,8 +159,10 @@ fn check_dockerfile(
     out: &mut Vec<Diagnostic>,
 ) {
     let source = ws.sources.get(file);
-    // Global ARGs: name → (value, where it is written, given by compose).
-    let mut args: BTreeMap<String, Option<(String, Span, bool)>> = BTreeMap::new();
+    // Global ARGs: name → (value, where its parts may be written, the build
+    // arg in compose that gives it).
+    type Given = (String, Vec<Span>, Option<Span>);
+    let mut args: BTreeMap<String, Option<Given>> = BTreeMap::new();
     let mut aliases: Vec<String> = Vec::new();
     let mut in_stage = false;
     for ins in &df.instructions {
@@ -162,7 +172,7 @@ fn check_dockerfile(
                     let given = build
                         .args
                         .get(&d.name.value)
-                        .map(|(v, at)| (v.clone(), *at, true));
+                        .map(|(v, arg, parts)| (v.clone(), parts.clone(), Some(*arg)));
                     let value = given.or_else(|| {
                         d.default.as_ref().map(|v| {
                             let mut lookup = |n: &str| args.get(n).cloned().flatten().map(|x| x.0);
@@ -171,7 +181,7 @@ fn check_dockerfile(
                                 &d.literal,
                                 &mut lookup,
                             );
-                            (value, Span::new(file, v.range), false)
+                            (value, vec![Span::new(file, v.range)], None)
                         })
                     });
                     args.insert(d.name.value.clone(), value);
@@ -209,38 +219,37 @@ fn check_dockerfile(
                 let from_span = Span::new(file, image.range);
                 // Where the missing or `latest` tag is written: in FROM, in an
                 // ARG default or in the build arg compose passes.
-                let values: Vec<(Span, bool)> = used
+                let values: Vec<(Span, Option<Span>)> = used
                     .iter()
-                    .filter_map(|n| args.get(n).cloned().flatten().map(|x| (x.1, x.2)))
+                    .filter_map(|n| args.get(n).cloned().flatten())
+                    .flat_map(|(_, parts, arg)| parts.into_iter().map(move |s| (s, arg)))
                     .collect();
-                let primary = match p {
-                    Problem::Latest => find_in(ws, from_span, "latest")
-                        .map(|s| (s, false))
-                        .or_else(|| {
-                            values
-                                .iter()
-                                .find_map(|(s, c)| find_in(ws, *s, "latest").map(|s| (s, *c)))
-                        }),
-                    Problem::NoTag if unknown => continue,
-                    Problem::NoTag if !written.contains('$') => Some((from_span, false)),
-                    Problem::NoTag => {
-                        // `FROM $BASE` with `ARG BASE=python`: the value.
-                        let name = reference.rsplit('/').next().unwrap_or(&reference);
-                        values.iter().find_map(|(s, c)| {
-                            find_in(ws, *s, &reference)
-                                .or_else(|| find_in(ws, *s, name))
-                                .map(|s| (s, *c))
-                        })
-                    }
-                };
-                let (primary, by_compose) = primary.unwrap_or((from_span, false));
+                let primary =
+                    match p {
+                        Problem::Latest => find_in(ws, from_span, "latest")
+                            .map(|s| (s, None))
+                            .or_else(|| {
+                                values
+                                    .iter()
+                                    .find_map(|(s, c)| find_in(ws, *s, "latest").map(|s| (s, *c)))
+                            }),
+                        Problem::NoTag if unknown => continue,
+                        Problem::NoTag if !written.contains('$') => Some((from_span, None)),
+                        Problem::NoTag => {
+                            // `FROM $BASE` with `ARG BASE=python`: the value.
+                            let name = reference.rsplit('/').next().unwrap_or(&reference);
+                            values.iter().find_map(|(s, c)| {
+                                find_in(ws, *s, &reference)
+                                    .or_else(|| find_in(ws, *s, name))
+                                    .map(|s| (s, *c))
+                            })
+                        }
+                    };
+                let (primary, build_arg) = primary.unwrap_or((from_span, None));
                 let mut message = message(&reference, p, None);
-                let builder = build.service.filter(|_| by_compose);
-                if let Some(s) = builder {
-                    message.push_str(&format!(
-                        " (service `{}` builds it with this build arg)",
-                        s.name
-                    ));
+                let builder = build.service.filter(|_| build_arg.is_some());
+                if builder.is_some() {
+                    message.push_str(" (a build arg compose passes)");
                 }
                 let mut d = Diagnostic::new(RULE.meta.name, Severity::Warning, primary, message)
                     .with_span_label(match p {
@@ -254,8 +263,16 @@ fn check_dockerfile(
                         format!("`FROM {written}` expands to `{reference}`"),
                     );
                 }
+                if let Some(arg) = build_arg
+                    .filter(|a| a.file != primary.file || !a.range.contains(primary.range.start))
+                {
+                    d = d.with_label(arg, "passed as a build arg here");
+                }
                 if let Some(s) = builder {
-                    d = d.with_label(s.name_span, format!("service `{}` builds this", s.name));
+                    d = d.with_label(
+                        s.name_span,
+                        format!("service `{}` builds it with this build arg", s.name),
+                    );
                 }
                 out.push(d);
             }
@@ -371,7 +388,8 @@ mod tests {
             (d[0].file.as_str(), d[0].text.as_str()),
             ("compose.yaml", "python")
         );
-        assert!(d[0].message.contains("service `app`"), "{}", d[0].message);
+        assert!(d[0].message.contains("build arg"), "{}", d[0].message);
+        assert!(d[0].labels.iter().any(|l| l.2.contains("service `app`")));
         assert_eq!(d[0].labels[0].1, "$BASE");
         // An ARG with no default, given by compose through the environment.
         let df = "ARG BASE\nFROM ${BASE}\n";
@@ -385,6 +403,32 @@ mod tests {
             ],
         );
         assert_eq!((d[0].file.as_str(), d[0].text.as_str()), (".env", "latest"));
+        // Interpolated from `.env` into the build arg; two services pass it.
+        let df = "ARG BASE\nFROM ${BASE}\n";
+        let both = "services:\n  app:\n    build:\n      context: .\n      args:\n        BASE: ${BASE_IMAGE}\n  worker:\n    build:\n      context: .\n      args:\n        BASE: ${BASE_IMAGE}\n";
+        let d = assert_fires(
+            &RULE,
+            &[
+                ("Dockerfile", df),
+                ("compose.yaml", both),
+                (".env", "BASE_IMAGE=python:latest\n"),
+            ],
+        );
+        assert_eq!(
+            (d.len(), d[0].file.as_str(), d[0].text.as_str()),
+            (1, ".env", "latest")
+        );
+        let labels: Vec<&str> = d[0].labels.iter().map(|l| l.2.as_str()).collect();
+        assert!(
+            labels.contains(&"service `app` builds it with this build arg"),
+            "{labels:?}"
+        );
+        assert!(
+            labels.contains(&"service `worker` builds it with this build arg"),
+            "{labels:?}"
+        );
+        assert!(labels.contains(&"passed as a build arg here"), "{labels:?}");
+        assert!(!d[0].message.contains("`app`"), "{}", d[0].message);
     }
 
     #[test]
