@@ -3,7 +3,7 @@
 # from the seeds in fuzz/seeds/ and the corpus kept in fuzz/corpus/.
 # Needs a nightly toolchain and cargo-fuzz (`cargo install cargo-fuzz`).
 #   scripts/fuzz.sh [RUNS] [TARGET...]
-# The crate has no `unsafe`, so what fuzzing can find is a panic, a hang or
+# The crate forbids `unsafe` (src/lib.rs), so what fuzzing can find is a panic, a hang or
 # unbounded memory; AddressSanitizer adds nothing to that and costs a factor
 # of 2-12 (the project target: 59 → 750 executions a second on its corpus).
 # SANITIZER=address brings it back.

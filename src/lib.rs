@@ -4,6 +4,9 @@
 //! Layers, each depending only on those before it in this list:
 //! [`source`] and [`fs`] → [`syntax`] → [`model`] → [`report`] → [`cli`].
 
+// Fuzzing runs without AddressSanitizer because of this (scripts/fuzz.sh).
+#![forbid(unsafe_code)]
+
 pub mod cli;
 pub mod fs;
 pub mod model;
