@@ -47,14 +47,26 @@ impl<'a> Piece<'a> {
 
 /// Offsets of `needle` in `text` where it is a whole word: not inside a
 /// longer name, host or number (`db` is no word of `mongodb` or `db.local`).
+/// The default of `${VAR:-word}` / `${VAR-word}` is a word too.
 fn word_matches<'t>(text: &'t str, needle: &'t str) -> impl Iterator<Item = usize> + 't {
     let inner = |c: char| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.');
     text.match_indices(needle)
         .map(|(i, _)| i)
         .filter(move |&i| {
-            !text[..i].chars().next_back().is_some_and(inner)
+            let before = &text[..i];
+            (!before.chars().next_back().is_some_and(inner) || after_default_operator(before))
                 && !text[i + needle.len()..].chars().next().is_some_and(inner)
         })
+}
+
+/// Does `before` end with `${NAME:-` or `${NAME-`?
+fn after_default_operator(before: &str) -> bool {
+    let Some(rest) = before.strip_suffix('-') else {
+        return false;
+    };
+    let rest = rest.strip_suffix(':').unwrap_or(rest);
+    let name = rest.trim_end_matches(|c: char| c.is_ascii_alphanumeric() || c == '_');
+    name.len() < rest.len() && name.ends_with("${")
 }
 
 /// Where `piece` is written in `span`: its own whole-word occurrence, else

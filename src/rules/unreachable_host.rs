@@ -322,6 +322,20 @@ mod tests {
             (d[0].file.as_str(), d[0].column),
             (".env", line.find("@postgres").unwrap() + 2)
         );
+        // The host is the default of an unset variable: a word after `:-`.
+        for default in [":-", "-"] {
+            let line = format!("      - DATABASE_URL=postgresql://postgres:postgres@${{PGHOST{default}postgres}}/app");
+            let compose = format!(
+                "services:\n  app:\n    image: python:3.12-slim\n    environment:\n{line}\n{DB}"
+            );
+            let d = assert_fires(&RULE, &[("compose.yaml", &compose)]);
+            let at = line.find(&format!("{default}postgres}}")).unwrap() + default.len() + 1;
+            assert_eq!(
+                (d[0].line, d[0].column, d[0].text.as_str()),
+                (5, at, "postgres"),
+                "{default}"
+            );
+        }
     }
 
     #[test]
