@@ -1,5 +1,6 @@
 //! Every input a fuzz target crashed on, kept in `fuzz/regressions/TARGET/`,
-//! linted again through the command line: no panic, a JSON answer.
+//! linted again through the command line: no panic, exit 0-2, and a JSON
+//! report in which no rule failed (`internal-error`).
 //!
 //! A `project` input is split on NUL bytes into the files the fuzz target
 //! makes of it (see `fuzz/fuzz_targets/project.rs`); a `dotenv`, `compose` or
@@ -9,7 +10,7 @@ mod common;
 
 use std::path::Path;
 
-use common::{command_in, write_files, BIN};
+use common::{command_in, json, write_files, BIN};
 
 /// The files of the `project` fuzz target, in the order it fills them.
 const PROJECT_FILES: [&str; 5] = [
@@ -42,7 +43,7 @@ fn files_of(target: &str, input: &[u8]) -> Vec<(String, Vec<u8>)> {
     }
 }
 
-fn lint(dir: &Path, args: &[&str]) {
+fn lint(dir: &Path, args: &[&str]) -> std::process::Output {
     let o = command_in(BIN, dir)
         .args(args)
         .output()
@@ -54,6 +55,7 @@ fn lint(dir: &Path, args: &[&str]) {
         dir.display(),
         o.status.code()
     );
+    o
 }
 
 #[test]
@@ -78,6 +80,17 @@ fn every_fuzz_crash_is_linted_without_panic() {
                     &["check", ".", "--no-config", "--format", format],
                 );
             }
+            let report = json(&lint(
+                dir.path(),
+                &["check", ".", "--no-config", "--format", "json"],
+            ));
+            let failed: Vec<_> = report["diagnostics"]
+                .as_array()
+                .expect("diagnostics")
+                .iter()
+                .filter(|d| d["name"] == mppeep_lint::rules::INTERNAL_ERROR)
+                .collect();
+            assert!(failed.is_empty(), "{}: {failed:?}", input.display());
             lint(dir.path(), &["env", "."]);
             for var in ["DEBUG", "SECRET_KEY", "A"] {
                 for format in ["text", "json", "mermaid"] {

@@ -54,7 +54,7 @@ fuzz_target!(|data: &[u8]| {
     let ctx = Context { ws: &ws, secrets: &policy };
     let diags = run(&ctx, &Settings::default());
     for d in &diags {
-        assert_ne!(d.rule, "internal-error", "{}", d.message);
+        assert_ne!(d.rule, mppeep_lint::rules::INTERNAL_ERROR, "{}", d.message);
         let fix = d.fix.iter().flat_map(|f| f.edits.iter().map(|e| e.span));
         for span in std::iter::once(d.span).chain(d.labels.iter().map(|l| l.span)).chain(fix) {
             let text = &ws.sources.get(span.file).text;

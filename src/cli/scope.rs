@@ -29,7 +29,7 @@ impl Scope {
     /// that was asked about, or it says a rule failed on the project (which
     /// may have hidden a finding in those files).
     pub fn keeps(&self, d: &Diagnostic, sources: &SourceMap) -> bool {
-        d.rule == "internal-error"
+        d.rule == crate::rules::INTERNAL_ERROR
             || std::iter::once(d.span.file)
                 .chain(d.labels.iter().map(|l| l.span.file))
                 .any(|id| self.shows(&sources.get(id).path))

@@ -285,6 +285,18 @@ impl Service {
     pub fn host_network(&self) -> bool {
         self.network_mode.as_ref().is_some_and(|m| m.text == "host")
     }
+
+    /// True when other containers of the project reach this one as `host`:
+    /// its name, container_name, hostname or a network alias.
+    pub fn answers_to(&self, host: &str) -> bool {
+        self.name == host
+            || self.container_name.as_ref().is_some_and(|c| c.text == host)
+            || self.hostname.as_ref().is_some_and(|h| h.text == host)
+            || self
+                .networks
+                .iter()
+                .any(|n| n.aliases.iter().any(|a| a.text == host))
+    }
 }
 
 /// A Dockerfile stage.

@@ -6,7 +6,7 @@
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::panic::{catch_unwind, AssertUnwindSafe};
 
-use crate::rules::{all_meta, Context, Diagnostic, Rule, Severity, RULES};
+use crate::rules::{all_meta, Context, Diagnostic, Rule, Severity, INTERNAL_ERROR, RULES};
 use crate::source::{FileId, SourceMap, Span, TextRange};
 
 /// The user's choices (configuration file and command line).
@@ -70,7 +70,7 @@ fn checked(rule: &Rule, ctx: &Context) -> Vec<Diagnostic> {
         std::panic::resume_unwind(payload);
     };
     vec![Diagnostic::new(
-        "internal-error",
+        INTERNAL_ERROR,
         Severity::Error,
         Span::new(file, TextRange::empty(0)),
         format!(

@@ -77,9 +77,10 @@ fn check(ctx: &Context) -> Vec<Diagnostic> {
                 if !is_server_target(key, &f, project) {
                     continue;
                 }
+                let provider = provider(project, service, &f);
                 // A service pointing at its own port talks to itself: fine.
                 if let Some(p) = target_port(&f) {
-                    if service_listens_on(service, &p) && provider(project, service, &f).is_none() {
+                    if service_listens_on(service, &p) && provider.is_none() {
                         continue;
                     }
                 }
@@ -97,7 +98,7 @@ fn check(ctx: &Context) -> Vec<Diagnostic> {
                     "service `{}` receives {what} on {} in {key}: inside a container, {} is the container itself",
                     service.name, f.host, f.host
                 );
-                let help = match provider(project, service, &f) {
+                let help = match provider {
                     Some(p) => {
                         let kind = target_port(&f)
                             .and_then(|port| KNOWN_PORTS.iter().find(|(kp, _, _)| *kp == port))
@@ -118,7 +119,7 @@ fn check(ctx: &Context) -> Vec<Diagnostic> {
                     .with_span_label("the container itself, not another service")
                     .with_help(help);
                 diag.labels.extend(t.labels);
-                if let Some(p) = provider(project, service, &f) {
+                if let Some(p) = provider {
                     diag =
                         diag.with_label(p.name_span, format!("service `{}` listens here", p.name));
                 }

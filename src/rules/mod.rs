@@ -85,6 +85,9 @@ pub static RULES: &[&Rule] = &[
     &healthcheck_tool_missing::RULE,
 ];
 
+/// A rule that panicked (a bug of ours), reported instead of a crash.
+pub const INTERNAL_ERROR: &str = "internal-error";
+
 /// Diagnostics produced before the rules run, by the parsers and the model.
 /// They have names too, so they can be configured and suppressed.
 pub static BUILTIN: &[RuleMeta] = &[
@@ -107,7 +110,7 @@ pub static BUILTIN: &[RuleMeta] = &[
         doc: include_str!("../../rules/unreadable-file.md"),
     },
     RuleMeta {
-        name: "internal-error",
+        name: INTERNAL_ERROR,
         severity: Severity::Error,
         summary: "A rule failed on the project: a bug in mppeep-lint, reported instead of a crash; the other rules still ran.",
         doc: include_str!("../../rules/internal-error.md"),

@@ -56,19 +56,10 @@ fn raw<'a>(ws: &'a Workspace, p: &Project, service: &str, key: &str) -> Vec<&'a 
         .collect()
 }
 
-/// Names `service` can resolve: itself and every other service's names,
-/// aliases, container_name, hostname; its links and extra hosts.
+/// Names `service` resolves besides the project's services
+/// ([`Service::answers_to`]): its links and extra hosts.
 fn resolvable(ws: &Workspace, p: &Project, service: &Service) -> BTreeSet<String> {
     let mut names = BTreeSet::new();
-    for s in &p.services {
-        names.insert(s.name.clone());
-        for v in [&s.container_name, &s.hostname].into_iter().flatten() {
-            names.insert(v.text.clone());
-        }
-        for n in &s.networks {
-            names.extend(n.aliases.iter().map(|a| a.text.clone()));
-        }
-    }
     let scalars = |n: &Node| -> Vec<String> {
         match (n.as_seq(), n.as_map()) {
             (Some(items), _) => items
@@ -128,7 +119,7 @@ fn on_external_network(ws: &Workspace, p: &Project, s: &Service) -> bool {
 
 /// What `service` can resolve besides the project's services.
 struct Resolves {
-    /// Links, extra hosts and every other name of the project.
+    /// Its links and extra hosts.
     names: BTreeSet<String>,
     /// On an external network: any name may be another project's.
     external: bool,
@@ -177,14 +168,7 @@ fn judge(
     host: &str,
     at: Span,
 ) -> Option<Diagnostic> {
-    let target = project.services.iter().find(|s| {
-        s.name == host
-            || s.container_name.as_ref().is_some_and(|c| c.text == host)
-            || s.hostname.as_ref().is_some_and(|h| h.text == host)
-            || s.networks
-                .iter()
-                .any(|n| n.aliases.iter().any(|a| a.text == host))
-    });
+    let target = project.services.iter().find(|s| s.answers_to(host));
     let Some(target) = target else {
         if resolves.names.contains(host) || resolves.external {
             return None;
