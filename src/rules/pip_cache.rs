@@ -153,11 +153,8 @@ fn check(ctx: &Context) -> Vec<Diagnostic> {
                     installs.push((i, range));
                 }
             }
-            let Some(&(first, _)) = installs.first() else {
-                continue;
-            };
             let mounted = mounts(ins).iter().any(|m| {
-                m.kind == "cache"
+                matches!(m.kind.as_str(), "cache" | "tmpfs")
                     && m.target
                         .as_deref()
                         .is_some_and(|t| pip_cache_target(t, &cache_dirs))
@@ -165,8 +162,9 @@ fn check(ctx: &Context) -> Vec<Diagnostic> {
             if mounted {
                 continue;
             }
-            // The cache removed later in the same RUN (`rm -rf /root/.cache/pip`, `pip cache purge`).
-            let cleaned = commands[first + 1..].iter().any(|c| {
+            // The cache removed later in the same RUN (`rm -rf /root/.cache/pip`,
+            // `pip cache purge`) does not hold what an install after that adds.
+            let cleaned_at = commands.iter().rposition(|c| {
                 let Some((program, args)) = c.program() else {
                     return false;
                 };
@@ -176,9 +174,7 @@ fn check(ctx: &Context) -> Vec<Diagnostic> {
                         && args.first().is_some_and(|a| a.text == "cache")
                         && args.get(1).is_some_and(|a| a.text == "purge"))
             });
-            if cleaned {
-                continue;
-            }
+            installs.retain(|&(i, _)| cleaned_at.is_none_or(|c| i > c));
             for &(_, range) in &installs {
                 let d = Diagnostic::new(
                     RULE.meta.name,
@@ -237,6 +233,7 @@ mod tests {
             "RUN PIP_NO_CACHE_DIR=1 pip install flask",
             "RUN export PIP_NO_CACHE_DIR=1 && pip install flask",
             "RUN --mount=type=cache,target=/root/.cache/pip pip install flask",
+            "RUN --mount=type=tmpfs,target=/root/.cache/pip pip install flask",
             "RUN pip install flask && rm -rf /root/.cache/pip",
             "RUN pip install flask && pip cache purge",
             "RUN uv pip install --system flask",
@@ -244,6 +241,15 @@ mod tests {
         ] {
             assert_silent(&RULE, &[("Dockerfile", &df(run))]);
         }
+    }
+
+    /// The cache is removed after the last install, not only the first.
+    #[test]
+    fn cleanup_before_a_later_install() {
+        let run = "RUN pip install flask && rm -rf /root/.cache/pip && pip install gunicorn";
+        let d = assert_fires(&RULE, &[("Dockerfile", &df(run))]);
+        assert_eq!(d.len(), 1, "{d:?}");
+        assert_eq!(d[0].column, run.rfind("pip install").unwrap() + 1);
     }
 
     #[test]
