@@ -249,7 +249,7 @@ pub fn redactor_for(ws: &Workspace, policy: &SecretPolicy) -> Redactor {
         for s in &p.services {
             for (k, var) in &s.container_env.vars {
                 if policy.is_secret(k) {
-                    for d in std::iter::once(&var.winner).chain(&var.shadowed) {
+                    for d in var.definitions() {
                         if let Some(v) = &d.value {
                             add(v);
                         }

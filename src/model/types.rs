@@ -148,6 +148,13 @@ pub struct EnvVar {
     pub shadowed: Vec<EnvDefinition>,
 }
 
+impl EnvVar {
+    /// Every definition of the key, the winner first.
+    pub fn definitions(&self) -> impl Iterator<Item = &EnvDefinition> {
+        std::iter::once(&self.winner).chain(&self.shadowed)
+    }
+}
+
 /// A service's container environment: image ENV < env_file < environment.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct ContainerEnvironment {
@@ -281,6 +288,11 @@ pub struct Service {
 }
 
 impl Service {
+    /// True when the service reads `file` as one of its `env_file:`s.
+    pub fn reads_env_file(&self, file: FileId) -> bool {
+        self.env_files.iter().any(|e| e.file == Some(file))
+    }
+
     /// True when the container shares the host's network namespace.
     pub fn host_network(&self) -> bool {
         self.network_mode.as_ref().is_some_and(|m| m.text == "host")

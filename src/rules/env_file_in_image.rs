@@ -433,8 +433,8 @@ mod tests {
             &RULE,
             &[
                 ("Dockerfile", DF),
-                (".env.example", "A=\n"),
-                (".env.sample", "A=\n"),
+                (".env.example", "API_TOKEN=1\n"),
+                (".env.sample", "API_TOKEN=1\n"),
             ],
         );
     }

@@ -41,12 +41,10 @@ fn use_in(project: &Project, d: &DotenvDefinition) -> Use {
             .any(|o| o.via.iter().any(|v| v.variable == *name));
     // The same file read as an env_file by a service: it arrives.
     let passed = project.services.iter().any(|s| {
-        s.env_files.iter().any(|e| e.file == Some(d.file))
-            || s.container_env.get(name).is_some_and(|v| {
-                std::iter::once(&v.winner)
-                    .chain(&v.shadowed)
-                    .any(|x| x.key_span == d.key)
-            })
+        s.reads_env_file(d.file)
+            || s.container_env
+                .get(name)
+                .is_some_and(|v| v.definitions().any(|x| x.key_span == d.key))
     });
     if referenced || passed {
         return Use::Reaches;

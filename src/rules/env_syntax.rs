@@ -28,10 +28,7 @@ fn uses(ctx: &Context, file: FileId) -> Uses {
     let mut u = Uses::default();
     for p in &ctx.ws.projects {
         u.interpolation |= p.env_files.contains(&file);
-        u.env_file |= p
-            .services
-            .iter()
-            .any(|s| s.env_files.iter().any(|e| e.file == Some(file)));
+        u.env_file |= p.services.iter().any(|s| s.reads_env_file(file));
     }
     u
 }
@@ -41,11 +38,10 @@ fn bare_key_resolved(ctx: &Context, key: Span) -> bool {
     ctx.ws.projects.iter().any(|p| {
         p.dotenv_definitions.iter().any(|d| d.key == key)
             || p.services.iter().any(|s| {
-                s.container_env.vars.values().any(|v| {
-                    std::iter::once(&v.winner)
-                        .chain(&v.shadowed)
-                        .any(|d| d.key_span == key)
-                })
+                s.container_env
+                    .vars
+                    .values()
+                    .any(|v| v.definitions().any(|d| d.key_span == key))
             })
     })
 }
