@@ -328,6 +328,15 @@ pub struct Stage {
     pub instructions: std::ops::Range<usize>,
 }
 
+impl Stage {
+    /// `runtime`, or `#2` for a stage without a name, as messages show it.
+    pub fn display_name(&self) -> String {
+        self.name
+            .clone()
+            .unwrap_or_else(|| format!("#{}", self.index))
+    }
+}
+
 /// A value set by an instruction, with where.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Located<T> {

@@ -5,7 +5,7 @@
 use std::path::{Path, PathBuf};
 
 use crate::model::workspace::Workspace;
-use crate::rules::images::{judged_images, stage_name, JudgedImage};
+use crate::rules::images::{judged_images, JudgedImage};
 use crate::rules::packages::{installed_in_image, InstalledPackage};
 use crate::rules::{Context, Diagnostic, Rule, RuleMeta, Severity};
 use crate::source::Span;
@@ -175,7 +175,7 @@ fn check(ctx: &Context) -> Vec<Diagnostic> {
             continue;
         }
         let installed = installed_in_image(ctx.ws, facts);
-        let run_stage = stage_name(facts.run_stage());
+        let run_stage = facts.run_stage().display_name();
         let mut groups_done: Vec<Span> = Vec::new();
         let mut words_done: Vec<Span> = Vec::new();
         for p in installed.iter().filter(|p| !p.removed_in_same_run) {
@@ -184,7 +184,7 @@ fn check(ctx: &Context) -> Vec<Diagnostic> {
             } else {
                 format!(
                     "stage {} (stage {run_stage} is built from it)",
-                    stage_name(&facts.stages[p.stage])
+                    facts.stages[p.stage].display_name()
                 )
             };
             // An apk virtual group that is never deleted: one finding at its name.

@@ -11,7 +11,7 @@ use crate::model::types::{ImageFacts, Service, Stage};
 use crate::model::workspace::Workspace;
 use crate::rules::flow::active_services;
 use crate::rules::Diagnostic;
-use crate::source::FileId;
+use crate::source::{FileId, Span};
 use crate::syntax::dockerfile::Instruction;
 
 /// One final image: its stage chain and the services that run it.
@@ -21,12 +21,20 @@ pub(crate) struct JudgedImage<'a> {
     pub services: Vec<&'a Service>,
 }
 
-/// `runtime`, or `#2` for a stage without a name.
-pub(crate) fn stage_name(stage: &Stage) -> String {
-    stage
-        .name
-        .clone()
-        .unwrap_or_else(|| format!("#{}", stage.index))
+/// Where `service` picks the stage it runs (its `target`, else its
+/// `build:`), and a label saying it runs `stage`.
+pub(crate) fn runs_stage(service: &Service, stage: &Stage) -> (Span, String) {
+    let at = service
+        .build
+        .as_ref()
+        .map(|b| b.target.as_ref().map_or(b.span, |t| t.span))
+        .unwrap_or(service.name_span);
+    let label = format!(
+        "service `{}` runs stage {}",
+        service.name,
+        stage.display_name()
+    );
+    (at, label)
 }
 
 impl JudgedImage<'_> {
@@ -50,20 +58,18 @@ impl JudgedImage<'_> {
     /// its `build:`), or the last stage of a Dockerfile built on its own.
     pub fn with_labels(&self, mut d: Diagnostic) -> Diagnostic {
         let stage = self.facts.run_stage();
-        let name = stage_name(stage);
         if self.services.is_empty() {
             return d.with_label(
                 stage.from_span,
-                format!("stage {name}, the last: the image `docker build` produces"),
+                format!(
+                    "stage {}, the last: the image `docker build` produces",
+                    stage.display_name()
+                ),
             );
         }
         for s in &self.services {
-            let at = s
-                .build
-                .as_ref()
-                .map(|b| b.target.as_ref().map_or(b.span, |t| t.span))
-                .unwrap_or(s.name_span);
-            d = d.with_label(at, format!("service `{}` runs stage {name}", s.name));
+            let (at, label) = runs_stage(s, stage);
+            d = d.with_label(at, label);
         }
         d
     }

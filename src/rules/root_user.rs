@@ -2,6 +2,7 @@
 
 use crate::model::types::*;
 use crate::rules::flow::active_services;
+use crate::rules::images::runs_stage;
 use crate::rules::{Context, Diagnostic, Rule, RuleMeta, Severity};
 
 pub static RULE: Rule = Rule {
@@ -43,20 +44,10 @@ fn check(ctx: &Context) -> Vec<Diagnostic> {
             continue;
         };
         let stage = facts.run_stage();
-        let stage_name = stage
-            .name
-            .clone()
-            .unwrap_or_else(|| format!("#{}", stage.index));
+        let stage_name = stage.display_name();
         let build_label = |d: Diagnostic| {
-            let b = service
-                .build
-                .as_ref()
-                .map(|b| b.target.as_ref().map_or(b.span, |t| t.span))
-                .unwrap_or(service.name_span);
-            d.with_label(
-                b,
-                format!("service `{}` runs stage {stage_name}", service.name),
-            )
+            let (at, label) = runs_stage(service, stage);
+            d.with_label(at, label)
         };
         match &facts.user {
             Some(u) if is_root(&u.value) => {
