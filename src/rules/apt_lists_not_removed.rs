@@ -6,7 +6,7 @@ use crate::rules::images::judged_images;
 use crate::rules::packages::{install_command, Manager};
 use crate::rules::run::{mounts, run_commands};
 use crate::rules::{Context, Diagnostic, Rule, RuleMeta, Severity};
-use crate::source::Span;
+use crate::source::{Span, TextRange};
 use crate::syntax::shell::SimpleCommand;
 
 pub static RULE: Rule = Rule {
@@ -32,7 +32,7 @@ fn removes_lists(c: &SimpleCommand) -> bool {
     let Some((program, args)) = c.program() else {
         return false;
     };
-    let name = program.text.rsplit('/').next().unwrap_or(&program.text);
+    let name = program.base_name();
     match name {
         "rm" => args.iter().any(|a| covers_lists(&a.text)),
         "find" => {
@@ -54,17 +54,19 @@ fn check(ctx: &Context) -> Vec<Diagnostic> {
         let source = ctx.ws.sources.get(file);
         for (_, _, ins) in image.instructions() {
             let commands = run_commands(source, ins);
-            let Some((at, range)) = commands.iter().enumerate().find_map(|(i, c)| {
-                install_command(c)
-                    .filter(|(m, _)| *m == Manager::Apt)
-                    .map(|(_, r)| (i, r))
-            }) else {
+            // Each apt install command: (index, range).
+            let installs: Vec<(usize, TextRange)> = commands
+                .iter()
+                .enumerate()
+                .filter_map(|(i, c)| match install_command(c) {
+                    Some((Manager::Apt, r)) => Some((i, r)),
+                    _ => None,
+                })
+                .collect();
+            let (Some(&(_, range)), Some(&(last_install, _))) = (installs.first(), installs.last())
+            else {
                 continue;
             };
-            let last_install = commands
-                .iter()
-                .rposition(|c| install_command(c).is_some_and(|(m, _)| m == Manager::Apt))
-                .unwrap_or(at);
             if commands[last_install + 1..].iter().any(removes_lists) {
                 continue;
             }

@@ -198,7 +198,7 @@ pub(crate) fn provides(package: &str, program: &str) -> bool {
 /// to its subcommand (`apt-get -y install`).
 pub(crate) fn install_command(c: &SimpleCommand) -> Option<(Manager, TextRange)> {
     let (program, args) = c.program()?;
-    let name = program.text.rsplit('/').next().unwrap_or(&program.text);
+    let name = program.base_name();
     let manager = match name {
         "apt-get" | "apt" | "aptitude" => Manager::Apt,
         "apk" => Manager::Apk,
@@ -263,7 +263,7 @@ fn events(
         let Some((mut program, mut args)) = c.program() else {
             continue;
         };
-        let mut name = program.text.rsplit('/').next().unwrap_or(&program.text);
+        let mut name = program.base_name();
         // `… | xargs apt-mark auto`: the command xargs runs, with names from stdin.
         let from_stdin = name == "xargs";
         if from_stdin {
@@ -271,7 +271,7 @@ fn events(
                 continue;
             };
             (program, args) = (p, a);
-            name = program.text.rsplit('/').next().unwrap_or(&program.text);
+            name = program.base_name();
         }
         let lookup = |w: &Word| -> Option<Vec<String>> {
             expand(&w.text, &|n| {

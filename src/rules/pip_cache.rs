@@ -26,7 +26,7 @@ pub static RULE: Rule = Rule {
 /// and the arguments after it. Not `uv pip install` (uv has its own cache).
 pub(crate) fn pip_install(c: &SimpleCommand) -> Option<(TextRange, &[Word])> {
     let (program, args) = c.program()?;
-    let name = program.text.rsplit('/').next().unwrap_or(&program.text);
+    let name = program.base_name();
     let is_pip = |n: &str| {
         n.strip_prefix("pip")
             .is_some_and(|v| v.chars().all(|c| c.is_ascii_digit() || c == '.'))
@@ -168,7 +168,7 @@ fn check(ctx: &Context) -> Vec<Diagnostic> {
                 let Some((program, args)) = c.program() else {
                     return false;
                 };
-                let name = program.text.rsplit('/').next().unwrap_or(&program.text);
+                let name = program.base_name();
                 (name == "rm" && args.iter().any(|a| is_pip_cache_path(&a.text, &cache_dirs)))
                     || (name.starts_with("pip")
                         && args.first().is_some_and(|a| a.text == "cache")

@@ -19,6 +19,13 @@ pub struct Word {
     pub quoted: bool,
 }
 
+impl Word {
+    /// The word as a program name: `/usr/bin/pip3` → `pip3`.
+    pub fn base_name(&self) -> &str {
+        self.text.rsplit('/').next().unwrap_or(&self.text)
+    }
+}
+
 /// A simple command: its words, up to an operator.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SimpleCommand {
@@ -58,8 +65,7 @@ impl SimpleCommand {
 
     /// The program's name without its folder (`/usr/bin/curl` → `curl`).
     pub fn program_name(&self) -> Option<&str> {
-        self.program()
-            .map(|(w, _)| w.text.rsplit('/').next().unwrap_or(&w.text))
+        self.program().map(|(w, _)| w.base_name())
     }
 }
 
