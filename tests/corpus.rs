@@ -110,3 +110,287 @@ fn the_tool_runs_on_every_corpus_project() {
         }
     }
 }
+
+/// The ecosystem check (what ruff runs over real projects): `check` on each
+/// project of `../shared/corpus/projects/`, every finding compared with the
+/// reviewed list `tests/corpus/findings.tsv`. Fails on a finding not in the
+/// list, on a listed finding that is gone, on a line still `unreviewed`, on
+/// a `debatable` line that names no class, and on any `fp`.
+///
+/// `UPDATE_CORPUS_FINDINGS=1 cargo test --test corpus` rewrites the list
+/// from the current findings: verdicts and notes of the findings still there
+/// are kept, new findings are marked `unreviewed`, gone ones are dropped.
+#[test]
+fn corpus_findings_match_the_reviewed_list() {
+    let Some(dir) = corpus() else {
+        eprintln!("skipping the corpus review: no corpus");
+        return;
+    };
+    let projects = dir.join("projects");
+    let list = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/corpus/findings.tsv");
+    let found = review::current_findings(&projects);
+    let listed = review::read(&list);
+    if std::env::var_os("UPDATE_CORPUS_FINDINGS").is_some() {
+        let rows = review::merge(&found, &listed);
+        review::write(&list, &rows);
+        eprintln!("{}", review::summary(&rows));
+        return;
+    }
+    let problems = review::compare(&found, &listed);
+    eprintln!("{}", review::summary(&listed));
+    assert!(
+        problems.is_empty(),
+        "the corpus findings differ from tests/corpus/findings.tsv \
+         (UPDATE_CORPUS_FINDINGS=1 rewrites it; then review every `unreviewed` line):\n{}",
+        problems.join("\n")
+    );
+}
+
+mod review {
+    use std::collections::BTreeMap;
+    use std::path::Path;
+    use std::process::Command;
+
+    /// The classes a `debatable` verdict may name (its note starts with
+    /// `class: `).
+    pub const CLASSES: &[&str] = &[
+        // The file is for local development, tests or CI, not production.
+        "dev-only",
+        // The project chose this on purpose, and says so or clearly means it.
+        "deliberate",
+        // Right only once the user creates the `.env` (or env_file) the
+        // project documents; the finding says so.
+        "needs-dotenv",
+        // An image whose job is to build or to develop in (toolchains kept).
+        "build-image",
+        // The project's upstream image sets it; the project cannot change it.
+        "upstream",
+        // An example or tutorial project, meant to be read and adapted.
+        "example",
+    ];
+
+    /// One finding: where, which rule, what it said.
+    #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+    pub struct Finding {
+        pub project: String,
+        /// `file:line:col`, the file relative to the project.
+        pub location: String,
+        pub rule: String,
+        pub message: String,
+    }
+
+    impl Finding {
+        fn key(&self) -> (String, String, String) {
+            (
+                self.project.clone(),
+                self.rule.clone(),
+                self.location.clone(),
+            )
+        }
+    }
+
+    /// A line of the reviewed list.
+    #[derive(Debug, Clone)]
+    pub struct Row {
+        pub finding: Finding,
+        pub verdict: String,
+        pub note: String,
+    }
+
+    pub fn current_findings(projects: &Path) -> Vec<Finding> {
+        let mut names: Vec<String> = std::fs::read_dir(projects)
+            .expect("projects")
+            .flatten()
+            .filter(|e| e.path().is_dir())
+            .map(|e| e.file_name().to_string_lossy().into_owned())
+            .collect();
+        names.sort();
+        let mut out = Vec::new();
+        for name in names {
+            let o = Command::new(env!("CARGO_BIN_EXE_mppeep-lint"))
+                .current_dir(projects)
+                .env_clear()
+                .args(["check", "--format", "json", "--no-config", "--no-shell-env"])
+                .arg(&name)
+                .output()
+                .expect("run mppeep-lint");
+            let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap_or_else(|e| {
+                panic!(
+                    "{name}: no JSON ({e}): {}",
+                    String::from_utf8_lossy(&o.stderr)
+                )
+            });
+            for d in v["diagnostics"].as_array().expect("diagnostics") {
+                let file = d["file"].as_str().unwrap_or_default();
+                let rel = file
+                    .strip_prefix(&format!("{name}/"))
+                    .unwrap_or(file)
+                    .to_string();
+                out.push(Finding {
+                    project: name.clone(),
+                    location: format!("{rel}:{}:{}", d["line"], d["column"]),
+                    rule: d["name"].as_str().unwrap_or_default().to_string(),
+                    message: one_line(d["message"].as_str().unwrap_or_default()),
+                });
+            }
+        }
+        out
+    }
+
+    fn one_line(s: &str) -> String {
+        s.replace(['\t', '\n', '\r'], " ")
+    }
+
+    const HEADER: &str = "# project\trule\tlocation\tverdict\tnote\tmessage";
+
+    pub fn read(path: &Path) -> Vec<Row> {
+        let Ok(text) = std::fs::read_to_string(path) else {
+            return Vec::new();
+        };
+        text.lines()
+            .filter(|l| !l.starts_with('#') && !l.trim().is_empty())
+            .map(|l| {
+                let c: Vec<&str> = l.splitn(6, '\t').collect();
+                let get = |i: usize| c.get(i).copied().unwrap_or_default().to_string();
+                Row {
+                    finding: Finding {
+                        project: get(0),
+                        rule: get(1),
+                        location: get(2),
+                        message: get(5),
+                    },
+                    verdict: get(3),
+                    note: get(4),
+                }
+            })
+            .collect()
+    }
+
+    pub fn write(path: &Path, rows: &[Row]) {
+        let mut text = String::from(HEADER);
+        text.push('\n');
+        for r in rows {
+            let f = &r.finding;
+            text.push_str(&format!(
+                "{}\t{}\t{}\t{}\t{}\t{}\n",
+                f.project, f.rule, f.location, r.verdict, r.note, f.message
+            ));
+        }
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(path, text).unwrap();
+    }
+
+    /// The current findings, each with the verdict of a listed line with
+    /// the same project, rule and location (taken once), else `unreviewed`.
+    pub fn merge(found: &[Finding], listed: &[Row]) -> Vec<Row> {
+        let mut pool: BTreeMap<(String, String, String), Vec<&Row>> = BTreeMap::new();
+        for r in listed {
+            pool.entry(r.finding.key()).or_default().push(r);
+        }
+        for rows in pool.values_mut() {
+            rows.reverse();
+        }
+        let mut out: Vec<Row> = found
+            .iter()
+            .map(|f| match pool.get_mut(&f.key()).and_then(Vec::pop) {
+                Some(r) => Row {
+                    finding: f.clone(),
+                    verdict: r.verdict.clone(),
+                    note: r.note.clone(),
+                },
+                None => Row {
+                    finding: f.clone(),
+                    verdict: "unreviewed".into(),
+                    note: String::new(),
+                },
+            })
+            .collect();
+        out.sort_by(|a, b| a.finding.cmp(&b.finding));
+        out
+    }
+
+    /// Every way the current findings and the list disagree, and every line
+    /// of the list that is not an acceptable verdict.
+    pub fn compare(found: &[Finding], listed: &[Row]) -> Vec<String> {
+        let mut problems = Vec::new();
+        let mut counts: BTreeMap<(String, String, String), (usize, usize)> = BTreeMap::new();
+        for f in found {
+            counts.entry(f.key()).or_default().0 += 1;
+        }
+        for r in listed {
+            counts.entry(r.finding.key()).or_default().1 += 1;
+        }
+        for ((project, rule, location), (now, then)) in &counts {
+            if now > then {
+                let msg = found
+                    .iter()
+                    .find(|f| &f.project == project && &f.rule == rule && &f.location == location)
+                    .map(|f| f.message.as_str())
+                    .unwrap_or_default();
+                problems.push(format!(
+                    "new finding: {project} {rule} {location} ({} more than listed): {msg}",
+                    now - then
+                ));
+            } else if then > now {
+                problems.push(format!(
+                    "gone: {project} {rule} {location} ({} fewer than listed)",
+                    then - now
+                ));
+            }
+        }
+        for r in listed {
+            let f = &r.finding;
+            let at = format!("{} {} {}", f.project, f.rule, f.location);
+            match r.verdict.as_str() {
+                "tp" => {}
+                "fp" => problems.push(format!("false positive still reported: {at}: {}", r.note)),
+                "debatable" => {
+                    let class = r.note.split(':').next().unwrap_or_default().trim();
+                    if !CLASSES.contains(&class) {
+                        problems.push(format!(
+                            "debatable without a class ({}): {at}",
+                            CLASSES.join(", ")
+                        ));
+                    }
+                }
+                "unreviewed" => problems.push(format!("unreviewed: {at}: {}", f.message)),
+                other => problems.push(format!("unknown verdict `{other}`: {at}")),
+            }
+        }
+        problems
+    }
+
+    /// Findings per rule and verdict, and the precision TP / (TP + FP).
+    pub fn summary(rows: &[Row]) -> String {
+        let mut per_rule: BTreeMap<&str, BTreeMap<&str, usize>> = BTreeMap::new();
+        for r in rows {
+            *per_rule
+                .entry(&r.finding.rule)
+                .or_default()
+                .entry(&r.verdict)
+                .or_default() += 1;
+        }
+        let mut out = String::from("corpus findings per rule (tp / debatable / fp / unreviewed):\n");
+        let (mut tp, mut fp) = (0, 0);
+        for (rule, v) in &per_rule {
+            let g = |k: &str| v.get(k).copied().unwrap_or(0);
+            tp += g("tp");
+            fp += g("fp");
+            out.push_str(&format!(
+                "  {rule:<28} {:>4} {:>4} {:>4} {:>4}\n",
+                g("tp"),
+                g("debatable"),
+                g("fp"),
+                g("unreviewed")
+            ));
+        }
+        if tp + fp > 0 {
+            out.push_str(&format!(
+                "  precision TP/(TP+FP) = {:.1} % over {} findings\n",
+                100.0 * tp as f64 / (tp + fp) as f64,
+                rows.len()
+            ));
+        }
+        out
+    }
+}
