@@ -130,33 +130,81 @@ fn io_error(e: std::io::Error) -> LoadError {
     }
 }
 
-/// The kind of a file, from its name alone.
+/// The kind of a file, from its path alone, as each file's own tool names
+/// it:
+/// - Dockerfile: `Dockerfile`, `Dockerfile.*`, `*.Dockerfile`,
+///   `*.dockerfile`, `Containerfile*`; never a template (`Dockerfile.j2`,
+///   `Dockerfile.template`) nor a file of another kind (`dockerfile.yaml`,
+///   a workflow; `Dockerfile.md`, `Dockerfile.sh`);
+/// - compose: `*compose*.y(a)ml` outside `.github/` (workflows);
+///   [`is_default_compose_name`] says which are Compose's own names — the
+///   others are compose files only when their content says so
+///   ([`looks_like_compose`]);
+/// - dotenv: `.env`, `.env.*`, `*.env`, and the templates `env.example`,
+///   `env.sample`; never a patch, a backup or a file of another kind
+///   (`.env.patch`, `.env.orig`, `.env.sh`, `.env.json`).
+///
+/// Nothing inside a template folder (cookiecutter's and copier's
+/// `{{cookiecutter.project_slug}}/`) is configuration: every file there is
+/// [`FileKind::Other`].
 pub fn classify(path: &Path) -> FileKind {
     let name = match path.file_name().and_then(|n| n.to_str()) {
         Some(n) => n,
         None => return FileKind::Other,
     };
+    if in_template_folder(path) {
+        return FileKind::Other;
+    }
     let lower = name.to_ascii_lowercase();
     if lower == ".dockerignore" || lower.ends_with(".dockerignore") {
         return FileKind::Dockerignore;
     }
-    if lower == "dockerfile"
+    let extension = lower.rsplit_once('.').map(|(_, e)| e).unwrap_or_default();
+    let dockerfile_name = lower == "dockerfile"
         || lower.starts_with("dockerfile.")
         || lower.ends_with(".dockerfile")
-        || lower.starts_with("containerfile")
-    {
+        || lower.starts_with("containerfile");
+    if dockerfile_name {
+        let other_kind = OTHER_KIND_EXTENSIONS.contains(&extension)
+            || lower.ends_with(".yml")
+            || lower.ends_with(".yaml");
+        if other_kind || is_template_name(&lower) || NOT_CURRENT_EXTENSIONS.contains(&extension) {
+            return FileKind::Other;
+        }
         return FileKind::Dockerfile;
     }
     if is_compose_name(&lower) {
+        let in_github = path
+            .components()
+            .any(|c| c.as_os_str().eq_ignore_ascii_case(".github"));
+        // An example (`docker-compose.override.example.yml`) is a real
+        // compose file to copy; a template to render is not.
+        let rendered = lower
+            .split(['.', '-', '_'])
+            .any(|part| RENDERED_TEMPLATE_PARTS.contains(&part));
+        if in_github || rendered {
+            return FileKind::Other;
+        }
         return FileKind::Compose;
     }
-    if lower == ".env"
-        || (lower.starts_with(".env.") && !lower.ends_with(".py") && !lower.ends_with(".sh"))
+    let dotenv_name = lower == ".env"
+        || lower.starts_with(".env.")
         || lower.ends_with(".env")
-    {
+        || matches!(
+            lower.as_str(),
+            "env.example" | "env.sample" | "env.template"
+        );
+    if dotenv_name {
+        let other_kind = lower != ".env"
+            && (OTHER_KIND_EXTENSIONS.contains(&extension)
+                || NOT_CURRENT_EXTENSIONS.contains(&extension)
+                || matches!(extension, "yml" | "yaml" | "toml" | "ini" | "conf" | "lock"));
+        if other_kind {
+            return FileKind::Other;
+        }
         return FileKind::Dotenv;
     }
-    if lower.ends_with(".py") {
+    if extension == "py" {
         return FileKind::Python;
     }
     if lower.ends_with(".pem")
@@ -171,10 +219,102 @@ pub fn classify(path: &Path) -> FileKind {
     FileKind::Other
 }
 
+/// Extensions of files of another kind that a name pattern above could
+/// take for configuration: documentation, scripts, data, code.
+const OTHER_KIND_EXTENSIONS: &[&str] = &[
+    "md", "rst", "txt", "sh", "bash", "zsh", "ps1", "bat", "json", "py", "js", "mjs", "cjs", "ts",
+    "go", "rb", "php", "java", "rs", "html", "xml", "csv", "png", "svg",
+];
+
+/// Extensions of files that are not the current configuration: patches,
+/// merge leftovers, backups, editor swap files.
+const NOT_CURRENT_EXTENSIONS: &[&str] = &[
+    "patch", "diff", "orig", "rej", "bak", "backup", "old", "swp", "swo", "tmp",
+];
+
+/// Name parts that mark a template: a file meant to be copied and filled
+/// in (`.env.example`, `example.env`, `Dockerfile.template`,
+/// `docker-compose.yml.j2`), not read as it is.
+const TEMPLATE_PARTS: &[&str] = &[
+    "example",
+    "examples",
+    "sample",
+    "samples",
+    "template",
+    "templates",
+    "tmpl",
+    "tpl",
+    "dist",
+    "j2",
+    "jinja",
+    "jinja2",
+    "erb",
+    "mustache",
+    "hbs",
+];
+
+/// Name parts of a template that a program renders (Jinja, ERB, Go
+/// templates) rather than one a person copies.
+const RENDERED_TEMPLATE_PARTS: &[&str] = &[
+    "template",
+    "templates",
+    "tmpl",
+    "tpl",
+    "j2",
+    "jinja",
+    "jinja2",
+    "erb",
+    "mustache",
+    "hbs",
+];
+
+/// Whether a file name (lowercase) names a template: one of its dot- or
+/// dash-separated parts is a [`TEMPLATE_PARTS`] word (`.env.example`,
+/// `.env.local.sample`, `example.env`, `Dockerfile.template`,
+/// `Dockerfile-alpine.template`, `docker-compose.override.example.yml`).
+pub fn is_template_name(lower: &str) -> bool {
+    lower
+        .split(['.', '-', '_'])
+        .any(|part| TEMPLATE_PARTS.contains(&part))
+}
+
+/// Whether `path` lies inside a template folder: a folder whose name holds
+/// a Jinja expression, as cookiecutter's `{{cookiecutter.project_slug}}`
+/// and copier's `{{ project_name }}` do.
+pub fn in_template_folder(path: &Path) -> bool {
+    let Some(parent) = path.parent() else {
+        return false;
+    };
+    parent.components().any(|c| {
+        let s = c.as_os_str().to_string_lossy();
+        s.contains("{{") || s.contains("{%")
+    })
+}
+
 /// `compose.yaml`, `docker-compose.prod.yml`, `compose.override.yaml`, ... :
 /// every `*compose*.y*ml`.
 pub fn is_compose_name(lower: &str) -> bool {
     (lower.ends_with(".yml") || lower.ends_with(".yaml")) && lower.contains("compose")
+}
+
+/// Compose's own file names ([`DEFAULT_COMPOSE_FILES`],
+/// [`DEFAULT_OVERRIDE_FILES`]): compose files whatever they hold.
+pub fn is_default_compose_name(lower: &str) -> bool {
+    DEFAULT_COMPOSE_FILES.contains(&lower) || DEFAULT_OVERRIDE_FILES.contains(&lower)
+}
+
+/// Whether a YAML text is a compose file: a top-level `services:` or
+/// `include:` key (read from the text, so that a file with a YAML error is
+/// still recognised). A `*compose*.yml` without one is something else: a
+/// workflow that deploys with compose, a Rancher or Kubernetes file.
+pub fn looks_like_compose(text: &str) -> bool {
+    text.lines().any(|l| {
+        let key = l.trim_end();
+        ["services", "include"].iter().any(|k| {
+            key.strip_prefix(k)
+                .is_some_and(|rest| rest.trim_start().starts_with(':'))
+        })
+    })
 }
 
 /// Compose's default file names, in its order of preference.
@@ -247,9 +387,12 @@ pub fn discover(root: &Path, exclude: &[PathBuf]) -> (Vec<Found>, Vec<WalkError>
                 return true;
             }
             let skip_dir = e.file_type().is_dir()
-                && e.file_name()
-                    .to_str()
-                    .is_some_and(|n| SKIPPED_DIRS.contains(&n) || is_virtualenv(e.path()));
+                && e.file_name().to_str().is_some_and(|n| {
+                    SKIPPED_DIRS.contains(&n)
+                        || n.contains("{{")
+                        || n.contains("{%")
+                        || is_virtualenv(e.path())
+                });
             let excluded = e
                 .path()
                 .strip_prefix(root)
@@ -286,6 +429,16 @@ pub fn discover(root: &Path, exclude: &[PathBuf]) -> (Vec<Found>, Vec<WalkError>
             }
             Err(e) => {
                 let path = e.path().map(Path::to_path_buf).unwrap_or_default();
+                // A symlink to nothing (a `.env -> app.conf` that an install
+                // script creates): as if the file were not there yet.
+                let dangling = e.io_error().map(std::io::Error::kind)
+                    == Some(std::io::ErrorKind::NotFound)
+                    && path
+                        .symlink_metadata()
+                        .is_ok_and(|m| m.file_type().is_symlink());
+                if dangling {
+                    continue;
+                }
                 let message = if e.loop_ancestor().is_some() {
                     "symlink loop: this folder links to one of its parents; not entered".to_string()
                 } else {
@@ -296,6 +449,42 @@ pub fn discover(root: &Path, exclude: &[PathBuf]) -> (Vec<Found>, Vec<WalkError>
         }
     }
     (found, errors)
+}
+
+/// The target of a symbolic link checked out as a plain file (git with
+/// `core.symlinks=false`, some archives): a text of one line, without a
+/// line break, that is a relative path (`docker/Dockerfile.debian`,
+/// `mailcow.conf`). No configuration file looks like that.
+pub fn symlink_stand_in(text: &str) -> Option<&str> {
+    let plausible = !text.is_empty()
+        && text.len() <= 255
+        && !text.starts_with('/')
+        && (text.contains('/') || text.contains('.'))
+        && text
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'_' | b'-' | b'/'));
+    plausible.then_some(text)
+}
+
+/// Reads `path` as [`Fs::read_text`] does, following a symbolic link
+/// checked out as a plain file ([`symlink_stand_in`]) as the real link would
+/// be followed: to its target's text, or "not found" when the target does
+/// not exist (a link that an install script completes).
+pub fn read_text_following(fs: &dyn Fs, path: &Path) -> Result<String, LoadError> {
+    let mut current = path.to_path_buf();
+    // As many hops as a kernel follows before ELOOP.
+    for _ in 0..40 {
+        let text = fs.read_text(&current)?;
+        let Some(target) = symlink_stand_in(&text) else {
+            return Ok(text);
+        };
+        let next = normalize(&current.parent().unwrap_or(Path::new("")).join(target));
+        if !fs.is_file(&next) {
+            return Err(LoadError::NotFound);
+        }
+        current = next;
+    }
+    Err(LoadError::Io("too many levels of symbolic links".into()))
 }
 
 fn is_virtualenv(dir: &Path) -> bool {
@@ -352,6 +541,102 @@ mod tests {
         assert_eq!(k("id_rsa"), FileKind::Key);
         assert_eq!(k("id_rsa.pub"), FileKind::Other);
         assert_eq!(k("server.pem"), FileKind::Key);
+        // Each kind as its tool names it, and nothing else.
+        assert_eq!(k("Containerfile"), FileKind::Dockerfile);
+        assert_eq!(k("Containerfile.dev"), FileKind::Dockerfile);
+        assert_eq!(k("app.dockerfile"), FileKind::Dockerfile);
+        for other in [
+            ".github/workflows/dockerfile.yaml",
+            "Dockerfile.yml",
+            "Dockerfile.md",
+            "dockerfile.sh",
+            "Dockerfile.json",
+            "Dockerfile.template",
+            "Dockerfile.j2",
+            "Dockerfile.orig",
+            ".github/workflows/deploy-docker-compose.yml",
+            "docker-compose.yml.j2",
+            "docker-compose.template.yml",
+            ".env.patch",
+            ".env.diff",
+            ".env.orig",
+            ".env.rej",
+            ".env.bak",
+            ".env.md",
+            ".env.sh",
+            ".env.json",
+            ".env.yml",
+            ".env.py",
+            "{{cookiecutter.project_slug}}/Dockerfile",
+            "{{cookiecutter.project_slug}}/compose/.env",
+            "{{ project_name }}/docker-compose.yml",
+        ] {
+            assert_eq!(k(other), FileKind::Other, "{other}");
+        }
+        // Templates of `.env` are dotenv files (syntax only), and an
+        // example compose override is a compose file.
+        for dotenv in [
+            ".env.example",
+            "example.env",
+            "env.example",
+            ".env.dist",
+            ".env.local",
+        ] {
+            assert_eq!(k(dotenv), FileKind::Dotenv, "{dotenv}");
+        }
+        assert_eq!(k("docker-compose.override.example.yml"), FileKind::Compose);
+    }
+
+    #[test]
+    fn template_names() {
+        for t in [
+            ".env.example",
+            ".env.local.sample",
+            "example.env",
+            "env.example",
+            ".env.dist",
+            ".env.template",
+            "dockerfile-alpine.template",
+        ] {
+            assert!(is_template_name(t), "{t}");
+        }
+        for t in [
+            ".env",
+            ".env.production",
+            "prod.env",
+            ".env.test",
+            "dockerfile",
+        ] {
+            assert!(!is_template_name(t), "{t}");
+        }
+    }
+
+    #[test]
+    fn compose_content() {
+        assert!(looks_like_compose("services:\n  a: {}\n"));
+        assert!(looks_like_compose("# x\nversion: '3'\nservices :\n"));
+        assert!(looks_like_compose("include:\n  - a.yml\n"));
+        assert!(!looks_like_compose("jobs:\n  services:\n    x: 1\n"));
+        assert!(!looks_like_compose("on: push\n# services:\n"));
+    }
+
+    #[test]
+    fn symlink_stand_ins() {
+        assert_eq!(
+            symlink_stand_in("docker/Dockerfile.debian"),
+            Some("docker/Dockerfile.debian")
+        );
+        assert_eq!(symlink_stand_in("mailcow.conf"), Some("mailcow.conf"));
+        for text in [
+            "FROM x",
+            "A=1",
+            "mailcow.conf\n",
+            "/etc/passwd",
+            "",
+            "README",
+        ] {
+            assert_eq!(symlink_stand_in(text), None, "{text}");
+        }
     }
 
     #[test]

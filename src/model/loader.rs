@@ -13,6 +13,12 @@ use crate::syntax::dotenv::DotenvFile;
 use crate::syntax::pysettings::{self, SettingsFile};
 use crate::syntax::{compose, dockerfile, dotenv};
 
+fn is_default_compose_path(path: &Path) -> bool {
+    path.file_name()
+        .and_then(|n| n.to_str())
+        .is_some_and(|n| fs::is_default_compose_name(&n.to_ascii_lowercase()))
+}
+
 /// Below this many files, reading and parsing stay on one thread.
 const PARALLEL_FROM: usize = 64;
 
@@ -79,13 +85,20 @@ impl<'fs> Loader<'fs> {
         if let Some(r) = self.read.get(&abs) {
             return r.clone();
         }
-        let result = self.fs.read_text(&abs).map(|text| {
+        let result = fs::read_text_following(self.fs, &abs).map(|text| {
             let display = self.display(&abs);
             self.sources
                 .add(SourceFile::new(abs.clone(), display, kind, text))
         });
         self.read.insert(abs, result.clone());
         result
+    }
+
+    /// The kind a file was read as (a `*compose*.yml` that holds no
+    /// `services:` is read as [`FileKind::Other`]), if it was read.
+    pub fn kind_of(&self, path: &Path) -> Option<FileKind> {
+        let id = self.read.get(&self.absolute(path))?.as_ref().ok()?;
+        Some(self.sources.get(*id).kind)
     }
 
     pub fn file(&self, id: FileId) -> &SourceFile {
@@ -140,7 +153,17 @@ impl<'fs> Loader<'fs> {
             .collect();
         let fs_ = self.fs;
         let work = |(path, kind): (PathBuf, FileKind)| {
-            let text = fs_.read_text(&path);
+            let text = fs::read_text_following(fs_, &path);
+            // A `*compose*.yml` that Compose would not read by default is a
+            // compose file only if its content says so.
+            let kind = match (&text, kind) {
+                (Ok(t), FileKind::Compose)
+                    if !is_default_compose_path(&path) && !fs::looks_like_compose(t) =>
+                {
+                    FileKind::Other
+                }
+                _ => kind,
+            };
             let parsed = match (&text, kind) {
                 (Ok(t), FileKind::Dotenv) => Parsed::Dotenv(dotenv::parse(t)),
                 (Ok(t), FileKind::Compose) => Parsed::Compose(compose::parse(t)),

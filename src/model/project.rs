@@ -61,7 +61,8 @@ pub fn load_project(loader: &mut Loader, opts: &ProjectOptions) -> Project {
     }
     let env_paths: Vec<PathBuf> = if opts.env_files.is_empty() {
         let default = directory.join(".env");
-        if b.loader.is_file(&default) {
+        // A `.env` that is a link to a file not created yet is no `.env`.
+        if b.loader.is_file(&default) && b.loader.load(&default, FileKind::Dotenv).is_ok() {
             vec![default]
         } else {
             Vec::new()

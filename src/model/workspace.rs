@@ -1,7 +1,7 @@
 //! A workspace: every file found under the paths the user gave, grouped into
 //! compose projects the way Compose would find them, each file parsed once.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
@@ -118,6 +118,13 @@ pub fn load_workspace(fs_: &dyn Fs, cwd: &Path, opts: &WorkspaceOptions) -> Work
             settings.insert(id, Arc::new(parsed));
         }
     }
+    // What reading showed: a `*compose*.yml` without `services:` is not a
+    // compose file.
+    for (path, kind) in &mut found {
+        if *kind == FileKind::Compose {
+            *kind = loader.kind_of(path).unwrap_or(*kind);
+        }
+    }
 
     // Projects: the explicit -f files, else per folder Compose's default file
     // (plus its override), and every other compose file on its own.
@@ -132,9 +139,17 @@ pub fn load_workspace(fs_: &dyn Fs, cwd: &Path, opts: &WorkspaceOptions) -> Work
                 by_dir.entry(dir).or_default().push(path.clone());
             }
         }
+        let mut standalone = BTreeMap::new();
         for files in by_dir.values() {
-            project_files.extend(group_compose_files(files));
+            for f in files {
+                let complete = match loader.load(f, FileKind::Compose) {
+                    Ok(id) => is_self_contained(&loader.compose(id)),
+                    Err(_) => true,
+                };
+                standalone.insert(f.clone(), complete);
+            }
         }
+        project_files.extend(group_compose_files(&by_dir, &|f| standalone[f]));
     }
 
     let mut projects = Vec::new();
@@ -259,37 +274,78 @@ fn begin_line(text: &str) -> String {
         .unwrap_or_default()
 }
 
-/// Split one folder's compose files into projects: the default file with its
-/// override, and each other file alone.
-fn group_compose_files(files: &[PathBuf]) -> Vec<Vec<PathBuf>> {
+/// Split the compose files found into projects, as `docker compose` would
+/// be run on them: in each folder, the default file with its override; every
+/// other file alone when it is complete (`docker compose -f other.yml`), else
+/// merged over the nearest default file at or above its folder, as
+/// `docker compose -f compose.yaml -f other.yml` (an auxiliary file that
+/// adds services or settings to services it does not define). `complete`
+/// says whether a file stands alone ([`is_self_contained`]).
+fn group_compose_files(
+    by_dir: &BTreeMap<PathBuf, Vec<PathBuf>>,
+    complete: &dyn Fn(&PathBuf) -> bool,
+) -> Vec<Vec<PathBuf>> {
     let name = |p: &PathBuf| {
         p.file_name()
             .map(|n| n.to_string_lossy().into_owned())
             .unwrap_or_default()
     };
-    let names: HashMap<String, &PathBuf> = files.iter().map(|p| (name(p), p)).collect();
+    let default_in = |files: &[PathBuf]| -> Option<PathBuf> {
+        DEFAULT_COMPOSE_FILES
+            .iter()
+            .find_map(|n| files.iter().find(|f| name(f) == *n))
+            .cloned()
+    };
+    let base_for = |dir: &Path| -> Option<PathBuf> {
+        dir.ancestors()
+            .find_map(|d| by_dir.get(d).and_then(|files| default_in(files)))
+    };
     let mut out = Vec::new();
-    let default = DEFAULT_COMPOSE_FILES.iter().find_map(|n| names.get(*n));
-    let mut used: Vec<&PathBuf> = Vec::new();
-    if let Some(d) = default {
-        let mut project = vec![(*d).clone()];
-        used.push(d);
-        if let Some(o) = DEFAULT_OVERRIDE_FILES.iter().find_map(|n| names.get(*n)) {
-            project.push((*o).clone());
-            used.push(o);
+    for (dir, files) in by_dir {
+        let default = default_in(files);
+        let mut used: Vec<&PathBuf> = Vec::new();
+        if let Some(d) = &default {
+            let mut project = vec![d.clone()];
+            let override_file = DEFAULT_OVERRIDE_FILES
+                .iter()
+                .find_map(|n| files.iter().find(|f| name(f) == *n));
+            if let Some(o) = override_file {
+                project.push(o.clone());
+                used.push(o);
+            }
+            out.push(project);
         }
-        out.push(project);
-    }
-    for f in files {
-        let n = name(f);
-        let is_default_name = DEFAULT_COMPOSE_FILES.contains(&n.as_str())
-            || DEFAULT_OVERRIDE_FILES.contains(&n.as_str());
-        if used.contains(&f) || is_default_name {
-            continue;
+        for f in files {
+            let n = name(f);
+            if Some(f) == default.as_ref()
+                || used.contains(&f)
+                || DEFAULT_COMPOSE_FILES.contains(&n.as_str())
+            {
+                continue;
+            }
+            let base = (!complete(f)).then(|| base_for(dir)).flatten();
+            match base {
+                Some(b) => out.push(vec![b, f.clone()]),
+                None => out.push(vec![f.clone()]),
+            }
         }
-        out.push(vec![f.clone()]);
     }
     out
+}
+
+/// Whether a compose file stands alone: every service it defines has an
+/// image, a build or an `extends`, and depends only on services it defines.
+/// One that fails to parse stands alone (its errors are reported with it).
+fn is_self_contained(file: &ComposeFile) -> bool {
+    if !file.errors.is_empty() {
+        return true;
+    }
+    let defined = |name: &str| file.services.iter().any(|s| s.name.value == name);
+    !file.services.is_empty()
+        && file.services.iter().all(|s| {
+            (s.image.is_some() || s.build.is_some() || s.extends.is_some())
+                && s.depends_on.iter().all(|d| defined(&d.service.value))
+        })
 }
 
 #[cfg(test)]
@@ -298,26 +354,63 @@ mod tests {
 
     #[test]
     fn groups_default_override_and_others() {
-        let files: Vec<PathBuf> = [
-            "/p/compose.override.yaml",
-            "/p/compose.yaml",
-            "/p/docker-compose.prod.yml",
-            "/p/docker-compose.yml",
-        ]
-        .iter()
-        .map(PathBuf::from)
-        .collect();
-        let groups = group_compose_files(&files);
+        let mut by_dir = BTreeMap::new();
+        by_dir.insert(
+            PathBuf::from("/p"),
+            [
+                "/p/compose.override.yaml",
+                "/p/compose.yaml",
+                "/p/docker-compose.prod.yml",
+                "/p/docker-compose.inits.yml",
+                "/p/docker-compose.yml",
+            ]
+            .iter()
+            .map(PathBuf::from)
+            .collect::<Vec<_>>(),
+        );
+        by_dir.insert(
+            PathBuf::from("/p/overrides"),
+            vec![PathBuf::from("/p/overrides/compose.gpu.yaml")],
+        );
+        by_dir.insert(
+            PathBuf::from("/q"),
+            vec![PathBuf::from("/q/compose.extra.yaml")],
+        );
+        let complete = |f: &PathBuf| f.ends_with("docker-compose.prod.yml");
+        let groups = group_compose_files(&by_dir, &complete);
+        let p = |s: &str| PathBuf::from(s);
         assert_eq!(
             groups,
             vec![
-                vec![
-                    PathBuf::from("/p/compose.yaml"),
-                    PathBuf::from("/p/compose.override.yaml")
-                ],
-                vec![PathBuf::from("/p/docker-compose.prod.yml")],
+                vec![p("/p/compose.yaml"), p("/p/compose.override.yaml")],
+                // Complete: alone.
+                vec![p("/p/docker-compose.prod.yml")],
+                // Auxiliary: merged over the folder's default file.
+                vec![p("/p/compose.yaml"), p("/p/docker-compose.inits.yml")],
+                // Auxiliary in a subfolder: over the default file above.
+                vec![p("/p/compose.yaml"), p("/p/overrides/compose.gpu.yaml")],
+                // No default file anywhere above: alone.
+                vec![p("/q/compose.extra.yaml")],
             ]
         );
+    }
+
+    #[test]
+    fn self_contained_compose_files() {
+        let parse = crate::syntax::compose::parse;
+        assert!(is_self_contained(&parse(
+            "services:\n  a:\n    image: x\n    depends_on: [b]\n  b:\n    build: .\n"
+        )));
+        // Adds to a service defined elsewhere.
+        assert!(!is_self_contained(&parse(
+            "services:\n  a:\n    environment:\n      X: 1\n"
+        )));
+        // Depends on a service defined elsewhere.
+        assert!(!is_self_contained(&parse(
+            "services:\n  init:\n    image: x\n    depends_on: [db]\n"
+        )));
+        // Only volumes or networks.
+        assert!(!is_self_contained(&parse("volumes:\n  data: {}\n")));
     }
 
     #[test]

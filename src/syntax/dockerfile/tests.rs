@@ -658,6 +658,10 @@ fn corpus_dockerfiles() {
             continue;
         };
         let text = String::from_utf8_lossy(&bytes);
+        // A symbolic link checked out as a file: the tool reads its target.
+        if crate::fs::symlink_stand_in(&text).is_some() {
+            continue;
+        }
         let df = parse(&text);
         seen += 1;
         for i in &df.instructions {

@@ -1,0 +1,155 @@
+//! Precision on real repositories: each class of false positive found by the
+//! corpus review (tests/corpus/findings.tsv), as a minimal synthetic project
+//! that used to give the wrong finding. Never a corpus file.
+
+mod common;
+
+use std::path::Path;
+
+use common::{command_in, findings, json, temp_project, BIN};
+
+/// `check --format json` on `dir` with no configuration and no shell
+/// environment: each finding's rule, file and line.
+fn check(dir: &Path) -> Vec<(String, String, u64)> {
+    let o = command_in(BIN, dir)
+        .args([
+            "check",
+            "--format",
+            "json",
+            "--no-config",
+            "--no-shell-env",
+            ".",
+        ])
+        .output()
+        .unwrap();
+    findings(&json(&o))
+}
+
+fn rules_in(found: &[(String, String, u64)], file: &str) -> Vec<String> {
+    found
+        .iter()
+        .filter(|(_, f, _)| f == file)
+        .map(|(r, _, _)| r.clone())
+        .collect()
+}
+
+const APP: &str =
+    "services:\n  app:\n    image: nginx:1.27\n    healthcheck:\n      test: [\"CMD\", \"true\"]\n";
+
+/// Files of other kinds named like configuration are not read as it: a
+/// workflow named like a Dockerfile or a compose file, a patch of `.env`,
+/// a Dockerfile's documentation or script.
+#[test]
+fn discovery_reads_each_kind_as_its_tool_names_it() {
+    let workflow = "name: docker\non: push\njobs:\n  build:\n    runs-on: ubuntu-latest\n    env:\n      TAG: ${{ vars.TAG }}\n    steps:\n      - run: docker compose up -d\n";
+    let dir = temp_project(&[
+        ("compose.yaml", APP),
+        (".github/workflows/dockerfile.yaml", workflow),
+        (".github/workflows/deploy-docker-compose.yml", workflow),
+        ("deploy/docker-compose-deploy.yml", workflow),
+        (
+            ".env.patch",
+            "--- a/.env\n+++ b/.env\n@@ -1 +1 @@\n-A=1\n+A=\"2\"\n",
+        ),
+        (".env.orig", "A=\"1\"\n"),
+        ("Dockerfile.md", "# How to build\n\nRun `docker build .`\n"),
+        ("dockerfile.sh", "#!/bin/sh\ndocker build .\n"),
+    ]);
+    let found = check(dir.path());
+    assert!(found.is_empty(), "{found:?}");
+}
+
+/// Templates that a program renders (Jinja, Go templates) are not
+/// configuration: `Dockerfile.template`, `Dockerfile.j2`, and everything in
+/// a cookiecutter folder.
+#[test]
+fn templates_are_not_linted_as_configuration() {
+    let jinja = "{% if use_node %}\nFROM node:20 AS assets\n{% endif %}\nFROM python:{{ python_version }}\n";
+    let dir = temp_project(&[
+        ("compose.yaml", APP),
+        ("Dockerfile.template", "{{ include \"from\" }}\nRUN {{ .install }}\n"),
+        ("docker/Dockerfile.j2", jinja),
+        ("{{cookiecutter.project_slug}}/Dockerfile", jinja),
+        (
+            "{{cookiecutter.project_slug}}/docker-compose.yml",
+            "services:\n  app:\n    build: .\n{% if cookiecutter.use_celery == 'y' %}\n  worker:\n    build: .\n{% endif %}\n",
+        ),
+        ("{{cookiecutter.project_slug}}/.env", "A=\"{{ cookiecutter.secret }}\"\n"),
+    ]);
+    let found = check(dir.path());
+    assert!(found.is_empty(), "{found:?}");
+}
+
+/// A `*compose*.yml` without top-level `services:` or `include:` is not a
+/// compose file (a Rancher file, a Kubernetes manifest); one with them is.
+#[test]
+fn compose_files_beyond_the_default_names_are_recognised_by_content() {
+    let dir = temp_project(&[
+        ("compose.yaml", APP),
+        (
+            "rancher-compose.yml",
+            "version: '2'\nweb:\n  scale: 2\n  labels:\n    tag: ${{ vars.TAG }}\n",
+        ),
+        (
+            "docker-compose.prod.yml",
+            "services:\n  web:\n    image: nginx\n",
+        ),
+    ]);
+    let found = check(dir.path());
+    let rules = rules_in(&found, "docker-compose.prod.yml");
+    assert!(rules.contains(&"unpinned-image".to_string()), "{found:?}");
+    assert!(
+        rules_in(&found, "rancher-compose.yml").is_empty(),
+        "{found:?}"
+    );
+}
+
+/// A symbolic link checked out as a plain file (git without symlink
+/// support) is followed like the link; one whose target does not exist yet
+/// (created by an install script) is a file that is not there.
+#[test]
+fn symlinks_checked_out_as_files_are_followed() {
+    let dir = temp_project(&[
+        ("compose.yaml", "services:\n  app:\n    build: .\n    user: app\n    healthcheck:\n      test: [\"CMD\", \"true\"]\n    environment:\n      A: ${A:-x}\n"),
+        ("Dockerfile", "docker/Dockerfile.debian"),
+        ("docker/Dockerfile.debian", "FROM debian:12-slim\nUSER app\nHEALTHCHECK CMD true\n"),
+        (".env", "app.conf"),
+    ]);
+    let found = check(dir.path());
+    assert!(found.is_empty(), "{found:?}");
+}
+
+/// A dangling symbolic link is a file that is not there yet, whatever its
+/// name.
+#[cfg(unix)]
+#[test]
+fn dangling_symlinks_are_not_reported() {
+    let dir = temp_project(&[("compose.yaml", APP)]);
+    std::os::unix::fs::symlink("missing.conf", dir.path().join(".env")).unwrap();
+    std::os::unix::fs::symlink("nowhere", dir.path().join("data")).unwrap();
+    let found = check(dir.path());
+    assert!(found.is_empty(), "{found:?}");
+}
+
+/// An auxiliary compose file that adds to services defined elsewhere is
+/// linted merged over the default file, as `docker compose -f compose.yaml
+/// -f aux.yml` reads it, never alone.
+#[test]
+fn auxiliary_compose_files_are_merged_over_the_default_file() {
+    let dir = temp_project(&[
+        (
+            "compose.yaml",
+            "services:\n  db:\n    image: postgres:16\n    healthcheck:\n      test: [\"CMD\", \"pg_isready\"]\n    environment:\n      POSTGRES_PASSWORD: example-only\n",
+        ),
+        (
+            "docker-compose-inits.yml",
+            "services:\n  init:\n    image: postgres:16\n    command: psql -h db -c 'select 1'\n    healthcheck:\n      test: [\"CMD\", \"true\"]\n    depends_on:\n      db:\n        condition: service_healthy\n",
+        ),
+        (
+            "overrides/compose.ports.yaml",
+            "services:\n  db:\n    ports:\n      - 127.0.0.1:5432:5432\n",
+        ),
+    ]);
+    let found = check(dir.path());
+    assert!(found.is_empty(), "{found:?}");
+}
