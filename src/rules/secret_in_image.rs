@@ -15,17 +15,6 @@ pub static RULE: Rule = Rule {
     check,
 };
 
-/// Names that hold public material although they look like keys
-/// (`GPG_KEY` holds the fingerprint of a release signing key).
-fn is_public_material(name: &str) -> bool {
-    name.to_ascii_uppercase().split(['_', '-', '.']).any(|w| {
-        matches!(
-            w,
-            "PUBLIC" | "PUB" | "PUBKEY" | "GPG" | "PGP" | "FINGERPRINT"
-        )
-    })
-}
-
 /// Whether a value (quotes removed, `$` references kept) has literal text:
 /// not empty, not only `$OTHER` / `${OTHER}` references.
 fn has_literal(value: &str, literal: &[TextRange]) -> bool {
@@ -68,10 +57,7 @@ fn check(ctx: &Context) -> Vec<Diagnostic> {
                 _ => continue,
             };
             for (name, range, value, literal, is_env) in pairs {
-                if !ctx.secrets.is_secret(name)
-                    || is_public_material(name)
-                    || !has_literal(value, literal)
-                {
+                if !ctx.secrets.is_secret(name) || !has_literal(value, literal) {
                     continue;
                 }
                 let span = Span::new(*id, range);
@@ -139,6 +125,9 @@ mod tests {
             "ENV PASSWORD_FILE=/run/secrets/db",
             "ENV DEBUG=1 LOG_LEVEL=info",
             "ENV GPG_KEY=A035C8C19219BA821ECEA86B64E628F8D684696D",
+            "ENV JWT_PUBLIC_KEY=MFkwEwYHKoZIzj0CAQYIKoZIzj0DAQcDQgAE SSH_KEY_PUB=ssh-ed25519",
+            "ENV GOOGLE_APPLICATION_CREDENTIALS=/run/secrets/key.json SSL_KEY=/certs/x.key",
+            "ARG NEXT_PUBLIC_STRIPE_KEY=pk_live_x",
         ] {
             assert!(df(body).is_empty(), "{body}");
         }
