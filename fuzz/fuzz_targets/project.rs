@@ -69,7 +69,9 @@ fuzz_target!(|data: &[u8]| {
     }
     let redactor = redactor_for(&ws, &policy);
     let redact = |s: &str| redactor.redact(s);
-    let redact_source = |s: &str| redactor.redact_in_place(s);
+    let redact_source = |f: mppeep_lint::source::FileId, s: &str, offset: usize| {
+        redactor.redact_source(Some(f), s, offset)
+    };
     for format in [Format::Pretty, Format::Compact, Format::Json, Format::Sarif, Format::Github] {
         let out = mppeep_lint::report::render(format, &diags, &ws.sources, &all_meta(), 5, &redact, &redact_source, true);
         if matches!(format, Format::Json | Format::Sarif) {

@@ -638,7 +638,9 @@ fn run_check(args: CheckArgs) -> u8 {
     crate::rules::engine::sort(&ctx, &mut diags);
     let redactor = redactor(&ws, &policy, args.show_secrets);
     let redact = |s: &str| redactor.redact(s);
-    let redact_source = |s: &str| redactor.redact_in_place(s);
+    let redact_source = |f: crate::source::FileId, s: &str, offset: usize| {
+        redactor.redact_source(Some(f), s, offset)
+    };
     let files = ws
         .sources
         .iter()

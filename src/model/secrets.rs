@@ -80,9 +80,13 @@
 //! (`DBROOT`, mailcow's database root password; `API_KEY_2CAPTCHA`, a secret
 //! word before the service's name).
 
+use std::collections::{HashMap, HashSet};
+
 use crate::model::workspace::Workspace;
+use crate::source::{FileId, Span, TextRange};
 use crate::syntax::dockerfile::InstructionKind;
-use crate::syntax::dotenv::DotenvValue;
+use crate::syntax::dotenv::{DotenvValue, Quote};
+use crate::syntax::template::{self, OpKind, Piece, Template};
 
 /// Shown in place of a secret value.
 pub const MASK: &str = "********";
@@ -320,43 +324,87 @@ pub fn glob_match(pattern: &str, name: &str) -> bool {
     pi == p.len()
 }
 
-/// Hide the password of every `scheme://user:password@host` in `value`.
-pub fn mask_url_credentials(value: &str) -> String {
-    let mut out = String::with_capacity(value.len());
-    let mut rest = value;
-    while let Some(i) = rest.find("://") {
-        let (head, tail) = rest.split_at(i + 3);
-        out.push_str(head);
+/// The byte ranges of the passwords of every `scheme://user:password@host`
+/// in `text`.
+pub fn url_password_ranges(text: &str) -> Vec<std::ops::Range<usize>> {
+    let mut out = Vec::new();
+    let mut from = 0;
+    while let Some(i) = text[from..].find("://") {
+        let start = from + i + 3;
         // The authority ends at the first '/', '?', '#' or blank.
-        let end = tail
+        let end = text[start..]
             .find(|c: char| c == '/' || c == '?' || c == '#' || c.is_whitespace())
-            .unwrap_or(tail.len());
-        let authority = &tail[..end];
-        match authority.rfind('@') {
-            Some(at) => {
-                let userinfo = &authority[..at];
-                match userinfo.find(':') {
-                    Some(colon) if colon + 1 < userinfo.len() => {
-                        out.push_str(&userinfo[..colon + 1]);
-                        out.push_str(MASK);
-                    }
-                    _ => out.push_str(userinfo),
+            .map_or(text.len(), |e| start + e);
+        let authority = &text[start..end];
+        if let Some(at) = authority.rfind('@') {
+            if let Some(colon) = authority[..at].find(':') {
+                // `user:${DB_PASSWORD}@` names the password, it is not one.
+                let password = &authority[colon + 1..at];
+                if colon + 1 < at && !is_one_reference(password) {
+                    out.push(start + colon + 1..start + at);
                 }
-                out.push_str(&authority[at..]);
             }
-            None => out.push_str(authority),
         }
-        rest = &tail[end..];
+        from = end.max(start);
     }
-    out.push_str(rest);
     out
 }
 
-/// Replaces known secret values wherever they appear in a text.
+/// Whether `text` is one `$NAME` or `${NAME...}` reference, nothing else.
+fn is_one_reference(text: &str) -> bool {
+    matches!(
+        template::parse(text, 0).map(|t| t.pieces),
+        Ok(pieces) if matches!(pieces.as_slice(), [Piece::Var(_)])
+    )
+}
+
+/// Hide the password of every `scheme://user:password@host` in `value`.
+pub fn mask_url_credentials(value: &str) -> String {
+    let mut out = String::with_capacity(value.len());
+    let mut last = 0;
+    for r in url_password_ranges(value) {
+        out.push_str(&value[last..r.start]);
+        out.push_str(MASK);
+        last = r.end;
+    }
+    out.push_str(&value[last..]);
+    out
+}
+
+/// Characters that continue a word: a secret value is masked in free text
+/// only where it stands as a whole word (`worker` in ``service `worker` ``
+/// is masked when it is a secret's value; in `workers` or `db-worker` it
+/// is not the value).
+fn is_word_char(c: char) -> bool {
+    c.is_alphanumeric() || matches!(c, '_' | '-' | '.')
+}
+
+/// The byte ranges where `value` stands as a whole word in `text`.
+fn whole_word_matches<'a>(
+    text: &'a str,
+    value: &'a str,
+) -> impl Iterator<Item = std::ops::Range<usize>> + 'a {
+    text.match_indices(value).filter_map(move |(i, _)| {
+        let end = i + value.len();
+        let before = text[..i].chars().next_back();
+        let after = text[end..].chars().next();
+        let bounded = before.is_none_or(|c| !is_word_char(c) || !value.starts_with(is_word_char))
+            && after.is_none_or(|c| !is_word_char(c) || !value.ends_with(is_word_char));
+        bounded.then_some(i..end)
+    })
+}
+
+/// Masks secret values: where they are written (their byte ranges in each
+/// file, known from the model: the value of a secret-named `.env` line,
+/// `environment:` entry, `ENV` or `ARG`), URL passwords anywhere, and the
+/// secret values themselves where they stand as whole words in other text
+/// (a message quoting a value).
 #[derive(Debug, Clone, Default)]
 pub struct Redactor {
     /// Secret values, longest first so that overlapping values mask fully.
     values: Vec<String>,
+    /// Where secret values are written, by file.
+    spans: HashMap<FileId, Vec<TextRange>>,
     pub disabled: bool,
 }
 
@@ -367,6 +415,7 @@ impl Redactor {
         values.dedup();
         Redactor {
             values,
+            spans: HashMap::new(),
             disabled: false,
         }
     }
@@ -374,9 +423,53 @@ impl Redactor {
     /// Shows everything (`--show-secrets`).
     pub fn disabled() -> Self {
         Redactor {
-            values: Vec::new(),
             disabled: true,
+            ..Redactor::default()
         }
+    }
+
+    /// Masks `range` of `file` wherever that file's text is shown.
+    pub fn add_span(&mut self, span: Span) {
+        if !span.range.is_empty() {
+            self.spans.entry(span.file).or_default().push(span.range);
+        }
+    }
+
+    /// Masks the literal text of the value written at `span` of `file`
+    /// (`text` is that file's text): `hunter2` in `hunter2`, `pw-${ENV}` and
+    /// `${PW:-hunter2}`, never a `${REFERENCE}` (it names a variable, it
+    /// holds no secret) nor the quotes around the value.
+    pub fn add_value(&mut self, span: Span, text: &str) {
+        let Some(written) = text.get(span.range.start..span.range.end) else {
+            return;
+        };
+        let Ok(t) = template::parse(written, span.range.start) else {
+            self.add_span(span);
+            return;
+        };
+        let mut literal = Vec::new();
+        literal_ranges(&t, &mut literal);
+        for r in literal {
+            let part = &text[r.start..r.end];
+            if part
+                .chars()
+                .any(|c| !c.is_whitespace() && c != '"' && c != '\'')
+            {
+                self.add_span(Span::new(span.file, r));
+            }
+        }
+    }
+
+    /// The byte ranges of `text` to mask: URL passwords and whole-word
+    /// secret values.
+    fn ranges(&self, text: &str) -> Vec<std::ops::Range<usize>> {
+        let mut out = url_password_ranges(text);
+        for v in &self.values {
+            if text.contains(v.as_str()) {
+                out.extend(whole_word_matches(text, v));
+            }
+        }
+        out
     }
 
     /// The text with every secret value and URL password replaced by [`MASK`].
@@ -384,53 +477,121 @@ impl Redactor {
         if self.disabled {
             return text.to_string();
         }
-        let mut out = mask_url_credentials(text);
-        for v in &self.values {
-            if out.contains(v.as_str()) {
-                out = out.replace(v.as_str(), MASK);
+        let mut ranges = self.ranges(text);
+        ranges.sort_by_key(|r| (r.start, std::cmp::Reverse(r.end)));
+        let mut out = String::with_capacity(text.len());
+        let mut last = 0;
+        for r in ranges {
+            if r.start < last {
+                last = last.max(r.end);
+                continue;
             }
+            out.push_str(&text[last..r.start]);
+            out.push_str(MASK);
+            last = r.end;
         }
+        out.push_str(&text[last..]);
         out
     }
 
     /// The text with secret values overwritten by `*`, byte for byte, so that
-    /// byte offsets stay valid (for source snippets).
+    /// byte offsets stay valid (for a line shown without its file).
     pub fn redact_in_place(&self, text: &str) -> String {
+        self.redact_source(None, text, 0)
+    }
+
+    /// `text`, which starts at byte `offset` of `file`, with secret values
+    /// overwritten by `*` byte for byte: where the model knows them to be
+    /// written, URL passwords, and whole-word secret values.
+    pub fn redact_source(&self, file: Option<FileId>, text: &str, offset: usize) -> String {
         if self.disabled {
             return text.to_string();
         }
-        let mut bytes = text.as_bytes().to_vec();
-        for v in &self.values {
-            for (i, _) in text.match_indices(v.as_str()) {
-                for b in &mut bytes[i..i + v.len()] {
-                    *b = b'*';
+        let mut ranges = self.ranges(text);
+        if let Some(spans) = file.and_then(|f| self.spans.get(&f)) {
+            let end = offset + text.len();
+            for r in spans {
+                let (s, e) = (r.start.max(offset), r.end.min(end));
+                if s < e {
+                    ranges.push(s - offset..e - offset);
                 }
             }
         }
-        // Whole secret values were replaced by ASCII, so this cannot fail;
-        // fall back to a fully masked text if it ever did.
+        let mut bytes = text.as_bytes().to_vec();
+        for r in ranges {
+            // Whole characters: a range clamped inside one masks all of it,
+            // and every byte of it becomes one `*`, so offsets stay valid.
+            let mut start = r.start.min(text.len());
+            while !text.is_char_boundary(start) {
+                start -= 1;
+            }
+            let mut end = r.end.min(text.len());
+            while !text.is_char_boundary(end) {
+                end += 1;
+            }
+            bytes[start..end].fill(b'*');
+        }
+        // Only whole characters were replaced by ASCII.
         String::from_utf8(bytes).unwrap_or_else(|_| "*".repeat(text.len()))
     }
 
     pub fn is_empty(&self) -> bool {
-        self.values.is_empty()
+        self.values.is_empty() && self.spans.is_empty()
     }
 }
 
-/// Values shorter than this are masked only where their key is shown, not
-/// searched for in other text (a one-letter value would mask every word).
-const MIN_SEARCHED_LEN: usize = 3;
+/// The ranges of the literal text of a template, defaults included.
+fn literal_ranges(t: &Template, out: &mut Vec<TextRange>) {
+    for p in &t.pieces {
+        match p {
+            Piece::Literal { range, .. } | Piece::Escaped { range } => out.push(*range),
+            Piece::Var(v) => match &v.op {
+                // `${X:?message}`: the message is no value.
+                Some(op) if matches!(op.kind, OpKind::Required | OpKind::RequiredNonEmpty) => {}
+                Some(op) => literal_ranges(&op.arg, out),
+                None => {}
+            },
+        }
+    }
+}
+
+/// Values shorter than this are masked only where they are written, not
+/// searched for in other text: a
+/// short value is a word (`root`, `admin`, `plane`) as often as a secret,
+/// and masking every `root` of a message hides nothing.
+const MIN_SEARCHED_LEN: usize = 8;
 
 /// A redactor for every secret-like value the workspace holds: project
 /// variables, container environments, every `.env`-format file, Dockerfile
 /// `ENV`/`ARG` defaults, and the defaults of the app's settings fields.
+///
+/// Each is masked where it is written. In other text (messages, other
+/// lines), a value is masked where it stands as a whole word, unless it is
+/// also a name the project gives openly — a service, container or host
+/// name, an image: a database password `worker` does not make the service
+/// `worker` a secret, and masking it there would hide nothing.
 pub fn redactor_for(ws: &Workspace, policy: &SecretPolicy) -> Redactor {
+    let mut names: HashSet<String> = HashSet::new();
+    for p in &ws.projects {
+        names.insert(p.name.clone());
+        for s in &p.services {
+            names.insert(s.name.clone());
+            for v in [&s.container_name, &s.hostname, &s.image]
+                .into_iter()
+                .flatten()
+            {
+                names.insert(v.text.clone());
+            }
+        }
+    }
     let mut values: Vec<String> = Vec::new();
     let mut add = |v: &str| {
-        if v.chars().count() >= MIN_SEARCHED_LEN {
+        if v.chars().count() >= MIN_SEARCHED_LEN && !names.contains(v) {
             values.push(v.to_string());
         }
     };
+    // Where each secret value is written: its literal text.
+    let mut written: Vec<Span> = Vec::new();
     for p in &ws.projects {
         for v in p.variables.values() {
             if policy.is_secret(&v.name) {
@@ -449,17 +610,32 @@ pub fn redactor_for(ws: &Workspace, policy: &SecretPolicy) -> Redactor {
                         if let Some(v) = &d.value {
                             add(v);
                         }
+                        written.extend(d.value_span);
+                    }
+                }
+            }
+            if let Some(b) = &s.build {
+                for (k, _, v) in &b.args {
+                    if let (true, Some(v)) = (policy.is_secret(k), v) {
+                        add(&v.text);
+                        written.push(v.span);
                     }
                 }
             }
         }
     }
+    let mut exact: Vec<Span> = Vec::new();
     for (id, file) in &ws.dotenv {
         let src = ws.sources.get(*id);
         for e in &file.entries {
             if let DotenvValue::Assigned(a) = &e.value {
                 if policy.is_secret(&e.key) {
                     add(src.slice(a.content_range));
+                    // Single quotes: no interpolation, all of it is the value.
+                    match a.quote {
+                        Quote::Single => exact.push(Span::new(*id, a.content_range)),
+                        _ => written.push(Span::new(*id, a.content_range)),
+                    }
                 }
             }
         }
@@ -473,6 +649,7 @@ pub fn redactor_for(ws: &Workspace, policy: &SecretPolicy) -> Redactor {
                         if policy.is_secret(&p.key.value) {
                             add(&p.value.value);
                             add(src.slice(p.value.range));
+                            written.push(Span::new(*id, p.value.range));
                         }
                     }
                 }
@@ -480,6 +657,7 @@ pub fn redactor_for(ws: &Workspace, policy: &SecretPolicy) -> Redactor {
                     for d in decls {
                         if let (true, Some(v)) = (policy.is_secret(&d.name.value), &d.default) {
                             add(&v.value);
+                            written.push(Span::new(*id, v.range));
                         }
                     }
                 }
@@ -500,7 +678,14 @@ pub fn redactor_for(ws: &Workspace, policy: &SecretPolicy) -> Redactor {
             }
         }
     }
-    Redactor::new(values)
+    let mut r = Redactor::new(values);
+    for s in exact {
+        r.add_span(s);
+    }
+    for s in written {
+        r.add_value(s, &ws.sources.get(s.file).text);
+    }
+    r
 }
 
 #[cfg(test)]
@@ -1094,5 +1279,50 @@ mod tests {
         assert_eq!(r.redact("pw=hunter2!"), format!("pw={MASK}!"));
         assert_eq!(r.redact_in_place("pw=hunter2!"), "pw=*******!");
         assert_eq!(Redactor::disabled().redact("hunter2"), "hunter2");
+    }
+
+    /// A value is masked in other text only where it stands as a whole
+    /// word: never inside a longer name or path.
+    #[test]
+    fn values_mask_whole_words_only() {
+        let r = Redactor::new(["plane".to_string(), "warden".to_string()]);
+        assert_eq!(
+            r.redact("service `plane` at plane:5432"),
+            format!("service `{MASK}` at {MASK}:5432")
+        );
+        for text in [
+            "makeplane__plane/.env",
+            "service `plane-db`",
+            "dani-garcia__vaultwarden/playwright",
+            "planes",
+        ] {
+            assert_eq!(r.redact(text), text);
+            assert_eq!(r.redact_in_place(text), text);
+        }
+    }
+
+    /// Where the model knows a secret is written, it is masked there, whatever
+    /// its length; the same word elsewhere in the file is not a secret.
+    #[test]
+    fn spans_mask_where_the_value_is_written() {
+        let mut r = Redactor::new(Vec::<String>::new());
+        let file = FileId(0);
+        r.add_span(Span::new(file, TextRange::new(22, 26)));
+        let text = "USER root\nDB_PASSWORD=root\n";
+        assert_eq!(
+            r.redact_source(Some(file), text, 0),
+            "USER root\nDB_PASSWORD=****\n"
+        );
+        // A line shown alone, at its offset in the file.
+        assert_eq!(
+            r.redact_source(Some(file), "DB_PASSWORD=root", 10),
+            "DB_PASSWORD=****"
+        );
+        assert_eq!(r.redact_source(Some(file), "USER root", 0), "USER root");
+        // A range that ends inside a multi-byte character masks all of it.
+        let mut r = Redactor::new(Vec::<String>::new());
+        r.add_span(Span::new(file, TextRange::new(2, 4)));
+        assert_eq!(r.redact_source(Some(file), "a=éé", 0), "a=**é");
+        assert_eq!(r.redact_source(Some(file), "a=é", 0).len(), "a=é".len());
     }
 }

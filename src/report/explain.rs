@@ -27,8 +27,13 @@ fn at(ws: &Workspace, span: Span) -> String {
 fn snippet(ws: &Workspace, span: Span, mask: &Masking) -> (usize, String) {
     let f = ws.sources.get(span.file);
     let line = f.line_col(span.range.start).line;
-    let text = f.slice(f.line_range(line)).trim_end_matches(['\n', '\r']);
-    (line, mask.redactor.redact_in_place(text))
+    let range = f.line_range(line);
+    let text = f.slice(range).trim_end_matches(['\n', '\r']);
+    (
+        line,
+        mask.redactor
+            .redact_source(Some(span.file), text, range.start),
+    )
 }
 
 fn show_value(var: &str, value: Option<&str>, mask: &Masking) -> String {

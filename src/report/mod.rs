@@ -6,10 +6,11 @@ pub mod render;
 
 use crate::cli::Format;
 use crate::rules::{Diagnostic, RuleMeta};
-use crate::source::SourceMap;
+use crate::source::{FileId, SourceMap};
 
 /// Renders `diags` in `format`. `redact` masks secret values in messages;
-/// `redact_source` masks them in file text and must keep byte offsets.
+/// `redact_source(file, text, offset)` masks them in `text`, which starts at
+/// byte `offset` of `file`, and must keep byte offsets.
 #[allow(clippy::too_many_arguments)]
 pub fn render(
     format: Format,
@@ -18,7 +19,7 @@ pub fn render(
     rules: &[RuleMeta],
     files: usize,
     redact: &dyn Fn(&str) -> String,
-    redact_source: &dyn Fn(&str) -> String,
+    redact_source: &dyn Fn(FileId, &str, usize) -> String,
     color: bool,
 ) -> String {
     let input = render::Input {

@@ -9,7 +9,7 @@ use std::fmt;
 
 use serde_json::{json, Value};
 
-use crate::rules::{Diagnostic, RuleMeta, Severity};
+use crate::rules::{Diagnostic, Edit, RuleMeta, Severity};
 use crate::source::{FileId, SourceMap, Span};
 
 /// What the renderers need besides the diagnostics.
@@ -20,7 +20,7 @@ pub struct Input<'a> {
     /// Files read (for the summary).
     pub files: usize,
     pub redact: &'a dyn Fn(&str) -> String,
-    pub redact_source: &'a dyn Fn(&str) -> String,
+    pub redact_source: &'a dyn Fn(FileId, &str, usize) -> String,
 }
 
 impl Input<'_> {
@@ -34,6 +34,19 @@ impl Input<'_> {
             column: start.column,
             end_line: end.line,
             end_column: end.column,
+        }
+    }
+
+    /// An edit's replacement as it may be shown: masked whole when the text
+    /// it replaces is (partly) a secret value (unquoting a secret writes the
+    /// secret), else with secret values masked.
+    fn replacement(&self, e: &Edit) -> String {
+        let file = self.sources.get(e.span.file);
+        let original = file.slice(e.span.range);
+        if (self.redact_source)(e.span.file, original, e.span.range.start) != original {
+            crate::model::secrets::MASK.to_string()
+        } else {
+            (self.redact)(&e.replacement)
         }
     }
 
@@ -175,7 +188,7 @@ pub fn pretty(input: &Input, color: bool) -> String {
     let mut text_of = |id: FileId| -> String {
         texts
             .entry(id)
-            .or_insert_with(|| (input.redact_source)(&input.sources.get(id).text))
+            .or_insert_with(|| (input.redact_source)(id, &input.sources.get(id).text, 0))
             .clone()
     };
     let mut out = String::new();
@@ -297,7 +310,7 @@ pub fn json(input: &Input) -> String {
                     .edits
                     .iter()
                     .map(|e| {
-                        position_with(&input.position(e.span), "replacement", redact(&e.replacement))
+                        position_with(&input.position(e.span), "replacement", input.replacement(e))
                     })
                     .collect();
                 m.insert(
@@ -381,7 +394,10 @@ pub fn sarif(input: &Input) -> String {
             let p = input.position(d.span);
             let line_text = {
                 let f = input.sources.get(d.span.file);
-                (input.redact_source)(f.slice(f.line_range(p.line)).trim())
+                let line = f.line_range(p.line);
+                (input.redact_source)(d.span.file, f.slice(line), line.start)
+                    .trim()
+                    .to_string()
             };
             let mut message = redact(&d.message);
             if let Some(h) = &d.help {
@@ -423,7 +439,7 @@ pub fn sarif(input: &Input) -> String {
                             "startLine": p.line, "startColumn": p.column,
                             "endLine": p.end_line, "endColumn": p.end_column,
                         },
-                        "insertedContent": {"text": redact(&e.replacement)},
+                        "insertedContent": {"text": input.replacement(e)},
                     });
                     match by_file.iter_mut().find(|(f, _)| *f == p.file) {
                         Some((_, v)) => v.push(replacement),

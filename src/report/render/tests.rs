@@ -62,7 +62,7 @@ fn run(f: fn(&Input) -> String, mask: bool) -> String {
             t.to_string()
         }
     };
-    let redact_source = move |t: &str| {
+    let redact_source = move |_: FileId, t: &str, _: usize| {
         if mask {
             t.replace(SECRET, &"*".repeat(SECRET.len()))
         } else {
