@@ -61,6 +61,10 @@ pub trait Fs: Sync {
     fn read_text(&self, path: &Path) -> Result<String, LoadError>;
     fn is_file(&self, path: &Path) -> bool;
     fn is_dir(&self, path: &Path) -> bool;
+    /// Whether `path` is a symbolic link (whether its target exists or not).
+    fn is_symlink(&self, _path: &Path) -> bool {
+        false
+    }
 }
 
 /// The real file system.
@@ -76,6 +80,10 @@ impl Fs for DiskFs {
     }
     fn is_dir(&self, path: &Path) -> bool {
         path.is_dir()
+    }
+    fn is_symlink(&self, path: &Path) -> bool {
+        path.symlink_metadata()
+            .is_ok_and(|m| m.file_type().is_symlink())
     }
 }
 
@@ -464,6 +472,15 @@ pub fn symlink_stand_in(text: &str) -> Option<&str> {
             .bytes()
             .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'_' | b'-' | b'/'));
     plausible.then_some(text)
+}
+
+/// Whether `path` is a symbolic link, a real one or one checked out as a
+/// plain file ([`symlink_stand_in`]), whether its target exists or not.
+pub fn is_link(fs: &dyn Fs, path: &Path) -> bool {
+    fs.is_symlink(path)
+        || fs
+            .read_text(path)
+            .is_ok_and(|t| symlink_stand_in(&t).is_some())
 }
 
 /// Reads `path` as [`Fs::read_text`] does, following a symbolic link

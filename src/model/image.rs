@@ -43,7 +43,7 @@ pub fn image_facts(
             problems.push(ModelError {
                 message: format!("target stage {:?} could not be found", t.text),
                 span: Some(t.span),
-                required_variable: None,
+                kind: ModelErrorKind::Other,
             });
         }
     }

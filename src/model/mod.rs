@@ -2,6 +2,7 @@
 //! container environment with provenance, and the facts of the image each
 //! service runs. Reads files only through [`loader::Loader`].
 
+pub mod deploy;
 pub mod explain;
 pub mod image;
 pub mod interpolate;

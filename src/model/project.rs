@@ -45,6 +45,7 @@ pub fn load_project(loader: &mut Loader, opts: &ProjectOptions) -> Project {
         variables: BTreeMap::new(),
         directory: directory.clone(),
         references: Vec::new(),
+        unparsed: false,
     };
 
     // 1. Interpolation variables: the process environment wins over env files.
@@ -123,7 +124,7 @@ pub fn load_project(loader: &mut Loader, opts: &ProjectOptions) -> Project {
                         ef.resolved.display()
                     ),
                     span: Some(ef.path.span),
-                    required_variable: None,
+                    kind: ModelErrorKind::EnvFileNotFound(ef.resolved.clone()),
                 }),
                 Err(e) => {
                     let path = ef.resolved.clone();
@@ -185,7 +186,7 @@ pub fn load_project(loader: &mut Loader, opts: &ProjectOptions) -> Project {
                         s.name, d.service
                     ),
                     span: Some(d.span),
-                    required_variable: None,
+                    kind: ModelErrorKind::UndefinedService(d.service.clone()),
                 });
             }
         }
@@ -223,6 +224,9 @@ pub fn load_project(loader: &mut Loader, opts: &ProjectOptions) -> Project {
         services: merged,
         errors: b.errors,
         warnings: b.warnings,
+        whole: !b.unparsed,
+        missing_env_files: Vec::new(),
+        deploy_variables: BTreeSet::new(),
     }
 }
 
@@ -233,6 +237,8 @@ struct Builder<'a, 'fs> {
     variables: BTreeMap<String, ProjectVariable>,
     directory: PathBuf,
     references: Vec<Via>,
+    /// A compose file of the project could not be read or parsed.
+    unparsed: bool,
 }
 
 /// Interpolated values of one compose file, by the range of their scalar.
@@ -265,7 +271,7 @@ impl Builder<'_, '_> {
                     self.errors.push(ModelError {
                         message: format!("couldn't find env file: {}", path.display()),
                         span: None,
-                        required_variable: None,
+                        kind: ModelErrorKind::EnvFileNotFound(path.clone()),
                     });
                     continue;
                 }
@@ -280,7 +286,7 @@ impl Builder<'_, '_> {
                 self.errors.push(ModelError {
                     message: e.message.clone(),
                     span: Some(Span::new(id, e.range)),
-                    required_variable: None,
+                    kind: ModelErrorKind::Syntax,
                 });
             }
             if !parsed.errors.is_empty() {
@@ -420,6 +426,7 @@ impl Builder<'_, '_> {
             Ok(id) => id,
             Err(e) => {
                 self.load_error(path, e, true);
+                self.unparsed = true;
                 return None;
             }
         };
@@ -428,8 +435,11 @@ impl Builder<'_, '_> {
             self.errors.push(ModelError {
                 message: e.message.clone(),
                 span: Some(Span::new(id, e.range)),
-                required_variable: None,
+                kind: ModelErrorKind::Syntax,
             });
+        }
+        if !parsed.errors.is_empty() {
+            self.unparsed = true;
         }
         let values = self.interpolate_tree(id, &parsed);
         let directory = self.directory.clone();
@@ -469,7 +479,7 @@ impl Builder<'_, '_> {
             self.errors.push(ModelError {
                 message: "extends: too many levels (a cycle?)".into(),
                 span: Some(Span::new(file, ext.service.range)),
-                required_variable: None,
+                kind: ModelErrorKind::Other,
             });
             return None;
         }
@@ -485,7 +495,7 @@ impl Builder<'_, '_> {
                         ext.service.value
                     ),
                     span: Some(Span::new(file, ext.service.range)),
-                    required_variable: None,
+                    kind: ModelErrorKind::Other,
                 });
             }
             let _ = parsed;
@@ -508,7 +518,7 @@ impl Builder<'_, '_> {
                     ext.service.value, file_ref.value
                 ),
                 span: Some(Span::new(file, ext.service.range)),
-                required_variable: None,
+                kind: ModelErrorKind::Other,
             });
         }
         found
@@ -577,14 +587,14 @@ impl Builder<'_, '_> {
         let t = template::parse(text, base).map_err(|e| ModelError {
             message: e.message,
             span: Some(Span::new(file, clamp(e.range))),
-            required_variable: None,
+            kind: ModelErrorKind::Other,
         })?;
         let vars = &self.variables;
         let mut lookup = |name: &str| vars.get(name).map(|v| v.value.clone());
         let ev = interpolate::evaluate(&t, &mut lookup).map_err(|e| ModelError {
             message: e.message,
             span: Some(Span::new(file, clamp(e.range))),
-            required_variable: e.variable,
+            kind: required_kind(e.variable),
         })?;
         let via = ev
             .used
@@ -639,7 +649,7 @@ impl Builder<'_, '_> {
                     self.errors.push(ModelError {
                         message: e.message.clone(),
                         span: Some(Span::new(id, e.range)),
-                        required_variable: None,
+                        kind: ModelErrorKind::Syntax,
                     });
                 }
                 continue;
@@ -748,11 +758,15 @@ impl Builder<'_, '_> {
     }
 }
 
+fn required_kind(variable: Option<String>) -> ModelErrorKind {
+    variable.map_or(ModelErrorKind::Other, ModelErrorKind::RequiredVariable)
+}
+
 fn interp_error(file: FileId, e: InterpolationError) -> ModelError {
     ModelError {
         message: e.message,
         span: Some(Span::new(file, e.range)),
-        required_variable: e.variable,
+        kind: required_kind(e.variable),
     }
 }
 

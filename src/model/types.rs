@@ -80,13 +80,28 @@ pub struct DotenvDefinition {
     pub effective: bool,
 }
 
+/// What kind of problem a [`ModelError`] is, for the rules that decide on
+/// it (never its message).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ModelErrorKind {
+    /// `${VAR:?msg}` / `${VAR?msg}` without a value: VAR.
+    RequiredVariable(String),
+    /// A required `env_file:` that does not exist.
+    EnvFileNotFound(PathBuf),
+    /// `depends_on` a service that no file of the project defines.
+    UndefinedService(String),
+    /// A file of the project that does not parse (also reported as
+    /// `syntax-error` or `env-syntax`).
+    Syntax,
+    Other,
+}
+
 /// An error that makes `docker compose config` fail, or a warning.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ModelError {
     pub message: String,
     pub span: Option<Span>,
-    /// For a `${VAR:?msg}` / `${VAR?msg}` failure: VAR.
-    pub required_variable: Option<String>,
+    pub kind: ModelErrorKind,
 }
 
 impl ModelError {
@@ -94,7 +109,20 @@ impl ModelError {
         ModelError {
             message: message.into(),
             span,
-            required_variable: None,
+            kind: ModelErrorKind::Other,
+        }
+    }
+
+    pub fn with_kind(mut self, kind: ModelErrorKind) -> Self {
+        self.kind = kind;
+        self
+    }
+
+    /// For a `${VAR:?msg}` / `${VAR?msg}` failure: VAR.
+    pub fn required_variable(&self) -> Option<&str> {
+        match &self.kind {
+            ModelErrorKind::RequiredVariable(v) => Some(v),
+            _ => None,
         }
     }
 }
@@ -384,6 +412,22 @@ impl ImageFacts {
     }
 }
 
+/// An env file that the project reads but that is not there: the project
+/// `.env` (when there is evidence that one is expected) or a required
+/// `env_file:`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MissingEnvFile {
+    /// Where Compose looks for it.
+    pub path: PathBuf,
+    /// True for the project `.env` (interpolation); false for an
+    /// `env_file:` only.
+    pub project_dotenv: bool,
+    /// The committed template that documents it, when there is one.
+    pub template: Option<FileId>,
+    /// The `env_file:` entries that name it.
+    pub uses: Vec<Span>,
+}
+
 /// A compose project: the files `docker compose` would read together.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Project {
@@ -403,12 +447,34 @@ pub struct Project {
     /// What makes `docker compose config` fail.
     pub errors: Vec<ModelError>,
     pub warnings: Vec<ModelError>,
+    /// False when a compose file of the project could not be read or
+    /// parsed: its services and references are not known, so no rule judges
+    /// them (the file's own error is reported).
+    pub whole: bool,
+    /// Env files the project reads that an install creates (the `.env`
+    /// documented by `.env.example`, a required `env_file:`), not there.
+    pub missing_env_files: Vec<MissingEnvFile>,
+    /// Variables that count as set at deploy time: those the templates of
+    /// [`Project::missing_env_files`] define, and, when the project `.env`
+    /// is expected, those nothing sets now.
+    pub deploy_variables: std::collections::BTreeSet<String>,
 }
 
 impl Project {
     pub fn service(&self, name: &str) -> Option<&Service> {
         self.services.iter().find(|s| s.name == name)
     }
+    /// Whether `name` counts as set at deploy time (see
+    /// [`Project::deploy_variables`]).
+    pub fn set_at_deploy(&self, name: &str) -> bool {
+        self.deploy_variables.contains(name)
+    }
+
+    /// The missing env file at `path`, if the project expects one there.
+    pub fn missing_env_file(&self, path: &std::path::Path) -> Option<&MissingEnvFile> {
+        self.missing_env_files.iter().find(|m| m.path == path)
+    }
+
     pub fn active_services(&self) -> impl Iterator<Item = &Service> {
         self.services.iter().filter(|s| s.active)
     }

@@ -6,6 +6,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use crate::fs::{self, Fs, DEFAULT_COMPOSE_FILES, DEFAULT_OVERRIDE_FILES};
+use crate::model::deploy;
 use crate::model::loader::Loader;
 use crate::model::project::{load_project, ProjectOptions};
 use crate::model::types::Project;
@@ -61,6 +62,13 @@ pub struct Workspace {
 }
 
 impl Workspace {
+    /// The projects whose compose files all parsed: the ones rules judge.
+    /// A project with a file that failed to parse has an incomplete model
+    /// (no services, unknown references); only its errors are reported.
+    pub fn whole_projects(&self) -> impl Iterator<Item = &Project> {
+        self.projects.iter().filter(|p| p.whole)
+    }
+
     /// The parsed `.env`-format file, if it was read.
     pub fn dotenv_file(&self, id: FileId) -> Option<&DotenvFile> {
         self.dotenv.get(&id).map(|a| a.as_ref())
@@ -152,6 +160,11 @@ pub fn load_workspace(fs_: &dyn Fs, cwd: &Path, opts: &WorkspaceOptions) -> Work
         project_files.extend(group_compose_files(&by_dir, &|f| standalone[f]));
     }
 
+    let dotenv_files: Vec<PathBuf> = found
+        .iter()
+        .filter(|(_, k)| *k == FileKind::Dotenv)
+        .map(|(p, _)| loader.absolute(p))
+        .collect();
     let mut projects = Vec::new();
     for files in project_files {
         let popts = ProjectOptions {
@@ -161,7 +174,14 @@ pub fn load_workspace(fs_: &dyn Fs, cwd: &Path, opts: &WorkspaceOptions) -> Work
             profiles: opts.profiles.clone(),
             process_env: opts.process_env.clone(),
         };
-        projects.push(load_project(&mut loader, &popts));
+        let mut project = load_project(&mut loader, &popts);
+        deploy::expected_files(
+            &mut loader,
+            &mut project,
+            &dotenv_files,
+            !opts.env_files.is_empty(),
+        );
+        projects.push(project);
     }
 
     // Every discovered file is read and parsed, referenced or not.

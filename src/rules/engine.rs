@@ -6,6 +6,7 @@
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::panic::{catch_unwind, AssertUnwindSafe};
 
+use crate::model::types::ModelErrorKind;
 use crate::rules::{all_meta, Context, Diagnostic, Rule, Severity, INTERNAL_ERROR, RULES};
 use crate::source::{FileId, SourceMap, Span, TextRange};
 
@@ -154,10 +155,18 @@ fn builtin(ctx: &Context, settings: &Settings) -> Vec<Diagnostic> {
             if known.contains(&(span, e.message.clone())) {
                 continue;
             }
+            // `missing-dotenv` reports env files made at install, and the
+            // variables they set count as set.
+            match &e.kind {
+                ModelErrorKind::EnvFileNotFound(path) if p.missing_env_file(path).is_some() => {
+                    continue
+                }
+                ModelErrorKind::RequiredVariable(v) if p.set_at_deploy(v) => continue,
+                _ => {}
+            }
             // missing-secret reports required secrets itself, better.
             let secret = e
-                .required_variable
-                .as_ref()
+                .required_variable()
                 .is_some_and(|v| ctx.secrets.is_secret(v));
             if secret && settings.enabled("missing-secret") {
                 continue;

@@ -68,7 +68,7 @@ fn check(ctx: &Context) -> Vec<Diagnostic> {
     // compose.deploy.yml side by side): a line is reported only when no
     // project that reads it uses it.
     let mut lines: Vec<(&Project, &DotenvDefinition, Use)> = Vec::new();
-    for project in &ws.projects {
+    for project in ws.whole_projects() {
         for d in project.dotenv_definitions.iter().filter(|d| d.effective) {
             if d.name.is_empty() || read_by_compose(&d.name) {
                 continue;

@@ -26,7 +26,7 @@ struct Uses {
 
 fn uses(ctx: &Context, file: FileId) -> Uses {
     let mut u = Uses::default();
-    for p in &ctx.ws.projects {
+    for p in ctx.ws.whole_projects() {
         u.interpolation |= p.env_files.contains(&file);
         u.env_file |= p.services.iter().any(|s| s.reads_env_file(file));
     }
@@ -35,7 +35,7 @@ fn uses(ctx: &Context, file: FileId) -> Uses {
 
 /// Whether a bare `KEY` line of `file` got a value anywhere it is used.
 fn bare_key_resolved(ctx: &Context, key: Span) -> bool {
-    ctx.ws.projects.iter().any(|p| {
+    ctx.ws.whole_projects().any(|p| {
         p.dotenv_definitions.iter().any(|d| d.key == key)
             || p.services.iter().any(|s| {
                 s.container_env

@@ -146,8 +146,7 @@ pub fn trace(ws: &Workspace, service: &Service, def: &EnvDefinition, piece: Piec
 
 /// Services that `project` runs, paired with the project.
 pub fn active_services(ws: &Workspace) -> impl Iterator<Item = (&Project, &Service)> {
-    ws.projects
-        .iter()
+    ws.whole_projects()
         .flat_map(|p| p.active_services().map(move |s| (p, s)))
 }
 

@@ -18,12 +18,12 @@ pub static RULE: Rule = Rule {
 fn check(ctx: &Context) -> Vec<Diagnostic> {
     let mut out = Vec::new();
     // 1. `${SECRET:?msg}` with no value: Compose refuses the whole project.
-    for p in &ctx.ws.projects {
+    for p in ctx.ws.whole_projects() {
         for e in &p.errors {
-            let (Some(var), Some(span)) = (&e.required_variable, e.span) else {
+            let (Some(var), Some(span)) = (e.required_variable(), e.span) else {
                 continue;
             };
-            if !ctx.secrets.is_secret(var) {
+            if !ctx.secrets.is_secret(var) || p.set_at_deploy(var) {
                 continue;
             }
             let mut d = Diagnostic::new(
@@ -61,6 +61,10 @@ fn check(ctx: &Context) -> Vec<Diagnostic> {
                 .via
                 .iter()
                 .find(|v| v.value.as_deref().unwrap_or("").is_empty());
+            // Unset now, set by the `.env` made at install.
+            if unset_via.is_some_and(|v| v.source.is_none() && project.set_at_deploy(&v.variable)) {
+                continue;
+            }
             let primary = unset_via
                 .map(|v| v.reference)
                 .or(d.value_span)

@@ -23,6 +23,7 @@ mod env_syntax;
 mod healthcheck_tool_missing;
 pub(crate) mod images;
 mod localhost_in_container;
+mod missing_dotenv;
 mod missing_secret;
 mod no_healthcheck;
 pub(crate) mod packages;
@@ -64,6 +65,7 @@ pub static RULES: &[&Rule] = &[
     &quoted_value::RULE,
     &localhost_in_container::RULE,
     &missing_secret::RULE,
+    &missing_dotenv::RULE,
     &root_user::RULE,
     &no_healthcheck::RULE,
     &shadowed_env::RULE,

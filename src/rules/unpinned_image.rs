@@ -83,7 +83,7 @@ fn check(ctx: &Context) -> Vec<Diagnostic> {
             check_dockerfile(ctx.ws, *id, df, &build, &mut out);
         }
     }
-    for project in &ctx.ws.projects {
+    for project in ctx.ws.whole_projects() {
         for service in &project.services {
             check_service(ctx.ws, service, &mut out);
         }
@@ -103,7 +103,7 @@ struct Build<'a> {
 
 fn builds(ws: &Workspace, file: FileId) -> Vec<Build<'_>> {
     let mut out = Vec::new();
-    for project in &ws.projects {
+    for project in ws.whole_projects() {
         for service in &project.services {
             let (Some(build), Some(facts)) = (&service.build, &service.image_facts) else {
                 continue;

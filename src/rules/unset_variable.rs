@@ -46,7 +46,7 @@ fn check(ctx: &Context) -> Vec<Diagnostic> {
     let ws = ctx.ws;
     let skip = missing_secret_spans(ctx);
     let mut out: Vec<Diagnostic> = Vec::new();
-    for project in &ws.projects {
+    for project in ws.whole_projects() {
         // Compose interpolates every service, running or not (and warns for
         // each), so every reference counts.
         let mut refs: Vec<&Via> = project
@@ -64,7 +64,10 @@ fn check(ctx: &Context) -> Vec<Diagnostic> {
             .collect();
         refs.extend(dotenv_refs);
         for v in refs {
-            if skip.contains(&v.reference) || out.iter().any(|d| d.span == v.reference) {
+            if skip.contains(&v.reference)
+                || out.iter().any(|d| d.span == v.reference)
+                || project.set_at_deploy(&v.variable)
+            {
                 continue;
             }
             let name = &v.variable;

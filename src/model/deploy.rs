@@ -1,0 +1,210 @@
+//! What a project expects to be created when it is installed: the `.env`
+//! that most repositories ignore and document with a committed template
+//! (`.env.example`), and the `env_file:`s made the same way.
+//!
+//! Variables such a file will define count as set at deploy time: no rule
+//! calls them unset, and `missing-dotenv` says once what is missing instead
+//! of one finding per variable.
+
+use std::collections::BTreeSet;
+use std::path::{Path, PathBuf};
+
+use crate::fs::{self, is_template_name};
+use crate::model::loader::Loader;
+use crate::model::types::{MissingEnvFile, ModelErrorKind, OpKind, Project, ReferenceForm};
+use crate::source::{FileId, FileKind, Span};
+
+/// Names of a `.env` template, in the order they are looked for beside
+/// the file they document.
+const TEMPLATE_SUFFIXES: &[&str] = &[
+    "example", "sample", "template", "dist", "tmpl", "tpl", "default", "defaults",
+];
+
+/// The committed template of `path` (`.env` → `.env.example`,
+/// `.db.env` → `.db.env.example`, `example.db.env`), in its folder.
+fn template_beside(loader: &mut Loader, path: &Path) -> Option<FileId> {
+    let dir = path.parent()?;
+    let name = path.file_name()?.to_str()?;
+    let stem = name.trim_start_matches('.');
+    let mut candidates: Vec<PathBuf> = Vec::new();
+    for s in TEMPLATE_SUFFIXES {
+        candidates.push(dir.join(format!("{name}.{s}")));
+        candidates.push(dir.join(format!("{s}.{stem}")));
+        candidates.push(dir.join(format!("{stem}.{s}")));
+    }
+    candidates
+        .into_iter()
+        .find_map(|c| loader.load(&c, FileKind::Dotenv).ok())
+}
+
+/// For the project `.env`: a template by name beside it, else the dotenv
+/// file of the project folder (not read by any service, not for tests)
+/// that defines most of the variables the compose files use and nothing
+/// sets — at least half of them (AppFlowy's `deploy.env`, "copy this file
+/// to .env").
+fn dotenv_template(
+    loader: &mut Loader,
+    project: &Project,
+    dotenv_files: &[PathBuf],
+    unset: &BTreeSet<String>,
+) -> Option<FileId> {
+    let path = project.directory.join(".env");
+    if let Some(t) = template_beside(loader, &path) {
+        return Some(t);
+    }
+    let in_folder: Vec<&PathBuf> = dotenv_files
+        .iter()
+        .filter(|f| f.parent() == Some(project.directory.as_path()))
+        .collect();
+    let by_name = in_folder.iter().find(|f| {
+        f.file_name()
+            .and_then(|n| n.to_str())
+            .is_some_and(|n| is_template_name(&n.to_ascii_lowercase()))
+    });
+    if let Some(f) = by_name {
+        return loader.load(f, FileKind::Dotenv).ok();
+    }
+    if unset.is_empty() {
+        return None;
+    }
+    let mut best: Option<(usize, FileId)> = None;
+    for f in in_folder {
+        let name = f
+            .file_name()
+            .map(|n| n.to_string_lossy().to_ascii_lowercase())
+            .unwrap_or_default();
+        if name.contains("test") {
+            continue;
+        }
+        let Ok(id) = loader.load(f, FileKind::Dotenv) else {
+            continue;
+        };
+        if project.services.iter().any(|s| s.reads_env_file(id)) {
+            continue;
+        }
+        let defined = defined_names(loader, id);
+        let covered = unset.iter().filter(|v| defined.contains(*v)).count();
+        if covered * 2 >= unset.len() && best.is_none_or(|(n, _)| covered > n) {
+            best = Some((covered, id));
+        }
+    }
+    best.map(|(_, id)| id)
+}
+
+/// The names a dotenv file defines.
+pub fn defined_names(loader: &mut Loader, id: FileId) -> BTreeSet<String> {
+    loader
+        .dotenv(id)
+        .entries
+        .iter()
+        .map(|e| e.key.clone())
+        .collect()
+}
+
+/// The variables a project's compose files and `.env` use without a
+/// default that no source sets (the shell, the `.env`).
+pub fn unset_variables(project: &Project) -> BTreeSet<String> {
+    // `${X}` and `${X:?}` need a value; `${X:-d}`, `${X:+r}` and a
+    // passthrough do not.
+    let plain_unset = |form: ReferenceForm, set: bool| {
+        !set && matches!(
+            form,
+            ReferenceForm::Plain | ReferenceForm::Op(OpKind::Required | OpKind::RequiredNonEmpty)
+        )
+    };
+    let mut out: BTreeSet<String> = project
+        .references
+        .iter()
+        .filter(|v| plain_unset(v.form, v.source.is_some()))
+        .map(|v| v.variable.clone())
+        .collect();
+    out.extend(
+        project
+            .dotenv_definitions
+            .iter()
+            .flat_map(|d| &d.via)
+            .filter(|v| plain_unset(v.form, v.source.is_some()))
+            .map(|v| v.variable.clone()),
+    );
+    out
+}
+
+/// Fills `project.missing_env_files` and `project.deploy_variables`.
+///
+/// The project `.env` is expected when it is not there (or is a link to a
+/// file an install script creates) and something says it will be: a
+/// template documents it, a service reads it as an `env_file:`, or it is a
+/// link. A required `env_file:` that is not there is expected too (its
+/// template, if any, named). The variables a template defines, and — when
+/// the `.env` is expected — those nothing sets, are set at deploy time.
+/// `explicit_env_files`: `--env-file` was given, so no `.env` is read.
+pub fn expected_files(
+    loader: &mut Loader,
+    project: &mut Project,
+    dotenv_files: &[PathBuf],
+    explicit_env_files: bool,
+) {
+    let dotenv_path = project.directory.join(".env");
+    let mut missing: Vec<MissingEnvFile> = Vec::new();
+    for e in &project.errors {
+        let ModelErrorKind::EnvFileNotFound(path) = &e.kind else {
+            continue;
+        };
+        // An env file by its name (`.env`, `db.env`, `.env.prod`), or one
+        // with a template: made at install. Anything else missing is a
+        // mistake, left to `compose-error`.
+        let env_like =
+            fs::classify(path) == FileKind::Dotenv || template_beside(loader, path).is_some();
+        if !env_like || e.span.is_none() {
+            continue;
+        }
+        let uses: Vec<Span> = e.span.into_iter().collect();
+        match missing.iter_mut().find(|m| &m.path == path) {
+            Some(m) => m.uses.extend(uses),
+            None => missing.push(MissingEnvFile {
+                path: path.clone(),
+                project_dotenv: false,
+                template: None,
+                uses,
+            }),
+        }
+    }
+    // `--env-file` given, or a `.env` read: the project `.env` is not missing.
+    let dotenv_missing = !explicit_env_files && project.env_files.is_empty();
+    let unset = unset_variables(project);
+    let mut deploy: BTreeSet<String> = BTreeSet::new();
+    if dotenv_missing {
+        let template = dotenv_template(loader, project, dotenv_files, &unset);
+        let read_as_env_file = missing.iter().any(|m| m.path == dotenv_path);
+        let link = fs::is_link(loader.fs(), &dotenv_path);
+        if template.is_some() || read_as_env_file || link {
+            if let Some(t) = template {
+                deploy.extend(defined_names(loader, t));
+            }
+            deploy.extend(unset.iter().cloned());
+            match missing.iter_mut().find(|m| m.path == dotenv_path) {
+                Some(m) => {
+                    m.project_dotenv = true;
+                    m.template = template;
+                }
+                None => missing.insert(
+                    0,
+                    MissingEnvFile {
+                        path: dotenv_path.clone(),
+                        project_dotenv: true,
+                        template,
+                        uses: Vec::new(),
+                    },
+                ),
+            }
+        }
+    }
+    for m in missing.iter_mut().filter(|m| !m.project_dotenv) {
+        m.template = template_beside(loader, &m.path);
+        if let Some(t) = m.template {
+            deploy.extend(defined_names(loader, t));
+        }
+    }
+    project.missing_env_files = missing;
+    project.deploy_variables = deploy;
+}

@@ -1,0 +1,227 @@
+//! `missing-dotenv`: an env file the project reads that an install creates
+//! and that is not there — the `.env` documented by a committed
+//! `.env.example`, a required `env_file:`. One finding says what to create;
+//! the variables it will set count as set at deploy time for every other
+//! rule.
+
+use crate::model::types::*;
+use crate::rules::{Context, Diagnostic, Rule, RuleMeta, Severity};
+use crate::source::{Span, TextRange};
+
+pub static RULE: Rule = Rule {
+    meta: RuleMeta {
+        name: "missing-dotenv",
+        severity: Severity::Warning,
+        summary: "An env file the project reads that is not there: the `.env` its `.env.example` documents, a required `env_file:` — created at install time.",
+        doc: include_str!("../../rules/missing-dotenv.md"),
+    },
+    check,
+};
+
+/// At most this many variable names in a message.
+const NAMES_SHOWN: usize = 5;
+
+fn check(ctx: &Context) -> Vec<Diagnostic> {
+    let ws = ctx.ws;
+    let mut out = Vec::new();
+    for project in ws.whole_projects() {
+        for m in &project.missing_env_files {
+            let shown = relative(project, &m.path);
+            let readers = readers(project, m);
+            let template = m.template.map(|t| (t, ws.sources.get(t).display.clone()));
+            let unset: Vec<&str> = if m.project_dotenv {
+                crate::model::deploy::unset_variables(project)
+                    .into_iter()
+                    .filter_map(|v| project.deploy_variables.get(&v).map(String::as_str))
+                    .collect()
+            } else {
+                Vec::new()
+            };
+            let what = match (&template, m.project_dotenv) {
+                (Some((t, name)), _) => {
+                    let count = ws.dotenv_file(*t).map_or(0, |f| f.entries.len());
+                    format!("`{name}` documents its {count} variable{}", plural(count))
+                }
+                (None, true) if !unset.is_empty() => format!(
+                    "{} variable{} that the compose files use {} set nowhere else: {}",
+                    unset.len(),
+                    plural(unset.len()),
+                    if unset.len() == 1 { "is" } else { "are" },
+                    names(&unset)
+                ),
+                (None, _) => "no template documents it".to_string(),
+            };
+            let message = match (&readers[..], m.project_dotenv) {
+                ([], _) => format!(
+                    "there is no `{shown}` for Compose to read: {what}; it is made at install time"
+                ),
+                (services, _) => format!(
+                    "{} read{} `{shown}`, which is not there: {what}; Compose refuses to start until it is made",
+                    services_named(services),
+                    if services.len() == 1 { "s" } else { "" },
+                ),
+            };
+            let primary = m
+                .uses
+                .first()
+                .copied()
+                .or_else(|| {
+                    m.template
+                        .map(|t| first_key(ws, t).unwrap_or(Span::new(t, TextRange::empty(0))))
+                })
+                .or_else(|| first_unset_reference(project, &unset));
+            let Some(primary) = primary else { continue };
+            let mut d = Diagnostic::new(RULE.meta.name, RULE.meta.severity, primary, message)
+                .with_span_label(format!("`{shown}` is not there"));
+            for u in m.uses.iter().skip(1) {
+                d = d.with_label(*u, "also read here");
+            }
+            if let (Some(t), false) = (m.template, m.uses.is_empty()) {
+                d = d.with_label(
+                    first_key(ws, t).unwrap_or(Span::new(t, TextRange::empty(0))),
+                    "the template",
+                );
+            }
+            d = d.with_help(match &template {
+                Some((_, name)) => format!(
+                    "copy `{name}` to `{shown}` and fill in the values; to lint with the template's values, run `mppeep-lint --env-file {name}`"
+                ),
+                None => format!("create `{shown}` before `docker compose up`; commit a template of it (`{shown}.example`) so that others know what it holds"),
+            });
+            out.push(d);
+        }
+    }
+    out
+}
+
+/// The services that read `m` as an `env_file:`.
+fn readers<'p>(project: &'p Project, m: &MissingEnvFile) -> Vec<&'p str> {
+    project
+        .services
+        .iter()
+        .filter(|s| s.env_files.iter().any(|e| e.resolved == m.path))
+        .map(|s| s.name.as_str())
+        .collect()
+}
+
+fn services_named(names: &[&str]) -> String {
+    let quoted: Vec<String> = names.iter().map(|n| format!("`{n}`")).collect();
+    match quoted.len() {
+        1 => format!("service {}", quoted[0]),
+        _ => format!("services {}", quoted.join(", ")),
+    }
+}
+
+fn names(list: &[&str]) -> String {
+    let mut s = list
+        .iter()
+        .take(NAMES_SHOWN)
+        .copied()
+        .collect::<Vec<_>>()
+        .join(", ");
+    if list.len() > NAMES_SHOWN {
+        s.push_str(&format!(" and {} more", list.len() - NAMES_SHOWN));
+    }
+    s
+}
+
+fn plural(n: usize) -> &'static str {
+    if n == 1 {
+        ""
+    } else {
+        "s"
+    }
+}
+
+/// `path` as written from the project folder (`.env`, `config/.env`).
+fn relative(project: &Project, path: &std::path::Path) -> String {
+    path.strip_prefix(&project.directory)
+        .unwrap_or(path)
+        .to_string_lossy()
+        .into_owned()
+}
+
+/// The key of a template's first definition.
+fn first_key(ws: &crate::model::workspace::Workspace, t: crate::source::FileId) -> Option<Span> {
+    ws.dotenv_file(t)?
+        .entries
+        .first()
+        .map(|e| Span::new(t, e.key_range))
+}
+
+/// The first `${VAR}` of the compose files among `unset`.
+fn first_unset_reference(project: &Project, unset: &[&str]) -> Option<Span> {
+    project
+        .references
+        .iter()
+        .find(|r| r.source.is_none() && unset.contains(&r.variable.as_str()))
+        .map(|r| r.reference)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::rules::testing::fired;
+
+    const COMPOSE: &str = "services:\n  app:\n    image: nginx:1.27\n    environment:\n      SECRET_KEY: ${SECRET_KEY}\n      DEBUG: ${DEBUG:-0}\n";
+
+    #[test]
+    fn a_template_without_its_dotenv() {
+        let f = fired(
+            &RULE,
+            &[
+                ("compose.yaml", COMPOSE),
+                (".env.example", "SECRET_KEY=\nDEBUG=0\n"),
+            ],
+        );
+        assert_eq!(f.len(), 1, "{f:?}");
+        assert_eq!(f[0].file, ".env.example");
+        assert_eq!(f[0].text, "SECRET_KEY");
+        assert!(
+            f[0].message.contains("documents its 2 variables"),
+            "{}",
+            f[0].message
+        );
+    }
+
+    #[test]
+    fn an_env_file_that_is_not_there() {
+        let compose = "services:\n  app:\n    image: nginx:1.27\n    env_file: .env\n  worker:\n    image: nginx:1.27\n    env_file: [.env]\n";
+        let f = fired(&RULE, &[("compose.yaml", compose)]);
+        assert_eq!(f.len(), 1, "{f:?}");
+        assert_eq!(f[0].text, ".env");
+        assert_eq!(f[0].line, 4);
+        assert!(
+            f[0].message
+                .starts_with("services `app`, `worker` read `.env`"),
+            "{}",
+            f[0].message
+        );
+        assert_eq!(f[0].labels.len(), 1, "{:?}", f[0].labels);
+    }
+
+    #[test]
+    fn nothing_when_the_dotenv_is_there_or_not_expected() {
+        let with_dotenv = fired(
+            &RULE,
+            &[
+                ("compose.yaml", COMPOSE),
+                (".env.example", "SECRET_KEY=\n"),
+                (".env", "SECRET_KEY=s3cr3t-value\n"),
+            ],
+        );
+        assert!(with_dotenv.is_empty(), "{with_dotenv:?}");
+        // No template, no env_file: `unset-variable` reports each variable.
+        let unexpected = fired(&RULE, &[("compose.yaml", COMPOSE)]);
+        assert!(unexpected.is_empty(), "{unexpected:?}");
+        // An optional env_file.
+        let optional = fired(
+            &RULE,
+            &[(
+                "compose.yaml",
+                "services:\n  app:\n    image: nginx:1.27\n    env_file:\n      - path: .env\n        required: false\n",
+            )],
+        );
+        assert!(optional.is_empty(), "{optional:?}");
+    }
+}
