@@ -59,6 +59,7 @@ pub struct YamlDocument {
     pub errors: Vec<SyntaxError>,
 }
 
+use reindent::Reindented;
 use saphyr_parser::{Event, Parser, ScalarStyle as SStyle};
 use std::collections::HashMap;
 
@@ -377,37 +378,79 @@ enum Frame {
 }
 
 struct Builder<'a> {
+    /// The text as written: every range is an offset in it.
     text: &'a str,
+    /// The text saphyr reads (the written one, or it re-indented).
     index: CharIndex<'a>,
+    reindented: Option<&'a Reindented>,
     stack: Vec<Frame>,
     anchors: HashMap<usize, (Node, usize, usize)>,
     alias_nodes: usize,
     root: Option<Node>,
     errors: Vec<SyntaxError>,
-    depth_of_root: usize,
+    /// Where saphyr stopped on an error of its own (not one of ours).
+    scan_error: bool,
+    /// Where building stopped before the end of the text: an error of
+    /// ours, or the second document.
+    stopped_at: Option<usize>,
+    /// The ranges of the flow collections and quoted scalars built.
+    contexts: Vec<(usize, usize)>,
 }
 
 /// Parses the first YAML document of `text`. Never panics; errors carry the
 /// range where the parser stopped. On an error the tree is dropped (Compose
 /// rejects the file), except for errors in later documents.
+///
+/// Where saphyr fails, the text is parsed once more with the lines that
+/// begin inside a flow collection or a quoted scalar indented past their
+/// opening (see `reindent`): go-yaml accepts them however indented. That
+/// second tree is kept only if every line moved is inside a flow collection
+/// or quoted scalar of it; otherwise the first error stands. When the second
+/// parse fails too, further on, its error is the one reported: the first was
+/// one go-yaml does not make.
 pub fn parse(text: &str) -> YamlDocument {
+    let first = build(text, None);
+    if !first.scan_error {
+        return first.document();
+    }
+    let Some(re) = Reindented::new(text) else {
+        return first.document();
+    };
+    let mut second = build(text, Some(&re));
+    let until = second.stopped_at.unwrap_or(usize::MAX);
+    let end = re.lines.partition_point(|&l| l < until);
+    if !reindent::all_inside(&re.lines[..end], &mut second.contexts) {
+        return first.document();
+    }
+    // Still wrong: the error further on is the one go-yaml meets too.
+    let further = |b: &Builder| b.errors.first().map_or(0, |e| e.range.start);
+    if second.scan_error && further(&second) <= further(&first) {
+        return first.document();
+    }
+    second.document()
+}
+
+fn build<'a>(text: &'a str, reindented: Option<&'a Reindented>) -> Builder<'a> {
+    let read = reindented.map_or(text, |r| r.text.as_str());
     let mut b = Builder {
         text,
-        index: CharIndex::new(text),
+        index: CharIndex::new(read),
+        reindented,
         stack: Vec::new(),
         anchors: HashMap::new(),
         alias_nodes: 0,
         root: None,
         errors: Vec::new(),
-        depth_of_root: 0,
+        scan_error: false,
+        stopped_at: None,
+        contexts: Vec::new(),
     };
-    let _ = b.depth_of_root;
     let mut documents = 0;
-    for event in Parser::new_from_str(text) {
+    for event in Parser::new_from_str(read) {
         let (event, span) = match event {
             Ok(e) => e,
             Err(e) => {
-                let at = b.index.byte(e.marker().index());
+                let at = b.offset(e.marker().index());
                 let end = (at + 1).min(text.len()).max(at);
                 let end = if text.is_char_boundary(end) { end } else { at };
                 b.errors.push(SyntaxError::new(
@@ -415,20 +458,26 @@ pub fn parse(text: &str) -> YamlDocument {
                     TextRange::new(at, end),
                 ));
                 b.root = None;
+                b.scan_error = true;
+                b.stop(at);
                 break;
             }
         };
-        let start = b.index.byte(span.start.index());
-        let end = b.index.byte(span.end.index()).max(start);
+        let start = b.offset(span.start.index());
+        let end = b.offset(span.end.index()).max(start);
         let result = match event {
             Event::DocumentStart(_) => {
                 documents += 1;
                 if documents > 1 {
+                    b.stopped_at = Some(start);
                     break;
                 }
                 Ok(())
             }
             Event::Scalar(value, style, anchor, tag) => {
+                if matches!(style, SStyle::SingleQuoted | SStyle::DoubleQuoted) {
+                    b.contexts.push((start, end));
+                }
                 let node = b.scalar(&value, style, tag.as_deref(), start, end);
                 b.push(node, anchor, 1, 0)
             }
@@ -450,19 +499,49 @@ pub fn parse(text: &str) -> YamlDocument {
             _ => Ok(()),
         };
         if let Err(e) = result {
+            b.stop(e.range.start.max(start));
             b.errors.push(e);
             b.root = None;
             b.stack.clear();
             break;
         }
     }
-    YamlDocument {
-        root: b.root,
-        errors: b.errors,
-    }
+    b
 }
 
 impl Builder<'_> {
+    fn document(self) -> YamlDocument {
+        YamlDocument {
+            root: self.root,
+            errors: self.errors,
+        }
+    }
+
+    /// Building stops at `at`: the flow collections still open reach it.
+    fn stop(&mut self, at: usize) {
+        self.stopped_at = Some(at);
+        for frame in &self.stack {
+            if let Frame::Seq {
+                start, flow: true, ..
+            }
+            | Frame::Map {
+                start, flow: true, ..
+            } = frame
+            {
+                self.contexts.push((*start, at));
+            }
+        }
+    }
+
+    /// saphyr's character index → a byte offset in the text as written.
+    fn offset(&self, ci: usize) -> usize {
+        let at = self.index.byte(ci);
+        match self.reindented {
+            Some(r) => r.original(at).min(self.text.len()),
+            None => at,
+        }
+    }
+
     fn scalar(
         &self,
         value: &str,
@@ -545,6 +624,9 @@ impl Builder<'_> {
                     items.first().map(|n| n.range),
                     items.last().map(|n| n.range),
                 );
+                if flow {
+                    self.contexts.push((s, e));
+                }
                 (
                     Node {
                         range: TextRange::new(s, e),
@@ -568,6 +650,9 @@ impl Builder<'_> {
                 let first = entries.first().map(|(k, _)| k.range);
                 let last = entries.last().map(|(_, v)| v.range);
                 let (s, e) = self.bounds(start, flow, end, first, last);
+                if flow {
+                    self.contexts.push((s, e));
+                }
                 let entries = self.merge(entries)?;
                 (
                     Node {
@@ -744,5 +829,6 @@ fn depth(node: &Node) -> usize {
     }
 }
 
+mod reindent;
 #[cfg(test)]
 mod tests;
