@@ -374,6 +374,8 @@ enum Frame {
         anchor: usize,
         entries: Vec<(Node, Node)>,
         key: Option<Node>,
+        /// Where the pending key is written (an alias's own place).
+        key_at: TextRange,
     },
 }
 
@@ -395,6 +397,8 @@ struct Builder<'a> {
     stopped_at: Option<usize>,
     /// The ranges of the flow collections and quoted scalars built.
     contexts: Vec<(usize, usize)>,
+    /// How many flow collections are open.
+    flow_depth: usize,
 }
 
 /// Parses the first YAML document of `text`. Never panics; errors carry the
@@ -444,6 +448,7 @@ fn build<'a>(text: &'a str, reindented: Option<&'a Reindented>) -> Builder<'a> {
         scan_error: false,
         stopped_at: None,
         contexts: Vec::new(),
+        flow_depth: 0,
     };
     let mut documents = 0;
     for event in Parser::new_from_str(read) {
@@ -479,7 +484,8 @@ fn build<'a>(text: &'a str, reindented: Option<&'a Reindented>) -> Builder<'a> {
                     b.contexts.push((start, end));
                 }
                 let node = b.scalar(&value, style, tag.as_deref(), start, end);
-                b.push(node, anchor, 1, 0)
+                let at = node.range;
+                b.push(node, anchor, 1, 0, at)
             }
             Event::SequenceStart(anchor, _) => b.open(Frame::Seq {
                 start,
@@ -493,6 +499,7 @@ fn build<'a>(text: &'a str, reindented: Option<&'a Reindented>) -> Builder<'a> {
                 anchor,
                 entries: Vec::new(),
                 key: None,
+                key_at: TextRange::empty(start),
             }),
             Event::SequenceEnd | Event::MappingEnd => b.close(end),
             Event::Alias(id) => b.alias(id, start, end),
@@ -602,6 +609,9 @@ impl Builder<'_> {
                 TextRange::new(at, at),
             ));
         }
+        if let Frame::Seq { flow: true, .. } | Frame::Map { flow: true, .. } = frame {
+            self.flow_depth += 1;
+        }
         self.stack.push(frame);
         Ok(())
     }
@@ -610,6 +620,9 @@ impl Builder<'_> {
         let Some(frame) = self.stack.pop() else {
             return Ok(());
         };
+        if let Frame::Seq { flow: true, .. } | Frame::Map { flow: true, .. } = frame {
+            self.flow_depth -= 1;
+        }
         let (node, anchor) = match frame {
             Frame::Seq {
                 start,
@@ -641,6 +654,7 @@ impl Builder<'_> {
                 anchor,
                 entries,
                 key,
+                ..
             } => {
                 let mut entries = entries;
                 if let Some(k) = key {
@@ -665,7 +679,8 @@ impl Builder<'_> {
         };
         let count = if anchor > 0 { node.count() } else { 0 };
         let depth = if anchor > 0 { depth(&node) } else { 0 };
-        self.push(node, anchor, count, depth)
+        let at = node.range;
+        self.push(node, anchor, count, depth, at)
     }
 
     fn bounds(
@@ -707,10 +722,9 @@ impl Builder<'_> {
                 TextRange::new(start, end),
             ));
         }
-        let mut node = node.clone();
-        // Where the alias is written: the anchored node's contents keep their ranges.
-        let _ = &mut node;
-        self.push(node, 0, 0, 0)
+        // The anchored node's contents keep their ranges.
+        let node = node.clone();
+        self.push(node, 0, 0, 0, TextRange::new(start, end))
     }
 
     fn push(
@@ -719,9 +733,20 @@ impl Builder<'_> {
         anchor: usize,
         count: usize,
         depth: usize,
+        written: TextRange,
     ) -> Result<(), SyntaxError> {
         if anchor > 0 {
             self.anchors.insert(anchor, (node.clone(), count, depth));
+        }
+        if let Some(Frame::Map {
+            key: Some(_),
+            key_at,
+            ..
+        }) = self.stack.last()
+        {
+            if self.flow_depth > 0 {
+                self.check_flow_key(*key_at)?;
+            }
         }
         match self.stack.last_mut() {
             None => {
@@ -730,10 +755,69 @@ impl Builder<'_> {
                 }
             }
             Some(Frame::Seq { items, .. }) => items.push(node),
-            Some(Frame::Map { entries, key, .. }) => match key.take() {
-                None => *key = Some(node),
+            Some(Frame::Map {
+                entries,
+                key,
+                key_at,
+                ..
+            }) => match key.take() {
+                None => {
+                    *key = Some(node);
+                    *key_at = written;
+                }
                 Some(k) => entries.push((k, node)),
             },
+        }
+        Ok(())
+    }
+
+    /// go-yaml reads a key in a flow collection as a key only if its `:`
+    /// is on the line where it starts, within 1024 characters (libyaml's
+    /// "simple key"); saphyr reads any. `at` is where the key is written.
+    fn check_flow_key(&self, at: TextRange) -> Result<(), SyntaxError> {
+        let text = self.text.as_bytes();
+        if at.start >= at.end || at.end > text.len() {
+            return Ok(());
+        }
+        // `? key : value` is an explicit key.
+        let before = self.text[..at.start].trim_end_matches([' ', '\t', '\r', '\n']);
+        if let Some(before) = before.strip_suffix('?') {
+            if before.is_empty() || before.ends_with([' ', '\t', '\r', '\n', '{', '[', ',']) {
+                return Ok(());
+            }
+        }
+        let mut i = at.end;
+        let mut lines = self.text[at.start..at.end].contains('\n');
+        while let Some(&c) = text.get(i) {
+            match c {
+                b' ' | b'\t' | b'\r' => i += 1,
+                b'\n' => {
+                    lines = true;
+                    i += 1;
+                }
+                b'#' => {
+                    while text.get(i).is_some_and(|&c| c != b'\n') {
+                        i += 1;
+                    }
+                }
+                _ => break,
+            }
+        }
+        if text.get(i) != Some(&b':') {
+            return Ok(());
+        }
+        let colon = TextRange::new(i, i + 1);
+        if lines {
+            return Err(SyntaxError::new(
+                "invalid YAML: a key in a flow collection must have its `:` on the line where it starts",
+                colon,
+            ));
+        }
+        if self.text[at.start..i].chars().count() > 1024 {
+            return Err(SyntaxError::new(
+                "invalid YAML: a key in a flow collection must have its `:` within 1024 characters",
+                colon,
+            ));
         }
         Ok(())
     }

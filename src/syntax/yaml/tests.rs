@@ -366,3 +366,60 @@ fn flow_collections_go_yaml_rejects_stay_errors() {
     assert_eq!(doc.errors.len(), 1, "{:?}", doc.errors);
     assert_eq!(slice(text, doc.errors[0].range), "c");
 }
+
+/// go-yaml takes a key in a flow collection for a key only when its `:` is
+/// on the line where the key starts, within 1024 characters; saphyr takes
+/// any. With the lines of flow collections re-indented, that would be read
+/// at any indentation: both are errors, at the `:`.
+#[test]
+fn flow_keys_whose_colon_is_on_a_later_line_are_errors() {
+    let long = "a".repeat(1030);
+    for text in [
+        "x: {a\n : b}\n".to_string(),
+        "x: {\"a\"\n : b}\n".into(),
+        "x: {\"a\n b\": c}\n".into(),
+        "x: {a\n b: c}\n".into(),
+        "x: {a: b,\n c\n : d}\n".into(),
+        "x: {\"a\" # c\n : b}\n".into(),
+        "x: [{a\n : b}]\n".into(),
+        "x: {[a,\n b]: c}\n".into(),
+        "x: {a: {b\n : c}}\n".into(),
+        "x: {a: b?, c\n : d}\n".into(),
+        "x:\n  y: {\n\"a\"\n: b }\n".into(),
+        format!("x: {{{long}: b}}\n"),
+    ] {
+        let doc = parse(&text);
+        assert!(doc.root.is_none(), "{text:?} parsed");
+        assert_eq!(doc.errors.len(), 1, "{text:?}");
+        assert_eq!(slice(&text, doc.errors[0].range), ":", "{text:?}");
+    }
+    let long = "a".repeat(1010);
+    for (text, want) in [
+        (
+            "x: {? a\n : b}\n".to_string(),
+            r#"{"x": {"a": "b"}}"#.to_string(),
+        ),
+        ("x: {?\n a\n : b}\n".into(), r#"{"x": {"a": "b"}}"#.into()),
+        ("x: {a:\n b}\n".into(), r#"{"x": {"a": "b"}}"#.into()),
+        (
+            "x: {a: b, c, d: e}\n".into(),
+            r#"{"x": {"a": "b", "c": null, "d": "e"}}"#.into(),
+        ),
+        ("x: {a : b}\n".into(), r#"{"x": {"a": "b"}}"#.into()),
+        (
+            "y: &y k\nx: {*y : b}\n".into(),
+            r#"{"y": "k", "x": {"k": "b"}}"#.into(),
+        ),
+        ("x: {\"a\":\n b}\n".into(), r#"{"x": {"a": "b"}}"#.into()),
+        (
+            "x: [a: b,\n c: d]\n".into(),
+            r#"{"x": [{"a": "b"}, {"c": "d"}]}"#.into(),
+        ),
+        (
+            format!("x: {{{long}: b}}\n"),
+            format!(r#"{{"x": {{"{long}": "b"}}}}"#),
+        ),
+    ] {
+        parses_to(&text, &want);
+    }
+}
