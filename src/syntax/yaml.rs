@@ -45,6 +45,8 @@ pub enum Resolved {
     Null,
     Bool(bool),
     Int(i64),
+    /// An integer beyond `i64` that fits `u64` (go-yaml decodes a `uint64`).
+    Uint(u64),
     Float(f64),
     /// A plain `2001-12-14` (go-yaml decodes a time, which Compose rejects
     /// where it wants a string).
@@ -119,24 +121,12 @@ impl Scalar {
         match self.resolved {
             Resolved::Null => None,
             Resolved::Bool(b) => Some(b.to_string()),
-            Resolved::Timestamp => Some(self.value.clone()),
-            Resolved::Int(_) | Resolved::Float(_) | Resolved::Str => Some(
-                go_number_string(&self.value, self.resolved).unwrap_or_else(|| self.value.clone()),
-            ),
+            Resolved::Int(i) => Some(i.to_string()),
+            Resolved::Uint(u) => Some(u.to_string()),
+            Resolved::Float(f) => Some(go_float(f)),
+            // A string is the text as decoded: a quoted "0123" stays 0123.
+            Resolved::Timestamp | Resolved::Str => Some(self.value.clone()),
         }
-    }
-}
-
-fn go_number_string(text: &str, r: Resolved) -> Option<String> {
-    match r {
-        Resolved::Int(i) => Some(i.to_string()),
-        Resolved::Float(f) => Some(go_float(f)),
-        Resolved::Str => {
-            // Integers beyond i64 that fit u64 stay integers in go-yaml.
-            let plain = text.replace('_', "");
-            go_parse_uint(&plain).map(|u| u.to_string())
-        }
-        _ => None,
     }
 }
 
@@ -276,9 +266,8 @@ pub fn resolve_plain(s: &str) -> Resolved {
     if let Some(i) = go_parse_int(&plain) {
         return Resolved::Int(i);
     }
-    if go_parse_uint(&plain).is_some() {
-        // Kept as text: `compose_string` prints it back.
-        return Resolved::Str;
+    if let Some(u) = go_parse_uint(&plain) {
+        return Resolved::Uint(u);
     }
     if is_yaml_float(&plain) {
         if let Ok(f) = plain.parse::<f64>() {

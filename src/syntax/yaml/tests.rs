@@ -423,3 +423,21 @@ fn flow_keys_whose_colon_is_on_a_later_line_are_errors() {
         parses_to(&text, &want);
     }
 }
+
+/// A quoted scalar, or one tagged `!!str`, is a string whatever it looks
+/// like: go-yaml gives Compose `"0123"` as 0123, not the octal 83.
+#[test]
+fn quoted_numbers_stay_as_written() {
+    parses_to(
+        "a: \"0123\"\nb: '0777'\nc: \"0000000000000000000000000000000000000000\"\nd: !!str 0123\ne: \"18446744073709551615\"\nf: '1_000'\ng: \"0x1F\"\n",
+        r#"{"a": "0123", "b": "0777", "c": "0000000000000000000000000000000000000000", "d": "0123", "e": "18446744073709551615", "f": "1_000", "g": "0x1F"}"#,
+    );
+    parses_to(
+        "a: 0123\nb: 18446744073709551615\nc: 0000000000000000000000000000000000000000\n",
+        r#"{"a": "83", "b": "18446744073709551615", "c": "0"}"#,
+    );
+    assert_eq!(
+        resolve_plain("18446744073709551615"),
+        Resolved::Uint(u64::MAX)
+    );
+}
