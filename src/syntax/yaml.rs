@@ -560,16 +560,20 @@ impl Builder<'_> {
             Resolved::Str
         };
         let mut end = end;
+        let mut value = std::borrow::Cow::Borrowed(value);
         if matches!(style, ScalarStyle::Literal | ScalarStyle::Folded) {
             end = start + self.text[start..end].trim_end().len();
+            if self.block_scalar_ends_file(start, end) && value.ends_with('\n') {
+                value.to_mut().pop();
+            }
         }
         let value_start = match style {
-            ScalarStyle::Plain if self.text[start..].starts_with(value) => Some(start),
+            ScalarStyle::Plain if self.text[start..].starts_with(&*value) => Some(start),
             ScalarStyle::SingleQuoted | ScalarStyle::DoubleQuoted
                 if self
                     .text
                     .get(start + 1..)
-                    .is_some_and(|t| t.starts_with(value))
+                    .is_some_and(|t| t.starts_with(&*value))
                     && self.text.as_bytes().get(start + 1 + value.len())
                         == self.text.as_bytes().get(start) =>
             {
@@ -580,12 +584,56 @@ impl Builder<'_> {
         Node {
             range: TextRange::new(start, end),
             kind: NodeKind::Scalar(Scalar {
-                value: value.to_string(),
+                value: value.into_owned(),
                 style,
                 resolved,
                 value_start,
             }),
         }
+    }
+
+    /// Whether saphyr ended with a line break the block scalar whose content
+    /// is written at `start..end` where go-yaml has none: the file ends
+    /// without a line break, on the scalar's last line or on a line of
+    /// blanks indented as its content (which saphyr takes for an empty line,
+    /// go-yaml for nothing). Not for `|-` (nothing to take off) nor an
+    /// explicit indentation (`|2`: left as saphyr reads it).
+    fn block_scalar_ends_file(&self, start: usize, end: usize) -> bool {
+        let text = self.text;
+        if start >= end || text.ends_with(['\n', '\r']) {
+            return false;
+        }
+        let rest = &text[end..];
+        if !rest
+            .bytes()
+            .all(|c| matches!(c, b' ' | b'\t' | b'\r' | b'\n'))
+        {
+            return false;
+        }
+        let first_line = text[..start].rfind('\n').map_or(0, |i| i + 1);
+        let indent = text[first_line..start].len();
+        if !text[first_line..start].bytes().all(|c| c == b' ') {
+            return false;
+        }
+        if let Some(last) = rest.rfind('\n') {
+            let blanks = &rest[last + 1..];
+            if blanks.len() < indent || !blanks.bytes().all(|c| c == b' ') {
+                return false;
+            }
+        }
+        // The header: the last word of the last line before the content
+        // that is not blank, comment taken off.
+        let before = text[..first_line].trim_end();
+        let header_line = &before[before.rfind('\n').map_or(0, |i| i + 1)..];
+        let header = header_line
+            .split_whitespace()
+            .take_while(|w| !w.starts_with('#'))
+            .last()
+            .unwrap_or("");
+        let Some(indicators) = header.strip_prefix(['|', '>']) else {
+            return false;
+        };
+        indicators.bytes().all(|c| c == b'+')
     }
 
     fn open(&mut self, frame: Frame) -> Result<(), SyntaxError> {

@@ -441,3 +441,42 @@ fn quoted_numbers_stay_as_written() {
         Resolved::Uint(u64::MAX)
     );
 }
+
+/// A block scalar at the end of a file without a final line break: go-yaml
+/// adds no line break after its last line (saphyr does), and a last line of
+/// blanks is no line at all.
+#[test]
+fn block_scalar_at_the_end_without_a_line_break() {
+    for (text, want) in [
+        ("a: |\n  x", "x"),
+        ("a: |+\n  x", "x"),
+        ("a: |-\n  x", "x"),
+        ("a: >\n  x\n  y", "x y"),
+        ("a: |\n  x\n  ", "x\n"),
+        ("a: |\n  x\n\n  ", "x\n"),
+        ("a: |+\n  x\n\n", "x\n\n"),
+        ("a: |\n  x\n ", "x\n"),
+        ("a: |+\n  x\n  ", "x\n"),
+        ("a: |+\n  x\n\n  ", "x\n\n"),
+        ("a: |\n  x  ", "x  "),
+        ("a: |\n  x\n    ", "x\n  "),
+        ("a: |\n\n  x", "\nx"),
+        ("a: |\n  \n  x\n   ", "\nx\n "),
+        ("a: >+\n  x\n\n  y", "x\ny"),
+        ("a: | # note\n  x", "x"),
+        ("a: |\r\n  x\r\n  ", "x\n"),
+        ("a: |\n  x\n# c", "x\n"),
+        ("a: |\n  x\n  # c", "x\n# c"),
+        ("a: |\n", ""),
+        ("a: |", ""),
+        ("a: |+\n\n  ", "\n"),
+        ("a: |4\n    x\n  ", "x\n"),
+    ] {
+        let root = parses_to(text, &format!("{{\"a\": {want:?}}}"));
+        let a = root.get("a").unwrap();
+        assert!(text[a.range.start..a.range.end].trim_end() == &text[a.range.start..a.range.end]);
+    }
+    parses_to("k:\n- |\n  x\n  ", r#"{"k": ["x\n"]}"#);
+    parses_to("b:\n  a: |\n    x", r#"{"b": {"a": "x"}}"#);
+    parses_to("a: |\n  x\nb: c", r#"{"a": "x\n", "b": "c"}"#);
+}
