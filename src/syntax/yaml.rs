@@ -388,6 +388,8 @@ struct Builder<'a> {
     contexts: Vec<(usize, usize)>,
     /// How many flow collections are open.
     flow_depth: usize,
+    /// Between each key and its value, from the key's last byte.
+    gaps: Vec<(usize, usize)>,
 }
 
 /// Parses the first YAML document of `text`. Never panics; errors carry the
@@ -396,9 +398,10 @@ struct Builder<'a> {
 ///
 /// Where saphyr fails, the text is parsed once more with the lines that
 /// begin inside a flow collection or a quoted scalar indented past their
-/// opening (see `reindent`): go-yaml accepts them however indented. That
-/// second tree is kept only if every line moved is inside a flow collection
-/// or quoted scalar of it; otherwise the first error stands. When the second
+/// opening, and tabs alone after a `:` written as spaces (see `reindent`):
+/// go-yaml accepts both. That second tree is kept only if every line moved
+/// is inside a flow collection or quoted scalar of it, and every tab between
+/// a key and its value; otherwise the first error stands. When the second
 /// parse fails too, further on, its error is the one reported: the first was
 /// one go-yaml does not make.
 pub fn parse(text: &str) -> YamlDocument {
@@ -411,8 +414,11 @@ pub fn parse(text: &str) -> YamlDocument {
     };
     let mut second = build(text, Some(&re));
     let until = second.stopped_at.unwrap_or(usize::MAX);
-    let end = re.lines.partition_point(|&l| l < until);
-    if !reindent::all_inside(&re.lines[..end], &mut second.contexts) {
+    let lines = &re.lines[..re.lines.partition_point(|&l| l < until)];
+    let tabs = &re.tabs[..re.tabs.partition_point(|&t| t < until)];
+    if !reindent::all_inside(lines, &mut second.contexts)
+        || !reindent::all_inside(tabs, &mut second.gaps)
+    {
         return first.document();
     }
     // Still wrong: the error further on is the one go-yaml meets too.
@@ -438,6 +444,7 @@ fn build<'a>(text: &'a str, reindented: Option<&'a Reindented>) -> Builder<'a> {
         stopped_at: None,
         contexts: Vec::new(),
         flow_depth: 0,
+        gaps: Vec::new(),
     };
     let mut documents = 0;
     for event in Parser::new_from_str(read) {
@@ -802,7 +809,13 @@ impl Builder<'_> {
                     *key = Some(node);
                     *key_at = written;
                 }
-                Some(k) => entries.push((k, node)),
+                Some(k) => {
+                    if self.reindented.is_some() {
+                        self.gaps
+                            .push((key_at.end.saturating_sub(1), written.start));
+                    }
+                    entries.push((k, node));
+                }
             },
         }
         Ok(())

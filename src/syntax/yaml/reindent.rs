@@ -29,6 +29,9 @@ pub(super) struct Reindented {
     pub text: String,
     /// Byte offset in the original text of every line start moved, ascending.
     pub lines: Vec<usize>,
+    /// Byte offset in the original text of every tab after a `:` written as
+    /// a space, ascending.
+    pub tabs: Vec<usize>,
     /// (offset in the original text, spaces inserted there), ascending.
     inserts: Vec<(usize, usize)>,
     /// Start of each insertion in `text`.
@@ -43,27 +46,41 @@ impl Reindented {
     /// `None` when no line needs moving (or moving them would more than
     /// double the text).
     pub fn new(text: &str) -> Option<Reindented> {
-        let moves = Scan::new(text).run();
-        if moves.is_empty() {
+        let (moves, tabs) = Scan::new(text).run();
+        if moves.is_empty() && tabs.is_empty() {
             return None;
         }
         let added: usize = moves.iter().map(|&(_, n)| n).sum();
         if added > text.len() + SLACK {
             return None;
         }
-        let mut out = String::with_capacity(text.len() + added);
+        let mut out: Vec<u8> = Vec::with_capacity(text.len() + added);
         let mut starts = Vec::with_capacity(moves.len());
         let mut last = 0;
+        let mut tab = tabs.iter().peekable();
+        let mut copy = |out: &mut Vec<u8>, from: usize, to: usize| {
+            out.extend_from_slice(&text.as_bytes()[from..to]);
+            // A tab after `:` becomes a space: one byte for one.
+            while let Some(&&t) = tab.peek() {
+                if t >= to {
+                    break;
+                }
+                let at = out.len() - (to - t);
+                out[at] = b' ';
+                tab.next();
+            }
+        };
         for &(at, n) in &moves {
-            out.push_str(&text[last..at]);
+            copy(&mut out, last, at);
             starts.push(out.len());
-            out.extend(std::iter::repeat_n(' ', n));
+            out.extend(std::iter::repeat_n(b' ', n));
             last = at;
         }
-        out.push_str(&text[last..]);
+        copy(&mut out, last, text.len());
         Some(Reindented {
-            text: out,
+            text: String::from_utf8(out).ok()?,
             lines: moves.iter().map(|&(at, _)| at).collect(),
+            tabs,
             inserts: moves,
             starts,
         })
@@ -130,6 +147,7 @@ struct Scan<'a> {
     /// (offset, its column) of the last column asked for.
     counted: (usize, usize),
     moves: Vec<(usize, usize)>,
+    tabs: Vec<usize>,
 }
 
 fn is_blank_or_break(c: Option<&u8>) -> bool {
@@ -149,6 +167,7 @@ impl<'a> Scan<'a> {
             token_col: 0,
             counted: (0, 0),
             moves: Vec::new(),
+            tabs: Vec::new(),
         }
     }
 
@@ -215,7 +234,7 @@ impl<'a> Scan<'a> {
         }
     }
 
-    fn run(mut self) -> Vec<(usize, usize)> {
+    fn run(mut self) -> (Vec<(usize, usize)>, Vec<usize>) {
         while self.i < self.b.len() {
             let c = self.b[self.i];
             if c == b'\n' {
@@ -227,7 +246,18 @@ impl<'a> Scan<'a> {
                 Mode::Flow { depth, col } => self.flow(c, depth, col),
             }
         }
-        self.moves
+        (self.moves, self.tabs)
+    }
+
+    /// saphyr wants a space, not only tabs, between a `:` at `at` and a
+    /// value that starts with a letter, a digit, `_` or `-`; go-yaml takes
+    /// tabs.
+    fn tabs_after_colon(&mut self, at: usize) {
+        let run = self.b[at + 1..].iter().take_while(|&&c| c == b'\t').count();
+        let next = self.b.get(at + 1 + run);
+        if run > 0 && next.is_some_and(|&c| c.is_ascii_alphanumeric() || c == b'_' || c == b'-') {
+            self.tabs.extend(at + 1..at + 1 + run);
+        }
     }
 
     fn block(&mut self, c: u8) {
@@ -239,6 +269,7 @@ impl<'a> Scan<'a> {
             b'-' | b'?' | b':' if is_blank_or_break(next) => {
                 if c == b':' {
                     self.owner = self.token_col;
+                    self.tabs_after_colon(at);
                 } else {
                     self.owner = self.col(at);
                 }
@@ -324,6 +355,10 @@ impl<'a> Scan<'a> {
                     depth: depth + 1,
                     col,
                 };
+                self.i += 1;
+            }
+            b':' => {
+                self.tabs_after_colon(at);
                 self.i += 1;
             }
             b']' | b'}' => {
@@ -441,6 +476,19 @@ mod tests {
         assert_eq!(r.text, "a: \"x\\\n    y\"\n");
         let r = Reindented::new("- a: 'it''s\nx'\n").unwrap();
         assert_eq!(r.text, "- a: 'it''s\n      x'\n");
+    }
+
+    #[test]
+    fn tabs_after_a_colon() {
+        let r = Reindented::new("a:\t\tb\n").unwrap();
+        assert_eq!(
+            (r.text.as_str(), r.tabs.as_slice()),
+            ("a:  b\n", &[2, 3][..])
+        );
+        let r = Reindented::new("a: [\nb:\tc]\nd:\t1\n").unwrap();
+        assert_eq!(r.text, "a: [\n    b: c]\nd: 1\n");
+        assert_eq!(r.tabs, vec![7, 13]);
+        assert!(Reindented::new("a:\t'b'\nc: \td\nd:\t\n").is_none());
     }
 
     #[test]

@@ -480,3 +480,30 @@ fn block_scalar_at_the_end_without_a_line_break() {
     parses_to("b:\n  a: |\n    x", r#"{"b": {"a": "x"}}"#);
     parses_to("a: |\n  x\nb: c", r#"{"a": "x\n", "b": "c"}"#);
 }
+
+/// go-yaml takes tabs alone between a `:` and its value; saphyr wants a
+/// space before a value that starts with a letter, a digit, `_` or `-`.
+#[test]
+fn tabs_alone_after_a_colon() {
+    let text = "services:\n  app:\n    image:\tnginx\n    environment:\n      A:\t\t1\n      B:\t'2'\n      C:\t-x\n      D: {e:\tf}\n";
+    let root = parses_to(
+        text,
+        r#"{"services": {"app": {"image": "nginx", "environment": {"A": "1", "B": "2", "C": "-x", "D": {"e": "f"}}}}}"#,
+    );
+    let app = root.get("services").unwrap().get("app").unwrap();
+    assert_eq!(slice(text, app.get("image").unwrap().range), "nginx");
+    let env = app.get("environment").unwrap();
+    assert_eq!(slice(text, env.get("A").unwrap().range), "1");
+    assert_eq!(slice(text, env.get("C").unwrap().range), "-x");
+    parses_to("a:\tb\tc\n", r#"{"a": "b\tc"}"#);
+    parses_to("- a:\t1\n  b:\t_x\n", r#"[{"a": "1", "b": "_x"}]"#);
+    // With a flow collection left of its key too.
+    parses_to(
+        "a:\n  b:\tc\n  d: [\ne]\n",
+        r#"{"a": {"b": "c", "d": ["e"]}}"#,
+    );
+    // What go-yaml rejects with tabs it rejects with spaces too.
+    for text in ["a:\t-\tb\n", "a:\t- b\n"] {
+        assert!(parse(text).root.is_none(), "{text:?}");
+    }
+}
