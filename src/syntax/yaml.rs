@@ -664,8 +664,17 @@ impl Builder<'_> {
         let Some(frame) = self.stack.pop() else {
             return Ok(());
         };
-        if let Frame::Seq { flow: true, .. } | Frame::Map { flow: true, .. } = frame {
-            self.flow_depth -= 1;
+        let mut end = end;
+        match frame {
+            Frame::Seq { flow: true, .. } => {
+                self.flow_depth -= 1;
+                end = self.closing_bracket(end, b']');
+            }
+            Frame::Map { flow: true, .. } => {
+                self.flow_depth -= 1;
+                end = self.closing_bracket(end, b'}');
+            }
+            _ => {}
         }
         let (node, anchor) = match frame {
             Frame::Seq {
@@ -725,6 +734,29 @@ impl Builder<'_> {
         let depth = if anchor > 0 { depth(&node) } else { 0 };
         let at = node.range;
         self.push(node, anchor, count, depth, at)
+    }
+
+    /// The end of a flow collection: saphyr ends one with a trailing comma
+    /// at the comma; its closing bracket follows, past blanks and comments.
+    fn closing_bracket(&self, end: usize, bracket: u8) -> usize {
+        let text = self.text.as_bytes();
+        if end == 0 || text.get(end - 1) == Some(&bracket) {
+            return end;
+        }
+        let mut i = end;
+        while let Some(&c) = text.get(i) {
+            match c {
+                b' ' | b'\t' | b'\r' | b'\n' | b',' => i += 1,
+                b'#' => {
+                    while text.get(i).is_some_and(|&c| c != b'\n') {
+                        i += 1;
+                    }
+                }
+                c if c == bracket => return i + 1,
+                _ => break,
+            }
+        }
+        end
     }
 
     fn bounds(

@@ -507,3 +507,25 @@ fn tabs_alone_after_a_colon() {
         assert!(parse(text).root.is_none(), "{text:?}");
     }
 }
+
+/// saphyr ends a flow collection with a trailing comma at the comma; its
+/// range goes to its closing bracket.
+#[test]
+fn flow_collection_with_a_trailing_comma_ends_at_its_bracket() {
+    for (text, want) in [
+        ("a: {b: 1,}\n", "{b: 1,}"),
+        ("a: {b: 1, }\n", "{b: 1, }"),
+        ("a: [1,]\n", "[1,]"),
+        ("a: [1, # c\n  ]\n", "[1, # c\n  ]"),
+        (
+            "x:\n  a: {\n    c: 1,\n  d: 2,\n}\n",
+            "{\n    c: 1,\n  d: 2,\n}",
+        ),
+    ] {
+        let doc = parse(text);
+        assert!(doc.errors.is_empty(), "{text:?}: {:?}", doc.errors);
+        let root = doc.root.unwrap();
+        let node = root.get("x").unwrap_or(&root).get("a").unwrap();
+        assert_eq!(slice(text, node.range), want, "{text:?}");
+    }
+}
