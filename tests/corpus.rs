@@ -370,7 +370,8 @@ mod review {
                 .entry(&r.verdict)
                 .or_default() += 1;
         }
-        let mut out = String::from("corpus findings per rule (tp / debatable / fp / unreviewed):\n");
+        let mut out =
+            String::from("corpus findings per rule (tp / debatable / fp / unreviewed):\n");
         let (mut tp, mut fp) = (0, 0);
         for (rule, v) in &per_rule {
             let g = |k: &str| v.get(k).copied().unwrap_or(0);
