@@ -45,6 +45,8 @@ pub enum Resolved {
     Null,
     Bool(bool),
     Int(i64),
+    /// An integer beyond `i64` that fits `u64` (go-yaml decodes a `uint64`).
+    Uint(u64),
     Float(f64),
     /// A plain `2001-12-14` (go-yaml decodes a time, which Compose rejects
     /// where it wants a string).
@@ -59,6 +61,7 @@ pub struct YamlDocument {
     pub errors: Vec<SyntaxError>,
 }
 
+use reindent::Reindented;
 use saphyr_parser::{Event, Parser, ScalarStyle as SStyle};
 use std::collections::HashMap;
 
@@ -118,24 +121,12 @@ impl Scalar {
         match self.resolved {
             Resolved::Null => None,
             Resolved::Bool(b) => Some(b.to_string()),
-            Resolved::Timestamp => Some(self.value.clone()),
-            Resolved::Int(_) | Resolved::Float(_) | Resolved::Str => Some(
-                go_number_string(&self.value, self.resolved).unwrap_or_else(|| self.value.clone()),
-            ),
+            Resolved::Int(i) => Some(i.to_string()),
+            Resolved::Uint(u) => Some(u.to_string()),
+            Resolved::Float(f) => Some(go_float(f)),
+            // A string is the text as decoded: a quoted "0123" stays 0123.
+            Resolved::Timestamp | Resolved::Str => Some(self.value.clone()),
         }
-    }
-}
-
-fn go_number_string(text: &str, r: Resolved) -> Option<String> {
-    match r {
-        Resolved::Int(i) => Some(i.to_string()),
-        Resolved::Float(f) => Some(go_float(f)),
-        Resolved::Str => {
-            // Integers beyond i64 that fit u64 stay integers in go-yaml.
-            let plain = text.replace('_', "");
-            go_parse_uint(&plain).map(|u| u.to_string())
-        }
-        _ => None,
     }
 }
 
@@ -275,9 +266,8 @@ pub fn resolve_plain(s: &str) -> Resolved {
     if let Some(i) = go_parse_int(&plain) {
         return Resolved::Int(i);
     }
-    if go_parse_uint(&plain).is_some() {
-        // Kept as text: `compose_string` prints it back.
-        return Resolved::Str;
+    if let Some(u) = go_parse_uint(&plain) {
+        return Resolved::Uint(u);
     }
     if is_yaml_float(&plain) {
         if let Ok(f) = plain.parse::<f64>() {
@@ -373,41 +363,95 @@ enum Frame {
         anchor: usize,
         entries: Vec<(Node, Node)>,
         key: Option<Node>,
+        /// Where the pending key is written (an alias's own place).
+        key_at: TextRange,
     },
 }
 
 struct Builder<'a> {
+    /// The text as written: every range is an offset in it.
     text: &'a str,
+    /// The text saphyr reads (the written one, or it re-indented).
     index: CharIndex<'a>,
+    reindented: Option<&'a Reindented>,
     stack: Vec<Frame>,
     anchors: HashMap<usize, (Node, usize, usize)>,
     alias_nodes: usize,
     root: Option<Node>,
     errors: Vec<SyntaxError>,
-    depth_of_root: usize,
+    /// Where saphyr stopped on an error of its own (not one of ours).
+    scan_error: bool,
+    /// Where building stopped before the end of the text: an error of
+    /// ours, or the second document.
+    stopped_at: Option<usize>,
+    /// The ranges of the flow collections and quoted scalars built.
+    contexts: Vec<(usize, usize)>,
+    /// How many flow collections are open.
+    flow_depth: usize,
+    /// Between each key and its value, from the key's last byte.
+    gaps: Vec<(usize, usize)>,
 }
 
 /// Parses the first YAML document of `text`. Never panics; errors carry the
 /// range where the parser stopped. On an error the tree is dropped (Compose
 /// rejects the file), except for errors in later documents.
+///
+/// Where saphyr fails, the text is parsed once more with the lines that
+/// begin inside a flow collection or a quoted scalar indented past their
+/// opening, and tabs alone after a `:` written as spaces (see `reindent`):
+/// go-yaml accepts both. That second tree is kept only if every line moved
+/// is inside a flow collection or quoted scalar of it, and every tab between
+/// a key and its value; otherwise the first error stands. When the second
+/// parse fails too, further on, its error is the one reported: the first was
+/// one go-yaml does not make.
 pub fn parse(text: &str) -> YamlDocument {
+    let first = build(text, None);
+    if !first.scan_error {
+        return first.document();
+    }
+    let Some(re) = Reindented::new(text) else {
+        return first.document();
+    };
+    let mut second = build(text, Some(&re));
+    let until = second.stopped_at.unwrap_or(usize::MAX);
+    let lines = &re.lines[..re.lines.partition_point(|&l| l < until)];
+    let tabs = &re.tabs[..re.tabs.partition_point(|&t| t < until)];
+    if !reindent::all_inside(lines, &mut second.contexts)
+        || !reindent::all_inside(tabs, &mut second.gaps)
+    {
+        return first.document();
+    }
+    // Still wrong: the error further on is the one go-yaml meets too.
+    let further = |b: &Builder| b.errors.first().map_or(0, |e| e.range.start);
+    if second.scan_error && further(&second) <= further(&first) {
+        return first.document();
+    }
+    second.document()
+}
+
+fn build<'a>(text: &'a str, reindented: Option<&'a Reindented>) -> Builder<'a> {
+    let read = reindented.map_or(text, |r| r.text.as_str());
     let mut b = Builder {
         text,
-        index: CharIndex::new(text),
+        index: CharIndex::new(read),
+        reindented,
         stack: Vec::new(),
         anchors: HashMap::new(),
         alias_nodes: 0,
         root: None,
         errors: Vec::new(),
-        depth_of_root: 0,
+        scan_error: false,
+        stopped_at: None,
+        contexts: Vec::new(),
+        flow_depth: 0,
+        gaps: Vec::new(),
     };
-    let _ = b.depth_of_root;
     let mut documents = 0;
-    for event in Parser::new_from_str(text) {
+    for event in Parser::new_from_str(read) {
         let (event, span) = match event {
             Ok(e) => e,
             Err(e) => {
-                let at = b.index.byte(e.marker().index());
+                let at = b.offset(e.marker().index());
                 let end = (at + 1).min(text.len()).max(at);
                 let end = if text.is_char_boundary(end) { end } else { at };
                 b.errors.push(SyntaxError::new(
@@ -415,22 +459,29 @@ pub fn parse(text: &str) -> YamlDocument {
                     TextRange::new(at, end),
                 ));
                 b.root = None;
+                b.scan_error = true;
+                b.stop(at);
                 break;
             }
         };
-        let start = b.index.byte(span.start.index());
-        let end = b.index.byte(span.end.index()).max(start);
+        let start = b.offset(span.start.index());
+        let end = b.offset(span.end.index()).max(start);
         let result = match event {
             Event::DocumentStart(_) => {
                 documents += 1;
                 if documents > 1 {
+                    b.stopped_at = Some(start);
                     break;
                 }
                 Ok(())
             }
             Event::Scalar(value, style, anchor, tag) => {
+                if matches!(style, SStyle::SingleQuoted | SStyle::DoubleQuoted) {
+                    b.contexts.push((start, end));
+                }
                 let node = b.scalar(&value, style, tag.as_deref(), start, end);
-                b.push(node, anchor, 1, 0)
+                let at = node.range;
+                b.push(node, anchor, 1, 0, at)
             }
             Event::SequenceStart(anchor, _) => b.open(Frame::Seq {
                 start,
@@ -444,25 +495,56 @@ pub fn parse(text: &str) -> YamlDocument {
                 anchor,
                 entries: Vec::new(),
                 key: None,
+                key_at: TextRange::empty(start),
             }),
             Event::SequenceEnd | Event::MappingEnd => b.close(end),
             Event::Alias(id) => b.alias(id, start, end),
             _ => Ok(()),
         };
         if let Err(e) = result {
+            b.stop(e.range.start.max(start));
             b.errors.push(e);
             b.root = None;
             b.stack.clear();
             break;
         }
     }
-    YamlDocument {
-        root: b.root,
-        errors: b.errors,
-    }
+    b
 }
 
 impl Builder<'_> {
+    fn document(self) -> YamlDocument {
+        YamlDocument {
+            root: self.root,
+            errors: self.errors,
+        }
+    }
+
+    /// Building stops at `at`: the flow collections still open reach it.
+    fn stop(&mut self, at: usize) {
+        self.stopped_at = Some(at);
+        for frame in &self.stack {
+            if let Frame::Seq {
+                start, flow: true, ..
+            }
+            | Frame::Map {
+                start, flow: true, ..
+            } = frame
+            {
+                self.contexts.push((*start, at));
+            }
+        }
+    }
+
+    /// saphyr's character index → a byte offset in the text as written.
+    fn offset(&self, ci: usize) -> usize {
+        let at = self.index.byte(ci);
+        match self.reindented {
+            Some(r) => r.original(at).min(self.text.len()),
+            None => at,
+        }
+    }
+
     fn scalar(
         &self,
         value: &str,
@@ -485,16 +567,20 @@ impl Builder<'_> {
             Resolved::Str
         };
         let mut end = end;
+        let mut value = std::borrow::Cow::Borrowed(value);
         if matches!(style, ScalarStyle::Literal | ScalarStyle::Folded) {
             end = start + self.text[start..end].trim_end().len();
+            if self.block_scalar_ends_file(start, end) && value.ends_with('\n') {
+                value.to_mut().pop();
+            }
         }
         let value_start = match style {
-            ScalarStyle::Plain if self.text[start..].starts_with(value) => Some(start),
+            ScalarStyle::Plain if self.text[start..].starts_with(&*value) => Some(start),
             ScalarStyle::SingleQuoted | ScalarStyle::DoubleQuoted
                 if self
                     .text
                     .get(start + 1..)
-                    .is_some_and(|t| t.starts_with(value))
+                    .is_some_and(|t| t.starts_with(&*value))
                     && self.text.as_bytes().get(start + 1 + value.len())
                         == self.text.as_bytes().get(start) =>
             {
@@ -505,12 +591,56 @@ impl Builder<'_> {
         Node {
             range: TextRange::new(start, end),
             kind: NodeKind::Scalar(Scalar {
-                value: value.to_string(),
+                value: value.into_owned(),
                 style,
                 resolved,
                 value_start,
             }),
         }
+    }
+
+    /// Whether saphyr ended with a line break the block scalar whose content
+    /// is written at `start..end` where go-yaml has none: the file ends
+    /// without a line break, on the scalar's last line or on a line of
+    /// blanks indented as its content (which saphyr takes for an empty line,
+    /// go-yaml for nothing). Not for `|-` (nothing to take off) nor an
+    /// explicit indentation (`|2`: left as saphyr reads it).
+    fn block_scalar_ends_file(&self, start: usize, end: usize) -> bool {
+        let text = self.text;
+        if start >= end || text.ends_with(['\n', '\r']) {
+            return false;
+        }
+        let rest = &text[end..];
+        if !rest
+            .bytes()
+            .all(|c| matches!(c, b' ' | b'\t' | b'\r' | b'\n'))
+        {
+            return false;
+        }
+        let first_line = text[..start].rfind('\n').map_or(0, |i| i + 1);
+        let indent = text[first_line..start].len();
+        if !text[first_line..start].bytes().all(|c| c == b' ') {
+            return false;
+        }
+        if let Some(last) = rest.rfind('\n') {
+            let blanks = &rest[last + 1..];
+            if blanks.len() < indent || !blanks.bytes().all(|c| c == b' ') {
+                return false;
+            }
+        }
+        // The header: the last word of the last line before the content
+        // that is not blank, comment taken off.
+        let before = text[..first_line].trim_end();
+        let header_line = &before[before.rfind('\n').map_or(0, |i| i + 1)..];
+        let header = header_line
+            .split_whitespace()
+            .take_while(|w| !w.starts_with('#'))
+            .last()
+            .unwrap_or("");
+        let Some(indicators) = header.strip_prefix(['|', '>']) else {
+            return false;
+        };
+        indicators.bytes().all(|c| c == b'+')
     }
 
     fn open(&mut self, frame: Frame) -> Result<(), SyntaxError> {
@@ -523,6 +653,9 @@ impl Builder<'_> {
                 TextRange::new(at, at),
             ));
         }
+        if let Frame::Seq { flow: true, .. } | Frame::Map { flow: true, .. } = frame {
+            self.flow_depth += 1;
+        }
         self.stack.push(frame);
         Ok(())
     }
@@ -531,6 +664,18 @@ impl Builder<'_> {
         let Some(frame) = self.stack.pop() else {
             return Ok(());
         };
+        let mut end = end;
+        match frame {
+            Frame::Seq { flow: true, .. } => {
+                self.flow_depth -= 1;
+                end = self.closing_bracket(end, b']');
+            }
+            Frame::Map { flow: true, .. } => {
+                self.flow_depth -= 1;
+                end = self.closing_bracket(end, b'}');
+            }
+            _ => {}
+        }
         let (node, anchor) = match frame {
             Frame::Seq {
                 start,
@@ -545,6 +690,9 @@ impl Builder<'_> {
                     items.first().map(|n| n.range),
                     items.last().map(|n| n.range),
                 );
+                if flow {
+                    self.contexts.push((s, e));
+                }
                 (
                     Node {
                         range: TextRange::new(s, e),
@@ -559,6 +707,7 @@ impl Builder<'_> {
                 anchor,
                 entries,
                 key,
+                ..
             } => {
                 let mut entries = entries;
                 if let Some(k) = key {
@@ -568,6 +717,9 @@ impl Builder<'_> {
                 let first = entries.first().map(|(k, _)| k.range);
                 let last = entries.last().map(|(_, v)| v.range);
                 let (s, e) = self.bounds(start, flow, end, first, last);
+                if flow {
+                    self.contexts.push((s, e));
+                }
                 let entries = self.merge(entries)?;
                 (
                     Node {
@@ -580,7 +732,31 @@ impl Builder<'_> {
         };
         let count = if anchor > 0 { node.count() } else { 0 };
         let depth = if anchor > 0 { depth(&node) } else { 0 };
-        self.push(node, anchor, count, depth)
+        let at = node.range;
+        self.push(node, anchor, count, depth, at)
+    }
+
+    /// The end of a flow collection: saphyr ends one with a trailing comma
+    /// at the comma; its closing bracket follows, past blanks and comments.
+    fn closing_bracket(&self, end: usize, bracket: u8) -> usize {
+        let text = self.text.as_bytes();
+        if end == 0 || text.get(end - 1) == Some(&bracket) {
+            return end;
+        }
+        let mut i = end;
+        while let Some(&c) = text.get(i) {
+            match c {
+                b' ' | b'\t' | b'\r' | b'\n' | b',' => i += 1,
+                b'#' => {
+                    while text.get(i).is_some_and(|&c| c != b'\n') {
+                        i += 1;
+                    }
+                }
+                c if c == bracket => return i + 1,
+                _ => break,
+            }
+        }
+        end
     }
 
     fn bounds(
@@ -622,10 +798,9 @@ impl Builder<'_> {
                 TextRange::new(start, end),
             ));
         }
-        let mut node = node.clone();
-        // Where the alias is written: the anchored node's contents keep their ranges.
-        let _ = &mut node;
-        self.push(node, 0, 0, 0)
+        // The anchored node's contents keep their ranges.
+        let node = node.clone();
+        self.push(node, 0, 0, 0, TextRange::new(start, end))
     }
 
     fn push(
@@ -634,9 +809,20 @@ impl Builder<'_> {
         anchor: usize,
         count: usize,
         depth: usize,
+        written: TextRange,
     ) -> Result<(), SyntaxError> {
         if anchor > 0 {
             self.anchors.insert(anchor, (node.clone(), count, depth));
+        }
+        if let Some(Frame::Map {
+            key: Some(_),
+            key_at,
+            ..
+        }) = self.stack.last()
+        {
+            if self.flow_depth > 0 {
+                self.check_flow_key(*key_at)?;
+            }
         }
         match self.stack.last_mut() {
             None => {
@@ -645,10 +831,75 @@ impl Builder<'_> {
                 }
             }
             Some(Frame::Seq { items, .. }) => items.push(node),
-            Some(Frame::Map { entries, key, .. }) => match key.take() {
-                None => *key = Some(node),
-                Some(k) => entries.push((k, node)),
+            Some(Frame::Map {
+                entries,
+                key,
+                key_at,
+                ..
+            }) => match key.take() {
+                None => {
+                    *key = Some(node);
+                    *key_at = written;
+                }
+                Some(k) => {
+                    if self.reindented.is_some() {
+                        self.gaps
+                            .push((key_at.end.saturating_sub(1), written.start));
+                    }
+                    entries.push((k, node));
+                }
             },
+        }
+        Ok(())
+    }
+
+    /// go-yaml reads a key in a flow collection as a key only if its `:`
+    /// is on the line where it starts, within 1024 characters (libyaml's
+    /// "simple key"); saphyr reads any. `at` is where the key is written.
+    fn check_flow_key(&self, at: TextRange) -> Result<(), SyntaxError> {
+        let text = self.text.as_bytes();
+        if at.start >= at.end || at.end > text.len() {
+            return Ok(());
+        }
+        // `? key : value` is an explicit key.
+        let before = self.text[..at.start].trim_end_matches([' ', '\t', '\r', '\n']);
+        if let Some(before) = before.strip_suffix('?') {
+            if before.is_empty() || before.ends_with([' ', '\t', '\r', '\n', '{', '[', ',']) {
+                return Ok(());
+            }
+        }
+        let mut i = at.end;
+        let mut lines = self.text[at.start..at.end].contains('\n');
+        while let Some(&c) = text.get(i) {
+            match c {
+                b' ' | b'\t' | b'\r' => i += 1,
+                b'\n' => {
+                    lines = true;
+                    i += 1;
+                }
+                b'#' => {
+                    while text.get(i).is_some_and(|&c| c != b'\n') {
+                        i += 1;
+                    }
+                }
+                _ => break,
+            }
+        }
+        if text.get(i) != Some(&b':') {
+            return Ok(());
+        }
+        let colon = TextRange::new(i, i + 1);
+        if lines {
+            return Err(SyntaxError::new(
+                "invalid YAML: a key in a flow collection must have its `:` on the line where it starts",
+                colon,
+            ));
+        }
+        if self.text[at.start..i].chars().count() > 1024 {
+            return Err(SyntaxError::new(
+                "invalid YAML: a key in a flow collection must have its `:` within 1024 characters",
+                colon,
+            ));
         }
         Ok(())
     }
@@ -744,5 +995,6 @@ fn depth(node: &Node) -> usize {
     }
 }
 
+mod reindent;
 #[cfg(test)]
 mod tests;

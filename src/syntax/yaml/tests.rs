@@ -163,3 +163,369 @@ fn empty_and_odd_documents() {
         let _ = parse(text);
     }
 }
+
+/// The value of the first document as text (scalars as Compose reads them),
+/// for comparing with what go-yaml decodes.
+fn show(node: &Node) -> String {
+    match &node.kind {
+        NodeKind::Scalar(s) => match s.compose_string() {
+            Some(v) => format!("{v:?}"),
+            None => "null".into(),
+        },
+        NodeKind::Seq(items) => {
+            let items: Vec<String> = items.iter().map(show).collect();
+            format!("[{}]", items.join(", "))
+        }
+        NodeKind::Map(entries) => {
+            let entries: Vec<String> = entries
+                .iter()
+                .map(|(k, v)| format!("{}: {}", show(k), show(v)))
+                .collect();
+            format!("{{{}}}", entries.join(", "))
+        }
+    }
+}
+
+fn parses_to(text: &str, want: &str) -> Node {
+    let doc = parse(text);
+    assert!(doc.errors.is_empty(), "{text:?}: {:?}", doc.errors);
+    let root = doc.root.expect("a root");
+    assert_eq!(show(&root), want, "{text:?}");
+    root
+}
+
+/// go-yaml reads a flow collection whatever the indentation of its lines:
+/// its closing bracket, items, commas and comments may sit at or left of the
+/// parent key's indentation (saphyr says "invalid indentation").
+#[test]
+fn flow_sequence_closed_at_or_left_of_its_key() {
+    for close in ["    ]", "   ]", "  ]", "]", "\t]", "    \t]"] {
+        let text = format!(
+            "services:\n  app:\n    image: x\n    command: [\n      \"a\",\n      \"b\"\n{close}\n"
+        );
+        parses_to(
+            &text,
+            r#"{"services": {"app": {"image": "x", "command": ["a", "b"]}}}"#,
+        );
+    }
+}
+
+#[test]
+fn flow_mapping_closed_at_or_left_of_its_key() {
+    for close in ["    }", "  }", "}"] {
+        let text = format!("services:\n  app:\n    labels: {{\n      a: b,\n      c: d\n{close}\n");
+        parses_to(
+            &text,
+            r#"{"services": {"app": {"labels": {"a": "b", "c": "d"}}}}"#,
+        );
+    }
+}
+
+#[test]
+fn flow_items_commas_and_comments_left_of_the_key() {
+    let cases = [
+        ("a:\n  b: [\n\"x\",\n  y]\n", r#"{"a": {"b": ["x", "y"]}}"#),
+        ("a:\n  b: [\nx,\n  y]\n", r#"{"a": {"b": ["x", "y"]}}"#),
+        (
+            "a:\n  b: [ \"x\"\n, \"y\" ]\n",
+            r#"{"a": {"b": ["x", "y"]}}"#,
+        ),
+        (
+            "a:\n  b: [ x,\n# note\n    y ]\n",
+            r#"{"a": {"b": ["x", "y"]}}"#,
+        ),
+        (
+            "a:\n  b: {\nk: v,\n  l: w}\n",
+            r#"{"a": {"b": {"k": "v", "l": "w"}}}"#,
+        ),
+        ("a:\n  b: { k:\nv }\n", r#"{"a": {"b": {"k": "v"}}}"#),
+        (
+            "a:\n  b: [ {k: v,\nl: w} ]\n",
+            r#"{"a": {"b": [{"k": "v", "l": "w"}]}}"#,
+        ),
+        ("a:\n  b: [ [x,\n y\n] ]\n", r#"{"a": {"b": [["x", "y"]]}}"#),
+        ("a:\n  b: [\n&x y, *x]\n", r#"{"a": {"b": ["y", "y"]}}"#),
+        ("a:\n  b: [\n!!str 1]\n", r#"{"a": {"b": ["1"]}}"#),
+        ("x:\n  - [\n    a\n]\n  - b\n", r#"{"x": [["a"], "b"]}"#),
+        ("a: [\n  b\n]\nc: d\n", r#"{"a": ["b"], "c": "d"}"#),
+        ("a: [ # c\n]\n", r#"{"a": []}"#),
+        ("a: [{\nb: c\n}]\n", r#"{"a": [{"b": "c"}]}"#),
+        ("- {a: 1,\n}\n- b\n", r#"[{"a": "1"}, "b"]"#),
+        ("a:\n  b: [\n\t\"x\"]\n", r#"{"a": {"b": ["x"]}}"#),
+        (
+            "a:\r\n  b: [\r\n    x\r\n  ]\r\n  c: d\r\n",
+            r#"{"a": {"b": ["x"], "c": "d"}}"#,
+        ),
+    ];
+    for (text, want) in cases {
+        parses_to(text, want);
+    }
+}
+
+/// go-yaml folds a quoted scalar's lines whatever their indentation, in a
+/// flow collection or in a block.
+#[test]
+fn quoted_scalars_spanning_lines_left_of_the_key() {
+    let cases = [
+        ("a:\n  b: [ \"x\ny\" ]\n", r#"{"a": {"b": ["x y"]}}"#),
+        ("a:\n  b: [ 'x\n  y' ]\n", r#"{"a": {"b": ["x y"]}}"#),
+        (
+            "a:\n  b: \"x\ny\"\n  c: d\n",
+            r#"{"a": {"b": "x y", "c": "d"}}"#,
+        ),
+        ("a:\n  b: 'x\n\n y'\n", r#"{"a": {"b": "x\ny"}}"#),
+        ("a: 'x\ny'\n", r#"{"a": "x y"}"#),
+        ("a:\n  b: [ \"x\\\ny\" ]\n", r#"{"a": {"b": ["xy"]}}"#),
+        ("a:\n  b: [ x\ny ]\n", r#"{"a": {"b": ["x y"]}}"#),
+    ];
+    for (text, want) in cases {
+        parses_to(text, want);
+    }
+}
+
+/// The re-indented lines change no range: every node after them still
+/// points at its own bytes of the original text.
+#[test]
+fn ranges_after_a_bracket_left_of_its_key_are_exact() {
+    let text = "services:\n  app:\n    command: [\n      \"a\",\n  \"é\"\n]\n    image: \"x:1\"\n  db:\n    labels: {\nk: v }\n    image: y\n";
+    let root = parses_to(
+        text,
+        r#"{"services": {"app": {"command": ["a", "é"], "image": "x:1"}, "db": {"labels": {"k": "v"}, "image": "y"}}}"#,
+    );
+    let app = root.get("services").unwrap().get("app").unwrap();
+    let command = app.get("command").unwrap();
+    assert_eq!(slice(text, command.range), "[\n      \"a\",\n  \"é\"\n]");
+    let items = command.as_seq().unwrap();
+    assert_eq!(slice(text, items[0].range), "\"a\"");
+    assert_eq!(slice(text, items[1].range), "\"é\"");
+    assert_eq!(
+        items[1].as_scalar().unwrap().value_start,
+        Some(items[1].range.start + 1)
+    );
+    let image = app.get("image").unwrap();
+    assert_eq!(slice(text, image.range), "\"x:1\"");
+    assert_eq!(
+        image.as_scalar().unwrap().value_start,
+        Some(image.range.start + 1)
+    );
+    let (key, _) = &app.as_map().unwrap()[1];
+    assert_eq!(slice(text, key.range), "image");
+    let db = root.get("services").unwrap().get("db").unwrap();
+    let labels = db.get("labels").unwrap();
+    assert_eq!(slice(text, labels.range), "{\nk: v }");
+    let (k, v) = &labels.as_map().unwrap()[0];
+    assert_eq!((slice(text, k.range), slice(text, v.range)), ("k", "v"));
+    assert_eq!(slice(text, db.get("image").unwrap().range), "y");
+    // A quoted scalar whose lines are re-indented keeps its own range too.
+    let text = "a:\n  b: \"x\ny\"\n  c: d\n";
+    let root = parses_to(text, r#"{"a": {"b": "x y", "c": "d"}}"#);
+    let a = root.get("a").unwrap();
+    assert_eq!(slice(text, a.get("b").unwrap().range), "\"x\ny\"");
+    assert_eq!(slice(text, a.get("c").unwrap().range), "d");
+}
+
+/// What go-yaml rejects stays rejected, with the error where saphyr put it
+/// in the text as written.
+#[test]
+fn flow_collections_go_yaml_rejects_stay_errors() {
+    for text in [
+        // A document marker ends the document, even inside a flow collection.
+        "a: [\n---\n]\n",
+        "a: [\n...\n]\n",
+        "a: \"x\n---\ny\"\n",
+        // Block content inside a flow collection.
+        "a: [\n- b]\n",
+        // Unterminated.
+        "a: [\n  b\n",
+        "a:\n  b: [\n  c\nd: e\n",
+        // A flow collection that ends before block content on its line.
+        "a: [\n  b\n], c: d\n",
+        // A block line that is not in a flow collection.
+        "a:\n  b: [c,\n d]\n e: f\n",
+        "a:\n  b: x\n c: y\n",
+    ] {
+        let doc = parse(text);
+        assert!(doc.root.is_none(), "{text:?} parsed");
+        assert!(!doc.errors.is_empty(), "{text:?}");
+    }
+    // A file still wrong once re-indented: its error is the one further on,
+    // where go-yaml stops too, not the indentation go-yaml does not mind.
+    let text = "a:\n  b: [\n  c\n]\nd: [\n---\n]\n";
+    let doc = parse(text);
+    assert_eq!(doc.errors.len(), 1, "{:?}", doc.errors);
+    assert_eq!(
+        doc.errors[0].message,
+        "invalid YAML: while parsing a node, did not find expected node content"
+    );
+    assert_eq!(slice(text, doc.errors[0].range), "-");
+    assert_eq!(doc.errors[0].range.start, 21);
+    // A line that is not in a flow collection once re-indented: the error
+    // of the text as written.
+    let text = "a:\n  b: x\n c: [\nd]\n";
+    let doc = parse(text);
+    assert_eq!(doc.errors.len(), 1, "{:?}", doc.errors);
+    assert_eq!(slice(text, doc.errors[0].range), "c");
+}
+
+/// go-yaml takes a key in a flow collection for a key only when its `:` is
+/// on the line where the key starts, within 1024 characters; saphyr takes
+/// any. With the lines of flow collections re-indented, that would be read
+/// at any indentation: both are errors, at the `:`.
+#[test]
+fn flow_keys_whose_colon_is_on_a_later_line_are_errors() {
+    let long = "a".repeat(1030);
+    for text in [
+        "x: {a\n : b}\n".to_string(),
+        "x: {\"a\"\n : b}\n".into(),
+        "x: {\"a\n b\": c}\n".into(),
+        "x: {a\n b: c}\n".into(),
+        "x: {a: b,\n c\n : d}\n".into(),
+        "x: {\"a\" # c\n : b}\n".into(),
+        "x: [{a\n : b}]\n".into(),
+        "x: {[a,\n b]: c}\n".into(),
+        "x: {a: {b\n : c}}\n".into(),
+        "x: {a: b?, c\n : d}\n".into(),
+        "x:\n  y: {\n\"a\"\n: b }\n".into(),
+        format!("x: {{{long}: b}}\n"),
+    ] {
+        let doc = parse(&text);
+        assert!(doc.root.is_none(), "{text:?} parsed");
+        assert_eq!(doc.errors.len(), 1, "{text:?}");
+        assert_eq!(slice(&text, doc.errors[0].range), ":", "{text:?}");
+    }
+    let long = "a".repeat(1010);
+    for (text, want) in [
+        (
+            "x: {? a\n : b}\n".to_string(),
+            r#"{"x": {"a": "b"}}"#.to_string(),
+        ),
+        ("x: {?\n a\n : b}\n".into(), r#"{"x": {"a": "b"}}"#.into()),
+        ("x: {a:\n b}\n".into(), r#"{"x": {"a": "b"}}"#.into()),
+        (
+            "x: {a: b, c, d: e}\n".into(),
+            r#"{"x": {"a": "b", "c": null, "d": "e"}}"#.into(),
+        ),
+        ("x: {a : b}\n".into(), r#"{"x": {"a": "b"}}"#.into()),
+        (
+            "y: &y k\nx: {*y : b}\n".into(),
+            r#"{"y": "k", "x": {"k": "b"}}"#.into(),
+        ),
+        ("x: {\"a\":\n b}\n".into(), r#"{"x": {"a": "b"}}"#.into()),
+        (
+            "x: [a: b,\n c: d]\n".into(),
+            r#"{"x": [{"a": "b"}, {"c": "d"}]}"#.into(),
+        ),
+        (
+            format!("x: {{{long}: b}}\n"),
+            format!(r#"{{"x": {{"{long}": "b"}}}}"#),
+        ),
+    ] {
+        parses_to(&text, &want);
+    }
+}
+
+/// A quoted scalar, or one tagged `!!str`, is a string whatever it looks
+/// like: go-yaml gives Compose `"0123"` as 0123, not the octal 83.
+#[test]
+fn quoted_numbers_stay_as_written() {
+    parses_to(
+        "a: \"0123\"\nb: '0777'\nc: \"0000000000000000000000000000000000000000\"\nd: !!str 0123\ne: \"18446744073709551615\"\nf: '1_000'\ng: \"0x1F\"\n",
+        r#"{"a": "0123", "b": "0777", "c": "0000000000000000000000000000000000000000", "d": "0123", "e": "18446744073709551615", "f": "1_000", "g": "0x1F"}"#,
+    );
+    parses_to(
+        "a: 0123\nb: 18446744073709551615\nc: 0000000000000000000000000000000000000000\n",
+        r#"{"a": "83", "b": "18446744073709551615", "c": "0"}"#,
+    );
+    assert_eq!(
+        resolve_plain("18446744073709551615"),
+        Resolved::Uint(u64::MAX)
+    );
+}
+
+/// A block scalar at the end of a file without a final line break: go-yaml
+/// adds no line break after its last line (saphyr does), and a last line of
+/// blanks is no line at all.
+#[test]
+fn block_scalar_at_the_end_without_a_line_break() {
+    for (text, want) in [
+        ("a: |\n  x", "x"),
+        ("a: |+\n  x", "x"),
+        ("a: |-\n  x", "x"),
+        ("a: >\n  x\n  y", "x y"),
+        ("a: |\n  x\n  ", "x\n"),
+        ("a: |\n  x\n\n  ", "x\n"),
+        ("a: |+\n  x\n\n", "x\n\n"),
+        ("a: |\n  x\n ", "x\n"),
+        ("a: |+\n  x\n  ", "x\n"),
+        ("a: |+\n  x\n\n  ", "x\n\n"),
+        ("a: |\n  x  ", "x  "),
+        ("a: |\n  x\n    ", "x\n  "),
+        ("a: |\n\n  x", "\nx"),
+        ("a: |\n  \n  x\n   ", "\nx\n "),
+        ("a: >+\n  x\n\n  y", "x\ny"),
+        ("a: | # note\n  x", "x"),
+        ("a: |\r\n  x\r\n  ", "x\n"),
+        ("a: |\n  x\n# c", "x\n"),
+        ("a: |\n  x\n  # c", "x\n# c"),
+        ("a: |\n", ""),
+        ("a: |", ""),
+        ("a: |+\n\n  ", "\n"),
+        ("a: |4\n    x\n  ", "x\n"),
+    ] {
+        let root = parses_to(text, &format!("{{\"a\": {want:?}}}"));
+        let a = root.get("a").unwrap();
+        assert!(text[a.range.start..a.range.end].trim_end() == &text[a.range.start..a.range.end]);
+    }
+    parses_to("k:\n- |\n  x\n  ", r#"{"k": ["x\n"]}"#);
+    parses_to("b:\n  a: |\n    x", r#"{"b": {"a": "x"}}"#);
+    parses_to("a: |\n  x\nb: c", r#"{"a": "x\n", "b": "c"}"#);
+}
+
+/// go-yaml takes tabs alone between a `:` and its value; saphyr wants a
+/// space before a value that starts with a letter, a digit, `_` or `-`.
+#[test]
+fn tabs_alone_after_a_colon() {
+    let text = "services:\n  app:\n    image:\tnginx\n    environment:\n      A:\t\t1\n      B:\t'2'\n      C:\t-x\n      D: {e:\tf}\n";
+    let root = parses_to(
+        text,
+        r#"{"services": {"app": {"image": "nginx", "environment": {"A": "1", "B": "2", "C": "-x", "D": {"e": "f"}}}}}"#,
+    );
+    let app = root.get("services").unwrap().get("app").unwrap();
+    assert_eq!(slice(text, app.get("image").unwrap().range), "nginx");
+    let env = app.get("environment").unwrap();
+    assert_eq!(slice(text, env.get("A").unwrap().range), "1");
+    assert_eq!(slice(text, env.get("C").unwrap().range), "-x");
+    parses_to("a:\tb\tc\n", r#"{"a": "b\tc"}"#);
+    parses_to("- a:\t1\n  b:\t_x\n", r#"[{"a": "1", "b": "_x"}]"#);
+    // With a flow collection left of its key too.
+    parses_to(
+        "a:\n  b:\tc\n  d: [\ne]\n",
+        r#"{"a": {"b": "c", "d": ["e"]}}"#,
+    );
+    // What go-yaml rejects with tabs it rejects with spaces too.
+    for text in ["a:\t-\tb\n", "a:\t- b\n"] {
+        assert!(parse(text).root.is_none(), "{text:?}");
+    }
+}
+
+/// saphyr ends a flow collection with a trailing comma at the comma; its
+/// range goes to its closing bracket.
+#[test]
+fn flow_collection_with_a_trailing_comma_ends_at_its_bracket() {
+    for (text, want) in [
+        ("a: {b: 1,}\n", "{b: 1,}"),
+        ("a: {b: 1, }\n", "{b: 1, }"),
+        ("a: [1,]\n", "[1,]"),
+        ("a: [1, # c\n  ]\n", "[1, # c\n  ]"),
+        (
+            "x:\n  a: {\n    c: 1,\n  d: 2,\n}\n",
+            "{\n    c: 1,\n  d: 2,\n}",
+        ),
+    ] {
+        let doc = parse(text);
+        assert!(doc.errors.is_empty(), "{text:?}: {:?}", doc.errors);
+        let root = doc.root.unwrap();
+        let node = root.get("x").unwrap_or(&root).get("a").unwrap();
+        assert_eq!(slice(text, node.range), want, "{text:?}");
+    }
+}
