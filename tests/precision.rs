@@ -153,3 +153,42 @@ fn auxiliary_compose_files_are_merged_over_the_default_file() {
     let found = check(dir.path());
     assert!(found.is_empty(), "{found:?}");
 }
+
+/// Most repositories commit `.env.example` and ignore `.env`: one
+/// `missing-dotenv` finding names the template; its variables count as set
+/// at deploy time (no `unset-variable`, no `missing-secret` for an unset
+/// value, no `compose-error` for `${X:?}` or for `env_file: .env`).
+#[test]
+fn a_missing_dotenv_is_one_finding() {
+    let compose = "services:\n  app:\n    image: nginx:1.27\n    env_file: .env\n    healthcheck:\n      test: [\"CMD\", \"true\"]\n    environment:\n      SECRET_KEY: ${SECRET_KEY:?set it}\n      DB_PASSWORD: ${DB_PASSWORD}\n      API_URL: http://${API_HOST}/v1\n";
+    let dir = temp_project(&[
+        ("compose.yaml", compose),
+        (".env.example", "SECRET_KEY=\nDB_PASSWORD=\nAPI_HOST=api\n"),
+    ]);
+    let found = check(dir.path());
+    let rules: Vec<&str> = found.iter().map(|(r, _, _)| r.as_str()).collect();
+    assert_eq!(rules, vec!["missing-dotenv"], "{found:?}");
+    // With the template as the env file, it is linted as Compose would read
+    // it: the empty secrets are reported (and the `env_file: .env` is still
+    // missing).
+    let o = command_in(BIN, dir.path())
+        .args(["check", "--format", "json", "--no-config", "--no-shell-env"])
+        .args(["--env-file", ".env.example", "."])
+        .output()
+        .unwrap();
+    let with_template = findings(&json(&o));
+    let rules: Vec<&str> = with_template.iter().map(|(r, _, _)| r.as_str()).collect();
+    assert!(rules.contains(&"missing-secret"), "{with_template:?}");
+    assert!(!rules.contains(&"unset-variable"), "{with_template:?}");
+}
+
+/// A `.env` that is a link to a file an install script makes (and no
+/// template): the variables nothing sets are named once.
+#[test]
+fn a_dotenv_link_to_a_file_not_made_yet_is_one_finding() {
+    let compose = "services:\n  app:\n    image: nginx:${NGINX_VERSION}\n    healthcheck:\n      test: [\"CMD\", \"true\"]\n    environment:\n      DBPASS: ${DBPASS}\n      HOST: ${MAILCOW_HOSTNAME}\n";
+    let dir = temp_project(&[("compose.yaml", compose), (".env", "mailcow.conf")]);
+    let found = check(dir.path());
+    let rules: Vec<&str> = found.iter().map(|(r, _, _)| r.as_str()).collect();
+    assert_eq!(rules, vec!["missing-dotenv"], "{found:?}");
+}

@@ -46,6 +46,7 @@ fn dotenv_template(
     loader: &mut Loader,
     project: &Project,
     dotenv_files: &[PathBuf],
+    roots: &[PathBuf],
     unset: &BTreeSet<String>,
 ) -> Option<FileId> {
     let path = project.directory.join(".env");
@@ -64,9 +65,6 @@ fn dotenv_template(
     if let Some(f) = by_name {
         return loader.load(f, FileKind::Dotenv).ok();
     }
-    if unset.is_empty() {
-        return None;
-    }
     let mut best: Option<(usize, FileId)> = None;
     for f in in_folder {
         let name = f
@@ -84,11 +82,25 @@ fn dotenv_template(
         }
         let defined = defined_names(loader, id);
         let covered = unset.iter().filter(|v| defined.contains(*v)).count();
-        if covered * 2 >= unset.len() && best.is_none_or(|(n, _)| covered > n) {
+        if covered > 0 && covered * 2 >= unset.len() && best.is_none_or(|(n, _)| covered > n) {
             best = Some((covered, id));
         }
     }
-    best.map(|(_, id)| id)
+    if let Some((_, id)) = best {
+        return Some(id);
+    }
+    // A compose file of the documentation (`docs/install/compose.yaml`)
+    // that uses the repository's `.env.template`: the nearest above,
+    // inside the folders searched.
+    for dir in project.directory.ancestors().skip(1) {
+        if !roots.iter().any(|r| dir.starts_with(r)) {
+            break;
+        }
+        if let Some(t) = template_beside(loader, &dir.join(".env")) {
+            return Some(t);
+        }
+    }
+    None
 }
 
 /// The names a dotenv file defines.
@@ -137,11 +149,14 @@ pub fn unset_variables(project: &Project) -> BTreeSet<String> {
 /// link. A required `env_file:` that is not there is expected too (its
 /// template, if any, named). The variables a template defines, and — when
 /// the `.env` is expected — those nothing sets, are set at deploy time.
-/// `explicit_env_files`: `--env-file` was given, so no `.env` is read.
+/// `dotenv_files`: the dotenv files found; `roots`: the folders searched
+/// (a template is looked for up to them); `explicit_env_files`:
+/// `--env-file` was given, so no `.env` is read.
 pub fn expected_files(
     loader: &mut Loader,
     project: &mut Project,
     dotenv_files: &[PathBuf],
+    roots: &[PathBuf],
     explicit_env_files: bool,
 ) {
     let dotenv_path = project.directory.join(".env");
@@ -162,6 +177,7 @@ pub fn expected_files(
         match missing.iter_mut().find(|m| &m.path == path) {
             Some(m) => m.uses.extend(uses),
             None => missing.push(MissingEnvFile {
+                display: loader.display(path),
                 path: path.clone(),
                 project_dotenv: false,
                 template: None,
@@ -174,10 +190,15 @@ pub fn expected_files(
     let unset = unset_variables(project);
     let mut deploy: BTreeSet<String> = BTreeSet::new();
     if dotenv_missing {
-        let template = dotenv_template(loader, project, dotenv_files, &unset);
+        let template = dotenv_template(loader, project, dotenv_files, roots, &unset);
         let read_as_env_file = missing.iter().any(|m| m.path == dotenv_path);
         let link = fs::is_link(loader.fs(), &dotenv_path);
-        if template.is_some() || read_as_env_file || link {
+        // Expected (a template, an env_file, a link says so) and needed
+        // (something is unset without it, or a service reads it): a `.env`
+        // whose every variable has a default is optional.
+        let expected = template.is_some() || read_as_env_file || link;
+        let needed = !unset.is_empty() || read_as_env_file;
+        if expected && needed {
             if let Some(t) = template {
                 deploy.extend(defined_names(loader, t));
             }
@@ -190,6 +211,7 @@ pub fn expected_files(
                 None => missing.insert(
                     0,
                     MissingEnvFile {
+                        display: loader.display(&dotenv_path),
                         path: dotenv_path.clone(),
                         project_dotenv: true,
                         template,

@@ -90,18 +90,37 @@ pub fn load_project(loader: &mut Loader, opts: &ProjectOptions) -> Project {
         }
     }
 
-    // 3. Each compose file, interpolated, its services converted; then merged.
+    // 3. The project's name, which Compose also offers for interpolation as
+    // COMPOSE_PROJECT_NAME: the shell's or `.env`'s COMPOSE_PROJECT_NAME,
+    // else the last `name:` of the files, else the folder's name.
+    if !b.variables.contains_key(COMPOSE_PROJECT_NAME) {
+        let value = b.declared_name(&files).unwrap_or_else(|| {
+            normalize_project_name(
+                &directory
+                    .file_name()
+                    .map(|n| n.to_string_lossy().into_owned())
+                    .unwrap_or_default(),
+            )
+        });
+        b.variables.insert(
+            COMPOSE_PROJECT_NAME.to_string(),
+            ProjectVariable {
+                name: COMPOSE_PROJECT_NAME.to_string(),
+                value,
+                source: VariableSource::Compose,
+                via: Vec::new(),
+            },
+        );
+    }
+
+    // 4. Each compose file, interpolated, its services converted; then merged.
     let mut compose_files = Vec::new();
     let mut merged: Vec<Service> = Vec::new();
-    let mut name: Option<String> = None;
     for path in &files {
-        let Some((id, services, file_name)) = b.load_compose_file(path) else {
+        let Some((id, services, _)) = b.load_compose_file(path) else {
             continue;
         };
         compose_files.push(id);
-        if file_name.is_some() {
-            name = file_name;
-        }
         for s in services {
             match merged.iter_mut().find(|m| m.name == s.name) {
                 Some(base) => merge_service(base, s),
@@ -192,18 +211,11 @@ pub fn load_project(loader: &mut Loader, opts: &ProjectOptions) -> Project {
         }
     }
 
-    let name = name
-        .or_else(|| {
-            b.variables
-                .get("COMPOSE_PROJECT_NAME")
-                .map(|v| v.value.clone())
-        })
-        .unwrap_or_else(|| {
-            directory
-                .file_name()
-                .map(|n| n.to_string_lossy().to_lowercase())
-                .unwrap_or_default()
-        });
+    let name = b
+        .variables
+        .get(COMPOSE_PROJECT_NAME)
+        .map(|v| v.value.clone())
+        .unwrap_or_default();
     let mut references = b.references;
     references.sort_by_key(|v| {
         (
@@ -228,6 +240,17 @@ pub fn load_project(loader: &mut Loader, opts: &ProjectOptions) -> Project {
         missing_env_files: Vec::new(),
         deploy_variables: BTreeSet::new(),
     }
+}
+
+const COMPOSE_PROJECT_NAME: &str = "COMPOSE_PROJECT_NAME";
+
+/// A folder's name as a project name, as Compose makes it: lowercase, only
+/// letters, digits, `_` and `-` (`My.App` → `myapp`).
+fn normalize_project_name(name: &str) -> String {
+    name.to_lowercase()
+        .chars()
+        .filter(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || *c == '_' || *c == '-')
+        .collect()
 }
 
 struct Builder<'a, 'fs> {
@@ -418,6 +441,26 @@ impl Builder<'_, '_> {
             source,
             value,
         }
+    }
+
+    /// The last `name:` of the compose files, interpolated.
+    fn declared_name(&mut self, files: &[PathBuf]) -> Option<String> {
+        let mut name = None;
+        for path in files {
+            let Ok(id) = self.loader.load(path, FileKind::Compose) else {
+                continue;
+            };
+            let parsed = self.loader.compose(id);
+            let Some(n) = &parsed.name else { continue };
+            let text = self.loader.file(id).slice(n.range).to_string();
+            let whole = n.range;
+            if let Ok(v) = self.interpolate(id, &text, whole.start, whole, false) {
+                name = Some(v.text);
+            } else {
+                name = Some(n.value.clone());
+            }
+        }
+        name
     }
 
     /// Load, parse and interpolate one compose file; its services converted.

@@ -15,6 +15,9 @@ pub use crate::syntax::template::OpKind;
 pub enum VariableSource {
     /// The process environment (the shell).
     Process,
+    /// Compose itself: `COMPOSE_PROJECT_NAME`, the project's name, when
+    /// neither the shell nor `.env` sets it.
+    Compose,
     /// A line of the project `.env` or of an `--env-file`.
     Dotenv {
         file: FileId,
@@ -419,6 +422,8 @@ impl ImageFacts {
 pub struct MissingEnvFile {
     /// Where Compose looks for it.
     pub path: PathBuf,
+    /// The path as the user would type it.
+    pub display: String,
     /// True for the project `.env` (interpolation); false for an
     /// `env_file:` only.
     pub project_dotenv: bool,

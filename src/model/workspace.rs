@@ -165,6 +165,7 @@ pub fn load_workspace(fs_: &dyn Fs, cwd: &Path, opts: &WorkspaceOptions) -> Work
         .filter(|(_, k)| *k == FileKind::Dotenv)
         .map(|(p, _)| loader.absolute(p))
         .collect();
+    let roots: Vec<PathBuf> = paths.iter().map(|p| loader.absolute(p)).collect();
     let mut projects = Vec::new();
     for files in project_files {
         let popts = ProjectOptions {
@@ -179,6 +180,7 @@ pub fn load_workspace(fs_: &dyn Fs, cwd: &Path, opts: &WorkspaceOptions) -> Work
             &mut loader,
             &mut project,
             &dotenv_files,
+            &roots,
             !opts.env_files.is_empty(),
         );
         projects.push(project);

@@ -50,6 +50,11 @@ fn via_json(sources: &SourceMap, via: &[Via]) -> Json {
                         o.insert("file".into(), Json::Null);
                         o.insert("line".into(), Json::Null);
                     }
+                    Some(VariableSource::Compose) => {
+                        o.insert("source".into(), json!("compose"));
+                        o.insert("file".into(), Json::Null);
+                        o.insert("line".into(), Json::Null);
+                    }
                     None => {
                         o.insert("source".into(), json!("unset"));
                         o.insert("file".into(), Json::Null);
@@ -225,6 +230,7 @@ pub fn env_text(ws: &Workspace, mask: &Masking) -> String {
                             format!("{f}:{l}")
                         }
                         Some(VariableSource::Process) => "the process environment".into(),
+                        Some(VariableSource::Compose) => "Compose (the project name)".into(),
                         None => "nowhere (empty)".into(),
                     };
                     let _ = writeln!(out, "        uses ${{{}}} from {origin}", v.variable);

@@ -47,6 +47,7 @@ fn via_origin(ws: &Workspace, v: &Via) -> String {
     match &v.source {
         Some(VariableSource::Dotenv { key, .. }) => at(ws, *key),
         Some(VariableSource::Process) => "the shell".to_string(),
+        Some(VariableSource::Compose) => "Compose (the project name)".to_string(),
         None => "nowhere (empty)".to_string(),
     }
 }
@@ -258,6 +259,7 @@ fn flow_line(ws: &Workspace, s: &ServiceExplanation, var: &str, mask: &Masking) 
                 steps.push(format!(".env ({})", at(ws, *key)))
             }
             Some(VariableSource::Process) => steps.push("the shell".to_string()),
+            Some(VariableSource::Compose) => steps.push("Compose (the project name)".to_string()),
             None => {
                 steps.push("nothing (no shell or .env value: Compose substitutes \"\")".to_string())
             }
@@ -346,6 +348,7 @@ fn via_json(ws: &Workspace, via: &[Via]) -> Json {
                         ("dotenv", json!(f), json!(l))
                     }
                     Some(VariableSource::Process) => ("process", Json::Null, Json::Null),
+                    Some(VariableSource::Compose) => ("compose", Json::Null, Json::Null),
                     None => ("unset", Json::Null, Json::Null),
                 };
                 json!({

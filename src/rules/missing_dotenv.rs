@@ -4,9 +4,12 @@
 //! the variables it will set count as set at deploy time for every other
 //! rule.
 
+use std::collections::BTreeSet;
+
 use crate::model::types::*;
+use crate::model::workspace::Workspace;
 use crate::rules::{Context, Diagnostic, Rule, RuleMeta, Severity};
-use crate::source::{Span, TextRange};
+use crate::source::{FileId, Span, TextRange};
 
 pub static RULE: Rule = Rule {
     meta: RuleMeta {
@@ -21,77 +24,108 @@ pub static RULE: Rule = Rule {
 /// At most this many variable names in a message.
 const NAMES_SHOWN: usize = 5;
 
+/// One missing file, over every project that reads it (the compose files
+/// of one folder are projects of their own, and share its `.env`).
+struct Missing<'a> {
+    file: &'a MissingEnvFile,
+    readers: Vec<&'a str>,
+    unset: BTreeSet<&'a str>,
+    first_reference: Option<Span>,
+}
+
 fn check(ctx: &Context) -> Vec<Diagnostic> {
     let ws = ctx.ws;
-    let mut out = Vec::new();
+    let mut missing: Vec<Missing> = Vec::new();
     for project in ws.whole_projects() {
         for m in &project.missing_env_files {
-            let shown = relative(project, &m.path);
-            let readers = readers(project, m);
-            let template = m.template.map(|t| (t, ws.sources.get(t).display.clone()));
-            let unset: Vec<&str> = if m.project_dotenv {
-                crate::model::deploy::unset_variables(project)
-                    .into_iter()
-                    .filter_map(|v| project.deploy_variables.get(&v).map(String::as_str))
+            let unset: BTreeSet<&str> = if m.project_dotenv {
+                project
+                    .deploy_variables
+                    .iter()
+                    .filter(|v| crate::model::deploy::unset_variables(project).contains(*v))
+                    .map(String::as_str)
                     .collect()
             } else {
-                Vec::new()
+                BTreeSet::new()
             };
-            let what = match (&template, m.project_dotenv) {
-                (Some((t, name)), _) => {
-                    let count = ws.dotenv_file(*t).map_or(0, |f| f.entries.len());
-                    format!("`{name}` documents its {count} variable{}", plural(count))
+            let first_reference = project
+                .references
+                .iter()
+                .find(|r| r.source.is_none() && unset.contains(r.variable.as_str()))
+                .map(|r| r.reference);
+            let entry = match missing.iter_mut().position(|x| x.file.path == m.path) {
+                Some(i) => &mut missing[i],
+                None => {
+                    missing.push(Missing {
+                        file: m,
+                        readers: Vec::new(),
+                        unset: BTreeSet::new(),
+                        first_reference,
+                    });
+                    missing.last_mut().expect("just pushed")
                 }
-                (None, true) if !unset.is_empty() => format!(
-                    "{} variable{} that the compose files use {} set nowhere else: {}",
-                    unset.len(),
-                    plural(unset.len()),
-                    if unset.len() == 1 { "is" } else { "are" },
-                    names(&unset)
-                ),
-                (None, _) => "no template documents it".to_string(),
             };
-            let message = match (&readers[..], m.project_dotenv) {
-                ([], _) => format!(
-                    "there is no `{shown}` for Compose to read: {what}; it is made at install time"
-                ),
-                (services, _) => format!(
-                    "{} read{} `{shown}`, which is not there: {what}; Compose refuses to start until it is made",
-                    services_named(services),
-                    if services.len() == 1 { "s" } else { "" },
-                ),
-            };
-            let primary = m
-                .uses
-                .first()
-                .copied()
-                .or_else(|| {
-                    m.template
-                        .map(|t| first_key(ws, t).unwrap_or(Span::new(t, TextRange::empty(0))))
-                })
-                .or_else(|| first_unset_reference(project, &unset));
-            let Some(primary) = primary else { continue };
-            let mut d = Diagnostic::new(RULE.meta.name, RULE.meta.severity, primary, message)
-                .with_span_label(format!("`{shown}` is not there"));
-            for u in m.uses.iter().skip(1) {
-                d = d.with_label(*u, "also read here");
+            for r in readers(project, m) {
+                if !entry.readers.contains(&r) {
+                    entry.readers.push(r);
+                }
             }
-            if let (Some(t), false) = (m.template, m.uses.is_empty()) {
-                d = d.with_label(
-                    first_key(ws, t).unwrap_or(Span::new(t, TextRange::empty(0))),
-                    "the template",
-                );
-            }
-            d = d.with_help(match &template {
-                Some((_, name)) => format!(
-                    "copy `{name}` to `{shown}` and fill in the values; to lint with the template's values, run `mppeep-lint --env-file {name}`"
-                ),
-                None => format!("create `{shown}` before `docker compose up`; commit a template of it (`{shown}.example`) so that others know what it holds"),
-            });
-            out.push(d);
+            entry.unset.extend(unset);
         }
     }
-    out
+    missing.iter().filter_map(|m| diagnostic(ws, m)).collect()
+}
+
+fn diagnostic(ws: &Workspace, m: &Missing) -> Option<Diagnostic> {
+    let shown = &m.file.display;
+    let template = m
+        .file
+        .template
+        .map(|t| (t, ws.sources.get(t).display.clone()));
+    let documented = template
+        .as_ref()
+        .map(|(_, name)| format!("; `{name}` documents it"))
+        .unwrap_or_default();
+    let unset: Vec<&str> = m.unset.iter().copied().collect();
+    let message = if m.readers.is_empty() {
+        format!(
+            "there is no `{shown}`: {} variable{} that the compose files use without a default {} set nowhere else ({}){documented}",
+            unset.len(),
+            plural(unset.len()),
+            if unset.len() == 1 { "is" } else { "are" },
+            names(&unset)
+        )
+    } else {
+        format!(
+            "{} read{} `{shown}`, which is not there: Compose refuses to start until it is made{documented}",
+            services_named(&m.readers),
+            if m.readers.len() == 1 { "s" } else { "" },
+        )
+    };
+    let template_key = |t: FileId| first_key(ws, t).unwrap_or(Span::new(t, TextRange::empty(0)));
+    let primary = m
+        .file
+        .uses
+        .first()
+        .copied()
+        .or_else(|| m.file.template.map(template_key))
+        .or(m.first_reference)?;
+    let mut d = Diagnostic::new(RULE.meta.name, RULE.meta.severity, primary, message)
+        .with_span_label(format!("`{shown}` is not there"));
+    for u in m.file.uses.iter().skip(1) {
+        d = d.with_label(*u, "also read here");
+    }
+    if let (Some(t), false) = (m.file.template, m.file.uses.is_empty()) {
+        d = d.with_label(template_key(t), "the template");
+    }
+    Some(d.with_help(match &template {
+        Some((_, name)) => format!(
+            "copy `{name}` to `{shown}` and fill in the values; to lint with the template's values, run `mppeep-lint --env-file {name}`"
+        ),
+        None => format!(
+            "create `{shown}` before `docker compose up`; commit a template of it (`{shown}.example`) so that others know what it holds"
+        ),
+    }))
 }
 
 /// The services that read `m` as an `env_file:`.
@@ -133,29 +167,12 @@ fn plural(n: usize) -> &'static str {
     }
 }
 
-/// `path` as written from the project folder (`.env`, `config/.env`).
-fn relative(project: &Project, path: &std::path::Path) -> String {
-    path.strip_prefix(&project.directory)
-        .unwrap_or(path)
-        .to_string_lossy()
-        .into_owned()
-}
-
 /// The key of a template's first definition.
-fn first_key(ws: &crate::model::workspace::Workspace, t: crate::source::FileId) -> Option<Span> {
+fn first_key(ws: &Workspace, t: FileId) -> Option<Span> {
     ws.dotenv_file(t)?
         .entries
         .first()
         .map(|e| Span::new(t, e.key_range))
-}
-
-/// The first `${VAR}` of the compose files among `unset`.
-fn first_unset_reference(project: &Project, unset: &[&str]) -> Option<Span> {
-    project
-        .references
-        .iter()
-        .find(|r| r.source.is_none() && unset.contains(&r.variable.as_str()))
-        .map(|r| r.reference)
 }
 
 #[cfg(test)]
@@ -177,10 +194,9 @@ mod tests {
         assert_eq!(f.len(), 1, "{f:?}");
         assert_eq!(f[0].file, ".env.example");
         assert_eq!(f[0].text, "SECRET_KEY");
-        assert!(
-            f[0].message.contains("documents its 2 variables"),
-            "{}",
-            f[0].message
+        assert_eq!(
+            f[0].message,
+            "there is no `.env`: 1 variable that the compose files use without a default is set nowhere else (SECRET_KEY); `.env.example` documents it"
         );
     }
 

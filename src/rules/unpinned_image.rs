@@ -128,7 +128,7 @@ fn builds(ws: &Workspace, file: FileId) -> Vec<Build<'_>> {
                             let var = project.variables.get(name)?;
                             let at = match var.source {
                                 VariableSource::Dotenv { value, .. } => value,
-                                VariableSource::Process => *key,
+                                VariableSource::Process | VariableSource::Compose => *key,
                             };
                             (var.value.clone(), *key, vec![at])
                         }
