@@ -40,6 +40,30 @@ fn example_files(doc: &str, section: &str) -> Vec<(String, String)> {
     files
 }
 
+/// The examples of the `## Not reported` section: each `### title`
+/// subsection is one project (its fenced `file=` blocks) on which the rule
+/// must stay silent.
+fn not_reported_examples(doc: &str) -> Vec<(String, Vec<(String, String)>)> {
+    let heading = "## Not reported";
+    let Some(start) = doc
+        .match_indices(heading)
+        .map(|(i, _)| i)
+        .find(|i| *i == 0 || doc[..*i].ends_with('\n'))
+    else {
+        return Vec::new();
+    };
+    let section = &doc[start..];
+    let end = section[3..].find("\n## ").map_or(section.len(), |e| e + 3);
+    let section = &section[..end];
+    let mut out = Vec::new();
+    for part in section.split("\n### ").skip(1) {
+        let title = part.lines().next().unwrap_or_default().trim().to_string();
+        let body = format!("## Example\n{part}");
+        out.push((title, example_files(&body, "Example")));
+    }
+    out
+}
+
 /// What the whole engine reports on the files, for rule `name`.
 fn findings(name: &str, files: &[(String, String)]) -> Vec<String> {
     let refs: Vec<(&str, &str)> = files
@@ -87,6 +111,24 @@ fn every_rule_doc_example_runs() {
         } else if findings(meta.name, &failing).is_empty() {
             problems.push(format!("{}: failing example does not fire", meta.name));
         }
+        let is_rule = crate::rules::RULES.iter().any(|r| r.meta.name == meta.name);
+        let silent = not_reported_examples(meta.doc);
+        if is_rule && silent.is_empty() {
+            problems.push(format!(
+                "{}: no example under `## Not reported` (`### case` with its files)",
+                meta.name
+            ));
+        }
+        for (title, files) in silent {
+            if files.is_empty() {
+                problems.push(format!("{}: not-reported case `{title}` has no files", meta.name));
+                continue;
+            }
+            let got = findings(meta.name, &files);
+            if !got.is_empty() {
+                problems.push(format!("{}: not-reported case `{title}` fires: {got:?}", meta.name));
+            }
+        }
         for section in ["What it finds", "Why it matters", "How to fix"] {
             if !meta.doc.contains(&format!("## {section}")) {
                 problems.push(format!("{}: no `## {section}` section", meta.name));
@@ -94,6 +136,16 @@ fn every_rule_doc_example_runs() {
         }
     }
     assert!(problems.is_empty(), "{problems:#?}");
+}
+
+#[test]
+fn not_reported_examples_are_one_project_each() {
+    let doc = "## Not reported\n- text\n### A template\n```sh file=.env.example\nA=\"1\"\n```\n### Two files\n```yaml file=compose.yaml\nx: 1\n```\n```sh file=.env\nB=2\n```\n## How to fix\n```sh file=.env\nC=3\n```\n";
+    let ex = not_reported_examples(doc);
+    assert_eq!(ex.len(), 2);
+    assert_eq!(ex[0].0, "A template");
+    assert_eq!(ex[0].1, vec![(".env.example".to_string(), "A=\"1\"\n".to_string())]);
+    assert_eq!(ex[1].1.len(), 2);
 }
 
 #[test]
