@@ -2,12 +2,14 @@
 //! compose interpolation into each container, over the image's `ENV`.
 //!
 //! Layers, each depending only on those before it in this list:
-//! [`source`] and [`fs`] → [`syntax`] → [`model`] → [`report`] → [`cli`].
+//! [`source`] and [`fs`] → [`syntax`] → [`model`] → [`facts`] → [`rules`] →
+//! [`report`] → [`cli`].
 
 // Fuzzing runs without AddressSanitizer because of this (scripts/fuzz.sh).
 #![forbid(unsafe_code)]
 
 pub mod cli;
+pub mod facts;
 pub mod fs;
 pub mod model;
 pub mod report;

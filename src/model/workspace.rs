@@ -69,6 +69,15 @@ impl Workspace {
         self.projects.iter().filter(|p| p.whole)
     }
 
+    /// Every running service (its profile active) of the whole projects,
+    /// with its project.
+    pub fn active_services(
+        &self,
+    ) -> impl Iterator<Item = (&Project, &crate::model::types::Service)> {
+        self.whole_projects()
+            .flat_map(|p| p.active_services().map(move |s| (p, s)))
+    }
+
     /// The parsed `.env`-format file, if it was read.
     pub fn dotenv_file(&self, id: FileId) -> Option<&DotenvFile> {
         self.dotenv.get(&id).map(|a| a.as_ref())

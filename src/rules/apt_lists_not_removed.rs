@@ -1,10 +1,10 @@
 //! `apt-lists-not-removed`: an `apt-get install` whose `RUN` leaves the
 //! package lists (`/var/lib/apt/lists`) in the image.
 
+use crate::facts::images::judged_images;
+use crate::facts::packages::{install_command, Manager};
+use crate::facts::run::{mounts, run_commands};
 use crate::rules::flow::merge_same_span;
-use crate::rules::images::judged_images;
-use crate::rules::packages::{install_command, Manager};
-use crate::rules::run::{mounts, run_commands};
 use crate::rules::{Context, Diagnostic, Rule, RuleMeta, Severity};
 use crate::source::{Span, TextRange};
 use crate::syntax::shell::SimpleCommand;

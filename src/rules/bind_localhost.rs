@@ -2,9 +2,9 @@
 //! written, or the server's default — so no other container, and no
 //! published port, can reach it.
 
-use crate::rules::commands::{expand, run_command, servers, Server};
+use crate::facts::commands::{expand, run_command, servers, Server};
+use crate::facts::known::is_loopback;
 use crate::rules::flow::active_services;
-use crate::rules::known::is_loopback;
 use crate::rules::{Context, Diagnostic, Rule, RuleMeta, Severity};
 
 pub static RULE: Rule = Rule {

@@ -4,9 +4,9 @@
 
 use std::path::{Path, PathBuf};
 
+use crate::facts::images::{judged_images, JudgedImage};
+use crate::facts::packages::{installed_in_image, InstalledPackage};
 use crate::model::workspace::Workspace;
-use crate::rules::images::{judged_images, JudgedImage};
-use crate::rules::packages::{installed_in_image, InstalledPackage};
 use crate::rules::{Context, Diagnostic, Rule, RuleMeta, Severity};
 use crate::source::Span;
 
@@ -273,11 +273,11 @@ fn check(ctx: &Context) -> Vec<Diagnostic> {
                 .with_label(removal, "removed here, one layer too late"),
             };
             let removal = match first.manager {
-                crate::rules::packages::Manager::Apk => format!("apk del {}", first.name),
-                crate::rules::packages::Manager::Apt => {
+                crate::facts::packages::Manager::Apk => format!("apk del {}", first.name),
+                crate::facts::packages::Manager::Apt => {
                     format!("apt-get purge -y --auto-remove {}", first.name)
                 }
-                crate::rules::packages::Manager::Rpm => format!("dnf remove -y {}", first.name),
+                crate::facts::packages::Manager::Rpm => format!("dnf remove -y {}", first.name),
             };
             d = d.with_help(format!(
                 "build in a builder stage and COPY --from it only what the app needs (a virtualenv, wheels, a binary); or remove the tools in the same RUN (`{removal}`)"

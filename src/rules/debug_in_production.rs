@@ -1,9 +1,9 @@
 //! `debug-in-production`: a truthy DEBUG reaches a service of a production
 //! compose file.
 
+use crate::facts::known::key_words;
 use crate::model::types::*;
 use crate::rules::flow::{active_services, merge_same_span, trace, Piece};
-use crate::rules::known::key_words;
 use crate::rules::{Context, Diagnostic, Rule, RuleMeta, Severity};
 use crate::source::FileId;
 

@@ -1,9 +1,9 @@
 //! `depends-on-not-healthy`: `depends_on` a database, cache or broker without
 //! `condition: service_healthy`, while that service has a healthcheck.
 
+use crate::facts::server::ServerKind;
 use crate::model::types::*;
 use crate::rules::flow::active_services;
-use crate::rules::known::{image_matches, image_name, KNOWN_PORTS};
 use crate::rules::{Context, Diagnostic, Rule, RuleMeta, Severity};
 use crate::source::Span;
 
@@ -19,11 +19,7 @@ pub static RULE: Rule = Rule {
 
 /// What kind of server the service runs, when its image is a well-known one.
 fn server_kind(s: &Service) -> Option<&'static str> {
-    let image = image_name(s);
-    KNOWN_PORTS
-        .iter()
-        .find(|(_, images, _)| images.iter().any(|i| image_matches(&image, i)))
-        .map(|(_, _, kind)| *kind)
+    ServerKind::of_service(s).map(ServerKind::display)
 }
 
 /// Where the dependency's healthcheck is defined, if it has one that runs.

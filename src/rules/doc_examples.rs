@@ -121,12 +121,18 @@ fn every_rule_doc_example_runs() {
         }
         for (title, files) in silent {
             if files.is_empty() {
-                problems.push(format!("{}: not-reported case `{title}` has no files", meta.name));
+                problems.push(format!(
+                    "{}: not-reported case `{title}` has no files",
+                    meta.name
+                ));
                 continue;
             }
             let got = findings(meta.name, &files);
             if !got.is_empty() {
-                problems.push(format!("{}: not-reported case `{title}` fires: {got:?}", meta.name));
+                problems.push(format!(
+                    "{}: not-reported case `{title}` fires: {got:?}",
+                    meta.name
+                ));
             }
         }
         for section in ["What it finds", "Why it matters", "How to fix"] {
@@ -144,7 +150,10 @@ fn not_reported_examples_are_one_project_each() {
     let ex = not_reported_examples(doc);
     assert_eq!(ex.len(), 2);
     assert_eq!(ex[0].0, "A template");
-    assert_eq!(ex[0].1, vec![(".env.example".to_string(), "A=\"1\"\n".to_string())]);
+    assert_eq!(
+        ex[0].1,
+        vec![(".env.example".to_string(), "A=\"1\"\n".to_string())]
+    );
     assert_eq!(ex[1].1.len(), 2);
 }
 

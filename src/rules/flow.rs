@@ -1,9 +1,10 @@
 //! Helpers shared by the rules that follow a value along the flow: where a
 //! piece of a container value was written, and what carried it there.
 
+use crate::facts::images::{runs_stage, JudgedImage};
 use crate::model::types::*;
 use crate::model::workspace::Workspace;
-use crate::rules::Label;
+use crate::rules::{Diagnostic, Label};
 use crate::source::{Span, TextRange};
 
 /// Where the offending text of a container variable was written, and the
@@ -146,8 +147,7 @@ pub fn trace(ws: &Workspace, service: &Service, def: &EnvDefinition, piece: Piec
 
 /// Services that `project` runs, paired with the project.
 pub fn active_services(ws: &Workspace) -> impl Iterator<Item = (&Project, &Service)> {
-    ws.whole_projects()
-        .flat_map(|p| p.active_services().map(move |s| (p, s)))
+    ws.active_services()
 }
 
 /// Merge diagnostics that point at the same text for the same reason (a
@@ -170,4 +170,28 @@ pub fn merge_same_span(diags: Vec<crate::rules::Diagnostic>) -> Vec<crate::rules
         }
     }
     out
+}
+
+/// Labels of a judged image's diagnostics (the facts say who runs the
+/// image; the rules word it).
+impl JudgedImage<'_> {
+    /// Labels saying who runs this image: each service (at its `target`, or
+    /// its `build:`), or the last stage of a Dockerfile built on its own.
+    pub(crate) fn with_labels(&self, mut d: Diagnostic) -> Diagnostic {
+        let stage = self.facts.run_stage();
+        if self.services.is_empty() {
+            return d.with_label(
+                stage.from_span,
+                format!(
+                    "stage {}, the last: the image `docker build` produces",
+                    stage.display_name()
+                ),
+            );
+        }
+        for s in &self.services {
+            let (at, label) = runs_stage(s, stage);
+            d = d.with_label(at, label);
+        }
+        d
+    }
 }

@@ -1,9 +1,9 @@
 //! `healthcheck-tool-missing`: a healthcheck calls curl or wget, which the
 //! image the service runs does not have.
 
-use crate::rules::commands::healthcheck_command;
+use crate::facts::commands::healthcheck_command;
+use crate::facts::packages::program_in_image;
 use crate::rules::flow::active_services;
-use crate::rules::packages::program_in_image;
 use crate::rules::{Context, Diagnostic, Rule, RuleMeta, Severity};
 use crate::source::Span;
 

@@ -1,9 +1,10 @@
 //! `localhost-in-container`: a URL or host a service receives points at the
 //! container itself (localhost, 127.0.0.1, ::1) instead of another service.
 
+use crate::facts::known::*;
+use crate::facts::server::ServerKind;
 use crate::model::types::*;
 use crate::rules::flow::{active_services, merge_same_span, trace, Piece};
-use crate::rules::known::*;
 use crate::rules::{Context, Diagnostic, Rule, RuleMeta, Severity};
 
 pub static RULE: Rule = Rule {
@@ -101,8 +102,9 @@ fn check(ctx: &Context) -> Vec<Diagnostic> {
                 let help = match provider {
                     Some(p) => {
                         let kind = target_port(&f)
-                            .and_then(|port| KNOWN_PORTS.iter().find(|(kp, _, _)| *kp == port))
-                            .map(|(_, _, k)| format!("{k} "))
+                            .and_then(|port| port.parse().ok())
+                            .and_then(ServerKind::of_port)
+                            .map(|k| format!("{} ", k.display()))
                             .unwrap_or_default();
                         message.push_str(&format!("; the {kind}server is most likely service `{}`", p.name));
                         format!(

@@ -29,6 +29,8 @@ const NAMES_SHOWN: usize = 5;
 struct Missing<'a> {
     file: &'a MissingEnvFile,
     readers: Vec<&'a str>,
+    /// Every `env_file:` entry naming it, in every project.
+    uses: Vec<Span>,
     unset: BTreeSet<&'a str>,
     first_reference: Option<Span>,
 }
@@ -59,6 +61,7 @@ fn check(ctx: &Context) -> Vec<Diagnostic> {
                     missing.push(Missing {
                         file: m,
                         readers: Vec::new(),
+                        uses: Vec::new(),
                         unset: BTreeSet::new(),
                         first_reference,
                     });
@@ -71,6 +74,11 @@ fn check(ctx: &Context) -> Vec<Diagnostic> {
                 }
             }
             entry.unset.extend(unset);
+            for u in &m.uses {
+                if !entry.uses.contains(u) {
+                    entry.uses.push(*u);
+                }
+            }
         }
     }
     missing.iter().filter_map(|m| diagnostic(ws, m)).collect()
@@ -104,7 +112,6 @@ fn diagnostic(ws: &Workspace, m: &Missing) -> Option<Diagnostic> {
     };
     let template_key = |t: FileId| first_key(ws, t).unwrap_or(Span::new(t, TextRange::empty(0)));
     let primary = m
-        .file
         .uses
         .first()
         .copied()
@@ -112,10 +119,10 @@ fn diagnostic(ws: &Workspace, m: &Missing) -> Option<Diagnostic> {
         .or(m.first_reference)?;
     let mut d = Diagnostic::new(RULE.meta.name, RULE.meta.severity, primary, message)
         .with_span_label(format!("`{shown}` is not there"));
-    for u in m.file.uses.iter().skip(1) {
+    for u in m.uses.iter().skip(1) {
         d = d.with_label(*u, "also read here");
     }
-    if let (Some(t), false) = (m.file.template, m.file.uses.is_empty()) {
+    if let (Some(t), false) = (m.file.template, m.uses.is_empty()) {
         d = d.with_label(template_key(t), "the template");
     }
     Some(d.with_help(match &template {

@@ -5,11 +5,9 @@
 //! `rules/NAME.md`, embedded here and shown by `mppeep-lint rule NAME`.
 //! Adding a rule touches the rule, its doc, and one line of [`RULES`].
 
-pub(crate) mod commands;
 pub mod diagnostic;
 pub mod engine;
 pub mod flow;
-pub(crate) mod known;
 
 mod apt_lists_not_removed;
 mod bind_localhost;
@@ -21,17 +19,14 @@ mod env_file_in_image;
 mod env_only_in_dotenv;
 mod env_syntax;
 mod healthcheck_tool_missing;
-pub(crate) mod images;
 mod localhost_in_container;
 mod missing_dotenv;
 mod missing_secret;
 mod no_healthcheck;
-pub(crate) mod packages;
 mod pip_cache;
 mod port_mismatch;
 mod quoted_value;
 mod root_user;
-pub(crate) mod run;
 mod secret_in_image;
 mod shadowed_env;
 mod unpinned_image;

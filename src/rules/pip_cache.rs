@@ -3,9 +3,9 @@
 
 use std::collections::BTreeMap;
 
+use crate::facts::images::judged_images;
+use crate::facts::run::{mounts, run_commands};
 use crate::rules::flow::merge_same_span;
-use crate::rules::images::judged_images;
-use crate::rules::run::{mounts, run_commands};
 use crate::rules::{Context, Diagnostic, Rule, RuleMeta, Severity};
 use crate::source::{Span, TextRange};
 use crate::syntax::dockerfile::InstructionKind;

@@ -2,9 +2,9 @@
 //! probes, the image's EXPOSE and the container side of compose `ports:`
 //! disagree.
 
-use crate::rules::commands::{expand, healthcheck_command, run_command, servers, Arg};
+use crate::facts::commands::{expand, healthcheck_command, run_command, servers, Arg};
+use crate::facts::known::{is_loopback, split_host_port, url_hosts, HostRef, MAX_HOSTS};
 use crate::rules::flow::{active_services, find_in};
-use crate::rules::known::{is_loopback, split_host_port, url_hosts, HostRef, MAX_HOSTS};
 use crate::rules::{Context, Diagnostic, Rule, RuleMeta, Severity};
 use crate::source::{Span, TextRange};
 

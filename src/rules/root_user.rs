@@ -1,8 +1,8 @@
 //! `root-user`: the stage a service runs executes as root.
 
+use crate::facts::images::runs_stage;
 use crate::model::types::*;
 use crate::rules::flow::active_services;
-use crate::rules::images::runs_stage;
 use crate::rules::{Context, Diagnostic, Rule, RuleMeta, Severity};
 
 pub static RULE: Rule = Rule {

@@ -4,13 +4,12 @@
 
 use std::collections::BTreeSet;
 
+use crate::facts::known::{hosts_in, is_browser_facing, is_loopback, HostRef};
+use crate::facts::server::ServerKind;
 use crate::model::explain::is_near;
 use crate::model::types::*;
 use crate::model::workspace::Workspace;
 use crate::rules::flow::{active_services, merge_same_span, trace, Piece};
-use crate::rules::known::{
-    hosts_in, image_matches, image_name, is_browser_facing, is_loopback, HostRef,
-};
 use crate::rules::{Context, Diagnostic, Rule, RuleMeta, Severity};
 use crate::source::Span;
 use crate::syntax::yaml::Node;
@@ -249,7 +248,7 @@ fn no_such_host(
             project
                 .services
                 .iter()
-                .find(|s| image_matches(&image_name(s), &host.to_ascii_lowercase()))
+                .find(|s| ServerKind::of_service(s).is_some_and(|k| k.is_image_name(host)))
         });
     match near {
         Some(s) => diag

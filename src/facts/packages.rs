@@ -20,9 +20,9 @@
 
 use std::collections::BTreeMap;
 
+use crate::facts::run::{is_option, run_commands};
 use crate::model::types::{ImageFacts, Stage};
 use crate::model::workspace::Workspace;
-use crate::rules::run::{is_option, run_commands};
 use crate::source::{FileId, SourceFile, Span, TextRange};
 use crate::syntax::dockerfile::{Dockerfile, InstructionKind};
 use crate::syntax::shell::{SimpleCommand, Word};

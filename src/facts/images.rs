@@ -9,8 +9,6 @@ use std::collections::BTreeMap;
 use crate::model::image::facts_of;
 use crate::model::types::{ImageFacts, Service, Stage};
 use crate::model::workspace::Workspace;
-use crate::rules::flow::active_services;
-use crate::rules::Diagnostic;
 use crate::source::{FileId, Span};
 use crate::syntax::dockerfile::Instruction;
 
@@ -53,32 +51,12 @@ impl JudgedImage<'_> {
             range.filter_map(move |n| df.instructions.get(n).map(|i| (s, n, i)))
         })
     }
-
-    /// Labels saying who runs this image: each service (at its `target`, or
-    /// its `build:`), or the last stage of a Dockerfile built on its own.
-    pub fn with_labels(&self, mut d: Diagnostic) -> Diagnostic {
-        let stage = self.facts.run_stage();
-        if self.services.is_empty() {
-            return d.with_label(
-                stage.from_span,
-                format!(
-                    "stage {}, the last: the image `docker build` produces",
-                    stage.display_name()
-                ),
-            );
-        }
-        for s in &self.services {
-            let (at, label) = runs_stage(s, stage);
-            d = d.with_label(at, label);
-        }
-        d
-    }
 }
 
 /// Every judged image, in a stable order (by Dockerfile, then stage).
 pub(crate) fn judged_images(ws: &Workspace) -> Vec<JudgedImage<'_>> {
     let mut by_stage: BTreeMap<(FileId, usize), JudgedImage> = BTreeMap::new();
-    for (_, service) in active_services(ws) {
+    for (_, service) in ws.active_services() {
         let Some(facts) = &service.image_facts else {
             continue;
         };

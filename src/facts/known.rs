@@ -1,21 +1,8 @@
 //! Facts about well-known servers, images and variable names, shared by the
 //! rules that reason about hosts and ports.
 
+use crate::facts::server::ServerKind;
 use crate::model::types::*;
-
-/// Well-known server ports and the images that serve them.
-pub(crate) const KNOWN_PORTS: &[(&str, &[&str], &str)] = &[
-    ("5432", &["postgres", "postgis", "timescale"], "PostgreSQL"),
-    ("3306", &["mysql", "mariadb"], "MySQL"),
-    ("6379", &["redis", "valkey", "keydb"], "Redis"),
-    ("27017", &["mongo"], "MongoDB"),
-    ("5672", &["rabbitmq"], "RabbitMQ"),
-    ("11211", &["memcached"], "Memcached"),
-    ("9200", &["elasticsearch", "opensearch"], "Elasticsearch"),
-    ("4222", &["nats"], "NATS"),
-    ("9092", &["kafka", "redpanda"], "Kafka"),
-    ("8123", &["clickhouse"], "ClickHouse"),
-];
 
 /// URL schemes of servers (not browsers): a localhost URL with one of these
 /// is a connection the container makes.
@@ -197,24 +184,10 @@ pub(crate) fn is_browser_facing(key: &str) -> bool {
         .any(|w| BROWSER_WORDS.contains(&w.as_str()))
 }
 
-pub(crate) fn image_name(s: &Service) -> String {
-    s.image
-        .as_ref()
-        .map(|i| i.text.to_ascii_lowercase())
-        .or_else(|| {
-            s.image_facts
-                .as_ref()
-                .and_then(|f| f.base_image.as_ref())
-                .map(|b| b.value.to_ascii_lowercase())
-        })
-        .unwrap_or_default()
-}
-
+/// Whether `s` listens on `port`: the default port of the server its image
+/// is, or a port it publishes or exposes (in compose or its image).
 pub(crate) fn service_listens_on(s: &Service, port: &str) -> bool {
-    let image = image_name(s);
-    let by_image = KNOWN_PORTS
-        .iter()
-        .any(|(p, images, _)| *p == port && images.iter().any(|i| image_matches(&image, i)));
+    let by_image = ServerKind::of_service(s).is_some_and(|k| port.parse() == Ok(k.port()));
     let by_ports = s.ports.iter().any(|p| p.target.as_deref() == Some(port))
         || s.expose
             .iter()
@@ -225,13 +198,6 @@ pub(crate) fn service_listens_on(s: &Service, port: &str) -> bool {
                 .any(|e| e.value.split('/').next() == Some(port))
         });
     by_image || by_ports
-}
-
-/// `postgres:16`, `docker.io/library/postgres`, `bitnami/postgresql`...
-pub(crate) fn image_matches(image: &str, name: &str) -> bool {
-    let repo = image.split([':', '@']).next().unwrap_or("");
-    let last = repo.rsplit('/').next().unwrap_or("");
-    last == name || last.starts_with(&format!("{name}-")) || last.starts_with(name)
 }
 
 #[cfg(test)]
