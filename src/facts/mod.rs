@@ -4,6 +4,7 @@
 //! images are. Pure functions of the model; no rule, no output.
 
 pub(crate) mod commands;
+pub(crate) mod credentials;
 pub(crate) mod image_ref;
 pub(crate) mod images;
 pub(crate) mod known;

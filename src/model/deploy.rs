@@ -129,6 +129,7 @@ pub fn unset_variables(project: &Project) -> BTreeSet<String> {
         .iter()
         .filter(|v| plain_unset(v.form, v.source.is_some()))
         .map(|v| v.variable.clone())
+        .filter(|v| !crate::model::SHELL_VARIABLES.contains(&v.as_str()))
         .collect();
     out.extend(
         project
@@ -136,7 +137,8 @@ pub fn unset_variables(project: &Project) -> BTreeSet<String> {
             .iter()
             .flat_map(|d| &d.via)
             .filter(|v| plain_unset(v.form, v.source.is_some()))
-            .map(|v| v.variable.clone()),
+            .map(|v| v.variable.clone())
+            .filter(|v| !crate::model::SHELL_VARIABLES.contains(&v.as_str())),
     );
     out
 }

@@ -13,3 +13,8 @@ pub mod types;
 pub mod workspace;
 
 pub use types::*;
+
+/// Variables every shell sets, which Compose finds in its process
+/// environment however it is started: never "unset", even with
+/// `--no-shell-env` (whose point is not to depend on their values).
+pub const SHELL_VARIABLES: &[&str] = &["HOME", "USER", "PATH", "PWD", "SHELL", "LOGNAME"];

@@ -209,6 +209,10 @@ impl SecretPolicy {
 
 /// The words of a name, upper-cased: split on `_`, `-`, `.` and at camelCase
 /// boundaries (`hibpApiKey` → `HIBP API KEY`, `APIKey` → `API KEY`).
+pub fn name_words(name: &str) -> Vec<String> {
+    words(name)
+}
+
 fn words(name: &str) -> Vec<String> {
     let mut out = Vec::new();
     for part in name.split(['_', '-', '.']) {

@@ -61,7 +61,36 @@ pub struct Workspace {
     pub problems: Vec<Problem>,
 }
 
+/// How the projects read a `.env`-format file.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct DotenvUse {
+    /// As a project `.env` / `--env-file`: for interpolation, the shell as
+    /// its lookup.
+    pub interpolation: bool,
+    /// As a service's `env_file:`: into the container, the project's
+    /// variables as its lookup.
+    pub env_file: bool,
+}
+
+impl DotenvUse {
+    /// Whether something reads the file at all (a template, a test's or a
+    /// framework's `.env.local` is read by no compose project).
+    pub fn read(self) -> bool {
+        self.interpolation || self.env_file
+    }
+}
+
 impl Workspace {
+    /// How the (whole) projects read `file`.
+    pub fn dotenv_use(&self, file: FileId) -> DotenvUse {
+        let mut u = DotenvUse::default();
+        for p in self.whole_projects() {
+            u.interpolation |= p.env_files.contains(&file);
+            u.env_file |= p.services.iter().any(|s| s.reads_env_file(file));
+        }
+        u
+    }
+
     /// The projects whose compose files all parsed: the ones rules judge.
     /// A project with a file that failed to parse has an incomplete model
     /// (no services, unknown references); only its errors are reported.

@@ -7,7 +7,9 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::panic::{catch_unwind, AssertUnwindSafe};
 
 use crate::model::types::ModelErrorKind;
-use crate::rules::{all_meta, Context, Diagnostic, Rule, Severity, INTERNAL_ERROR, RULES};
+use crate::rules::{
+    all_meta, Context, Diagnostic, Rule, Severity, INTERNAL_ERROR, OVERLAPS, RULES,
+};
 use crate::source::{FileId, SourceMap, Span, TextRange};
 
 /// The user's choices (configuration file and command line).
@@ -31,7 +33,7 @@ impl Settings {
 
 /// Every diagnostic for the workspace, suppressions and settings applied.
 pub fn run(ctx: &Context, settings: &Settings) -> Vec<Diagnostic> {
-    let mut diags = builtin(ctx, settings);
+    let mut diags = builtin(ctx);
     for rule in RULES {
         if settings.enabled(rule.meta.name) {
             diags.extend(checked(rule, ctx));
@@ -41,6 +43,7 @@ pub fn run(ctx: &Context, settings: &Settings) -> Vec<Diagnostic> {
     diags.retain(|d| !suppressions.suppresses(d, &ctx.ws.sources));
     diags.append(&mut unknown);
     diags.retain(|d| settings.enabled(&d.rule));
+    resolve_overlaps(&mut diags);
     for d in &mut diags {
         if let Some(s) = settings.severity.get(&d.rule) {
             d.severity = *s;
@@ -49,6 +52,18 @@ pub fn run(ctx: &Context, settings: &Settings) -> Vec<Diagnostic> {
     sort(ctx, &mut diags);
     diags.dedup();
     diags
+}
+
+/// Drops each finding that a rule declared to say more ([`OVERLAPS`])
+/// reports on the same span.
+fn resolve_overlaps(diags: &mut Vec<Diagnostic>) {
+    let reported: BTreeSet<(String, Span)> =
+        diags.iter().map(|d| (d.rule.clone(), d.span)).collect();
+    diags.retain(|d| {
+        !OVERLAPS.iter().any(|(winner, loser)| {
+            *loser == d.rule && reported.contains(&(winner.to_string(), d.span))
+        })
+    });
 }
 
 /// What `rule` finds. If it panics, one `internal-error` at the start of the
@@ -112,7 +127,7 @@ pub fn sort(ctx: &Context, diags: &mut [Diagnostic]) {
     });
 }
 
-fn builtin(ctx: &Context, settings: &Settings) -> Vec<Diagnostic> {
+fn builtin(ctx: &Context) -> Vec<Diagnostic> {
     let ws = ctx.ws;
     let mut out = Vec::new();
     let mut seen: BTreeSet<(Span, String)> = BTreeSet::new();
@@ -163,13 +178,6 @@ fn builtin(ctx: &Context, settings: &Settings) -> Vec<Diagnostic> {
                 }
                 ModelErrorKind::RequiredVariable(v) if p.set_at_deploy(v) => continue,
                 _ => {}
-            }
-            // missing-secret reports required secrets itself, better.
-            let secret = e
-                .required_variable()
-                .is_some_and(|v| ctx.secrets.is_secret(v));
-            if secret && settings.enabled("missing-secret") {
-                continue;
             }
             let files: Vec<&str> = p
                 .compose_files

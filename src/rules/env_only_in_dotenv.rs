@@ -49,16 +49,21 @@ fn use_in(project: &Project, d: &DotenvDefinition) -> Use {
     if referenced || passed {
         return Use::Reaches;
     }
-    let hard_coded = project.active_services().any(|s| {
-        s.container_env.get(name).is_some_and(|v| {
-            v.winner.source == EnvSource::ComposeEnvironment
-                && v.winner.value.as_deref().is_some_and(|x| x != d.value)
+    // A service that hard-codes the key: with the same value, the value
+    // reaches the container (nothing to say); with another, `shadowed-env`
+    // says what is lost.
+    let hard_coded: Vec<bool> = project
+        .active_services()
+        .filter_map(|s| {
+            let v = s.container_env.get(name)?;
+            (v.winner.source == EnvSource::ComposeEnvironment)
+                .then(|| v.winner.value.as_deref() == Some(d.value.as_str()))
         })
-    });
-    if hard_coded {
-        Use::HardCoded
-    } else {
-        Use::Unused
+        .collect();
+    match (hard_coded.is_empty(), hard_coded.iter().all(|same| *same)) {
+        (true, _) => Use::Unused,
+        (false, true) => Use::Reaches,
+        (false, false) => Use::HardCoded,
     }
 }
 
@@ -100,19 +105,6 @@ fn check(ctx: &Context) -> Vec<Diagnostic> {
             ),
         )
         .with_span_label("only feeds interpolation, and nothing uses it");
-        // The same value hard-coded in compose: editing this line does nothing.
-        if let Some((service, w)) = project.active_services().find_map(|s| {
-            let w = &s.container_env.get(name)?.winner;
-            (w.source == EnvSource::ComposeEnvironment).then_some((s, w))
-        }) {
-            diag = diag.with_label(
-                w.value_span.unwrap_or(w.key_span),
-                format!(
-                    "service `{}` hard-codes the same value: editing the .env line changes nothing in the container",
-                    service.name
-                ),
-            );
-        }
         // A reference to a close name: probably a typo.
         if let Some(r) = project
             .references
@@ -240,21 +232,25 @@ mod tests {
     }
 
     #[test]
-    fn same_value_hard_coded_is_labelled() {
-        let compose = "services:\n  app:\n    image: python:3.12-slim\n    environment:\n      SMTP_PORT: \"1025\"\n";
-        let d = assert_fires(
-            &RULE,
-            &[("compose.yaml", compose), (".env", "SMTP_PORT=1025\n")],
-        );
-        assert_eq!(d[0].labels[0].1, "\"1025\"");
-    }
-
-    #[test]
     fn hard_coded_elsewhere_is_left_to_shadowed_env() {
         let compose = "services:\n  app:\n    image: python:3.12-slim\n    environment:\n      DEBUG: \"False\"\n";
         assert_silent(
             &RULE,
             &[("compose.yaml", compose), (".env", "DEBUG=True\n")],
+        );
+    }
+
+    /// The same value hard-coded in `environment:`: the value reaches the
+    /// container, whichever file says it.
+    #[test]
+    fn hard_coded_with_the_same_value_reaches() {
+        let compose = "services:\n  app:\n    image: python:3.12-slim\n    environment:\n      FASTAPI_ENV: development\n      SMTP_PORT: \"1025\"\n";
+        assert_silent(
+            &RULE,
+            &[
+                ("compose.yaml", compose),
+                (".env", "FASTAPI_ENV=development\nSMTP_PORT=1025\n"),
+            ],
         );
     }
 }

@@ -2,7 +2,7 @@
 //! `.env`-format file (the project `.env`, `--env-file`, `env_file:`).
 
 use crate::rules::{Context, Diagnostic, Rule, RuleMeta, Severity};
-use crate::source::{FileId, Span};
+use crate::source::Span;
 use crate::syntax::dotenv::DotenvValue;
 
 pub static RULE: Rule = Rule {
@@ -14,24 +14,6 @@ pub static RULE: Rule = Rule {
     },
     check,
 };
-
-/// How the workspace uses a `.env`-format file.
-#[derive(Default)]
-struct Uses {
-    /// As a project `.env` / `--env-file`: the shell is the lookup.
-    interpolation: bool,
-    /// As a service's `env_file:`: the project's variables are the lookup.
-    env_file: bool,
-}
-
-fn uses(ctx: &Context, file: FileId) -> Uses {
-    let mut u = Uses::default();
-    for p in ctx.ws.whole_projects() {
-        u.interpolation |= p.env_files.contains(&file);
-        u.env_file |= p.services.iter().any(|s| s.reads_env_file(file));
-    }
-    u
-}
 
 /// Whether a bare `KEY` line of `file` got a value anywhere it is used.
 fn bare_key_resolved(ctx: &Context, key: Span) -> bool {
@@ -71,7 +53,7 @@ fn check(ctx: &Context) -> Vec<Diagnostic> {
                 .with_help("one `KEY=value` per line; put the whole value inside the quotes"),
             );
         }
-        let u = uses(ctx, id);
+        let u = ws.dotenv_use(id);
         if !u.interpolation && !u.env_file {
             continue;
         }

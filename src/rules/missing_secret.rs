@@ -1,6 +1,7 @@
 //! `missing-secret`: a secret-like variable a service receives empty or
 //! unset, or that Compose requires (`${X:?}`) with no value from any source.
 
+use crate::facts::credentials::{needed_secret, Needed};
 use crate::model::types::*;
 use crate::rules::flow::{active_services, merge_same_span};
 use crate::rules::{Context, Diagnostic, Rule, RuleMeta, Severity};
@@ -48,14 +49,39 @@ fn check(ctx: &Context) -> Vec<Diagnostic> {
                 continue;
             }
             let d = &var.winner;
-            let empty = match &d.value {
-                None => true,
-                Some(v) => v.is_empty(),
-            };
-            if !empty {
+            // Unset (a passthrough `- KEY` no source sets): the container
+            // does without it, as the file asks. Set: nothing to say.
+            if d.value.as_deref() != Some("") {
                 continue;
             }
-            let state = if d.value.is_none() { "unset" } else { "empty" };
+            // `${KEY:-}`: an explicit "optional".
+            let defaulted = d.via.iter().any(|v| {
+                matches!(
+                    v.form,
+                    ReferenceForm::Op(OpKind::DefaultIfEmpty | OpKind::DefaultIfUnset)
+                )
+            });
+            let received = |name: &str| {
+                service
+                    .container_env
+                    .get(name)
+                    .is_some_and(|v| v.winner.value.as_deref().is_some_and(|x| !x.is_empty()))
+            };
+            // `KEY_FILE` gives it from a file (the official images' convention).
+            if defaulted || received(&format!("{key}_FILE")) {
+                continue;
+            }
+            let Some(needed) = needed_secret(service, key, &received) else {
+                continue;
+            };
+            let why = match needed {
+                Needed::ServerImage(kind) => {
+                    format!("the {} image does not start without it", kind.display())
+                }
+                Needed::AppKey => "the application signs or encrypts with it".to_string(),
+                Needed::AdminPassword => "it is an administrator's password".to_string(),
+            };
+            let state = "empty";
             // Point at the `${VAR}` that came out empty, else at the value.
             let unset_via = d
                 .via
@@ -73,7 +99,7 @@ fn check(ctx: &Context) -> Vec<Diagnostic> {
                 RULE.meta.name,
                 Severity::Error,
                 primary,
-                format!("service `{}` receives the secret {key} {state}", service.name),
+                format!("service `{}` receives the secret {key} {state}: {why}", service.name),
             )
             .with_span_label(match unset_via {
                 Some(v) if v.source.is_none() => format!("{} is set nowhere: Compose substitutes an empty string", v.variable),
@@ -150,7 +176,7 @@ mod tests {
     }
 
     #[test]
-    fn empty_env_file_value_and_passthrough() {
+    fn empty_env_file_value() {
         let d = assert_fires(
             &RULE,
             &[
@@ -158,10 +184,34 @@ mod tests {
                     "compose.yaml",
                     "services:\n  app:\n    image: x\n    env_file: app.env\n    environment:\n      - API_TOKEN\n",
                 ),
-                ("app.env", "DB_PASSWORD=\n"),
+                ("app.env", "SECRET_KEY=\n"),
             ],
         );
-        assert_eq!(d.len(), 2, "{d:#?}");
+        // The unset passthrough `- API_TOKEN` is the file's choice.
+        assert_eq!(d.len(), 1, "{d:#?}");
+        assert_eq!(d[0].file, "app.env");
+    }
+
+    /// Only secrets something needs: a database image's password, an
+    /// application key, an administrator's password. Explicitly optional
+    /// (`${X:-}`), given as a file (`X_FILE`), an integration that is off
+    /// (empty SMTP or S3 credentials), an unset passthrough: silent.
+    #[test]
+    fn only_needed_secrets() {
+        let compose = "services:\n  db:\n    image: postgres:16\n    environment:\n      POSTGRES_PASSWORD: ${POSTGRES_PASSWORD}\n  db2:\n    image: postgres:16\n    environment:\n      POSTGRES_PASSWORD: ''\n      POSTGRES_PASSWORD_FILE: /run/secrets/pg\n  app:\n    image: x\n    environment:\n      SMTP_PASSWORD: ${SMTP_PASSWORD}\n      AWS_SECRET_ACCESS_KEY: ''\n      SECRET_KEY: ${SECRET_KEY:-}\n      JWT_SECRET:\n      ADMIN_PASSWORD: ${ADMIN_PASSWORD}\n";
+        let d = assert_fires(&RULE, &[("compose.yaml", compose), (".env", "A=1\n")]);
+        let texts: Vec<&str> = d.iter().map(|x| x.text.as_str()).collect();
+        assert_eq!(
+            texts,
+            vec!["${POSTGRES_PASSWORD}", "${ADMIN_PASSWORD}"],
+            "{d:#?}"
+        );
+        assert!(
+            d[0].message
+                .ends_with("the PostgreSQL image does not start without it"),
+            "{}",
+            d[0].message
+        );
     }
 
     #[test]
@@ -184,7 +234,7 @@ mod tests {
             &RULE,
             &[(
                 "compose.yaml",
-                "services:\n  app:\n    image: x\n    profiles: [debug]\n    environment:\n      - API_TOKEN=\n",
+                "services:\n  app:\n    image: x\n    profiles: [debug]\n    environment:\n      - SECRET_KEY=\n",
             )],
         );
     }

@@ -82,6 +82,15 @@ pub static RULES: &[&Rule] = &[
     &healthcheck_tool_missing::RULE,
 ];
 
+/// Rules that can report the same text for the same reason, the first
+/// saying more: where both fire on one span, only the first is kept — after
+/// the enabled-rule filter, so that `--ignore missing-secret` leaves the
+/// `unset-variable` finding of an unset `${SECRET_KEY}`.
+pub static OVERLAPS: &[(&str, &str)] = &[
+    ("missing-secret", "unset-variable"),
+    ("missing-secret", "compose-error"),
+];
+
 /// A rule that panicked (a bug of ours), reported instead of a crash.
 pub const INTERNAL_ERROR: &str = "internal-error";
 

@@ -61,6 +61,11 @@ fn check(ctx: &Context) -> Vec<Diagnostic> {
     // 2. `.env`-format files: Compose and python-dotenv strip the quotes,
     // `docker run --env-file` and Make's `include .env` keep them.
     for (id, file) in &ctx.ws.dotenv {
+        // Templates and files no project reads get syntax checks only
+        // (`env-syntax`): who reads them, and how, is not known.
+        if !ctx.ws.dotenv_use(*id).read() {
+            continue;
+        }
         for e in &file.entries {
             let DotenvValue::Assigned(a) = &e.value else {
                 continue;
@@ -106,21 +111,21 @@ fn wrapping_quote(value: &str) -> Option<char> {
     (value.len() >= 2 && (first == '"' || first == '\'') && first == last).then_some(first)
 }
 
-/// True when removing the quotes would change what Compose reads: blanks at
-/// the ends, ` #` (a comment), a line break, escapes (double quotes), `$`
-/// kept literal (single quotes), or an empty value.
+/// True when removing the quotes would change what some reader of the file
+/// reads: Compose (blanks at the ends, ` #` a comment, a line break,
+/// escapes in double quotes, `$` kept literal in single quotes, an empty
+/// value) or a shell that sources it (`set -a; . ./.env`: any blank, and the
+/// characters the shell expands or splits on). Quotes are then the right
+/// way to write the value.
 fn quotes_needed(content: &str, quote: Quote) -> bool {
+    const SHELL_SPECIAL: &[char] = &[
+        '*', '?', '[', ']', '$', '`', '\\', '\'', '"', '!', ';', '&', '|', '<', '>', '(', ')', '{',
+        '}', '~', '#',
+    ];
     content.is_empty()
-        || content.starts_with(char::is_whitespace)
-        || content.ends_with(char::is_whitespace)
-        || content.contains(" #")
-        || content.contains('\t')
-        || content.contains('\n')
-        || content.starts_with('#')
-        || content.contains('"')
-        || content.contains('\'')
-        || (quote == Quote::Double && content.contains('\\'))
-        || (quote == Quote::Single && (content.contains('$') || content.contains('\\')))
+        || content.contains(char::is_whitespace)
+        || content.contains(SHELL_SPECIAL)
+        || (quote == Quote::Single && content.contains('$'))
 }
 
 fn strip_quotes_fix(span: Span, value: &str) -> Fix {
@@ -166,7 +171,7 @@ mod tests {
             ("compose.yaml", "services:\n  app:\n    image: x\n"),
             (
                 ".env",
-                "A=\"plain\"\nB=\"has # hash\"\nC='pa$$word'\nD=\"line\\nbreak\"\nE=unquoted\n",
+                "A=\"plain\"\nB=\"has # hash\"\nC='pa$$word'\nD=\"line\\nbreak\"\nE=unquoted\nF=\"two words\"\nG='*'\n",
             ),
         ];
         let d = fired(&super::RULE, &files);

@@ -26,6 +26,21 @@ fn hard_coded<'a>(service: &'a Service, key: &str) -> Option<&'a EnvDefinition> 
     .then_some(w)
 }
 
+/// The same value for an application: equal, or the same boolean spelled
+/// differently (`False` and `false`, `1` and `true`), as every settings
+/// library reads booleans.
+fn same_value(a: &str, b: &str) -> bool {
+    a == b || matches!((boolean(a), boolean(b)), (Some(x), Some(y)) if x == y)
+}
+
+fn boolean(v: &str) -> Option<bool> {
+    match v.trim().to_ascii_lowercase().as_str() {
+        "true" | "yes" | "on" | "1" => Some(true),
+        "false" | "no" | "off" | "0" => Some(false),
+        _ => None,
+    }
+}
+
 fn check(ctx: &Context) -> Vec<Diagnostic> {
     let ws = ctx.ws;
     let mut out = Vec::new();
@@ -55,7 +70,7 @@ fn check(ctx: &Context) -> Vec<Diagnostic> {
                 .filter(|d| d.source == EnvSource::ComposeEnvFile)
             {
                 let lost = d.value.as_deref().unwrap_or("");
-                if lost == winner_value {
+                if same_value(lost, winner_value) {
                     continue;
                 }
                 let file = &ws.sources.get(d.key_span.file).display;
@@ -101,7 +116,7 @@ fn check(ctx: &Context) -> Vec<Diagnostic> {
                     .any(|s| s.source == EnvSource::ComposeEnvFile && s.key_span == d.key)
             });
             let winner_value = w.value.as_deref().unwrap_or("");
-            if via_env_file || d.value == winner_value {
+            if via_env_file || same_value(&d.value, winner_value) {
                 continue;
             }
             let key = &d.name;
@@ -172,6 +187,20 @@ mod tests {
         assert_silent(
             &RULE,
             &[("compose.yaml", compose), (".env", "DEBUG=True\n")],
+        );
+        // The same boolean, spelled otherwise: no shadow.
+        let compose = "services:\n  app:\n    image: python:3.12-slim\n    env_file: [app.env]\n    environment:\n      - SMTP_TLS=false\n      - DEBUG=1\n";
+        assert_silent(
+            &RULE,
+            &[
+                ("compose.yaml", compose),
+                ("app.env", "SMTP_TLS=False\nDEBUG=true\n"),
+            ],
+        );
+        let compose = "services:\n  app:\n    image: python:3.12-slim\n    environment:\n      SMTP_TLS: \"false\"\n";
+        assert_silent(
+            &RULE,
+            &[("compose.yaml", compose), (".env", "SMTP_TLS=False\n")],
         );
     }
 

@@ -3,9 +3,8 @@
 
 use crate::model::explain::is_near;
 use crate::model::types::*;
-use crate::rules::flow::active_services;
+use crate::model::SHELL_VARIABLES;
 use crate::rules::{Context, Diagnostic, Rule, RuleMeta, Severity};
-use crate::source::Span;
 
 pub static RULE: Rule = Rule {
     meta: RuleMeta {
@@ -17,34 +16,8 @@ pub static RULE: Rule = Rule {
     check,
 };
 
-/// The references `missing-secret` reports (an empty secret in a container):
-/// not reported twice.
-fn missing_secret_spans(ctx: &Context) -> Vec<Span> {
-    let mut out = Vec::new();
-    for (_, service) in active_services(ctx.ws) {
-        for (key, var) in &service.container_env.vars {
-            if !ctx.secrets.is_secret(key) {
-                continue;
-            }
-            let d = &var.winner;
-            if d.value.as_deref().is_some_and(|v| !v.is_empty()) {
-                continue;
-            }
-            if let Some(v) = d
-                .via
-                .iter()
-                .find(|v| v.value.as_deref().unwrap_or("").is_empty())
-            {
-                out.push(v.reference);
-            }
-        }
-    }
-    out
-}
-
 fn check(ctx: &Context) -> Vec<Diagnostic> {
     let ws = ctx.ws;
-    let skip = missing_secret_spans(ctx);
     let mut out: Vec<Diagnostic> = Vec::new();
     for project in ws.whole_projects() {
         // Compose interpolates every service, running or not (and warns for
@@ -64,9 +37,9 @@ fn check(ctx: &Context) -> Vec<Diagnostic> {
             .collect();
         refs.extend(dotenv_refs);
         for v in refs {
-            if skip.contains(&v.reference)
-                || out.iter().any(|d| d.span == v.reference)
+            if out.iter().any(|d| d.span == v.reference)
                 || project.set_at_deploy(&v.variable)
+                || SHELL_VARIABLES.contains(&v.variable.as_str())
             {
                 continue;
             }
@@ -169,7 +142,27 @@ mod tests {
 
     #[test]
     fn empty_secret_is_left_to_missing_secret() {
+        use crate::model::secrets::SecretPolicy;
+        use crate::rules::engine::{run, Settings};
+        use crate::rules::testing::{workspace, write_project};
         let compose = "services:\n  app:\n    image: python:3.12-slim\n    environment:\n      - SECRET_KEY=${SECRET_KEY}\n";
-        assert_silent(&RULE, &[("compose.yaml", compose)]);
+        let dir = write_project(&[("compose.yaml", compose)]);
+        let ws = workspace(dir.path());
+        let policy = SecretPolicy::default();
+        let ctx = crate::rules::Context {
+            ws: &ws,
+            secrets: &policy,
+        };
+        let rules = |settings: &Settings| -> Vec<String> {
+            run(&ctx, settings).into_iter().map(|d| d.rule).collect()
+        };
+        // Both say it; `missing-secret` says more.
+        assert_eq!(rules(&Settings::default()), vec!["missing-secret"]);
+        // Without it, the unset variable is still reported.
+        let ignored = Settings {
+            ignore: vec!["missing-secret".into()],
+            ..Settings::default()
+        };
+        assert_eq!(rules(&ignored), vec!["unset-variable"]);
     }
 }

@@ -1,0 +1,312 @@
+//! Which secrets a service cannot do without. An empty secret is a mistake
+//! only when something needs it to start or to be safe: the password an
+//! official database image refuses to start without, the key an application
+//! signs sessions or tokens with, an administrator's password. An empty
+//! credential of an optional integration (SMTP, S3, OAuth, a payment or AI
+//! provider, LDAP) means the integration is off.
+
+use crate::facts::server::ServerKind;
+use crate::model::secrets::name_words;
+use crate::model::types::Service;
+
+/// Why a service needs a secret.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Needed {
+    /// The official image of this server refuses to start without it (or
+    /// starts with no password).
+    ServerImage(ServerKind),
+    /// The application signs or encrypts with it: sessions, tokens, cookies.
+    AppKey,
+    /// The password of an administrator, root or superuser account.
+    AdminPassword,
+}
+
+/// The last words of the names of application keys.
+const APP_KEYS: &[&[&str]] = &[
+    &["SECRET", "KEY"],
+    &["SECRET", "KEY", "BASE"],
+    &["APP", "KEY"],
+    &["APP", "SECRET"],
+    &["ENCRYPTION", "KEY"],
+    &["ENCRYPTION", "SECRET"],
+    &["SIGNING", "KEY"],
+    &["SIGNING", "SECRET"],
+    &["JWT", "SECRET"],
+    &["JWT", "KEY"],
+    &["JWT", "SECRET", "KEY"],
+    &["NEXTAUTH", "SECRET"],
+    &["AUTH", "SECRET"],
+    &["SESSION", "SECRET"],
+    &["SESSION", "KEY"],
+    &["COOKIE", "SECRET"],
+    &["PRIVATE", "KEY"],
+    &["MASTER", "KEY"],
+    &["HMAC", "KEY"],
+    &["HMAC", "SECRET"],
+];
+
+/// The last words of the names of administrators' passwords.
+const ADMIN_PASSWORDS: &[&[&str]] = &[
+    &["ADMIN", "PASSWORD"],
+    &["ADMIN", "PASS"],
+    &["ROOT", "PASSWORD"],
+    &["ROOT", "PASS"],
+    &["SUPERUSER", "PASSWORD"],
+];
+
+/// Words that name an optional integration: its credentials may be empty
+/// when it is off.
+const INTEGRATION_WORDS: &[&str] = &[
+    "SMTP",
+    "MAIL",
+    "EMAIL",
+    "MAILER",
+    "IMAP",
+    "POP3",
+    "RELAY",
+    "SASL",
+    "LDAP",
+    "SAML",
+    "OAUTH",
+    "OAUTH2",
+    "OIDC",
+    "SSO",
+    "CLIENT",
+    "EXTERNAL",
+    "GOOGLE",
+    "GITHUB",
+    "GITLAB",
+    "APPLE",
+    "DISCORD",
+    "MICROSOFT",
+    "AZURE",
+    "SLACK",
+    "TWITTER",
+    "FACEBOOK",
+    "S3",
+    "AWS",
+    "MINIO",
+    "GCS",
+    "STORAGE",
+    "STRIPE",
+    "PAYPAL",
+    "TWILIO",
+    "SENDGRID",
+    "MAILGUN",
+    "POSTMARK",
+    "OPENAI",
+    "ANTHROPIC",
+    "AI",
+    "SENTRY",
+    "TURN",
+    "PUSH",
+    "FIREBASE",
+    "WEBHOOK",
+    "BACKUP",
+    "CAPTCHA",
+    "RECAPTCHA",
+    "HCAPTCHA",
+    "MATRIX",
+    "TELEGRAM",
+];
+
+/// The words after a credential's prefix that name the account or the
+/// place it is for: when such a sibling (`NORDIGEN_SECRET_ID` beside
+/// `NORDIGEN_SECRET_KEY`, `RELAY_USER` beside `RELAY_PASSWORD`) is empty
+/// too, the integration is off.
+const SIBLING_TAILS: &[&str] = &[
+    "ID",
+    "SECRET_ID",
+    "KEY_ID",
+    "CLIENT_ID",
+    "ACCESS_KEY_ID",
+    "USER",
+    "USERNAME",
+    "LOGIN",
+    "HOST",
+    "URL",
+    "ENDPOINT",
+    "ACCOUNT",
+];
+
+/// Whether a sibling of `key` (same prefix, an account or place word after
+/// it) is defined empty in the service's environment.
+fn sibling_off(service: &Service, key: &str) -> bool {
+    let parts: Vec<&str> = key.split('_').collect();
+    (1..parts.len()).any(|cut| {
+        let prefix = parts[..cut].join("_");
+        SIBLING_TAILS.iter().any(|tail| {
+            let sibling = format!("{prefix}_{tail}");
+            sibling != key
+                && service
+                    .container_env
+                    .get(&sibling)
+                    .is_some_and(|v| v.winner.value.as_deref().is_none_or(str::is_empty))
+        })
+    })
+}
+
+fn ends_with(words: &[String], tail: &[&str]) -> bool {
+    words.len() >= tail.len()
+        && words[words.len() - tail.len()..]
+            .iter()
+            .zip(tail)
+            .all(|(w, t)| w == t)
+}
+
+/// Whether `service` needs the secret `key` (already known to be a secret
+/// name) to start or to be safe, and why; `None` for an optional one.
+/// `set(name)` says whether the service receives `name` non-empty.
+pub(crate) fn needed_secret(
+    service: &Service,
+    key: &str,
+    set: &dyn Fn(&str) -> bool,
+) -> Option<Needed> {
+    let upper = key.to_ascii_uppercase();
+    if let Some(kind) = ServerKind::of_service(service) {
+        // The server's own variables: its image decides.
+        if let Some(needed) = server_needs(kind, &upper, set) {
+            return needed.then_some(Needed::ServerImage(kind));
+        }
+    }
+    let words = name_words(key);
+    if words
+        .iter()
+        .any(|w| INTEGRATION_WORDS.contains(&w.as_str()))
+        || sibling_off(service, key)
+    {
+        return None;
+    }
+    if APP_KEYS.iter().any(|t| ends_with(&words, t)) {
+        return Some(Needed::AppKey);
+    }
+    if ADMIN_PASSWORDS.iter().any(|t| ends_with(&words, t)) {
+        return Some(Needed::AdminPassword);
+    }
+    None
+}
+
+/// For a variable the official image of `kind` reads: whether it refuses
+/// to start without it (or starts with no password), given what else it
+/// receives. `None` for a variable the image does not read.
+fn server_needs(kind: ServerKind, key: &str, set: &dyn Fn(&str) -> bool) -> Option<bool> {
+    Some(match kind {
+        ServerKind::Postgres if key == "POSTGRES_PASSWORD" => !set("POSTGRES_HOST_AUTH_METHOD"),
+        ServerKind::Mysql => match key {
+            "MYSQL_ROOT_PASSWORD" | "MARIADB_ROOT_PASSWORD" => ![
+                "MYSQL_ROOT_PASSWORD",
+                "MARIADB_ROOT_PASSWORD",
+                "MYSQL_ALLOW_EMPTY_PASSWORD",
+                "MARIADB_ALLOW_EMPTY_ROOT_PASSWORD",
+                "MYSQL_RANDOM_ROOT_PASSWORD",
+                "MARIADB_RANDOM_ROOT_PASSWORD",
+            ]
+            .iter()
+            .any(|k| *k != key && set(k)),
+            "MYSQL_PASSWORD" => set("MYSQL_USER"),
+            "MARIADB_PASSWORD" => set("MARIADB_USER"),
+            _ => return None,
+        },
+        ServerKind::Mongo if key == "MONGO_INITDB_ROOT_PASSWORD" => {
+            set("MONGO_INITDB_ROOT_USERNAME")
+        }
+        ServerKind::RabbitMq if key == "RABBITMQ_DEFAULT_PASS" => set("RABBITMQ_DEFAULT_USER"),
+        _ => return None,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn service(image: &str) -> Service {
+        let compose = format!("services:\n  s:\n    image: {image}\n");
+        let dir = crate::rules::testing::write_project(&[("compose.yaml", &compose)]);
+        let ws = crate::rules::testing::workspace(dir.path());
+        ws.projects[0].services[0].clone()
+    }
+
+    #[test]
+    fn what_services_need() {
+        let none = |_: &str| false;
+        let app = service("python:3.12-slim");
+        for key in [
+            "SECRET_KEY",
+            "DJANGO_SECRET_KEY",
+            "SECRET_KEY_BASE",
+            "NEXTAUTH_SECRET",
+            "JWT_SECRET",
+            "APP_KEY",
+            "DB_ENCRYPTION_KEY",
+            "GOTRUE_JWT_SECRET",
+        ] {
+            assert_eq!(
+                needed_secret(&app, key, &none),
+                Some(Needed::AppKey),
+                "{key}"
+            );
+        }
+        for key in [
+            "GOTRUE_ADMIN_PASSWORD",
+            "FIRST_SUPERUSER_PASSWORD",
+            "MYSQL_ROOT_PASSWORD",
+        ] {
+            assert_eq!(
+                needed_secret(&app, key, &none),
+                Some(Needed::AdminPassword),
+                "{key}"
+            );
+        }
+        for key in [
+            "SMTP_PASSWORD",
+            "EMAIL_HOST_PASSWORD",
+            "AWS_SECRET_ACCESS_KEY",
+            "GOTRUE_EXTERNAL_GOOGLE_SECRET",
+            "OPENAI_API_KEY",
+            "STRIPE_SECRET_KEY",
+            "GOTRUE_SAML_PRIVATE_KEY",
+            "LDAP_BIND_PW",
+            "REDIS_PASSWORD",
+            "DB_PASSWORD",
+            "SENTRY_AUTH_TOKEN",
+        ] {
+            assert_eq!(needed_secret(&app, key, &none), None, "{key}");
+        }
+    }
+
+    #[test]
+    fn an_integration_whose_account_is_empty_is_off() {
+        let compose = "services:\n  app:\n    image: x\n    environment:\n      NORDIGEN_SECRET_ID: ''\n      NORDIGEN_SECRET_KEY: ''\n      APP_SECRET_KEY: ''\n";
+        let dir = crate::rules::testing::write_project(&[("compose.yaml", compose)]);
+        let ws = crate::rules::testing::workspace(dir.path());
+        let app = &ws.projects[0].services[0];
+        let none = |_: &str| false;
+        assert_eq!(needed_secret(app, "NORDIGEN_SECRET_KEY", &none), None);
+        assert_eq!(
+            needed_secret(app, "APP_SECRET_KEY", &none),
+            Some(Needed::AppKey)
+        );
+    }
+
+    #[test]
+    fn what_database_images_need() {
+        let none = |_: &str| false;
+        let pg = service("postgres:16");
+        assert_eq!(
+            needed_secret(&pg, "POSTGRES_PASSWORD", &none),
+            Some(Needed::ServerImage(ServerKind::Postgres))
+        );
+        let trust = |k: &str| k == "POSTGRES_HOST_AUTH_METHOD";
+        assert_eq!(needed_secret(&pg, "POSTGRES_PASSWORD", &trust), None);
+        let maria = service("mariadb:11");
+        assert!(needed_secret(&maria, "MYSQL_ROOT_PASSWORD", &none).is_some());
+        let random = |k: &str| k == "MARIADB_RANDOM_ROOT_PASSWORD";
+        assert_eq!(
+            needed_secret(&maria, "MARIADB_ROOT_PASSWORD", &random),
+            None
+        );
+        assert_eq!(needed_secret(&maria, "MYSQL_PASSWORD", &none), None);
+        let user = |k: &str| k == "MYSQL_USER";
+        assert!(needed_secret(&maria, "MYSQL_PASSWORD", &user).is_some());
+    }
+}
