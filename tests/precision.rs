@@ -192,3 +192,54 @@ fn a_dotenv_link_to_a_file_not_made_yet_is_one_finding() {
     let rules: Vec<&str> = found.iter().map(|(r, _, _)| r.as_str()).collect();
     assert_eq!(rules, vec!["missing-dotenv"], "{found:?}");
 }
+
+/// A default compose file that depends on a service another file of its
+/// folder defines (`docker-compose.postgres.yml` or `.mysql.yml`) is a
+/// fragment meant to be combined: no "undefined service" error.
+#[test]
+fn a_fragment_completed_by_a_sibling_file_is_no_error() {
+    let dir = temp_project(&[
+        (
+            "docker-compose.yml",
+            "services:\n  app:\n    image: nginx:1.27\n    healthcheck:\n      test: [\"CMD\", \"true\"]\n    depends_on: [db]\n",
+        ),
+        (
+            "docker-compose.postgres.yml",
+            "services:\n  db:\n    image: postgres:16\n    healthcheck:\n      test: [\"CMD\", \"pg_isready\"]\n    environment:\n      POSTGRES_PASSWORD: example-only\n",
+        ),
+    ]);
+    let found = check(dir.path());
+    assert!(found.is_empty(), "{found:?}");
+}
+
+/// One required variable of a file is one finding, labelled wherever else
+/// the file requires it; an error shared by several projects is reported
+/// once.
+#[test]
+fn one_required_variable_is_one_finding() {
+    let compose = "services:\n  app:\n    image: nginx:1.27\n    healthcheck:\n      test: [\"CMD\", \"true\"]\n    labels:\n      a: ${DOMAIN?Variable not set}\n      b: api.${DOMAIN?Variable not set}\n      c: www.${DOMAIN?Variable not set}\n";
+    let dir = temp_project(&[
+        ("compose.yaml", compose),
+        (".env", "COMPOSE_PROFILES=\n"),
+        (
+            "compose.extra.yaml",
+            "services:\n  app:\n    environment:\n      A: 1\n",
+        ),
+    ]);
+    let o = command_in(BIN, dir.path())
+        .args([
+            "check",
+            "--format",
+            "json",
+            "--no-config",
+            "--no-shell-env",
+            ".",
+        ])
+        .output()
+        .unwrap();
+    let v = json(&o);
+    let d = v["diagnostics"].as_array().unwrap();
+    assert_eq!(d.len(), 1, "{v:#}");
+    assert_eq!(d[0]["name"], "compose-error");
+    assert_eq!(d[0]["labels"].as_array().unwrap().len(), 2, "{v:#}");
+}

@@ -223,11 +223,10 @@ pub fn expected_files(
             }
         }
     }
+    // An `env_file:` feeds the container, not interpolation: its
+    // template's names are not variables set at deploy time.
     for m in missing.iter_mut().filter(|m| !m.project_dotenv) {
         m.template = template_beside(loader, &m.path);
-        if let Some(t) = m.template {
-            deploy.extend(defined_names(loader, t));
-        }
     }
     project.missing_env_files = missing;
     project.deploy_variables = deploy;

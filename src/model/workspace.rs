@@ -9,7 +9,7 @@ use crate::fs::{self, Fs, DEFAULT_COMPOSE_FILES, DEFAULT_OVERRIDE_FILES};
 use crate::model::deploy;
 use crate::model::loader::Loader;
 use crate::model::project::{load_project, ProjectOptions};
-use crate::model::types::Project;
+use crate::model::types::{ModelErrorKind, Project};
 use crate::source::{FileId, FileKind, SourceFile, SourceMap};
 use crate::syntax::compose::ComposeFile;
 use crate::syntax::dockerfile::Dockerfile;
@@ -204,6 +204,31 @@ pub fn load_workspace(fs_: &dyn Fs, cwd: &Path, opts: &WorkspaceOptions) -> Work
         .map(|(p, _)| loader.absolute(p))
         .collect();
     let roots: Vec<PathBuf> = paths.iter().map(|p| loader.absolute(p)).collect();
+    // The services each folder's compose files define: a default file that
+    // depends on a service only another file of its folder defines
+    // (`docker-compose.postgres.yml` or `docker-compose.mysql.yml` beside
+    // it) is a fragment meant to be combined, not a mistake.
+    let mut defined_in: BTreeMap<PathBuf, Vec<String>> = BTreeMap::new();
+    for (path, kind) in &found {
+        if *kind != FileKind::Compose {
+            continue;
+        }
+        let Ok(id) = loader.load(path, FileKind::Compose) else {
+            continue;
+        };
+        let dir = loader
+            .absolute(path)
+            .parent()
+            .map(Path::to_path_buf)
+            .unwrap_or_default();
+        defined_in.entry(dir).or_default().extend(
+            loader
+                .compose(id)
+                .services
+                .iter()
+                .map(|s| s.name.value.clone()),
+        );
+    }
     let mut projects = Vec::new();
     for files in project_files {
         let popts = ProjectOptions {
@@ -214,6 +239,11 @@ pub fn load_workspace(fs_: &dyn Fs, cwd: &Path, opts: &WorkspaceOptions) -> Work
             process_env: opts.process_env.clone(),
         };
         let mut project = load_project(&mut loader, &popts);
+        let siblings = defined_in.get(&project.directory);
+        project.errors.retain(|e| {
+            !matches!(&e.kind, ModelErrorKind::UndefinedService(s)
+                if siblings.is_some_and(|names| names.contains(s)))
+        });
         deploy::expected_files(
             &mut loader,
             &mut project,

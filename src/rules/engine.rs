@@ -159,6 +159,7 @@ fn builtin(ctx: &Context) -> Vec<Diagnostic> {
             known.insert((Span::new(*id, e.range), e.message.clone()));
         }
     }
+    let mut compose_errors: Vec<(Option<String>, Diagnostic)> = Vec::new();
     for p in &ws.projects {
         for e in &p.errors {
             let span = e.span.or_else(|| {
@@ -184,7 +185,28 @@ fn builtin(ctx: &Context) -> Vec<Diagnostic> {
                 .iter()
                 .map(|f| ws.sources.get(*f).display.as_str())
                 .collect();
-            out.push(
+            // One finding per error: the same error of several projects
+            // (a file shared by `compose.yml` and `compose.yml` +
+            // `compose.deploy.yml`) once, and one required variable of a
+            // file once, labelled wherever else the file requires it.
+            let variable = e.required_variable();
+            let same = compose_errors
+                .iter_mut()
+                .find(|(v, d)| match (v, variable) {
+                    (Some(a), Some(b)) => a == b && d.span.file == span.file,
+                    _ => d.span == span && d.message.ends_with(&e.message),
+                });
+            if let Some((_, d)) = same {
+                if d.span != span && !d.labels.iter().any(|l| l.span == span) {
+                    d.labels.push(crate::rules::Label {
+                        span,
+                        message: "required here too".into(),
+                    });
+                }
+                continue;
+            }
+            compose_errors.push((
+                variable.map(str::to_string),
                 Diagnostic::new(
                     "compose-error",
                     Severity::Error,
@@ -196,9 +218,10 @@ fn builtin(ctx: &Context) -> Vec<Diagnostic> {
                     "Compose refuses this project ({}) until this is fixed",
                     files.join(", ")
                 )),
-            );
+            ));
         }
     }
+    out.extend(compose_errors.into_iter().map(|(_, d)| d));
     for pr in &ws.problems {
         let Some(file) = pr.file else { continue };
         let start = pr
