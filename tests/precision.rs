@@ -243,3 +243,59 @@ fn one_required_variable_is_one_finding() {
     assert_eq!(d[0]["name"], "compose-error");
     assert_eq!(d[0]["labels"].as_array().unwrap().len(), 2, "{v:#}");
 }
+
+/// A run that finds nothing to lint says so on stderr (exit 0): a green run
+/// that checked nothing must not look like a clean one.
+#[test]
+fn nothing_to_lint_is_said() {
+    let dir = temp_project(&[
+        ("README.md", "# hello\n"),
+        (
+            "{{cookiecutter.project_slug}}/Dockerfile",
+            "FROM {{ cookiecutter.base }}\n",
+        ),
+    ]);
+    let o = command_in(BIN, dir.path())
+        .args(["check", "--no-config", "--no-shell-env", "."])
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(0));
+    let stderr = String::from_utf8_lossy(&o.stderr);
+    assert!(stderr.contains("nothing to lint"), "{stderr}");
+}
+
+/// Pretty output: related locations under a heading that says what they
+/// are, and help text never wrapped inside a `code span`.
+#[test]
+fn pretty_output_headings_and_wrapping() {
+    let compose = "services:\n  app:\n    image: python:3.12-slim\n    healthcheck:\n      test: [\"CMD\", \"true\"]\n    environment:\n      - DATABASE_URL=${DATABASE_URL}\n";
+    let dir = temp_project(&[
+        ("compose.yaml", compose),
+        (
+            ".env",
+            "DATABASE_URL=postgresql://app:pw@localhost:5432/a_rather_long_database_name_here\n",
+        ),
+    ]);
+    let o = command_in(BIN, dir.path())
+        .args([
+            "check",
+            "--no-config",
+            "--no-shell-env",
+            "--color",
+            "never",
+            ".",
+        ])
+        .output()
+        .unwrap();
+    let out = String::from_utf8_lossy(&o.stdout);
+    assert!(!out.contains("Advice:"), "{out}");
+    assert!(out.contains("related locations in other files:"), "{out}");
+    for line in out.lines() {
+        let ticks = line.matches('`').count();
+        let in_help = line.trim_start().starts_with("help:") || line.starts_with("        ");
+        assert!(
+            !in_help || ticks % 2 == 0,
+            "a code span wrapped: {line:?}\n{out}"
+        );
+    }
+}

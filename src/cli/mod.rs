@@ -660,6 +660,12 @@ fn run_check(args: CheckArgs) -> u8 {
     if print(&out) != EXIT_CLEAN {
         return EXIT_ERROR;
     }
+    if files == 0 && ws.problems.is_empty() {
+        // A green run that checked nothing must not look like a clean one.
+        eprintln!(
+            "note: nothing to lint: no compose file, Dockerfile or .env file found (template folders such as `{{{{cookiecutter.project_slug}}}}/`, workflows and `*.template` files are not configuration)"
+        );
+    }
     if diags.iter().any(|d| d.severity >= fail_on) {
         EXIT_FINDINGS
     } else {

@@ -182,6 +182,9 @@ pub fn pretty(input: &Input, color: bool) -> String {
     };
     let handler = miette::GraphicalReportHandler::new_themed(theme)
         .with_width(100)
+        .with_break_words(false)
+        .with_word_separator(textwrap::WordSeparator::Custom(code_aware_words))
+        .with_word_splitter(textwrap::WordSplitter::NoHyphenation)
         .with_links(false)
         .with_context_lines(1);
     let mut texts: HashMap<FileId, String> = HashMap::new();
@@ -220,7 +223,9 @@ pub fn pretty(input: &Input, color: bool) -> String {
                 others.push((l.span.file, vec![label(l.span, &l.message, false)]));
             }
         }
-        let related = others
+        // The other files of the flow, under a heading of ours (miette would
+        // print each as an empty "Advice:").
+        let related: Vec<Report> = others
             .into_iter()
             .map(|(file, labels)| Report {
                 message: format!("in {}", input.sources.get(file).display),
@@ -242,10 +247,21 @@ pub fn pretty(input: &Input, color: bool) -> String {
                 text_of(primary_file),
             ),
             labels,
-            related,
+            related: Vec::new(),
         };
         let mut s = String::new();
-        if handler.render_report(&mut s, &report).is_err() {
+        let mut rendered = handler.render_report(&mut s, &report);
+        if !related.is_empty() {
+            s.truncate(s.trim_end().len());
+            s.push_str("\n\n  related locations in other files:\n");
+            for r in &related {
+                let mut part = String::new();
+                rendered = rendered.and(handler.render_report(&mut part, r));
+                s.push_str(part.trim_end());
+                s.push('\n');
+            }
+        }
+        if rendered.is_err() {
             // Fall back to the compact line rather than lose the finding.
             let p = input.position(d.span);
             s = format!(
@@ -264,6 +280,36 @@ pub fn pretty(input: &Input, color: bool) -> String {
     out.push_str(&summary_line(input));
     out.push('\n');
     out
+}
+
+/// The words of a line for wrapping, where a word never ends inside a
+/// `code span` (a command, a path, `KEY: ${KEY}` stays on one line): each
+/// word with the blanks after it.
+fn code_aware_words(line: &str) -> Box<dyn Iterator<Item = textwrap::core::Word<'_>> + '_> {
+    let bytes = line.as_bytes();
+    let mut words = Vec::new();
+    let (mut start, mut i, mut in_code) = (0, 0, false);
+    while i < bytes.len() {
+        match bytes[i] {
+            b'`' => in_code = !in_code,
+            b' ' if !in_code => {
+                let mut end = i;
+                while end < bytes.len() && bytes[end] == b' ' {
+                    end += 1;
+                }
+                words.push(textwrap::core::Word::from(&line[start..end]));
+                start = end;
+                i = end;
+                continue;
+            }
+            _ => {}
+        }
+        i += 1;
+    }
+    if start < line.len() {
+        words.push(textwrap::core::Word::from(&line[start..]));
+    }
+    Box::new(words.into_iter())
 }
 
 // ---------------------------------------------------------------- json
