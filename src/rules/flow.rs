@@ -279,6 +279,18 @@ pub fn group_by_key<K: PartialEq>(parts: Vec<Part<K>>) -> Vec<Grouped<K>> {
     out
 }
 
+/// Where the host a service receives is written, and the labels on its way
+/// into the container.
+pub(crate) fn trace_host(ws: &Workspace, r: &crate::facts::known::ReceivedHost) -> Trace {
+    let h = &r.host;
+    trace(
+        ws,
+        r.service,
+        r.definition,
+        Piece::at(r.value, h.at, h.at + h.host.len()),
+    )
+}
+
 /// Labels of a judged image's diagnostics (the facts say who runs the
 /// image; the rules word it).
 impl JudgedImage<'_> {
