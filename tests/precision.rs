@@ -298,4 +298,31 @@ fn pretty_output_headings_and_wrapping() {
             "a code span wrapped: {line:?}\n{out}"
         );
     }
+
+/// The host rules judge connections the project can see: a compose file
+/// that a test harness completes (a host nothing in the project resembles),
+/// a database reading the env_file of its clients, an address for the
+/// browser on a port the host publishes, an allow list, a `s3://` bucket;
+/// and an admin UI or an explicit `condition:` need no healthy dependency.
+#[test]
+fn connections_are_judged_only_where_the_project_shows_them() {
+    let compose = "services:\n  app:\n    image: python:3.12-slim\n    env_file: dev.env\n    healthcheck:\n      test: [\"CMD\", \"true\"]\n    environment:\n      OTEL_EXPORTER_OTLP_ENDPOINT: http://lgtm:4318\n      APP_BASE_URL: http://localhost:8000\n      TRUSTED_HOST: 127.0.0.1\n      BACKUP_URL: s3://backups/daily\n    ports: [\"8000:8000\"]\n    depends_on:\n      db:\n        condition: service_started\n  adminer:\n    image: adminer:4.8.1\n    depends_on: [db]\n    healthcheck:\n      test: [\"CMD\", \"true\"]\n  db:\n    image: postgres:16.4\n    env_file: dev.env\n    healthcheck:\n      test: [\"CMD-SHELL\", \"pg_isready\"]\n";
+    let dir = temp_project(&[
+        ("compose.yaml", compose),
+        (
+            "dev.env",
+            "APP_CACHE_URL=redis://cache:6379/0\nPOSTGRES_PASSWORD=example-only\n",
+        ),
+    ]);
+    let found = check(dir.path());
+    let network: Vec<_> = found
+        .iter()
+        .filter(|(r, _, _)| {
+            matches!(
+                r.as_str(),
+                "localhost-in-container" | "unreachable-host" | "depends-on-not-healthy"
+            )
+        })
+        .collect();
+    assert!(network.is_empty(), "{found:?}");
 }

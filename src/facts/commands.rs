@@ -63,7 +63,7 @@ pub struct RunCommand {
 /// The offset in its file of the first byte of `v.text`, when the scalar is
 /// written so that the text maps onto the source 1:1 (plain or quoted
 /// without escapes, and no interpolation).
-fn value_base(ws: &Workspace, v: &Value) -> Option<usize> {
+pub(crate) fn value_base(ws: &Workspace, v: &Value) -> Option<usize> {
     let src = ws.sources.get(v.span.file).slice(v.span.range);
     if src == v.text {
         return Some(v.span.range.start);

@@ -1,37 +1,110 @@
-//! Facts about well-known servers, images and variable names, shared by the
-//! rules that reason about hosts and ports.
+//! Facts about hosts, ports and variable names, shared by the rules that
+//! reason about connections: the one table of network URL schemes, the one
+//! scanner of the hosts in a value (`url_hosts`, `hosts_in`, with offsets),
+//! what a variable's name says its value is for, and the hosts each running
+//! service receives as connections it makes ([`received_hosts`]).
 
+use crate::facts::ports::{exposed_ports, published_ports};
 use crate::facts::server::ServerKind;
 use crate::model::types::*;
+use crate::model::workspace::Workspace;
 
-/// URL schemes of servers (not browsers): a localhost URL with one of these
-/// is a connection the container makes.
-pub(crate) const SERVER_SCHEMES: &[(&str, &str)] = &[
-    ("postgres", "5432"),
-    ("postgresql", "5432"),
-    ("postgresql+psycopg", "5432"),
-    ("postgresql+psycopg2", "5432"),
-    ("postgresql+asyncpg", "5432"),
-    ("mysql", "3306"),
-    ("mysql+pymysql", "3306"),
-    ("mysql+mysqldb", "3306"),
-    ("mariadb", "3306"),
-    ("redis", "6379"),
-    ("rediss", "6379"),
-    ("amqp", "5672"),
-    ("amqps", "5671"),
-    ("mongodb", "27017"),
-    ("memcached", "11211"),
-    ("nats", "4222"),
-    ("kafka", "9092"),
-    ("clickhouse", "8123"),
+/// What a network URL scheme reaches.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum SchemeKind {
+    /// A web address (`http`, `https`, `ws`, `wss`): a program or a
+    /// browser opens it.
+    Web,
+    /// A protocol only programs speak: a database, cache, broker, mail,
+    /// directory or RPC server, plain TCP or UDP.
+    Server,
+}
+
+/// A URL scheme that names a server reached over the network.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Scheme {
+    pub name: &'static str,
+    /// The port a URL without one connects to.
+    pub port: Option<u16>,
+    pub kind: SchemeKind,
+}
+
+const fn web(name: &'static str, port: u16) -> Scheme {
+    Scheme {
+        name,
+        port: Some(port),
+        kind: SchemeKind::Web,
+    }
+}
+
+const fn server(name: &'static str, port: Option<u16>) -> Scheme {
+    Scheme {
+        name,
+        port,
+        kind: SchemeKind::Server,
+    }
+}
+
+/// Every network scheme, once. A driver suffix (`postgresql+asyncpg`,
+/// `mongodb+srv`) is read as its base scheme. Schemes not here name no
+/// server on the network (`s3://bucket`, `file://`, `sqlite://`, `sms://`,
+/// `mailto:`): their "host" is a bucket, a path or a provider.
+const SCHEMES: &[Scheme] = &[
+    web("http", 80),
+    web("https", 443),
+    web("ws", 80),
+    web("wss", 443),
+    server("postgres", Some(5432)),
+    server("postgresql", Some(5432)),
+    server("pgsql", Some(5432)),
+    server("mysql", Some(3306)),
+    server("mariadb", Some(3306)),
+    server("redis", Some(6379)),
+    server("rediss", Some(6379)),
+    server("valkey", Some(6379)),
+    server("sentinel", Some(26379)),
+    server("amqp", Some(5672)),
+    server("amqps", Some(5671)),
+    server("mongodb", Some(27017)),
+    server("memcached", Some(11211)),
+    server("memcache", Some(11211)),
+    server("nats", Some(4222)),
+    server("kafka", Some(9092)),
+    server("clickhouse", Some(8123)),
+    server("smtp", Some(25)),
+    server("smtps", Some(465)),
+    server("imap", Some(143)),
+    server("imaps", Some(993)),
+    server("pop3", Some(110)),
+    server("pop3s", Some(995)),
+    server("ldap", Some(389)),
+    server("ldaps", Some(636)),
+    server("mqtt", Some(1883)),
+    server("mqtts", Some(8883)),
+    server("stomp", Some(61613)),
+    server("bolt", Some(7687)),
+    server("neo4j", Some(7687)),
+    server("cassandra", Some(9042)),
+    server("grpc", None),
+    server("grpcs", None),
+    server("dns", Some(53)),
+    server("ftp", Some(21)),
+    server("sftp", Some(22)),
+    server("ssh", Some(22)),
+    server("tcp", None),
+    server("udp", None),
+    server("tls", None),
+    server("socks5", Some(1080)),
+    server("socks5h", Some(1080)),
 ];
 
-/// Key words that say a URL is meant for a browser or is an allow-list.
-pub(crate) const BROWSER_WORDS: &[&str] = &[
-    "ORIGIN", "ORIGINS", "CORS", "FRONTEND", "PUBLIC", "ALLOWED", "CALLBACK", "REDIRECT", "SITE",
-    "DOMAIN", "HOSTS", "TRUSTED", "CSRF", "EXTERNAL", "WEB", "BROWSER",
-];
+/// The network scheme named `name` (any case; `postgresql+asyncpg` is
+/// `postgresql`); `None` when it names no server on the network.
+pub(crate) fn network_scheme(name: &str) -> Option<Scheme> {
+    let lower = name.to_ascii_lowercase();
+    let base = lower.split('+').next().unwrap_or(&lower);
+    SCHEMES.iter().find(|s| s.name == base).copied()
+}
 
 pub(crate) fn is_loopback(host: &str) -> bool {
     let h = host.trim_start_matches('[').trim_end_matches(']');
@@ -166,10 +239,15 @@ pub(crate) fn key_words(key: &str) -> Vec<String> {
         .collect()
 }
 
-/// `DB_HOST`, `REDIS_HOSTNAME`, `POSTGRES_SERVER`, `CACHE_ADDR`...
+/// `DB_HOST`, `REDIS_HOSTNAME`, `POSTGRES_SERVER`, `CACHE_ADDR`: the last
+/// word names a host; not a switch about hosts (`VERIFY_HOSTNAME`,
+/// `ONLY_MAILCOW_HOSTNAME`).
 pub(crate) fn names_a_host(key: &str) -> bool {
     let words = key_words(key);
-    !is_browser_facing(key)
+    let switch = words
+        .first()
+        .is_some_and(|w| SWITCH_WORDS.contains(&w.as_str()));
+    !switch
         && words.last().is_some_and(|w| {
             matches!(
                 w.as_str(),
@@ -178,26 +256,269 @@ pub(crate) fn names_a_host(key: &str) -> bool {
         })
 }
 
-pub(crate) fn is_browser_facing(key: &str) -> bool {
-    key_words(key)
-        .iter()
-        .any(|w| BROWSER_WORDS.contains(&w.as_str()))
+/// First words of a switch about something (`SKIP_IP_CHECK`,
+/// `VERIFY_HOSTNAME`): its value is a flag.
+const SWITCH_WORDS: &[&str] = &[
+    "ONLY", "SKIP", "USE", "ENABLE", "DISABLE", "ALLOW", "VERIFY", "CHECK", "IS", "HAS", "NO",
+    "FORCE", "REQUIRE",
+];
+
+/// Name prefixes of the variables a frontend build hands to the browser.
+pub(crate) const BROWSER_PREFIXES: &[&str] = &[
+    "NEXT_PUBLIC_",
+    "VITE_",
+    "REACT_APP_",
+    "NUXT_PUBLIC_",
+    "VUE_APP_",
+    "GATSBY_",
+    "EXPO_PUBLIC_",
+    "PUBLIC_",
+];
+
+/// Words of a name that say its URL is opened by a browser or names the
+/// site itself (not a server the container connects to).
+const BROWSER_WORDS: &[&str] = &[
+    "ORIGIN", "ORIGINS", "CORS", "FRONTEND", "PUBLIC", "CALLBACK", "REDIRECT", "SITE", "DOMAIN",
+    "CSRF", "EXTERNAL", "WEB", "BROWSER", "VIRTUAL", "COOKIE",
+];
+
+/// Words of a name that say its hosts are trusted or allowed, not
+/// connected to (`ALLOWED_HOSTS`, `TRUSTED_PROXIES`, `SET_REAL_IP_FROM`).
+const ALLOW_WORDS: &[&str] = &[
+    "ALLOW",
+    "ALLOWED",
+    "ALLOWLIST",
+    "WHITELIST",
+    "TRUST",
+    "TRUSTED",
+    "PROXIES",
+];
+
+/// First words of the servers whose variables set where they listen
+/// (`UVICORN_HOST`, `FLASK_RUN_HOST`).
+const LISTENING_SERVERS: &[&str] = &["UVICORN", "GUNICORN", "HYPERCORN", "DAPHNE", "FLASK"];
+
+/// What a variable's value is for, as its name says.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum KeyUse {
+    /// An address the container connects to (`DATABASE_URL`, `REDIS_HOST`).
+    Connection,
+    /// An address a browser opens or the site's own name (`CORS_ORIGINS`,
+    /// `FRONTEND_URL`, `NEXT_PUBLIC_API_URL`, `VIRTUAL_HOST`).
+    Browser,
+    /// Hosts or networks to trust or allow (`ALLOWED_HOSTS`,
+    /// `TRUSTED_PROXIES`, `SET_REAL_IP_FROM`).
+    AllowList,
+    /// Where the container itself listens (`HOST`, `LISTEN_ADDR`,
+    /// `UVICORN_HOST`).
+    Listen,
+    /// A metrics sink over UDP (`STATSD_HOST`): a default sends to nobody
+    /// and fails nothing.
+    Metrics,
+}
+
+/// What the variable `key` is for, by its name.
+pub(crate) fn key_use(key: &str) -> KeyUse {
+    let upper = key.to_ascii_uppercase();
+    let words = key_words(key);
+    let has = |set: &[&str]| words.iter().any(|w| set.contains(&w.as_str()));
+    if has(&["STATSD", "DOGSTATSD"]) {
+        KeyUse::Metrics
+    } else if has(ALLOW_WORDS) || (has(&["REAL"]) && has(&["IP"])) {
+        KeyUse::AllowList
+    } else if BROWSER_PREFIXES.iter().any(|p| upper.starts_with(p)) || has(BROWSER_WORDS) {
+        KeyUse::Browser
+    } else if has(&["LISTEN", "BIND"])
+        || matches!(upper.as_str(), "HOST" | "HOSTNAME" | "ADDR" | "ADDRESS")
+        || words
+            .first()
+            .is_some_and(|w| LISTENING_SERVERS.contains(&w.as_str()))
+    {
+        KeyUse::Listen
+    } else {
+        KeyUse::Connection
+    }
+}
+
+/// Words of a service name that say it serves a browser application.
+const FRONTEND_NAMES: &[&str] = &[
+    "frontend", "front", "ui", "webui", "webapp", "spa", "client", "www",
+];
+
+/// True when the service is a frontend: its name says so (`frontend`,
+/// `web-ui`), or it receives variables a frontend build hands to the
+/// browser (`NEXT_PUBLIC_*`, `VITE_*`...). Its web addresses are the
+/// browser's.
+pub(crate) fn is_frontend(s: &Service) -> bool {
+    let by_name = s
+        .name
+        .to_ascii_lowercase()
+        .split(['_', '-', '.'])
+        .any(|w| FRONTEND_NAMES.contains(&w));
+    let upper = |k: &String| k.to_ascii_uppercase();
+    by_name
+        || s.container_env
+            .vars
+            .keys()
+            .any(|k| BROWSER_PREFIXES.iter().any(|p| upper(k).starts_with(p)))
+}
+
+impl HostRef<'_> {
+    /// The network scheme of its URL; `None` for a bare host or a scheme
+    /// that names no server ([`network_scheme`]).
+    pub(crate) fn network_scheme(&self) -> Option<Scheme> {
+        self.scheme.as_deref().and_then(network_scheme)
+    }
+
+    /// The port it connects to: written, or its scheme's default.
+    pub(crate) fn port_number(&self) -> Option<u16> {
+        match self.port.filter(|p| !p.is_empty()) {
+            Some(p) => p.parse().ok(),
+            None => self.network_scheme().and_then(|s| s.port),
+        }
+    }
+}
+
+/// A host a running service receives in its container environment, as an
+/// address it connects to.
+#[derive(Debug, Clone)]
+pub(crate) struct ReceivedHost<'a> {
+    pub project: &'a Project,
+    pub service: &'a Service,
+    pub key: &'a str,
+    /// The definition that wins, whose value the container receives.
+    pub definition: &'a EnvDefinition,
+    /// The container value.
+    pub value: &'a str,
+    pub host: HostRef<'a>,
+}
+
+/// Every host each running service receives as a connection it makes: in a
+/// URL of a network scheme ([`network_scheme`]), or as the value of a
+/// variable named like a host (`DB_HOST=db:5432`). Not read: the
+/// environment of a database, cache or broker server (it configures the
+/// server; a shared env_file also hands it its clients' settings); variables
+/// whose name says they are for a browser, an allow list, a listen address
+/// or a UDP metrics sink ([`key_use`]); a bare host without a port in an
+/// `*_ADDR` variable (as often where to listen as where to connect).
+pub(crate) fn received_hosts(ws: &Workspace) -> Vec<ReceivedHost<'_>> {
+    let mut out = Vec::new();
+    for (project, service) in ws.active_services() {
+        if ServerKind::of_service(service).is_some() {
+            continue;
+        }
+        for (key, var) in &service.container_env.vars {
+            if key_use(key) != KeyUse::Connection {
+                continue;
+            }
+            let definition = &var.winner;
+            let Some(value) = &definition.value else {
+                continue;
+            };
+            let addr_key = key_words(key)
+                .last()
+                .is_some_and(|w| w == "ADDR" || w == "ADDRESS");
+            for host in hosts_in(key, value) {
+                let keep = match &host.scheme {
+                    Some(_) => host.network_scheme().is_some(),
+                    None => !(addr_key && host.port.is_none()),
+                };
+                if keep && !host.host.is_empty() {
+                    out.push(ReceivedHost {
+                        project,
+                        service,
+                        key,
+                        definition,
+                        value,
+                        host,
+                    });
+                }
+            }
+        }
+    }
+    out
+}
+
+/// Values that are flags, not hosts (`REV_SERVER=true`, `X_HOSTNAME=n`).
+pub(crate) fn is_flag_value(v: &str) -> bool {
+    matches!(
+        v.to_ascii_lowercase().as_str(),
+        "true"
+            | "false"
+            | "yes"
+            | "no"
+            | "y"
+            | "n"
+            | "on"
+            | "off"
+            | "none"
+            | "null"
+            | "nil"
+            | "enabled"
+            | "disabled"
+            | "auto"
+            | "default"
+    )
+}
+
+/// Whether `host` could be a compose service name (or alias): one label,
+/// letters, digits, `-`, `_`; not an IP address, a domain, loopback or a
+/// flag.
+pub(crate) fn is_service_like(host: &str) -> bool {
+    !host.is_empty()
+        && !is_loopback(host)
+        && !is_flag_value(host)
+        && host.chars().any(|c| c.is_ascii_alphabetic())
+        && host
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
 }
 
 /// Whether `s` listens on `port`: the default port of the server its image
 /// is, or a port it publishes or exposes (in compose or its image).
-pub(crate) fn service_listens_on(s: &Service, port: &str) -> bool {
-    let by_image = ServerKind::of_service(s).is_some_and(|k| port.parse() == Ok(k.port()));
-    let by_ports = s.ports.iter().any(|p| p.target.as_deref() == Some(port))
-        || s.expose
+pub(crate) fn service_listens_on(ws: &Workspace, s: &Service, port: u16) -> bool {
+    ServerKind::of_service(s).is_some_and(|k| k.port() == port)
+        || published_ports(ws, s)
             .iter()
-            .any(|e| e.text.split('/').next() == Some(port))
-        || s.image_facts.as_ref().is_some_and(|f| {
-            f.expose
-                .iter()
-                .any(|e| e.value.split('/').next() == Some(port))
-        });
-    by_image || by_ports
+            .any(|p| p.target.contains(port))
+        || exposed_ports(s).iter().any(|e| e.port.contains(port))
+}
+
+/// Whether a running service of the project publishes `port` on the host:
+/// there, `localhost:PORT` reaches it (a browser's address).
+pub(crate) fn published_on_host(ws: &Workspace, p: &Project, port: u16) -> bool {
+    p.active_services().any(|s| {
+        published_ports(ws, s)
+            .iter()
+            .any(|x| x.published.is_some_and(|r| r.contains(port)))
+    })
+}
+
+/// The local addresses a command word probes: the hosts of its URLs, and
+/// bare `localhost:PORT`, `127.0.0.1:PORT`, `0.0.0.0:PORT`
+/// (`nc -z localhost:8000`, `wget -q 0.0.0.0:8123/ping`); loopback or
+/// `0.0.0.0` only, in order.
+pub(crate) fn local_addresses(text: &str) -> Vec<HostRef<'_>> {
+    let mut hosts = url_hosts(text);
+    for bare in ["localhost:", "127.0.0.1:", "0.0.0.0:"] {
+        for (i, _) in text.match_indices(bare).take(MAX_HOSTS) {
+            if !hosts.iter().any(|h| h.at == i) {
+                let end = text[i..]
+                    .find(|c: char| !(c.is_ascii_alphanumeric() || matches!(c, '.' | ':')))
+                    .map_or(text.len(), |e| i + e);
+                let (host, port) = split_host_port(&text[i..end]);
+                hosts.push(HostRef {
+                    scheme: None,
+                    host,
+                    at: i,
+                    port,
+                });
+            }
+        }
+    }
+    hosts.retain(|h| is_loopback(h.host) || h.host == "0.0.0.0");
+    hosts.sort_by_key(|h| h.at);
+    hosts
 }
 
 #[cfg(test)]
@@ -305,5 +626,80 @@ mod tests {
         assert!(hosts("GREETING", "db").is_empty());
         // A URL in a host key is read as a URL.
         assert_eq!(hosts("DB_HOST", "tcp://db:1")[0].0.as_deref(), Some("tcp"));
+    }
+
+    #[test]
+    fn network_schemes_once() {
+        for (name, port) in [
+            ("postgresql+asyncpg", Some(5432)),
+            ("mongodb+srv", Some(27017)),
+            ("HTTPS", Some(443)),
+            ("smtp", Some(25)),
+            ("grpc", None),
+        ] {
+            assert_eq!(network_scheme(name).map(|s| s.port), Some(port), "{name}");
+        }
+        for name in ["s3", "sms", "file", "sqlite", "mailto", "gs", ""] {
+            assert_eq!(network_scheme(name), None, "{name}");
+        }
+        assert_eq!(network_scheme("ws").unwrap().kind, SchemeKind::Web);
+        assert_eq!(network_scheme("redis").unwrap().kind, SchemeKind::Server);
+        let h = &url_hosts("redis://cache/0")[0];
+        assert_eq!(h.port_number(), Some(6379));
+        assert_eq!(url_hosts("s3://bucket/x")[0].port_number(), None);
+    }
+
+    #[test]
+    fn what_a_name_says_its_value_is_for() {
+        for (key, expected) in [
+            ("DATABASE_URL", KeyUse::Connection),
+            ("REDIS_HOST", KeyUse::Connection),
+            ("ELASTICSEARCH_HOSTS", KeyUse::Connection),
+            ("BACKEND_CORS_ORIGINS", KeyUse::Browser),
+            ("NEXT_PUBLIC_API_URL", KeyUse::Browser),
+            ("VITE_API_URL", KeyUse::Browser),
+            ("REACT_APP_BACKEND", KeyUse::Browser),
+            ("VIRTUAL_HOST", KeyUse::Browser),
+            ("SESSION_COOKIE_DOMAIN", KeyUse::Browser),
+            ("ALLOWED_HOSTS", KeyUse::AllowList),
+            ("DJANGO_ALLOWED_HOSTS", KeyUse::AllowList),
+            ("TRUSTED_PROXIES", KeyUse::AllowList),
+            ("SET_REAL_IP_FROM", KeyUse::AllowList),
+            ("CSRF_TRUSTED_ORIGINS", KeyUse::AllowList),
+            ("HOST", KeyUse::Listen),
+            ("HOSTNAME", KeyUse::Listen),
+            ("LISTEN_ADDR", KeyUse::Listen),
+            ("BIND_ADDRESS", KeyUse::Listen),
+            ("UVICORN_HOST", KeyUse::Listen),
+            ("FLASK_RUN_HOST", KeyUse::Listen),
+            ("STATSD_HOST", KeyUse::Metrics),
+            ("DD_DOGSTATSD_URL", KeyUse::Metrics),
+        ] {
+            assert_eq!(key_use(key), expected, "{key}");
+        }
+    }
+
+    #[test]
+    fn flags_are_not_hosts() {
+        assert!(!names_a_host("ONLY_MAILCOW_HOSTNAME"));
+        assert!(!names_a_host("VERIFY_HOSTNAME"));
+        assert!(!names_a_host("SKIP_SERVER"));
+        assert!(names_a_host("MAILCOW_HOSTNAME"));
+        for flag in ["n", "y", "true", "None", "auto"] {
+            assert!(!is_service_like(flag), "{flag}");
+        }
+        for host in ["db", "redis-cache", "pg_primary", "mongo3"] {
+            assert!(is_service_like(host), "{host}");
+        }
+        for not in [
+            "db.example.com",
+            "10.0.0.5",
+            "localhost",
+            "${HOST}",
+            "[::1]",
+            "",
+        ] {
+            assert!(!is_service_like(not), "{not}");
+        }
     }
 }

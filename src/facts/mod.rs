@@ -8,6 +8,8 @@ pub(crate) mod credentials;
 pub(crate) mod image_ref;
 pub(crate) mod images;
 pub(crate) mod known;
+pub(crate) mod network;
 pub(crate) mod packages;
+pub(crate) mod ports;
 pub(crate) mod run;
 pub(crate) mod server;

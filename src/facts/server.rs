@@ -106,16 +106,7 @@ impl ServerKind {
     /// The server a service runs: its `image:`, or the base image of the
     /// stage it builds.
     pub fn of_service(s: &Service) -> Option<ServerKind> {
-        let pulled = s.image.as_ref().filter(|_| s.build.is_none());
-        let reference = match pulled {
-            Some(i) => i.text.clone(),
-            None => s
-                .image_facts
-                .as_ref()
-                .and_then(|f| f.base_image.as_ref())
-                .map(|b| b.value.clone())
-                .or_else(|| s.image.as_ref().map(|i| i.text.clone()))?,
-        };
+        let reference = image_reference(s)?;
         ImageRef::parse(&reference).and_then(|r| ServerKind::of_image(&r))
     }
 
@@ -176,6 +167,63 @@ impl ServerKind {
             .iter()
             .any(|(k, names)| *k == self && names.contains(&name.as_str()))
     }
+}
+
+/// The image a service runs, as written: its `image:` when it pulls one,
+/// else the external image at the root of the stage it builds (then its
+/// `image:`, the name it tags the build with).
+pub(crate) fn image_reference(s: &Service) -> Option<String> {
+    let pulled = s.image.as_ref().filter(|_| s.build.is_none());
+    match pulled {
+        Some(i) => Some(i.text.clone()),
+        None => s
+            .image_facts
+            .as_ref()
+            .and_then(|f| f.base_image.as_ref())
+            .map(|b| b.value.clone())
+            .or_else(|| s.image.as_ref().map(|i| i.text.clone())),
+    }
+}
+
+/// True when two services run the same image (tags aside): peers of one
+/// cluster (`es01`, `es02`), a primary and its replica.
+pub(crate) fn same_image(a: &Service, b: &Service) -> bool {
+    match (image_reference(a), image_reference(b)) {
+        (Some(x), Some(y)) => match (ImageRef::parse(&x), ImageRef::parse(&y)) {
+            (Some(x), Some(y)) => x.same_repository(&y),
+            _ => false,
+        },
+        _ => false,
+    }
+}
+
+/// Image names of tools that connect to a server only when a user asks
+/// (database and broker admin UIs): they start without it.
+const ADMIN_UIS: &[&str] = &[
+    "adminer",
+    "pgadmin4",
+    "pgadmin",
+    "phpmyadmin",
+    "mongo-express",
+    "redis-commander",
+    "redisinsight",
+    "redis-insight",
+    "pgweb",
+    "cloudbeaver",
+    "dbgate",
+    "kafka-ui",
+    "akhq",
+    "kafdrop",
+    "sqlpad",
+];
+
+/// True when the service is a database or broker admin UI
+/// ([`ADMIN_UIS`]).
+pub(crate) fn is_admin_ui(s: &Service) -> bool {
+    image_reference(s)
+        .as_deref()
+        .and_then(ImageRef::parse)
+        .is_some_and(|r| ADMIN_UIS.contains(&r.name().to_ascii_lowercase().as_str()))
 }
 
 #[cfg(test)]

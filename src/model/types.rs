@@ -324,11 +324,6 @@ impl Service {
         self.env_files.iter().any(|e| e.file == Some(file))
     }
 
-    /// True when the container shares the host's network namespace.
-    pub fn host_network(&self) -> bool {
-        self.network_mode.as_ref().is_some_and(|m| m.text == "host")
-    }
-
     /// True when other containers of the project reach this one as `host`:
     /// its name, container_name, hostname or a network alias.
     pub fn answers_to(&self, host: &str) -> bool {

@@ -4,8 +4,10 @@
 
 use crate::facts::commands::{expand, run_command, servers, Server};
 use crate::facts::known::is_loopback;
-use crate::rules::flow::active_services;
-use crate::rules::{Context, Diagnostic, Rule, RuleMeta, Severity};
+use crate::facts::network::shares_loopback;
+use crate::rules::flow::{active_services, group_by_key, Grouped, Part};
+use crate::rules::{Context, Diagnostic, Label, Rule, RuleMeta, Severity};
+use crate::source::Span;
 
 pub static RULE: Rule = Rule {
     meta: RuleMeta {
@@ -26,30 +28,63 @@ fn how_to_fix(s: &Server, port: &str) -> String {
     }
 }
 
+/// Programs that take requests from outside and pass them to a server on
+/// the container's loopback: started beside it, they make a loopback bind
+/// the right one (supervisord may start one from its configuration).
+const FRONT_PROXIES: &[&str] = &[
+    "nginx",
+    "caddy",
+    "httpd",
+    "apache2",
+    "apache2ctl",
+    "apachectl",
+    "haproxy",
+    "envoy",
+    "traefik",
+    "supervisord",
+];
+
+/// A server listening on loopback, once for every service that runs it (a
+/// Dockerfile several services build is one finding).
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct Problem {
+    at: Span,
+    kind: &'static str,
+    host: String,
+    default: bool,
+    help: String,
+}
+
 fn check(ctx: &Context) -> Vec<Diagnostic> {
-    let mut out = Vec::new();
+    let mut parts = Vec::new();
     for (_, service) in active_services(ctx.ws) {
         // On the host's network (or another container's), loopback is shared.
-        if service.network_mode.as_ref().is_some_and(|m| {
-            m.text == "host" || m.text.starts_with("service:") || m.text.starts_with("container:")
-        }) {
+        if shares_loopback(service) {
             continue;
         }
         let Some(cmd) = run_command(ctx.ws, service) else {
             continue;
         };
+        let proxied = cmd
+            .invocations
+            .iter()
+            .filter_map(|i| i.program())
+            .any(|(_, p)| FRONT_PROXIES.contains(&p));
+        if proxied {
+            continue;
+        }
         let env = &service.container_env;
         for server in servers(&cmd) {
             let port = expand(&server.port.value, env).unwrap_or(server.port.value.clone());
             // Where the host comes from: the command, an environment
             // variable the server reads, or its default.
-            let (host, span, origin) =
+            let (host, span, default) =
                 match (&server.host.span, server.host_env.and_then(|k| env.get(k))) {
                     (Some(span), _) => {
                         let Some(h) = expand(&server.host.value, env) else {
                             continue;
                         };
-                        (h, *span, "written here")
+                        (h, *span, false)
                     }
                     (None, Some(var)) => {
                         let Some(v) = var.winner.value.clone() else {
@@ -58,50 +93,69 @@ fn check(ctx: &Context) -> Vec<Diagnostic> {
                         (
                             v,
                             var.winner.value_span.unwrap_or(var.winner.key_span),
-                            "set here",
+                            false,
                         )
                     }
                     (None, None) => {
                         if server.config_file {
                             continue;
                         }
-                        (server.host.value.clone(), server.program, "the default")
+                        (server.host.value.clone(), server.program, true)
                     }
                 };
             if !is_loopback(&host) {
                 continue;
             }
-            let message = if origin == "the default" {
-                format!(
-                    "`{}` listens on {host} by default: in service `{}` nothing outside the container can reach it",
-                    server.kind, service.name
-                )
-            } else {
-                format!(
-                    "`{}` listens on {host}: in service `{}` nothing outside the container can reach it",
-                    server.kind, service.name
-                )
-            };
-            let mut d = Diagnostic::new(RULE.meta.name, Severity::Error, span, message)
-                .with_span_label(if origin == "the default" {
-                    format!("no host given: {host}")
-                } else {
-                    "the container's own loopback".to_string()
-                })
-                .with_help(how_to_fix(&server, &port));
+            let mut labels = Vec::new();
             if let Some(p) = service.ports.first() {
-                d = d.with_label(
-                    p.raw.span,
-                    "this published port reaches the container's network interface, not its loopback",
-                );
+                labels.push(Label {
+                    span: p.raw.span,
+                    message: "this published port reaches the container's network interface, not its loopback".into(),
+                });
             }
             if span != server.program && span.file != server.program.file {
-                d = d.with_label(server.program, format!("`{}` starts here", server.kind));
+                labels.push(Label {
+                    span: server.program,
+                    message: format!("`{}` starts here", server.kind),
+                });
             }
-            out.push(d);
+            parts.push(Part {
+                key: Problem {
+                    at: span,
+                    kind: server.kind,
+                    host,
+                    default,
+                    help: how_to_fix(&server, &port),
+                },
+                service: service.name.clone(),
+                detail: String::new(),
+                labels,
+            });
         }
     }
-    out
+    group_by_key(parts).into_iter().map(diagnostic).collect()
+}
+
+fn diagnostic(g: Grouped<Problem>) -> Diagnostic {
+    let p = &g.key;
+    let how = if p.default { " by default" } else { "" };
+    let mut d = Diagnostic::new(
+        RULE.meta.name,
+        Severity::Error,
+        p.at,
+        format!(
+            "`{}` listens on {}{how}: in {} nothing outside the container can reach it",
+            p.kind, p.host, g.services
+        ),
+    )
+    .with_span_label(if p.default {
+        format!("no host given: {}", p.host)
+    } else {
+        "the container's own loopback".to_string()
+    })
+    .with_help(p.help.clone());
+    d.labels.extend(g.labels);
+    d
 }
 
 #[cfg(test)]
@@ -164,5 +218,23 @@ mod tests {
         let compose = "services:\n  web:\n    image: python:3.12-slim\n    command: python manage.py runserver\n";
         let d = assert_fires(&RULE, &[("compose.yaml", compose)]);
         assert_eq!(d[0].text, "python");
+    }
+
+    /// A server behind a proxy the same command starts listens on loopback
+    /// on purpose: the proxy takes the outside requests.
+    #[test]
+    fn behind_a_proxy_in_the_same_container() {
+        let compose = "services:\n  app:\n    image: python:3.12-slim\n    command: sh -c \"gunicorn -b 127.0.0.1:8000 app:app & nginx -g 'daemon off;'\"\n    ports: [\"80:80\"]\n";
+        assert_silent(&RULE, &[("compose.yaml", compose)]);
+    }
+
+    /// One Dockerfile two services build is one finding naming both.
+    #[test]
+    fn one_finding_for_a_shared_image() {
+        let df = "FROM python:3.12-slim\nCMD [\"uvicorn\", \"app:app\"]\n";
+        let compose = "services:\n  api:\n    build: .\n  admin:\n    build: .\n";
+        let d = assert_fires(&RULE, &[("compose.yaml", compose), ("Dockerfile", df)]);
+        assert_eq!(d.len(), 1, "{d:?}");
+        assert_eq!(d[0].message, "`uvicorn` listens on 127.0.0.1 by default: in services `api` and `admin` nothing outside the container can reach it");
     }
 }

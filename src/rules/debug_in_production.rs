@@ -3,9 +3,9 @@
 
 use crate::facts::known::key_words;
 use crate::model::types::*;
-use crate::rules::flow::{active_services, merge_same_span, trace, Piece};
-use crate::rules::{Context, Diagnostic, Rule, RuleMeta, Severity};
-use crate::source::FileId;
+use crate::rules::flow::{active_services, group_by_key, trace, Grouped, Part, Piece};
+use crate::rules::{Context, Diagnostic, Label, Rule, RuleMeta, Severity};
+use crate::source::{FileId, Span};
 
 pub static RULE: Rule = Rule {
     meta: RuleMeta {
@@ -44,8 +44,17 @@ fn production_file(ctx: &Context, file: FileId) -> bool {
     })
 }
 
+/// A debug flag on, once for every service that receives it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct Problem {
+    at: Span,
+    key: String,
+    value: String,
+    file: String,
+}
+
 fn check(ctx: &Context) -> Vec<Diagnostic> {
-    let mut out = Vec::new();
+    let mut parts = Vec::new();
     for (project, service) in active_services(ctx.ws) {
         let Some(prod) = project
             .compose_files
@@ -65,31 +74,52 @@ fn check(ctx: &Context) -> Vec<Diagnostic> {
                 continue;
             }
             let t = trace(ctx.ws, service, d, Piece::whole(value.trim()));
-            let file = &ctx.ws.sources.get(prod).display;
-            let mut diag = Diagnostic::new(
-                RULE.meta.name,
-                Severity::Error,
-                t.primary,
-                format!(
-                    "service `{}` runs with {key}={value} in production ({file})",
-                    service.name
-                ),
-            )
-            .with_span_label("debug mode on")
-            .with_help(format!(
-                "set {key}=False for production (in `environment:` of this file, or in the env_file it reads), and keep debug settings in a development override"
-            ));
-            diag.labels.extend(t.labels);
+            let mut labels = t.labels;
             if d.source != EnvSource::ComposeEnvironment || t.primary.file != prod {
-                diag = diag.with_label(
-                    service.name_span,
-                    format!("service `{}` of the production compose file", service.name),
-                );
+                labels.push(Label {
+                    span: service.name_span,
+                    message: format!("service `{}` of the production compose file", service.name),
+                });
             }
-            out.push(diag);
+            parts.push(Part {
+                key: Problem {
+                    at: t.primary,
+                    key: key.clone(),
+                    value: value.clone(),
+                    file: ctx.ws.sources.get(prod).display.clone(),
+                },
+                service: service.name.clone(),
+                detail: String::new(),
+                labels,
+            });
         }
     }
-    merge_same_span(out)
+    group_by_key(parts).into_iter().map(diagnostic).collect()
+}
+
+fn diagnostic(g: Grouped<Problem>) -> Diagnostic {
+    let Problem {
+        at,
+        key,
+        value,
+        file,
+    } = &g.key;
+    let mut d = Diagnostic::new(
+        RULE.meta.name,
+        Severity::Error,
+        *at,
+        format!(
+            "{} {} with {key}={value} in production ({file})",
+            g.services,
+            g.services.verb("runs", "run")
+        ),
+    )
+    .with_span_label("debug mode on")
+    .with_help(format!(
+        "set {key}=False for production (in `environment:` of this file, or in the env_file it reads), and keep debug settings in a development override"
+    ));
+    d.labels.extend(g.labels);
+    d
 }
 
 #[cfg(test)]
@@ -146,6 +176,25 @@ mod tests {
                 ("docker-compose.prod.yml", compose),
                 (".env", "DEBUG=True\n"),
             ],
+        );
+    }
+
+    /// An env_file two services of the production file read is one
+    /// finding naming both.
+    #[test]
+    fn one_finding_for_a_shared_env_file() {
+        let compose = "services:\n  web:\n    image: python:3.12-slim\n    env_file: prod.env\n  worker:\n    image: python:3.12-slim\n    env_file: prod.env\n";
+        let d = assert_fires(
+            &RULE,
+            &[
+                ("docker-compose.prod.yml", compose),
+                ("prod.env", "DJANGO_DEBUG=on\n"),
+            ],
+        );
+        assert_eq!(d.len(), 1, "{d:?}");
+        assert_eq!(
+            d[0].message,
+            "services `web` and `worker` run with DJANGO_DEBUG=on in production (docker-compose.prod.yml)"
         );
     }
 }

@@ -1,9 +1,9 @@
 //! `depends-on-not-healthy`: `depends_on` a database, cache or broker without
 //! `condition: service_healthy`, while that service has a healthcheck.
 
-use crate::facts::server::ServerKind;
+use crate::facts::server::{is_admin_ui, same_image, Role, ServerKind};
 use crate::model::types::*;
-use crate::rules::flow::active_services;
+use crate::rules::flow::{active_services, group_by_key, Grouped, Part};
 use crate::rules::{Context, Diagnostic, Rule, RuleMeta, Severity};
 use crate::source::Span;
 
@@ -16,11 +16,6 @@ pub static RULE: Rule = Rule {
     },
     check,
 };
-
-/// What kind of server the service runs, when its image is a well-known one.
-fn server_kind(s: &Service) -> Option<&'static str> {
-    ServerKind::of_service(s).map(ServerKind::display)
-}
 
 /// Where the dependency's healthcheck is defined, if it has one that runs.
 fn healthcheck(s: &Service) -> Option<Span> {
@@ -37,61 +32,84 @@ fn healthcheck(s: &Service) -> Option<Span> {
     (!h.value.none).then_some(h.span)
 }
 
+/// One `depends_on` entry that does not wait, once for every service that
+/// has it (a YAML anchor many services merge is one finding).
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct Problem {
+    at: Span,
+    target: String,
+    kind: ServerKind,
+    health: Span,
+}
+
 fn check(ctx: &Context) -> Vec<Diagnostic> {
-    let mut out = Vec::new();
+    let mut parts = Vec::new();
     for (project, service) in active_services(ctx.ws) {
+        // A database, cache or broker waiting for another (a replica for
+        // its primary, peers of one cluster whose health needs them all)
+        // must not wait for health: that can deadlock. An admin UI connects
+        // when a user asks.
+        let server = ServerKind::of_service(service).map(ServerKind::role);
+        if matches!(server, Some(Role::Database | Role::Cache | Role::Broker))
+            || is_admin_ui(service)
+        {
+            continue;
+        }
         for dep in &service.depends_on {
-            let condition = dep.condition.as_ref().map(|c| c.text.as_str());
-            if condition == Some("service_healthy") {
+            // A condition written out is the author's choice
+            // (`service_started` beside `service_healthy` for another).
+            if dep.condition.is_some() {
                 continue;
             }
             let Some(target) = project.service(&dep.service).filter(|t| t.active) else {
                 continue;
             };
-            let Some(kind) = server_kind(target) else {
+            if same_image(service, target) {
+                continue;
+            }
+            let (Some(kind), Some(health)) = (ServerKind::of_service(target), healthcheck(target))
+            else {
                 continue;
             };
-            let Some(health) = healthcheck(target) else {
-                continue;
-            };
-            let (span, label) = match &dep.condition {
-                Some(c) => (
-                    c.span,
-                    format!(
-                        "only waits for `{}` to be {}",
-                        dep.service,
-                        if c.text == "service_started" {
-                            "started"
-                        } else {
-                            "done"
-                        }
-                    ),
-                ),
-                None => (
-                    dep.span,
-                    format!("only waits for the `{}` container to start", dep.service),
-                ),
-            };
-            out.push(
-                Diagnostic::new(
-                    RULE.meta.name,
-                    Severity::Warning,
-                    span,
-                    format!(
-                        "service `{}` starts as soon as `{}` ({kind}) is started, not when it is ready: `{}` has a healthcheck that depends_on does not wait for",
-                        service.name, dep.service, dep.service
-                    ),
-                )
-                .with_span_label(label)
-                .with_label(health, format!("`{}` says when it is ready here", dep.service))
-                .with_help(format!(
-                    "use the long form: `depends_on: {{{}: {{condition: service_healthy}}}}`",
-                    dep.service
-                )),
-            );
+            parts.push(Part {
+                key: Problem {
+                    at: dep.span,
+                    target: dep.service.clone(),
+                    kind,
+                    health,
+                },
+                service: service.name.clone(),
+                detail: String::new(),
+                labels: Vec::new(),
+            });
         }
     }
-    out
+    group_by_key(parts).into_iter().map(diagnostic).collect()
+}
+
+fn diagnostic(g: Grouped<Problem>) -> Diagnostic {
+    let Problem {
+        at,
+        target,
+        kind,
+        health,
+    } = &g.key;
+    Diagnostic::new(
+        RULE.meta.name,
+        Severity::Warning,
+        *at,
+        format!(
+            "{} {} as soon as `{target}` ({}) is started, not when it is ready: `{target}` has a healthcheck that depends_on does not wait for",
+            g.services,
+            g.services.verb("starts", "start"),
+            kind.display()
+        ),
+    )
+    .with_span_label(format!("only waits for the `{target}` container to start"))
+    .with_label(*health, format!("`{target}` says when it is ready here"))
+    .with_help(format!(
+        "use the long form: `depends_on: {{{target}: {{condition: service_healthy}}}}`"
+    ))
 }
 
 #[cfg(test)]
@@ -109,9 +127,10 @@ mod tests {
         let d = assert_fires(&RULE, &[("compose.yaml", &compose)]);
         assert_eq!((d[0].line, d[0].text.as_str()), (5, "db"));
         assert_eq!(d[0].labels[0].0, "compose.yaml");
-        let compose = format!("services:\n  app:\n    image: python:3.12-slim\n    depends_on:\n      db:\n        condition: service_started\n{DB}");
+        // The long form without a condition waits for the start too.
+        let compose = format!("services:\n  app:\n    image: python:3.12-slim\n    depends_on:\n      db:\n        restart: true\n{DB}");
         let d = assert_fires(&RULE, &[("compose.yaml", &compose)]);
-        assert_eq!(d[0].text, "service_started");
+        assert_eq!(d[0].text, "db");
     }
 
     #[test]
@@ -135,5 +154,45 @@ mod tests {
             &[("compose.yaml", compose), ("cache/Dockerfile", df)],
         );
         assert_eq!(d[0].labels[0].0, "cache/Dockerfile");
+    }
+
+    /// `condition: service_started` written out is the author's choice.
+    #[test]
+    fn a_written_condition_is_a_choice() {
+        let compose = format!("services:\n  app:\n    image: python:3.12-slim\n    depends_on:\n      db:\n        condition: service_started\n{DB}");
+        assert_silent(&RULE, &[("compose.yaml", &compose)]);
+    }
+
+    /// Servers waiting for servers (peers of one cluster, a replica) must
+    /// not wait for health — a cluster whose health needs all its peers
+    /// would never start — and an admin UI connects when a user asks.
+    #[test]
+    fn servers_peers_and_admin_uis_are_not_judged() {
+        let es = "    image: elasticsearch:8.15.0\n    healthcheck:\n      test: [\"CMD-SHELL\", \"curl -fs localhost:9200/_cluster/health\"]\n";
+        let compose = format!(
+            "services:\n  es01:\n{es}    depends_on: [es02]\n  es02:\n{es}    depends_on: [es01]\n"
+        );
+        assert_silent(&RULE, &[("compose.yaml", &compose)]);
+        let compose = format!("services:\n  replica:\n    image: bitnami/postgresql:16\n    depends_on: [db]\n  queue:\n    image: rabbitmq:3\n    depends_on: [db]\n{DB}");
+        assert_silent(&RULE, &[("compose.yaml", &compose)]);
+        for ui in ["adminer", "dpage/pgadmin4", "phpmyadmin:5"] {
+            let compose = format!("services:\n  ui:\n    image: {ui}\n    depends_on: [db]\n{DB}");
+            assert_silent(&RULE, &[("compose.yaml", &compose)]);
+        }
+    }
+
+    /// One `depends_on` in an anchor many services merge is one finding
+    /// naming them all.
+    #[test]
+    fn one_finding_for_an_anchor() {
+        let compose = format!("x-app: &app\n  image: python:3.12-slim\n  depends_on: [db]\nservices:\n  api:\n    <<: *app\n  worker:\n    <<: *app\n{DB}");
+        let d = assert_fires(&RULE, &[("compose.yaml", &compose)]);
+        assert_eq!(d.len(), 1, "{d:?}");
+        assert!(
+            d[0].message
+                .starts_with("services `api` and `worker` start as soon as `db`"),
+            "{}",
+            d[0].message
+        );
     }
 }

@@ -172,6 +172,125 @@ pub fn merge_same_span(diags: Vec<crate::rules::Diagnostic>) -> Vec<crate::rules
     out
 }
 
+/// Services named in a message: "service `a`", "services `a` and `b`",
+/// "services `a`, `b` and `c`".
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Services(pub Vec<String>);
+
+impl Services {
+    pub fn add(&mut self, name: &str) {
+        if !self.0.iter().any(|n| n == name) {
+            self.0.push(name.to_string());
+        }
+    }
+
+    /// The names alone: "`a`", "`a` and `b`", "`a`, `b` and `c`".
+    pub fn names(&self) -> String {
+        let names: Vec<String> = self.0.iter().map(|n| format!("`{n}`")).collect();
+        match names.as_slice() {
+            [] => String::new(),
+            [one] => one.clone(),
+            [init @ .., last] => format!("{} and {last}", init.join(", ")),
+        }
+    }
+
+    /// `one` with a single service, else `many`: "receives" / "receive".
+    pub fn verb<'a>(&self, one: &'a str, many: &'a str) -> &'a str {
+        if self.0.len() == 1 {
+            one
+        } else {
+            many
+        }
+    }
+}
+
+impl std::fmt::Display for Services {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self.0.len() {
+            0 => write!(f, "no service"),
+            1 => write!(f, "service {}", self.names()),
+            _ => write!(f, "services {}", self.names()),
+        }
+    }
+}
+
+/// One service's part of a finding, before grouping: the problem (`K`,
+/// whose primary span is part of it), the service, a detail that may differ
+/// between services (the variable that carries the value), labels.
+#[derive(Debug, Clone)]
+pub struct Part<K> {
+    pub key: K,
+    pub service: String,
+    pub detail: String,
+    pub labels: Vec<Label>,
+}
+
+/// What several services have in common in one finding: the problem, every
+/// service concerned, every distinct detail and every label once, in the
+/// order found.
+#[derive(Debug, Clone)]
+pub struct Grouped<K> {
+    pub key: K,
+    pub services: Services,
+    pub details: Vec<String>,
+    pub labels: Vec<Label>,
+}
+
+impl<K> Grouped<K> {
+    /// The details as a message lists them: `A`, `A and B`, `A, B and C`.
+    pub fn details_phrase(&self) -> String {
+        match self.details.as_slice() {
+            [] => String::new(),
+            [one] => one.clone(),
+            [init @ .., last] => format!("{} and {last}", init.join(", ")),
+        }
+    }
+}
+
+/// One group per distinct key: a value written once (in `.env`, an
+/// env_file, a YAML anchor, a Dockerfile several services build) is one
+/// finding naming every service that receives it, not one per service.
+pub fn group_by_key<K: PartialEq>(parts: Vec<Part<K>>) -> Vec<Grouped<K>> {
+    let mut out: Vec<Grouped<K>> = Vec::new();
+    for p in parts {
+        let i = match out.iter().position(|g| g.key == p.key) {
+            Some(i) => i,
+            None => {
+                out.push(Grouped {
+                    key: p.key,
+                    services: Services::default(),
+                    details: Vec::new(),
+                    labels: Vec::new(),
+                });
+                out.len() - 1
+            }
+        };
+        let g = &mut out[i];
+        g.services.add(&p.service);
+        if !p.detail.is_empty() && !g.details.contains(&p.detail) {
+            g.details.push(p.detail);
+        }
+        for l in p.labels {
+            if !g.labels.contains(&l) {
+                g.labels.push(l);
+            }
+        }
+    }
+    out
+}
+
+/// Where the host a service receives is written, and the labels on its way
+/// into the container.
+pub(crate) fn trace_host(ws: &Workspace, r: &crate::facts::known::ReceivedHost) -> Trace {
+    let h = &r.host;
+    trace(
+        ws,
+        r.service,
+        r.definition,
+        Piece::at(r.value, h.at, h.at + h.host.len()),
+    )
+}
+
 /// Labels of a judged image's diagnostics (the facts say who runs the
 /// image; the rules word it).
 impl JudgedImage<'_> {

@@ -1,11 +1,17 @@
 //! `localhost-in-container`: a URL or host a service receives points at the
 //! container itself (localhost, 127.0.0.1, ::1) instead of another service.
 
-use crate::facts::known::*;
+use crate::facts::known::{
+    is_frontend, is_loopback, published_on_host, received_hosts, service_listens_on, ReceivedHost,
+    SchemeKind,
+};
+use crate::facts::network::shares_loopback;
 use crate::facts::server::ServerKind;
 use crate::model::types::*;
-use crate::rules::flow::{active_services, merge_same_span, trace, Piece};
+use crate::model::workspace::Workspace;
+use crate::rules::flow::{group_by_key, trace_host, Grouped, Part, Services};
 use crate::rules::{Context, Diagnostic, Rule, RuleMeta, Severity};
+use crate::source::Span;
 
 pub static RULE: Rule = Rule {
     meta: RuleMeta {
@@ -17,119 +23,153 @@ pub static RULE: Rule = Rule {
     check,
 };
 
-/// Every loopback host in `value` (`localhost`, `127.0.0.1`, `[::1]`): in
-/// its URLs, or the value itself when the key names a host.
-fn find_loopback<'a>(key: &str, value: &'a str) -> Vec<HostRef<'a>> {
-    let mut found = hosts_in(key, value);
-    found.retain(|h| is_loopback(h.host));
-    found
-}
-
-/// The port a finding targets: written, or the scheme's default.
-fn target_port(f: &HostRef) -> Option<String> {
-    f.port.map(str::to_string).or_else(|| {
-        let s = f.scheme.as_deref()?;
-        SERVER_SCHEMES
-            .iter()
-            .find(|(n, _)| *n == s)
-            .map(|(_, p)| p.to_string())
-    })
-}
-
-/// Is this finding a connection to a server (not a browser-facing URL)?
-fn is_server_target(key: &str, f: &HostRef, project: &Project) -> bool {
-    if is_browser_facing(key) {
-        return false;
-    }
-    match f.scheme.as_deref() {
-        None => true,
-        Some(s) if SERVER_SCHEMES.iter().any(|(n, _)| *n == s) => true,
-        // http(s) and others: only when another service listens on that port.
-        Some(_) => target_port(f)
-            .is_some_and(|p| project.active_services().any(|s| service_listens_on(s, &p))),
+/// Why the loopback address a service receives is a connection to another
+/// container: its scheme is a server's (a database, cache, broker...), or it
+/// is a bare host in a host variable, or a web address to a port another
+/// service of the project listens on that is not a browser's (see
+/// [`for_a_browser`]).
+fn is_connection(ws: &Workspace, r: &ReceivedHost) -> bool {
+    match r.host.network_scheme().map(|s| s.kind) {
+        None | Some(SchemeKind::Server) => true,
+        Some(SchemeKind::Web) => {
+            !for_a_browser(ws, r)
+                && r.host.port_number().is_some_and(|port| {
+                    r.project
+                        .active_services()
+                        .any(|s| s.name != r.service.name && service_listens_on(ws, s, port))
+                })
+        }
     }
 }
 
-/// The service that most likely provides what the finding points at.
-fn provider<'a>(project: &'a Project, me: &Service, f: &HostRef) -> Option<&'a Service> {
-    let port = target_port(f)?;
+/// A web address on localhost that a browser opens: the service is a
+/// frontend, or the host publishes the port (`localhost:PORT` on the host
+/// is that service: the address is meant for the user's browser).
+fn for_a_browser(ws: &Workspace, r: &ReceivedHost) -> bool {
+    is_frontend(r.service)
+        || r.host
+            .port_number()
+            .is_some_and(|port| published_on_host(ws, r.project, port))
+}
+
+/// The service that most likely provides what `port` points at, other
+/// than the services that receive the address.
+fn provider<'a>(
+    ws: &Workspace,
+    project: &'a Project,
+    receivers: &Services,
+    port: Option<u16>,
+) -> Option<&'a Service> {
+    let port = port?;
     project
         .active_services()
-        .filter(|s| s.name != me.name)
-        .find(|s| service_listens_on(s, &port))
+        .filter(|s| !receivers.0.contains(&s.name))
+        .find(|s| service_listens_on(ws, s, port))
+}
+
+/// What is wrong, once for every service that receives it (in whichever
+/// project: a `.env` two projects read is one finding).
+#[derive(Debug, Clone)]
+struct Problem<'a> {
+    at: Span,
+    host: &'a str,
+    scheme: Option<String>,
+    port: Option<u16>,
+    /// The project of the first service found.
+    project: &'a Project,
+}
+
+impl PartialEq for Problem<'_> {
+    fn eq(&self, other: &Self) -> bool {
+        (self.at, self.host, &self.scheme, self.port)
+            == (other.at, other.host, &other.scheme, other.port)
+    }
 }
 
 fn check(ctx: &Context) -> Vec<Diagnostic> {
-    let mut out = Vec::new();
-    for (project, service) in active_services(ctx.ws) {
-        // On the host's network, or in another container's, localhost is right.
-        if let Some(mode) = &service.network_mode {
-            if mode.text == "host"
-                || mode.text.starts_with("service:")
-                || mode.text.starts_with("container:")
-            {
+    let ws = ctx.ws;
+    let mut parts = Vec::new();
+    for r in received_hosts(ws) {
+        // On the host's network, or in another container's, localhost is
+        // that namespace's: right.
+        if !is_loopback(r.host.host) || shares_loopback(r.service) || !is_connection(ws, &r) {
+            continue;
+        }
+        let port = r.host.port_number();
+        // A service pointing at its own port talks to itself: fine.
+        if let Some(p) = port {
+            let others = r
+                .project
+                .active_services()
+                .any(|s| s.name != r.service.name && service_listens_on(ws, s, p));
+            if service_listens_on(ws, r.service, p) && !others {
                 continue;
             }
         }
-        for (key, var) in &service.container_env.vars {
-            let d = &var.winner;
-            let Some(value) = &d.value else { continue };
-            for f in find_loopback(key, value) {
-                if !is_server_target(key, &f, project) {
-                    continue;
-                }
-                let provider = provider(project, service, &f);
-                // A service pointing at its own port talks to itself: fine.
-                if let Some(p) = target_port(&f) {
-                    if service_listens_on(service, &p) && provider.is_none() {
-                        continue;
-                    }
-                }
-                let t = trace(
-                    ctx.ws,
-                    service,
-                    d,
-                    Piece::at(value, f.at, f.at + f.host.len()),
-                );
-                let what = match (&f.scheme, &f.port) {
-                    (Some(s), _) => format!("a {s}:// address"),
-                    (None, _) => "a host".to_string(),
-                };
-                let mut message = format!(
-                    "service `{}` receives {what} on {} in {key}: inside a container, {} is the container itself",
-                    service.name, f.host, f.host
-                );
-                let help = match provider {
-                    Some(p) => {
-                        let kind = target_port(&f)
-                            .and_then(|port| port.parse().ok())
-                            .and_then(ServerKind::of_port)
-                            .map(|k| format!("{} ", k.display()))
-                            .unwrap_or_default();
-                        message.push_str(&format!("; the {kind}server is most likely service `{}`", p.name));
-                        format!(
-                            "use the service name as host: replace `{}` with `{}`",
-                            f.host, p.name
-                        )
-                    }
-                    None => format!(
-                        "use the name of the compose service that runs this server instead of `{}` (or `host.docker.internal` for a server on the host)",
-                        f.host
-                    ),
-                };
-                let mut diag = Diagnostic::new(RULE.meta.name, Severity::Error, t.primary, message)
-                    .with_span_label("the container itself, not another service")
-                    .with_help(help);
-                diag.labels.extend(t.labels);
-                if let Some(p) = provider {
-                    diag =
-                        diag.with_label(p.name_span, format!("service `{}` listens here", p.name));
-                }
-                out.push(diag);
-            }
-        }
+        let t = trace_host(ws, &r);
+        parts.push(Part {
+            key: Problem {
+                at: t.primary,
+                host: r.host.host,
+                scheme: r.host.scheme.clone(),
+                port,
+                project: r.project,
+            },
+            service: r.service.name.clone(),
+            detail: r.key.to_string(),
+            labels: t.labels,
+        });
     }
-    merge_same_span(out)
+    group_by_key(parts)
+        .into_iter()
+        .map(|g| diagnostic(ws, g))
+        .collect()
+}
+
+fn diagnostic(ws: &Workspace, g: Grouped<Problem>) -> Diagnostic {
+    let p = &g.key;
+    let what = match &p.scheme {
+        Some(s) => format!("a {s}:// address"),
+        None => "a host".to_string(),
+    };
+    let mut message = format!(
+        "{} {} {what} on {} in {}: inside a container, {} is the container itself",
+        g.services,
+        g.services.verb("receives", "receive"),
+        p.host,
+        g.details_phrase(),
+        p.host
+    );
+    let provider = provider(ws, p.project, &g.services, p.port);
+    let help = match provider {
+        Some(s) => {
+            let kind = p
+                .port
+                .and_then(ServerKind::of_port)
+                .map(|k| format!("{} ", k.display()))
+                .unwrap_or_default();
+            message.push_str(&format!(
+                "; the {kind}server is most likely service `{}`",
+                s.name
+            ));
+            format!(
+                "use the service name as host: replace `{}` with `{}`",
+                p.host, s.name
+            )
+        }
+        None => format!(
+            "use the name of the compose service that runs this server instead of `{}` (or `host.docker.internal` for a server on the host)",
+            p.host
+        ),
+    };
+    let mut diag = Diagnostic::new(RULE.meta.name, Severity::Error, p.at, message)
+        .with_span_label("the container itself, not another service")
+        .with_help(help);
+    diag.labels.extend(g.labels);
+    if let Some(s) = provider {
+        diag = diag.with_label(s.name_span, format!("service `{}` listens here", s.name));
+    }
+    diag
 }
 
 #[cfg(test)]
@@ -138,27 +178,6 @@ mod tests {
     use crate::rules::testing::{assert_fires, assert_silent};
 
     const DB: &str = "  db:\n    image: postgres:16\n";
-
-    #[test]
-    fn finds_loopback_hosts() {
-        assert_eq!(
-            find_loopback("X", "postgresql://u:p@localhost:5432/db").len(),
-            1
-        );
-        assert_eq!(
-            find_loopback("X", "redis://127.0.0.1/0")[0].host,
-            "127.0.0.1"
-        );
-        assert_eq!(find_loopback("X", "http://[::1]:80/")[0].host, "[::1]");
-        assert!(find_loopback("X", "postgresql://u:p@db:5432/db").is_empty());
-        assert_eq!(find_loopback("DB_HOST", "localhost").len(), 1);
-        assert_eq!(
-            find_loopback("DB_HOST", "localhost:5432")[0].port,
-            Some("5432")
-        );
-        assert!(find_loopback("GREETING", "localhost").is_empty());
-        assert!(find_loopback("X", "postgresql://localhostdb/x").is_empty());
-    }
 
     #[test]
     fn a_loopback_host_among_several() {
@@ -242,6 +261,95 @@ mod tests {
         assert_eq!(
             (d[0].file.as_str(), d[0].text.as_str()),
             ("app.env", "127.0.0.1")
+        );
+    }
+
+    /// Addresses a browser opens: names a frontend build hands to the
+    /// browser, a frontend service's web addresses, a web address to a port
+    /// the host publishes (where `localhost:PORT` is that service).
+    #[test]
+    fn addresses_for_a_browser() {
+        let api = "  api:\n    image: python:3.12-slim\n    expose: [\"8000\"]\n";
+        for env in [
+            "NEXT_PUBLIC_API_URL: http://localhost:8000",
+            "VITE_API_URL: http://localhost:8000",
+            "REACT_APP_API_URL: http://localhost:8000",
+        ] {
+            let compose = format!(
+                "services:\n  app:\n    image: node:22\n    environment:\n      {env}\n{api}"
+            );
+            assert_silent(&RULE, &[("compose.yaml", &compose)]);
+        }
+        let compose = format!("services:\n  frontend:\n    image: node:22\n    environment:\n      API_URL: http://localhost:8000\n{api}");
+        assert_silent(&RULE, &[("compose.yaml", &compose)]);
+        let compose = "services:\n  worker:\n    image: python:3.12-slim\n    environment:\n      APP_BASE_URL: http://localhost:8000\n  api:\n    image: python:3.12-slim\n    ports: [\"8000:8000\"]\n";
+        assert_silent(&RULE, &[("compose.yaml", compose)]);
+        // Not published: the worker calls the api, which is not on localhost.
+        let compose = format!("services:\n  worker:\n    image: python:3.12-slim\n    environment:\n      API_URL: http://localhost:8000\n{api}");
+        let d = assert_fires(&RULE, &[("compose.yaml", &compose)]);
+        assert_eq!(
+            d[0].help.as_deref(),
+            Some("use the service name as host: replace `localhost` with `api`")
+        );
+    }
+
+    /// Trust and allow lists, listen addresses, a bare `*_ADDR` host, UDP
+    /// metrics sinks: no connection to another container.
+    #[test]
+    fn lists_listen_addresses_and_metrics() {
+        for env in [
+            "TRUSTED_HOST: 127.0.0.1",
+            "REAL_IP_ADDR: 127.0.0.1:80",
+            "ALLOWED_HOST: localhost:5432",
+            "PROXIES_ADDRESS: 127.0.0.1:5432",
+            "HOST: 127.0.0.1",
+            "LISTEN_ADDRESS: 127.0.0.1:5432",
+            "UVICORN_HOST: 127.0.0.1",
+            "METRICS_ADDR: 127.0.0.1",
+            "STATSD_HOST: localhost",
+            "STATSD_ADDR: 127.0.0.1:8125",
+            "DOGSTATSD_URL: udp://localhost:8125",
+        ] {
+            let compose = format!(
+                "services:\n  app:\n    image: python:3.12-slim\n    environment:\n      {env}\n{DB}"
+            );
+            assert_silent(&RULE, &[("compose.yaml", &compose)]);
+        }
+        let compose = format!("services:\n  app:\n    image: python:3.12-slim\n    environment:\n      DB_ADDR: 127.0.0.1:5432\n{DB}");
+        assert_fires(&RULE, &[("compose.yaml", &compose)]);
+    }
+
+    /// Only network schemes name a server: `file://localhost/x` is a path.
+    #[test]
+    fn only_network_schemes() {
+        let compose = format!("services:\n  app:\n    image: python:3.12-slim\n    environment:\n      DATA_URL: file://localhost/srv/data\n      STORE: s3://localhost/bucket\n{DB}");
+        assert_silent(&RULE, &[("compose.yaml", &compose)]);
+    }
+
+    /// A database server's environment configures the server (where it
+    /// listens), and a shared env_file hands it its clients' settings.
+    #[test]
+    fn a_servers_environment_is_not_a_clients() {
+        let compose = "services:\n  db:\n    image: postgres:16\n    env_file: dev.env\n    environment:\n      POSTGRES_HOST: 127.0.0.1\n  cache:\n    image: redis:7\n    environment:\n      REDIS_HOST: localhost\n";
+        assert_silent(
+            &RULE,
+            &[
+                ("compose.yaml", compose),
+                ("dev.env", "DATABASE_URL=postgresql://localhost:5432/app\n"),
+            ],
+        );
+    }
+
+    /// One value several services receive is one finding naming them all,
+    /// and the server is not one of them.
+    #[test]
+    fn one_finding_for_a_value_several_services_receive() {
+        let compose = "x-env: &env\n  DATABASE_URL: postgresql://u:p@localhost:5432/app\nservices:\n  api:\n    image: python:3.12-slim\n    environment: *env\n  worker:\n    image: python:3.12-slim\n    environment: *env\n  db:\n    image: postgres:16\n";
+        let d = assert_fires(&RULE, &[("compose.yaml", compose)]);
+        assert_eq!(d.len(), 1, "{d:?}");
+        assert_eq!(
+            d[0].message,
+            "services `api` and `worker` receive a postgresql:// address on localhost in DATABASE_URL: inside a container, localhost is the container itself; the PostgreSQL server is most likely service `db`"
         );
     }
 }

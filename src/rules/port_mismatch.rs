@@ -2,10 +2,14 @@
 //! probes, the image's EXPOSE and the container side of compose `ports:`
 //! disagree.
 
-use crate::facts::commands::{expand, healthcheck_command, run_command, servers, Arg};
-use crate::facts::known::{is_loopback, split_host_port, url_hosts, HostRef, MAX_HOSTS};
-use crate::rules::flow::{active_services, find_in};
-use crate::rules::{Context, Diagnostic, Rule, RuleMeta, Severity};
+use crate::facts::commands::{expand, healthcheck_command, run_command, servers, CommandSource};
+use crate::facts::known::local_addresses;
+use crate::facts::network::NetworkMode;
+use crate::facts::ports::{exposed_ports, is_debugger_port, published_ports, Exposed, Published};
+use crate::model::types::Service;
+use crate::model::workspace::Workspace;
+use crate::rules::flow::{active_services, group_by_key, Grouped, Part};
+use crate::rules::{Context, Diagnostic, Label, Rule, RuleMeta, Severity};
 use crate::source::{Span, TextRange};
 
 pub static RULE: Rule = Rule {
@@ -18,260 +22,295 @@ pub static RULE: Rule = Rule {
     check,
 };
 
-/// A port and where it is written (`None`: a default).
+/// A local port a healthcheck probes: the number, where the port is
+/// written (`None`: the scheme's default), and the address it is part of.
 #[derive(Debug, Clone)]
-struct Port {
-    number: String,
+struct Probe {
+    port: u16,
     span: Option<Span>,
+    address: Span,
+}
+
+impl Probe {
+    fn at(&self) -> Span {
+        self.span.unwrap_or(self.address)
+    }
 }
 
 /// `http://localhost:8000/x`, `127.0.0.1:9000`, `http://localhost/` (80) in
-/// a healthcheck word: the local ports it probes.
-fn probed_ports(arg: &Arg) -> Vec<(Port, Span)> {
-    let text = &arg.text;
-    let exact = arg.span.range.len() == text.len();
-    let at = |from: usize, to: usize| {
-        if exact {
-            Span::new(
-                arg.span.file,
-                TextRange::new(arg.span.range.start + from, arg.span.range.start + to),
-            )
-        } else {
-            arg.span
-        }
+/// the service's healthcheck: the local ports it probes.
+fn probes(ws: &Workspace, service: &Service) -> Vec<Probe> {
+    let Some(h) = healthcheck_command(ws, service) else {
+        return Vec::new();
     };
-    // URLs, and bare `localhost:PORT` / `127.0.0.1:PORT` (`nc -z localhost:8000`).
-    let mut hosts = url_hosts(text);
-    for bare in ["localhost:", "127.0.0.1:"] {
-        for (i, _) in text.match_indices(bare).take(MAX_HOSTS) {
-            if !hosts.iter().any(|h| h.at == i) {
-                let end = text[i..]
-                    .find(|c: char| !(c.is_ascii_alphanumeric() || matches!(c, '.' | ':')))
-                    .map_or(text.len(), |e| i + e);
-                let (host, port) = split_host_port(&text[i..end]);
-                hosts.push(HostRef {
-                    scheme: None,
-                    host,
-                    at: i,
-                    port,
-                });
-            }
-        }
-    }
-    hosts.sort_by_key(|h| h.at);
     let mut out = Vec::new();
-    for h in hosts {
-        if !(is_loopback(h.host) || h.host == "0.0.0.0") {
-            continue;
-        }
-        // `http://localhost:/` is the scheme's default port too.
-        let number = match (h.port.filter(|p| !p.is_empty()), h.scheme.as_deref()) {
-            (Some(p), _) => Port {
-                number: p.to_string(),
-                span: Some(at(h.port_at(), h.port_at() + p.len())),
-            },
-            (None, Some("http")) => Port {
-                number: "80".into(),
-                span: None,
-            },
-            (None, Some("https")) => Port {
-                number: "443".into(),
-                span: None,
-            },
-            _ => continue,
+    for arg in h.invocations.iter().flat_map(|i| i.args.iter()) {
+        let exact = arg.span.range.len() == arg.text.len();
+        let at = |from: usize, to: usize| {
+            if exact {
+                Span::new(
+                    arg.span.file,
+                    TextRange::new(arg.span.range.start + from, arg.span.range.start + to),
+                )
+            } else {
+                arg.span
+            }
         };
-        let end = h.at + h.host.len() + h.port.map_or(0, |p| p.len() + 1);
-        out.push((number, at(h.at, end)));
+        for h in local_addresses(&arg.text) {
+            // `http://localhost:/` is the scheme's default port too.
+            let written = h.port.filter(|p| !p.is_empty());
+            let Some(port) = h.port_number() else {
+                continue;
+            };
+            let end = h.at + h.host.len() + h.port.map_or(0, |p| p.len() + 1);
+            out.push(Probe {
+                port,
+                span: written.map(|p| at(h.port_at(), h.port_at() + p.len())),
+                address: at(h.at, end),
+            });
+        }
     }
     out
 }
 
-fn bare(port: &str) -> &str {
-    port.split('/').next().unwrap_or(port)
+/// What disagrees, once for every service it concerns (several services
+/// built from one Dockerfile, or sharing a YAML anchor, are one finding).
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Problem {
+    /// The healthcheck probes another port than the app's.
+    ProbeNotListen { at: Span, probed: u16, listen: u16 },
+    /// `ports:` publishes no container port the app listens on.
+    PublishedNotListen { at: Span, target: u16, listen: u16 },
+    /// EXPOSE / `expose:` lists no port the app listens on.
+    ExposedNotListen { at: Span, exposed: u16, listen: u16 },
+    /// The app's port is unknown; the healthcheck probes the host side of a
+    /// `ports:` mapping, which is not a port inside the container.
+    ProbeHostSide { at: Span, probed: u16, target: u16 },
+    /// The app's port is unknown; `ports:` publishes no port the service
+    /// exposes.
+    PublishedNotExposed {
+        at: Span,
+        target: u16,
+        exposed: Vec<u16>,
+    },
 }
 
 fn check(ctx: &Context) -> Vec<Diagnostic> {
     let ws = ctx.ws;
-    let mut out = Vec::new();
+    let mut parts = Vec::new();
     for (_, service) in active_services(ws) {
-        if service.host_network() {
+        if NetworkMode::of(service) == Some(NetworkMode::Host) {
             continue;
         }
-        let env = &service.container_env;
-        // 1. Where the app listens.
-        let listen = run_command(ws, service).and_then(|cmd| {
-            servers(&cmd).into_iter().find_map(|s| {
-                let (value, span) = match (&s.port.span, s.port_env.and_then(|k| env.get(k))) {
-                    (Some(span), _) => (s.port.value.clone(), Some(*span)),
-                    (None, Some(v)) => (v.winner.value.clone()?, v.winner.value_span),
-                    (None, None) if s.config_file => return None,
-                    (None, None) => (s.port.value.clone(), None),
-                };
-                let number = expand(&value, env)?;
-                number
-                    .bytes()
-                    .all(|b| b.is_ascii_digit())
-                    .then_some((Port { number, span }, s))
-            })
-        });
-        // 2. What the image exposes, what compose publishes.
-        let exposed: Vec<Port> = service
-            .image_facts
-            .iter()
-            .flat_map(|f| f.expose.iter())
-            .map(|e| Port {
-                number: bare(&e.value).to_string(),
-                span: Some(e.span),
-            })
-            .chain(service.expose.iter().map(|e| Port {
-                number: bare(&e.text).to_string(),
-                span: Some(e.span),
-            }))
-            .filter(|p| p.number.bytes().all(|b| b.is_ascii_digit()))
-            .collect();
-        let targets: Vec<Port> = service
-            .ports
-            .iter()
-            .filter_map(|p| {
-                let t = bare(p.target.as_deref()?).to_string();
-                if t.is_empty() || !t.bytes().all(|b| b.is_ascii_digit()) {
-                    return None;
-                }
-                let span = find_in(ws, p.raw.span, &t).map(|s| {
-                    // The container side is the last occurrence.
-                    let text = ws.sources.get(p.raw.span.file).slice(p.raw.span.range);
-                    match text.rfind(&t) {
-                        Some(i) => Span::new(
-                            s.file,
-                            TextRange::new(
-                                p.raw.span.range.start + i,
-                                p.raw.span.range.start + i + t.len(),
-                            ),
-                        ),
-                        None => s,
-                    }
-                });
-                Some(Port {
-                    number: t,
-                    span: Some(span.unwrap_or(p.raw.span)),
-                })
-            })
-            .collect();
-        // 3. What the healthcheck probes.
-        let probes: Vec<(Port, Span)> = healthcheck_command(ws, service)
-            .map(|h| {
-                h.invocations
-                    .iter()
-                    .flat_map(|i| i.args.iter())
-                    .flat_map(probed_ports)
-                    .collect()
-            })
-            .unwrap_or_default();
+        for (key, labels) in judge(ws, service) {
+            parts.push(Part {
+                key,
+                service: service.name.clone(),
+                detail: String::new(),
+                labels,
+            });
+        }
+    }
+    group_by_key(parts).into_iter().map(diagnostic).collect()
+}
 
-        let name = &service.name;
-        match &listen {
-            Some((lp, server)) => {
-                let where_ = |d: Diagnostic| match lp.span {
-                    Some(s) => d.with_label(
-                        s,
-                        format!("`{}` listens on {} here", server.kind, lp.number),
-                    ),
-                    None => d.with_label(
-                        server.program,
-                        format!("`{}` listens on {} by default", server.kind, lp.number),
-                    ),
-                };
-                for (p, url) in &probes {
-                    if p.number != lp.number {
-                        let d = Diagnostic::new(
-                            RULE.meta.name,
-                            Severity::Error,
-                            p.span.unwrap_or(*url),
-                            format!("the healthcheck of service `{name}` probes port {}, but the app listens on {}: it never becomes healthy", p.number, lp.number),
-                        )
-                        .with_span_label(format!("port {}", p.number))
-                        .with_help(format!("probe port {}", lp.number));
-                        out.push(where_(d));
-                    }
-                }
-                if !targets.is_empty() && !targets.iter().any(|t| t.number == lp.number) {
-                    let t = &targets[0];
-                    let d = Diagnostic::new(
-                        RULE.meta.name,
-                        Severity::Error,
-                        t.span.unwrap_or(service.name_span),
-                        format!("service `{name}` publishes container port {}, but the app listens on {}: nothing answers there", t.number, lp.number),
-                    )
-                    .with_span_label("the container side of `ports:`")
-                    .with_help(format!("map to the port the app listens on: `\"HOST:{}\"`", lp.number));
-                    out.push(where_(d));
-                }
-                if !exposed.is_empty() && !exposed.iter().any(|e| e.number == lp.number) {
-                    let e = &exposed[0];
-                    let d = Diagnostic::new(
-                        RULE.meta.name,
-                        Severity::Warning,
-                        e.span.unwrap_or(service.name_span),
-                        format!(
-                            "service `{name}` exposes port {}, but the app listens on {}",
-                            e.number, lp.number
-                        ),
-                    )
-                    .with_span_label(format!("port {}", e.number))
-                    .with_help(format!(
-                        "EXPOSE / expose the port the app listens on: {}",
-                        lp.number
+/// What disagrees in one service, with its labels.
+fn judge(ws: &Workspace, service: &Service) -> Vec<(Problem, Vec<Label>)> {
+    let env = &service.container_env;
+    let cmd = run_command(ws, service);
+    let mut out = Vec::new();
+    // 1. Where the app listens.
+    let listen = cmd.as_ref().and_then(|cmd| {
+        servers(cmd).into_iter().find_map(|s| {
+            let (value, span) = match (&s.port.span, s.port_env.and_then(|k| env.get(k))) {
+                (Some(span), _) => (s.port.value.clone(), Some(*span)),
+                (None, Some(v)) => (v.winner.value.clone()?, v.winner.value_span),
+                (None, None) if s.config_file => return None,
+                (None, None) => (s.port.value.clone(), None),
+            };
+            let port: u16 = expand(&value, env)?.parse().ok()?;
+            let label = match span {
+                Some(at) => Label {
+                    span: at,
+                    message: format!("`{}` listens on {port} here", s.kind),
+                },
+                None => Label {
+                    span: s.program,
+                    message: format!("`{}` listens on {port} by default", s.kind),
+                },
+            };
+            Some((port, label))
+        })
+    });
+    // 2. What the service declares and publishes, debuggers aside. The
+    // image's EXPOSE documents the image's own command: not one compose
+    // replaces.
+    let debugger = |p: u16| is_debugger_port(p, cmd.as_ref());
+    let compose_command = cmd
+        .as_ref()
+        .is_some_and(|c| c.source == CommandSource::Compose);
+    let exposed: Vec<Exposed> = exposed_ports(service)
+        .into_iter()
+        .filter(|e| !(e.from_image && compose_command))
+        .filter(|e| e.port.single().is_some_and(|p| !debugger(p)))
+        .collect();
+    let published: Vec<Published> = published_ports(ws, service)
+        .into_iter()
+        .filter(|p| !p.udp && p.target.single().is_some_and(|t| !debugger(t)))
+        .collect();
+    let port = |r: crate::facts::ports::PortRange| r.single().unwrap_or(r.start);
+    // 3. What the healthcheck probes.
+    let probes = probes(ws, service);
+
+    match listen {
+        Some((listen, where_)) => {
+            for p in probes.iter().filter(|p| p.port != listen) {
+                out.push((
+                    Problem::ProbeNotListen {
+                        at: p.at(),
+                        probed: p.port,
+                        listen,
+                    },
+                    vec![where_.clone()],
+                ));
+            }
+            if let Some(first) = published.first() {
+                if !published.iter().any(|p| p.target.contains(listen)) {
+                    out.push((
+                        Problem::PublishedNotListen {
+                            at: first.target_span,
+                            target: port(first.target),
+                            listen,
+                        },
+                        vec![where_.clone()],
                     ));
-                    out.push(where_(d));
                 }
             }
-            None => {
-                // No server we know: the healthcheck and `ports:` must at
-                // least agree with what the image exposes.
-                let known: Vec<&Port> = exposed.iter().chain(targets.iter()).collect();
-                if known.is_empty() {
-                    continue;
+            if let Some(first) = exposed.first() {
+                if !exposed.iter().any(|e| e.port.contains(listen)) {
+                    out.push((
+                        Problem::ExposedNotListen {
+                            at: first.span,
+                            exposed: port(first.port),
+                            listen,
+                        },
+                        vec![where_],
+                    ));
                 }
-                for (p, url) in &probes {
-                    if !known.iter().any(|k| k.number == p.number) {
-                        let mut d = Diagnostic::new(
-                            RULE.meta.name,
-                            Severity::Error,
-                            p.span.unwrap_or(*url),
-                            format!(
-                                "the healthcheck of service `{name}` probes port {}, which the service neither exposes nor publishes ({})",
-                                p.number,
-                                known.iter().map(|k| k.number.as_str()).collect::<Vec<_>>().join(", ")
-                            ),
-                        )
-                        .with_span_label(format!("port {}", p.number));
-                        if let Some(s) = known[0].span {
-                            d = d.with_label(s, format!("port {} here", known[0].number));
-                        }
-                        out.push(d);
+            }
+        }
+        None => {
+            // The app's port is not known: the container may listen on
+            // ports it neither exposes nor publishes (an admin or metrics
+            // port). A probe of the host side of a mapping is wrong anyway:
+            // inside the container, that port is the other side.
+            for p in &probes {
+                let inside = |x: &Published| x.target.contains(p.port);
+                let host_side = published
+                    .iter()
+                    .find(|x| x.published.is_some_and(|h| h.contains(p.port)) && !inside(x));
+                if let Some(m) = host_side {
+                    if !published.iter().any(inside)
+                        && !exposed.iter().any(|e| e.port.contains(p.port))
+                    {
+                        out.push((
+                            Problem::ProbeHostSide {
+                                at: p.at(),
+                                probed: p.port,
+                                target: port(m.target),
+                            },
+                            vec![Label {
+                                span: m.span,
+                                message: format!(
+                                    "{} is the host's side; the container's is {}",
+                                    p.port,
+                                    port(m.target)
+                                ),
+                            }],
+                        ));
                     }
                 }
-                if !exposed.is_empty() && service.image_facts.is_some() {
-                    for t in &targets {
-                        if !exposed.iter().any(|e| e.number == t.number) {
-                            let mut d = Diagnostic::new(
-                                RULE.meta.name,
-                                Severity::Warning,
-                                t.span.unwrap_or(service.name_span),
-                                format!("service `{name}` publishes container port {}, but exposes only {}", t.number, exposed.iter().map(|e| e.number.as_str()).collect::<Vec<_>>().join(", ")),
-                            )
-                            .with_span_label("the container side of `ports:`");
-                            if let Some(s) = exposed[0].span {
-                                d = d.with_label(s, "exposed here");
-                            }
-                            out.push(d);
-                        }
-                    }
+            }
+            // An image built here (whose ports the project knows) that
+            // exposes ports, and none of them is published: one exposed port
+            // published is enough (a debugger or metrics port may sit beside
+            // it). A pulled image's `expose:` lists what other containers
+            // use, rarely all it listens on.
+            if let Some(first) = published.first() {
+                if service.image_facts.is_some()
+                    && !exposed.is_empty()
+                    && !published
+                        .iter()
+                        .any(|p| exposed.iter().any(|e| e.port.contains(port(p.target))))
+                {
+                    out.push((
+                        Problem::PublishedNotExposed {
+                            at: first.target_span,
+                            target: port(first.target),
+                            exposed: exposed.iter().map(|e| port(e.port)).collect(),
+                        },
+                        vec![Label {
+                            span: exposed[0].span,
+                            message: "exposed here".into(),
+                        }],
+                    ));
                 }
             }
         }
     }
     out
+}
+
+fn diagnostic(g: Grouped<Problem>) -> Diagnostic {
+    let s = &g.services;
+    let mut d = match &g.key {
+        Problem::ProbeNotListen { at, probed, listen } => Diagnostic::new(
+            RULE.meta.name,
+            Severity::Error,
+            *at,
+            format!("the healthcheck of {s} probes port {probed}, but the app listens on {listen}: it never becomes healthy"),
+        )
+        .with_span_label(format!("port {probed}"))
+        .with_help(format!("probe port {listen}")),
+        Problem::PublishedNotListen { at, target, listen } => Diagnostic::new(
+            RULE.meta.name,
+            Severity::Error,
+            *at,
+            format!("{s} {} container port {target}, but the app listens on {listen}: nothing answers there", s.verb("publishes", "publish")),
+        )
+        .with_span_label("the container side of `ports:`")
+        .with_help(format!("map to the port the app listens on: `\"HOST:{listen}\"`")),
+        Problem::ExposedNotListen { at, exposed, listen } => Diagnostic::new(
+            RULE.meta.name,
+            Severity::Warning,
+            *at,
+            format!("{s} {} port {exposed}, but the app listens on {listen}", s.verb("exposes", "expose")),
+        )
+        .with_span_label(format!("port {exposed}"))
+        .with_help(format!("EXPOSE / expose the port the app listens on: {listen}")),
+        Problem::ProbeHostSide { at, probed, target } => Diagnostic::new(
+            RULE.meta.name,
+            Severity::Error,
+            *at,
+            format!("the healthcheck of {s} probes port {probed}, the host's side of a `ports:` mapping: inside the container the port is {target}"),
+        )
+        .with_span_label(format!("port {probed}"))
+        .with_help(format!("probe port {target}: the healthcheck runs inside the container")),
+        Problem::PublishedNotExposed { at, target, exposed } => Diagnostic::new(
+            RULE.meta.name,
+            Severity::Warning,
+            *at,
+            format!(
+                "{s} {} container port {target}, but {} only {}",
+                s.verb("publishes", "publish"),
+                s.verb("exposes", "expose"),
+                exposed.iter().map(u16::to_string).collect::<Vec<_>>().join(", ")
+            ),
+        )
+        .with_span_label("the container side of `ports:`"),
+    };
+    d.labels.extend(g.labels);
+    d
 }
 
 #[cfg(test)]
@@ -318,5 +357,77 @@ mod tests {
         let d = assert_fires(&RULE, &[("compose.yaml", compose)]);
         assert_eq!(d[0].text, "8080");
         assert_eq!(d[0].line, 6);
+    }
+
+    /// When the app's port is not known, the container may listen on ports
+    /// it neither exposes nor publishes (ZooKeeper's admin server on 8080).
+    #[test]
+    fn unknown_app_port_healthcheck_is_not_compared() {
+        let compose = "services:\n  zookeeper:\n    image: zookeeper:3.9\n    ports: [\"127.0.0.1:2181:2181\"]\n    expose: [\"2181\"]\n    healthcheck:\n      test: [\"CMD-SHELL\", \"curl -s http://localhost:8080/commands/ruok\"]\n";
+        assert_silent(&RULE, &[("compose.yaml", compose)]);
+        // The host side of a mapping is no port inside the container.
+        let compose = "services:\n  web:\n    image: nginx:1.27\n    ports: [\"8080:80\"]\n    healthcheck:\n      test: [\"CMD\", \"wget\", \"-qO-\", \"http://localhost:8080/\"]\n";
+        let d = assert_fires(&RULE, &[("compose.yaml", compose)]);
+        assert_eq!(
+            d[0].help.as_deref(),
+            Some("probe port 80: the healthcheck runs inside the container")
+        );
+    }
+
+    /// Debugger ports (debugpy, the Node.js inspector, JDWP, Delve...) are
+    /// exempt: the default ones, and those a debugger in the command
+    /// listens on.
+    #[test]
+    fn debugger_ports_are_exempt() {
+        let compose = "services:\n  api:\n    image: python:3.12-slim\n    command: uvicorn app:app --host 0.0.0.0 --port 8000\n    expose: [\"8000\", \"5678\"]\n    ports: [\"5678:5678\"]\n";
+        assert_silent(&RULE, &[("compose.yaml", compose)]);
+        let df = "FROM python:3.12-slim\nEXPOSE 8080\n";
+        let compose = "services:\n  app:\n    build: .\n    command: sh -c \"python -m debugpy --listen 0.0.0.0:6899 -m app\"\n    ports: [\"6899:6899\"]\n";
+        assert_silent(&RULE, &[("compose.yaml", compose), ("Dockerfile", df)]);
+    }
+
+    /// The image's EXPOSE documents the image's own command, not the one
+    /// compose runs instead.
+    #[test]
+    fn expose_is_the_images_own_commands() {
+        let df = "FROM python:3.12-slim\nEXPOSE 5000\nCMD [\"python\", \"app.py\"]\n";
+        let compose = "services:\n  app:\n    build: .\n    command: gunicorn -b 0.0.0.0:8000 app:app\n    ports: [\"8000:8000\"]\n";
+        assert_silent(&RULE, &[("compose.yaml", compose), ("Dockerfile", df)]);
+        // The image's own command that disagrees with its EXPOSE is reported.
+        let df = "FROM python:3.12-slim\nEXPOSE 5000\nCMD [\"gunicorn\", \"-b\", \"0.0.0.0:8000\", \"app:app\"]\n";
+        let compose = "services:\n  app:\n    build: .\n";
+        let d = assert_fires(&RULE, &[("compose.yaml", compose), ("Dockerfile", df)]);
+        assert_eq!(
+            d[0].message,
+            "service `app` exposes port 5000, but the app listens on 8000"
+        );
+    }
+
+    /// One exposed port published is enough: another port beside it (a
+    /// debugger, metrics) is fine.
+    #[test]
+    fn one_exposed_port_published_is_enough() {
+        let df = "FROM python:3.12-slim\nEXPOSE 8080\n";
+        let compose = "services:\n  app:\n    build: .\n    ports: [\"8080\", \"6899\"]\n";
+        assert_silent(&RULE, &[("compose.yaml", compose), ("Dockerfile", df)]);
+        let compose = "services:\n  app:\n    build: .\n    ports: [\"3000:3000\"]\n    expose: [\"3306\"]\n  node:\n    image: lightning:1\n    command: [\"--grpc-port=9736\"]\n    expose: [\"9735\"]\n    ports: [\"9736:9736\"]\n";
+        let d = assert_fires(
+            &RULE,
+            &[("compose.yaml", compose), ("Dockerfile", "FROM node:22\n")],
+        );
+        assert_eq!(
+            d[0].message,
+            "service `app` publishes container port 3000, but exposes only 3306"
+        );
+    }
+
+    /// Ports are read after interpolation: `${API_PORT:-8000}:8000`.
+    #[test]
+    fn ports_after_interpolation() {
+        let compose = "services:\n  api:\n    image: python:3.12-slim\n    command: uvicorn app:app --host 0.0.0.0 --port 8000\n    ports:\n      - \"${API_PORT:-8000}:8000\"\n      - target: 8000\n        published: 8001\n";
+        assert_silent(&RULE, &[("compose.yaml", compose)]);
+        let compose = "services:\n  api:\n    image: python:3.12-slim\n    command: uvicorn app:app --host 0.0.0.0 --port 8000\n    ports:\n      - \"${API_PORT:-8000}:9000\"\n";
+        let d = assert_fires(&RULE, &[("compose.yaml", compose)]);
+        assert_eq!((d[0].line, d[0].text.as_str()), (6, "9000"));
     }
 }

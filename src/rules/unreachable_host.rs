@@ -2,17 +2,17 @@
 //! the project (nor an alias, container_name, hostname, link or extra host),
 //! or a service it shares no network with.
 
-use std::collections::BTreeSet;
-
-use crate::facts::known::{hosts_in, is_browser_facing, is_loopback, HostRef};
+use crate::facts::known::{is_service_like, received_hosts};
+use crate::facts::network::{
+    attached, extra_names, on_shared_network, share_a_network, NetworkMode,
+};
 use crate::facts::server::ServerKind;
 use crate::model::explain::is_near;
 use crate::model::types::*;
 use crate::model::workspace::Workspace;
-use crate::rules::flow::{active_services, merge_same_span, trace, Piece};
+use crate::rules::flow::{group_by_key, trace_host, Grouped, Part};
 use crate::rules::{Context, Diagnostic, Rule, RuleMeta, Severity};
 use crate::source::Span;
-use crate::syntax::yaml::Node;
 
 pub static RULE: Rule = Rule {
     meta: RuleMeta {
@@ -24,222 +24,107 @@ pub static RULE: Rule = Rule {
     check,
 };
 
-/// Hosts in a value that look like compose service names: single labels,
-/// not IP addresses, not loopback.
-fn service_like_hosts<'a>(key: &str, value: &'a str) -> Vec<HostRef<'a>> {
-    let mut out = hosts_in(key, value);
-    out.retain(|h| {
-        let h = h.host;
-        !h.is_empty()
-            && !h.contains('.')
-            && !h.contains(['$', '{', '[', ':', '%'])
-            && !is_loopback(h)
-            // `REV_SERVER=true`: a flag, not a host.
-            && !matches!(
-                h.to_ascii_lowercase().as_str(),
-                "true" | "false" | "yes" | "no" | "on" | "off" | "none" | "null" | "enabled" | "disabled" | "auto" | "default"
-            )
-            && h.chars().any(|c| c.is_ascii_alphabetic())
-            && h.chars()
-                .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
-    });
-    out
-}
-
-/// `services.NAME.KEY` in every compose file of the project.
-fn raw<'a>(ws: &'a Workspace, p: &Project, service: &str, key: &str) -> Vec<&'a Node> {
-    p.compose_files
-        .iter()
-        .filter_map(|f| ws.compose.get(f))
-        .filter_map(|c| c.root.as_ref()?.get("services")?.get(service)?.get(key))
-        .collect()
-}
-
-/// Names `service` resolves besides the project's services
-/// ([`Service::answers_to`]): its links and extra hosts.
-fn resolvable(ws: &Workspace, p: &Project, service: &Service) -> BTreeSet<String> {
-    let mut names = BTreeSet::new();
-    let scalars = |n: &Node| -> Vec<String> {
-        match (n.as_seq(), n.as_map()) {
-            (Some(items), _) => items
-                .iter()
-                .filter_map(|i| i.as_str().map(str::to_string))
-                .collect(),
-            (_, Some(entries)) => entries
-                .iter()
-                .filter_map(|(k, _)| k.as_str().map(str::to_string))
-                .collect(),
-            _ => Vec::new(),
-        }
-    };
-    for key in ["links", "external_links"] {
-        for n in raw(ws, p, &service.name, key) {
-            for l in scalars(n) {
-                // `db:database`: both names.
-                names.extend(l.split(':').map(str::to_string));
-            }
-        }
-    }
-    for n in raw(ws, p, &service.name, "extra_hosts") {
-        for l in scalars(n) {
-            if let Some(h) = l.split(['=', ':']).next() {
-                names.insert(h.to_string());
-            }
-        }
-    }
-    names
-}
-
-/// The networks a service is attached to (`default` when none is named).
-fn networks(s: &Service) -> BTreeSet<&str> {
-    if s.networks.is_empty() {
-        ["default"].into_iter().collect()
-    } else {
-        s.networks.iter().map(|n| n.name.as_str()).collect()
-    }
-}
-
-/// True when a service is on a network shared with other projects (an
-/// `external: true` network): names there are not ours to know.
-fn on_external_network(ws: &Workspace, p: &Project, s: &Service) -> bool {
-    let nets = networks(s);
-    p.compose_files
-        .iter()
-        .filter_map(|f| ws.compose.get(f))
-        .filter_map(|c| c.root.as_ref()?.get("networks")?.as_map())
-        .flatten()
-        .any(|(k, v)| {
-            k.as_str().is_some_and(|n| nets.contains(n))
-                && v.get("external").is_some_and(|e| {
-                    e.as_str().is_some_and(|t| t == "true") || e.as_map().is_some()
-                })
-        })
-}
-
-/// What `service` can resolve besides the project's services.
-struct Resolves {
-    /// Its links and extra hosts.
-    names: BTreeSet<String>,
-    /// On an external network: any name may be another project's.
-    external: bool,
+/// What is wrong with a host a service receives, once for every service
+/// that receives it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Problem {
+    /// No name of the project; `suggest`: the service most likely meant
+    /// (a near-miss name, or the one running the server the host is named
+    /// after), and its name's span.
+    NoSuchHost {
+        at: Span,
+        host: String,
+        suggest: (String, Span),
+    },
+    /// A service of the project that shares no network with the receiver.
+    NoSharedNetwork {
+        at: Span,
+        host: String,
+        /// The receivers' networks.
+        mine: Vec<String>,
+        target: String,
+        /// The target's networks, and where the first is attached.
+        networks: Vec<String>,
+        first: Option<Span>,
+    },
 }
 
 fn check(ctx: &Context) -> Vec<Diagnostic> {
     let ws = ctx.ws;
-    let mut out = Vec::new();
-    for (project, service) in active_services(ws) {
+    let mut parts = Vec::new();
+    for r in received_hosts(ws) {
         // Another namespace decides what resolves.
-        if service.network_mode.is_some() {
+        if !is_service_like(r.host.host) || NetworkMode::of(r.service).is_some() {
             continue;
         }
-        let resolves = Resolves {
-            names: resolvable(ws, project, service),
-            external: on_external_network(ws, project, service),
+        let t = trace_host(ws, &r);
+        let Some(problem) = judge(ws, r.project, r.service, r.host.host, t.primary) else {
+            continue;
         };
-        for (key, var) in &service.container_env.vars {
-            if is_browser_facing(key) {
-                continue;
-            }
-            let d = &var.winner;
-            let Some(value) = &d.value else { continue };
-            for found in service_like_hosts(key, value) {
-                let piece = Piece::at(value, found.at, found.at + found.host.len());
-                let t = trace(ws, service, d, piece);
-                let Some(mut diag) = judge(project, service, &resolves, key, found.host, t.primary)
-                else {
-                    continue;
-                };
-                diag.labels.splice(0..0, t.labels);
-                out.push(diag);
-            }
-        }
+        parts.push(Part {
+            key: problem,
+            service: r.service.name.clone(),
+            detail: r.key.to_string(),
+            labels: t.labels,
+        });
     }
-    merge_same_span(out)
+    group_by_key(parts).into_iter().map(diagnostic).collect()
 }
 
-/// What is wrong with `service` reaching `host` (received in `key`, written
-/// at `at`), if anything.
+/// What is wrong with `service` reaching `host` (written at `at`), if
+/// anything we can be sure of.
 fn judge(
+    ws: &Workspace,
     project: &Project,
     service: &Service,
-    resolves: &Resolves,
-    key: &str,
     host: &str,
     at: Span,
-) -> Option<Diagnostic> {
-    let target = project.services.iter().find(|s| s.answers_to(host));
-    let Some(target) = target else {
-        if resolves.names.contains(host) || resolves.external {
-            return None;
-        }
-        return Some(no_such_host(project, service, key, host, at));
+) -> Option<Problem> {
+    let Some(target) = project.services.iter().find(|s| s.answers_to(host)) else {
+        return no_such_host(ws, project, service, host, at);
     };
-    if !target.active {
-        let profiles: Vec<&str> = target.profiles.iter().map(|p| p.text.as_str()).collect();
-        return Some(
-            Diagnostic::new(
-                RULE.meta.name,
-                Severity::Error,
-                at,
-                format!(
-                    "service `{}` connects to `{host}`, which does not run: its profile `{}` is not enabled",
-                    service.name,
-                    profiles.join("`, `")
-                ),
-            )
-            .with_span_label("not started")
-            .with_label(target.name_span, "in an inactive profile")
-            .with_help("enable the profile with the service that needs it, or drop the profile"),
-        );
-    }
-    let (mine, theirs) = (networks(service), networks(target));
-    if target.name == service.name || target.network_mode.is_some() || !mine.is_disjoint(&theirs) {
+    // A service in a profile that is not enabled answers once it is: the
+    // address is there for when it runs.
+    if !target.active
+        || target.name == service.name
+        || NetworkMode::of(target).is_some()
+        || share_a_network(service, target)
+    {
         return None;
     }
-    let list = |nets: &BTreeSet<&str>| nets.iter().copied().collect::<Vec<_>>().join(", ");
-    let mut diag = Diagnostic::new(
-        RULE.meta.name,
-        Severity::Error,
+    Some(Problem::NoSharedNetwork {
         at,
-        format!(
-            "service `{}` connects to `{host}`, but they share no network (`{}` is on {}, `{}` on {})",
-            service.name,
-            service.name,
-            list(&mine),
-            target.name,
-            list(&theirs)
-        ),
-    )
-    .with_span_label("not reachable from this service's networks")
-    .with_help(format!(
-        "attach `{}` to one of `{}`'s networks",
-        service.name, target.name
-    ));
-    if let Some(n) = target.networks.first() {
-        diag = diag.with_label(n.span, format!("`{}` is only on this network", target.name));
-    }
-    Some(diag)
+        host: host.to_string(),
+        mine: attached(service).into_iter().map(str::to_string).collect(),
+        target: target.name.clone(),
+        networks: attached(target).into_iter().map(str::to_string).collect(),
+        first: target.networks.first().map(|n| n.span),
+    })
 }
 
-/// `host` is no name of the project: suggest a near-miss service name, else
-/// the service whose image is the host's name (`postgres` for service `db`).
+/// `host` is no name of the project. Reported only when we can tell what
+/// was meant: a near-miss service name, else the service whose image is the
+/// server the host is named after (`postgres` for service `db`). A name
+/// nothing resembles may come from where we cannot see: another compose file
+/// combined with `-f`, a network shared with another project, a tool that
+/// adds services (test harnesses), the DNS of the host.
 fn no_such_host(
+    ws: &Workspace,
     project: &Project,
     service: &Service,
-    key: &str,
     host: &str,
     at: Span,
-) -> Diagnostic {
-    let diag = Diagnostic::new(
-        RULE.meta.name,
-        Severity::Error,
-        at,
-        format!(
-            "service `{}` receives the host `{host}` in {key}, but no service, alias or container_name of the project is named `{host}`",
-            service.name
-        ),
-    )
-    .with_span_label("no such service");
+) -> Option<Problem> {
+    if extra_names(ws, project, service).contains(host)
+        || on_shared_network(ws, project, service)
+        // `depends_on` it too: the compose-error says the service is missing.
+        || project
+            .errors
+            .iter()
+            .any(|e| e.kind == ModelErrorKind::UndefinedService(host.to_string()))
+    {
+        return None;
+    }
     let near = project
         .services
         .iter()
@@ -249,13 +134,67 @@ fn no_such_host(
                 .services
                 .iter()
                 .find(|s| ServerKind::of_service(s).is_some_and(|k| k.is_image_name(host)))
-        });
-    match near {
-        Some(s) => diag
-            .with_label(s.name_span, format!("did you mean `{}`?", s.name))
-            .with_help(format!("replace `{host}` with `{}`", s.name)),
-        None => diag.with_help("use the name of the compose service that runs this server, or a full domain name for a server outside the project"),
+        })?;
+    Some(Problem::NoSuchHost {
+        at,
+        host: host.to_string(),
+        suggest: (near.name.clone(), near.name_span),
+    })
+}
+
+fn diagnostic(g: Grouped<Problem>) -> Diagnostic {
+    let services = &g.services;
+    let mut d = match &g.key {
+        Problem::NoSuchHost { at, host, suggest } => Diagnostic::new(
+            RULE.meta.name,
+            Severity::Error,
+            *at,
+            format!(
+                "{services} {} the host `{host}` in {}, but no service, alias or container_name of the project is named `{host}`",
+                services.verb("receives", "receive"),
+                g.details_phrase()
+            ),
+        )
+        .with_span_label("no such service")
+        .with_help(format!("replace `{host}` with `{}`", suggest.0)),
+        Problem::NoSharedNetwork {
+            at,
+            host,
+            mine,
+            target,
+            networks,
+            ..
+        } => Diagnostic::new(
+            RULE.meta.name,
+            Severity::Error,
+            *at,
+            format!(
+                "{services} {} to `{host}`, but they share no network ({} {} on {}, `{target}` on {})",
+                services.verb("connects", "connect"),
+                services.names(),
+                services.verb("is", "are"),
+                mine.join(", "),
+                networks.join(", ")
+            ),
+        )
+        .with_span_label("not reachable from this service's networks")
+        .with_help(format!(
+            "attach {} to one of `{target}`'s networks",
+            services.names()
+        )),
+    };
+    d.labels.extend(g.labels);
+    match &g.key {
+        Problem::NoSuchHost { suggest, .. } => {
+            d = d.with_label(suggest.1, format!("did you mean `{}`?", suggest.0));
+        }
+        Problem::NoSharedNetwork { target, first, .. } => {
+            if let Some(n) = first {
+                d = d.with_label(*n, format!("`{target}` is only on this network"));
+            }
+        }
     }
+    d
 }
 
 #[cfg(test)]
@@ -359,10 +298,9 @@ mod tests {
     fn no_shared_network() {
         let compose = "services:\n  app:\n    image: python:3.12-slim\n    networks: [front]\n    environment:\n      REDIS_URL: redis://cache:6379/0\n  cache:\n    image: redis:7\n    networks: [back]\nnetworks:\n  front:\n  back:\n";
         let d = assert_fires(&RULE, &[("compose.yaml", compose)]);
-        assert!(
-            d[0].message.contains("share no network"),
-            "{}",
-            d[0].message
+        assert_eq!(
+            d[0].message,
+            "service `app` connects to `cache`, but they share no network (`app` is on front, `cache` on back)"
         );
         assert_eq!(d[0].labels[0].1, "back");
         let compose = "services:\n  app:\n    image: python:3.12-slim\n    networks: [front, back]\n    environment:\n      REDIS_URL: redis://cache:6379/0\n  cache:\n    image: redis:7\n    networks: [back]\nnetworks:\n  front:\n  back:\n";
@@ -370,12 +308,16 @@ mod tests {
     }
 
     #[test]
-    fn external_networks_and_inactive_profiles() {
-        let compose = "services:\n  app:\n    image: python:3.12-slim\n    networks: [shared]\n    environment:\n      SMTP_HOST: mailer\nnetworks:\n  shared:\n    external: true\n";
-        assert_silent(&RULE, &[("compose.yaml", compose)]);
+    fn shared_networks_and_inactive_profiles() {
+        // On a network other projects join (external, or given a fixed
+        // `name:`), their containers answer to names we cannot see.
+        for network in ["external: true", "name: shared-net"] {
+            let compose = format!("services:\n  app:\n    image: python:3.12-slim\n    networks: [shared]\n    environment:\n      DATABASE_URL: postgresql://postgres/app\n  db:\n    image: postgres:16\n    networks: [shared]\nnetworks:\n  shared:\n    {network}\n");
+            assert_silent(&RULE, &[("compose.yaml", &compose)]);
+        }
+        // A service in a profile answers once the profile is enabled.
         let compose = "services:\n  app:\n    image: python:3.12-slim\n    environment:\n      SMTP_HOST: mailpit\n  mailpit:\n    image: axllent/mailpit\n    profiles: [dev]\n";
-        let d = assert_fires(&RULE, &[("compose.yaml", compose)]);
-        assert!(d[0].message.contains("profile `dev`"));
+        assert_silent(&RULE, &[("compose.yaml", compose)]);
     }
 
     #[test]
@@ -385,10 +327,72 @@ mod tests {
             &RULE,
             &[
                 ("compose.yaml", &compose),
-                (".env", "DATABASE_URL=postgresql://u:p@pg:5432/app\n"),
+                (".env", "DATABASE_URL=postgresql://u:p@postgres:5432/app\n"),
             ],
         );
-        assert_eq!((d[0].file.as_str(), d[0].text.as_str()), (".env", "pg"));
+        assert_eq!(
+            (d[0].file.as_str(), d[0].text.as_str()),
+            (".env", "postgres")
+        );
         assert_eq!(d[0].labels[0].0, "compose.yaml");
+    }
+
+    /// Only network schemes carry hosts: the "host" of `s3://`, `sms://`,
+    /// `file://` is a bucket, a provider or a path.
+    #[test]
+    fn only_network_schemes() {
+        for value in [
+            "s3://backups/daily",
+            "sms://backups",
+            "file://backups/x",
+            "sqlite://backups",
+        ] {
+            let compose = format!("services:\n  app:\n    image: python:3.12-slim\n    environment:\n      STORE_URL: {value}\n  backup:\n    image: alpine:3\n");
+            assert_silent(&RULE, &[("compose.yaml", &compose)]);
+        }
+        // The same name in a network URL is a near miss of `backup`.
+        let compose = "services:\n  app:\n    image: python:3.12-slim\n    environment:\n      STORE_URL: ftp://backups/daily\n  backup:\n    image: alpine:3\n";
+        assert_fires(&RULE, &[("compose.yaml", compose)]);
+    }
+
+    /// A name nothing in the project resembles may come from another
+    /// compose file, another project or a test harness: not reported.
+    #[test]
+    fn a_name_nothing_resembles_is_not_judged() {
+        let compose = "services:\n  app:\n    image: python:3.12-slim\n    environment:\n      OTEL_EXPORTER_OTLP_ENDPOINT: http://lgtm:4318\n      POSTGRES_SERVER: postgres\n";
+        assert_silent(&RULE, &[("compose.yaml", compose)]);
+        // Nor a service that `depends_on` names too: compose-error says it.
+        let compose = "services:\n  app:\n    image: python:3.12-slim\n    depends_on: [postgres]\n    environment:\n      DB_HOST: postgres\n  db:\n    image: postgres:16\n";
+        assert_silent(&RULE, &[("compose.yaml", compose)]);
+    }
+
+    /// A database server reading the env_file of its clients is not one of
+    /// them: their hosts are not its connections.
+    #[test]
+    fn a_servers_environment_is_not_a_clients() {
+        let compose = "services:\n  app:\n    image: python:3.12-slim\n    networks: [back]\n    env_file: dev.env\n  db:\n    image: postgres:16\n    networks: [data]\n    env_file: dev.env\n  redis:\n    image: redis:7\n    networks: [back]\nnetworks:\n  back:\n  data:\n";
+        assert_silent(
+            &RULE,
+            &[
+                ("compose.yaml", compose),
+                ("dev.env", "APP_REDIS_HOST=redis\n"),
+            ],
+        );
+    }
+
+    /// A value several services receive is one finding naming them all.
+    #[test]
+    fn one_finding_for_a_value_several_services_receive() {
+        let compose = "x-env: &env\n  DATABASE_URL: postgresql://u:p@postgres/app\nservices:\n  api:\n    image: python:3.12-slim\n    environment: *env\n  worker:\n    image: python:3.12-slim\n    environment: *env\n  beat:\n    image: python:3.12-slim\n    environment: *env\n  db:\n    image: postgres:16\n";
+        let d = assert_fires(&RULE, &[("compose.yaml", compose)]);
+        assert_eq!(d.len(), 1, "{d:?}");
+        assert!(
+            d[0].message.starts_with(
+                "services `api`, `worker` and `beat` receive the host `postgres` in DATABASE_URL"
+            ),
+            "{}",
+            d[0].message
+        );
+        assert_eq!(d[0].help.as_deref(), Some("replace `postgres` with `db`"));
     }
 }

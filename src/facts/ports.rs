@@ -1,0 +1,269 @@
+//! A service's ports as numbers, with where each is written: compose
+//! `ports:` (`[ip:][published:]target[/protocol]`, read from the value
+//! after interpolation), compose `expose:` and the image's `EXPOSE`; and the
+//! ports debuggers listen on.
+
+use crate::facts::commands::{value_base, RunCommand};
+use crate::model::types::{PortConfig, Service, Value};
+use crate::model::workspace::Workspace;
+use crate::source::{Span, TextRange};
+
+/// A port or a range of ports (`8000-8010`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct PortRange {
+    pub start: u16,
+    pub end: u16,
+}
+
+impl PortRange {
+    /// `8000`, `8000-8010`; `None` for anything else (an unexpanded
+    /// variable, a name, an empty text).
+    pub fn parse(text: &str) -> Option<PortRange> {
+        let num = |t: &str| {
+            (!t.is_empty() && t.bytes().all(|b| b.is_ascii_digit()))
+                .then(|| t.parse::<u16>().ok())
+                .flatten()
+        };
+        match text.split_once('-') {
+            Some((a, b)) => {
+                let (start, end) = (num(a)?, num(b)?);
+                (start <= end).then_some(PortRange { start, end })
+            }
+            None => num(text).map(|p| PortRange { start: p, end: p }),
+        }
+    }
+
+    /// The port, when the range is one port.
+    pub fn single(self) -> Option<u16> {
+        (self.start == self.end).then_some(self.start)
+    }
+
+    pub fn contains(self, port: u16) -> bool {
+        (self.start..=self.end).contains(&port)
+    }
+}
+
+/// An entry of compose `ports:`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Published {
+    /// The host side; `None` when Docker picks one (`"8080"`, `"::8080"`).
+    pub published: Option<PortRange>,
+    /// The container side.
+    pub target: PortRange,
+    /// Where the container side is written (the whole entry when the value
+    /// does not map onto its source one to one).
+    pub target_span: Span,
+    /// The whole entry.
+    pub span: Span,
+    pub udp: bool,
+}
+
+/// A port the image or compose `expose:` declares.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Exposed {
+    pub port: PortRange,
+    pub span: Span,
+    /// True for the image's `EXPOSE`, false for compose `expose:`.
+    pub from_image: bool,
+}
+
+/// `[ip:][published:]target[/protocol]` → (published text, target text,
+/// offset of the target, protocol).
+fn split_entry(text: &str) -> Option<(Option<&str>, &str, usize, &str)> {
+    let (spec, protocol) = match text.split_once('/') {
+        Some((s, p)) => (s, p),
+        None => (text, "tcp"),
+    };
+    // An IPv6 host is bracketed: `[::1]:8080:80`.
+    let from = spec.rfind(']').map_or(0, |i| i + 1);
+    let parts: Vec<(usize, &str)> = {
+        let mut at = from;
+        spec[from..]
+            .split(':')
+            .map(|p| {
+                let r = (at, p);
+                at += p.len() + 1;
+                r
+            })
+            .filter(|(i, p)| !(from > 0 && *i == from && p.is_empty()))
+            .collect()
+    };
+    let (target_at, target) = *parts.last()?;
+    let published = match parts.len() {
+        0 | 1 => None,
+        _ => Some(parts[parts.len() - 2].1).filter(|p| !p.is_empty()),
+    };
+    Some((published, target, target_at, protocol))
+}
+
+/// Where `v.text[from..to]` is written: exactly when the value maps onto
+/// its source one to one; else, when the piece and all after it are written
+/// as they are at the end of the scalar (`"${PORT:-8000}:9000"`: `9000`);
+/// else the whole scalar.
+fn sub_span(ws: &Workspace, v: &Value, from: usize, to: usize) -> Span {
+    if let Some(b) = value_base(ws, v) {
+        return Span::new(v.span.file, TextRange::new(b + from, b + to));
+    }
+    let src = ws.sources.get(v.span.file).slice(v.span.range);
+    let inner = src.trim_end_matches(['"', '\'']);
+    let tail = &v.text[from..];
+    if inner
+        .strip_suffix(tail)
+        .is_some_and(|before| before.ends_with(':'))
+    {
+        let start = v.span.range.start + inner.len() - tail.len();
+        return Span::new(v.span.file, TextRange::new(start, start + (to - from)));
+    }
+    v.span
+}
+
+/// One `ports:` entry, read from its value after interpolation.
+pub(crate) fn published(ws: &Workspace, p: &PortConfig) -> Option<Published> {
+    let text = p.raw.text.trim();
+    let lead = p.raw.text.len() - p.raw.text.trim_start().len();
+    let (published, target, at, protocol) = split_entry(text)?;
+    Some(Published {
+        published: published.and_then(PortRange::parse),
+        target: PortRange::parse(target)?,
+        target_span: sub_span(ws, &p.raw, lead + at, lead + at + target.len()),
+        span: p.raw.span,
+        udp: protocol.eq_ignore_ascii_case("udp"),
+    })
+}
+
+/// Every `ports:` entry of the service that names its ports.
+pub(crate) fn published_ports(ws: &Workspace, s: &Service) -> Vec<Published> {
+    s.ports.iter().filter_map(|p| published(ws, p)).collect()
+}
+
+/// What the service declares it listens on: compose `expose:`, then the
+/// `EXPOSE`s of the image it builds.
+pub(crate) fn exposed_ports(s: &Service) -> Vec<Exposed> {
+    let port = |t: &str| PortRange::parse(t.split('/').next().unwrap_or(t).trim());
+    let compose = s.expose.iter().filter_map(|e| {
+        Some(Exposed {
+            port: port(&e.text)?,
+            span: e.span,
+            from_image: false,
+        })
+    });
+    let image = s
+        .image_facts
+        .iter()
+        .flat_map(|f| &f.expose)
+        .filter_map(|e| {
+            Some(Exposed {
+                port: port(&e.value)?,
+                span: e.span,
+                from_image: true,
+            })
+        });
+    compose.chain(image).collect()
+}
+
+/// Ports that debuggers listen on by default: debugpy, the Node.js
+/// inspector (and its legacy protocol), Java's JDWP, Delve, Xdebug 3.
+pub(crate) const DEBUGGER_PORTS: &[(u16, &str)] = &[
+    (5678, "debugpy"),
+    (9229, "the Node.js inspector"),
+    (5858, "the Node.js debugger"),
+    (5005, "JDWP"),
+    (2345, "Delve"),
+    (9003, "Xdebug"),
+];
+
+/// The port after the last `:` of an address (`0.0.0.0:6899`, `*:5005`,
+/// `:2345`, `9229`).
+fn address_port(addr: &str) -> Option<u16> {
+    let p = addr.rsplit(':').next()?;
+    p.parse().ok()
+}
+
+/// Ports a debugger in the container's command listens on:
+/// `debugpy --listen [HOST:]PORT`, `node --inspect[-brk]=[HOST:]PORT`,
+/// `-agentlib:jdwp=…,address=[HOST:]PORT`, `dlv … --listen=[HOST]:PORT`.
+pub(crate) fn debugger_ports(cmd: &RunCommand) -> Vec<u16> {
+    let mut out = Vec::new();
+    for inv in &cmd.invocations {
+        let words: Vec<&str> = inv.args.iter().map(|a| a.text.as_str()).collect();
+        let debugger = words
+            .iter()
+            .any(|w| *w == "debugpy" || w.ends_with("/debugpy") || *w == "dlv");
+        for (i, w) in words.iter().enumerate() {
+            let value = if let Some(v) = w
+                .strip_prefix("--inspect-brk=")
+                .or_else(|| w.strip_prefix("--inspect="))
+            {
+                Some(v)
+            } else if let Some(opts) = w
+                .strip_prefix("-agentlib:jdwp=")
+                .or_else(|| w.strip_prefix("-Xrunjdwp:"))
+            {
+                opts.split(',').find_map(|o| o.strip_prefix("address="))
+            } else if debugger {
+                match w.strip_prefix("--listen=") {
+                    Some(v) => Some(v),
+                    None if *w == "--listen" => words.get(i + 1).copied(),
+                    None => None,
+                }
+            } else {
+                None
+            };
+            if let Some(p) = value.and_then(address_port) {
+                out.push(p);
+            }
+        }
+    }
+    out
+}
+
+/// True when `port` is a debugger's: a default debugger port, or one a
+/// debugger in the container's command listens on.
+pub(crate) fn is_debugger_port(port: u16, cmd: Option<&RunCommand>) -> bool {
+    DEBUGGER_PORTS.iter().any(|(p, _)| *p == port)
+        || cmd.is_some_and(|c| debugger_ports(c).contains(&port))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn entry(t: &str) -> Option<(Option<&str>, &str, usize, &str)> {
+        split_entry(t)
+    }
+
+    #[test]
+    fn entries_as_compose_reads_them() {
+        assert_eq!(entry("80"), Some((None, "80", 0, "tcp")));
+        assert_eq!(entry("8080:80"), Some((Some("8080"), "80", 5, "tcp")));
+        assert_eq!(
+            entry("127.0.0.1:8080:80/udp"),
+            Some((Some("8080"), "80", 15, "udp"))
+        );
+        assert_eq!(entry("127.0.0.1::80"), Some((None, "80", 11, "tcp")));
+        assert_eq!(
+            entry("[::1]:8080:9000"),
+            Some((Some("8080"), "9000", 11, "tcp"))
+        );
+        assert_eq!(
+            entry("8000-8010:8000-8010"),
+            Some((Some("8000-8010"), "8000-8010", 10, "tcp"))
+        );
+    }
+
+    #[test]
+    fn port_ranges() {
+        assert_eq!(
+            PortRange::parse("8000"),
+            Some(PortRange {
+                start: 8000,
+                end: 8000
+            })
+        );
+        assert_eq!(PortRange::parse("8000-8002").unwrap().single(), None);
+        assert!(PortRange::parse("8000-8002").unwrap().contains(8001));
+        for bad in ["", "${PORT}", "http", "70000", "9-1"] {
+            assert_eq!(PortRange::parse(bad), None, "{bad}");
+        }
+    }
+}
