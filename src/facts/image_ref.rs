@@ -92,7 +92,10 @@ impl<'a> ImageRef<'a> {
 mod tests {
     use super::*;
 
-    fn parts(s: &str) -> Option<(Option<&str>, &str, Option<&str>, Option<&str>)> {
+    /// (registry, path, tag, digest)
+    type Parts<'a> = (Option<&'a str>, &'a str, Option<&'a str>, Option<&'a str>);
+
+    fn parts(s: &str) -> Option<Parts<'_>> {
         ImageRef::parse(s).map(|r| (r.registry, r.path, r.tag, r.digest))
     }
 

@@ -45,6 +45,8 @@ pub(crate) struct InstalledPackage {
     pub name: String,
     /// The word as written (for `$buildDeps`, the variable).
     pub span: Span,
+    /// The command that installs it (`apt-get install -y gcc make`).
+    pub command: Span,
     /// The stage whose `RUN` installs it.
     pub stage: usize,
     pub manager: Manager,
@@ -239,6 +241,12 @@ const OTHER_INSTALLERS: &[&str] = &[
     "alien",
 ];
 
+/// Programs that are no script of the project's when given by their path.
+const KNOWN_TOOLS: &[&str] = &[
+    "node", "npm", "npx", "yarn", "pnpm", "uv", "poetry", "java", "ruby", "gem", "bundle", "php",
+    "composer", "go", "cargo", "rustc", "curl", "wget", "git", "tar", "unzip",
+];
+
 /// Whether a command of a `RUN` may install anything we cannot see: a
 /// script (`./install.sh`, `/scripts/setup`, `bash install.sh`), a shell
 /// reading its script from a pipe (`curl … | sh`) or a string (`sh -c
@@ -253,7 +261,11 @@ pub(crate) fn opaque_installer(c: &SimpleCommand) -> bool {
     let system = ["/bin/", "/usr/bin/", "/sbin/", "/usr/sbin/"]
         .iter()
         .any(|d| path.strip_prefix(d).is_some_and(|rest| !rest.contains('/')));
-    if name.ends_with(".sh") || (path.contains('/') && !system) {
+    // A program given by its path is a script of the project's, unless it
+    // is a tool we know (`/opt/venv/bin/pip`, `/usr/local/bin/node`).
+    let known_tool =
+        name.starts_with("pip") || name.starts_with("python") || KNOWN_TOOLS.contains(&name);
+    if name.ends_with(".sh") || (path.contains('/') && !system && !known_tool) {
         return true;
     }
     if super::run::SHELLS.contains(&name) {
@@ -347,6 +359,8 @@ pub(crate) fn install_command(c: &SimpleCommand) -> Option<(Manager, TextRange)>
 enum Event {
     Install {
         manager: Manager,
+        /// The install command, program to last word.
+        command: TextRange,
         /// (name, word range)
         names: Vec<(String, TextRange)>,
         group: Option<(String, TextRange)>,
@@ -412,7 +426,8 @@ fn events(
         if let Some(mut e) = event {
             match &mut e {
                 Event::Remove { range, .. } => *range = c.range,
-                Event::Install { .. } | Event::MarkAuto(_) => {}
+                Event::Install { command, .. } => *command = c.range,
+                Event::MarkAuto(_) => {}
             }
             out.push(e);
         }
@@ -616,6 +631,7 @@ fn apt(args: &[Word], lookup: &Lookup) -> Option<Event> {
     match sub.text.as_str() {
         "install" | "reinstall" => Some(Event::Install {
             manager: Manager::Apt,
+            command: empty,
             names: names(rest, lookup, apt_name),
             group: None,
         }),
@@ -693,6 +709,7 @@ fn apk(args: &[Word], lookup: &Lookup) -> Option<Event> {
             });
             Some(Event::Install {
                 manager: Manager::Apk,
+                command: empty,
                 names: names(rest, lookup, apk_name),
                 group,
             })
@@ -725,6 +742,7 @@ fn rpm(args: &[Word], lookup: &Lookup) -> Option<Event> {
     match sub.text.as_str() {
         "install" | "reinstall" | "groupinstall" => Some(Event::Install {
             manager: Manager::Rpm,
+            command: empty,
             names: names(rest, lookup, rpm_name),
             group: None,
         }),
@@ -750,6 +768,7 @@ fn apply(out: &mut Vec<InstalledPackage>, events: Vec<Event>, file: FileId, stag
         match e {
             Event::Install {
                 manager,
+                command,
                 names,
                 group,
             } => {
@@ -757,6 +776,7 @@ fn apply(out: &mut Vec<InstalledPackage>, events: Vec<Event>, file: FileId, stag
                     out.push(InstalledPackage {
                         name,
                         span: Span::new(file, range),
+                        command: Span::new(file, command),
                         stage,
                         manager,
                         removed_in_same_run: false,
@@ -1000,6 +1020,7 @@ mod tests {
             "COPY --from=build /app /app",
             "RUN pip install --no-cache-dir httpx",
             "RUN bash <<EOF\napt-get install -y wget\nEOF",
+            "RUN /opt/venv/bin/pip install httpx",
             "RUN apt-get install -y curl && curl -o /x https://e.com && apt-get purge -y curl",
         ] {
             let df = format!("FROM debian:12-slim\n{run}\n");

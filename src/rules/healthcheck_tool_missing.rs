@@ -1,6 +1,7 @@
 //! `healthcheck-tool-missing`: a healthcheck calls curl or wget, which the
 //! image the service runs does not have.
 
+use crate::facts::base_image::ships;
 use crate::facts::commands::healthcheck_command;
 use crate::facts::image_ref::ImageRef;
 use crate::facts::packages::{program_in_image, Presence};
@@ -17,60 +18,6 @@ pub static RULE: Rule = Rule {
     },
     check,
 };
-
-/// What a base image is known to ship: `Some(true)` has it, `Some(false)`
-/// lacks it, `None` unknown (no guess).
-fn base_has(image: &ImageRef, program: &str) -> Option<bool> {
-    let path = image.path.to_ascii_lowercase();
-    let name = image.name().to_ascii_lowercase();
-    // A digest alone names the default variant.
-    let tag = image.tag.unwrap_or("latest").to_ascii_lowercase();
-    let docker_hub = image
-        .registry
-        .is_none_or(|r| matches!(r, "docker.io" | "index.docker.io" | "registry-1.docker.io"));
-    let library = docker_hub && (!path.contains('/') || path.starts_with("library/"));
-    if path.contains("distroless") || (library && name == "scratch") {
-        return Some(false);
-    }
-    if library && name == "busybox" {
-        return Some(program == "wget");
-    }
-    // Official images whose variants we know.
-    const LANGUAGE: &[&str] = &[
-        "python",
-        "node",
-        "ruby",
-        "golang",
-        "openjdk",
-        "eclipse-temurin",
-        "php",
-        "rust",
-        "perl",
-        "debian",
-        "ubuntu",
-        "alpine",
-        "postgres",
-        "redis",
-        "mysql",
-        "mariadb",
-        "mongo",
-    ];
-    if !library || !LANGUAGE.contains(&name.as_str()) {
-        return None;
-    }
-    if name == "alpine" || tag.contains("alpine") {
-        // busybox wget, no curl.
-        return Some(program == "wget");
-    }
-    if tag.contains("slim") || matches!(name.as_str(), "debian" | "ubuntu") {
-        return Some(false);
-    }
-    match name.as_str() {
-        // The full variants are built on buildpack-deps: curl and wget.
-        "python" | "node" | "ruby" | "golang" | "php" | "rust" | "perl" => Some(true),
-        _ => None,
-    }
-}
 
 fn check(ctx: &Context) -> Vec<Diagnostic> {
     let ws = ctx.ws;
@@ -106,7 +53,7 @@ fn check(ctx: &Context) -> Vec<Diagnostic> {
             let Some(image) = ImageRef::parse(&base) else {
                 continue;
             };
-            if base_has(&image, program) != Some(false) {
+            if ships(&image, program) != Some(false) {
                 continue;
             }
             let built = service.image_facts.is_some();
@@ -124,7 +71,7 @@ fn check(ctx: &Context) -> Vec<Diagnostic> {
             if let Some(s) = base_span {
                 d = d.with_label(s, format!("`{base}` has no `{program}`"));
             }
-            let alt = if base_has(&image, "wget") == Some(true) && program == "curl" {
+            let alt = if ships(&image, "wget") == Some(true) && program == "curl" {
                 "use busybox's wget (`wget -qO- http://localhost:PORT/health || exit 1`)"
                     .to_string()
             } else {
