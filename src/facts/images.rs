@@ -95,8 +95,9 @@ pub(crate) fn judged_images(ws: &Workspace) -> Vec<JudgedImage<'_>> {
 }
 
 /// Whether the project builds the image `image` names, so that it comes
-/// from no registry: a compose service of the workspace names it in its
-/// `image:` and builds it (`build:`, `pull_policy: build` or `never`); or,
+/// from no registry: a compose service of the workspace names it (the same
+/// repository and tag) in its `image:` and builds it (`build:`,
+/// `pull_policy: build` or `never`); or,
 /// for a namespaced name (`ghcr.io/org/base-java`), a Dockerfile of the
 /// workspace is named for it (`base-java/Dockerfile`, `Dockerfile.base`
 /// for `org/app-base`, `Dockerfile-workers` for `org/app-workers`) and is
@@ -107,11 +108,14 @@ pub(crate) fn built_here(ws: &Workspace, image: &ImageRef) -> bool {
             || s.pull_policy
                 .as_ref()
                 .is_some_and(|p| matches!(p.text.trim(), "build" | "never"));
+        // The same repository and tag: `acme/app:dev` built here says
+        // nothing of the `acme/app:latest` a registry serves.
+        let tag = |i: &ImageRef| i.tag.unwrap_or("latest").to_ascii_lowercase();
         builds
             && s.image
                 .as_ref()
                 .and_then(|i| ImageRef::parse(&i.text))
-                .is_some_and(|i| i.same_repository(image))
+                .is_some_and(|i| i.same_repository(image) && tag(&i) == tag(image))
     });
     if by_compose || !image.path.contains('/') {
         return by_compose;

@@ -625,6 +625,10 @@ mod tests {
             ("app/Dockerfile", "FROM registry.local:5000/team/base\n"),
         ];
         assert_silent(&RULE, &files);
+        // Another tag of it comes from the registry.
+        let compose = "services:\n  dev:\n    build: .\n    image: acme/app:develop\n  prod:\n    image: acme/app:latest\n";
+        let d = assert_fires(&RULE, &[("compose.yaml", compose), df]);
+        assert_eq!(d[0].text, "latest");
         // Another repository of the same name is still pulled.
         let compose = "services:\n  app:\n    build: .\n    image: myorg/app\n  other:\n    image: otherorg/app\n";
         let d = assert_fires(&RULE, &[("compose.yaml", compose), df]);
