@@ -65,6 +65,11 @@ const DEV_PHRASES: &[&str] = &[
     "for local development",
     "for testing purposes",
     "for testing only",
+    "development image",
+    "development container",
+    "development docker",
+    "developer docker",
+    "tester docker",
 ];
 
 fn parts(name: &str) -> impl Iterator<Item = String> + '_ {
@@ -273,6 +278,7 @@ mod tests {
             ("docker/builder-go.dockerfile", df),
             ("Dockerfile.build", df),
             ("editable.Dockerfile", "# Used by the test suite. Not suitable for production use.\nFROM python:3.12-slim\n"),
+            ("flex/Dockerfile", "FROM alpine:3.20\n# Tools for developers: this is predominantly a developer/tester docker\nRUN apk add vim\n"),
             ("docker-compose-ci.yml", "services: {}\n"),
             ("compose.local.yaml", "services: {}\n"),
             ("latest/Dockerfile", df),
@@ -296,6 +302,7 @@ mod tests {
             ("docker/builder-go.dockerfile", build),
             ("Dockerfile.build", build),
             ("editable.Dockerfile", dev),
+            ("flex/Dockerfile", dev),
             ("docker-compose-ci.yml", dev),
             ("compose.local.yaml", dev),
             ("latest/Dockerfile", None),
