@@ -298,6 +298,7 @@ fn pretty_output_headings_and_wrapping() {
             "a code span wrapped: {line:?}\n{out}"
         );
     }
+}
 
 /// The host rules judge connections the project can see: a compose file
 /// that a test harness completes (a host nothing in the project resembles),
@@ -325,4 +326,58 @@ fn connections_are_judged_only_where_the_project_shows_them() {
         })
         .collect();
     assert!(network.is_empty(), "{found:?}");
+}
+
+/// The image rules judge what the project means: an image another service
+/// builds is not pulled, `rm -rf /var/lib/apt` removes the lists, a script
+/// may install curl, a template is no secret file, a development Dockerfile
+/// and compose file are not production, and services sharing an image are
+/// one finding.
+#[test]
+fn image_rules_judge_what_the_project_means() {
+    let compose = "services:\n  api:\n    build: .\n    image: acme/api\n    user: \"1000\"\n    healthcheck:\n      test: [\"CMD\", \"true\"]\n  worker:\n    image: acme/api\n    command: [\"python\", \"worker.py\"]\n";
+    let dockerfile = "FROM python:3.12-slim\nRUN apt-get update && apt-get install -y --no-install-recommends libpq5 && rm -rf /var/lib/apt\nRUN curl -fsSL https://example.com/install.sh | sh\nCOPY . /app\nHEALTHCHECK CMD time curl -f http://localhost:8000/ || exit 1\nCMD [\"python\", \"/app/main.py\"]\n";
+    let dev = "FROM python:3.12\nRUN apt-get update && apt-get install -y gcc && pip install ruff\nCMD [\"sleep\", \"infinity\"]\n";
+    let dir = temp_project(&[
+        ("compose.yaml", compose),
+        ("Dockerfile", dockerfile),
+        (".env.example", "SECRET_KEY=change-me\n"),
+        (".env.docker.template", "DB_PASSWORD=change-me\n"),
+        ("Dockerfile.dev", dev),
+        (
+            "docker-compose.dev.yml",
+            "services:\n  mail:\n    image: axllent/mailpit\n",
+        ),
+    ]);
+    let found = check(dir.path());
+    assert!(found.is_empty(), "{found:?}");
+
+    // One stage run by two services: one finding naming both.
+    let compose = "services:\n  api:\n    build: .\n    healthcheck:\n      test: [\"CMD\", \"true\"]\n  worker:\n    build: .\n    command: [\"python\", \"worker.py\"]\n";
+    let dockerfile = "FROM python:3.12-slim\nCMD [\"python\", \"main.py\"]\n";
+    let dir = temp_project(&[("compose.yaml", compose), ("Dockerfile", dockerfile)]);
+    let o = command_in(BIN, dir.path())
+        .args([
+            "check",
+            "--format",
+            "json",
+            "--no-config",
+            "--no-shell-env",
+            ".",
+        ])
+        .output()
+        .unwrap();
+    let v = json(&o);
+    let root: Vec<&serde_json::Value> = v["diagnostics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|d| d["name"] == "root-user")
+        .collect();
+    assert_eq!(root.len(), 1, "{root:?}");
+    let message = root[0]["message"].as_str().unwrap();
+    assert!(
+        message.starts_with("services `api`, `worker` run as root"),
+        "{message}"
+    );
 }

@@ -23,26 +23,12 @@ pub struct Invocation {
 }
 
 impl Invocation {
-    /// The program's name without folder, after `sudo`/`exec`/`env A=b`.
+    /// The program's name without folder, after `sudo`/`exec`/`env A=b`,
+    /// `time`, `tini --`… ([`shell::program_index`]).
     pub fn program(&self) -> Option<(usize, &str)> {
-        let mut i = 0;
-        while i < self.args.len() {
-            let w = self.args[i].text.as_str();
-            let assignment = w.split_once('=').is_some_and(|(k, _)| {
-                !k.is_empty() && k.chars().all(|c| c == '_' || c.is_ascii_alphanumeric())
-            });
-            if assignment
-                || matches!(
-                    w,
-                    "sudo" | "exec" | "env" | "command" | "nohup" | "tini" | "--" | "dumb-init"
-                )
-            {
-                i += 1;
-                continue;
-            }
-            return Some((i, w.rsplit('/').next().unwrap_or(w)));
-        }
-        None
+        let i = shell::program_index(self.args.iter().map(|a| (a.text.as_str(), false)))?;
+        let w = self.args[i].text.as_str();
+        Some((i, w.rsplit('/').next().unwrap_or(w)))
     }
 }
 

@@ -3,6 +3,7 @@
 //! that runs, what a value's hosts and ports are, which servers well-known
 //! images are. Pure functions of the model; no rule, no output.
 
+pub(crate) mod base_image;
 pub(crate) mod commands;
 pub(crate) mod credentials;
 pub(crate) mod image_ref;
@@ -11,5 +12,7 @@ pub(crate) mod known;
 pub(crate) mod network;
 pub(crate) mod packages;
 pub(crate) mod ports;
+pub(crate) mod purpose;
 pub(crate) mod run;
+pub(crate) mod secret_value;
 pub(crate) mod server;

@@ -45,6 +45,8 @@ pub(crate) struct InstalledPackage {
     pub name: String,
     /// The word as written (for `$buildDeps`, the variable).
     pub span: Span,
+    /// The command that installs it (`apt-get install -y gcc make`).
+    pub command: Span,
     /// The stage whose `RUN` installs it.
     pub stage: usize,
     pub manager: Manager,
@@ -102,19 +104,22 @@ pub(crate) fn installed_in_chain(
                 continue;
             };
             match &ins.kind {
+                // Values are expanded where they are set (`ARG V=gcc` then
+                // `ENV PKGS=$V`), as BuildKit does.
                 InstructionKind::Env(pairs) => {
                     for p in pairs {
-                        image_vars.insert(p.key.value.clone(), p.value.value.clone());
+                        let value = expand_here(&p.value.value, &p.literal, &image_vars);
+                        image_vars.insert(p.key.value.clone(), value);
                     }
                 }
                 InstructionKind::Arg(decls) => {
                     for d in decls {
                         let value = match &d.default {
-                            Some(v) => Some(v.value.as_str()),
-                            None => globals.get(d.name.value.as_str()).copied(),
+                            Some(v) => Some(expand_here(&v.value, &d.literal, &image_vars)),
+                            None => globals.get(d.name.value.as_str()).map(|v| v.to_string()),
                         };
                         if let Some(v) = value {
-                            image_vars.insert(d.name.value.clone(), v.to_string());
+                            image_vars.insert(d.name.value.clone(), v);
                         }
                     }
                 }
@@ -130,15 +135,146 @@ pub(crate) fn installed_in_chain(
     out
 }
 
-/// Whether the `RUN`s of the image a service builds install `program`
-/// (`curl`, `wget`, `nc`…) and leave it there: the package that provides
-/// it. `None` says nothing about the base image, which may have it.
-pub(crate) fn program_in_image(
-    ws: &Workspace,
-    facts: &ImageFacts,
-    program: &str,
-) -> Option<InstalledPackage> {
-    installed_program(&installed_in_image(ws, facts), program).cloned()
+/// An ENV value or ARG default with the variables set before it expanded.
+fn expand_here(value: &str, literal: &[TextRange], vars: &BTreeMap<String, String>) -> String {
+    if !value.contains('$') {
+        return value.to_string();
+    }
+    let mut lookup = |n: &str| vars.get(n).cloned();
+    crate::syntax::dockerfile::expand(value, literal, &mut lookup)
+}
+
+/// Whether the image a service builds has `program` (`curl`, `wget`,
+/// `nc`…), as far as its Dockerfile tells.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum Presence {
+    /// A `RUN` of the chain installs the package that provides it, and
+    /// nothing removes it.
+    Installed(InstalledPackage),
+    /// Something we do not model may have brought it: a `RUN` that runs an
+    /// installer or script (`curl … | sh`, `./install.sh`, `dpkg -i`,
+    /// `conda install`), runs the program itself, or a `COPY --from`/`ADD`
+    /// into a folder of programs (`/usr`, `/usr/local/bin`). Where.
+    Unknown(Span),
+    /// No `RUN` installs it and nothing else could have: only the base image
+    /// may have it.
+    NotInstalled,
+}
+
+/// Whether the image a service builds (its stage and the stages it is built
+/// `FROM`) has `program`; see [`Presence`]. Says nothing of the base image.
+pub(crate) fn program_in_image(ws: &Workspace, facts: &ImageFacts, program: &str) -> Presence {
+    let installed = installed_in_image(ws, facts);
+    if let Some(p) = installed_program(&installed, program) {
+        return Presence::Installed(p.clone());
+    }
+    // Installed and removed again: a RUN that ran it then says nothing.
+    let removed = installed.iter().any(|p| provides(&p.name, program));
+    let file = facts.dockerfile_file;
+    let source = ws.sources.get(file);
+    let df = &facts.dockerfile;
+    for &s in facts.chain.iter().rev() {
+        let Some(stage) = facts.stages.get(s) else {
+            continue;
+        };
+        for n in stage.instructions.clone() {
+            let Some(ins) = df.instructions.get(n) else {
+                continue;
+            };
+            match &ins.kind {
+                InstructionKind::Run { .. } => {
+                    for c in run_commands(source, ins) {
+                        let runs_it = !removed && c.program_name() == Some(program);
+                        if runs_it || opaque_installer(&c) {
+                            return Presence::Unknown(Span::new(file, c.range));
+                        }
+                    }
+                }
+                InstructionKind::Copy {
+                    add, sources, dest, ..
+                } => {
+                    let from_elsewhere = *add || ins.flag("from").is_some();
+                    let into_programs = dest
+                        .as_ref()
+                        .is_some_and(|d| holds_programs(d.value.trim_matches('"')));
+                    let named = sources.iter().any(|src| {
+                        let p = src.value.trim_end_matches('/');
+                        p.rsplit('/').next() == Some(program)
+                    });
+                    if (from_elsewhere && into_programs) || named {
+                        return Presence::Unknown(Span::new(file, ins.range));
+                    }
+                }
+                _ => {}
+            }
+        }
+    }
+    Presence::NotInstalled
+}
+
+/// A folder that holds programs, or one above such folders: `/`, `/usr`,
+/// `/usr/local`, `/bin`, `/usr/local/bin`, `/opt/x/bin`.
+fn holds_programs(dest: &str) -> bool {
+    let d = dest.trim_end_matches('/');
+    matches!(d, "" | "/usr" | "/usr/local") || d.ends_with("/bin") || d.ends_with("/sbin")
+}
+
+/// Package managers whose installs are not modelled here.
+const OTHER_INSTALLERS: &[&str] = &[
+    "dpkg",
+    "rpm",
+    "conda",
+    "mamba",
+    "micromamba",
+    "pacman",
+    "zypper",
+    "emerge",
+    "xbps-install",
+    "opkg",
+    "brew",
+    "nix-env",
+    "nix",
+    "snap",
+    "port",
+    "pkg",
+    "gdebi",
+    "alien",
+];
+
+/// Programs that are no script of the project's when given by their path.
+const KNOWN_TOOLS: &[&str] = &[
+    "node", "npm", "npx", "yarn", "pnpm", "uv", "poetry", "java", "ruby", "gem", "bundle", "php",
+    "composer", "go", "cargo", "rustc", "curl", "wget", "git", "tar", "unzip",
+];
+
+/// Whether a command of a `RUN` may install anything we cannot see: a
+/// script (`./install.sh`, `/scripts/setup`, `bash install.sh`), a shell
+/// reading its script from a pipe (`curl … | sh`) or a string (`sh -c
+/// "…"`), `eval`, `source`, or a package manager not modelled here (`dpkg
+/// -i`, `conda install`…).
+pub(crate) fn opaque_installer(c: &SimpleCommand) -> bool {
+    let Some((program, args)) = c.program() else {
+        return false;
+    };
+    let name = program.base_name();
+    let path = program.text.as_str();
+    let system = ["/bin/", "/usr/bin/", "/sbin/", "/usr/sbin/"]
+        .iter()
+        .any(|d| path.strip_prefix(d).is_some_and(|rest| !rest.contains('/')));
+    // A program given by its path is a script of the project's, unless it
+    // is a tool we know (`/opt/venv/bin/pip`, `/usr/local/bin/node`).
+    let known_tool =
+        name.starts_with("pip") || name.starts_with("python") || KNOWN_TOOLS.contains(&name);
+    if name.ends_with(".sh") || (path.contains('/') && !system && !known_tool) {
+        return true;
+    }
+    if super::run::SHELLS.contains(&name) {
+        // `sh` alone, `sh -s`, `sh -c "…"`, `bash install.sh`: all run a
+        // script we do not read; `bash <<EOF` runs the heredoc, which
+        // `run_commands` reads.
+        return !args.iter().any(|a| a.text.starts_with("<<"));
+    }
+    matches!(name, "eval" | "source" | ".") || OTHER_INSTALLERS.contains(&name)
 }
 
 /// The first package of `packages` still present that provides `program`.
@@ -223,6 +359,8 @@ pub(crate) fn install_command(c: &SimpleCommand) -> Option<(Manager, TextRange)>
 enum Event {
     Install {
         manager: Manager,
+        /// The install command, program to last word.
+        command: TextRange,
         /// (name, word range)
         names: Vec<(String, TextRange)>,
         group: Option<(String, TextRange)>,
@@ -288,7 +426,8 @@ fn events(
         if let Some(mut e) = event {
             match &mut e {
                 Event::Remove { range, .. } => *range = c.range,
-                Event::Install { .. } | Event::MarkAuto(_) => {}
+                Event::Install { command, .. } => *command = c.range,
+                Event::MarkAuto(_) => {}
             }
             out.push(e);
         }
@@ -492,6 +631,7 @@ fn apt(args: &[Word], lookup: &Lookup) -> Option<Event> {
     match sub.text.as_str() {
         "install" | "reinstall" => Some(Event::Install {
             manager: Manager::Apt,
+            command: empty,
             names: names(rest, lookup, apt_name),
             group: None,
         }),
@@ -569,6 +709,7 @@ fn apk(args: &[Word], lookup: &Lookup) -> Option<Event> {
             });
             Some(Event::Install {
                 manager: Manager::Apk,
+                command: empty,
                 names: names(rest, lookup, apk_name),
                 group,
             })
@@ -601,6 +742,7 @@ fn rpm(args: &[Word], lookup: &Lookup) -> Option<Event> {
     match sub.text.as_str() {
         "install" | "reinstall" | "groupinstall" => Some(Event::Install {
             manager: Manager::Rpm,
+            command: empty,
             names: names(rest, lookup, rpm_name),
             group: None,
         }),
@@ -626,6 +768,7 @@ fn apply(out: &mut Vec<InstalledPackage>, events: Vec<Event>, file: FileId, stag
         match e {
             Event::Install {
                 manager,
+                command,
                 names,
                 group,
             } => {
@@ -633,6 +776,7 @@ fn apply(out: &mut Vec<InstalledPackage>, events: Vec<Event>, file: FileId, stag
                     out.push(InstalledPackage {
                         name,
                         span: Span::new(file, range),
+                        command: Span::new(file, command),
                         stage,
                         manager,
                         removed_in_same_run: false,
@@ -798,6 +942,15 @@ mod tests {
         assert_eq!(got.len(), 4);
     }
 
+    /// A variable set from another is found like one set directly.
+    #[test]
+    fn variables_set_from_variables() {
+        let df = "FROM debian\nARG V=gcc\nENV PKGS=$V\nRUN apt-get install -y $PKGS\n";
+        assert_eq!(names_present(df), ["gcc"]);
+        let df = "FROM debian\nENV A=gcc\nARG B=\"${A} make\"\nRUN apt-get install -y $B\n";
+        assert_eq!(names_present(df), ["gcc", "make"]);
+    }
+
     #[test]
     fn rpm_and_inheritance() {
         let df = "FROM fedora:40 AS base\nRUN dnf install -y --setopt=install_weak_deps=False gcc-c++ python3-devel && dnf clean all\nFROM base AS final\nRUN microdnf remove gcc-c++\n";
@@ -816,12 +969,62 @@ mod tests {
         let facts = facts_of(*id, d.clone(), None, &BTreeMap::new()).unwrap();
         let p = installed_in_image(&ws, &facts);
         assert!(installed_program(&p, "nc").is_some());
+        assert!(matches!(
+            program_in_image(&ws, &facts, "nc"),
+            Presence::Installed(p) if p.name == "netcat-openbsd"
+        ));
         assert_eq!(
-            program_in_image(&ws, &facts, "nc").map(|p| p.name),
-            Some("netcat-openbsd".to_string())
+            program_in_image(&ws, &facts, "curl"),
+            Presence::NotInstalled
         );
         assert!(installed_program(&p, "curl").is_none());
         assert!(installed_program(&p, "wget").is_none());
         assert!(provides("postgresql16-client", "pg_isready"));
+    }
+
+    fn presence(dockerfile: &str, program: &str) -> Presence {
+        let dir = write_project(&[("Dockerfile", dockerfile)]);
+        let ws = workspace(dir.path());
+        let (id, d) = ws.dockerfiles.iter().next().unwrap();
+        let facts = facts_of(*id, d.clone(), None, &BTreeMap::new()).unwrap();
+        program_in_image(&ws, &facts, program)
+    }
+
+    /// What we cannot see may have brought the program: never "not installed".
+    #[test]
+    fn opaque_installers_and_copies_leave_it_unknown() {
+        for run in [
+            "RUN curl -fsSL https://example.com/install | sh",
+            "RUN wget -qO- https://example.com/x | bash -s -- -y",
+            "RUN ./install.sh",
+            "RUN /scripts/setup-deps --all",
+            "RUN bash scripts/deps.sh",
+            "RUN sh -c 'apt-get install -y curl'",
+            "RUN dpkg -i /tmp/tools.deb",
+            "RUN conda install -y curl",
+            "RUN curl -o /tmp/x https://example.com/x",
+            "COPY --from=deps /install/usr /usr",
+            "COPY --from=curlimages/curl:8.8.0 /usr/bin/curl /usr/local/bin/curl",
+            "ADD https://example.com/tools.tar.gz /usr/local/bin/",
+            "COPY bin/curl /app/curl",
+        ] {
+            let df = format!("FROM deps AS deps\nFROM debian:12-slim\n{run}\n");
+            assert!(
+                matches!(presence(&df, "curl"), Presence::Unknown(_)),
+                "{run}"
+            );
+        }
+        for run in [
+            "RUN apt-get update && apt-get install -y wget",
+            "RUN /usr/bin/apt-get install -y wget",
+            "COPY --from=build /app /app",
+            "RUN pip install --no-cache-dir httpx",
+            "RUN bash <<EOF\napt-get install -y wget\nEOF",
+            "RUN /opt/venv/bin/pip install httpx",
+            "RUN apt-get install -y curl && curl -o /x https://e.com && apt-get purge -y curl",
+        ] {
+            let df = format!("FROM debian:12-slim\n{run}\n");
+            assert_eq!(presence(&df, "curl"), Presence::NotInstalled, "{run}");
+        }
     }
 }

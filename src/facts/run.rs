@@ -9,7 +9,7 @@ use crate::syntax::dockerfile::{Command, Instruction, InstructionKind};
 use crate::syntax::shell::{self, SimpleCommand, Word};
 
 /// Shells whose script may come from a heredoc or `-c`.
-const SHELLS: &[&str] = &["sh", "bash", "ash", "dash", "zsh", "ksh"];
+pub(crate) const SHELLS: &[&str] = &["sh", "bash", "ash", "dash", "zsh", "ksh"];
 
 /// The simple commands a `RUN` executes, in order, with word ranges into
 /// `source` (the Dockerfile). Empty for other instructions.

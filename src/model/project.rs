@@ -947,6 +947,7 @@ impl Converter<'_> {
             entrypoint: self.command(&s.entrypoint),
             container_name: self.opt(&s.container_name),
             hostname: self.opt(&s.hostname),
+            pull_policy: self.opt(&s.pull_policy),
             container_env: ContainerEnvironment::default(),
             image_facts: None,
         }
@@ -1064,4 +1065,5 @@ pub fn merge_service(base: &mut Service, over: Service) {
     replace(&mut base.entrypoint, over.entrypoint);
     replace(&mut base.container_name, over.container_name);
     replace(&mut base.hostname, over.hostname);
+    replace(&mut base.pull_policy, over.pull_policy);
 }

@@ -312,6 +312,8 @@ pub struct Service {
     pub entrypoint: Option<CommandConfig>,
     pub container_name: Option<Value>,
     pub hostname: Option<Value>,
+    /// `pull_policy:` as written (`build`, `never`, `always`…).
+    pub pull_policy: Option<Value>,
     /// The container environment, resolved.
     pub container_env: ContainerEnvironment,
     /// What the image built here runs, when the service has `build:`.

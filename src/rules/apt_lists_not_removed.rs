@@ -2,7 +2,8 @@
 //! package lists (`/var/lib/apt/lists`) in the image.
 
 use crate::facts::images::judged_images;
-use crate::facts::packages::{install_command, Manager};
+use crate::facts::packages::{install_command, opaque_installer, Manager};
+use crate::facts::purpose::{image_purpose, tree_root};
 use crate::facts::run::{mounts, run_commands};
 use crate::rules::flow::merge_same_span;
 use crate::rules::{Context, Diagnostic, Rule, RuleMeta, Severity};
@@ -21,10 +22,12 @@ pub static RULE: Rule = Rule {
 
 const LISTS: &str = "/var/lib/apt/lists";
 
-/// A path argument that covers the package lists.
+/// A path argument that covers the package lists: the lists, what is in
+/// them, or a folder above them (`/var/lib/apt`, `/var/lib/apt/*`).
 fn covers_lists(path: &str) -> bool {
     let p = path.trim_end_matches(['*', '/']);
-    p == LISTS || p == "/var/lib/apt" || (path.starts_with(LISTS) && !path.contains("partial"))
+    let ancestor = p.is_empty() && path.starts_with('/') || LISTS.starts_with(&format!("{p}/"));
+    p == LISTS || ancestor || (path.starts_with(LISTS) && !path.contains("partial"))
 }
 
 /// Whether this command removes the package lists.
@@ -49,7 +52,12 @@ fn removes_lists(c: &SimpleCommand) -> bool {
 
 fn check(ctx: &Context) -> Vec<Diagnostic> {
     let mut out = Vec::new();
+    let root = tree_root(ctx.ws);
     for image in judged_images(ctx.ws) {
+        // Development, test and build images: their size is not the point.
+        if image_purpose(ctx.ws, &root, &image).is_some() {
+            continue;
+        }
         let file = image.facts.dockerfile_file;
         let source = ctx.ws.sources.get(file);
         for (_, _, ins) in image.instructions() {
@@ -67,14 +75,20 @@ fn check(ctx: &Context) -> Vec<Diagnostic> {
             else {
                 continue;
             };
-            if commands[last_install + 1..].iter().any(removes_lists) {
+            // Removed after the last install, or maybe by a script we
+            // cannot read (`/scripts/cleanup.sh`).
+            if commands[last_install + 1..]
+                .iter()
+                .any(|c| removes_lists(c) || opaque_installer(c))
+            {
                 continue;
             }
             let mounted = mounts(ins).iter().any(|m| {
                 matches!(m.kind.as_str(), "cache" | "tmpfs")
-                    && m.target
-                        .as_deref()
-                        .is_some_and(|t| t == LISTS || t == "/var/lib/apt")
+                    && m.target.as_deref().is_some_and(|t| {
+                        let t = t.trim_end_matches('/');
+                        t == LISTS || LISTS.starts_with(&format!("{t}/"))
+                    })
             });
             if mounted {
                 continue;
@@ -118,6 +132,11 @@ mod tests {
             "FROM debian:13\nRUN apt-get update && apt-get install -y curl && apt-get dist-clean\n",
             "FROM debian:12\nRUN --mount=type=cache,target=/var/lib/apt/lists,sharing=locked apt-get update && apt-get install -y curl\n",
             "FROM debian:12\nRUN <<EOF\napt-get update\napt-get install -y curl\nrm -rf /var/lib/apt/lists/*\nEOF\n",
+            // A folder above the lists removes them too.
+            "FROM debian:12\nRUN apt-get update && apt-get install -y curl && rm -rf /var/lib/apt /var/cache/apt\n",
+            "FROM debian:12\nRUN apt-get update && apt-get install -y curl && rm -rf /var/lib/apt/*\n",
+            "FROM debian:12\nRUN apt-get update && apt-get install -y curl && find /var/lib/apt/ -type f -delete\n",
+            "FROM debian:12\nRUN --mount=type=cache,target=/var/lib/apt/ apt-get update && apt-get install -y curl\n",
         ] {
             assert_silent(&RULE, &[("Dockerfile", df)]);
         }
@@ -133,15 +152,58 @@ mod tests {
 
     #[test]
     fn builder_stages_are_thrown_away() {
-        let df = "FROM debian:12 AS build\nRUN apt-get update && apt-get install -y gcc\nFROM debian:12\nCOPY --from=build /x /x\n";
+        let df = "FROM debian:12 AS deps\nRUN apt-get update && apt-get install -y gcc\nFROM debian:12\nCOPY --from=deps /x /x\n";
         assert_silent(&RULE, &[("Dockerfile", df)]);
-        let compose = "services:\n  app:\n    build:\n      context: .\n      target: build\n";
+        let compose = "services:\n  app:\n    build:\n      context: .\n      target: deps\n";
         assert_fires(&RULE, &[("compose.yaml", compose), ("Dockerfile", df)]);
+        // A service that runs a stage named for building builds.
+        let df = df.replace("deps", "build");
+        let compose = compose.replace("deps", "build");
+        assert_silent(&RULE, &[("compose.yaml", &compose), ("Dockerfile", &df)]);
     }
 
     #[test]
     fn simulation_and_other_managers() {
         let df = "FROM debian:12\nRUN apt-get install -s curl\nRUN apk add curl\n";
         assert_silent(&RULE, &[("Dockerfile", df)]);
+    }
+
+    /// A script after the install may clean up: nothing is asserted.
+    #[test]
+    fn scripts_after_the_install() {
+        let df = "FROM debian:12\nRUN apt-get update && apt-get install -y curl && /scripts/cleanup.sh\n";
+        assert_silent(&RULE, &[("Dockerfile", df)]);
+        let df = "FROM debian:12\nRUN /scripts/cleanup.sh && apt-get update && apt-get install -y curl\n";
+        assert_fires(&RULE, &[("Dockerfile", df)]);
+    }
+
+    /// A sibling of the lists, or a folder that only starts like them, is
+    /// not them.
+    #[test]
+    fn other_folders_are_not_the_lists() {
+        for rm in [
+            "rm -rf /var/lib/ap",
+            "rm -rf /var/lib/apt-x",
+            "rm -rf /var/cache/apt/*",
+            "rm -rf lists",
+        ] {
+            let df =
+                format!("FROM debian:12\nRUN apt-get update && apt-get install -y curl && {rm}\n");
+            assert_fires(&RULE, &[("Dockerfile", &df)]);
+        }
+    }
+
+    /// Development, test and build images: their size is not the point.
+    #[test]
+    fn development_images() {
+        let df = "FROM debian:12\nRUN apt-get update && apt-get -y install curl\n";
+        let app = ("Dockerfile", "FROM debian:12\n");
+        for name in [
+            ".devcontainer/Dockerfile",
+            "docker/builder-go.dockerfile",
+            "Dockerfile.dev",
+        ] {
+            assert_silent(&RULE, &[app, (name, df)]);
+        }
     }
 }

@@ -2,11 +2,11 @@
 //! installed in the image a service runs (its stage or a stage it is built
 //! `FROM`) and not removed in the same `RUN`.
 
-use std::path::{Path, PathBuf};
-
-use crate::facts::images::{judged_images, JudgedImage};
-use crate::facts::packages::{installed_in_image, InstalledPackage};
-use crate::model::workspace::Workspace;
+use crate::facts::base_image::is_toolchain;
+use crate::facts::image_ref::ImageRef;
+use crate::facts::images::judged_images;
+use crate::facts::packages::{installed_in_image, InstalledPackage, Manager};
+use crate::facts::purpose::{image_purpose, runs_nothing, tree_root};
 use crate::rules::{Context, Diagnostic, Rule, RuleMeta, Severity};
 use crate::source::Span;
 
@@ -50,116 +50,10 @@ fn is_build_group(name: &str) -> bool {
     lower.contains("build") || lower.contains("dev")
 }
 
-/// Official images whose default variant is built on `buildpack-deps`
-/// and so already ships gcc, make and the common headers.
-const TOOLCHAIN_IMAGES: &[&str] = &[
-    "buildpack-deps",
-    "gcc",
-    "golang",
-    "rust",
-    "python",
-    "node",
-    "ruby",
-    "perl",
-];
-
-/// Whether an image reference is a full toolchain image (`python:3.12`,
-/// `node:22-bookworm`, `buildpack-deps:bookworm`), not a `-slim` or
-/// `-alpine` variant.
-pub(crate) fn is_toolchain_image(reference: &str) -> bool {
-    let reference = reference.split('@').next().unwrap_or(reference);
-    let (path, tag) = match reference.rsplit_once(':') {
-        Some((p, t)) if !t.contains('/') => (p, t),
-        _ => (reference, "latest"),
-    };
-    let name = path
-        .strip_prefix("docker.io/")
-        .unwrap_or(path)
-        .strip_prefix("library/")
-        .unwrap_or(path.strip_prefix("docker.io/").unwrap_or(path));
-    TOOLCHAIN_IMAGES.contains(&name)
-        && ![
-            "slim",
-            "alpine",
-            "windowsservercore",
-            "nanoserver",
-            "distroless",
-        ]
-        .iter()
-        .any(|v| tag.contains(v))
-}
-
-/// Words that mark a stage, a build target or a Dockerfile as a development
-/// environment, where build tools are the point.
-const DEV_WORDS: &[&str] = &[
-    "dev",
-    "devel",
-    "develop",
-    "development",
-    "local",
-    "debug",
-    "test",
-    "tests",
-    "testing",
-    "ci",
-];
-
-fn is_dev_name(name: &str) -> bool {
-    name.to_ascii_lowercase()
-        .split(['-', '_', '.'])
-        .next()
-        .is_some_and(|w| DEV_WORDS.contains(&w))
-}
-
-/// A development image: the stage it runs is named `dev…`/`test…`, or the
-/// Dockerfile is (`Dockerfile.dev`, `dev.Dockerfile`), or it lives in a
-/// `dev/` or `local/` folder of the linted tree (`compose/local/django/`).
-fn is_dev_image(ws: &Workspace, root: &Path, image: &JudgedImage) -> bool {
-    let facts = &image.facts;
-    if facts.run_stage().name.as_deref().is_some_and(is_dev_name) {
-        return true;
-    }
-    let path = &ws.sources.get(facts.dockerfile_file).path;
-    let file = path
-        .file_name()
-        .and_then(|n| n.to_str())
-        .unwrap_or_default()
-        .to_ascii_lowercase();
-    let file_dev = file
-        .split('.')
-        .any(|part| part != "dockerfile" && DEV_WORDS.contains(&part));
-    // Only folders inside the linted tree: `~/dev/project/` says nothing.
-    let inside = path
-        .parent()
-        .and_then(|p| p.strip_prefix(root).ok())
-        .map(Path::to_path_buf)
-        .unwrap_or_default();
-    let folder_dev = inside.components().any(|c| {
-        c.as_os_str().to_str().is_some_and(|n| {
-            matches!(
-                n.to_ascii_lowercase().as_str(),
-                "dev" | "local" | "development" | ".devcontainer"
-            )
-        })
-    });
-    file_dev || folder_dev
-}
-
-/// The deepest folder holding every file read: the linted tree's root.
-fn tree_root(ws: &Workspace) -> PathBuf {
-    let mut root: Option<PathBuf> = None;
-    for (_, f) in ws.sources.iter() {
-        let Some(dir) = f.path.parent() else { continue };
-        root = Some(match root {
-            None => dir.to_path_buf(),
-            Some(r) => r
-                .ancestors()
-                .find(|a| dir.starts_with(a))
-                .map(Path::to_path_buf)
-                .unwrap_or_default(),
-        });
-    }
-    root.unwrap_or_default()
+/// A build tool that is also a task runner images run (`make test`,
+/// `make migrate`): reported only beside a compiler or headers.
+fn task_runner_only(package: &str) -> bool {
+    package.eq_ignore_ascii_case("make")
 }
 
 fn check(ctx: &Context) -> Vec<Diagnostic> {
@@ -170,23 +64,29 @@ fn check(ctx: &Context) -> Vec<Diagnostic> {
         let toolchain_base = facts
             .base_image
             .as_ref()
-            .is_some_and(|b| is_toolchain_image(&b.value));
-        if toolchain_base || is_dev_image(ctx.ws, &root, &image) {
+            .and_then(|b| ImageRef::parse(&b.value))
+            .is_some_and(|b| is_toolchain(&b));
+        // Development, test and build images, and base images that run
+        // nothing of their own: the tools are the point.
+        if toolchain_base || image_purpose(ctx.ws, &root, &image).is_some() || runs_nothing(&image)
+        {
             continue;
         }
         let installed = installed_in_image(ctx.ws, facts);
         let run_stage = facts.run_stage().display_name();
-        let mut groups_done: Vec<Span> = Vec::new();
-        let mut words_done: Vec<Span> = Vec::new();
-        for p in installed.iter().filter(|p| !p.removed_in_same_run) {
-            let where_ = if p.stage == facts.stage {
+        let where_ = |stage: usize| {
+            if stage == facts.stage {
                 format!("stage {run_stage}")
             } else {
                 format!(
                     "stage {} (stage {run_stage} is built from it)",
-                    facts.stages[p.stage].display_name()
+                    facts.stages[stage].display_name()
                 )
-            };
+            }
+        };
+        let mut groups_done: Vec<Span> = Vec::new();
+        let mut commands_done: Vec<Span> = Vec::new();
+        for p in installed.iter().filter(|p| !p.removed_in_same_run) {
             // An apk virtual group that is never deleted: one finding at its name.
             if let Some((group, group_span)) = &p.group {
                 let members: Vec<&InstalledPackage> = installed
@@ -215,7 +115,8 @@ fn check(ctx: &Context) -> Vec<Diagnostic> {
                     Severity::Warning,
                     *group_span,
                     format!(
-                        "build dependencies `{group}`{listed} stay in the final image: {where_} adds them and never runs `apk del {group}`"
+                        "build dependencies `{group}`{listed} stay in the final image: {} adds them and never runs `apk del {group}`",
+                        where_(p.stage)
                     ),
                 )
                 .with_span_label("never deleted")
@@ -231,61 +132,114 @@ fn check(ctx: &Context) -> Vec<Diagnostic> {
                 out.push(image.with_labels(d));
                 continue;
             }
-            if words_done.contains(&p.span) {
+            // One finding per install command, naming every build tool it
+            // leaves (a `$buildDeps` word may hold several).
+            if commands_done.contains(&p.command) {
                 continue;
             }
-            // Every build tool written by this word (a `$buildDeps` may hold several).
-            let same_word: Vec<&InstalledPackage> = installed
+            commands_done.push(p.command);
+            let tools: Vec<&InstalledPackage> = installed
                 .iter()
                 .filter(|q| {
-                    q.span == p.span && !q.removed_in_same_run && build_tool_kind(&q.name).is_some()
+                    q.command == p.command
+                        && q.group.is_none()
+                        && !q.removed_in_same_run
+                        && build_tool_kind(&q.name).is_some()
                 })
                 .collect();
-            let Some(first) = same_word.first() else {
+            if tools.iter().all(|q| task_runner_only(&q.name)) {
                 continue;
-            };
-            words_done.push(p.span);
-            let names: Vec<String> = same_word.iter().map(|q| format!("`{}`", q.name)).collect();
-            let what = if same_word.len() == 1 {
-                format!(
-                    "{} ({})",
-                    names[0],
-                    build_tool_kind(&first.name).unwrap_or("a build tool")
-                )
-            } else {
-                format!("build tools {}", names.join(", "))
-            };
-            let mut d = match first.removed_later {
-                None => Diagnostic::new(
-                    RULE.meta.name,
-                    Severity::Warning,
-                    p.span,
-                    format!("{what} stays in the final image: installed in {where_} and never removed"),
-                )
-                .with_span_label("installed in the final image"),
-                Some(removal) => Diagnostic::new(
-                    RULE.meta.name,
-                    Severity::Warning,
-                    p.span,
-                    format!("{what} is removed only by a later RUN: the layer of {where_} that installs it still ships it"),
-                )
-                .with_span_label("installed here")
-                .with_label(removal, "removed here, one layer too late"),
-            };
-            let removal = match first.manager {
-                crate::facts::packages::Manager::Apk => format!("apk del {}", first.name),
-                crate::facts::packages::Manager::Apt => {
-                    format!("apt-get purge -y --auto-remove {}", first.name)
-                }
-                crate::facts::packages::Manager::Rpm => format!("dnf remove -y {}", first.name),
-            };
-            d = d.with_help(format!(
-                "build in a builder stage and COPY --from it only what the app needs (a virtualenv, wheels, a binary); or remove the tools in the same RUN (`{removal}`)"
-            ));
-            out.push(image.with_labels(d));
+            }
+            out.push(image.with_labels(install_diagnostic(&tools, &where_(p.stage))));
         }
     }
     crate::rules::flow::merge_same_span(out)
+}
+
+/// `` `gcc` (a compiler) `` or `` build tools `gcc`, `libpq-dev` ``.
+fn named(tools: &[&InstalledPackage]) -> String {
+    let mut names: Vec<String> = Vec::new();
+    for q in tools {
+        let n = format!("`{}`", q.name);
+        if !names.contains(&n) {
+            names.push(n);
+        }
+    }
+    match tools {
+        [one, ..] if names.len() == 1 => format!(
+            "{} ({})",
+            names[0],
+            build_tool_kind(&one.name).unwrap_or("a build tool")
+        ),
+        _ => format!("build tools {}", names.join(", ")),
+    }
+}
+
+/// The finding for the build tools one install command leaves.
+fn install_diagnostic(tools: &[&InstalledPackage], where_: &str) -> Diagnostic {
+    let stay: Vec<&InstalledPackage> = tools
+        .iter()
+        .copied()
+        .filter(|q| q.removed_later.is_none())
+        .collect();
+    let later: Vec<&InstalledPackage> = tools
+        .iter()
+        .copied()
+        .filter(|q| q.removed_later.is_some())
+        .collect();
+    let verb = |list: &[&InstalledPackage], one: &str, many: &str| {
+        if list.len() == 1 { one } else { many }.to_string()
+    };
+    let first = tools[0];
+    let message = match (stay.is_empty(), later.is_empty()) {
+        (false, true) => format!(
+            "{} {} in the final image: installed in {where_} and never removed",
+            named(&stay),
+            verb(&stay, "stays", "stay")
+        ),
+        (false, false) => format!(
+            "{} {} in the final image: installed in {where_} and never removed; {} {} removed only by a later RUN, one layer too late",
+            named(&stay),
+            verb(&stay, "stays", "stay"),
+            named(&later),
+            verb(&later, "is", "are")
+        ),
+        _ => format!(
+            "{} {} removed only by a later RUN: the layer of {where_} that installs {} still ships {}",
+            named(&later),
+            verb(&later, "is", "are"),
+            verb(&later, "it", "them"),
+            verb(&later, "it", "them")
+        ),
+    };
+    let mut d = Diagnostic::new(RULE.meta.name, Severity::Warning, first.span, message)
+        .with_span_label(if stay.is_empty() {
+            "installed here"
+        } else {
+            "installed in the final image"
+        });
+    let mut removals: Vec<Span> = Vec::new();
+    for q in &later {
+        if let Some(r) = q.removed_later.filter(|r| !removals.contains(r)) {
+            removals.push(r);
+            d = d.with_label(r, "removed here, one layer too late");
+        }
+    }
+    let mut names: Vec<&str> = Vec::new();
+    for q in tools {
+        if !names.contains(&q.name.as_str()) {
+            names.push(q.name.as_str());
+        }
+    }
+    let names = names.join(" ");
+    let removal = match first.manager {
+        Manager::Apk => format!("apk del {names}"),
+        Manager::Apt => format!("apt-get purge -y --auto-remove {names}"),
+        Manager::Rpm => format!("dnf remove -y {names}"),
+    };
+    d.with_help(format!(
+        "build in a builder stage and COPY --from it only what the app needs (a virtualenv, wheels, a binary); or remove the tools in the same RUN (`{removal}`)"
+    ))
 }
 
 #[cfg(test)]
@@ -297,17 +251,27 @@ mod tests {
 
     #[test]
     fn compiler_in_the_stage_the_service_runs() {
-        let df = "FROM python:3.12-slim\nRUN apt-get update && apt-get install -y --no-install-recommends gcc libpq-dev && rm -rf /var/lib/apt/lists/*\n";
+        let df = "FROM python:3.12-slim\nRUN apt-get update && apt-get install -y --no-install-recommends gcc libpq-dev && rm -rf /var/lib/apt/lists/*\nCMD [\"app\"]\n";
         let d = assert_fires(&RULE, &[("compose.yaml", COMPOSE), ("Dockerfile", df)]);
-        assert_eq!(d.len(), 2);
+        assert_eq!(d.len(), 1);
         assert_eq!(d[0].text, "gcc");
-        assert_eq!(d[1].text, "libpq-dev");
+        assert!(
+            d[0].message
+                .starts_with("build tools `gcc`, `libpq-dev` stay"),
+            "{}",
+            d[0].message
+        );
+        assert!(d[0]
+            .help
+            .as_deref()
+            .unwrap()
+            .contains("purge -y --auto-remove gcc libpq-dev"));
         assert_eq!(d[0].labels[0].2, "service `app` runs stage #0");
     }
 
     #[test]
     fn builder_stage_is_the_point() {
-        let df = "FROM python:3.12-slim AS builder\nRUN apt-get install -y gcc\nFROM python:3.12-slim AS runtime\nCOPY --from=builder /opt/venv /opt/venv\nRUN apt-get install -y libpq5 curl\n";
+        let df = "FROM python:3.12-slim AS builder\nRUN apt-get install -y gcc\nFROM python:3.12-slim AS runtime\nCOPY --from=builder /opt/venv /opt/venv\nRUN apt-get install -y libpq5 curl\nCMD [\"app\"]\n";
         assert_silent(&RULE, &[("compose.yaml", COMPOSE), ("Dockerfile", df)]);
     }
 
@@ -321,7 +285,7 @@ mod tests {
 
     #[test]
     fn target_decides_and_no_compose_means_last_stage() {
-        let df = "FROM python:3.12-slim AS app\nRUN apt-get install -y gcc\nFROM python:3.12-slim AS prod\nRUN apt-get install -y curl\n";
+        let df = "FROM python:3.12-slim AS app\nRUN apt-get install -y gcc\nFROM python:3.12-slim AS prod\nRUN apt-get install -y curl\nCMD [\"app\"]\n";
         let compose = "services:\n  app:\n    build:\n      context: .\n      target: prod\n";
         assert_silent(&RULE, &[("compose.yaml", compose), ("Dockerfile", df)]);
         assert_silent(&RULE, &[("Dockerfile", df)]);
@@ -331,7 +295,7 @@ mod tests {
             &RULE,
             &[(
                 "Dockerfile",
-                "FROM alpine:3.20\nRUN apk add --no-cache make\n",
+                "FROM alpine:3.20\nRUN apk add --no-cache gcc\nCMD [\"app\"]\n",
             )],
         );
         assert_eq!(d[0].labels[0].1, "FROM alpine:3.20");
@@ -339,40 +303,41 @@ mod tests {
 
     #[test]
     fn removed_in_the_same_run_is_fine() {
-        let df = "FROM python:3.12-slim\nRUN apt-get update && apt-get install -y gcc && pip install --no-cache-dir psycopg2 && apt-get purge -y --auto-remove gcc && rm -rf /var/lib/apt/lists/*\n";
+        let df = "FROM python:3.12-slim\nRUN apt-get update && apt-get install -y gcc && pip install --no-cache-dir psycopg2 && apt-get purge -y --auto-remove gcc && rm -rf /var/lib/apt/lists/*\nCMD [\"app\"]\n";
         assert_silent(&RULE, &[("Dockerfile", df)]);
-        let df = "FROM python:3.12-alpine\nRUN apk add --no-cache --virtual .build-deps gcc musl-dev \\\n && pip install --no-cache-dir x \\\n && apk del .build-deps\n";
+        let df = "FROM python:3.12-alpine\nRUN apk add --no-cache --virtual .build-deps gcc musl-dev \\\n && pip install --no-cache-dir x \\\n && apk del .build-deps\nCMD [\"app\"]\n";
         assert_silent(&RULE, &[("Dockerfile", df)]);
     }
 
     #[test]
     fn removed_in_a_later_run_still_ships() {
-        let df = "FROM python:3.12-slim\nRUN apt-get install -y gcc\nRUN apt-get purge -y gcc\n";
+        let df = "FROM python:3.12-slim\nRUN apt-get install -y gcc\nRUN apt-get purge -y gcc\nCMD [\"app\"]\n";
         let d = assert_fires(&RULE, &[("Dockerfile", df)]);
         assert!(d[0].message.contains("later RUN"));
     }
 
     #[test]
     fn virtual_group_never_deleted_is_one_finding() {
-        let df = "FROM python:3.12-alpine\nRUN apk add --no-cache --virtual .build-deps gcc musl-dev && pip install --no-cache-dir x\n";
+        let df = "FROM python:3.12-alpine\nRUN apk add --no-cache --virtual .build-deps gcc musl-dev && pip install --no-cache-dir x\nCMD [\"app\"]\n";
         let d = assert_fires(&RULE, &[("Dockerfile", df)]);
         assert_eq!(d.len(), 1);
         assert_eq!(d[0].text, ".build-deps");
         assert!(d[0].message.contains("gcc, musl-dev"));
         // A group of fetch tools is not this rule's business.
-        let df = "FROM alpine:3.20\nRUN apk add --no-cache --virtual .fetch-deps gnupg bzip2\n";
+        let df = "FROM alpine:3.20\nRUN apk add --no-cache --virtual .fetch-deps gnupg bzip2\nCMD [\"app\"]\n";
         assert_silent(&RULE, &[("Dockerfile", df)]);
     }
 
     #[test]
     fn variables_heredocs_and_exec_form() {
-        let df = "FROM debian:12\nRUN buildDeps='gcc make'; apt-get install -y $buildDeps\n";
+        let df = "FROM debian:12\nRUN buildDeps='gcc make'; apt-get install -y $buildDeps\nCMD [\"app\"]\n";
         let d = assert_fires(&RULE, &[("Dockerfile", df)]);
         assert_eq!(d[0].text, "$buildDeps");
         assert!(d[0].message.contains("`gcc`, `make`"));
-        let df = "FROM debian:12\nRUN <<EOF\napt-get install -y g++-12\nEOF\n";
+        let df = "FROM debian:12\nRUN <<EOF\napt-get install -y g++-12\nEOF\nCMD [\"app\"]\n";
         assert_eq!(assert_fires(&RULE, &[("Dockerfile", df)])[0].text, "g++-12");
-        let df = "FROM debian:12\nRUN [\"apt-get\", \"install\", \"-y\", \"clang\"]\n";
+        let df =
+            "FROM debian:12\nRUN [\"apt-get\", \"install\", \"-y\", \"clang\"]\nCMD [\"app\"]\n";
         assert_eq!(
             assert_fires(&RULE, &[("Dockerfile", df)])[0].text,
             "\"clang\""
@@ -381,10 +346,10 @@ mod tests {
 
     #[test]
     fn development_images_are_for_building() {
-        let df = "FROM python:3.12-slim AS dev\nRUN apt-get install -y gcc\nFROM python:3.12-slim AS prod\nRUN apt-get install -y curl\n";
+        let df = "FROM python:3.12-slim AS dev\nRUN apt-get install -y gcc\nFROM python:3.12-slim AS prod\nRUN apt-get install -y curl\nCMD [\"app\"]\n";
         let compose = "services:\n  app:\n    build:\n      context: .\n      target: dev\n";
         assert_silent(&RULE, &[("compose.yaml", compose), ("Dockerfile", df)]);
-        let df = "FROM python:3.12-slim\nRUN apt-get install -y gcc\n";
+        let df = "FROM python:3.12-slim\nRUN apt-get install -y gcc\nCMD [\"app\"]\n";
         assert_silent(&RULE, &[("Dockerfile.dev", df)]);
         let local = ("compose/local/django/Dockerfile", df);
         let prod = ("compose/production/django/Dockerfile", df);
@@ -404,17 +369,95 @@ mod tests {
             "docker.io/library/golang:1.22",
             "rust",
         ] {
-            let df = format!("FROM {base}\nRUN apt-get install -y libpq-dev\n");
+            let df = format!("FROM {base}\nRUN apt-get install -y libpq-dev\nCMD [\"app\"]\n");
             assert_silent(&RULE, &[("Dockerfile", &df)]);
         }
-        let df = "FROM python:3.12-slim-bookworm\nRUN apt-get install -y libpq-dev\n";
+        let df =
+            "FROM python:3.12-slim-bookworm\nRUN apt-get install -y libpq-dev\nCMD [\"app\"]\n";
         assert_fires(&RULE, &[("Dockerfile", df)]);
     }
 
     #[test]
     fn runtime_libraries_are_fine() {
         let df =
-            "FROM debian:12\nRUN apt-get install -y libpq5 libc6 udev ca-certificates python3\n";
+            "FROM debian:12\nRUN apt-get install -y libpq5 libc6 udev ca-certificates python3\nCMD [\"app\"]\n";
         assert_silent(&RULE, &[("Dockerfile", df)]);
+    }
+
+    /// One finding per install command, not one per package.
+    #[test]
+    fn one_finding_per_install_command() {
+        let df = "FROM debian:12-slim\nRUN apt-get install -y gcc g++ make libpq-dev libssl-dev \\\n    && apt-get install -y cmake\nRUN apt-get install -y libffi-dev curl\nCMD [\"app\"]\n";
+        let d = assert_fires(&RULE, &[("Dockerfile", df)]);
+        let texts: Vec<&str> = d.iter().map(|f| f.text.as_str()).collect();
+        assert_eq!(texts, ["gcc", "cmake", "libffi-dev"]);
+        // Some removed by a later RUN, some never.
+        let df = "FROM alpine:3.20\nRUN apk add --no-cache gcc musl-dev openssl-dev\nRUN apk del gcc musl-dev\nCMD [\"app\"]\n";
+        let d = assert_fires(&RULE, &[("Dockerfile", df)]);
+        assert_eq!(d.len(), 1);
+        assert!(
+            d[0].message
+                .contains("`openssl-dev` (a development package"),
+            "{}",
+            d[0].message
+        );
+        assert!(
+            d[0].message
+                .contains("build tools `gcc`, `musl-dev` are removed only by a later RUN"),
+            "{}",
+            d[0].message
+        );
+    }
+
+    /// `make` alone is a task runner images run; reported beside a compiler.
+    #[test]
+    fn make_alone_is_a_task_runner() {
+        let df =
+            "FROM debian:12-slim\nRUN apt-get install -y make curl\nCMD [\"make\", \"serve\"]\n";
+        assert_silent(&RULE, &[("Dockerfile", df)]);
+        let df = "FROM debian:12-slim\nRUN apt-get install -y make gcc\nCMD [\"app\"]\n";
+        assert_fires(&RULE, &[("Dockerfile", df)]);
+    }
+
+    /// Images whose job is to build, and images for tests.
+    #[test]
+    fn build_and_test_images() {
+        let df = "FROM debian:12-slim\nRUN apt-get install -y gcc\nCMD [\"app\"]\n";
+        let app = ("Dockerfile", "FROM debian:12-slim\nCMD [\"app\"]\n");
+        for name in [
+            "docker/builder-go.dockerfile",
+            "Dockerfile.build",
+            "docker/develop/noble/Dockerfile",
+            "tests/Dockerfile.seeder",
+            ".devcontainer/Dockerfile",
+        ] {
+            assert_silent(&RULE, &[app, (name, df)]);
+        }
+        let commented = "# Builds an editable install for the test suite.\n# Not suitable for production use.\nFROM debian:12-slim\nRUN apt-get install -y gcc\n";
+        assert_silent(&RULE, &[("editable.Dockerfile", commented)]);
+        let df =
+            "FROM debian:12-slim AS builder\nRUN apt-get install -y gcc\nFROM debian:12-slim\nCMD [\"app\"]\n";
+        let compose = "services:\n  app:\n    build:\n      context: .\n      target: builder\n";
+        assert_silent(&RULE, &[("compose.yaml", compose), ("Dockerfile", df)]);
+    }
+
+    /// A Dockerfile that no service runs and that sets no CMD or
+    /// ENTRYPOINT is a base image or an environment to build in.
+    #[test]
+    fn images_that_run_nothing() {
+        let df =
+            "FROM ubuntu:24.04\nRUN apt-get install -y build-essential autoconf\nWORKDIR /src\n";
+        assert_silent(&RULE, &[("Dockerfile", df)]);
+        let compose = "services:\n  app:\n    build: .\n";
+        assert_fires(&RULE, &[("compose.yaml", compose), ("Dockerfile", df)]);
+    }
+
+    /// `Dockerfile` beside `Dockerfile.prod` is the development one.
+    #[test]
+    fn beside_a_production_variant() {
+        let df = "FROM python:3.12-slim\nRUN apt-get install -y gcc\nCMD [\"app\"]\n";
+        let d = assert_fires(&RULE, &[("Dockerfile", df), ("Dockerfile.prod", df)]);
+        assert_eq!(d.len(), 1);
+        assert_eq!(d[0].file, "Dockerfile.prod");
     }
 }

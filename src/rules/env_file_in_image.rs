@@ -5,6 +5,8 @@
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
+use crate::facts::purpose::is_test_name;
+use crate::fs::is_template_name;
 use crate::model::workspace::Workspace;
 use crate::rules::flow::active_services;
 use crate::rules::{Context, Diagnostic, Rule, RuleMeta, Severity};
@@ -23,22 +25,19 @@ pub static RULE: Rule = Rule {
     check,
 };
 
-/// `.env.example` and friends: templates, meant to be shared.
-const TEMPLATE_SUFFIXES: &[&str] = &[
-    "example", "sample", "template", "dist", "default", "defaults", "tmpl", "tpl",
-];
-
 /// Whether a file name is a `.env` file with real values: `.env`,
-/// `.env.production`, not `.env.example`.
+/// `.env.production`; not a template (`.env.example`, `.env.docker.sample`,
+/// [`is_template_name`]), nor the fixtures of a test suite (`.env.test`,
+/// `.env.ci`), which the repository shares with everyone anyway.
 fn is_secret_env_name(name: &str) -> bool {
     let lower = name.to_ascii_lowercase();
     if lower == ".env" {
         return true;
     }
-    match lower.strip_prefix(".env.") {
-        Some(suffix) => !suffix.is_empty() && !TEMPLATE_SUFFIXES.contains(&suffix),
-        None => false,
-    }
+    let Some(suffix) = lower.strip_prefix(".env.") else {
+        return false;
+    };
+    !suffix.is_empty() && !is_template_name(&lower) && !is_test_name(suffix)
 }
 
 /// A build context: its folder and the ignore file that applies.
@@ -429,14 +428,21 @@ mod tests {
             (".dockerignore", ".env*\n!.env.production\n"),
         ];
         assert_fires(&RULE, &files);
-        assert_silent(
-            &RULE,
-            &[
-                ("Dockerfile", DF),
-                (".env.example", "API_TOKEN=1\n"),
-                (".env.sample", "API_TOKEN=1\n"),
-            ],
-        );
+        // Every template, as discovery names them; and test fixtures.
+        for name in [
+            ".env.example",
+            ".env.sample",
+            ".env.docker.template",
+            ".env.production.example",
+            ".env.dist",
+            "example.env",
+            "env.example",
+            ".env.test",
+            ".env.testing",
+            ".env.ci",
+        ] {
+            assert_silent(&RULE, &[("Dockerfile", DF), (name, "API_TOKEN=1\n")]);
+        }
     }
 
     #[test]
@@ -487,5 +493,13 @@ mod tests {
                 ("certs/ca.pem", "-----BEGIN CERTIFICATE-----\n"),
             ],
         );
+    }
+
+    /// `.env.local` and `.env.development` hold a developer's own secrets.
+    #[test]
+    fn local_env_files_are_secret() {
+        for name in [".env.local", ".env.development", ".env.production"] {
+            assert_fires(&RULE, &[("Dockerfile", DF), (name, "API_TOKEN=1\n")]);
+        }
     }
 }

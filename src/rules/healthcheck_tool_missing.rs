@@ -1,8 +1,10 @@
 //! `healthcheck-tool-missing`: a healthcheck calls curl or wget, which the
 //! image the service runs does not have.
 
+use crate::facts::base_image::ships;
 use crate::facts::commands::healthcheck_command;
-use crate::facts::packages::program_in_image;
+use crate::facts::image_ref::ImageRef;
+use crate::facts::packages::{program_in_image, Presence};
 use crate::rules::flow::active_services;
 use crate::rules::{Context, Diagnostic, Rule, RuleMeta, Severity};
 use crate::source::Span;
@@ -16,64 +18,6 @@ pub static RULE: Rule = Rule {
     },
     check,
 };
-
-/// What a base image is known to ship: `Some(true)` has it, `Some(false)`
-/// lacks it, `None` unknown (no guess).
-fn base_has(image: &str, program: &str) -> Option<bool> {
-    let image = image.to_ascii_lowercase();
-    let (repo, tag) = match image.split_once('@') {
-        Some((r, _)) => (r.to_string(), String::new()),
-        None => match image.rsplit_once(':') {
-            Some((r, t)) if !t.contains('/') => (r.to_string(), t.to_string()),
-            _ => (image.clone(), String::new()),
-        },
-    };
-    let name = repo.rsplit('/').next().unwrap_or(&repo);
-    let library = !repo.contains('/')
-        || repo.starts_with("docker.io/library/")
-        || repo.starts_with("library/");
-    if repo.contains("distroless") || name == "scratch" {
-        return Some(false);
-    }
-    if name == "busybox" {
-        return Some(program == "wget");
-    }
-    // Official images whose variants we know.
-    const LANGUAGE: &[&str] = &[
-        "python",
-        "node",
-        "ruby",
-        "golang",
-        "openjdk",
-        "eclipse-temurin",
-        "php",
-        "rust",
-        "perl",
-        "debian",
-        "ubuntu",
-        "alpine",
-        "postgres",
-        "redis",
-        "mysql",
-        "mariadb",
-        "mongo",
-    ];
-    if !library || !LANGUAGE.contains(&name) {
-        return None;
-    }
-    if name == "alpine" || tag.contains("alpine") {
-        // busybox wget, no curl.
-        return Some(program == "wget");
-    }
-    if tag.contains("slim") || matches!(name, "debian" | "ubuntu") {
-        return Some(false);
-    }
-    match name {
-        // The full variants are built on buildpack-deps: curl and wget.
-        "python" | "node" | "ruby" | "golang" | "php" | "rust" | "perl" => Some(true),
-        _ => None,
-    }
-}
 
 fn check(ctx: &Context) -> Vec<Diagnostic> {
     let ws = ctx.ws;
@@ -93,7 +37,7 @@ fn check(ctx: &Context) -> Vec<Diagnostic> {
             // The image: built here (base image + what its RUNs install), or pulled.
             let (base, base_span): (String, Option<Span>) = match &service.image_facts {
                 Some(f) => {
-                    if program_in_image(ws, f, program).is_some() {
+                    if program_in_image(ws, f, program) != Presence::NotInstalled {
                         continue;
                     }
                     match &f.base_image {
@@ -106,7 +50,10 @@ fn check(ctx: &Context) -> Vec<Diagnostic> {
                     None => continue,
                 },
             };
-            if base_has(&base, program) != Some(false) {
+            let Some(image) = ImageRef::parse(&base) else {
+                continue;
+            };
+            if ships(&image, program) != Some(false) {
                 continue;
             }
             let built = service.image_facts.is_some();
@@ -124,7 +71,7 @@ fn check(ctx: &Context) -> Vec<Diagnostic> {
             if let Some(s) = base_span {
                 d = d.with_label(s, format!("`{base}` has no `{program}`"));
             }
-            let alt = if base_has(&base, "wget") == Some(true) && program == "curl" {
+            let alt = if ships(&image, "wget") == Some(true) && program == "curl" {
                 "use busybox's wget (`wget -qO- http://localhost:PORT/health || exit 1`)"
                     .to_string()
             } else {
@@ -138,7 +85,7 @@ fn check(ctx: &Context) -> Vec<Diagnostic> {
             out.push(d);
         }
     }
-    out
+    crate::rules::flow::merge_same_span(out)
 }
 
 #[cfg(test)]
@@ -202,6 +149,46 @@ mod tests {
         let df = "FROM golang:1.23 AS build\nRUN apt-get update && apt-get install -y curl\n\nFROM gcr.io/distroless/static-debian12\nCOPY --from=build /app /app\nHEALTHCHECK CMD [\"wget\", \"-q\", \"http://localhost:8080/\"]\n";
         let d = assert_fires(&RULE, &[("compose.yaml", COMPOSE), ("Dockerfile", df)]);
         assert_eq!(d[0].text, "wget");
+    }
+
+    /// `time curl …` runs curl (one definition of a command's program).
+    #[test]
+    fn wrappers_do_not_hide_the_program() {
+        for test in [
+            "[\"CMD-SHELL\", \"time curl -f http://localhost/\"]",
+            "[\"CMD\", \"/usr/bin/tini\", \"--\", \"curl\", \"http://localhost/\"]",
+            "[\"CMD-SHELL\", \"nice -n 10 curl -f http://localhost/ || exit 1\"]",
+        ] {
+            let compose = format!(
+                "services:\n  s:\n    image: python:3.12-slim\n    healthcheck:\n      test: {test}\n"
+            );
+            let d = assert_fires(&RULE, &[("compose.yaml", &compose)]);
+            assert_eq!(d[0].text, "curl", "{test}");
+        }
+    }
+
+    /// After an installer or script we cannot read, or a copy into a folder
+    /// of programs, nothing is asserted.
+    #[test]
+    fn opaque_installers_say_nothing() {
+        for run in [
+            "RUN curl -fsSL https://example.com/install.sh | sh",
+            "RUN ./scripts/install-tools.sh",
+            "RUN dpkg -i /tmp/curl.deb",
+            "COPY --from=deps /install/usr /usr",
+        ] {
+            let df = format!("FROM debian:12-slim AS deps\nFROM python:3.12-slim\n{run}\nHEALTHCHECK CMD curl -f http://localhost/ || exit 1\n");
+            assert_silent(&RULE, &[("compose.yaml", COMPOSE), ("Dockerfile", &df)]);
+        }
+    }
+
+    /// A registry with a port is a registry, not a tag (`ImageRef`).
+    #[test]
+    fn registry_ports_are_not_tags() {
+        let compose = "services:\n  s:\n    image: registry.local:5000/library/python\n    healthcheck:\n      test: [\"CMD\", \"curl\", \"http://localhost/\"]\n";
+        assert_silent(&RULE, &[("compose.yaml", compose)]);
+        let compose = "services:\n  s:\n    image: docker.io/library/python:3.12-slim@sha256:abc\n    healthcheck:\n      test: [\"CMD\", \"curl\", \"http://localhost/\"]\n";
+        assert_fires(&RULE, &[("compose.yaml", compose)]);
     }
 
     #[test]

@@ -1,7 +1,12 @@
 //! `no-healthcheck`: a service built here has no healthcheck, or a
 //! `depends_on` waits for a service to be healthy that has none.
 
+use crate::facts::base_image::official_name;
+use crate::facts::commands::{run_command, servers};
+use crate::facts::image_ref::ImageRef;
+use crate::facts::purpose::{service_purpose, tree_root};
 use crate::model::types::*;
+use crate::model::workspace::Workspace;
 use crate::rules::flow::active_services;
 use crate::rules::{Context, Diagnostic, Rule, RuleMeta, Severity};
 
@@ -45,6 +50,19 @@ fn health(s: &Service) -> Health {
     }
 }
 
+/// `postgres:16` as written, without a digest.
+fn image_display(image: &ImageRef) -> String {
+    let mut s = match image.registry {
+        Some(r) => format!("{r}/{}", image.path),
+        None => image.path.to_string(),
+    };
+    if let Some(t) = image.tag {
+        s.push(':');
+        s.push_str(t);
+    }
+    s
+}
+
 /// The port the service most likely listens on, for the suggested healthcheck.
 fn listen_port(s: &Service) -> String {
     let from_image = s
@@ -59,11 +77,47 @@ fn listen_port(s: &Service) -> String {
         .unwrap_or_else(|| "8000".into())
 }
 
+/// Whether a service accepts connections, so that a healthcheck has
+/// something to ask: it publishes or exposes a port in compose, runs its
+/// image's own command and the image EXPOSEs one, runs a web server we
+/// know, or another service depends on it. A worker started with another
+/// command of the same image has nothing to answer.
+fn serves(ws: &Workspace, project: &Project, s: &Service) -> bool {
+    let own_command = s.command.is_none() && s.entrypoint.is_none();
+    let exposes = !s.ports.is_empty()
+        || !s.expose.is_empty()
+        || (own_command && s.image_facts.as_ref().is_some_and(|f| !f.expose.is_empty()));
+    let awaited = project
+        .services
+        .iter()
+        .any(|o| o.depends_on.iter().any(|d| d.service == s.name));
+    exposes || awaited || run_command(ws, s).is_some_and(|c| !servers(&c).is_empty())
+}
+
+/// Whether another service waits for this one to finish
+/// (`condition: service_completed_successfully`): a job, not a server.
+fn is_job(project: &Project, s: &Service) -> bool {
+    project.services.iter().any(|o| {
+        o.depends_on.iter().any(|d| {
+            d.service == s.name
+                && d.condition
+                    .as_ref()
+                    .is_some_and(|c| c.text == "service_completed_successfully")
+        })
+    })
+}
+
 fn check(ctx: &Context) -> Vec<Diagnostic> {
     let mut out = Vec::new();
+    let root = tree_root(ctx.ws);
     for (project, service) in active_services(ctx.ws) {
-        // 1. Built here, and no healthcheck anywhere.
-        if service.image_facts.is_some() {
+        // 1. Built here, serves, and no healthcheck anywhere. Not in files
+        // for development, tests or CI, and not for jobs and workers.
+        let judged = service.image_facts.is_some()
+            && service_purpose(ctx.ws, &root, service).is_none()
+            && serves(ctx.ws, project, service)
+            && !is_job(project, service);
+        if judged {
             let facts = service.image_facts.as_ref();
             let stage_label = |d: Diagnostic| match facts {
                 Some(f) => {
@@ -124,10 +178,20 @@ fn check(ctx: &Context) -> Vec<Diagnostic> {
                     "neither its image nor compose defines a healthcheck".to_string(),
                     None,
                 ),
-                Health::Unknown => (
-                    "it has no compose `healthcheck:`, and its image is not built here (official database images define none)".to_string(),
-                    None,
-                ),
+                // An image pulled from elsewhere may define one; the official
+                // images never do.
+                Health::Unknown => {
+                    let official = target
+                        .image
+                        .as_ref()
+                        .and_then(|i| ImageRef::parse(&i.text))
+                        .filter(|i| official_name(i).is_some());
+                    let Some(image) = official else { continue };
+                    (
+                        format!("it has no compose `healthcheck:`, and its image `{}` defines none (official images never do)", image_display(&image)),
+                        None,
+                    )
+                }
             };
             let mut d = Diagnostic::new(
                 RULE.meta.name,
@@ -163,7 +227,10 @@ mod tests {
             &RULE,
             &[
                 ("compose.yaml", COMPOSE),
-                ("Dockerfile", "FROM python:3.12-slim\nUSER app\n"),
+                (
+                    "Dockerfile",
+                    "FROM python:3.12-slim\nUSER app\nEXPOSE 8000\n",
+                ),
             ],
         );
         assert_eq!(d[0].text, "app");
@@ -206,7 +273,7 @@ EXPOSE 9000/tcp
     #[test]
     fn healthcheck_none_and_disable() {
         let df =
-            "FROM python:3.12-slim AS base\nHEALTHCHECK CMD true\nFROM base\nHEALTHCHECK NONE\n";
+            "FROM python:3.12-slim AS base\nHEALTHCHECK CMD true\nEXPOSE 80\nFROM base\nHEALTHCHECK NONE\n";
         let d = assert_fires(&RULE, &[("compose.yaml", COMPOSE), ("Dockerfile", df)]);
         assert_eq!(d[0].text, "HEALTHCHECK NONE");
         let compose = "services:\n  app:\n    build: .\n    healthcheck:\n      disable: true\n";
@@ -214,7 +281,10 @@ EXPOSE 9000/tcp
             &RULE,
             &[
                 ("compose.yaml", compose),
-                ("Dockerfile", "FROM alpine:3.20\nHEALTHCHECK CMD true\n"),
+                (
+                    "Dockerfile",
+                    "FROM alpine:3.20\nHEALTHCHECK CMD true\nEXPOSE 80\n",
+                ),
             ],
         );
     }
@@ -233,6 +303,50 @@ EXPOSE 9000/tcp
         assert_silent(
             &RULE,
             &[("compose.yaml", "services:\n  db:\n    image: postgres:16\n")],
+        );
+    }
+
+    /// Only a service that accepts connections has something to answer; a
+    /// worker, a job that others wait to complete, a test runner do not.
+    #[test]
+    fn workers_jobs_and_development_files() {
+        let df = (
+            "Dockerfile",
+            "FROM python:3.12-slim\nUSER app\nCMD [\"celery\", \"-A\", \"app\", \"worker\"]\n",
+        );
+        assert_silent(&RULE, &[("compose.yaml", COMPOSE), df]);
+        let compose = "services:\n  migrate:\n    build: .\n    ports: [\"8000:8000\"]\n  app:\n    image: nginx:1.27\n    healthcheck:\n      test: [\"CMD\", \"true\"]\n    depends_on:\n      migrate:\n        condition: service_completed_successfully\n";
+        assert_silent(&RULE, &[("compose.yaml", compose), df]);
+        let web = "services:\n  app:\n    build: .\n    ports: [\"8000:8000\"]\n";
+        assert_fires(&RULE, &[("compose.yaml", web), df]);
+        assert_silent(
+            &RULE,
+            &[
+                ("compose.yaml", "services: {}\n"),
+                ("docker-compose.dev.yml", web),
+                df,
+            ],
+        );
+        let served = (
+            "Dockerfile",
+            "FROM python:3.12-slim\nUSER app\nCMD [\"uvicorn\", \"app:app\"]\n",
+        );
+        assert_fires(&RULE, &[("compose.yaml", COMPOSE), served]);
+    }
+
+    /// A pulled image may define a HEALTHCHECK; only official images are
+    /// known to define none.
+    #[test]
+    fn pulled_images_may_have_one() {
+        let compose = "services:\n  app:\n    image: x\n    depends_on:\n      dns:\n        condition: service_healthy\n  dns:\n    image: ghcr.io/acme/unbound:1.24\n";
+        assert_silent(&RULE, &[("compose.yaml", compose)]);
+        let compose = "services:\n  app:\n    image: x\n    depends_on:\n      db:\n        condition: service_healthy\n  db:\n    image: docker.io/library/postgres:16\n";
+        let d = assert_fires(&RULE, &[("compose.yaml", compose)]);
+        assert!(
+            d[0].message
+                .contains("`docker.io/library/postgres:16` defines none"),
+            "{}",
+            d[0].message
         );
     }
 }

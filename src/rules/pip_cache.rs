@@ -4,6 +4,8 @@
 use std::collections::BTreeMap;
 
 use crate::facts::images::judged_images;
+use crate::facts::packages::opaque_installer;
+use crate::facts::purpose::{image_purpose, tree_root};
 use crate::facts::run::{mounts, run_commands};
 use crate::rules::flow::merge_same_span;
 use crate::rules::{Context, Diagnostic, Rule, RuleMeta, Severity};
@@ -58,6 +60,86 @@ pub(crate) fn pip_install(c: &SimpleCommand) -> Option<(TextRange, &[Word])> {
     ))
 }
 
+/// pip options whose value is the next word (`-r FILE`, `-i URL`).
+const PIP_VALUE_OPTIONS: &[&str] = &[
+    "-r",
+    "--requirement",
+    "-c",
+    "--constraint",
+    "-e",
+    "--editable",
+    "-i",
+    "--index-url",
+    "--extra-index-url",
+    "-f",
+    "--find-links",
+    "-t",
+    "--target",
+    "--prefix",
+    "--root",
+    "--cache-dir",
+    "--src",
+    "--upgrade-strategy",
+    "--platform",
+    "--python-version",
+    "--implementation",
+    "--abi",
+    "--progress-bar",
+    "--log",
+    "--proxy",
+    "--retries",
+    "--timeout",
+    "--trusted-host",
+    "--cert",
+    "--client-cert",
+    "--config-settings",
+    "-C",
+    "--no-binary",
+    "--only-binary",
+    "--report",
+    "--use-feature",
+    "--exists-action",
+];
+
+/// Whether an install downloads and builds nothing pip would cache: from
+/// no index (`--no-index`: wheels from a folder, the multi-stage pattern),
+/// or only local projects and wheels without their dependencies
+/// (`--no-deps .`, `--no-deps /wheels/*.whl`).
+fn caches_nothing(args: &[Word]) -> bool {
+    let has = |o: &str| args.iter().any(|a| a.text == o);
+    if has("--no-index") {
+        return true;
+    }
+    if !has("--no-deps") {
+        return false;
+    }
+    let mut targets = Vec::new();
+    let mut i = 0;
+    while i < args.len() {
+        let t = args[i].text.as_str();
+        if matches!(t, "-r" | "--requirement") || t.starts_with("--requirement=") {
+            return false;
+        }
+        if matches!(t, "-e" | "--editable") {
+            targets.extend(args.get(i + 1).map(|a| a.text.as_str()));
+            i += 2;
+        } else if PIP_VALUE_OPTIONS.contains(&t) {
+            i += 2;
+        } else {
+            if !t.starts_with('-') {
+                targets.push(t);
+            }
+            i += 1;
+        }
+    }
+    let local = |t: &str| {
+        t.starts_with(['.', '/', '~', '$', '"'])
+            || t.ends_with(".whl")
+            || (t.contains('/') && !t.contains("://"))
+    };
+    !targets.is_empty() && targets.iter().all(|t| local(t))
+}
+
 /// Whether a `--mount=type=cache` target holds pip's cache.
 fn pip_cache_target(target: &str, cache_dirs: &[String]) -> bool {
     let t = target.trim_end_matches('/');
@@ -77,7 +159,12 @@ fn is_pip_cache_path(path: &str, cache_dirs: &[String]) -> bool {
 
 fn check(ctx: &Context) -> Vec<Diagnostic> {
     let mut out = Vec::new();
+    let root = tree_root(ctx.ws);
     for image in judged_images(ctx.ws) {
+        // Development, test and build images: their size is not the point.
+        if image_purpose(ctx.ws, &root, &image).is_some() {
+            continue;
+        }
         let file = image.facts.dockerfile_file;
         let source = ctx.ws.sources.get(file);
         // ENV and ARG (with a value) seen so far along the chain: both are
@@ -134,7 +221,7 @@ fn check(ctx: &Context) -> Vec<Diagnostic> {
                     .iter()
                     .take_while(|w| w.range.start < range.start)
                     .any(sets);
-                let mut no_cache = exported || prefixed;
+                let mut no_cache = exported || prefixed || caches_nothing(args);
                 for (k, a) in args.iter().enumerate() {
                     // pip (optparse) accepts any unambiguous prefix: `--no-cache`.
                     if a.text.len() >= "--no-cache".len()
@@ -163,8 +250,12 @@ fn check(ctx: &Context) -> Vec<Diagnostic> {
                 continue;
             }
             // The cache removed later in the same RUN (`rm -rf /root/.cache/pip`,
-            // `pip cache purge`) does not hold what an install after that adds.
+            // `pip cache purge`, or maybe a script we cannot read) does not
+            // hold what an install after that adds.
             let cleaned_at = commands.iter().rposition(|c| {
+                if opaque_installer(c) {
+                    return true;
+                }
                 let Some((program, args)) = c.program() else {
                     return false;
                 };
@@ -238,6 +329,12 @@ mod tests {
             "RUN pip install flask && pip cache purge",
             "RUN uv pip install --system flask",
             "RUN pip download flask",
+            "RUN pip install --no-index --find-links=/wheels -r requirements.txt",
+            "RUN pip install --no-deps .",
+            "RUN pip install --no-deps \"$CODE_DIR\"",
+            "RUN pip install --no-deps /wheels/*.whl",
+            "RUN pip install --no-deps -e /src/app",
+            "RUN pip install flask && /scripts/cleanup.sh",
         ] {
             assert_silent(&RULE, &[("Dockerfile", &df(run))]);
         }
@@ -261,5 +358,31 @@ mod tests {
         // ENV after the RUN does not count.
         let d = "FROM python:3.12-slim\nRUN pip install flask\nENV PIP_NO_CACHE_DIR=1\n";
         assert_fires(&RULE, &[("Dockerfile", d)]);
+    }
+
+    /// Dependencies are downloaded and cached unless `--no-deps`.
+    #[test]
+    fn local_projects_with_their_dependencies_still_cache() {
+        for run in [
+            "RUN pip install .",
+            "RUN pip install --no-deps -r requirements.txt",
+            "RUN pip install --no-deps flask",
+            "RUN pip install -e /src/app",
+        ] {
+            assert_fires(&RULE, &[("Dockerfile", &df(run))]);
+        }
+    }
+
+    /// Development, test and build images: their size is not the point.
+    #[test]
+    fn development_images() {
+        let app = ("Dockerfile", "FROM python:3.12-slim\n");
+        for name in [
+            ".devcontainer/Dockerfile",
+            "Dockerfile.dev",
+            "tests/Dockerfile",
+        ] {
+            assert_silent(&RULE, &[app, (name, &df("RUN pip install flask"))]);
+        }
     }
 }

@@ -1,6 +1,8 @@
 //! `secret-in-image`: an `ENV` or `ARG` default that writes a secret value
 //! into a Dockerfile, and so into the image or its history.
 
+use crate::facts::purpose::{file_purpose, tree_root};
+use crate::facts::secret_value::holds_no_secret;
 use crate::rules::{Context, Diagnostic, Rule, RuleMeta, Severity};
 use crate::source::{Span, TextRange};
 use crate::syntax::dockerfile::{expand, InstructionKind};
@@ -15,16 +17,23 @@ pub static RULE: Rule = Rule {
     check,
 };
 
-/// Whether a value (quotes removed, `$` references kept) has literal text:
-/// not empty, not only `$OTHER` / `${OTHER}` references.
+/// Whether a value (quotes removed, `$` references kept) has literal text
+/// that may be a secret: not empty, not only `$OTHER` / `${OTHER}`
+/// references, not an "off" word or the path of a secret's file.
 fn has_literal(value: &str, literal: &[TextRange]) -> bool {
     let mut unset = |_: &str| None;
-    !expand(value, literal, &mut unset).trim().is_empty()
+    let text = expand(value, literal, &mut unset);
+    !text.trim().is_empty() && !holds_no_secret(&text)
 }
 
 fn check(ctx: &Context) -> Vec<Diagnostic> {
+    let root = tree_root(ctx.ws);
     let mut out = Vec::new();
     for (id, df) in &ctx.ws.dockerfiles {
+        // The placeholder passwords of a development or test image.
+        if file_purpose(ctx.ws, &root, *id).is_some() {
+            continue;
+        }
         for ins in &df.instructions {
             // (name, value range as written, value, literal ranges, is ENV)
             let pairs: Vec<(&str, TextRange, &str, &[TextRange], bool)> = match &ins.kind {
@@ -128,6 +137,9 @@ mod tests {
             "ENV JWT_PUBLIC_KEY=MFkwEwYHKoZIzj0CAQYIKoZIzj0DAQcDQgAE SSH_KEY_PUB=ssh-ed25519",
             "ENV GOOGLE_APPLICATION_CREDENTIALS=/run/secrets/key.json SSL_KEY=/certs/x.key",
             "ARG NEXT_PUBLIC_STRIPE_KEY=pk_live_x",
+            "ENV GOOGLE_API_KEY=no GOOGLE_DEFAULT_CLIENT_SECRET=no",
+            "ENV API_TOKEN=false",
+            "ENV BOLTZ_CLIENT_MACAROON=\"/root/.boltz/macaroons/admin.macaroon\"",
         ] {
             assert!(df(body).is_empty(), "{body}");
         }
@@ -147,5 +159,19 @@ mod tests {
             &[("Dockerfile", "FROM a\nENV DB_PASSWORD='$notavar'\n")],
         );
         assert_silent(&RULE, &[("Dockerfile", "FROM a\nENV DB_PASSWORD=$A$B\n")]);
+    }
+
+    /// The placeholder passwords of a test or development image.
+    #[test]
+    fn development_and_test_images() {
+        let df = "FROM golang:1.22\nENV WEBDAV_PASSWORD=\"photoprism\"\n";
+        let app = ("Dockerfile", "FROM alpine:3.20\n");
+        for name in [
+            "docker/dummy/webdav/Dockerfile",
+            "tests/Dockerfile",
+            "Dockerfile.dev",
+        ] {
+            assert_silent(&RULE, &[app, (name, df)]);
+        }
     }
 }

@@ -2,6 +2,11 @@
 //! without a tag or with `:latest`.
 
 use std::collections::BTreeMap;
+use std::path::Path;
+
+use crate::facts::image_ref::ImageRef;
+use crate::facts::images::built_here;
+use crate::facts::purpose::{file_purpose, tree_root};
 
 use crate::model::types::{Service, VariableSource};
 use crate::model::workspace::Workspace;
@@ -27,67 +32,104 @@ enum Problem {
     Latest,
 }
 
-/// `name[:tag][@digest]`, with an optional `registry[:port]/` prefix.
-fn problem(reference: &str) -> Option<Problem> {
-    if reference.contains('@') {
+/// What is wrong with a reference, read as Docker reads it (a registry's
+/// port is no tag: `registry.local:5000/app` has none).
+fn problem(image: &ImageRef) -> Option<Problem> {
+    if image.digest.is_some() {
         return None;
     }
-    let last = reference.rsplit('/').next().unwrap_or(reference);
-    match last.split_once(':') {
-        Some((_, "latest")) => Some(Problem::Latest),
-        Some(_) => None,
+    match image.tag {
         None => Some(Problem::NoTag),
+        Some(t) if t.eq_ignore_ascii_case("latest") => Some(Problem::Latest),
+        Some(_) => None,
     }
 }
 
-/// A reference we cannot judge: empty, a template, a dangling `:` or `/`.
-fn unjudgeable(reference: &str) -> bool {
-    reference.is_empty()
-        || reference.contains("{{")
+/// A reference we cannot judge: a template, a dangling `:` or `/`, or one
+/// [`ImageRef`] cannot read (empty, `${VAR}` left).
+fn judgeable(reference: &str) -> Option<ImageRef<'_>> {
+    let odd = reference.contains("{{")
         || reference.contains("//")
-        || reference.contains(char::is_whitespace)
         || reference.ends_with([':', '/'])
-        || reference.starts_with([':', '/'])
+        || reference.starts_with([':', '/']);
+    if odd {
+        return None;
+    }
+    ImageRef::parse(reference)
 }
 
 /// The help, with the image's own name: `pin a version tag (redis:<version>)…`.
-fn help(reference: &str) -> String {
-    let name = match reference.rsplit_once(':') {
-        Some((n, t)) if !t.contains('/') => n,
-        _ => reference,
+fn help(image: &ImageRef) -> String {
+    let name = match image.registry {
+        Some(r) => format!("{r}/{}", image.path),
+        None => image.path.to_string(),
     };
     format!("pin a version tag (`{name}:<version>`), or add the digest for fully reproducible builds (`{name}:<version>@sha256:…`), and let Renovate or Dependabot propose upgrades")
 }
 
-fn message(reference: &str, p: Problem, service: Option<&str>) -> String {
-    match (p, service) {
+/// BuildKit's automatic platform ARGs: known only at build time, even in
+/// `FROM` (`FROM build_${TARGETARCH}`).
+const PLATFORM_ARGS: &[&str] = &[
+    "TARGETPLATFORM",
+    "TARGETOS",
+    "TARGETARCH",
+    "TARGETVARIANT",
+    "BUILDPLATFORM",
+    "BUILDOS",
+    "BUILDARCH",
+    "BUILDVARIANT",
+];
+
+fn message(reference: &str, p: Problem, services: Option<&[String]>) -> String {
+    let who = services.map(|names| {
+        let quoted: Vec<String> = names.iter().map(|n| format!("`{n}`")).collect();
+        match quoted.as_slice() {
+            [one] => format!("service {one} pulls"),
+            _ => format!("services {} pull", quoted.join(", ")),
+        }
+    });
+    match (p, who) {
         (Problem::NoTag, None) => format!(
             "base image `{reference}` has no tag: it means `{reference}:latest`, whatever that is on the day of the build"
         ),
         (Problem::Latest, None) => format!(
             "base image `{reference}` is not pinned: `latest` moves, so two builds of the same commit can differ"
         ),
-        (Problem::NoTag, Some(s)) => format!(
-            "service `{s}` pulls `{reference}` with no tag: that is `{reference}:latest`, whatever it is on the day of the pull"
+        (Problem::NoTag, Some(who)) => format!(
+            "{who} `{reference}` with no tag: that is `{reference}:latest`, whatever it is on the day of the pull"
         ),
-        (Problem::Latest, Some(s)) => format!(
-            "service `{s}` pulls `{reference}`, which is not pinned: `latest` moves, so two deployments of the same commit can run different images"
+        (Problem::Latest, Some(who)) => format!(
+            "{who} `{reference}`, which is not pinned: `latest` moves, so two deployments of the same commit can run different images"
         ),
     }
 }
 
 fn check(ctx: &Context) -> Vec<Diagnostic> {
+    let root = tree_root(ctx.ws);
     let mut out = Vec::new();
     for (id, df) in &ctx.ws.dockerfiles {
-        for build in builds(ctx.ws, *id) {
+        let builds = builds(ctx.ws, *id);
+        // A Dockerfile for development, tests or CI, or built only by
+        // services of such compose files: pinning is for production.
+        let dev_file = file_purpose(ctx.ws, &root, *id).is_some();
+        let dev_builders = builds.iter().all(|b| {
+            b.service
+                .is_some_and(|s| file_purpose(ctx.ws, &root, s.name_span.file).is_some())
+        });
+        if dev_file || dev_builders {
+            continue;
+        }
+        for build in builds {
             check_dockerfile(ctx.ws, *id, df, &build, &mut out);
         }
     }
-    for project in ctx.ws.whole_projects() {
-        for service in &project.services {
-            check_service(ctx.ws, service, &mut out);
-        }
-    }
+    let pulls: Vec<Pull> = ctx
+        .ws
+        .whole_projects()
+        .flat_map(|p| &p.services)
+        .filter_map(|s| check_service(ctx.ws, &root, s))
+        .collect();
+    out.extend(pull_diagnostics(pulls));
     merge_same_span(out)
 }
 
@@ -201,6 +243,10 @@ fn check_dockerfile(
                             unknown = true;
                             None
                         }
+                        None if PLATFORM_ARGS.contains(&n) => {
+                            unknown = true;
+                            None
+                        }
                         None => None,
                     }
                 };
@@ -209,13 +255,18 @@ fn check_dockerfile(
                 if let Some(a) = alias {
                     aliases.push(a.value.clone());
                 }
-                if is_stage || reference.eq_ignore_ascii_case("scratch") || unjudgeable(&reference)
-                {
+                if is_stage || reference.eq_ignore_ascii_case("scratch") {
                     continue;
                 }
-                let Some(p) = problem(&reference) else {
+                let Some(parsed) = judgeable(&reference) else {
                     continue;
                 };
+                let Some(p) = problem(&parsed) else {
+                    continue;
+                };
+                if built_here(ws, &parsed) {
+                    continue;
+                }
                 let from_span = Span::new(file, image.range);
                 // Where the missing or `latest` tag is written: in FROM, in an
                 // ARG default or in the build arg compose passes.
@@ -237,7 +288,7 @@ fn check_dockerfile(
                         Problem::NoTag if !written.contains('$') => Some((from_span, None)),
                         Problem::NoTag => {
                             // `FROM $BASE` with `ARG BASE=python`: the value.
-                            let name = reference.rsplit('/').next().unwrap_or(&reference);
+                            let name = parsed.name();
                             values.iter().find_map(|(s, c)| {
                                 find_in(ws, *s, &reference)
                                     .or_else(|| find_in(ws, *s, name))
@@ -256,7 +307,7 @@ fn check_dockerfile(
                         Problem::Latest => "`latest` moves",
                         Problem::NoTag => "no tag: `latest`",
                     })
-                    .with_help(help(&reference));
+                    .with_help(help(&parsed));
                 if primary != from_span {
                     d = d.with_label(
                         from_span,
@@ -281,21 +332,34 @@ fn check_dockerfile(
     }
 }
 
-fn check_service(ws: &Workspace, service: &Service, out: &mut Vec<Diagnostic>) {
+/// One pull of an unpinned image by a service: where the tag is missing or
+/// `latest`, and how to word it.
+struct Pull {
+    primary: Span,
+    reference: String,
+    problem: Problem,
+    help: String,
+    service: String,
+    carried_by: Option<Span>,
+}
+
+fn check_service(ws: &Workspace, root: &Path, service: &Service) -> Option<Pull> {
     // With `build:`, `image:` names the image Compose builds, not a pull.
     if service.build.is_some() {
-        return;
+        return None;
     }
-    let Some(image) = &service.image else {
-        return;
-    };
+    // A compose file for development, tests or CI: pinning is for production.
+    if file_purpose(ws, root, service.name_span.file).is_some() {
+        return None;
+    }
+    let image = service.image.as_ref()?;
     let reference = image.text.trim();
-    if unjudgeable(reference) {
-        return;
+    let parsed = judgeable(reference)?;
+    let p = problem(&parsed)?;
+    // Another service builds it (`image:` + `build:`, `pull_policy: build`).
+    if built_here(ws, &parsed) {
+        return None;
     }
-    let Some(p) = problem(reference) else {
-        return;
-    };
     let written = ws.sources.get(image.span.file).slice(image.span.range);
     // From a `.env` value interpolated into `image:`, point there.
     let from_dotenv = |needle: &str| {
@@ -315,32 +379,67 @@ fn check_service(ws: &Workspace, service: &Service, out: &mut Vec<Diagnostic>) {
             },
         },
         Problem::NoTag if !written.contains('$') => (image.span, None),
-        Problem::NoTag => {
-            let name = reference.rsplit('/').next().unwrap_or(reference);
-            match from_dotenv(name) {
-                Some((s, r)) => (s, Some(r)),
-                None => (image.span, None),
+        Problem::NoTag => match from_dotenv(parsed.name()) {
+            Some((s, r)) => (s, Some(r)),
+            None => (image.span, None),
+        },
+    };
+    Some(Pull {
+        primary,
+        reference: reference.to_string(),
+        problem: p,
+        help: help(&parsed),
+        service: service.name.clone(),
+        carried_by,
+    })
+}
+
+/// One finding per place the tag is written, naming every service that
+/// pulls the image from there (an anchor, `extends`, a `.env` value).
+fn pull_diagnostics(pulls: Vec<Pull>) -> Vec<Diagnostic> {
+    // The first pull, the services, the labels.
+    type Group = (Pull, Vec<String>, Vec<(Span, String)>);
+    let mut groups: Vec<Group> = Vec::new();
+    for pull in pulls {
+        let label = pull.carried_by.map(|r| {
+            (
+                r,
+                format!("interpolated into `image:` of service `{}`", pull.service),
+            )
+        });
+        match groups.iter_mut().find(|g| g.0.primary == pull.primary) {
+            Some(g) => {
+                if !g.1.contains(&pull.service) {
+                    g.1.push(pull.service.clone());
+                }
+                g.2.extend(label.filter(|l| !g.2.contains(l)));
+            }
+            None => {
+                let services = vec![pull.service.clone()];
+                groups.push((pull, services, label.into_iter().collect()));
             }
         }
-    };
-    let mut d = Diagnostic::new(
-        RULE.meta.name,
-        Severity::Warning,
-        primary,
-        message(reference, p, Some(&service.name)),
-    )
-    .with_span_label(match p {
-        Problem::Latest => "`latest` moves",
-        Problem::NoTag => "no tag: `latest`",
-    })
-    .with_help(help(reference));
-    if let Some(r) = carried_by {
-        d = d.with_label(
-            r,
-            format!("interpolated into `image:` of service `{}`", service.name),
-        );
     }
-    out.push(d);
+    groups
+        .into_iter()
+        .map(|(pull, services, labels)| {
+            let mut d = Diagnostic::new(
+                RULE.meta.name,
+                Severity::Warning,
+                pull.primary,
+                message(&pull.reference, pull.problem, Some(&services)),
+            )
+            .with_span_label(match pull.problem {
+                Problem::Latest => "`latest` moves",
+                Problem::NoTag => "no tag: `latest`",
+            })
+            .with_help(pull.help);
+            for (at, text) in labels {
+                d = d.with_label(at, text);
+            }
+            d
+        })
+        .collect()
 }
 
 #[cfg(test)]
@@ -508,5 +607,131 @@ mod tests {
         assert_silent(&RULE, &files);
         let files = [("compose.yaml", "services:\n  db:\n    image: ${IMAGE}\n")];
         assert_silent(&RULE, &files);
+    }
+
+    /// An image a service of the project builds comes from no registry:
+    /// another service's `image:`, a `pull_policy: build`, a `FROM`.
+    #[test]
+    fn images_the_project_builds() {
+        let compose = "services:\n  app:\n    build: .\n    image: myorg/app\n  worker:\n    image: myorg/app\n    command: worker\n";
+        let df = ("Dockerfile", "FROM python:3.12-slim\n");
+        assert_silent(&RULE, &[("compose.yaml", compose), df]);
+        let compose = "services:\n  app:\n    image: docker.io/myorg/app:latest\n    pull_policy: build\n    build: .\n  worker:\n    image: myorg/app\n";
+        assert_silent(&RULE, &[("compose.yaml", compose), df]);
+        let compose = "services:\n  base:\n    image: registry.local:5000/team/base\n    build: ./base\n  app:\n    build: ./app\n";
+        let files = [
+            ("compose.yaml", compose),
+            ("base/Dockerfile", "FROM python:3.12-slim\n"),
+            ("app/Dockerfile", "FROM registry.local:5000/team/base\n"),
+        ];
+        assert_silent(&RULE, &files);
+        // Another tag of it comes from the registry.
+        let compose = "services:\n  dev:\n    build: .\n    image: acme/app:develop\n  prod:\n    image: acme/app:latest\n";
+        let d = assert_fires(&RULE, &[("compose.yaml", compose), df]);
+        assert_eq!(d[0].text, "latest");
+        // Another repository of the same name is still pulled.
+        let compose = "services:\n  app:\n    build: .\n    image: myorg/app\n  other:\n    image: otherorg/app\n";
+        let d = assert_fires(&RULE, &[("compose.yaml", compose), df]);
+        assert_eq!(d[0].text, "otherorg/app");
+    }
+
+    /// A base image built from a folder of the repository named for it
+    /// (`base-java/Dockerfile`), unless that Dockerfile wraps the image.
+    #[test]
+    fn base_images_built_in_the_repository() {
+        let files = [
+            ("base-java/Dockerfile", "FROM eclipse-temurin:21-jre\n"),
+            (
+                "app/Dockerfile",
+                "ARG TAG=latest\nFROM ghcr.io/org/base-java:${TAG}\n",
+            ),
+        ];
+        assert_silent(&RULE, &files);
+        let files = [
+            ("Dockerfile.base", "FROM node:22-slim\n"),
+            ("Dockerfile", "FROM myorg/app-base\n"),
+        ];
+        assert_silent(&RULE, &files);
+        let files = [
+            ("docker/workers.Dockerfile", "FROM python:3.12-slim\n"),
+            (
+                "docker/complement/Dockerfile",
+                "ARG FROM=matrixdotorg/synapse-workers:latest\nFROM $FROM\n",
+            ),
+        ];
+        assert_silent(&RULE, &files);
+        let files = [("grafana/Dockerfile", "FROM grafana/grafana:latest\n")];
+        assert_fires(&RULE, &files);
+    }
+
+    /// BuildKit sets the platform ARGs at build time, even for FROM.
+    #[test]
+    fn platform_args_are_unknown() {
+        let df = "FROM rust:1.80 AS build_amd64\nFROM rust:1.80 AS build_arm64\nFROM build_${TARGETARCH}${TARGETVARIANT} AS build\n";
+        assert!(from(df).is_empty());
+    }
+
+    /// Pinning is for production: not in files for development, tests or CI.
+    #[test]
+    fn development_files_are_not_judged() {
+        let pull = "services:\n  mail:\n    image: axllent/mailpit\n";
+        let app = ("compose.yaml", "services:\n  app:\n    image: nginx:1.27\n");
+        for name in [
+            "docker-compose.dev.yml",
+            "docker-compose-ci.yml",
+            "tests/compose.yaml",
+        ] {
+            assert_silent(&RULE, &[app, (name, pull)]);
+        }
+        for name in [
+            "Dockerfile.dev",
+            "test/radius.dockerfile",
+            ".devcontainer/Dockerfile",
+        ] {
+            assert_silent(&RULE, &[app, (name, "FROM python\n")]);
+        }
+        let compose =
+            "services:\n  app:\n    build:\n      context: .\n      dockerfile: Dockerfile\n";
+        assert_silent(
+            &RULE,
+            &[
+                ("compose.dev.yaml", compose),
+                ("Dockerfile", "FROM python\n"),
+            ],
+        );
+    }
+
+    /// One finding per place the image is written, naming every service.
+    #[test]
+    fn one_finding_for_services_sharing_an_image() {
+        let compose = "x-app: &app\n  image: myorg/worker\nservices:\n  a:\n    <<: *app\n  b:\n    <<: *app\n";
+        let d = assert_fires(&RULE, &[("compose.yaml", compose)]);
+        assert_eq!(d.len(), 1, "{d:?}");
+        assert!(
+            d[0].message.starts_with("services `a`, `b` pull"),
+            "{}",
+            d[0].message
+        );
+    }
+
+    #[test]
+    fn registry_ports_are_not_tags() {
+        assert_eq!(
+            from("FROM registry.local:5000/app\n"),
+            ["registry.local:5000/app"]
+        );
+        assert!(from("FROM registry.local:5000/app:1.2\n").is_empty());
+        let d = assert_fires(
+            &RULE,
+            &[(
+                "compose.yaml",
+                "services:\n  a:\n    image: registry.local:5000/team/app\n",
+            )],
+        );
+        assert!(d[0]
+            .help
+            .as_deref()
+            .unwrap()
+            .contains("`registry.local:5000/team/app:<version>`"));
     }
 }

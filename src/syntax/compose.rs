@@ -39,6 +39,8 @@ pub struct Service {
     pub entrypoint: Option<Command>,
     pub container_name: Option<Spanned<String>>,
     pub hostname: Option<Spanned<String>>,
+    /// `pull_policy:` (`always`, `missing`, `never`, `build`…).
+    pub pull_policy: Option<Spanned<String>>,
     /// `extends:` (service name, optional file).
     pub extends: Option<Extends>,
 }
@@ -271,6 +273,7 @@ impl Reader {
                 "user" => s.user = self.string(v, &what),
                 "container_name" => s.container_name = self.string(v, &what),
                 "hostname" => s.hostname = self.string(v, &what),
+                "pull_policy" => s.pull_policy = self.string(v, &what),
                 "network_mode" => s.network_mode = self.string(v, &what),
                 "environment" => {
                     s.environment_key = Some(k.range);

@@ -35,38 +35,100 @@ pub struct SimpleCommand {
 }
 
 impl SimpleCommand {
-    /// The program, without a leading `sudo`, `exec`, `env A=b`,
-    /// assignments (`A=b cmd`) or shell keywords (`then cmd`, `do cmd`,
-    /// `if cmd`, `! cmd`), and its arguments.
+    /// The program, after shell keywords (`then cmd`, `do cmd`, `! cmd`,
+    /// `time cmd`), assignments (`A=b cmd`) and the wrappers that run their
+    /// arguments as a command (`sudo -u app`, `exec`, `env -i A=b`, `nice -n
+    /// 10`, `tini --`, `dumb-init`…, see [`program_index`]), and its
+    /// arguments.
     pub fn program(&self) -> Option<(&Word, &[Word])> {
-        let mut i = 0;
-        while i < self.words.len() {
-            let w = &self.words[i].text;
-            let assignment = !self.words[i].quoted
-                && w.split_once('=').is_some_and(|(k, _)| {
-                    !k.is_empty() && k.chars().all(|c| c == '_' || c.is_ascii_alphanumeric())
-                });
-            let keyword = !self.words[i].quoted
-                && matches!(
-                    w.as_str(),
-                    "then" | "do" | "else" | "elif" | "if" | "while" | "until" | "!" | "time"
-                );
-            if assignment
-                || keyword
-                || matches!(w.as_str(), "sudo" | "exec" | "env" | "command" | "nohup")
-            {
-                i += 1;
-                continue;
-            }
-            return Some((&self.words[i], &self.words[i + 1..]));
-        }
-        None
+        let i = program_index(self.words.iter().map(|w| (w.text.as_str(), w.quoted)))?;
+        Some((&self.words[i], &self.words[i + 1..]))
     }
 
     /// The program's name without its folder (`/usr/bin/curl` → `curl`).
     pub fn program_name(&self) -> Option<&str> {
         self.program().map(|(w, _)| w.base_name())
     }
+}
+
+/// Shell keywords before a command: `if cmd`, `then cmd`, `! cmd` (`time`
+/// is a wrapper, with options).
+const KEYWORDS: &[&str] = &["then", "do", "else", "elif", "if", "while", "until", "!"];
+
+/// Programs that run the rest of their arguments as a command, with their
+/// options that take a value (`-u USER`) and the number of operands before
+/// the command (`gosu USER cmd`, `timeout 10 cmd`).
+const WRAPPERS: &[(&str, &[&str], usize)] = &[
+    (
+        "sudo",
+        &["-u", "-g", "-C", "-D", "-h", "-p", "-r", "-t", "-U", "-T"],
+        0,
+    ),
+    ("exec", &["-a"], 0),
+    ("env", &["-u", "-C", "--unset", "--chdir"], 0),
+    ("command", &[], 0),
+    ("nohup", &[], 0),
+    ("time", &["-f", "-o", "--format", "--output"], 0),
+    ("nice", &["-n", "--adjustment"], 0),
+    ("ionice", &["-c", "-n", "-t"], 0),
+    ("stdbuf", &["-i", "-o", "-e"], 0),
+    ("setsid", &[], 0),
+    ("tini", &["-p", "-e"], 0),
+    ("dumb-init", &["-r", "--rewrite"], 0),
+    ("catatonit", &[], 0),
+    ("gosu", &[], 1),
+    ("su-exec", &[], 1),
+    ("timeout", &["-s", "-k", "--signal", "--kill-after"], 1),
+    ("--", &[], 0),
+];
+
+/// Where the program is among a command's words (text, and whether it was
+/// quoted): the one definition of "what does this command run" for `RUN`,
+/// `CMD`/`ENTRYPOINT`, compose `command:` and healthchecks. Skips shell
+/// keywords and assignments (unquoted), and wrappers with their options and
+/// operands. `None` when nothing is run (`A=b` alone), or for `command -v
+/// x`, which only looks `x` up.
+pub fn program_index<'a>(words: impl IntoIterator<Item = (&'a str, bool)>) -> Option<usize> {
+    let words: Vec<(&str, bool)> = words.into_iter().collect();
+    let mut i = 0;
+    while i < words.len() {
+        let (w, quoted) = words[i];
+        let assignment = !quoted
+            && w.split_once('=').is_some_and(|(k, _)| {
+                !k.is_empty()
+                    && !k.starts_with(|c: char| c.is_ascii_digit())
+                    && k.chars().all(|c| c == '_' || c.is_ascii_alphanumeric())
+            });
+        if assignment || (!quoted && KEYWORDS.contains(&w)) {
+            i += 1;
+            continue;
+        }
+        let name = w.rsplit('/').next().unwrap_or(w);
+        let Some((wrapper, with_value, operands)) = WRAPPERS.iter().find(|(n, _, _)| *n == name)
+        else {
+            return Some(i);
+        };
+        i += 1;
+        if *wrapper == "--" {
+            continue;
+        }
+        // The wrapper's options, up to `--` or the first operand.
+        while let Some(&(o, _)) = words.get(i) {
+            if o == "--" {
+                i += 1;
+                break;
+            }
+            if !o.starts_with('-') || o.len() < 2 {
+                break;
+            }
+            if *wrapper == "command" && (o == "-v" || o == "-V") {
+                return Some(i - 1);
+            }
+            i += if with_value.contains(&o) { 2 } else { 1 };
+        }
+        i += operands;
+    }
+    None
 }
 
 /// Splits `text` (found at byte `base` of its file) into simple commands.
@@ -319,6 +381,34 @@ mod tests {
                 Some("done")
             ]
         );
+    }
+
+    /// One definition of what a command runs, for every caller.
+    #[test]
+    fn program_after_wrappers() {
+        for (line, program) in [
+            ("time curl -f http://x", Some("curl")),
+            ("time -p curl x", Some("curl")),
+            ("exec curl x", Some("curl")),
+            ("env -i A=b curl x", Some("curl")),
+            ("env -u HOME curl x", Some("curl")),
+            ("/usr/bin/tini -- curl x", Some("curl")),
+            ("tini -s -- curl x", Some("curl")),
+            ("dumb-init --single-child curl x", Some("curl")),
+            ("-- curl x", Some("curl")),
+            ("sudo -u app -E curl x", Some("curl")),
+            ("nice -n 10 curl x", Some("curl")),
+            ("nohup curl x", Some("curl")),
+            ("gosu app curl x", Some("curl")),
+            ("su-exec app:app curl x", Some("curl")),
+            ("timeout 5 curl x", Some("curl")),
+            ("timeout -s KILL 5s curl x", Some("curl")),
+            ("command -v curl", Some("command")),
+            ("A=1", None),
+        ] {
+            let c = &split(line, 0)[0];
+            assert_eq!(c.program_name(), program, "{line}");
+        }
     }
 
     #[test]
