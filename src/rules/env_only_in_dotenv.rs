@@ -109,7 +109,10 @@ fn check(ctx: &Context) -> Vec<Diagnostic> {
         if let Some(r) = project
             .references
             .iter()
-            .find(|r| r.variable != *name && is_near(name, &r.variable))
+            // Only a reference that gets no value: one that the `.env` or
+            // the shell sets (`SMTP_HOST` beside an unused `SMTP_PORT`) is
+            // another variable, not a misspelling of this one.
+            .find(|r| r.variable != *name && r.source.is_none() && is_near(name, &r.variable))
         {
             diag = diag
                 .with_label(r.reference, format!("did you mean this `{}`?", r.variable))
@@ -252,5 +255,21 @@ mod tests {
                 (".env", "FASTAPI_ENV=development\nSMTP_PORT=1025\n"),
             ],
         );
+    }
+
+    /// A close name that is itself set is another variable: no "rename one
+    /// of SMTP_PORT and SMTP_HOST".
+    #[test]
+    fn a_close_name_that_is_set_is_no_typo() {
+        let compose = "services:\n  app:\n    image: python:3.12-slim\n    environment:\n      SMTP_HOST: ${SMTP_HOST}\n";
+        let d = assert_fires(
+            &RULE,
+            &[
+                ("compose.yaml", compose),
+                (".env", "SMTP_HOST=mail\nSMTP_PORT=25\n"),
+            ],
+        );
+        assert!(d[0].labels.is_empty(), "{:?}", d[0].labels);
+        assert!(!d[0].help.as_deref().unwrap_or("").contains("rename"));
     }
 }

@@ -81,7 +81,7 @@ fn check(ctx: &Context) -> Vec<Diagnostic> {
             let span = Span::new(*id, a.raw_range);
             let diag = Diagnostic::new(
                 RULE.meta.name,
-                Severity::Warning,
+                Severity::Info,
                 span,
                 format!(
                     "{} is quoted: Docker Compose and python-dotenv strip the quotes, but `docker run --env-file` and Make's `include .env` keep them as part of the value",

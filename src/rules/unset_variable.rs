@@ -43,7 +43,21 @@ fn check(ctx: &Context) -> Vec<Diagnostic> {
             {
                 continue;
             }
+            // One finding per variable and file: its other references are
+            // labels.
             let name = &v.variable;
+            if let Some(d) = out.iter_mut().find(|d| {
+                d.span.file == v.reference.file
+                    && d.message.starts_with(&format!("{name} is not set:"))
+            }) {
+                if !d.labels.iter().any(|l| l.span == v.reference) {
+                    d.labels.push(crate::rules::Label {
+                        span: v.reference,
+                        message: "also empty here".into(),
+                    });
+                }
+                continue;
+            }
             let mut d = Diagnostic::new(
                 RULE.meta.name,
                 Severity::Warning,
@@ -51,11 +65,19 @@ fn check(ctx: &Context) -> Vec<Diagnostic> {
                 format!("{name} is not set: Compose substitutes an empty string here"),
             )
             .with_span_label(format!("{name} is set neither in the shell nor in .env"));
-            // A name that is defined, and close: probably a typo.
+            // A name that is defined, close, and that nothing uses: probably
+            // the same variable, misspelt on one side.
+            let used = |n: &str| {
+                project.references.iter().any(|r| r.variable == n)
+                    || project
+                        .dotenv_definitions
+                        .iter()
+                        .any(|d| d.via.iter().any(|v| v.variable == n))
+            };
             let near = project
                 .dotenv_definitions
                 .iter()
-                .find(|d| d.name != *name && is_near(name, &d.name));
+                .find(|d| d.name != *name && is_near(name, &d.name) && !used(&d.name));
             match near {
                 Some(n) => {
                     d = d
@@ -164,5 +186,26 @@ mod tests {
             ..Settings::default()
         };
         assert_eq!(rules(&ignored), vec!["unset-variable"]);
+    }
+
+    /// One finding per variable and file, its other references labelled.
+    #[test]
+    fn one_finding_per_variable_and_file() {
+        let compose = "services:\n  app:\n    image: python:3.12-slim\n    volumes:\n      - ${VOLUME_PATH}/a:/a\n      - ${VOLUME_PATH}/b:/b\n  worker:\n    image: python:3.12-slim\n    volumes:\n      - ${VOLUME_PATH}/c:/c\n";
+        let d = assert_fires(&RULE, &[("compose.yaml", compose)]);
+        assert_eq!(d.len(), 1, "{d:#?}");
+        assert_eq!(d[0].labels.len(), 2);
+    }
+
+    /// A close name defined in `.env` that something uses is another
+    /// variable, not the misspelt one.
+    #[test]
+    fn a_close_name_in_use_is_no_typo() {
+        let compose = "services:\n  app:\n    image: python:3.12-slim\n    environment:\n      SMTP_HOST: ${SMTP_HOST}\n      SMTP_PORT: ${SMTP_PORT}\n";
+        let d = assert_fires(
+            &RULE,
+            &[("compose.yaml", compose), (".env", "SMTP_HOST=mail\n")],
+        );
+        assert!(d[0].labels.is_empty(), "{:?}", d[0].labels);
     }
 }
