@@ -395,3 +395,181 @@ mod review {
         out
     }
 }
+
+/// Masking hides secrets and nothing else: every finding of every corpus
+/// project, rendered in JSON (messages, help, labels, fixes) and pretty
+/// (source snippets), with and without `--show-secrets`; wherever the two
+/// differ, what the mask hides must be a secret's value — the value of a
+/// secret-named key written in one of the project's files, or a URL's
+/// password — never a service name, a path or a word of a message.
+#[test]
+fn masks_cover_only_secret_values() {
+    let Some(dir) = corpus() else { return };
+    let projects = dir.join("projects");
+    let mut names: Vec<String> = std::fs::read_dir(&projects)
+        .expect("projects")
+        .flatten()
+        .filter(|e| e.path().is_dir())
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    let mut problems = Vec::new();
+    let mut masked_total = 0;
+    for name in &names {
+        let secrets = masking::secret_values(&projects.join(name));
+        for format in ["json", "pretty"] {
+            let run = |show: bool| {
+                let mut c = Command::new(env!("CARGO_BIN_EXE_mppeep-lint"));
+                c.current_dir(&projects)
+                    .env_clear()
+                    .args(["check", "--no-config", "--no-shell-env", "--color", "never"])
+                    .args(["--format", format]);
+                if show {
+                    c.arg("--show-secrets");
+                }
+                let o = c.arg(name).output().expect("run mppeep-lint");
+                String::from_utf8_lossy(&o.stdout).into_owned()
+            };
+            let (masked, shown) = (run(false), run(true));
+            for hidden in masking::hidden(&masked, &shown) {
+                masked_total += 1;
+                if !masking::is_secret(&hidden, &secrets) {
+                    problems.push(format!(
+                        "{name} ({format}): masks {hidden:?}, which is no secret's value"
+                    ));
+                }
+            }
+        }
+    }
+    eprintln!("{masked_total} masked texts checked");
+    assert!(problems.is_empty(), "{}", problems.join("\n"));
+}
+
+mod masking {
+    use std::collections::BTreeSet;
+    use std::path::Path;
+
+    use mppeep_lint::model::secrets::{is_secret_name, url_password_ranges, MASK};
+
+    /// The values of secret-named keys written in the project's files
+    /// (`KEY=value`, `KEY: value`, `- KEY=value`, `ENV KEY=value`, `ARG
+    /// KEY=value`), quotes removed, and every URL password in them.
+    pub fn secret_values(dir: &Path) -> BTreeSet<String> {
+        let mut out = BTreeSet::new();
+        for path in super::files(dir) {
+            let Ok(text) = std::fs::read_to_string(&path) else {
+                continue;
+            };
+            for r in url_password_ranges(&text) {
+                out.insert(text[r].to_string());
+            }
+            for line in text.lines() {
+                let l = line.trim_start().trim_start_matches("- ");
+                let l = l
+                    .strip_prefix("ENV ")
+                    .or_else(|| l.strip_prefix("ARG "))
+                    .or_else(|| l.strip_prefix("export "))
+                    .unwrap_or(l)
+                    .trim_start();
+                let Some(at) = l.find(['=', ':']) else {
+                    continue;
+                };
+                let key = l[..at].trim().trim_matches(['"', '\'']);
+                if key.is_empty() || !is_secret_name(key) {
+                    continue;
+                }
+                let value = l[at + 1..].trim().trim_matches(['"', '\'']);
+                if !value.is_empty() {
+                    out.insert(value.to_string());
+                }
+            }
+        }
+        out
+    }
+
+    /// What the masked output hides: for each line that differs, each
+    /// `********` (or run of `*` in a snippet) of the masked line, as the
+    /// text that stands in its place in the shown line.
+    pub fn hidden(masked: &str, shown: &str) -> Vec<String> {
+        let mut out = Vec::new();
+        for (m, s) in masked.lines().zip(shown.lines()) {
+            if m == s {
+                continue;
+            }
+            // Snippet lines keep their length: compare byte for byte.
+            if m.len() == s.len() {
+                let (mb, sb) = (m.as_bytes(), s.as_bytes());
+                let mut i = 0;
+                while i < mb.len() {
+                    if mb[i] == b'*' && sb[i] != b'*' {
+                        let start = i;
+                        while i < mb.len() && mb[i] == b'*' && sb[i] != b'*' {
+                            i += 1;
+                        }
+                        out.push(in_context(s, start, i));
+                    } else {
+                        i += 1;
+                    }
+                }
+                continue;
+            }
+            // Messages: each MASK replaces a whole value; align the text
+            // around it.
+            let mut rest_m = m;
+            let mut rest_s = s;
+            while let Some(at) = rest_m.find(MASK) {
+                let before = &rest_m[..at];
+                let Some(s_at) = rest_s.find(before).map(|i| i + before.len()) else {
+                    break;
+                };
+                let after_m = &rest_m[at + MASK.len()..];
+                // The value ends where the masked text resumes (up to the
+                // next mask).
+                let until_next = after_m.find(MASK).map_or(after_m, |n| &after_m[..n]);
+                let anchor: String = until_next.chars().take(8).collect();
+                if anchor.is_empty() && !after_m.is_empty() {
+                    break;
+                }
+                let value_end = if anchor.is_empty() {
+                    rest_s.len()
+                } else {
+                    match rest_s[s_at..].find(&anchor) {
+                        Some(e) => s_at + e,
+                        None => break,
+                    }
+                };
+                let base = s.len() - rest_s.len();
+                out.push(in_context(s, base + s_at, base + value_end));
+                rest_m = after_m;
+                rest_s = &rest_s[value_end..];
+            }
+        }
+        out
+    }
+
+    /// The hidden text of `line[start..end]`, marked `<partial>` when it
+    /// is only part of a word (a value never is: masking `plane` inside
+    /// `makeplane__plane` hides a name, not a secret).
+    fn in_context(line: &str, start: usize, end: usize) -> String {
+        let word = |c: char| c.is_alphanumeric() || c == '_';
+        let before = line[..start].chars().next_back();
+        let after = line[end..].chars().next();
+        let hidden = &line[start..end];
+        let partial = (before.is_some_and(word) && hidden.starts_with(word))
+            || (after.is_some_and(word) && hidden.ends_with(word));
+        if partial {
+            format!("<partial>{hidden}")
+        } else {
+            hidden.to_string()
+        }
+    }
+
+    /// Whether `hidden` is (a part of) a secret value, standing as a whole.
+    pub fn is_secret(hidden: &str, secrets: &BTreeSet<String>) -> bool {
+        if hidden.starts_with("<partial>") {
+            return false;
+        }
+        let h = hidden.trim_matches(['"', '\'']);
+        h.is_empty() || secrets.iter().any(|s| s.contains(h))
+    }
+}
