@@ -381,3 +381,20 @@ fn image_rules_judge_what_the_project_means() {
         "{message}"
     );
 }
+
+/// A compose file that does not parse gives its syntax error, and no rule
+/// judges the empty model it leaves (its `.env` variables are not "used by
+/// nothing").
+#[test]
+fn a_compose_file_that_does_not_parse_is_not_judged_empty() {
+    let dir = temp_project(&[
+        (
+            "compose.yaml",
+            "services:\n  app:\n    image: nginx:1.27\n    environment:\n      A: ${A}\n     B: oops\n",
+        ),
+        (".env", "A=1\nB=2\nSECRET_KEY=\n"),
+    ]);
+    let found = check(dir.path());
+    let rules: Vec<&str> = found.iter().map(|(r, _, _)| r.as_str()).collect();
+    assert_eq!(rules, vec!["syntax-error"], "{found:?}");
+}

@@ -10,7 +10,7 @@ pub static RULE: Rule = Rule {
     meta: RuleMeta {
         name: "missing-secret",
         severity: Severity::Error,
-        summary: "A secret (SECRET_KEY, *_PASSWORD, *_TOKEN, *_KEY...) that a service receives empty or unset, or that `${X:?}` requires with no value anywhere.",
+        summary: "A secret a service needs (a database image's password, an application key such as SECRET_KEY, an admin password) that it receives empty, or that `${X:?}` requires with no value anywhere.",
         doc: include_str!("../../rules/missing-secret.md"),
     },
     check,
