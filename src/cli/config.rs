@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 use serde::Deserialize;
 use toml::Spanned;
 
-use crate::rules::{find_meta, Diagnostic, Severity};
+use crate::rules::{find_meta, Diagnostic, RuleId, Severity};
 use crate::source::{FileId, Span, TextRange};
 
 /// The configuration as written.
@@ -112,6 +112,16 @@ pub struct Resolved {
     pub diagnostics: Vec<Diagnostic>,
 }
 
+/// The rules a name of the configuration or the command line names: one,
+/// or every rule for `all`, or none for a name no rule has.
+pub fn rule_ids(name: &str) -> Vec<RuleId> {
+    if name == "all" {
+        RuleId::ALL.to_vec()
+    } else {
+        RuleId::from_name(name).into_iter().collect()
+    }
+}
+
 pub fn resolve(raw: &RawConfig, file: Option<FileId>) -> Result<Resolved, String> {
     let mut diagnostics = Vec::new();
     let mut check_name = |name: &Spanned<String>, what: &str| -> bool {
@@ -123,8 +133,7 @@ pub fn resolve(raw: &RawConfig, file: Option<FileId>) -> Result<Resolved, String
             let r = name.span();
             diagnostics.push(
                 Diagnostic::new(
-                    "unknown-rule",
-                    Severity::Warning,
+                    RuleId::UnknownRule,
                     // A quoted name's span includes the quotes: point inside.
                     Span::new(
                         file,
@@ -145,14 +154,14 @@ pub fn resolve(raw: &RawConfig, file: Option<FileId>) -> Result<Resolved, String
     let select = raw.select.as_ref().map(|v| {
         v.iter()
             .filter(|n| check_name(n, "select"))
-            .map(|n| n.get_ref().clone())
+            .flat_map(|n| rule_ids(n.get_ref()))
             .collect()
     });
     let ignore = raw
         .ignore
         .iter()
         .filter(|n| check_name(n, "ignore"))
-        .map(|n| n.get_ref().clone())
+        .flat_map(|n| rule_ids(n.get_ref()))
         .collect();
     let mut severity = BTreeMap::new();
     for (k, v) in &raw.severity {
@@ -166,7 +175,9 @@ pub fn resolve(raw: &RawConfig, file: Option<FileId>) -> Result<Resolved, String
                 v.get_ref()
             )
         })?;
-        severity.insert(k.get_ref().clone(), s);
+        for id in rule_ids(k.get_ref()) {
+            severity.insert(id, s);
+        }
     }
     let fail_on =
         match &raw.fail_on {
@@ -200,9 +211,9 @@ mod tests {
         )
         .expect("valid");
         let r = resolve(&raw, None).expect("resolves");
-        assert_eq!(r.settings.ignore, vec!["root-user"]);
+        assert_eq!(r.settings.ignore, vec![RuleId::RootUser]);
         assert_eq!(r.fail_on, Some(Severity::Warning));
-        assert_eq!(r.settings.severity["no-healthcheck"], Severity::Error);
+        assert_eq!(r.settings.severity[&RuleId::NoHealthcheck], Severity::Error);
 
         let raw = parse(
             Path::new("pyproject.toml"),

@@ -464,11 +464,17 @@ fn run_rules(args: RulesArgs) -> u8 {
             let rules: Vec<serde_json::Value> = metas
                 .iter()
                 .map(|m| {
+                    let cases: Vec<serde_json::Value> = m
+                        .cases
+                        .iter()
+                        .map(|c| serde_json::json!({"severity": c.severity.as_str(), "when": c.when}))
+                        .collect();
                     serde_json::json!({
-                        "name": m.name,
+                        "name": m.name(),
                         "severity": m.severity.as_str(),
+                        "cases": cases,
                         "summary": m.summary,
-                        "doc": format!("rules/{}.md", m.name),
+                        "doc": format!("rules/{}.md", m.name()),
                     })
                 })
                 .collect();
@@ -478,15 +484,23 @@ fn run_rules(args: RulesArgs) -> u8 {
             s
         }
         EnvFormat::Text => {
-            let width = metas.iter().map(|m| m.name.len()).max().unwrap_or(0);
+            let width = metas.iter().map(|m| m.name().len()).max().unwrap_or(0);
             let mut s = String::new();
             for m in &metas {
                 s.push_str(&format!(
                     "{:width$}  {:7}  {}\n",
-                    m.name,
+                    m.name(),
                     m.severity.as_str(),
                     m.summary
                 ));
+                for c in m.cases {
+                    s.push_str(&format!(
+                        "{:width$}  {:7}  … {}\n",
+                        "",
+                        c.severity.as_str(),
+                        c.when
+                    ));
+                }
             }
             s
         }
@@ -610,9 +624,16 @@ fn run_check(args: CheckArgs) -> u8 {
         }
     }
     if !args.select.is_empty() {
-        settings.select = Some(args.select.clone());
+        settings.select = Some(
+            args.select
+                .iter()
+                .flat_map(|n| config::rule_ids(n))
+                .collect(),
+        );
     }
-    settings.ignore.extend(args.ignore.iter().cloned());
+    settings
+        .ignore
+        .extend(args.ignore.iter().flat_map(|n| config::rule_ids(n)));
     let fail_on = args
         .fail_on
         .map(Severity::from)
@@ -633,7 +654,7 @@ fn run_check(args: CheckArgs) -> u8 {
         resolved
             .diagnostics
             .into_iter()
-            .filter(|d| settings.enabled(&d.rule)),
+            .filter(|d| settings.enabled(d.rule)),
     );
     crate::rules::engine::sort(&ctx, &mut diags);
     let redactor = redactor(&ws, &policy, args.show_secrets);

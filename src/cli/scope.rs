@@ -29,7 +29,7 @@ impl Scope {
     /// that was asked about, or it says a rule failed on the project (which
     /// may have hidden a finding in those files).
     pub fn keeps(&self, d: &Diagnostic, sources: &SourceMap) -> bool {
-        d.rule == crate::rules::INTERNAL_ERROR
+        d.rule == crate::rules::RuleId::InternalError
             || std::iter::once(d.span.file)
                 .chain(d.labels.iter().map(|l| l.span.file))
                 .any(|id| self.shows(&sources.get(id).path))
@@ -88,7 +88,7 @@ pub fn project_root(file: &Path) -> Option<PathBuf> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::rules::{Label, Severity};
+    use crate::rules::{Label, RuleId};
     use crate::source::{FileKind, SourceFile, Span, TextRange};
 
     fn write(path: &Path) {
@@ -180,13 +180,13 @@ mod tests {
             folders: Vec::new(),
         };
         let at = |f| Span::new(f, TextRange::new(0, 0));
-        let in_env = Diagnostic::new("r", Severity::Error, at(env), "m");
-        let mut labelled = Diagnostic::new("r", Severity::Error, at(compose), "m");
+        let in_env = Diagnostic::new(RuleId::QuotedValue, at(env), "m");
+        let mut labelled = Diagnostic::new(RuleId::QuotedValue, at(compose), "m");
         labelled.labels.push(Label {
             span: at(env),
             message: "here".into(),
         });
-        let mut elsewhere = Diagnostic::new("r", Severity::Error, at(compose), "m");
+        let mut elsewhere = Diagnostic::new(RuleId::QuotedValue, at(compose), "m");
         elsewhere.labels.push(Label {
             span: at(dockerfile),
             message: "there".into(),
@@ -196,7 +196,7 @@ mod tests {
         assert!(!scope.keeps(&elsewhere, &sources));
         // A rule that failed may have missed something in the files asked
         // about: always reported.
-        let failed = Diagnostic::new("internal-error", Severity::Error, at(compose), "m");
+        let failed = Diagnostic::new(RuleId::InternalError, at(compose), "m");
         assert!(scope.keeps(&failed, &sources));
     }
 }

@@ -239,7 +239,7 @@ pub fn pretty(input: &Input, color: bool) -> String {
             .collect();
         let report = Report {
             message: redact(&d.message),
-            code: Some(d.rule.clone()),
+            code: Some(d.rule.name().to_string()),
             severity: miette_severity(d.severity),
             help: d.help.as_deref().map(redact),
             source: miette::NamedSource::new(
@@ -423,12 +423,12 @@ pub fn sarif(input: &Input) -> String {
         .iter()
         .map(|r| {
             json!({
-                "id": r.name,
-                "name": r.name,
+                "id": r.name(),
+                "name": r.name(),
                 "shortDescription": {"text": r.summary},
                 "fullDescription": {"text": r.summary},
                 "help": {"text": r.summary, "markdown": r.doc},
-                "helpUri": format!("https://github.com/mppeep/mppeep-lint/blob/main/rules/{}.md", r.name),
+                "helpUri": format!("https://github.com/mppeep/mppeep-lint/blob/main/rules/{}.md", r.name()),
                 "defaultConfiguration": {"level": sarif_level(r.severity)},
             })
         })
@@ -456,10 +456,10 @@ pub fn sarif(input: &Input) -> String {
                 "message": {"text": message},
                 "locations": [sarif_location(&p)],
                 "partialFingerprints": {
-                    "primaryLocationLineHash": fnv1a(&[&d.rule, &p.file, &line_text]),
+                    "primaryLocationLineHash": fnv1a(&[d.rule.name(), &p.file, &line_text]),
                 },
             });
-            if let Some(i) = input.rules.iter().position(|m| m.name == d.rule) {
+            if let Some(i) = input.rules.iter().position(|m| m.id == d.rule) {
                 r["ruleIndex"] = json!(i);
             }
             if !d.labels.is_empty() {

@@ -6,16 +6,17 @@ use crate::facts::packages::{install_command, opaque_installer, Manager};
 use crate::facts::purpose::{image_purpose, tree_root};
 use crate::facts::run::{mounts, run_commands};
 use crate::rules::flow::merge_same_span;
-use crate::rules::{Context, Diagnostic, Rule, RuleMeta, Severity};
+use crate::rules::{Context, Diagnostic, Rule, RuleId, RuleMeta, Severity};
 use crate::source::{Span, TextRange};
 use crate::syntax::shell::SimpleCommand;
 
 pub static RULE: Rule = Rule {
     meta: RuleMeta {
-        name: "apt-lists-not-removed",
+        id: RuleId::AptListsNotRemoved,
         severity: Severity::Warning,
         summary: "`apt-get install` in a RUN that does not end with `rm -rf /var/lib/apt/lists/*` (or cache-mount the lists): tens of megabytes of package lists stay in the image.",
         doc: include_str!("../../rules/apt-lists-not-removed.md"),
+        cases: &[],
     },
     check,
 };
@@ -93,10 +94,7 @@ fn check(ctx: &Context) -> Vec<Diagnostic> {
             if mounted {
                 continue;
             }
-            let d = Diagnostic::new(
-                RULE.meta.name,
-                Severity::Warning,
-                Span::new(file, range),
+            let d = Diagnostic::new(RULE.meta.id, Span::new(file, range),
                 "the package lists stay in the image: this RUN installs with apt but does not remove /var/lib/apt/lists",
             )
             .with_span_label("downloads the package lists into this layer")

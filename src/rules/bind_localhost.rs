@@ -6,15 +6,16 @@ use crate::facts::commands::{expand, run_command, servers, Server};
 use crate::facts::known::is_loopback;
 use crate::facts::network::shares_loopback;
 use crate::rules::flow::{active_services, group_by_key, Grouped, Part};
-use crate::rules::{Context, Diagnostic, Label, Rule, RuleMeta, Severity};
+use crate::rules::{Context, Diagnostic, Label, Rule, RuleId, RuleMeta, Severity};
 use crate::source::Span;
 
 pub static RULE: Rule = Rule {
     meta: RuleMeta {
-        name: "bind-localhost",
+        id: RuleId::BindLocalhost,
         severity: Severity::Error,
         summary: "A server in a container (uvicorn, gunicorn, flask run, runserver...) listens on 127.0.0.1, written or by default: other containers and published ports cannot reach it.",
         doc: include_str!("../../rules/bind-localhost.md"),
+        cases: &[],
     },
     check,
 };
@@ -140,8 +141,7 @@ fn diagnostic(g: Grouped<Problem>) -> Diagnostic {
     let p = &g.key;
     let how = if p.default { " by default" } else { "" };
     let mut d = Diagnostic::new(
-        RULE.meta.name,
-        Severity::Error,
+        RULE.meta.id,
         p.at,
         format!(
             "`{}` listens on {}{how}: in {} nothing outside the container can reach it",

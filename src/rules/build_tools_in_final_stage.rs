@@ -7,15 +7,16 @@ use crate::facts::image_ref::ImageRef;
 use crate::facts::images::judged_images;
 use crate::facts::packages::{installed_in_image, InstalledPackage, Manager};
 use crate::facts::purpose::{image_purpose, runs_nothing, tree_root};
-use crate::rules::{Context, Diagnostic, Rule, RuleMeta, Severity};
+use crate::rules::{Context, Diagnostic, Rule, RuleId, RuleMeta, Severity};
 use crate::source::Span;
 
 pub static RULE: Rule = Rule {
     meta: RuleMeta {
-        name: "build-tools-in-final-stage",
+        id: RuleId::BuildToolsInFinalStage,
         severity: Severity::Warning,
         summary: "Compilers and headers (gcc, make, build-essential, *-dev packages, an apk `.build-deps` group never deleted) installed in the image a service runs instead of a builder stage.",
         doc: include_str!("../../rules/build-tools-in-final-stage.md"),
+        cases: &[],
     },
     check,
 };
@@ -110,10 +111,7 @@ fn check(ctx: &Context) -> Vec<Diagnostic> {
                 } else {
                     format!(" ({})", tools.join(", "))
                 };
-                let mut d = Diagnostic::new(
-                    RULE.meta.name,
-                    Severity::Warning,
-                    *group_span,
+                let mut d = Diagnostic::new(RULE.meta.id, *group_span,
                     format!(
                         "build dependencies `{group}`{listed} stay in the final image: {} adds them and never runs `apk del {group}`",
                         where_(p.stage)
@@ -212,8 +210,8 @@ fn install_diagnostic(tools: &[&InstalledPackage], where_: &str) -> Diagnostic {
             verb(&later, "it", "them")
         ),
     };
-    let mut d = Diagnostic::new(RULE.meta.name, Severity::Warning, first.span, message)
-        .with_span_label(if stay.is_empty() {
+    let mut d =
+        Diagnostic::new(RULE.meta.id, first.span, message).with_span_label(if stay.is_empty() {
             "installed here"
         } else {
             "installed in the final image"

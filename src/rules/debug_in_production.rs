@@ -4,15 +4,16 @@
 use crate::facts::known::key_words;
 use crate::model::types::*;
 use crate::rules::flow::{active_services, group_by_key, trace, Grouped, Part, Piece};
-use crate::rules::{Context, Diagnostic, Label, Rule, RuleMeta, Severity};
+use crate::rules::{Context, Diagnostic, Label, Rule, RuleId, RuleMeta, Severity};
 use crate::source::{FileId, Span};
 
 pub static RULE: Rule = Rule {
     meta: RuleMeta {
-        name: "debug-in-production",
+        id: RuleId::DebugInProduction,
         severity: Severity::Error,
         summary: "A truthy DEBUG (DEBUG, DJANGO_DEBUG, FLASK_DEBUG, APP_DEBUG...) reaches a service of a production compose file (a file name with `prod`).",
         doc: include_str!("../../rules/debug-in-production.md"),
+        cases: &[],
     },
     check,
 };
@@ -104,10 +105,7 @@ fn diagnostic(g: Grouped<Problem>) -> Diagnostic {
         value,
         file,
     } = &g.key;
-    let mut d = Diagnostic::new(
-        RULE.meta.name,
-        Severity::Error,
-        *at,
+    let mut d = Diagnostic::new(RULE.meta.id, *at,
         format!(
             "{} {} with {key}={value} in production ({file})",
             g.services,

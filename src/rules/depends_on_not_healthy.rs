@@ -4,15 +4,16 @@
 use crate::facts::server::{is_admin_ui, same_image, Role, ServerKind};
 use crate::model::types::*;
 use crate::rules::flow::{active_services, group_by_key, Grouped, Part};
-use crate::rules::{Context, Diagnostic, Rule, RuleMeta, Severity};
+use crate::rules::{Context, Diagnostic, Rule, RuleId, RuleMeta, Severity};
 use crate::source::Span;
 
 pub static RULE: Rule = Rule {
     meta: RuleMeta {
-        name: "depends-on-not-healthy",
+        id: RuleId::DependsOnNotHealthy,
         severity: Severity::Warning,
         summary: "`depends_on` a database, cache or broker that has a healthcheck, without `condition: service_healthy`: the app starts before its database accepts connections.",
         doc: include_str!("../../rules/depends-on-not-healthy.md"),
+        cases: &[],
     },
     check,
 };
@@ -94,10 +95,7 @@ fn diagnostic(g: Grouped<Problem>) -> Diagnostic {
         kind,
         health,
     } = &g.key;
-    Diagnostic::new(
-        RULE.meta.name,
-        Severity::Warning,
-        *at,
+    Diagnostic::new(RULE.meta.id, *at,
         format!(
             "{} {} as soon as `{target}` ({}) is started, not when it is ready: `{target}` has a healthcheck that depends_on does not wait for",
             g.services,

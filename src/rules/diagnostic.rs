@@ -1,6 +1,7 @@
 //! A diagnostic is data: rule name, severity, message, primary span, labels in
 //! other files, help, optional fix. Rendering it is the report layer's job.
 
+use crate::rules::RuleId;
 use crate::source::Span;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -52,9 +53,9 @@ pub struct Fix {
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Diagnostic {
-    /// The rule's kebab-case name (`quoted-value`), or `syntax-error`,
-    /// `unreadable-file`... for problems found before the rules run.
-    pub rule: String,
+    /// The rule, or the built-in diagnostic (`syntax-error`,
+    /// `unreadable-file`...) for problems found before the rules run.
+    pub rule: RuleId,
     pub severity: Severity,
     pub message: String,
     /// The exact text that is wrong.
@@ -68,10 +69,12 @@ pub struct Diagnostic {
 }
 
 impl Diagnostic {
-    pub fn new(rule: &str, severity: Severity, span: Span, message: impl Into<String>) -> Self {
+    /// A finding of `rule`, at the rule's default severity (its metadata
+    /// says which: the severity is never chosen at the call site).
+    pub fn new(rule: RuleId, span: Span, message: impl Into<String>) -> Self {
         Diagnostic {
-            rule: rule.to_string(),
-            severity,
+            rule,
+            severity: rule.meta().severity,
             message: message.into(),
             span,
             span_label: None,
@@ -80,6 +83,18 @@ impl Diagnostic {
             fix: None,
         }
     }
+    /// A finding of one of the cases the rule's metadata gives another
+    /// severity ([`RuleMeta::cases`]).
+    pub fn with_case(mut self, case: &str) -> Self {
+        let meta = self.rule.meta();
+        let found = meta.cases.iter().find(|c| c.key == case);
+        debug_assert!(found.is_some(), "{}: no case `{case}`", meta.name());
+        if let Some(c) = found {
+            self.severity = c.severity;
+        }
+        self
+    }
+
     pub fn with_label(mut self, span: Span, message: impl Into<String>) -> Self {
         self.labels.push(Label {
             span,
@@ -101,12 +116,33 @@ impl Diagnostic {
     }
 }
 
-/// What the report layer needs to know of a rule (for SARIF metadata).
+/// What everyone needs to know of a rule: the catalogue, SARIF metadata,
+/// the severity of its findings.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct RuleMeta {
-    pub name: &'static str,
+    pub id: RuleId,
+    /// The severity of its findings, but for [`RuleMeta::cases`].
     pub severity: Severity,
     pub summary: &'static str,
     /// The rule's documentation (`rules/NAME.md`), embedded.
     pub doc: &'static str,
+    /// Findings the rule reports at another severity, documented (shown by
+    /// `mppeep-lint rules` and in the rule's document).
+    pub cases: &'static [SeverityCase],
+}
+
+impl RuleMeta {
+    pub fn name(&self) -> &'static str {
+        self.id.name()
+    }
+}
+
+/// A kind of finding of a rule with a severity of its own.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SeverityCase {
+    /// How the rule names the case ([`Diagnostic::with_case`]).
+    pub key: &'static str,
+    pub severity: Severity,
+    /// When, for people.
+    pub when: &'static str,
 }

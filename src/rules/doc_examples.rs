@@ -79,7 +79,7 @@ fn findings(name: &str, files: &[(String, String)]) -> Vec<String> {
     };
     run(&ctx, &Settings::default())
         .into_iter()
-        .filter(|d| d.rule == name)
+        .filter(|d| d.rule.name() == name)
         .map(|d| {
             let f = describe(&ws, d);
             format!("{}:{}: {}", f.file, f.line, f.message)
@@ -88,7 +88,7 @@ fn findings(name: &str, files: &[(String, String)]) -> Vec<String> {
 }
 
 /// Documents whose failing example cannot be written as text.
-const NO_FAILING_TEXT: &[&str] = &["unreadable-file", crate::rules::INTERNAL_ERROR];
+const NO_FAILING_TEXT: &[&str] = &["unreadable-file", "internal-error"];
 
 #[test]
 fn every_rule_doc_example_runs() {
@@ -97,47 +97,47 @@ fn every_rule_doc_example_runs() {
         let failing = example_files(meta.doc, "Failing example");
         let passing = example_files(meta.doc, "Passing example");
         if passing.is_empty() {
-            problems.push(format!("{}: no passing example", meta.name));
+            problems.push(format!("{}: no passing example", meta.name()));
         } else {
-            let got = findings(meta.name, &passing);
+            let got = findings(meta.name(), &passing);
             if !got.is_empty() {
-                problems.push(format!("{}: passing example fires: {got:?}", meta.name));
+                problems.push(format!("{}: passing example fires: {got:?}", meta.name()));
             }
         }
         if failing.is_empty() {
-            if !NO_FAILING_TEXT.contains(&meta.name) {
-                problems.push(format!("{}: no failing example", meta.name));
+            if !NO_FAILING_TEXT.contains(&meta.name()) {
+                problems.push(format!("{}: no failing example", meta.name()));
             }
-        } else if findings(meta.name, &failing).is_empty() {
-            problems.push(format!("{}: failing example does not fire", meta.name));
+        } else if findings(meta.name(), &failing).is_empty() {
+            problems.push(format!("{}: failing example does not fire", meta.name()));
         }
-        let is_rule = crate::rules::RULES.iter().any(|r| r.meta.name == meta.name);
+        let is_rule = crate::rules::RULES.iter().any(|r| r.meta.id == meta.id);
         let silent = not_reported_examples(meta.doc);
         if is_rule && silent.is_empty() {
             problems.push(format!(
                 "{}: no example under `## Not reported` (`### case` with its files)",
-                meta.name
+                meta.name()
             ));
         }
         for (title, files) in silent {
             if files.is_empty() {
                 problems.push(format!(
                     "{}: not-reported case `{title}` has no files",
-                    meta.name
+                    meta.name()
                 ));
                 continue;
             }
-            let got = findings(meta.name, &files);
+            let got = findings(meta.name(), &files);
             if !got.is_empty() {
                 problems.push(format!(
                     "{}: not-reported case `{title}` fires: {got:?}",
-                    meta.name
+                    meta.name()
                 ));
             }
         }
         for section in ["What it finds", "Why it matters", "How to fix"] {
             if !meta.doc.contains(&format!("## {section}")) {
-                problems.push(format!("{}: no `## {section}` section", meta.name));
+                problems.push(format!("{}: no `## {section}` section", meta.name()));
             }
         }
     }

@@ -1,16 +1,17 @@
 //! `duplicate-key`: a key defined twice in one `.env`-format file or in one
 //! compose `environment:` list — the earlier value is dead.
 
-use crate::rules::{Context, Diagnostic, Rule, RuleMeta, Severity};
+use crate::rules::{Context, Diagnostic, Rule, RuleId, RuleMeta, Severity};
 use crate::source::{FileId, Span, TextRange};
 use crate::syntax::compose::EnvironmentForm;
 
 pub static RULE: Rule = Rule {
     meta: RuleMeta {
-        name: "duplicate-key",
+        id: RuleId::DuplicateKey,
         severity: Severity::Warning,
         summary: "A key defined twice in one .env file or one compose `environment:` list: the earlier value is dead.",
         doc: include_str!("../../rules/duplicate-key.md"),
+        cases: &[],
     },
     check,
 };
@@ -26,8 +27,7 @@ fn report(file: FileId, keys: &[(&str, TextRange)], what: &str, out: &mut Vec<Di
         };
         out.push(
             Diagnostic::new(
-                RULE.meta.name,
-                Severity::Warning,
+                RULE.meta.id,
                 Span::new(file, *range),
                 format!("{key} is defined again later in {what}: this value is never used"),
             )

@@ -7,27 +7,22 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::panic::{catch_unwind, AssertUnwindSafe};
 
 use crate::model::types::ModelErrorKind;
-use crate::rules::{
-    all_meta, Context, Diagnostic, Rule, Severity, INTERNAL_ERROR, OVERLAPS, RULES,
-};
+use crate::rules::{Context, Diagnostic, Rule, RuleId, Severity, OVERLAPS, RULES};
 use crate::source::{FileId, SourceMap, Span, TextRange};
 
 /// The user's choices (configuration file and command line).
 #[derive(Debug, Clone, Default)]
 pub struct Settings {
     /// Only these rules (None: all).
-    pub select: Option<Vec<String>>,
-    pub ignore: Vec<String>,
-    pub severity: BTreeMap<String, Severity>,
+    pub select: Option<Vec<RuleId>>,
+    pub ignore: Vec<RuleId>,
+    pub severity: BTreeMap<RuleId, Severity>,
 }
 
 impl Settings {
-    pub fn enabled(&self, name: &str) -> bool {
-        let selected = self
-            .select
-            .as_ref()
-            .is_none_or(|s| s.iter().any(|x| x == name || x == "all"));
-        selected && !self.ignore.iter().any(|x| x == name)
+    pub fn enabled(&self, rule: RuleId) -> bool {
+        let selected = self.select.as_ref().is_none_or(|s| s.contains(&rule));
+        selected && !self.ignore.contains(&rule)
     }
 }
 
@@ -35,14 +30,14 @@ impl Settings {
 pub fn run(ctx: &Context, settings: &Settings) -> Vec<Diagnostic> {
     let mut diags = builtin(ctx);
     for rule in RULES {
-        if settings.enabled(rule.meta.name) {
+        if settings.enabled(rule.meta.id) {
             diags.extend(checked(rule, ctx));
         }
     }
     let (suppressions, mut unknown) = suppressions(ctx);
     diags.retain(|d| !suppressions.suppresses(d, &ctx.ws.sources));
     diags.append(&mut unknown);
-    diags.retain(|d| settings.enabled(&d.rule));
+    diags.retain(|d| settings.enabled(d.rule));
     resolve_overlaps(&mut diags);
     for d in &mut diags {
         if let Some(s) = settings.severity.get(&d.rule) {
@@ -57,12 +52,11 @@ pub fn run(ctx: &Context, settings: &Settings) -> Vec<Diagnostic> {
 /// Drops each finding that a rule declared to say more ([`OVERLAPS`])
 /// reports on the same span.
 fn resolve_overlaps(diags: &mut Vec<Diagnostic>) {
-    let reported: BTreeSet<(String, Span)> =
-        diags.iter().map(|d| (d.rule.clone(), d.span)).collect();
+    let reported: BTreeSet<(RuleId, Span)> = diags.iter().map(|d| (d.rule, d.span)).collect();
     diags.retain(|d| {
-        !OVERLAPS.iter().any(|(winner, loser)| {
-            *loser == d.rule && reported.contains(&(winner.to_string(), d.span))
-        })
+        !OVERLAPS
+            .iter()
+            .any(|(winner, loser)| *loser == d.rule && reported.contains(&(*winner, d.span)))
     });
 }
 
@@ -86,17 +80,16 @@ fn checked(rule: &Rule, ctx: &Context) -> Vec<Diagnostic> {
         std::panic::resume_unwind(payload);
     };
     vec![Diagnostic::new(
-        INTERNAL_ERROR,
-        Severity::Error,
+        RuleId::InternalError,
         Span::new(file, TextRange::empty(0)),
         format!(
             "rule `{}` failed on this project (a bug in mppeep-lint): {why}",
-            rule.meta.name
+            rule.meta.name()
         ),
     )
     .with_help(format!(
         "please report it with the files involved; `--ignore {}` skips the rule meanwhile",
-        rule.meta.name
+        rule.meta.name()
     ))]
 }
 
@@ -134,10 +127,7 @@ fn builtin(ctx: &Context) -> Vec<Diagnostic> {
     let mut syntax = |file: FileId, range: TextRange, message: &str, out: &mut Vec<Diagnostic>| {
         let span = Span::new(file, range);
         if seen.insert((span, message.to_string())) {
-            out.push(
-                Diagnostic::new("syntax-error", Severity::Error, span, message)
-                    .with_span_label("here"),
-            );
+            out.push(Diagnostic::new(RuleId::SyntaxError, span, message).with_span_label("here"));
         }
     };
     for (id, f) in &ws.dockerfiles {
@@ -208,8 +198,7 @@ fn builtin(ctx: &Context) -> Vec<Diagnostic> {
             compose_errors.push((
                 variable.map(str::to_string),
                 Diagnostic::new(
-                    "compose-error",
-                    Severity::Error,
+                    RuleId::ComposeError,
                     span,
                     format!("`docker compose config` fails: {}", e.message),
                 )
@@ -229,8 +218,7 @@ fn builtin(ctx: &Context) -> Vec<Diagnostic> {
             .map(|l| ws.sources.get(file).line_range(l).start)
             .unwrap_or(0);
         out.push(Diagnostic::new(
-            "unreadable-file",
-            Severity::Warning,
+            RuleId::UnreadableFile,
             Span::new(file, TextRange::empty(start)),
             pr.message.clone(),
         ));
@@ -238,14 +226,22 @@ fn builtin(ctx: &Context) -> Vec<Diagnostic> {
     out
 }
 
+/// The rules a line's comment turns off.
+#[derive(Debug, Default)]
+struct LineRules {
+    /// `ignore` without names: every rule.
+    all: bool,
+    rules: BTreeSet<RuleId>,
+}
+
 /// Inline suppressions found in the files' comments.
 #[derive(Debug, Default)]
 pub struct Suppressions {
     /// Files where every rule, or some rules, are off.
     file_all: BTreeSet<FileId>,
-    file_rules: HashMap<FileId, BTreeSet<String>>,
+    file_rules: HashMap<FileId, BTreeSet<RuleId>>,
     /// (file, 1-based line) → rules off on that line and the next.
-    lines: HashMap<(FileId, usize), BTreeSet<String>>,
+    lines: HashMap<(FileId, usize), LineRules>,
 }
 
 impl Suppressions {
@@ -262,7 +258,7 @@ impl Suppressions {
         [line, line.saturating_sub(1)].iter().any(|l| {
             self.lines
                 .get(&(f, *l))
-                .is_some_and(|r| r.contains("*") || r.contains(&d.rule))
+                .is_some_and(|r| r.all || r.rules.contains(&d.rule))
         })
     }
 }
@@ -273,7 +269,6 @@ const MARK: &str = "mppeep-lint:";
 /// `# mppeep-lint: ignore-file` / `ignore-file[a]` in every file; unknown
 /// rule names become `unknown-rule` diagnostics.
 pub fn suppressions(ctx: &Context) -> (Suppressions, Vec<Diagnostic>) {
-    let known: BTreeSet<&str> = all_meta().iter().map(|m| m.name).collect();
     let mut s = Suppressions::default();
     let mut unknown = Vec::new();
     for (id, file) in ctx.ws.sources.iter() {
@@ -306,16 +301,15 @@ pub fn suppressions(ctx: &Context) -> (Suppressions, Vec<Diagnostic>) {
                 if file_wide {
                     s.file_all.insert(id);
                 } else {
-                    s.lines.entry((id, i + 1)).or_default().insert("*".into());
+                    s.lines.entry((id, i + 1)).or_default().all = true;
                 }
                 continue;
             }
             for (name, range) in names {
-                if !known.contains(name.as_str()) {
+                let Some(rule) = RuleId::from_name(&name) else {
                     unknown.push(
                         Diagnostic::new(
-                            "unknown-rule",
-                            Severity::Warning,
+                            RuleId::UnknownRule,
                             Span::new(id, range),
                             format!("unknown rule `{name}` in a suppression comment"),
                         )
@@ -323,11 +317,11 @@ pub fn suppressions(ctx: &Context) -> (Suppressions, Vec<Diagnostic>) {
                         .with_help("`mppeep-lint rules` lists the rule names"),
                     );
                     continue;
-                }
+                };
                 if file_wide {
-                    s.file_rules.entry(id).or_default().insert(name);
+                    s.file_rules.entry(id).or_default().insert(rule);
                 } else {
-                    s.lines.entry((id, i + 1)).or_default().insert(name);
+                    s.lines.entry((id, i + 1)).or_default().rules.insert(rule);
                 }
             }
         }
@@ -371,10 +365,11 @@ mod tests {
 
     static BOOM: Rule = Rule {
         meta: crate::rules::RuleMeta {
-            name: "boom",
+            id: RuleId::QuotedValue,
             severity: Severity::Error,
             summary: "",
             doc: "",
+            cases: &[],
         },
         check: |_| panic!("index out of bounds"),
     };
@@ -394,14 +389,19 @@ mod tests {
         let d = checked(&BOOM, &ctx);
         assert_eq!(d.len(), 1);
         assert_eq!(
-            (d[0].rule.as_str(), d[0].span.range),
-            ("internal-error", TextRange::empty(0))
+            (d[0].rule, d[0].span.range),
+            (RuleId::InternalError, TextRange::empty(0))
         );
         assert_eq!(ws.sources.get(d[0].span.file).display, "compose.yaml");
         assert!(
-            d[0].message.contains("rule `boom`") && d[0].message.contains("index out of bounds")
+            d[0].message.contains("rule `quoted-value`")
+                && d[0].message.contains("index out of bounds")
         );
-        assert!(d[0].help.as_deref().unwrap().contains("--ignore boom"));
+        assert!(d[0]
+            .help
+            .as_deref()
+            .unwrap()
+            .contains("--ignore quoted-value"));
     }
 
     #[test]

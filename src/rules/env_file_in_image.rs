@@ -9,7 +9,7 @@ use crate::facts::purpose::is_test_name;
 use crate::fs::is_template_name;
 use crate::model::workspace::Workspace;
 use crate::rules::flow::active_services;
-use crate::rules::{Context, Diagnostic, Rule, RuleMeta, Severity};
+use crate::rules::{Context, Diagnostic, Rule, RuleId, RuleMeta, Severity};
 use crate::source::{FileId, Span, TextRange};
 use crate::syntax::dockerfile::InstructionKind;
 use crate::syntax::dockerignore::{self, DockerIgnore};
@@ -17,10 +17,11 @@ use crate::syntax::dotenv::DotenvValue;
 
 pub static RULE: Rule = Rule {
     meta: RuleMeta {
-        name: "env-file-in-image",
+        id: RuleId::EnvFileInImage,
         severity: Severity::Error,
         summary: "A `COPY`/`ADD` (often `COPY . .`) takes a `.env` file or a private key from the build context into the image: `.dockerignore` does not exclude it.",
         doc: include_str!("../../rules/env-file-in-image.md"),
+        cases: &[],
     },
     check,
 };
@@ -286,10 +287,7 @@ fn diagnostic(
         Some(_) => format!("the .dockerignore does not exclude {it}"),
         None => "there is no .dockerignore".to_string(),
     };
-    let mut d = Diagnostic::new(
-        RULE.meta.name,
-        Severity::Error,
-        Span::new(file, range),
+    let mut d = Diagnostic::new(RULE.meta.id, Span::new(file, range),
         format!(
             "`{keyword} {source}` puts {} into the image: {why}, and anyone who can pull the image can read {it}",
             names.join(", "),

@@ -3,14 +3,15 @@
 
 use crate::model::explain::is_near;
 use crate::model::types::*;
-use crate::rules::{Context, Diagnostic, Rule, RuleMeta, Severity};
+use crate::rules::{Context, Diagnostic, Rule, RuleId, RuleMeta, Severity};
 
 pub static RULE: Rule = Rule {
     meta: RuleMeta {
-        name: "env-only-in-dotenv",
+        id: RuleId::EnvOnlyInDotenv,
         severity: Severity::Warning,
         summary: "A variable of the project .env that no compose file references and no env_file passes: it reaches no container.",
         doc: include_str!("../../rules/env-only-in-dotenv.md"),
+        cases: &[],
     },
     check,
 };
@@ -96,10 +97,7 @@ fn check(ctx: &Context) -> Vec<Diagnostic> {
         }
         let name = &d.name;
         let file = &ws.sources.get(d.file).display;
-        let mut diag = Diagnostic::new(
-            RULE.meta.name,
-            Severity::Warning,
-            d.key,
+        let mut diag = Diagnostic::new(RULE.meta.id, d.key,
             format!(
                 "{name} is set in {file}, but no compose file references ${{{name}}} and no service reads {file} as an env_file: it reaches no container"
             ),

@@ -1,16 +1,21 @@
 //! `env-syntax`: what Docker Compose rejects or silently drops in a
 //! `.env`-format file (the project `.env`, `--env-file`, `env_file:`).
 
-use crate::rules::{Context, Diagnostic, Rule, RuleMeta, Severity};
+use crate::rules::{Context, Diagnostic, Rule, RuleId, RuleMeta, Severity, SeverityCase};
 use crate::source::Span;
 use crate::syntax::dotenv::DotenvValue;
 
 pub static RULE: Rule = Rule {
     meta: RuleMeta {
-        name: "env-syntax",
+        id: RuleId::EnvSyntax,
         severity: Severity::Error,
         summary: "A .env line Compose rejects (unterminated quote, a key with a space) or silently drops (a line without `=` that nothing sets, text after a closing quote).",
         doc: include_str!("../../rules/env-syntax.md"),
+            cases: &[SeverityCase {
+            key: "dropped",
+            severity: Severity::Warning,
+            when: "what Compose drops or misreads silently (a line without `=` that nothing sets, text after a closing quote)",
+        }],
     },
     check,
 };
@@ -36,21 +41,17 @@ fn check(ctx: &Context) -> Vec<Diagnostic> {
         let name = &ws.sources.get(id).display;
         for e in &file.errors {
             out.push(
-                Diagnostic::new(RULE.meta.name, Severity::Error, Span::new(id, e.range), format!("Compose refuses {name}: {}", e.message))
+                Diagnostic::new(RULE.meta.id, Span::new(id, e.range), format!("Compose refuses {name}: {}", e.message))
                     .with_span_label("here")
                     .with_help("`docker compose` fails on the whole project while this line is wrong; quote values with spaces and close every quote"),
             );
         }
         for w in &file.warnings {
             out.push(
-                Diagnostic::new(
-                    RULE.meta.name,
-                    Severity::Warning,
-                    Span::new(id, w.range),
-                    w.message.clone(),
-                )
-                .with_span_label("Compose drops or misreads this")
-                .with_help("one `KEY=value` per line; put the whole value inside the quotes"),
+                Diagnostic::new(RULE.meta.id, Span::new(id, w.range), w.message.clone())
+                    .with_case("dropped")
+                    .with_span_label("Compose drops or misreads this")
+                    .with_help("one `KEY=value` per line; put the whole value inside the quotes"),
             );
         }
         let u = ws.dotenv_use(id);
@@ -71,15 +72,13 @@ fn check(ctx: &Context) -> Vec<Diagnostic> {
                 "the shell"
             };
             out.push(
-                Diagnostic::new(
-                    RULE.meta.name,
-                    Severity::Warning,
-                    key,
+                Diagnostic::new(RULE.meta.id, key,
                     format!(
                         "`{}` has no `=`: Compose takes its value from {from}, which does not set it, so the line is dropped",
                         entry.key
                     ),
                 )
+.with_case("dropped")
                 .with_span_label("no `=`: silently left out")
                 .with_help(format!(
                     "write `{}=value` (or `{}=` for an empty value)",

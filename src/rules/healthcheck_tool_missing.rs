@@ -6,15 +6,16 @@ use crate::facts::commands::healthcheck_command;
 use crate::facts::image_ref::ImageRef;
 use crate::facts::packages::{program_in_image, Presence};
 use crate::rules::flow::active_services;
-use crate::rules::{Context, Diagnostic, Rule, RuleMeta, Severity};
+use crate::rules::{Context, Diagnostic, Rule, RuleId, RuleMeta, Severity};
 use crate::source::Span;
 
 pub static RULE: Rule = Rule {
     meta: RuleMeta {
-        name: "healthcheck-tool-missing",
+        id: RuleId::HealthcheckToolMissing,
         severity: Severity::Error,
         summary: "A healthcheck calls curl or wget, which the image does not have (Debian slim images have neither, alpine only busybox wget, distroless nothing) and no RUN installs.",
         doc: include_str!("../../rules/healthcheck-tool-missing.md"),
+        cases: &[],
     },
     check,
 };
@@ -57,10 +58,7 @@ fn check(ctx: &Context) -> Vec<Diagnostic> {
                 continue;
             }
             let built = service.image_facts.is_some();
-            let mut d = Diagnostic::new(
-                RULE.meta.name,
-                Severity::Error,
-                word,
+            let mut d = Diagnostic::new(RULE.meta.id, word,
                 format!(
                     "the healthcheck of service `{}` runs `{program}`, which `{base}` does not have{}: the check always fails and the container stays unhealthy",
                     service.name,

@@ -10,15 +10,16 @@ use crate::facts::server::ServerKind;
 use crate::model::types::*;
 use crate::model::workspace::Workspace;
 use crate::rules::flow::{group_by_key, trace_host, Grouped, Part, Services};
-use crate::rules::{Context, Diagnostic, Rule, RuleMeta, Severity};
+use crate::rules::{Context, Diagnostic, Rule, RuleId, RuleMeta, Severity};
 use crate::source::Span;
 
 pub static RULE: Rule = Rule {
     meta: RuleMeta {
-        name: "localhost-in-container",
+        id: RuleId::LocalhostInContainer,
         severity: Severity::Error,
         summary: "A database, cache or API address a container receives points at localhost, which inside a container is the container itself.",
         doc: include_str!("../../rules/localhost-in-container.md"),
+        cases: &[],
     },
     check,
 };
@@ -162,7 +163,7 @@ fn diagnostic(ws: &Workspace, g: Grouped<Problem>) -> Diagnostic {
             p.host
         ),
     };
-    let mut diag = Diagnostic::new(RULE.meta.name, Severity::Error, p.at, message)
+    let mut diag = Diagnostic::new(RULE.meta.id, p.at, message)
         .with_span_label("the container itself, not another service")
         .with_help(help);
     diag.labels.extend(g.labels);

@@ -8,15 +8,16 @@ use std::collections::BTreeSet;
 
 use crate::model::types::*;
 use crate::model::workspace::Workspace;
-use crate::rules::{Context, Diagnostic, Rule, RuleMeta, Severity};
+use crate::rules::{Context, Diagnostic, Rule, RuleId, RuleMeta, Severity};
 use crate::source::{FileId, Span, TextRange};
 
 pub static RULE: Rule = Rule {
     meta: RuleMeta {
-        name: "missing-dotenv",
+        id: RuleId::MissingDotenv,
         severity: Severity::Warning,
         summary: "An env file the project reads that is not there: the `.env` its `.env.example` documents, a required `env_file:` — created at install time.",
         doc: include_str!("../../rules/missing-dotenv.md"),
+        cases: &[],
     },
     check,
 };
@@ -117,7 +118,7 @@ fn diagnostic(ws: &Workspace, m: &Missing) -> Option<Diagnostic> {
         .copied()
         .or_else(|| m.file.template.map(template_key))
         .or(m.first_reference)?;
-    let mut d = Diagnostic::new(RULE.meta.name, RULE.meta.severity, primary, message)
+    let mut d = Diagnostic::new(RULE.meta.id, primary, message)
         .with_span_label(format!("`{shown}` is not there"));
     for u in m.uses.iter().skip(1) {
         d = d.with_label(*u, "also read here");

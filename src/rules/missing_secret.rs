@@ -4,14 +4,15 @@
 use crate::facts::credentials::{needed_secret, Needed};
 use crate::model::types::*;
 use crate::rules::flow::{active_services, merge_same_span};
-use crate::rules::{Context, Diagnostic, Rule, RuleMeta, Severity};
+use crate::rules::{Context, Diagnostic, Rule, RuleId, RuleMeta, Severity};
 
 pub static RULE: Rule = Rule {
     meta: RuleMeta {
-        name: "missing-secret",
+        id: RuleId::MissingSecret,
         severity: Severity::Error,
         summary: "A secret a service needs (a database image's password, an application key such as SECRET_KEY, an admin password) that it receives empty, or that `${X:?}` requires with no value anywhere.",
         doc: include_str!("../../rules/missing-secret.md"),
+        cases: &[],
     },
     check,
 };
@@ -27,10 +28,7 @@ fn check(ctx: &Context) -> Vec<Diagnostic> {
             if !ctx.secrets.is_secret(var) || p.set_at_deploy(var) {
                 continue;
             }
-            let mut d = Diagnostic::new(
-                RULE.meta.name,
-                Severity::Error,
-                span,
+            let mut d = Diagnostic::new(RULE.meta.id, span,
                 format!("{var} is required here but no source sets it: `docker compose` refuses to start ({})", e.message),
             )
             .with_span_label(format!("{var} has no value"))
@@ -95,10 +93,7 @@ fn check(ctx: &Context) -> Vec<Diagnostic> {
                 .map(|v| v.reference)
                 .or(d.value_span)
                 .unwrap_or(d.key_span);
-            let mut diag = Diagnostic::new(
-                RULE.meta.name,
-                Severity::Error,
-                primary,
+            let mut diag = Diagnostic::new(RULE.meta.id, primary,
                 format!("service `{}` receives the secret {key} {state}: {why}", service.name),
             )
             .with_span_label(match unset_via {

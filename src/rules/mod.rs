@@ -8,6 +8,7 @@
 pub mod diagnostic;
 pub mod engine;
 pub mod flow;
+pub mod id;
 
 mod apt_lists_not_removed;
 mod bind_localhost;
@@ -39,6 +40,7 @@ mod doc_examples;
 pub(crate) mod testing;
 
 pub use diagnostic::*;
+pub use id::RuleId;
 
 use crate::model::secrets::SecretPolicy;
 use crate::model::workspace::Workspace;
@@ -86,56 +88,124 @@ pub static RULES: &[&Rule] = &[
 /// saying more: where both fire on one span, only the first is kept — after
 /// the enabled-rule filter, so that `--ignore missing-secret` leaves the
 /// `unset-variable` finding of an unset `${SECRET_KEY}`.
-pub static OVERLAPS: &[(&str, &str)] = &[
-    ("missing-secret", "unset-variable"),
-    ("missing-secret", "compose-error"),
+pub static OVERLAPS: &[(RuleId, RuleId)] = &[
+    (RuleId::MissingSecret, RuleId::UnsetVariable),
+    (RuleId::MissingSecret, RuleId::ComposeError),
 ];
-
-/// A rule that panicked (a bug of ours), reported instead of a crash.
-pub const INTERNAL_ERROR: &str = "internal-error";
 
 /// Diagnostics produced before the rules run, by the parsers and the model.
 /// They have names too, so they can be configured and suppressed.
 pub static BUILTIN: &[RuleMeta] = &[
     RuleMeta {
-        name: "syntax-error",
+        id: RuleId::SyntaxError,
         severity: Severity::Error,
         summary: "A file that its tool would reject: invalid YAML, an unknown Dockerfile instruction (`.env` files: `env-syntax`).",
         doc: include_str!("../../rules/syntax-error.md"),
+        cases: &[],
     },
     RuleMeta {
-        name: "compose-error",
+        id: RuleId::ComposeError,
         severity: Severity::Error,
         summary: "A configuration `docker compose config` would refuse: a required variable without a value, an invalid interpolation, a missing env_file.",
         doc: include_str!("../../rules/compose-error.md"),
+        cases: &[],
     },
     RuleMeta {
-        name: "unreadable-file",
+        id: RuleId::UnreadableFile,
         severity: Severity::Warning,
         summary: "A file that could not be read as text: binary, not UTF-8, too large, a symlink loop.",
         doc: include_str!("../../rules/unreadable-file.md"),
+        cases: &[],
     },
     RuleMeta {
-        name: INTERNAL_ERROR,
+        id: RuleId::InternalError,
         severity: Severity::Error,
         summary: "A rule failed on the project: a bug in mppeep-lint, reported instead of a crash; the other rules still ran.",
         doc: include_str!("../../rules/internal-error.md"),
+        cases: &[],
     },
     RuleMeta {
-        name: "unknown-rule",
+        id: RuleId::UnknownRule,
         severity: Severity::Warning,
         summary: "A rule name in the configuration or in a suppression comment that no rule has.",
         doc: include_str!("../../rules/unknown-rule.md"),
+        cases: &[],
     },
 ];
 
-/// The metadata of every rule and built-in diagnostic, by name.
+/// The metadata of every rule and built-in diagnostic, in catalogue order.
 pub fn all_meta() -> Vec<RuleMeta> {
-    let mut v: Vec<RuleMeta> = RULES.iter().map(|r| r.meta).collect();
-    v.extend(BUILTIN.iter().copied());
-    v
+    RuleId::ALL.iter().map(|id| id.meta()).collect()
 }
 
+/// The metadata of the rule a name names.
 pub fn find_meta(name: &str) -> Option<RuleMeta> {
-    all_meta().into_iter().find(|m| m.name == name)
+    RuleId::from_name(name).map(RuleId::meta)
+}
+
+impl RuleId {
+    /// Its metadata: a rule's, or a built-in diagnostic's.
+    pub fn meta(self) -> RuleMeta {
+        RULES
+            .iter()
+            .map(|r| r.meta)
+            .chain(BUILTIN.iter().copied())
+            .find(|m| m.id == self)
+            .expect("every RuleId has its metadata (tested)")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Every id has its metadata, once; its document states its default
+    /// severity and the severity of each of its cases, as `mppeep-lint
+    /// rules` and SARIF show them.
+    #[test]
+    fn metadata_and_documents_agree() {
+        for id in RuleId::ALL {
+            let m = id.meta();
+            let defined = RULES
+                .iter()
+                .map(|r| r.meta.id)
+                .chain(BUILTIN.iter().map(|b| b.id))
+                .filter(|x| x == id)
+                .count();
+            assert_eq!(defined, 1, "{id}");
+            let header = m
+                .doc
+                .lines()
+                .find(|l| l.starts_with("**Default severity:**"))
+                .unwrap_or_else(|| panic!("{id}: no default severity in its document"));
+            assert!(header.contains(m.severity.as_str()), "{id}: {header}");
+            for c in m.cases {
+                assert!(header.contains(c.severity.as_str()), "{id}: {header}");
+                assert_ne!(c.severity, m.severity, "{id}: case `{}`", c.key);
+            }
+        }
+    }
+
+    /// What the rules report on the fixtures is at the severity their
+    /// metadata gives: the default or a documented case.
+    #[test]
+    fn reported_severities_are_the_documented_ones() {
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures");
+        for fixture in ["mppeep-broken", "pitfalls"] {
+            let ws = crate::rules::testing::workspace(&root.join(fixture));
+            let policy = crate::model::secrets::SecretPolicy::default();
+            let ctx = Context {
+                ws: &ws,
+                secrets: &policy,
+            };
+            let diags = engine::run(&ctx, &engine::Settings::default());
+            assert!(!diags.is_empty());
+            for d in diags {
+                let m = d.rule.meta();
+                let documented =
+                    d.severity == m.severity || m.cases.iter().any(|c| c.severity == d.severity);
+                assert!(documented, "{}: {:?} {}", d.rule, d.severity, d.message);
+            }
+        }
+    }
 }

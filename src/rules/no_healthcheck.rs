@@ -8,14 +8,19 @@ use crate::facts::purpose::{service_purpose, tree_root};
 use crate::model::types::*;
 use crate::model::workspace::Workspace;
 use crate::rules::flow::active_services;
-use crate::rules::{Context, Diagnostic, Rule, RuleMeta, Severity};
+use crate::rules::{Context, Diagnostic, Rule, RuleId, RuleMeta, Severity, SeverityCase};
 
 pub static RULE: Rule = Rule {
     meta: RuleMeta {
-        name: "no-healthcheck",
+        id: RuleId::NoHealthcheck,
         severity: Severity::Warning,
         summary: "A service built here has no healthcheck (image HEALTHCHECK or compose `healthcheck:`), or `condition: service_healthy` waits on a service that has none.",
         doc: include_str!("../../rules/no-healthcheck.md"),
+            cases: &[SeverityCase {
+            key: "waited-on",
+            severity: Severity::Error,
+            when: "`condition: service_healthy` waits on a service that has no healthcheck: `docker compose up` fails",
+        }],
     },
     check,
 };
@@ -132,10 +137,7 @@ fn check(ctx: &Context) -> Vec<Diagnostic> {
             };
             match health(service) {
                 Health::None => {
-                    let d = Diagnostic::new(
-                        RULE.meta.name,
-                        Severity::Warning,
-                        service.name_span,
+                    let d = Diagnostic::new(RULE.meta.id, service.name_span,
                         format!(
                             "service `{}` has no healthcheck: neither its image nor compose defines one",
                             service.name
@@ -146,10 +148,7 @@ fn check(ctx: &Context) -> Vec<Diagnostic> {
                     out.push(stage_label(d));
                 }
                 Health::Disabled(span) => {
-                    let d = Diagnostic::new(
-                        RULE.meta.name,
-                        Severity::Warning,
-                        span,
+                    let d = Diagnostic::new(RULE.meta.id, span,
                         format!("service `{}` has its healthcheck disabled", service.name),
                     )
                     .with_span_label("disabled here")
@@ -193,15 +192,13 @@ fn check(ctx: &Context) -> Vec<Diagnostic> {
                     )
                 }
             };
-            let mut d = Diagnostic::new(
-                RULE.meta.name,
-                Severity::Error,
-                dep.condition.as_ref().map(|c| c.span).unwrap_or(dep.span),
+            let mut d = Diagnostic::new(RULE.meta.id, dep.condition.as_ref().map(|c| c.span).unwrap_or(dep.span),
                 format!(
                     "service `{}` waits for `{}` to be healthy, but {why}: `docker compose up` fails",
                     service.name, dep.service
                 ),
             )
+.with_case("waited-on")
             .with_span_label("never satisfied")
             .with_label(target.name_span, format!("service `{}` has no healthcheck", target.name))
             .with_help(format!("add a `healthcheck:` to service `{}`", target.name));

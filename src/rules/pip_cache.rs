@@ -8,17 +8,18 @@ use crate::facts::packages::opaque_installer;
 use crate::facts::purpose::{image_purpose, tree_root};
 use crate::facts::run::{mounts, run_commands};
 use crate::rules::flow::merge_same_span;
-use crate::rules::{Context, Diagnostic, Rule, RuleMeta, Severity};
+use crate::rules::{Context, Diagnostic, Rule, RuleId, RuleMeta, Severity};
 use crate::source::{Span, TextRange};
 use crate::syntax::dockerfile::InstructionKind;
 use crate::syntax::shell::{SimpleCommand, Word};
 
 pub static RULE: Rule = Rule {
     meta: RuleMeta {
-        name: "pip-cache",
+        id: RuleId::PipCache,
         severity: Severity::Warning,
         summary: "`pip install` without `--no-cache-dir` (and no `PIP_NO_CACHE_DIR`, no cache mount): pip's cache of downloads and built wheels stays in the image.",
         doc: include_str!("../../rules/pip-cache.md"),
+        cases: &[],
     },
     check,
 };
@@ -267,10 +268,7 @@ fn check(ctx: &Context) -> Vec<Diagnostic> {
             });
             installs.retain(|&(i, _)| cleaned_at.is_none_or(|c| i > c));
             for &(_, range) in &installs {
-                let d = Diagnostic::new(
-                    RULE.meta.name,
-                    Severity::Warning,
-                    Span::new(file, range),
+                let d = Diagnostic::new(RULE.meta.id, Span::new(file, range),
                     "pip keeps its cache of downloads and built wheels in the image: no `--no-cache-dir`",
                 )
                 .with_span_label("caches into ~/.cache/pip in this layer")

@@ -9,15 +9,20 @@ use crate::facts::ports::{exposed_ports, is_debugger_port, published_ports, Expo
 use crate::model::types::Service;
 use crate::model::workspace::Workspace;
 use crate::rules::flow::{active_services, group_by_key, Grouped, Part};
-use crate::rules::{Context, Diagnostic, Label, Rule, RuleMeta, Severity};
+use crate::rules::{Context, Diagnostic, Label, Rule, RuleId, RuleMeta, Severity, SeverityCase};
 use crate::source::{Span, TextRange};
 
 pub static RULE: Rule = Rule {
     meta: RuleMeta {
-        name: "port-mismatch",
+        id: RuleId::PortMismatch,
         severity: Severity::Error,
         summary: "The app's listen port (--port, --bind, runserver), its healthcheck URL's port, EXPOSE and the container side of compose `ports:` disagree.",
         doc: include_str!("../../rules/port-mismatch.md"),
+            cases: &[SeverityCase {
+            key: "exposed",
+            severity: Severity::Warning,
+            when: "EXPOSE or `expose:` disagrees (documentation of the image, which publishes nothing)",
+        }],
     },
     check,
 };
@@ -264,42 +269,28 @@ fn judge(ws: &Workspace, service: &Service) -> Vec<(Problem, Vec<Label>)> {
 fn diagnostic(g: Grouped<Problem>) -> Diagnostic {
     let s = &g.services;
     let mut d = match &g.key {
-        Problem::ProbeNotListen { at, probed, listen } => Diagnostic::new(
-            RULE.meta.name,
-            Severity::Error,
-            *at,
+        Problem::ProbeNotListen { at, probed, listen } => Diagnostic::new(RULE.meta.id, *at,
             format!("the healthcheck of {s} probes port {probed}, but the app listens on {listen}: it never becomes healthy"),
         )
         .with_span_label(format!("port {probed}"))
         .with_help(format!("probe port {listen}")),
-        Problem::PublishedNotListen { at, target, listen } => Diagnostic::new(
-            RULE.meta.name,
-            Severity::Error,
-            *at,
+        Problem::PublishedNotListen { at, target, listen } => Diagnostic::new(RULE.meta.id, *at,
             format!("{s} {} container port {target}, but the app listens on {listen}: nothing answers there", s.verb("publishes", "publish")),
         )
         .with_span_label("the container side of `ports:`")
         .with_help(format!("map to the port the app listens on: `\"HOST:{listen}\"`")),
-        Problem::ExposedNotListen { at, exposed, listen } => Diagnostic::new(
-            RULE.meta.name,
-            Severity::Warning,
-            *at,
+        Problem::ExposedNotListen { at, exposed, listen } => Diagnostic::new(RULE.meta.id, *at,
             format!("{s} {} port {exposed}, but the app listens on {listen}", s.verb("exposes", "expose")),
         )
+.with_case("exposed")
         .with_span_label(format!("port {exposed}"))
         .with_help(format!("EXPOSE / expose the port the app listens on: {listen}")),
-        Problem::ProbeHostSide { at, probed, target } => Diagnostic::new(
-            RULE.meta.name,
-            Severity::Error,
-            *at,
+        Problem::ProbeHostSide { at, probed, target } => Diagnostic::new(RULE.meta.id, *at,
             format!("the healthcheck of {s} probes port {probed}, the host's side of a `ports:` mapping: inside the container the port is {target}"),
         )
         .with_span_label(format!("port {probed}"))
         .with_help(format!("probe port {target}: the healthcheck runs inside the container")),
-        Problem::PublishedNotExposed { at, target, exposed } => Diagnostic::new(
-            RULE.meta.name,
-            Severity::Warning,
-            *at,
+        Problem::PublishedNotExposed { at, target, exposed } => Diagnostic::new(RULE.meta.id, *at,
             format!(
                 "{s} {} container port {target}, but {} only {}",
                 s.verb("publishes", "publish"),
@@ -307,6 +298,7 @@ fn diagnostic(g: Grouped<Problem>) -> Diagnostic {
                 exposed.iter().map(u16::to_string).collect::<Vec<_>>().join(", ")
             ),
         )
+.with_case("exposed")
         .with_span_label("the container side of `ports:`"),
     };
     d.labels.extend(g.labels);

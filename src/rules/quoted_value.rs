@@ -2,17 +2,24 @@
 
 use crate::model::types::*;
 use crate::rules::flow::{active_services, trace, Piece};
-use crate::rules::{Context, Diagnostic, Edit, Fix, Rule, RuleMeta, Severity};
+use crate::rules::{
+    Context, Diagnostic, Edit, Fix, Rule, RuleId, RuleMeta, Severity, SeverityCase,
+};
 use crate::source::Span;
 use crate::syntax::compose::EnvironmentForm;
 use crate::syntax::dotenv::{DotenvValue, Quote};
 
 pub static RULE: Rule = Rule {
     meta: RuleMeta {
-        name: "quoted-value",
+        id: RuleId::QuotedValue,
         severity: Severity::Error,
         summary: "A value whose quotes become part of the value: `- KEY=\"v\"` in a compose list, or a quoted .env value read by a tool that keeps quotes.",
         doc: include_str!("../../rules/quoted-value.md"),
+            cases: &[SeverityCase {
+            key: "dotenv",
+            severity: Severity::Info,
+            when: "quotes no reader needs in a `.env`-format file a project reads: Compose reads the same value without them",
+        }],
     },
     check,
 };
@@ -42,7 +49,7 @@ fn check(ctx: &Context) -> Vec<Diagnostic> {
                     service.name
                 )
             };
-            let mut diag = Diagnostic::new(RULE.meta.name, Severity::Error, t.primary, message)
+            let mut diag = Diagnostic::new(RULE.meta.id, t.primary, message)
                 .with_span_label("these quotes are part of the value");
             diag.labels.extend(t.labels);
             if list_item {
@@ -79,15 +86,13 @@ fn check(ctx: &Context) -> Vec<Diagnostic> {
             }
             let q = if a.quote == Quote::Double { '"' } else { '\'' };
             let span = Span::new(*id, a.raw_range);
-            let diag = Diagnostic::new(
-                RULE.meta.name,
-                Severity::Info,
-                span,
+            let diag = Diagnostic::new(RULE.meta.id, span,
                 format!(
                     "{} is quoted: Docker Compose and python-dotenv strip the quotes, but `docker run --env-file` and Make's `include .env` keep them as part of the value",
                     e.key
                 ),
             )
+.with_case("dotenv")
             .with_span_label(format!("{q}...{q} are not needed here"))
             .with_help("write the value without quotes; it needs none")
             .with_fix(Fix {

@@ -6,14 +6,15 @@ use crate::facts::images::{drops_privileges, judged_images, runs_stage};
 use crate::facts::purpose::{file_purpose, image_purpose, tree_root};
 use crate::model::types::*;
 use crate::rules::flow::{active_services, merge_same_span};
-use crate::rules::{Context, Diagnostic, Rule, RuleMeta, Severity};
+use crate::rules::{Context, Diagnostic, Rule, RuleId, RuleMeta, Severity};
 
 pub static RULE: Rule = Rule {
     meta: RuleMeta {
-        name: "root-user",
+        id: RuleId::RootUser,
         severity: Severity::Warning,
         summary: "A service built here runs as root: no USER in its stage or the stages it is built from, or USER root / 0, and no non-root compose `user:`.",
         doc: include_str!("../../rules/root-user.md"),
+        cases: &[],
     },
     check,
 };
@@ -35,10 +36,7 @@ fn check(ctx: &Context) -> Vec<Diagnostic> {
             continue;
         }
         out.push(
-            Diagnostic::new(
-                RULE.meta.name,
-                Severity::Warning,
-                u.span,
+            Diagnostic::new(RULE.meta.id, u.span,
                 format!("service `{}` runs as root: compose sets `user: {}`", service.name, u.text),
             )
             .with_span_label("root")
@@ -74,10 +72,7 @@ fn check(ctx: &Context) -> Vec<Diagnostic> {
             _ => format!("services {} run", names.join(", ")),
         };
         let d = match &facts.user {
-            Some(u) if is_root(&u.value) => Diagnostic::new(
-                RULE.meta.name,
-                Severity::Warning,
-                u.span,
+            Some(u) if is_root(&u.value) => Diagnostic::new(RULE.meta.id, u.span,
                 format!("{who} as root: stage {stage_name} sets `USER {}`", u.value),
             )
             .with_span_label("the container's processes run as root")
@@ -102,10 +97,7 @@ fn check(ctx: &Context) -> Vec<Diagnostic> {
                 } else {
                     String::new()
                 };
-                Diagnostic::new(
-                    RULE.meta.name,
-                    Severity::Warning,
-                    stage.from_span,
+                Diagnostic::new(RULE.meta.id, stage.from_span,
                     format!("{who} as root: no USER in stage {stage_name}{inherited}"),
                 )
                 .with_span_label(format!("stage {stage_name} never switches user"))

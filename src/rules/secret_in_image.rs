@@ -3,16 +3,21 @@
 
 use crate::facts::purpose::{file_purpose, tree_root};
 use crate::facts::secret_value::holds_no_secret;
-use crate::rules::{Context, Diagnostic, Rule, RuleMeta, Severity};
+use crate::rules::{Context, Diagnostic, Rule, RuleId, RuleMeta, Severity, SeverityCase};
 use crate::source::{Span, TextRange};
 use crate::syntax::dockerfile::{expand, InstructionKind};
 
 pub static RULE: Rule = Rule {
     meta: RuleMeta {
-        name: "secret-in-image",
+        id: RuleId::SecretInImage,
         severity: Severity::Error,
         summary: "An `ENV` (error) or `ARG` default (warning) of a secret-like name with a literal value: the secret is in the Dockerfile and in every image built from it.",
         doc: include_str!("../../rules/secret-in-image.md"),
+            cases: &[SeverityCase {
+            key: "arg-default",
+            severity: Severity::Warning,
+            when: "an `ARG` default: in the Dockerfile and the history of the RUNs that use it",
+        }],
     },
     check,
 };
@@ -71,21 +76,16 @@ fn check(ctx: &Context) -> Vec<Diagnostic> {
                 }
                 let span = Span::new(*id, range);
                 let d = if is_env {
-                    Diagnostic::new(
-                        RULE.meta.name,
-                        Severity::Error,
-                        span,
+                    Diagnostic::new(RULE.meta.id, span,
                         format!("`ENV {name}` writes a secret into the image: anyone who can pull it reads the value with `docker inspect`"),
                     )
                     .with_span_label("secret value baked into the image")
                     .with_help(format!("remove the value from the Dockerfile and give `{name}` to the container at run time (compose `environment:` / `env_file:` / secrets); rotate it if an image was pushed"))
                 } else {
-                    Diagnostic::new(
-                        RULE.meta.name,
-                        Severity::Warning,
-                        span,
+                    Diagnostic::new(RULE.meta.id, span,
                         format!("`ARG {name}` has a secret default: it is in the Dockerfile, and in the image history of every RUN that uses it"),
                     )
+.with_case("arg-default")
                     .with_span_label("secret default")
                     .with_help(format!("declare `ARG {name}` without a default, or better, use a build secret: `RUN --mount=type=secret,id={}` and `docker build --secret`", name.to_ascii_lowercase()))
                 };

@@ -3,15 +3,16 @@
 
 use crate::model::types::*;
 use crate::rules::flow::{active_services, merge_same_span};
-use crate::rules::{Context, Diagnostic, Rule, RuleMeta, Severity};
+use crate::rules::{Context, Diagnostic, Rule, RuleId, RuleMeta, Severity};
 use crate::source::Span;
 
 pub static RULE: Rule = Rule {
     meta: RuleMeta {
-        name: "shadowed-env",
+        id: RuleId::ShadowedEnv,
         severity: Severity::Warning,
         summary: "A .env or env_file value that never reaches the container: compose's `environment:` hard-codes the same key with another value.",
         doc: include_str!("../../rules/shadowed-env.md"),
+        cases: &[],
     },
     check,
 };
@@ -76,10 +77,7 @@ fn check(ctx: &Context) -> Vec<Diagnostic> {
                 let file = &ws.sources.get(d.key_span.file).display;
                 let primary = d.value_span.unwrap_or(d.key_span);
                 out.push(
-                    Diagnostic::new(
-                        RULE.meta.name,
-                        Severity::Warning,
-                        primary,
+                    Diagnostic::new(RULE.meta.id, primary,
                         format!(
                             "{key}={} in {file} never reaches service `{}`: its `environment:` {verb} {key}={}",
                             shown(key, lost),
@@ -122,10 +120,7 @@ fn check(ctx: &Context) -> Vec<Diagnostic> {
             let key = &d.name;
             let file = &ws.sources.get(d.file).display;
             out.push(
-                Diagnostic::new(
-                    RULE.meta.name,
-                    Severity::Warning,
-                    value_or_key(d),
+                Diagnostic::new(RULE.meta.id, value_or_key(d),
                     format!(
                         "{key}={} in {file} never reaches service `{}`: its `environment:` hard-codes {key}={}, and .env only feeds `${{…}}` interpolation",
                         shown(key, &d.value),

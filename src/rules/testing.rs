@@ -92,7 +92,7 @@ pub fn assert_fires(rule: &Rule, files: &[(&str, &str)]) -> Vec<Fired> {
     assert!(
         !d.is_empty(),
         "{} did not fire on {files:#?}",
-        rule.meta.name
+        rule.meta.name()
     );
     d
 }
@@ -103,7 +103,7 @@ pub fn assert_silent(rule: &Rule, files: &[(&str, &str)]) {
     assert!(
         d.is_empty(),
         "{} fired on a passing case: {:#?}",
-        rule.meta.name,
+        rule.meta.name(),
         d.iter()
             .map(|x| (&x.file, x.line, &x.text, &x.message))
             .collect::<Vec<_>>()

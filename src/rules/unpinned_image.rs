@@ -11,16 +11,17 @@ use crate::facts::purpose::{file_purpose, tree_root};
 use crate::model::types::{Service, VariableSource};
 use crate::model::workspace::Workspace;
 use crate::rules::flow::{find_in, merge_same_span};
-use crate::rules::{Context, Diagnostic, Rule, RuleMeta, Severity};
+use crate::rules::{Context, Diagnostic, Rule, RuleId, RuleMeta, Severity};
 use crate::source::{FileId, Span};
 use crate::syntax::dockerfile::{expand_word, Dockerfile, InstructionKind};
 
 pub static RULE: Rule = Rule {
     meta: RuleMeta {
-        name: "unpinned-image",
+        id: RuleId::UnpinnedImage,
         severity: Severity::Warning,
         summary: "A `FROM` or compose `image:` with no tag or `:latest`: each build or pull may get a different image.",
         doc: include_str!("../../rules/unpinned-image.md"),
+        cases: &[],
     },
     check,
 };
@@ -302,7 +303,7 @@ fn check_dockerfile(
                 if builder.is_some() {
                     message.push_str(" (a build arg compose passes)");
                 }
-                let mut d = Diagnostic::new(RULE.meta.name, Severity::Warning, primary, message)
+                let mut d = Diagnostic::new(RULE.meta.id, primary, message)
                     .with_span_label(match p {
                         Problem::Latest => "`latest` moves",
                         Problem::NoTag => "no tag: `latest`",
@@ -424,8 +425,7 @@ fn pull_diagnostics(pulls: Vec<Pull>) -> Vec<Diagnostic> {
         .into_iter()
         .map(|(pull, services, labels)| {
             let mut d = Diagnostic::new(
-                RULE.meta.name,
-                Severity::Warning,
+                RULE.meta.id,
                 pull.primary,
                 message(&pull.reference, pull.problem, Some(&services)),
             )

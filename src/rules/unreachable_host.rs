@@ -11,15 +11,16 @@ use crate::model::explain::is_near;
 use crate::model::types::*;
 use crate::model::workspace::Workspace;
 use crate::rules::flow::{group_by_key, trace_host, Grouped, Part};
-use crate::rules::{Context, Diagnostic, Rule, RuleMeta, Severity};
+use crate::rules::{Context, Diagnostic, Rule, RuleId, RuleMeta, Severity};
 use crate::source::Span;
 
 pub static RULE: Rule = Rule {
     meta: RuleMeta {
-        name: "unreachable-host",
+        id: RuleId::UnreachableHost,
         severity: Severity::Error,
         summary: "A URL or host a service receives (DATABASE_URL, REDIS_HOST...) names no service, alias or container_name of the project, or a service it shares no network with.",
         doc: include_str!("../../rules/unreachable-host.md"),
+        cases: &[],
     },
     check,
 };
@@ -145,10 +146,7 @@ fn no_such_host(
 fn diagnostic(g: Grouped<Problem>) -> Diagnostic {
     let services = &g.services;
     let mut d = match &g.key {
-        Problem::NoSuchHost { at, host, suggest } => Diagnostic::new(
-            RULE.meta.name,
-            Severity::Error,
-            *at,
+        Problem::NoSuchHost { at, host, suggest } => Diagnostic::new(RULE.meta.id, *at,
             format!(
                 "{services} {} the host `{host}` in {}, but no service, alias or container_name of the project is named `{host}`",
                 services.verb("receives", "receive"),
@@ -164,10 +162,7 @@ fn diagnostic(g: Grouped<Problem>) -> Diagnostic {
             target,
             networks,
             ..
-        } => Diagnostic::new(
-            RULE.meta.name,
-            Severity::Error,
-            *at,
+        } => Diagnostic::new(RULE.meta.id, *at,
             format!(
                 "{services} {} to `{host}`, but they share no network ({} {} on {}, `{target}` on {})",
                 services.verb("connects", "connect"),

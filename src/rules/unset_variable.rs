@@ -4,14 +4,15 @@
 use crate::model::explain::is_near;
 use crate::model::types::*;
 use crate::model::SHELL_VARIABLES;
-use crate::rules::{Context, Diagnostic, Rule, RuleMeta, Severity};
+use crate::rules::{Context, Diagnostic, Rule, RuleId, RuleMeta, Severity};
 
 pub static RULE: Rule = Rule {
     meta: RuleMeta {
-        name: "unset-variable",
+        id: RuleId::UnsetVariable,
         severity: Severity::Warning,
         summary: "A `${VAR}` without a default that neither the shell nor .env sets: Compose substitutes an empty string.",
         doc: include_str!("../../rules/unset-variable.md"),
+        cases: &[],
     },
     check,
 };
@@ -59,8 +60,7 @@ fn check(ctx: &Context) -> Vec<Diagnostic> {
                 continue;
             }
             let mut d = Diagnostic::new(
-                RULE.meta.name,
-                Severity::Warning,
+                RULE.meta.id,
                 v.reference,
                 format!("{name} is not set: Compose substitutes an empty string here"),
             )
@@ -175,14 +175,17 @@ mod tests {
             ws: &ws,
             secrets: &policy,
         };
-        let rules = |settings: &Settings| -> Vec<String> {
-            run(&ctx, settings).into_iter().map(|d| d.rule).collect()
+        let rules = |settings: &Settings| -> Vec<&str> {
+            run(&ctx, settings)
+                .into_iter()
+                .map(|d| d.rule.name())
+                .collect()
         };
         // Both say it; `missing-secret` says more.
         assert_eq!(rules(&Settings::default()), vec!["missing-secret"]);
         // Without it, the unset variable is still reported.
         let ignored = Settings {
-            ignore: vec!["missing-secret".into()],
+            ignore: vec![crate::rules::RuleId::MissingSecret],
             ..Settings::default()
         };
         assert_eq!(rules(&ignored), vec!["unset-variable"]);

@@ -23,8 +23,7 @@ fn sources() -> SourceMap {
 
 fn diag() -> Diagnostic {
     let mut d = Diagnostic::new(
-        "quoted-value",
-        Severity::Error,
+        crate::rules::RuleId::QuotedValue,
         Span::new(FileId(1), TextRange::new(19, 28)),
         format!("PASSWORD receives \"{SECRET}\" with its quotes"),
     )
@@ -46,10 +45,11 @@ fn diag() -> Diagnostic {
 }
 
 const META: &[RuleMeta] = &[RuleMeta {
-    name: "quoted-value",
+    id: crate::rules::RuleId::QuotedValue,
     severity: Severity::Error,
     summary: "Quotes that become part of a value.",
     doc: "# quoted-value\n",
+    cases: &[],
 }];
 
 fn run(f: fn(&Input) -> String, mask: bool) -> String {
