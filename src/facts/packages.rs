@@ -354,6 +354,27 @@ pub(crate) fn install_command(c: &SimpleCommand) -> Option<(Manager, TextRange)>
     installs.then(|| (manager, TextRange::new(program.range.start, sub.range.end)))
 }
 
+/// Whether `c` downloads the package index (`apt-get update`, `apt
+/// update`, `aptitude update`, `apk update`, `dnf makecache`…): its manager
+/// and the range from its program to its subcommand. For apt, the index is
+/// the package lists in `/var/lib/apt/lists`, in the layer of this `RUN`.
+pub(crate) fn index_update(c: &SimpleCommand) -> Option<(Manager, TextRange)> {
+    let (program, args) = c.program()?;
+    let manager = match program.base_name() {
+        "apt-get" | "apt" | "aptitude" => Manager::Apt,
+        "apk" => Manager::Apk,
+        "yum" | "dnf" | "dnf5" | "microdnf" | "tdnf" => Manager::Rpm,
+        _ => return None,
+    };
+    let (plain, _) = subcommand(manager, args)?;
+    let sub = plain.first()?;
+    let updates = match manager {
+        Manager::Apt | Manager::Apk => sub.text == "update",
+        Manager::Rpm => sub.text == "makecache",
+    };
+    updates.then(|| (manager, TextRange::new(program.range.start, sub.range.end)))
+}
+
 /// What one command of a `RUN` does to the packages.
 #[derive(Debug)]
 enum Event {
@@ -991,6 +1012,49 @@ mod tests {
     }
 
     /// What we cannot see may have brought the program: never "not installed".
+    /// The commands that download the package index, as written.
+    #[test]
+    fn index_updates() {
+        let updates = |line: &str| -> Vec<(Manager, String)> {
+            crate::syntax::shell::split(line, 0)
+                .iter()
+                .filter_map(index_update)
+                .map(|(m, r)| (m, line[r.start..r.end].to_string()))
+                .collect()
+        };
+        assert_eq!(
+            updates("apt-get -qq update && apt update; sudo aptitude update"),
+            [
+                (Manager::Apt, "apt-get -qq update".to_string()),
+                (Manager::Apt, "apt update".to_string()),
+                (Manager::Apt, "aptitude update".to_string()),
+            ]
+        );
+        assert_eq!(
+            updates("apt-get -o Acquire::Retries=3 update"),
+            [(
+                Manager::Apt,
+                "apt-get -o Acquire::Retries=3 update".to_string()
+            )]
+        );
+        assert_eq!(
+            updates("apk update && dnf makecache"),
+            [
+                (Manager::Apk, "apk update".to_string()),
+                (Manager::Rpm, "dnf makecache".to_string()),
+            ]
+        );
+        for none in [
+            "apt-get install -y curl",
+            "apt-get upgrade",
+            "apt-get -s update",
+            "echo apt-get update",
+            "update-ca-certificates",
+        ] {
+            assert!(updates(none).is_empty(), "{none}");
+        }
+    }
+
     #[test]
     fn opaque_installers_and_copies_leave_it_unknown() {
         for run in [

@@ -1,8 +1,8 @@
-//! `apt-lists-not-removed`: an `apt-get install` whose `RUN` leaves the
+//! `apt-lists-not-removed`: an `apt-get update` whose `RUN` leaves the
 //! package lists (`/var/lib/apt/lists`) in the image.
 
 use crate::facts::images::judged_images;
-use crate::facts::packages::{install_command, opaque_installer, Manager};
+use crate::facts::packages::{index_update, install_command, opaque_installer, Manager};
 use crate::facts::purpose::{image_purpose, tree_root};
 use crate::facts::run::{mounts, run_commands};
 use crate::rules::flow::merge_same_span;
@@ -14,7 +14,7 @@ pub static RULE: Rule = Rule {
     meta: RuleMeta {
         id: RuleId::AptListsNotRemoved,
         severity: Severity::Warning,
-        summary: "`apt-get install` in a RUN that does not end with `rm -rf /var/lib/apt/lists/*` (or cache-mount the lists): tens of megabytes of package lists stay in the image.",
+        summary: "`apt-get update` in a RUN that does not end with `rm -rf /var/lib/apt/lists/*` (or cache-mount the lists): tens of megabytes of package lists stay in the image.",
         doc: include_str!("../../rules/apt-lists-not-removed.md"),
         cases: &[],
     },
@@ -63,7 +63,17 @@ fn check(ctx: &Context) -> Vec<Diagnostic> {
         let source = ctx.ws.sources.get(file);
         for (_, _, ins) in image.instructions() {
             let commands = run_commands(source, ins);
-            // Each apt install command: (index, range).
+            // `apt-get update` writes the lists into this RUN's layer; an
+            // install without it writes none (the lists, if any, are in an
+            // earlier layer, where that RUN's own finding is).
+            let updates: Vec<(usize, TextRange)> = commands
+                .iter()
+                .enumerate()
+                .filter_map(|(i, c)| match index_update(c) {
+                    Some((Manager::Apt, r)) => Some((i, r)),
+                    _ => None,
+                })
+                .collect();
             let installs: Vec<(usize, TextRange)> = commands
                 .iter()
                 .enumerate()
@@ -72,13 +82,14 @@ fn check(ctx: &Context) -> Vec<Diagnostic> {
                     _ => None,
                 })
                 .collect();
-            let (Some(&(_, range)), Some(&(last_install, _))) = (installs.first(), installs.last())
-            else {
+            let Some(&(_, update)) = updates.first() else {
                 continue;
             };
-            // Removed after the last install, or maybe by a script we
-            // cannot read (`/scripts/cleanup.sh`).
-            if commands[last_install + 1..]
+            let last = updates.iter().chain(&installs).map(|&(i, _)| i).max();
+            let last = last.unwrap_or_default();
+            // Removed after the last update or install, or maybe by a
+            // script we cannot read (`/scripts/cleanup.sh`).
+            if commands[last + 1..]
                 .iter()
                 .any(|c| removes_lists(c) || opaque_installer(c))
             {
@@ -94,8 +105,19 @@ fn check(ctx: &Context) -> Vec<Diagnostic> {
             if mounted {
                 continue;
             }
-            let d = Diagnostic::new(RULE.meta.id, Span::new(file, range),
-                "the package lists stay in the image: this RUN installs with apt but does not remove /var/lib/apt/lists",
+            // The install the RUN is for, else the update itself.
+            let (range, what) = match installs.first() {
+                Some(&(_, install)) => (install, "installs with apt".to_string()),
+                None => (
+                    update,
+                    format!("downloads them with `{}`", source.slice(update)),
+                ),
+            };
+            let message = format!("the package lists stay in the image: this RUN {what} but does not remove /var/lib/apt/lists");
+            let d = Diagnostic::new(
+                RULE.meta.id,
+                Span::new(file, range),
+                message,
             )
             .with_span_label("downloads the package lists into this layer")
             .with_help("end the same RUN with `&& rm -rf /var/lib/apt/lists/*` (a later RUN cannot shrink this layer), or mount them: `RUN --mount=type=cache,target=/var/lib/apt/lists …`");
@@ -146,6 +168,24 @@ mod tests {
         assert_fires(&RULE, &[("Dockerfile", df)]);
         let df = "FROM debian:12\nRUN apt-get update && apt-get install -y curl\nRUN rm -rf /var/lib/apt/lists/*\n";
         assert_fires(&RULE, &[("Dockerfile", df)]);
+    }
+
+    /// `apt-get update` writes the lists: the RUN that runs it keeps them
+    /// in its layer, whatever a later RUN installs or removes.
+    #[test]
+    fn the_run_that_downloads_the_lists() {
+        let df = "FROM debian:12\nRUN apt-get update && apt-get -y upgrade\nRUN apt-get install -y curl\n";
+        let d = assert_fires(&RULE, &[("Dockerfile", df)]);
+        assert_eq!(d.len(), 1, "{d:?}");
+        assert_eq!((d[0].line, d[0].text.as_str()), (2, "apt-get update"));
+        let df = "FROM debian:12\nRUN apt-get update\nRUN apt-get install -y curl && rm -rf /var/lib/apt/lists/*\n";
+        let d = assert_fires(&RULE, &[("Dockerfile", df)]);
+        assert_eq!((d.len(), d[0].line), (1, 2), "{d:?}");
+        // An install that downloads nothing writes no lists.
+        let df = "FROM debian:12\nRUN apt-get update && apt-get install -y curl && rm -rf /var/lib/apt/lists/*\nRUN apt-get install -y ./local.deb\n";
+        assert_silent(&RULE, &[("Dockerfile", df)]);
+        let df = "FROM acme/base:1.0\nRUN apt-get install -y curl\n";
+        assert_silent(&RULE, &[("Dockerfile", df)]);
     }
 
     #[test]
