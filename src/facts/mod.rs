@@ -16,3 +16,4 @@ pub(crate) mod purpose;
 pub(crate) mod run;
 pub(crate) mod secret_value;
 pub(crate) mod server;
+pub(crate) mod user;

@@ -118,11 +118,44 @@ pub(crate) fn run_commands(source: &SourceFile, ins: &Instruction) -> Vec<Simple
     }
 }
 
+/// What a `RUN --mount` mounts, as BuildKit names it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum MountType {
+    /// The default: files of the build context or of a stage, read-only.
+    Bind,
+    /// A cache directory kept between builds, never in the image.
+    Cache,
+    /// An empty in-memory filesystem, never in the image.
+    Tmpfs,
+    Secret,
+    Ssh,
+    /// A type BuildKit does not have: the build fails.
+    Unknown,
+}
+
+impl MountType {
+    fn parse(text: &str) -> MountType {
+        match text.trim().to_ascii_lowercase().as_str() {
+            "bind" => MountType::Bind,
+            "cache" => MountType::Cache,
+            "tmpfs" => MountType::Tmpfs,
+            "secret" => MountType::Secret,
+            "ssh" => MountType::Ssh,
+            _ => MountType::Unknown,
+        }
+    }
+
+    /// Whether what is written under it stays out of the image's layer.
+    pub fn keeps_out_of_the_layer(self) -> bool {
+        matches!(self, MountType::Cache | MountType::Tmpfs)
+    }
+}
+
 /// One `--mount=type=…,target=…` of a `RUN`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct Mount {
     /// `bind` when not given, as in BuildKit.
-    pub kind: String,
+    pub kind: MountType,
     pub target: Option<String>,
     /// The flag's value as written.
     pub range: TextRange,
@@ -132,12 +165,12 @@ pub(crate) struct Mount {
 pub(crate) fn mounts(ins: &Instruction) -> Vec<Mount> {
     ins.flag_values("mount")
         .map(|v| {
-            let mut kind = "bind".to_string();
+            let mut kind = MountType::Bind;
             let mut target = None;
             for field in v.value.split(',') {
                 let (k, val) = field.split_once('=').unwrap_or((field, ""));
                 match k.trim().to_ascii_lowercase().as_str() {
-                    "type" => kind = val.trim().to_ascii_lowercase(),
+                    "type" => kind = MountType::parse(val),
                     "target" | "dst" | "destination" => {
                         target = Some(val.trim().trim_end_matches('/').to_string())
                     }
@@ -236,8 +269,8 @@ mod tests {
     fn mount_flags() {
         let df = parse("FROM a\nRUN --mount=type=cache,target=/root/.cache/pip/ --mount=source=x,target=/y pip install z\n");
         let m = mounts(&df.instructions[1]);
-        assert_eq!(m[0].kind, "cache");
+        assert_eq!(m[0].kind, MountType::Cache);
         assert_eq!(m[0].target.as_deref(), Some("/root/.cache/pip"));
-        assert_eq!(m[1].kind, "bind");
+        assert_eq!(m[1].kind, MountType::Bind);
     }
 }

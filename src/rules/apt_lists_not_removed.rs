@@ -96,7 +96,7 @@ fn check(ctx: &Context) -> Vec<Diagnostic> {
                 continue;
             }
             let mounted = mounts(ins).iter().any(|m| {
-                matches!(m.kind.as_str(), "cache" | "tmpfs")
+                m.kind.keeps_out_of_the_layer()
                     && m.target.as_deref().is_some_and(|t| {
                         let t = t.trim_end_matches('/');
                         t == LISTS || LISTS.starts_with(&format!("{t}/"))

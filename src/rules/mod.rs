@@ -208,4 +208,65 @@ mod tests {
             }
         }
     }
+
+    /// Rules only judge: no rule parses an image reference, a command line,
+    /// a network mode, a mount type or a user itself — the facts layer
+    /// does, once (`ImageRef`, `syntax::shell`, `NetworkMode`, `MountType`,
+    /// `UserSpec`). Checked on the rules' code, tests aside.
+    #[test]
+    fn rules_use_the_facts_not_their_own_parsing() {
+        const FORBIDDEN: &[(&str, &str)] = &[
+            (
+                "split(':')",
+                "an image reference or a user: ImageRef / UserSpec",
+            ),
+            (
+                "split_once(':')",
+                "an image reference or a user: ImageRef / UserSpec",
+            ),
+            ("rsplit_once(':')", "an image reference: ImageRef"),
+            ("split('@')", "an image reference: ImageRef"),
+            ("split_whitespace()", "a command line: syntax::shell"),
+            ("\"host\"", "a network mode: NetworkMode"),
+            ("kind.as_str()", "a mount type: MountType"),
+            ("kind == \"", "a mount type: MountType"),
+            ("network_mode.as_ref()", "a network mode: NetworkMode"),
+        ];
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src/rules");
+        let mut found = Vec::new();
+        for entry in std::fs::read_dir(&dir).expect("src/rules") {
+            let path = entry.expect("entry").path();
+            let name = path
+                .file_name()
+                .unwrap_or_default()
+                .to_string_lossy()
+                .into_owned();
+            if [
+                "mod.rs",
+                "engine.rs",
+                "doc_examples.rs",
+                "testing.rs",
+                "id.rs",
+                "diagnostic.rs",
+            ]
+            .contains(&name.as_str())
+            {
+                continue;
+            }
+            let text = std::fs::read_to_string(&path).expect("read");
+            let code = text.split("#[cfg(test)]").next().unwrap_or_default();
+            for (n, line) in code.lines().enumerate() {
+                let line = line.split("//").next().unwrap_or_default();
+                for (pattern, what) in FORBIDDEN {
+                    if line.contains(pattern) {
+                        found.push(format!(
+                            "src/rules/{name}:{}: `{pattern}` parses {what}",
+                            n + 1
+                        ));
+                    }
+                }
+            }
+        }
+        assert!(found.is_empty(), "{}", found.join("\n"));
+    }
 }

@@ -242,7 +242,7 @@ fn check(ctx: &Context) -> Vec<Diagnostic> {
                 }
             }
             let mounted = mounts(ins).iter().any(|m| {
-                matches!(m.kind.as_str(), "cache" | "tmpfs")
+                m.kind.keeps_out_of_the_layer()
                     && m.target
                         .as_deref()
                         .is_some_and(|t| pip_cache_target(t, &cache_dirs))

@@ -4,6 +4,7 @@ use crate::facts::base_image::{base_user, BaseUser};
 use crate::facts::image_ref::ImageRef;
 use crate::facts::images::{drops_privileges, judged_images, runs_stage};
 use crate::facts::purpose::{file_purpose, image_purpose, tree_root};
+use crate::facts::user::UserSpec;
 use crate::model::types::*;
 use crate::rules::flow::{active_services, merge_same_span};
 use crate::rules::{Context, Diagnostic, Rule, RuleId, RuleMeta, Severity};
@@ -21,8 +22,7 @@ pub static RULE: Rule = Rule {
 
 /// `root`, `0`, `root:root`, `0:0`, `root:1000`...
 fn is_root(user: &str) -> bool {
-    let name = user.trim().split(':').next().unwrap_or("");
-    name == "root" || name == "0"
+    UserSpec::parse(user).is_root()
 }
 
 fn check(ctx: &Context) -> Vec<Diagnostic> {
