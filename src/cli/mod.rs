@@ -351,7 +351,7 @@ fn missing_path(ws: &Workspace) -> bool {
         && ws
             .problems
             .iter()
-            .any(|p| p.message == "no such file or directory")
+            .any(|p| p.kind == crate::model::workspace::ProblemKind::MissingPath)
 }
 
 /// What masks secret values in the output (nothing with `--show-secrets`).

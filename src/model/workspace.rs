@@ -30,11 +30,24 @@ pub struct WorkspaceOptions {
     pub exclude: Vec<PathBuf>,
 }
 
+/// What kind of problem a [`Problem`] is, for the decisions taken on it
+/// (never its message).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ProblemKind {
+    /// A path the user gave does not exist.
+    MissingPath,
+    /// A folder could not be walked (a symlink loop, no permission).
+    Walk,
+    /// A file could not be read as text.
+    Load(fs::LoadError),
+}
+
 /// A file that could not be read or a folder that could not be walked.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Problem {
     /// The path as the user would type it.
     pub path: String,
+    pub kind: ProblemKind,
     pub message: String,
     /// 1-based line, when the problem has one (binary / non-UTF-8 content).
     pub line: Option<usize>,
@@ -128,6 +141,7 @@ pub fn load_workspace(fs_: &dyn Fs, cwd: &Path, opts: &WorkspaceOptions) -> Work
         if !fs_.is_file(&abs) && !fs_.is_dir(&abs) {
             problems.push(Problem {
                 path: loader.display(&abs),
+                kind: ProblemKind::MissingPath,
                 message: "no such file or directory".into(),
                 line: None,
                 file: None,
@@ -140,6 +154,7 @@ pub fn load_workspace(fs_: &dyn Fs, cwd: &Path, opts: &WorkspaceOptions) -> Work
         for e in errors {
             problems.push(Problem {
                 path: loader.display(&e.path),
+                kind: ProblemKind::Walk,
                 message: e.message,
                 line: None,
                 file: None,
@@ -300,6 +315,7 @@ pub fn load_workspace(fs_: &dyn Fs, cwd: &Path, opts: &WorkspaceOptions) -> Work
         problems.push(Problem {
             path,
             message: e.to_string(),
+            kind: ProblemKind::Load(e),
             line,
             file: None,
             abs: Some(abs),

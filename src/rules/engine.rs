@@ -149,7 +149,8 @@ fn builtin(ctx: &Context) -> Vec<Diagnostic> {
             known.insert((Span::new(*id, e.range), e.message.clone()));
         }
     }
-    let mut compose_errors: Vec<(Option<String>, Diagnostic)> = Vec::new();
+    // Each finding with the model's error it was made for.
+    let mut compose_errors: Vec<(&crate::model::types::ModelError, Diagnostic)> = Vec::new();
     for p in &ws.projects {
         for e in &p.errors {
             let span = e.span.or_else(|| {
@@ -179,13 +180,12 @@ fn builtin(ctx: &Context) -> Vec<Diagnostic> {
             // (a file shared by `compose.yml` and `compose.yml` +
             // `compose.deploy.yml`) once, and one required variable of a
             // file once, labelled wherever else the file requires it.
-            let variable = e.required_variable();
-            let same = compose_errors
-                .iter_mut()
-                .find(|(v, d)| match (v, variable) {
+            let same = compose_errors.iter_mut().find(|(first, d)| {
+                match (first.required_variable(), e.required_variable()) {
                     (Some(a), Some(b)) => a == b && d.span.file == span.file,
-                    _ => d.span == span && d.message.ends_with(&e.message),
-                });
+                    _ => d.span == span && *first == e,
+                }
+            });
             if let Some((_, d)) = same {
                 if d.span != span && !d.labels.iter().any(|l| l.span == span) {
                     d.labels.push(crate::rules::Label {
@@ -196,7 +196,7 @@ fn builtin(ctx: &Context) -> Vec<Diagnostic> {
                 continue;
             }
             compose_errors.push((
-                variable.map(str::to_string),
+                e,
                 Diagnostic::new(
                     RuleId::ComposeError,
                     span,

@@ -20,6 +20,9 @@ pub static RULE: Rule = Rule {
 fn check(ctx: &Context) -> Vec<Diagnostic> {
     let ws = ctx.ws;
     let mut out: Vec<Diagnostic> = Vec::new();
+    // The finding of each variable in each file, by index in `out`.
+    let mut first: std::collections::HashMap<(String, crate::source::FileId), usize> =
+        std::collections::HashMap::new();
     for project in ws.whole_projects() {
         // Compose interpolates every service, running or not (and warns for
         // each), so every reference counts.
@@ -47,10 +50,8 @@ fn check(ctx: &Context) -> Vec<Diagnostic> {
             // One finding per variable and file: its other references are
             // labels.
             let name = &v.variable;
-            if let Some(d) = out.iter_mut().find(|d| {
-                d.span.file == v.reference.file
-                    && d.message.starts_with(&format!("{name} is not set:"))
-            }) {
+            let key = (name.clone(), v.reference.file);
+            if let Some(d) = first.get(&key).map(|i| &mut out[*i]) {
                 if !d.labels.iter().any(|l| l.span == v.reference) {
                     d.labels.push(crate::rules::Label {
                         span: v.reference,
@@ -59,6 +60,7 @@ fn check(ctx: &Context) -> Vec<Diagnostic> {
                 }
                 continue;
             }
+            first.insert(key, out.len());
             let mut d = Diagnostic::new(
                 RULE.meta.id,
                 v.reference,
