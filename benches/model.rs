@@ -47,10 +47,7 @@ fn whole(c: &mut Criterion) {
     c.bench_function("seed project: model + every rule", |b| {
         b.iter(|| {
             let ws = load_workspace(&DiskFs, &dir, &opts);
-            let ctx = Context {
-                ws: &ws,
-                secrets: &policy,
-            };
+            let ctx = Context::new(&ws, &policy);
             black_box(run(&ctx, &Settings::default()))
         })
     });
@@ -83,10 +80,7 @@ fn many_env_lines(c: &mut Criterion) {
     group.bench_function("Dockerfile of 16,000 ENV lines: model + every rule", |b| {
         b.iter(|| {
             let ws = load_workspace(&DiskFs, dir.path(), &opts);
-            let ctx = Context {
-                ws: &ws,
-                secrets: &policy,
-            };
+            let ctx = Context::new(&ws, &policy);
             black_box(run(&ctx, &Settings::default()))
         })
     });

@@ -51,7 +51,7 @@ fuzz_target!(|data: &[u8]| {
     };
     let ws = load_workspace(&fs, Path::new("/p"), &opts);
     let policy = SecretPolicy::default();
-    let ctx = Context { ws: &ws, secrets: &policy };
+    let ctx = Context::new(&ws, &policy);
     let diags = run(&ctx, &Settings::default());
     for d in &diags {
         assert_ne!(d.rule, mppeep_lint::rules::INTERNAL_ERROR, "{}", d.message);

@@ -642,10 +642,7 @@ fn run_check(args: CheckArgs) -> u8 {
     let policy = SecretPolicy {
         patterns: resolved.secret_patterns,
     };
-    let ctx = Context {
-        ws: &ws,
-        secrets: &policy,
-    };
+    let ctx = Context::new(&ws, &policy);
     let mut diags = crate::rules::engine::run(&ctx, &settings);
     if let Some(scope) = &scope {
         diags.retain(|d| scope.keeps(d, &ws.sources));

@@ -17,3 +17,57 @@ pub(crate) mod run;
 pub(crate) mod secret_value;
 pub(crate) mod server;
 pub(crate) mod user;
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex, OnceLock};
+
+use crate::model::types::ImageFacts;
+use crate::model::workspace::Workspace;
+use crate::source::FileId;
+
+/// The facts of a workspace that several rules need, each computed once
+/// and borrowed: the judged images, and what each image's stage chain
+/// installs.
+pub struct Facts<'a> {
+    ws: &'a Workspace,
+    images: OnceLock<Vec<images::JudgedImage<'a>>>,
+    installed: Mutex<InstalledByChain>,
+}
+
+/// What each stage chain installs, by Dockerfile and chain (the root stage
+/// last).
+type InstalledByChain = HashMap<(FileId, Vec<usize>), Arc<Vec<packages::InstalledPackage>>>;
+
+impl<'a> Facts<'a> {
+    pub fn new(ws: &'a Workspace) -> Self {
+        Facts {
+            ws,
+            images: OnceLock::new(),
+            installed: Mutex::new(HashMap::new()),
+        }
+    }
+
+    /// The images the Dockerfile rules judge ([`images::judged_images`]).
+    pub(crate) fn images(&self) -> &[images::JudgedImage<'a>] {
+        self.images.get_or_init(|| images::judged_images(self.ws))
+    }
+
+    /// What the `RUN`s of an image's stage chain install, computed once per
+    /// chain whichever rule asks ([`packages::installed_in_image`]).
+    pub(crate) fn installed(&self, image: &ImageFacts) -> Arc<Vec<packages::InstalledPackage>> {
+        let key = (image.dockerfile_file, image.chain.clone());
+        if let Some(found) = self
+            .installed
+            .lock()
+            .ok()
+            .and_then(|m| m.get(&key).cloned())
+        {
+            return found;
+        }
+        let computed = Arc::new(packages::installed_in_image(self.ws, image));
+        if let Ok(mut m) = self.installed.lock() {
+            m.insert(key, computed.clone());
+        }
+        computed
+    }
+}

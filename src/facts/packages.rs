@@ -163,9 +163,15 @@ pub(crate) enum Presence {
 
 /// Whether the image a service builds (its stage and the stages it is built
 /// `FROM`) has `program`; see [`Presence`]. Says nothing of the base image.
-pub(crate) fn program_in_image(ws: &Workspace, facts: &ImageFacts, program: &str) -> Presence {
-    let installed = installed_in_image(ws, facts);
-    if let Some(p) = installed_program(&installed, program) {
+/// `installed`: what the image installs ([`installed_in_image`], which
+/// [`crate::facts::Facts::installed`] computes once).
+pub(crate) fn program_in_image(
+    ws: &Workspace,
+    facts: &ImageFacts,
+    installed: &[InstalledPackage],
+    program: &str,
+) -> Presence {
+    if let Some(p) = installed_program(installed, program) {
         return Presence::Installed(p.clone());
     }
     // Installed and removed again: a RUN that ran it then says nothing.
@@ -991,11 +997,11 @@ mod tests {
         let p = installed_in_image(&ws, &facts);
         assert!(installed_program(&p, "nc").is_some());
         assert!(matches!(
-            program_in_image(&ws, &facts, "nc"),
+            program_in_image(&ws, &facts, &installed_in_image(&ws, &facts), "nc"),
             Presence::Installed(p) if p.name == "netcat-openbsd"
         ));
         assert_eq!(
-            program_in_image(&ws, &facts, "curl"),
+            program_in_image(&ws, &facts, &installed_in_image(&ws, &facts), "curl"),
             Presence::NotInstalled
         );
         assert!(installed_program(&p, "curl").is_none());
@@ -1008,7 +1014,7 @@ mod tests {
         let ws = workspace(dir.path());
         let (id, d) = ws.dockerfiles.iter().next().unwrap();
         let facts = facts_of(*id, d.clone(), None, &BTreeMap::new()).unwrap();
-        program_in_image(&ws, &facts, program)
+        program_in_image(&ws, &facts, &installed_in_image(&ws, &facts), program)
     }
 
     /// What we cannot see may have brought the program: never "not installed".

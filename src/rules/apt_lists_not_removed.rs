@@ -1,7 +1,6 @@
 //! `apt-lists-not-removed`: an `apt-get update` whose `RUN` leaves the
 //! package lists (`/var/lib/apt/lists`) in the image.
 
-use crate::facts::images::judged_images;
 use crate::facts::packages::{index_update, install_command, opaque_installer, Manager};
 use crate::facts::purpose::{image_purpose, tree_root};
 use crate::facts::run::{mounts, run_commands};
@@ -54,9 +53,9 @@ fn removes_lists(c: &SimpleCommand) -> bool {
 fn check(ctx: &Context) -> Vec<Diagnostic> {
     let mut out = Vec::new();
     let root = tree_root(ctx.ws);
-    for image in judged_images(ctx.ws) {
+    for image in ctx.facts().images() {
         // Development, test and build images: their size is not the point.
-        if image_purpose(ctx.ws, &root, &image).is_some() {
+        if image_purpose(ctx.ws, &root, image).is_some() {
             continue;
         }
         let file = image.facts.dockerfile_file;

@@ -4,8 +4,7 @@
 
 use crate::facts::base_image::is_toolchain;
 use crate::facts::image_ref::ImageRef;
-use crate::facts::images::judged_images;
-use crate::facts::packages::{installed_in_image, InstalledPackage, Manager};
+use crate::facts::packages::{InstalledPackage, Manager};
 use crate::facts::purpose::{image_purpose, runs_nothing, tree_root};
 use crate::rules::{Context, Diagnostic, Rule, RuleId, RuleMeta, Severity};
 use crate::source::Span;
@@ -60,7 +59,7 @@ fn task_runner_only(package: &str) -> bool {
 fn check(ctx: &Context) -> Vec<Diagnostic> {
     let mut out = Vec::new();
     let root = tree_root(ctx.ws);
-    for image in judged_images(ctx.ws) {
+    for image in ctx.facts().images() {
         let facts = &image.facts;
         let toolchain_base = facts
             .base_image
@@ -69,11 +68,10 @@ fn check(ctx: &Context) -> Vec<Diagnostic> {
             .is_some_and(|b| is_toolchain(&b));
         // Development, test and build images, and base images that run
         // nothing of their own: the tools are the point.
-        if toolchain_base || image_purpose(ctx.ws, &root, &image).is_some() || runs_nothing(&image)
-        {
+        if toolchain_base || image_purpose(ctx.ws, &root, image).is_some() || runs_nothing(image) {
             continue;
         }
-        let installed = installed_in_image(ctx.ws, facts);
+        let installed = ctx.facts().installed(facts);
         let run_stage = facts.run_stage().display_name();
         let where_ = |stage: usize| {
             if stage == facts.stage {

@@ -73,10 +73,7 @@ fn findings(name: &str, files: &[(String, String)]) -> Vec<String> {
     let dir = write_project(&refs);
     let ws = workspace(dir.path());
     let policy = SecretPolicy::default();
-    let ctx = Context {
-        ws: &ws,
-        secrets: &policy,
-    };
+    let ctx = Context::new(&ws, &policy);
     run(&ctx, &Settings::default())
         .into_iter()
         .filter(|d| d.rule.name() == name)

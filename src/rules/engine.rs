@@ -382,10 +382,7 @@ mod tests {
         ]);
         let ws = crate::rules::testing::workspace(dir.path());
         let policy = crate::model::secrets::SecretPolicy::default();
-        let ctx = Context {
-            ws: &ws,
-            secrets: &policy,
-        };
+        let ctx = Context::new(&ws, &policy);
         let d = checked(&BOOM, &ctx);
         assert_eq!(d.len(), 1);
         assert_eq!(

@@ -38,7 +38,9 @@ fn check(ctx: &Context) -> Vec<Diagnostic> {
             // The image: built here (base image + what its RUNs install), or pulled.
             let (base, base_span): (String, Option<Span>) = match &service.image_facts {
                 Some(f) => {
-                    if program_in_image(ws, f, program) != Presence::NotInstalled {
+                    if program_in_image(ws, f, &ctx.facts().installed(f), program)
+                        != Presence::NotInstalled
+                    {
                         continue;
                     }
                     match &f.base_image {

@@ -45,10 +45,27 @@ pub use id::RuleId;
 use crate::model::secrets::SecretPolicy;
 use crate::model::workspace::Workspace;
 
-/// What a rule sees: the whole workspace model and the user's settings.
+/// What a rule sees: the whole workspace model, the facts computed once
+/// for every rule, and the user's settings.
 pub struct Context<'a> {
     pub ws: &'a Workspace,
     pub secrets: &'a SecretPolicy,
+    facts: crate::facts::Facts<'a>,
+}
+
+impl<'a> Context<'a> {
+    pub fn new(ws: &'a Workspace, secrets: &'a SecretPolicy) -> Self {
+        Context {
+            ws,
+            secrets,
+            facts: crate::facts::Facts::new(ws),
+        }
+    }
+
+    /// The facts several rules share, each computed once.
+    pub fn facts(&self) -> &crate::facts::Facts<'a> {
+        &self.facts
+    }
 }
 
 /// A rule: its metadata and its check.
@@ -194,10 +211,7 @@ mod tests {
         for fixture in ["mppeep-broken", "pitfalls"] {
             let ws = crate::rules::testing::workspace(&root.join(fixture));
             let policy = crate::model::secrets::SecretPolicy::default();
-            let ctx = Context {
-                ws: &ws,
-                secrets: &policy,
-            };
+            let ctx = Context::new(&ws, &policy);
             let diags = engine::run(&ctx, &engine::Settings::default());
             assert!(!diags.is_empty());
             for d in diags {

@@ -3,7 +3,6 @@
 
 use std::collections::BTreeMap;
 
-use crate::facts::images::judged_images;
 use crate::facts::packages::opaque_installer;
 use crate::facts::purpose::{image_purpose, tree_root};
 use crate::facts::run::{mounts, run_commands};
@@ -161,9 +160,9 @@ fn is_pip_cache_path(path: &str, cache_dirs: &[String]) -> bool {
 fn check(ctx: &Context) -> Vec<Diagnostic> {
     let mut out = Vec::new();
     let root = tree_root(ctx.ws);
-    for image in judged_images(ctx.ws) {
+    for image in ctx.facts().images() {
         // Development, test and build images: their size is not the point.
-        if image_purpose(ctx.ws, &root, &image).is_some() {
+        if image_purpose(ctx.ws, &root, image).is_some() {
             continue;
         }
         let file = image.facts.dockerfile_file;

@@ -2,7 +2,7 @@
 
 use crate::facts::base_image::{base_user, BaseUser};
 use crate::facts::image_ref::ImageRef;
-use crate::facts::images::{drops_privileges, judged_images, runs_stage};
+use crate::facts::images::{drops_privileges, runs_stage};
 use crate::facts::purpose::{file_purpose, image_purpose, tree_root};
 use crate::facts::user::UserSpec;
 use crate::model::types::*;
@@ -45,7 +45,7 @@ fn check(ctx: &Context) -> Vec<Diagnostic> {
     }
     // The image each service builds: one finding per stage run, naming
     // every service that runs it as root.
-    for image in judged_images(ws) {
+    for image in ctx.facts().images() {
         let services: Vec<&Service> = image
             .services
             .iter()
@@ -54,7 +54,7 @@ fn check(ctx: &Context) -> Vec<Diagnostic> {
             .collect();
         // Development and build images run as root on purpose (bind-mounted
         // sources, installing as you go).
-        if services.is_empty() || image_purpose(ws, &root, &image).is_some() {
+        if services.is_empty() || image_purpose(ws, &root, image).is_some() {
             continue;
         }
         let facts = &image.facts;

@@ -51,10 +51,7 @@ pub fn fired(rule: &Rule, files: &[(&str, &str)]) -> Vec<Fired> {
     let dir = write_project(files);
     let ws = workspace(dir.path());
     let policy = SecretPolicy::default();
-    let ctx = Context {
-        ws: &ws,
-        secrets: &policy,
-    };
+    let ctx = Context::new(&ws, &policy);
     (rule.check)(&ctx)
         .into_iter()
         .map(|d| describe(&ws, d))

@@ -173,10 +173,7 @@ mod tests {
         let dir = write_project(&[("compose.yaml", compose)]);
         let ws = workspace(dir.path());
         let policy = SecretPolicy::default();
-        let ctx = crate::rules::Context {
-            ws: &ws,
-            secrets: &policy,
-        };
+        let ctx = crate::rules::Context::new(&ws, &policy);
         let rules = |settings: &Settings| -> Vec<&str> {
             run(&ctx, settings)
                 .into_iter()
