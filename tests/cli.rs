@@ -150,6 +150,17 @@ fn env_text_and_json() {
     assert_eq!(app["DEBUG"]["source"], "compose.environment");
     assert_eq!(app["PYTHONUNBUFFERED"]["source"], "image.env");
     assert_eq!(app["SECRET_KEY"]["via"][0]["file"], format!("{FIXED}/.env"));
+    // v1's `via.file`/`line` is where the variable is defined (its `.env`
+    // line); `reference` is where `${SECRET_KEY…}` is written.
+    let via = &app["SECRET_KEY"]["via"][0];
+    assert_eq!(via["definition"]["file"], via["file"]);
+    assert_eq!(via["definition"]["line"], via["line"]);
+    assert_eq!(
+        via["reference"]["file"],
+        format!("{FIXED}/docker-compose.prod.yml")
+    );
+    assert_eq!(via["reference"]["line"], 49);
+    assert_eq!(app["DEBUG"]["definition"]["line"], app["DEBUG"]["line"]);
     assert_eq!(v["errors"], serde_json::json!([]));
     insta::assert_json_snapshot!("env_json", v);
 }
