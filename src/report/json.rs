@@ -1,6 +1,6 @@
 //! The JSON outputs, as types: these types *are* the contracts that tools
 //! read (`check --format json` and `env --format json` are DESIGN.md §3's
-//! version 1). The
+//! version 1; `explain --format json` is described in the README). The
 //! renderers build them; serde writes them, fields in the order declared.
 //!
 //! Every place in a file, in every output, is one [`Location`]: the path as
@@ -227,3 +227,218 @@ pub struct EnvError {
     /// Added to v1: the exact place, when the error has one.
     pub location: Option<Location>,
 }
+
+// ----------------------------------------------- explain --format json
+
+/// `explain VAR --format json`: how VAR reaches (or fails to reach) each
+/// service.
+#[derive(Debug, Serialize)]
+pub struct ExplainReport {
+    pub variable: String,
+    /// The first project's services (Compose's default file wins).
+    pub services: Ordered<ServiceExplanation>,
+    /// The first project's references to VAR.
+    pub references: Vec<Reference>,
+    /// Every project found, the first one included.
+    pub projects: Vec<ProjectExplanation>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct ProjectExplanation {
+    pub name: String,
+    pub files: Vec<String>,
+    pub services: Ordered<ServiceExplanation>,
+    pub references: Vec<Reference>,
+}
+
+/// A `${VAR}` (or a passthrough) in a compose file.
+#[derive(Debug, Serialize)]
+pub struct Reference {
+    /// Where it is written (flattened).
+    #[serde(flatten)]
+    pub location: Location,
+    /// `plain` (`${VAR}`: empty when unset), `passthrough` (`- VAR`), or the
+    /// operator (`:-`, `-`, `:?`, `?`, `:+`, `+`).
+    pub form: String,
+}
+
+#[derive(Debug, Serialize)]
+pub struct ServiceExplanation {
+    /// False when none of its profiles is enabled: Compose does not run it.
+    pub active: bool,
+    /// What the service receives as VAR; null when it does not.
+    #[serde(rename = "final")]
+    pub final_value: Option<Final>,
+    /// Every definition of VAR that concerns the service, the one used
+    /// marked.
+    pub candidates: Vec<Candidate>,
+    /// When the service does not receive VAR: why, most useful first.
+    pub why_not: Vec<NotReceived>,
+    /// Names close to VAR that the project defines (a typo, another case).
+    pub suggestions: Vec<Suggestion>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct Final {
+    pub value: Option<String>,
+    /// `compose.environment`, `compose.env_file` or `image.env`.
+    pub source: &'static str,
+    /// Where the winning definition's name is written.
+    pub definition: Location,
+    pub via: Vec<Via>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct Candidate {
+    /// `process` (the shell), `dotenv`, `compose.environment`,
+    /// `compose.env_file`, `image.env`, `image.arg` or `app.default`.
+    pub source: &'static str,
+    /// Where the name is written; null for the shell.
+    pub definition: Option<Location>,
+    pub value: Option<String>,
+    /// True for the definition whose value the service receives (and the
+    /// `.env` or shell value interpolated into it).
+    pub used: bool,
+    pub reason: Why<CandidateReason>,
+    /// For `image.env` / `image.arg`: the stage's name or index.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub stage: Option<String>,
+    /// For a definition of another service: that service.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub service: Option<String>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub via: Vec<Via>,
+    /// Where this value is interpolated into other keys of the service.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub feeds: Vec<Feed>,
+}
+
+/// A variable interpolated into a value.
+#[derive(Debug, Serialize)]
+pub struct Via {
+    pub variable: String,
+    /// `dotenv`, `process`, `compose` or `unset` (as in [`EnvVia`]).
+    pub source: &'static str,
+    /// Where `${VARIABLE}` is written.
+    pub reference: Location,
+    /// Where its value is defined (the `.env` line's name); null for the
+    /// shell, Compose or nothing.
+    pub definition: Option<Location>,
+}
+
+/// VAR interpolated into another key of the service.
+#[derive(Debug, Serialize)]
+pub struct Feed {
+    /// The key whose value holds `${VAR}`.
+    pub into: String,
+    pub reference: Location,
+}
+
+#[derive(Debug, Serialize)]
+pub struct Suggestion {
+    pub name: String,
+    /// Where it is defined (the first place found).
+    pub definition: Option<Location>,
+}
+
+/// A reason as data (`kind` and its fields) and in words (`text`).
+#[derive(Debug, Serialize)]
+pub struct Why<K> {
+    #[serde(flatten)]
+    pub kind: K,
+    pub text: String,
+}
+
+/// Where a project interpolation variable comes from: `shell` or `dotenv`.
+pub type InterpolationSource = &'static str;
+
+/// A definition of VAR in the service, as a reason names it.
+#[derive(Debug, Serialize)]
+pub struct DefinedAt {
+    pub source: &'static str,
+    pub definition: Location,
+}
+
+/// Why a candidate is used or not (`crate::model::explain::Reason`).
+#[derive(Debug, Serialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum CandidateReason {
+    ShellInterpolated,
+    DotenvInterpolated {
+        reference: Option<Location>,
+    },
+    OnlyFeeds {
+        from: InterpolationSource,
+        feeds: Vec<Feed>,
+    },
+    NotReferenced {
+        from: InterpolationSource,
+        service: String,
+    },
+    DotenvAlsoEnvFile {
+        service: String,
+    },
+    HardCoded {
+        service: String,
+        by: DefinedAt,
+    },
+    OverriddenByShell,
+    OverriddenByLater {
+        later: Option<Location>,
+    },
+    Wins {
+        source: &'static str,
+    },
+    Shadowed {
+        by: DefinedAt,
+        same_value: bool,
+    },
+    StageNotRun {
+        stage: String,
+        runs: String,
+        service: String,
+    },
+    BuildTimeOnly,
+    OtherService {
+        owner: String,
+        source: &'static str,
+        service: String,
+    },
+    AppDefaultOverridden,
+    AppDefaultUsed,
+    AppFieldRequired,
+}
+
+/// Why the service does not receive VAR
+/// (`crate::model::explain::NotReceived`).
+#[derive(Debug, Serialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum NotReceivedReason {
+    InactiveProfile {
+        service: String,
+        profiles: Vec<String>,
+    },
+    PassthroughUnset {
+        entry: Location,
+    },
+    OnlyInterpolation {
+        from: InterpolationSource,
+        service: String,
+        feeds: Vec<String>,
+    },
+    OtherService {
+        definition: Location,
+        reason: Why<CandidateReason>,
+    },
+    InDockerfile {
+        definition: Location,
+        reason: Why<CandidateReason>,
+    },
+    ReferencedElsewhere {
+        service: String,
+    },
+    Undefined,
+}
+
+/// An entry of `why_not`.
+pub type NotReceived = Why<NotReceivedReason>;
