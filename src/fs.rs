@@ -87,6 +87,58 @@ impl Fs for DiskFs {
     }
 }
 
+/// Files held in memory, by absolute path: tests that build a project from
+/// strings, fuzzing, and (in time) an editor's unsaved buffers. Reads have
+/// the same bounds as the disk's (size, NUL bytes); a folder is any prefix
+/// of a file's path.
+#[derive(Debug, Default, Clone)]
+pub struct MemFs {
+    files: std::collections::BTreeMap<PathBuf, String>,
+}
+
+impl MemFs {
+    pub fn new() -> Self {
+        MemFs::default()
+    }
+
+    /// `files` as (path, text); relative paths are taken from `root`.
+    pub fn with_files<P: AsRef<Path>, T: Into<String>>(
+        root: &Path,
+        files: impl IntoIterator<Item = (P, T)>,
+    ) -> Self {
+        let mut fs = MemFs::new();
+        for (path, text) in files {
+            fs.insert(root.join(path), text);
+        }
+        fs
+    }
+
+    /// Adds or replaces the file at `path` (normalized, as the loader asks).
+    pub fn insert(&mut self, path: impl AsRef<Path>, text: impl Into<String>) {
+        self.files.insert(normalize(path.as_ref()), text.into());
+    }
+}
+
+impl Fs for MemFs {
+    fn read_text(&self, path: &Path) -> Result<String, LoadError> {
+        match self.files.get(&normalize(path)) {
+            Some(text) if text.len() as u64 > MAX_FILE_SIZE => Err(LoadError::TooLarge {
+                size: text.len() as u64,
+            }),
+            Some(text) => decode(text.clone().into_bytes()),
+            None if self.is_dir(path) => Err(LoadError::IsDirectory),
+            None => Err(LoadError::NotFound),
+        }
+    }
+    fn is_file(&self, path: &Path) -> bool {
+        self.files.contains_key(&normalize(path))
+    }
+    fn is_dir(&self, path: &Path) -> bool {
+        let dir = normalize(path);
+        self.files.keys().any(|k| k != &dir && k.starts_with(&dir))
+    }
+}
+
 /// Read a file as text, within the bounds above.
 pub fn read_text(path: &Path) -> Result<String, LoadError> {
     use std::io::Read;
@@ -675,5 +727,29 @@ mod tests {
         assert_eq!(display_path(Path::new("/work/p/a/.env"), cwd), "a/.env");
         assert_eq!(display_path(Path::new("/etc/x"), cwd), "/etc/x");
         assert_eq!(normalize(Path::new("a/./b/../c")), PathBuf::from("a/c"));
+    }
+
+    #[test]
+    fn memory_files_read_like_disk_files() {
+        let fs = MemFs::with_files(
+            Path::new("/p"),
+            [("compose.yaml", "services: {}\n"), ("sub/.env", "A=1\0")],
+        );
+        assert_eq!(
+            fs.read_text(Path::new("/p/./compose.yaml")).as_deref(),
+            Ok("services: {}\n")
+        );
+        assert!(fs.is_file(Path::new("/p/sub/../compose.yaml")));
+        assert!(fs.is_dir(Path::new("/p/sub")) && !fs.is_dir(Path::new("/p/compose.yaml")));
+        assert_eq!(
+            fs.read_text(Path::new("/p/sub")),
+            Err(LoadError::IsDirectory)
+        );
+        assert_eq!(fs.read_text(Path::new("/p/x")), Err(LoadError::NotFound));
+        // The disk's bounds: a NUL byte is a binary file.
+        assert_eq!(
+            fs.read_text(Path::new("/p/sub/.env")),
+            Err(LoadError::Binary { offset: 3, line: 1 })
+        );
     }
 }

@@ -150,6 +150,17 @@ fn env_text_and_json() {
     assert_eq!(app["DEBUG"]["source"], "compose.environment");
     assert_eq!(app["PYTHONUNBUFFERED"]["source"], "image.env");
     assert_eq!(app["SECRET_KEY"]["via"][0]["file"], format!("{FIXED}/.env"));
+    // v1's `via.file`/`line` is where the variable is defined (its `.env`
+    // line); `reference` is where `${SECRET_KEY…}` is written.
+    let via = &app["SECRET_KEY"]["via"][0];
+    assert_eq!(via["definition"]["file"], via["file"]);
+    assert_eq!(via["definition"]["line"], via["line"]);
+    assert_eq!(
+        via["reference"]["file"],
+        format!("{FIXED}/docker-compose.prod.yml")
+    );
+    assert_eq!(via["reference"]["line"], 49);
+    assert_eq!(app["DEBUG"]["definition"]["line"], app["DEBUG"]["line"]);
     assert_eq!(v["errors"], serde_json::json!([]));
     insta::assert_json_snapshot!("env_json", v);
 }
@@ -358,7 +369,7 @@ fn explain_debug_shows_the_dotenv_value_losing() {
         assert_eq!(app["final"]["value"], "False", "{fixture}");
         assert_eq!(app["final"]["source"], "compose.environment");
         assert_eq!(
-            app["final"]["file"],
+            app["final"]["definition"]["file"],
             format!("{fixture}/docker-compose.prod.yml")
         );
         let cands = app["candidates"].as_array().unwrap();
@@ -368,8 +379,22 @@ fn explain_debug_shows_the_dotenv_value_losing() {
             .expect("the .env line");
         assert_eq!(dotenv["value"], "True");
         assert_eq!(dotenv["used"], false);
-        assert_eq!(dotenv["file"], format!("{fixture}/.env"));
-        assert!(dotenv["reason"].as_str().unwrap().contains("interpolation"));
+        assert_eq!(dotenv["definition"]["file"], format!("{fixture}/.env"));
+        // The reason as data, and in words: the fixed project also reads
+        // its .env as an env_file; the broken one only hard-codes DEBUG.
+        if fixture == BROKEN {
+            assert_eq!(dotenv["reason"]["kind"], "hard_coded", "{dotenv:#}");
+            assert_eq!(
+                dotenv["reason"]["by"]["definition"],
+                app["final"]["definition"]
+            );
+        } else {
+            assert_eq!(dotenv["reason"]["kind"], "dotenv_also_env_file");
+        }
+        assert!(dotenv["reason"]["text"]
+            .as_str()
+            .unwrap()
+            .contains("interpolation"));
         let used: Vec<&serde_json::Value> = cands.iter().filter(|c| c["used"] == true).collect();
         assert_eq!(used.len(), 1, "{cands:#?}");
         assert_eq!(used[0]["source"], "compose.environment");
@@ -396,7 +421,7 @@ fn explain_secret_key_shows_the_whole_chain() {
     // .env → ${SECRET_KEY:?…} → the container: both links are used.
     let dotenv = cands.iter().find(|c| c["source"] == "dotenv").unwrap();
     assert_eq!(
-        (dotenv["used"].clone(), dotenv["line"].clone()),
+        (dotenv["used"].clone(), dotenv["definition"]["line"].clone()),
         (true.into(), 5.into())
     );
     let env = cands
@@ -404,8 +429,17 @@ fn explain_secret_key_shows_the_whole_chain() {
         .find(|c| c["source"] == "compose.environment")
         .unwrap();
     assert_eq!(env["used"], true);
-    assert_eq!(env["via"][0]["source"], "dotenv");
-    assert_eq!(env["via"][0]["source_line"], 5);
+    // Each place says what it is: `${SECRET_KEY…}` in compose, its value in .env.
+    let via = &env["via"][0];
+    assert_eq!(via["source"], "dotenv");
+    assert_eq!(via["definition"]["file"], format!("{FIXED}/.env"));
+    assert_eq!(via["definition"]["line"], 5);
+    assert_eq!(
+        via["reference"]["file"],
+        format!("{FIXED}/docker-compose.prod.yml")
+    );
+    assert_eq!(via["reference"]["line"], 49);
+    assert_eq!(app["final"]["via"][0]["reference"], via["reference"]);
     assert!(cands
         .iter()
         .any(|c| c["source"] == "app.default" && c["used"] == false));
@@ -430,8 +464,11 @@ fn explain_says_why_a_variable_does_not_arrive() {
     let v = explain_in_app("ACCESS_TOKEN_EXPIRE_MINUTES");
     let app = &v["services"]["app"];
     assert_eq!(app["final"], serde_json::Value::Null);
+    let why = &app["why_not"][0];
+    assert_eq!(why["kind"], "only_interpolation", "{app:#}");
+    assert_eq!(why["from"], "dotenv");
     assert!(
-        app["why_not"][0]
+        why["text"]
             .as_str()
             .unwrap()
             .contains("only in the project .env"),

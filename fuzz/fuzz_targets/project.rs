@@ -6,12 +6,11 @@
 //! the JSON and SARIF outputs are JSON.
 #![no_main]
 
-use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use libfuzzer_sys::fuzz_target;
 use mppeep_lint::cli::Format;
-use mppeep_lint::fs::{Fs, LoadError};
+use mppeep_lint::fs::MemFs;
 use mppeep_lint::model::explain::explain;
 use mppeep_lint::model::secrets::{redactor_for, SecretPolicy};
 use mppeep_lint::model::workspace::{load_workspace, WorkspaceOptions};
@@ -20,30 +19,11 @@ use mppeep_lint::report::explain::{explain_json, explain_mermaid, explain_text};
 use mppeep_lint::rules::engine::{run, Settings};
 use mppeep_lint::rules::{all_meta, Context};
 
-struct MemFs(BTreeMap<PathBuf, String>);
-
-impl Fs for MemFs {
-    fn read_text(&self, path: &Path) -> Result<String, LoadError> {
-        self.0.get(path).cloned().ok_or(LoadError::NotFound)
-    }
-    fn is_file(&self, path: &Path) -> bool {
-        self.0.contains_key(path)
-    }
-    fn is_dir(&self, path: &Path) -> bool {
-        self.0.keys().any(|k| k.starts_with(path) && k != path)
-    }
-}
-
 const NAMES: [&str; 5] = ["compose.yaml", ".env", "Dockerfile", "app.env", "app/config.py"];
 
 fuzz_target!(|data: &[u8]| {
     let Ok(text) = std::str::from_utf8(data) else { return };
-    let files: BTreeMap<PathBuf, String> = text
-        .split('\0')
-        .zip(NAMES)
-        .map(|(t, n)| (PathBuf::from("/p").join(n), t.to_string()))
-        .collect();
-    let fs = MemFs(files);
+    let fs = MemFs::with_files(Path::new("/p"), NAMES.into_iter().zip(text.split('\0')));
     let opts = WorkspaceOptions {
         files: vec![PathBuf::from("/p/compose.yaml")],
         process_env: [("HOME".to_string(), "/root".to_string())].into_iter().collect(),

@@ -1,6 +1,8 @@
 //! `explain VAR`: every place a variable is defined or referenced on its way
 //! into each service, which definition wins and why, and — when it does not
-//! arrive — exactly why not. Pure: a function of the workspace model.
+//! arrive — exactly why not. Pure: a function of the workspace model. The
+//! reasons are data ([`Reason`], [`NotReceived`]): `report::explain` words
+//! them.
 
 use std::path::Path;
 
@@ -55,6 +57,112 @@ pub struct Feed {
     pub reference: Span,
 }
 
+/// Where a project interpolation variable comes from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum InterpolationSource {
+    /// The shell `docker compose` runs in.
+    Shell,
+    /// The project `.env` (or an `--env-file`).
+    Dotenv,
+}
+
+/// A definition of the variable in the service, as a reason names it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct DefinedAt {
+    pub source: EnvSource,
+    /// The name as written.
+    pub key: Span,
+}
+
+/// Why a candidate is used or not: what the model found, as data. The
+/// report words it (text, JSON, Mermaid); nothing decides on its wording.
+/// VAR is the explained variable, "the service" the explained one.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Reason {
+    /// The shell's value is interpolated into the service's definition of
+    /// VAR (the shell wins over `.env`).
+    ShellInterpolated,
+    /// The `.env` value is interpolated into the service's VAR at
+    /// `reference`.
+    DotenvInterpolated { reference: Option<Span> },
+    /// The value only feeds the interpolation of other keys of the service:
+    /// neither the shell nor `.env` reaches a container by itself.
+    OnlyFeeds {
+        from: InterpolationSource,
+        feeds: Vec<Feed>,
+    },
+    /// Only interpolation, and nothing of `service` references `${VAR}`.
+    NotReferenced {
+        from: InterpolationSource,
+        service: String,
+    },
+    /// The project `.env` only feeds interpolation; `service` also reads the
+    /// same file as an env_file (another candidate).
+    DotenvAlsoEnvFile { service: String },
+    /// `.env` only feeds interpolation, and `service` hard-codes VAR at `by`.
+    HardCoded { service: String, by: DefinedAt },
+    /// A `.env` line whose variable the shell sets: the shell wins.
+    OverriddenByShell,
+    /// A `.env` line that a later line (`later`, the last one) overrides.
+    OverriddenByLater { later: Option<Span> },
+    /// The definition the service receives, by Compose's precedence
+    /// (image ENV < env_file < `environment:`).
+    Wins { source: EnvSource },
+    /// A definition of lower precedence than `by`, which wins.
+    Shadowed { by: DefinedAt, same_value: bool },
+    /// An image `ENV` in `stage`, which `service` does not run (it runs
+    /// `runs`).
+    StageNotRun {
+        stage: String,
+        runs: String,
+        service: String,
+    },
+    /// A Dockerfile `ARG`: build time only, not in the container.
+    BuildTimeOnly,
+    /// A definition of another service (`owner`) that `service` does not
+    /// share: `environment:`, or an env_file it does not read.
+    OtherService {
+        owner: String,
+        source: EnvSource,
+        service: String,
+    },
+    /// The app's settings default, unused: the container has VAR.
+    AppDefaultOverridden,
+    /// The app's settings default, used: the container has no VAR.
+    AppDefaultUsed,
+    /// A settings field without default that the container does not set:
+    /// the app fails to start.
+    AppFieldRequired,
+}
+
+/// Why the service does not receive VAR, most useful first: data, worded
+/// by the report.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum NotReceived {
+    /// The service does not run: none of its `profiles` is enabled.
+    InactiveProfile {
+        service: String,
+        profiles: Vec<String>,
+    },
+    /// `environment:` passes VAR through at `entry`, and nothing sets it.
+    PassthroughUnset { entry: Span },
+    /// VAR is only an interpolation variable (of `.env` when it has one,
+    /// else of the shell); it is interpolated into `feeds` (keys).
+    OnlyInterpolation {
+        from: InterpolationSource,
+        service: String,
+        feeds: Vec<String>,
+    },
+    /// Another service defines VAR at `at` (`reason` says how).
+    OtherService { at: Span, reason: Reason },
+    /// The Dockerfile defines VAR at `at`, to no effect (`reason`).
+    InDockerfile { at: Span, reason: Reason },
+    /// VAR is referenced in compose, but not as a variable of `service`.
+    ReferencedElsewhere { service: String },
+    /// Nothing in the project defines VAR.
+    Undefined,
+}
+
 /// One definition of the variable, as it concerns one service.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Candidate {
@@ -66,7 +174,7 @@ pub struct Candidate {
     pub value: Option<String>,
     /// True for the definition whose value the service receives as VAR.
     pub used: bool,
-    pub reason: String,
+    pub reason: Reason,
     /// For an image ENV / ARG: the stage's name or index.
     pub stage: Option<String>,
     /// For a definition that belongs to another service.
@@ -75,8 +183,6 @@ pub struct Candidate {
     pub via: Vec<Via>,
     /// Where this value is interpolated into something else of the service.
     pub feeds: Vec<Feed>,
-    /// An image `ENV` in a stage the service does not run.
-    pub outside_run: bool,
 }
 
 /// What the service receives as VAR.
@@ -97,7 +203,7 @@ pub struct ServiceExplanation {
     pub final_value: Option<Final>,
     pub candidates: Vec<Candidate>,
     /// When the service does not receive VAR: why, most useful first.
-    pub why_not: Vec<String>,
+    pub why_not: Vec<NotReceived>,
     /// Names close to VAR that the project does define.
     pub suggestions: Vec<Suggestion>,
 }
@@ -152,11 +258,6 @@ pub fn explain(ws: &Workspace, var: &str, service: Option<&str>) -> Explanation 
     }
 }
 
-fn loc(ws: &Workspace, span: Span) -> String {
-    let f = ws.sources.get(span.file);
-    format!("{}:{}", f.display, f.line_col(span.range.start).line)
-}
-
 /// The keys of `service`'s environment whose value interpolates `var`, with
 /// the reference.
 fn feeds_in(service: &Service, var: &str) -> Vec<Feed> {
@@ -177,23 +278,6 @@ fn feeds_in(service: &Service, var: &str) -> Vec<Feed> {
     out
 }
 
-fn feeds_text(ws: &Workspace, feeds: &[Feed]) -> String {
-    feeds
-        .iter()
-        .map(|f| format!("{} ({})", f.into, loc(ws, f.reference)))
-        .collect::<Vec<_>>()
-        .join(", ")
-}
-
-fn describe_def(ws: &Workspace, d: &EnvDefinition) -> String {
-    let at = loc(ws, d.key_span);
-    match d.source {
-        EnvSource::ComposeEnvironment => format!("`environment:` at {at}"),
-        EnvSource::ComposeEnvFile => format!("env_file at {at}"),
-        EnvSource::ImageEnv => format!("the image's ENV at {at}"),
-    }
-}
-
 fn stage_name(facts: &ImageFacts, index: usize) -> String {
     facts
         .stages
@@ -204,11 +288,17 @@ fn stage_name(facts: &ImageFacts, index: usize) -> String {
 
 fn explain_service(ws: &Workspace, p: &Project, s: &Service, var: &str) -> ServiceExplanation {
     let received = s.container_env.get(var);
-    let hard_coded = received.is_some_and(|w| {
-        w.winner.source == EnvSource::ComposeEnvironment
-            && w.winner.value.is_some()
-            && !w.winner.via.iter().any(|v| v.variable == var)
-    });
+    // `environment:` sets VAR without `${VAR}`: where.
+    let hard_coded = received
+        .filter(|w| {
+            w.winner.source == EnvSource::ComposeEnvironment
+                && w.winner.value.is_some()
+                && !w.winner.via.iter().any(|v| v.variable == var)
+        })
+        .map(|w| DefinedAt {
+            source: w.winner.source,
+            key: w.winner.key_span,
+        });
     let winner_via = |pred: &dyn Fn(&Via) -> bool| -> bool {
         received.is_some_and(|w| w.winner.via.iter().any(|v| v.variable == var && pred(v)))
     };
@@ -220,17 +310,17 @@ fn explain_service(ws: &Workspace, p: &Project, s: &Service, var: &str) -> Servi
     if let Some(pv) = project_var.filter(|v| v.source == VariableSource::Process) {
         let used = winner_via(&|v| v.source == Some(VariableSource::Process));
         let reason = if used {
-            "the shell's value is interpolated into the service's definition below (the shell wins over .env)".to_string()
+            Reason::ShellInterpolated
         } else if !feeds.is_empty() {
-            format!(
-                "only feeds the interpolation of {}; the shell environment does not reach containers by itself",
-                feeds_text(ws, &feeds)
-            )
+            Reason::OnlyFeeds {
+                from: InterpolationSource::Shell,
+                feeds: feeds.clone(),
+            }
         } else {
-            format!(
-                "the shell environment only feeds interpolation, and nothing of service `{}` references ${{{var}}}",
-                s.name
-            )
+            Reason::NotReferenced {
+                from: InterpolationSource::Shell,
+                service: s.name.clone(),
+            }
         };
         candidates.push(Candidate {
             source: CandidateSource::Process,
@@ -243,7 +333,6 @@ fn explain_service(ws: &Workspace, p: &Project, s: &Service, var: &str) -> Servi
             service: None,
             via: Vec::new(),
             feeds: if used { Vec::new() } else { feeds.clone() },
-            outside_run: false,
         });
     }
 
@@ -261,41 +350,37 @@ fn explain_service(ws: &Workspace, p: &Project, s: &Service, var: &str) -> Servi
             );
         let reason = if !d.effective {
             if project_var.is_some_and(|v| v.source == VariableSource::Process) {
-                "overridden: the shell's value wins over .env".to_string()
-            } else if let Some(later) = defs[i + 1..].last() {
-                format!("overridden by a later definition at {}", loc(ws, later.key))
+                Reason::OverriddenByShell
             } else {
-                "overridden".to_string()
+                Reason::OverriddenByLater {
+                    later: defs[i + 1..].last().map(|later| later.key),
+                }
             }
         } else if used {
-            let at = received
-                .and_then(|w| w.winner.via.iter().find(|v| v.variable == var))
-                .map(|v| loc(ws, v.reference))
-                .unwrap_or_default();
-            format!("interpolated into the service's {var} at {at}")
+            Reason::DotenvInterpolated {
+                reference: received
+                    .and_then(|w| w.winner.via.iter().find(|v| v.variable == var))
+                    .map(|v| v.reference),
+            }
         } else if !feeds.is_empty() {
-            format!(
-                "only feeds the interpolation of {}: Compose does not pass .env to containers",
-                feeds_text(ws, &feeds)
-            )
+            Reason::OnlyFeeds {
+                from: InterpolationSource::Dotenv,
+                feeds: feeds.clone(),
+            }
         } else if env_file_ids.contains(&d.file) {
-            format!(
-                "as the project .env it only feeds interpolation; service `{}` also reads this file as an env_file (see below)",
-                s.name
-            )
-        } else if hard_coded {
-            let w = received
-                .map(|w| describe_def(ws, &w.winner))
-                .unwrap_or_default();
-            format!(
-                ".env only feeds interpolation, and service `{}` hard-codes {var} in {w}",
-                s.name
-            )
+            Reason::DotenvAlsoEnvFile {
+                service: s.name.clone(),
+            }
+        } else if let Some(by) = hard_coded {
+            Reason::HardCoded {
+                service: s.name.clone(),
+                by,
+            }
         } else {
-            format!(
-                ".env only feeds `${{…}}` interpolation, and nothing of service `{}` references ${{{var}}}",
-                s.name
-            )
+            Reason::NotReferenced {
+                from: InterpolationSource::Dotenv,
+                service: s.name.clone(),
+            }
         };
         candidates.push(Candidate {
             source: CandidateSource::Dotenv,
@@ -308,7 +393,6 @@ fn explain_service(ws: &Workspace, p: &Project, s: &Service, var: &str) -> Servi
             service: None,
             via: d.via.clone(),
             feeds: if used { Vec::new() } else { feeds.clone() },
-            outside_run: false,
         });
     }
 
@@ -318,30 +402,15 @@ fn explain_service(ws: &Workspace, p: &Project, s: &Service, var: &str) -> Servi
         all.extend(w.shadowed.iter().map(|d| (d, false)));
         for (d, wins) in all {
             let reason = if wins {
-                match d.source {
-                    EnvSource::ComposeEnvironment => {
-                        "wins: Compose's `environment:` beats env_file and the image's ENV"
-                            .to_string()
-                    }
-                    EnvSource::ComposeEnvFile => {
-                        "wins: env_file beats the image's ENV (the last env_file line that sets it)"
-                            .to_string()
-                    }
-                    EnvSource::ImageEnv => {
-                        "wins: no compose setting overrides the image's ENV".to_string()
-                    }
-                }
+                Reason::Wins { source: d.source }
             } else {
-                let differs = d.value != w.winner.value;
-                format!(
-                    "shadowed by {}{}",
-                    describe_def(ws, &w.winner),
-                    if differs {
-                        ", which sets a different value"
-                    } else {
-                        " (same value)"
-                    }
-                )
+                Reason::Shadowed {
+                    by: DefinedAt {
+                        source: w.winner.source,
+                        key: w.winner.key_span,
+                    },
+                    same_value: d.value == w.winner.value,
+                }
             };
             candidates.push(Candidate {
                 source: CandidateSource::of(d.source),
@@ -357,7 +426,6 @@ fn explain_service(ws: &Workspace, p: &Project, s: &Service, var: &str) -> Servi
                 service: None,
                 via: d.via.clone(),
                 feeds: Vec::new(),
-                outside_run: false,
             });
         }
     }
@@ -380,16 +448,15 @@ fn explain_service(ws: &Workspace, p: &Project, s: &Service, var: &str) -> Servi
                                 )),
                                 value: Some(pair.value.value.clone()),
                                 used: false,
-                                reason: format!(
-                                    "set in stage `{}`, which service `{}` does not run (it runs `{run}`)",
-                                    stage_name(facts, index),
-                                    s.name
-                                ),
+                                reason: Reason::StageNotRun {
+                                    stage: stage_name(facts, index),
+                                    runs: run.clone(),
+                                    service: s.name.clone(),
+                                },
                                 stage: Some(stage_name(facts, index)),
                                 service: None,
                                 via: Vec::new(),
                                 feeds: Vec::new(),
-                                outside_run: true,
                             });
                         }
                     }
@@ -404,12 +471,11 @@ fn explain_service(ws: &Workspace, p: &Project, s: &Service, var: &str) -> Servi
                                     .map(|d| Span::new(facts.dockerfile_file, d.range)),
                                 value: a.default.as_ref().map(|d| d.value.clone()),
                                 used: false,
-                                reason: "ARG is build-time only: it is not in the running container's environment (copy it with `ENV NAME=$NAME`)".to_string(),
+                                reason: Reason::BuildTimeOnly,
                                 stage: Some(stage_name(facts, index)),
                                 service: None,
                                 via: Vec::new(),
                                 feeds: Vec::new(),
-                                outside_run: false,
                             });
                         }
                     }
@@ -426,21 +492,18 @@ fn explain_service(ws: &Workspace, p: &Project, s: &Service, var: &str) -> Servi
                 continue;
             };
             let d = &ow.winner;
-            let reason = match d.source {
-                EnvSource::ComposeEnvFile => {
-                    if env_file_ids.contains(&d.key_span.file) {
-                        continue;
-                    }
-                    format!(
-                        "in an env_file of service `{}`, which service `{}` does not read",
-                        o.name, s.name
-                    )
-                }
-                EnvSource::ComposeEnvironment => format!(
-                    "set in `environment:` of service `{}`, not of `{}`",
-                    o.name, s.name
-                ),
-                EnvSource::ImageEnv => continue,
+            let shared = match d.source {
+                EnvSource::ComposeEnvFile => env_file_ids.contains(&d.key_span.file),
+                EnvSource::ComposeEnvironment => false,
+                EnvSource::ImageEnv => true,
+            };
+            if shared {
+                continue;
+            }
+            let reason = Reason::OtherService {
+                owner: o.name.clone(),
+                source: d.source,
+                service: s.name.clone(),
             };
             candidates.push(Candidate {
                 source: CandidateSource::of(d.source),
@@ -453,7 +516,6 @@ fn explain_service(ws: &Workspace, p: &Project, s: &Service, var: &str) -> Servi
                 service: Some(o.name.clone()),
                 via: d.via.clone(),
                 feeds: Vec::new(),
-                outside_run: false,
             });
         }
     }
@@ -461,15 +523,9 @@ fn explain_service(ws: &Workspace, p: &Project, s: &Service, var: &str) -> Servi
     // 6. The app's settings default.
     if let Some((file, field)) = app_field(ws, s, var) {
         let reason = match (received.is_some() && s.active, &field.default) {
-            (true, _) => format!(
-                "pydantic reads the container's {var} instead of this default"
-            ),
-            (false, Some(_)) => format!(
-                "the app falls back to this default: the container has no {var}"
-            ),
-            (false, None) => format!(
-                "required field: without {var} in the container, the settings fail to load (ValidationError) at start-up"
-            ),
+            (true, _) => Reason::AppDefaultOverridden,
+            (false, Some(_)) => Reason::AppDefaultUsed,
+            (false, None) => Reason::AppFieldRequired,
         };
         candidates.push(Candidate {
             source: CandidateSource::AppDefault,
@@ -482,7 +538,6 @@ fn explain_service(ws: &Workspace, p: &Project, s: &Service, var: &str) -> Servi
             service: None,
             via: Vec::new(),
             feeds: Vec::new(),
-            outside_run: false,
         });
     }
 
@@ -499,7 +554,7 @@ fn explain_service(ws: &Workspace, p: &Project, s: &Service, var: &str) -> Servi
     let mut why_not = Vec::new();
     let mut suggestions = Vec::new();
     if final_value.is_none() {
-        why_not = reasons_not_received(ws, p, s, var, &candidates, &feeds);
+        why_not = reasons_not_received(p, s, var, &candidates, &feeds);
         suggestions = near_misses(ws, p, s, var);
     }
     ServiceExplanation {
@@ -514,30 +569,24 @@ fn explain_service(ws: &Workspace, p: &Project, s: &Service, var: &str) -> Servi
 }
 
 fn reasons_not_received(
-    ws: &Workspace,
     p: &Project,
     s: &Service,
     var: &str,
     candidates: &[Candidate],
     feeds: &[Feed],
-) -> Vec<String> {
+) -> Vec<NotReceived> {
     let mut out = Vec::new();
     if !s.active {
-        let profiles: Vec<&str> = s.profiles.iter().map(|v| v.text.as_str()).collect();
-        out.push(format!(
-            "service `{}` does not run: its profile{} `{}` {} not enabled (`--profile` or COMPOSE_PROFILES)",
-            s.name,
-            if profiles.len() == 1 { "" } else { "s" },
-            profiles.join("`, `"),
-            if profiles.len() == 1 { "is" } else { "are" },
-        ));
+        out.push(NotReceived::InactiveProfile {
+            service: s.name.clone(),
+            profiles: s.profiles.iter().map(|v| v.text.clone()).collect(),
+        });
     }
     if let Some(w) = s.container_env.get(var) {
         if w.winner.value.is_none() {
-            out.push(format!(
-                "`environment:` passes {var} through ({}), but neither the shell nor .env sets it, so Compose leaves it out",
-                loc(ws, w.winner.key_span)
-            ));
+            out.push(NotReceived::PassthroughUnset {
+                entry: w.winner.key_span,
+            });
         }
     }
     let in_dotenv = candidates
@@ -547,36 +596,23 @@ fn reasons_not_received(
         .iter()
         .any(|c| c.source == CandidateSource::Process);
     if in_dotenv || in_shell {
-        let what = if in_dotenv {
-            "the project .env"
-        } else {
-            "the shell"
-        };
-        let mut msg = format!(
-            "{var} is only in {what}, which only feeds `${{…}}` interpolation in compose files; to pass it, add `{var}: ${{{var}}}` to the `environment:` of service `{}`",
-            s.name
-        );
-        if in_dotenv {
-            msg.push_str(" or list the file under its `env_file:`");
-        }
-        if !feeds.is_empty() {
-            msg.push_str(&format!(
-                " (it is interpolated into {})",
-                feeds
-                    .iter()
-                    .map(|f| f.into.as_str())
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            ));
-        }
-        out.push(msg);
+        out.push(NotReceived::OnlyInterpolation {
+            from: if in_dotenv {
+                InterpolationSource::Dotenv
+            } else {
+                InterpolationSource::Shell
+            },
+            service: s.name.clone(),
+            feeds: feeds.iter().map(|f| f.into.clone()).collect(),
+        });
     }
     for c in candidates.iter().filter(|c| c.service.is_some()) {
-        out.push(format!(
-            "{var} is {} ({})",
-            c.reason,
-            c.key_span.map(|sp| loc(ws, sp)).unwrap_or_default()
-        ));
+        if let Some(at) = c.key_span {
+            out.push(NotReceived::OtherService {
+                at,
+                reason: c.reason.clone(),
+            });
+        }
     }
     for c in candidates.iter().filter(|c| {
         matches!(
@@ -584,21 +620,20 @@ fn reasons_not_received(
             CandidateSource::ImageEnv | CandidateSource::ImageArg
         )
     }) {
-        out.push(format!(
-            "the Dockerfile has {var} ({}): {}",
-            c.key_span.map(|sp| loc(ws, sp)).unwrap_or_default(),
-            c.reason
-        ));
+        if let Some(at) = c.key_span {
+            out.push(NotReceived::InDockerfile {
+                at,
+                reason: c.reason.clone(),
+            });
+        }
     }
-    let referenced = p.references.iter().any(|r| r.variable == var);
     if out.is_empty() {
-        if referenced {
-            out.push(format!(
-                "{var} is referenced in compose, but not as a variable of service `{}`",
-                s.name
-            ));
+        if p.references.iter().any(|r| r.variable == var) {
+            out.push(NotReceived::ReferencedElsewhere {
+                service: s.name.clone(),
+            });
         } else {
-            out.push(format!("{var} is not defined anywhere in this project"));
+            out.push(NotReceived::Undefined);
         }
     }
     out
@@ -761,7 +796,14 @@ mod tests {
                 ("compose.environment", true)
             ]
         );
-        assert!(s.candidates[1].reason.contains("shell"));
+        assert_eq!(s.candidates[0].reason, Reason::ShellInterpolated);
+        assert_eq!(s.candidates[1].reason, Reason::OverriddenByShell);
+        assert_eq!(
+            s.candidates[2].reason,
+            Reason::Wins {
+                source: EnvSource::ComposeEnvironment
+            }
+        );
     }
 
     #[test]
@@ -774,11 +816,15 @@ mod tests {
             "app",
         );
         assert_eq!(sources(&s)[..2], [("dotenv", false), ("dotenv", true)]);
-        assert!(
-            s.candidates[0].reason.contains(".env:2"),
-            "{}",
-            s.candidates[0].reason
-        );
+        // Overridden by the second line (`MODE=a\n` is 7 bytes).
+        match &s.candidates[0].reason {
+            Reason::OverriddenByLater { later: Some(at) } => assert_eq!(at.range.start, 7),
+            other => panic!("{other:?}"),
+        }
+        assert!(matches!(
+            s.candidates[1].reason,
+            Reason::DotenvInterpolated { reference: Some(_) }
+        ));
     }
 
     #[test]
@@ -792,10 +838,16 @@ mod tests {
         );
         assert!(s.final_value.is_none());
         assert_eq!(s.candidates[0].service.as_deref(), Some("worker"));
+        let in_worker = Reason::OtherService {
+            owner: "worker".into(),
+            source: EnvSource::ComposeEnvFile,
+            service: "app".into(),
+        };
+        assert_eq!(s.candidates[0].reason, in_worker);
         assert!(
-            s.why_not
-                .iter()
-                .any(|w| w.contains("env_file of service `worker`")),
+            s.why_not.iter().any(
+                |w| matches!(w, NotReceived::OtherService { reason, .. } if *reason == in_worker)
+            ),
             "{:?}",
             s.why_not
         );
@@ -806,10 +858,12 @@ mod tests {
         let compose = "services:\n  debug:\n    image: python:3.12-slim\n    profiles: [tools]\n    environment:\n      - X=1\n";
         let s = explain_in(&[("compose.yaml", compose)], &[], "X", "debug");
         assert!(s.final_value.is_none());
-        assert!(
-            s.why_not[0].contains("profile `tools` is not enabled"),
-            "{:?}",
-            s.why_not
+        assert_eq!(
+            s.why_not[0],
+            NotReceived::InactiveProfile {
+                service: "debug".into(),
+                profiles: vec!["tools".into()]
+            }
         );
         assert_eq!(sources(&s), [("compose.environment", false)]);
     }
@@ -821,9 +875,7 @@ mod tests {
         let s = explain_in(&[("compose.yaml", compose)], &[], "TOKEN_URL", "app");
         assert!(s.final_value.is_none());
         assert!(
-            s.why_not
-                .iter()
-                .any(|w| w.contains("passes TOKEN_URL through")),
+            matches!(s.why_not[..], [NotReceived::PassthroughUnset { .. }]),
             "{:?}",
             s.why_not
         );
@@ -842,13 +894,18 @@ mod tests {
         assert_eq!(s.candidates[1].stage.as_deref(), Some("runtime"));
         let s = explain_in(&files, &[], "PIP_NO_CACHE_DIR", "app");
         assert!(s.final_value.is_none());
+        let not_run = Reason::StageNotRun {
+            stage: "build".into(),
+            runs: "runtime".into(),
+            service: "app".into(),
+        };
+        assert_eq!(s.candidates[0].reason, not_run);
         assert!(
-            s.candidates[0].reason.contains("stage `build`"),
-            "{}",
-            s.candidates[0].reason
+            matches!(&s.why_not[..], [NotReceived::InDockerfile { reason, .. }] if *reason == not_run)
         );
         let s = explain_in(&files, &[], "VERSION", "app");
         assert_eq!(sources(&s), [("image.arg", false)]);
+        assert_eq!(s.candidates[0].reason, Reason::BuildTimeOnly);
     }
 
     #[test]
@@ -862,11 +919,10 @@ mod tests {
         ];
         let s = explain_in(&files, &[], "REDIS_URL", "app");
         assert_eq!(sources(&s), [("app.default", false)]);
-        assert!(s.candidates[0]
-            .reason
-            .contains("falls back to this default"));
+        assert_eq!(s.candidates[0].reason, Reason::AppDefaultUsed);
         let s = explain_in(&files, &[], "API_TOKEN", "app");
-        assert!(s.candidates[0].reason.contains("ValidationError"));
+        assert_eq!(s.candidates[0].reason, Reason::AppFieldRequired);
+        assert_eq!(s.why_not, [NotReceived::Undefined]);
     }
 
     #[test]

@@ -149,6 +149,9 @@ pub enum VarOrigin {
     Lookup,
     /// An earlier entry of the same file (its index in `entries`).
     EarlierEntry(usize),
+    /// What files read before this one set (earlier `--env-file`s, a
+    /// service's earlier `env_file:`s).
+    EarlierFile,
     Missing,
 }
 
@@ -176,14 +179,35 @@ pub fn resolve_dotenv(
     file: &DotenvFile,
     lookup: &mut dyn FnMut(&str) -> Option<String>,
 ) -> Result<Vec<ResolvedEntry>, InterpolationError> {
+    resolve_dotenv_after(file, lookup, &mut |_| None)
+}
+
+/// [`resolve_dotenv`] for a file read after others: what they set
+/// (`earlier`) is looked up last — after the file's own earlier entries,
+/// which are set later and so win — and gives a bare `KEY` its value when
+/// `lookup` does not. Compose keeps one map of what the files read so far
+/// set: `A=x` in `a.env`, then `F=${A}`, `A=y`, `G=${A}` in `b.env` gives
+/// `F=x` and `G=y`.
+pub fn resolve_dotenv_after(
+    file: &DotenvFile,
+    lookup: &mut dyn FnMut(&str) -> Option<String>,
+    earlier: &mut dyn FnMut(&str) -> Option<String>,
+) -> Result<Vec<ResolvedEntry>, InterpolationError> {
     let mut out: Vec<ResolvedEntry> = Vec::new();
     // key -> index in `out` of its latest definition
     let mut seen: std::collections::HashMap<String, usize> = Default::default();
     for (index, entry) in file.entries.iter().enumerate() {
         let (value, used) = match &entry.value {
-            DotenvValue::Inherit => match lookup(&entry.key) {
-                Some(v) => (
-                    v,
+            DotenvValue::Inherit => {
+                let (value, from) = match lookup(&entry.key) {
+                    Some(v) => (v, VarOrigin::Lookup),
+                    None => match earlier(&entry.key) {
+                        Some(v) => (v, VarOrigin::EarlierFile),
+                        None => continue,
+                    },
+                };
+                (
+                    value,
                     vec![UsedVarSource {
                         var: UsedVar {
                             name: entry.key.clone(),
@@ -191,16 +215,17 @@ pub fn resolve_dotenv(
                             found: true,
                             form: ReferenceForm::Passthrough,
                         },
-                        from: VarOrigin::Lookup,
+                        from,
                     }],
-                ),
-                None => continue,
-            },
+                )
+            }
             DotenvValue::Assigned(a) => match &a.text {
                 ValueText::Literal(s) => (s.clone(), Vec::new()),
                 ValueText::Template(t) => {
                     let mut file_lookup = |name: &str| -> Option<String> {
-                        lookup(name).or_else(|| seen.get(name).map(|&i| out[i].value.clone()))
+                        lookup(name)
+                            .or_else(|| seen.get(name).map(|&i| out[i].value.clone()))
+                            .or_else(|| earlier(name))
                     };
                     let ev = evaluate(t, &mut file_lookup)?;
                     let used = ev
@@ -211,6 +236,8 @@ pub fn resolve_dotenv(
                                 VarOrigin::Lookup
                             } else if let Some(&i) = seen.get(&var.name) {
                                 VarOrigin::EarlierEntry(out[i].entry)
+                            } else if earlier(&var.name).is_some() {
+                                VarOrigin::EarlierFile
                             } else {
                                 VarOrigin::Missing
                             };

@@ -331,19 +331,18 @@ impl Builder<'_, '_> {
                     )
                 })
                 .collect();
-            let mut lookup = |name: &str| -> Option<String> {
-                process
-                    .get(name)
-                    .cloned()
-                    .or_else(|| earlier.get(name).map(|(v, _)| v.clone()))
-            };
-            let resolved = match interpolate::resolve_dotenv(&parsed, &mut lookup) {
-                Ok(r) => r,
-                Err(e) => {
-                    self.errors.push(interp_error(id, e));
-                    continue;
-                }
-            };
+            // The shell, the file's own earlier lines, then what earlier
+            // files set.
+            let mut lookup = |name: &str| process.get(name).cloned();
+            let mut from_earlier = |name: &str| earlier.get(name).map(|(v, _)| v.clone());
+            let resolved =
+                match interpolate::resolve_dotenv_after(&parsed, &mut lookup, &mut from_earlier) {
+                    Ok(r) => r,
+                    Err(e) => {
+                        self.errors.push(interp_error(id, e));
+                        continue;
+                    }
+                };
             for r in resolved {
                 let Some(entry) = parsed.entries.get(r.entry) else {
                     continue;
@@ -410,10 +409,11 @@ impl Builder<'_, '_> {
         let (source, value) = match &u.from {
             VarOrigin::Lookup => match process.get(&name) {
                 Some(v) => (Some(VariableSource::Process), Some(v.clone())),
-                None => match earlier.get(&name) {
-                    Some((v, s)) => (Some(s.clone()), Some(v.clone())),
-                    None => (None, None),
-                },
+                None => (None, None),
+            },
+            VarOrigin::EarlierFile => match earlier.get(&name) {
+                Some((v, s)) => (Some(s.clone()), Some(v.clone())),
+                None => (None, None),
             },
             VarOrigin::EarlierEntry(i) => match parsed.entries.get(*i) {
                 Some(e) => {
@@ -678,12 +678,14 @@ impl Builder<'_, '_> {
             }
         }
         // Inside an env_file, `${A}` is looked up in the project variables,
-        // then in the service's own `environment:` values.
+        // then in the service's own `environment:` values, then in the
+        // file's earlier lines, then in what earlier env_files set.
         let own: HashMap<String, String> = service
             .environment
             .iter()
             .filter_map(|e| e.value.as_ref().map(|v| (e.key.clone(), v.text.clone())))
             .collect();
+        let mut set_by_files: HashMap<String, (String, VariableSource)> = HashMap::new();
         for ef in &service.env_files {
             let Some(id) = ef.file else { continue };
             let parsed = self.loader.dotenv(id);
@@ -703,14 +705,29 @@ impl Builder<'_, '_> {
                     .map(|v| v.value.clone())
                     .or_else(|| own.get(name).cloned())
             };
-            let resolved = match interpolate::resolve_dotenv(&parsed, &mut lookup) {
-                Ok(r) => r,
-                Err(e) => {
-                    self.errors.push(interp_error(id, e));
-                    continue;
-                }
+            let mut from_earlier = |name: &str| set_by_files.get(name).map(|(v, _)| v.clone());
+            let resolved =
+                match interpolate::resolve_dotenv_after(&parsed, &mut lookup, &mut from_earlier) {
+                    Ok(r) => r,
+                    Err(e) => {
+                        self.errors.push(interp_error(id, e));
+                        continue;
+                    }
+                };
+            let line_of = |entry: usize| -> Option<(String, VariableSource)> {
+                let r = resolved.iter().find(|r| r.entry == entry)?;
+                let e = parsed.entries.get(entry)?;
+                Some((
+                    r.value.clone(),
+                    VariableSource::Dotenv {
+                        file: id,
+                        key: Span::new(id, e.key_range),
+                        value: Span::new(id, dotenv_value_range(e)),
+                    },
+                ))
             };
-            for r in resolved {
+            let mut set_here = Vec::new();
+            for r in &resolved {
                 let Some(entry) = parsed.entries.get(r.entry) else {
                     continue;
                 };
@@ -725,17 +742,36 @@ impl Builder<'_, '_> {
                     .iter()
                     .map(|u| {
                         let var = self.variables.get(&u.var.name);
+                        let (source, value) = match u.from {
+                            VarOrigin::Lookup => (
+                                var.map(|v| v.source.clone()),
+                                var.map(|v| v.value.clone())
+                                    .or_else(|| own.get(&u.var.name).cloned()),
+                            ),
+                            VarOrigin::EarlierEntry(i) => match line_of(i) {
+                                Some((value, source)) => (Some(source), Some(value)),
+                                None => (None, None),
+                            },
+                            VarOrigin::EarlierFile => match set_by_files.get(&u.var.name) {
+                                Some((value, source)) => {
+                                    (Some(source.clone()), Some(value.clone()))
+                                }
+                                None => (None, None),
+                            },
+                            VarOrigin::Missing => (None, None),
+                        };
                         Via {
                             variable: u.var.name.clone(),
                             reference: Span::new(id, u.var.range),
                             form: u.var.form,
-                            source: var.map(|v| v.source.clone()),
-                            value: var
-                                .map(|v| v.value.clone())
-                                .or_else(|| own.get(&u.var.name).cloned()),
+                            source,
+                            value,
                         }
                     })
                     .collect();
+                if let Some(line) = line_of(r.entry) {
+                    set_here.push((r.key.clone(), line));
+                }
                 defs.entry(r.key.clone()).or_default().push(EnvDefinition {
                     key: r.key.clone(),
                     value: Some(r.value.clone()),
@@ -747,6 +783,7 @@ impl Builder<'_, '_> {
                     stage: None,
                 });
             }
+            set_by_files.extend(set_here);
         }
         for e in &service.environment {
             let (value, value_span, via) = match &e.value {
@@ -798,6 +835,14 @@ impl Builder<'_, '_> {
             })
             .collect();
         ContainerEnvironment { vars }
+    }
+}
+
+/// A `.env` entry's value as written, or its key for a bare `KEY`.
+fn dotenv_value_range(e: &crate::syntax::dotenv::DotenvEntry) -> TextRange {
+    match &e.value {
+        crate::syntax::dotenv::DotenvValue::Assigned(a) => a.raw_range,
+        crate::syntax::dotenv::DotenvValue::Inherit => e.key_range,
     }
 }
 
@@ -854,20 +899,21 @@ impl Converter<'_> {
             .iter()
             .map(|e| self.environment_entry(e))
             .collect();
-        let env_files = s
-            .env_file
-            .iter()
-            .map(|f| {
-                let path = self.value(&f.path);
-                let resolved = crate::fs::normalize(&self.directory.join(&path.text));
-                EnvFileUse {
-                    path,
-                    resolved,
-                    required: f.required,
-                    file: None,
-                }
-            })
-            .collect();
+        let mut env_files: Vec<EnvFileUse> = Vec::new();
+        for f in &s.env_file {
+            let path = self.value(&f.path);
+            // A repeated path is dropped: the first position is kept.
+            if env_files.iter().any(|e| e.path.text == path.text) {
+                continue;
+            }
+            let resolved = crate::fs::normalize(&self.directory.join(&path.text));
+            env_files.push(EnvFileUse {
+                path,
+                resolved,
+                required: f.required,
+                file: None,
+            });
+        }
         let build = s.build.as_ref().map(|b| {
             let context_value = self.opt(&b.context);
             let context_text = context_value
@@ -985,8 +1031,8 @@ impl Converter<'_> {
 
 /// Merge `over` (a later `-f` file, or the service that extends) into `base`
 /// with Compose's rules: scalars are replaced, `environment` merges by key,
-/// `env_file`, `ports` and `expose` are appended, `depends_on` and networks
-/// merge by name.
+/// `env_file` (without repeating a path), `ports` and `expose` are appended,
+/// `depends_on` and networks merge by name.
 pub fn merge_service(base: &mut Service, over: Service) {
     fn replace<T>(a: &mut Option<T>, b: Option<T>) {
         if b.is_some() {
@@ -1026,9 +1072,11 @@ pub fn merge_service(base: &mut Service, over: Service) {
         base.environment.retain(|x| x.key != e.key);
         base.environment.push(e);
     }
+    // Appended; a path already there (as written) keeps its first position.
     for f in over.env_files {
-        base.env_files.retain(|x| x.resolved != f.resolved);
-        base.env_files.push(f);
+        if !base.env_files.iter().any(|x| x.path.text == f.path.text) {
+            base.env_files.push(f);
+        }
     }
     replace(&mut base.user, over.user);
     match (&mut base.healthcheck, over.healthcheck) {
@@ -1067,3 +1115,6 @@ pub fn merge_service(base: &mut Service, over: Service) {
     replace(&mut base.hostname, over.hostname);
     replace(&mut base.pull_policy, over.pull_policy);
 }
+
+#[cfg(test)]
+mod tests;

@@ -1,11 +1,10 @@
 //! `mppeep-lint env`: each service's container environment with provenance,
 //! as text for people and as the JSON contract of DESIGN.md §3.
 
-use serde_json::{json, Map, Value as Json};
-
 use crate::model::secrets::{Redactor, SecretPolicy, MASK};
 use crate::model::types::*;
 use crate::model::workspace::Workspace;
+use crate::report::json::{self, Location};
 use crate::source::{SourceMap, Span};
 
 /// How values are shown.
@@ -32,129 +31,120 @@ fn location(sources: &SourceMap, span: Span) -> (String, usize, usize) {
     (f.display.clone(), lc.line, lc.column)
 }
 
-fn via_json(sources: &SourceMap, via: &[Via]) -> Json {
-    Json::Array(
-        via.iter()
-            .map(|v| {
-                let mut o = Map::new();
-                o.insert("variable".into(), json!(v.variable));
-                match &v.source {
-                    Some(VariableSource::Dotenv { key, .. }) => {
-                        let (file, line, _) = location(sources, *key);
-                        o.insert("source".into(), json!("dotenv"));
-                        o.insert("file".into(), json!(file));
-                        o.insert("line".into(), json!(line));
-                    }
-                    Some(VariableSource::Process) => {
-                        o.insert("source".into(), json!("process"));
-                        o.insert("file".into(), Json::Null);
-                        o.insert("line".into(), Json::Null);
-                    }
-                    Some(VariableSource::Compose) => {
-                        o.insert("source".into(), json!("compose"));
-                        o.insert("file".into(), Json::Null);
-                        o.insert("line".into(), Json::Null);
-                    }
-                    None => {
-                        o.insert("source".into(), json!("unset"));
-                        o.insert("file".into(), Json::Null);
-                        o.insert("line".into(), Json::Null);
-                    }
-                }
-                Json::Object(o)
-            })
-            .collect(),
-    )
-}
-
-fn project_json(sources: &SourceMap, p: &Project, mask: &Masking) -> (Json, Json) {
-    let mut services = Map::new();
-    for s in p.active_services() {
-        let mut env = Map::new();
-        for (k, var) in &s.container_env.vars {
-            let d = &var.winner;
-            let (file, line, column) = location(sources, d.key_span);
-            let mut o = Map::new();
-            o.insert(
-                "value".into(),
-                match &d.value {
-                    Some(v) => json!(mask.value(k, v)),
-                    None => Json::Null,
-                },
-            );
-            o.insert("source".into(), json!(d.source.as_str()));
-            o.insert("file".into(), json!(file));
-            o.insert("line".into(), json!(line));
-            o.insert("column".into(), json!(column));
-            if let Some(stage) = d.stage {
-                o.insert("stage".into(), json!(stage));
-            }
-            o.insert("via".into(), via_json(sources, &d.via));
-            env.insert(k.clone(), Json::Object(o));
-        }
-        services.insert(s.name.clone(), json!({ "environment": env }));
+/// Where an interpolation variable's value comes from, as JSON names it.
+pub(crate) fn variable_source(source: Option<&VariableSource>) -> &'static str {
+    match source {
+        Some(VariableSource::Dotenv { .. }) => "dotenv",
+        Some(VariableSource::Process) => "process",
+        Some(VariableSource::Compose) => "compose",
+        None => "unset",
     }
-    let errors = Json::Array(
-        p.errors
-            .iter()
-            .map(|e| {
-                let mut o = Map::new();
-                o.insert("message".into(), json!(mask.redactor.redact(&e.message)));
-                match e.span {
-                    Some(span) => {
-                        let (file, line, column) = location(sources, span);
-                        o.insert("file".into(), json!(file));
-                        o.insert("line".into(), json!(line));
-                        o.insert("column".into(), json!(column));
-                    }
-                    None => {
-                        o.insert("file".into(), Json::Null);
-                        o.insert("line".into(), Json::Null);
-                    }
-                }
-                Json::Object(o)
-            })
-            .collect(),
-    );
-    (Json::Object(services), errors)
 }
 
-/// The JSON contract: `services` and `errors` of the first project found
-/// (Compose's default file wins), and every project under `projects`.
-pub fn env_json(ws: &Workspace, mask: &Masking) -> Json {
-    let mut projects = Vec::new();
-    let mut first: Option<(Json, Json)> = None;
-    for p in &ws.projects {
-        let (services, errors) = project_json(&ws.sources, p, mask);
-        let files: Vec<String> = p
-            .compose_files
+/// Where an interpolation variable's value is defined: its `.env` line.
+pub(crate) fn variable_definition(sources: &SourceMap, v: &Via) -> Option<Location> {
+    match &v.source {
+        Some(VariableSource::Dotenv { key, .. }) => Some(Location::of(sources, *key)),
+        _ => None,
+    }
+}
+
+fn env_via(sources: &SourceMap, v: &Via) -> json::EnvVia {
+    let definition = variable_definition(sources, v);
+    json::EnvVia {
+        variable: v.variable.clone(),
+        source: variable_source(v.source.as_ref()),
+        file: definition.as_ref().map(|d| d.file.clone()),
+        line: definition.as_ref().map(|d| d.line),
+        reference: Location::of(sources, v.reference),
+        definition,
+    }
+}
+
+fn env_error(sources: &SourceMap, e: &ModelError, mask: &Masking) -> json::EnvError {
+    let location = e.span.map(|span| Location::of(sources, span));
+    json::EnvError {
+        message: mask.redactor.redact(&e.message),
+        file: location.as_ref().map(|l| l.file.clone()),
+        line: location.as_ref().map(|l| l.line),
+        column: location.as_ref().map(|l| l.column),
+        location,
+    }
+}
+
+fn services_json(
+    sources: &SourceMap,
+    p: &Project,
+    mask: &Masking,
+) -> json::Ordered<json::ServiceEnvironment> {
+    let services = p.active_services().map(|s| {
+        let environment = s
+            .container_env
+            .vars
             .iter()
-            .map(|f| ws.sources.get(*f).display.clone())
+            .map(|(k, var)| {
+                let d = &var.winner;
+                let definition = Location::of(sources, d.key_span);
+                let value = json::EnvValue {
+                    value: d.value.as_ref().map(|v| mask.value(k, v)),
+                    source: d.source.as_str(),
+                    file: definition.file.clone(),
+                    line: definition.line,
+                    column: definition.column,
+                    stage: d.stage,
+                    via: d.via.iter().map(|v| env_via(sources, v)).collect(),
+                    definition,
+                };
+                (k.clone(), value)
+            })
             .collect();
-        projects.push(json!({
-            "name": p.name,
-            "files": files,
-            "services": services.clone(),
-            "errors": errors.clone(),
-        }));
-        if first.is_none() {
-            first = Some((services, errors));
+        (s.name.clone(), json::ServiceEnvironment { environment })
+    });
+    json::Ordered(services.collect())
+}
+
+/// The JSON contract ([`json::EnvReport`]): `services` and `errors` of the
+/// first project found (Compose's default file wins), and every project
+/// under `projects`.
+pub fn env_json(ws: &Workspace, mask: &Masking) -> json::EnvReport {
+    let sources = &ws.sources;
+    let mut report = json::EnvReport::default();
+    for (i, p) in ws.projects.iter().enumerate() {
+        let errors = || p.errors.iter().map(|e| env_error(sources, e, mask));
+        if i == 0 {
+            report.services = services_json(sources, p, mask);
+            report.errors = errors().collect();
         }
+        report.projects.push(json::ProjectEnvironment {
+            name: p.name.clone(),
+            files: p
+                .compose_files
+                .iter()
+                .map(|f| sources.get(*f).display.clone())
+                .collect(),
+            services: services_json(sources, p, mask),
+            errors: errors().collect(),
+        });
     }
-    let (services, mut errors) = first.unwrap_or((json!({}), json!([])));
     // Files that could not be read at all are errors of the run too.
-    if let Json::Array(list) = &mut errors {
-        if ws.projects.is_empty() {
-            for pr in &ws.problems {
-                list.push(json!({"message": pr.message, "file": pr.path, "line": pr.line}));
-            }
+    if ws.projects.is_empty() {
+        for pr in &ws.problems {
+            report.errors.push(json::EnvError {
+                message: pr.message.clone(),
+                file: Some(pr.path.clone()),
+                line: pr.line,
+                column: None,
+                location: pr.line.map(|line| Location {
+                    file: pr.path.clone(),
+                    line,
+                    column: 1,
+                    end_line: line,
+                    end_column: 1,
+                }),
+            });
         }
     }
-    json!({
-        "services": services,
-        "errors": errors,
-        "projects": projects,
-    })
+    report
 }
 
 /// The same, for people.

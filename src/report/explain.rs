@@ -1,15 +1,16 @@
 //! `mppeep-lint explain VAR`: the explanation as text with source snippets,
-//! as JSON (the contract of the explain issue), and as a Mermaid flowchart
-//! that renders in GitHub markdown. Every value goes through the masking.
+//! as JSON ([`json::ExplainReport`]), and as a Mermaid flowchart that renders
+//! in GitHub markdown. The model gives reasons as data ([`Reason`],
+//! [`NotReceived`]); their words are here, and only here. Every value goes
+//! through the masking.
 
 use std::fmt::Write;
-
-use serde_json::{json, Map, Value as Json};
 
 use crate::model::explain::*;
 use crate::model::types::*;
 use crate::model::workspace::Workspace;
-use crate::report::env::Masking;
+use crate::report::env::{variable_definition, variable_source, Masking};
+use crate::report::json::{self, Location};
 use crate::source::Span;
 
 fn loc(ws: &Workspace, span: Span) -> (String, usize, usize) {
@@ -49,6 +50,167 @@ fn via_origin(ws: &Workspace, v: &Via) -> String {
         Some(VariableSource::Process) => "the shell".to_string(),
         Some(VariableSource::Compose) => "Compose (the project name)".to_string(),
         None => "nowhere (empty)".to_string(),
+    }
+}
+
+fn interpolation_source(from: InterpolationSource) -> &'static str {
+    match from {
+        InterpolationSource::Shell => "shell",
+        InterpolationSource::Dotenv => "dotenv",
+    }
+}
+
+/// `` `environment:` at compose.yaml:4 ``.
+fn defined_at_text(ws: &Workspace, d: &DefinedAt) -> String {
+    let at = at(ws, d.key);
+    match d.source {
+        EnvSource::ComposeEnvironment => format!("`environment:` at {at}"),
+        EnvSource::ComposeEnvFile => format!("env_file at {at}"),
+        EnvSource::ImageEnv => format!("the image's ENV at {at}"),
+    }
+}
+
+fn feeds_text(ws: &Workspace, feeds: &[Feed]) -> String {
+    feeds
+        .iter()
+        .map(|f| format!("{} ({})", f.into, at(ws, f.reference)))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// A candidate's reason in words (`var`: the explained variable).
+fn reason_text(ws: &Workspace, var: &str, reason: &Reason) -> String {
+    use InterpolationSource::{Dotenv, Shell};
+    match reason {
+        Reason::ShellInterpolated => "the shell's value is interpolated into the service's definition below (the shell wins over .env)".to_string(),
+        Reason::DotenvInterpolated { reference: Some(r) } => {
+            format!("interpolated into the service's {var} at {}", at(ws, *r))
+        }
+        Reason::DotenvInterpolated { reference: None } => {
+            format!("interpolated into the service's {var}")
+        }
+        Reason::OnlyFeeds { from: Shell, feeds } => format!(
+            "only feeds the interpolation of {}; the shell environment does not reach containers by itself",
+            feeds_text(ws, feeds)
+        ),
+        Reason::OnlyFeeds { from: Dotenv, feeds } => format!(
+            "only feeds the interpolation of {}: Compose does not pass .env to containers",
+            feeds_text(ws, feeds)
+        ),
+        Reason::NotReferenced { from: Shell, service } => format!(
+            "the shell environment only feeds interpolation, and nothing of service `{service}` references ${{{var}}}"
+        ),
+        Reason::NotReferenced { from: Dotenv, service } => format!(
+            ".env only feeds `${{…}}` interpolation, and nothing of service `{service}` references ${{{var}}}"
+        ),
+        Reason::DotenvAlsoEnvFile { service } => format!(
+            "as the project .env it only feeds interpolation; service `{service}` also reads this file as an env_file (see below)"
+        ),
+        Reason::HardCoded { service, by } => format!(
+            ".env only feeds interpolation, and service `{service}` hard-codes {var} in {}",
+            defined_at_text(ws, by)
+        ),
+        Reason::OverriddenByShell => "overridden: the shell's value wins over .env".to_string(),
+        Reason::OverriddenByLater { later: Some(l) } => {
+            format!("overridden by a later definition at {}", at(ws, *l))
+        }
+        Reason::OverriddenByLater { later: None } => "overridden".to_string(),
+        Reason::Wins { source } => match source {
+            EnvSource::ComposeEnvironment => {
+                "wins: Compose's `environment:` beats env_file and the image's ENV"
+            }
+            EnvSource::ComposeEnvFile => {
+                "wins: env_file beats the image's ENV (the last env_file line that sets it)"
+            }
+            EnvSource::ImageEnv => "wins: no compose setting overrides the image's ENV",
+        }
+        .to_string(),
+        Reason::Shadowed { by, same_value } => format!(
+            "shadowed by {}{}",
+            defined_at_text(ws, by),
+            if *same_value {
+                " (same value)"
+            } else {
+                ", which sets a different value"
+            }
+        ),
+        Reason::StageNotRun {
+            stage,
+            runs,
+            service,
+        } => format!(
+            "set in stage `{stage}`, which service `{service}` does not run (it runs `{runs}`)"
+        ),
+        Reason::BuildTimeOnly => "ARG is build-time only: it is not in the running container's environment (copy it with `ENV NAME=$NAME`)".to_string(),
+        Reason::OtherService {
+            owner,
+            source: EnvSource::ComposeEnvFile,
+            service,
+        } => format!("in an env_file of service `{owner}`, which service `{service}` does not read"),
+        Reason::OtherService {
+            owner,
+            source: EnvSource::ComposeEnvironment | EnvSource::ImageEnv,
+            service,
+        } => format!("set in `environment:` of service `{owner}`, not of `{service}`"),
+        Reason::AppDefaultOverridden => {
+            format!("pydantic reads the container's {var} instead of this default")
+        }
+        Reason::AppDefaultUsed => {
+            format!("the app falls back to this default: the container has no {var}")
+        }
+        Reason::AppFieldRequired => format!(
+            "required field: without {var} in the container, the settings fail to load (ValidationError) at start-up"
+        ),
+    }
+}
+
+/// Why a service does not receive `var`, in words.
+fn not_received_text(ws: &Workspace, var: &str, why: &NotReceived) -> String {
+    match why {
+        NotReceived::InactiveProfile { service, profiles } => format!(
+            "service `{service}` does not run: its profile{} `{}` {} not enabled (`--profile` or COMPOSE_PROFILES)",
+            if profiles.len() == 1 { "" } else { "s" },
+            profiles.join("`, `"),
+            if profiles.len() == 1 { "is" } else { "are" },
+        ),
+        NotReceived::PassthroughUnset { entry } => format!(
+            "`environment:` passes {var} through ({}), but neither the shell nor .env sets it, so Compose leaves it out",
+            at(ws, *entry)
+        ),
+        NotReceived::OnlyInterpolation {
+            from,
+            service,
+            feeds,
+        } => {
+            let what = match from {
+                InterpolationSource::Dotenv => "the project .env",
+                InterpolationSource::Shell => "the shell",
+            };
+            let mut msg = format!(
+                "{var} is only in {what}, which only feeds `${{…}}` interpolation in compose files; to pass it, add `{var}: ${{{var}}}` to the `environment:` of service `{service}`"
+            );
+            if *from == InterpolationSource::Dotenv {
+                msg.push_str(" or list the file under its `env_file:`");
+            }
+            if !feeds.is_empty() {
+                let _ = write!(msg, " (it is interpolated into {})", feeds.join(", "));
+            }
+            msg
+        }
+        NotReceived::OtherService { at: place, reason } => format!(
+            "{var} is {} ({})",
+            reason_text(ws, var, reason),
+            at(ws, *place)
+        ),
+        NotReceived::InDockerfile { at: place, reason } => format!(
+            "the Dockerfile has {var} ({}): {}",
+            at(ws, *place),
+            reason_text(ws, var, reason)
+        ),
+        NotReceived::ReferencedElsewhere { service } => format!(
+            "{var} is referenced in compose, but not as a variable of service `{service}`"
+        ),
+        NotReceived::Undefined => format!("{var} is not defined anywhere in this project"),
     }
 }
 
@@ -116,7 +278,8 @@ pub fn explain_text(ws: &Workspace, ex: &Explanation, mask: &Masking) -> String 
             let first = alike[0];
             if first.candidates.is_empty() {
                 for w in &first.why_not {
-                    let _ = writeln!(out, "    why: {}", mask.redactor.redact(w));
+                    let text = not_received_text(ws, var, w);
+                    let _ = writeln!(out, "    why: {}", mask.redactor.redact(&text));
                 }
             } else {
                 let _ = writeln!(
@@ -169,7 +332,8 @@ pub fn explain_text(ws: &Workspace, ex: &Explanation, mask: &Masking) -> String 
                 None => {
                     let _ = writeln!(out, "  service {}: does NOT receive {var}", s.service);
                     for w in &s.why_not {
-                        let _ = writeln!(out, "    why: {}", mask.redactor.redact(w));
+                        let text = not_received_text(ws, var, w);
+                        let _ = writeln!(out, "    why: {}", mask.redactor.redact(&text));
                     }
                     for sg in &s.suggestions {
                         let place = sg
@@ -212,7 +376,8 @@ pub fn explain_text(ws: &Workspace, ex: &Explanation, mask: &Masking) -> String 
                         via_origin(ws, v)
                     );
                 }
-                let _ = writeln!(out, "        {}", mask.redactor.redact(&c.reason));
+                let reason = reason_text(ws, var, &c.reason);
+                let _ = writeln!(out, "        {}", mask.redactor.redact(&reason));
             }
         }
         if !others.is_empty() {
@@ -287,176 +452,252 @@ fn flow_line(ws: &Workspace, s: &ServiceExplanation, var: &str, mask: &Masking) 
     steps.join(" → ")
 }
 
-fn candidate_json(ws: &Workspace, var: &str, c: &Candidate, mask: &Masking) -> Json {
-    let mut o = Map::new();
-    o.insert("source".into(), json!(c.source.as_str()));
-    match c.key_span {
-        Some(sp) => {
-            let (f, l, col) = loc(ws, sp);
-            o.insert("file".into(), json!(f));
-            o.insert("line".into(), json!(l));
-            o.insert("column".into(), json!(col));
-        }
-        None => {
-            o.insert("file".into(), Json::Null);
-            o.insert("line".into(), Json::Null);
-            o.insert("column".into(), Json::Null);
-        }
-    }
-    o.insert(
-        "value".into(),
-        c.value
-            .as_deref()
-            .map_or(Json::Null, |v| json!(mask.value(var, v))),
-    );
-    o.insert("used".into(), json!(c.used));
-    o.insert("reason".into(), json!(mask.redactor.redact(&c.reason)));
-    if let Some(st) = &c.stage {
-        o.insert("stage".into(), json!(st));
-    }
-    if let Some(sv) = &c.service {
-        o.insert("service".into(), json!(sv));
-    }
-    if !c.via.is_empty() {
-        o.insert("via".into(), via_json(ws, &c.via));
-    }
-    if !c.feeds.is_empty() {
-        o.insert(
-            "feeds".into(),
-            Json::Array(
-                c.feeds
-                    .iter()
-                    .map(|f| {
-                        let (file, line, _) = loc(ws, f.reference);
-                        json!({"variable": f.into, "file": file, "line": line})
-                    })
-                    .collect(),
-            ),
-        );
-    }
-    Json::Object(o)
+fn location(ws: &Workspace, span: Span) -> Location {
+    Location::of(&ws.sources, span)
 }
 
-fn via_json(ws: &Workspace, via: &[Via]) -> Json {
-    Json::Array(
-        via.iter()
-            .map(|v| {
-                let (file, line, _) = loc(ws, v.reference);
-                let (source, sfile, sline) = match &v.source {
-                    Some(VariableSource::Dotenv { key, .. }) => {
-                        let (f, l, _) = loc(ws, *key);
-                        ("dotenv", json!(f), json!(l))
-                    }
-                    Some(VariableSource::Process) => ("process", Json::Null, Json::Null),
-                    Some(VariableSource::Compose) => ("compose", Json::Null, Json::Null),
-                    None => ("unset", Json::Null, Json::Null),
-                };
-                json!({
-                    "variable": v.variable,
-                    "file": file,
-                    "line": line,
-                    "source": source,
-                    "source_file": sfile,
-                    "source_line": sline,
-                })
-            })
-            .collect(),
-    )
+fn via_json(ws: &Workspace, via: &[Via]) -> Vec<json::Via> {
+    via.iter()
+        .map(|v| json::Via {
+            variable: v.variable.clone(),
+            source: variable_source(v.source.as_ref()),
+            reference: location(ws, v.reference),
+            definition: variable_definition(&ws.sources, v),
+        })
+        .collect()
 }
 
-fn services_json(ws: &Workspace, var: &str, p: &ProjectExplanation, mask: &Masking) -> Json {
-    let mut services = Map::new();
-    for s in &p.services {
-        let final_json = match &s.final_value {
-            Some(f) => {
-                let (file, line, _) = loc(ws, f.key_span);
-                json!({
-                    "value": f.value.as_deref().map_or(Json::Null, |v| json!(mask.value(var, v))),
-                    "source": f.source.as_str(),
-                    "file": file,
-                    "line": line,
-                })
-            }
-            None => Json::Null,
-        };
-        let suggestions: Vec<Json> = s
-            .suggestions
-            .iter()
-            .map(|sg| {
-                let (file, line) = match sg.span {
-                    Some(sp) => {
-                        let (f, l, _) = loc(ws, sp);
-                        (json!(f), json!(l))
-                    }
-                    None => (Json::Null, Json::Null),
-                };
-                json!({"name": sg.name, "file": file, "line": line})
-            })
-            .collect();
-        let why: Vec<String> = s.why_not.iter().map(|w| mask.redactor.redact(w)).collect();
-        services.insert(
-            s.service.clone(),
-            json!({
-                "active": s.active,
-                "final": final_json,
-                "candidates": s.candidates.iter().map(|c| candidate_json(ws, var, c, mask)).collect::<Vec<_>>(),
-                "why_not": why,
-                "suggestions": suggestions,
+fn feeds_json(ws: &Workspace, feeds: &[Feed]) -> Vec<json::Feed> {
+    feeds
+        .iter()
+        .map(|f| json::Feed {
+            into: f.into.clone(),
+            reference: location(ws, f.reference),
+        })
+        .collect()
+}
+
+fn defined_at_json(ws: &Workspace, d: &DefinedAt) -> json::DefinedAt {
+    json::DefinedAt {
+        source: d.source.as_str(),
+        definition: location(ws, d.key),
+    }
+}
+
+/// A candidate's reason as data and words; names from the user's files
+/// through the redactor, like the words.
+fn reason_json(
+    ws: &Workspace,
+    var: &str,
+    reason: &Reason,
+    mask: &Masking,
+) -> json::Why<json::CandidateReason> {
+    use json::CandidateReason as K;
+    let name = |n: &String| mask.redactor.redact(n);
+    let kind = match reason {
+        Reason::ShellInterpolated => K::ShellInterpolated,
+        Reason::DotenvInterpolated { reference } => K::DotenvInterpolated {
+            reference: reference.map(|r| location(ws, r)),
+        },
+        Reason::OnlyFeeds { from, feeds } => K::OnlyFeeds {
+            from: interpolation_source(*from),
+            feeds: feeds_json(ws, feeds),
+        },
+        Reason::NotReferenced { from, service } => K::NotReferenced {
+            from: interpolation_source(*from),
+            service: name(service),
+        },
+        Reason::DotenvAlsoEnvFile { service } => K::DotenvAlsoEnvFile {
+            service: name(service),
+        },
+        Reason::HardCoded { service, by } => K::HardCoded {
+            service: name(service),
+            by: defined_at_json(ws, by),
+        },
+        Reason::OverriddenByShell => K::OverriddenByShell,
+        Reason::OverriddenByLater { later } => K::OverriddenByLater {
+            later: later.map(|l| location(ws, l)),
+        },
+        Reason::Wins { source } => K::Wins {
+            source: source.as_str(),
+        },
+        Reason::Shadowed { by, same_value } => K::Shadowed {
+            by: defined_at_json(ws, by),
+            same_value: *same_value,
+        },
+        Reason::StageNotRun {
+            stage,
+            runs,
+            service,
+        } => K::StageNotRun {
+            stage: name(stage),
+            runs: name(runs),
+            service: name(service),
+        },
+        Reason::BuildTimeOnly => K::BuildTimeOnly,
+        Reason::OtherService {
+            owner,
+            source,
+            service,
+        } => K::OtherService {
+            owner: name(owner),
+            source: source.as_str(),
+            service: name(service),
+        },
+        Reason::AppDefaultOverridden => K::AppDefaultOverridden,
+        Reason::AppDefaultUsed => K::AppDefaultUsed,
+        Reason::AppFieldRequired => K::AppFieldRequired,
+    };
+    json::Why {
+        kind,
+        text: mask.redactor.redact(&reason_text(ws, var, reason)),
+    }
+}
+
+fn not_received_json(
+    ws: &Workspace,
+    var: &str,
+    why: &NotReceived,
+    mask: &Masking,
+) -> json::NotReceived {
+    use json::NotReceivedReason as K;
+    let name = |n: &String| mask.redactor.redact(n);
+    let kind = match why {
+        NotReceived::InactiveProfile { service, profiles } => K::InactiveProfile {
+            service: name(service),
+            profiles: profiles.iter().map(name).collect(),
+        },
+        NotReceived::PassthroughUnset { entry } => K::PassthroughUnset {
+            entry: location(ws, *entry),
+        },
+        NotReceived::OnlyInterpolation {
+            from,
+            service,
+            feeds,
+        } => K::OnlyInterpolation {
+            from: interpolation_source(*from),
+            service: name(service),
+            feeds: feeds.clone(),
+        },
+        NotReceived::OtherService { at, reason } => K::OtherService {
+            definition: location(ws, *at),
+            reason: reason_json(ws, var, reason, mask),
+        },
+        NotReceived::InDockerfile { at, reason } => K::InDockerfile {
+            definition: location(ws, *at),
+            reason: reason_json(ws, var, reason, mask),
+        },
+        NotReceived::ReferencedElsewhere { service } => K::ReferencedElsewhere {
+            service: name(service),
+        },
+        NotReceived::Undefined => K::Undefined,
+    };
+    json::Why {
+        kind,
+        text: mask.redactor.redact(&not_received_text(ws, var, why)),
+    }
+}
+
+fn candidate_json(ws: &Workspace, var: &str, c: &Candidate, mask: &Masking) -> json::Candidate {
+    json::Candidate {
+        source: c.source.as_str(),
+        definition: c.key_span.map(|sp| location(ws, sp)),
+        value: c.value.as_deref().map(|v| mask.value(var, v)),
+        used: c.used,
+        reason: reason_json(ws, var, &c.reason, mask),
+        stage: c.stage.as_ref().map(|st| mask.redactor.redact(st)),
+        service: c.service.clone(),
+        via: via_json(ws, &c.via),
+        feeds: feeds_json(ws, &c.feeds),
+    }
+}
+
+fn services_json(
+    ws: &Workspace,
+    var: &str,
+    p: &ProjectExplanation,
+    mask: &Masking,
+) -> json::Ordered<json::ServiceExplanation> {
+    let services = p.services.iter().map(|s| {
+        let service = json::ServiceExplanation {
+            active: s.active,
+            final_value: s.final_value.as_ref().map(|f| json::Final {
+                value: f.value.as_deref().map(|v| mask.value(var, v)),
+                source: f.source.as_str(),
+                definition: location(ws, f.key_span),
+                via: via_json(ws, &f.via),
             }),
-        );
+            candidates: s
+                .candidates
+                .iter()
+                .map(|c| candidate_json(ws, var, c, mask))
+                .collect(),
+            why_not: s
+                .why_not
+                .iter()
+                .map(|w| not_received_json(ws, var, w, mask))
+                .collect(),
+            suggestions: s
+                .suggestions
+                .iter()
+                .map(|sg| json::Suggestion {
+                    name: sg.name.clone(),
+                    definition: sg.span.map(|sp| location(ws, sp)),
+                })
+                .collect(),
+        };
+        (s.service.clone(), service)
+    });
+    json::Ordered(services.collect())
+}
+
+fn reference_form(form: ReferenceForm) -> String {
+    match form {
+        ReferenceForm::Plain => "plain".to_string(),
+        ReferenceForm::Passthrough => "passthrough".to_string(),
+        ReferenceForm::Op(k) => k.as_str().to_string(),
     }
-    Json::Object(services)
 }
 
-fn references_json(ws: &Workspace, p: &ProjectExplanation) -> Json {
-    Json::Array(
-        p.references
-            .iter()
-            .map(|r| {
-                let (file, line, column) = loc(ws, r.reference);
-                let form = match r.form {
-                    ReferenceForm::Plain => "plain".to_string(),
-                    ReferenceForm::Passthrough => "passthrough".to_string(),
-                    ReferenceForm::Op(k) => k.as_str().to_string(),
-                };
-                json!({"file": file, "line": line, "column": column, "form": form})
-            })
-            .collect(),
-    )
+fn references_json(ws: &Workspace, p: &ProjectExplanation) -> Vec<json::Reference> {
+    p.references
+        .iter()
+        .map(|r| json::Reference {
+            location: location(ws, r.reference),
+            form: reference_form(r.form),
+        })
+        .collect()
 }
 
-/// `{"variable", "services": {...}, "references": [...], "projects": [...]}`:
-/// `services` and `references` are those of the first project (Compose's
-/// default file wins); `projects` holds every project.
-pub fn explain_json(ws: &Workspace, ex: &Explanation, mask: &Masking) -> Json {
+/// [`json::ExplainReport`]: `services` and `references` are those of the
+/// first project (Compose's default file wins); `projects` holds every
+/// project.
+pub fn explain_json(ws: &Workspace, ex: &Explanation, mask: &Masking) -> json::ExplainReport {
     let var = &ex.variable;
-    let projects: Vec<Json> = ex
+    let projects: Vec<json::ProjectExplanation> = ex
         .projects
         .iter()
-        .map(|p| {
-            let files: Vec<&str> = p
+        .map(|p| json::ProjectExplanation {
+            name: p.name.clone(),
+            files: p
                 .compose_files
                 .iter()
-                .map(|f| ws.sources.get(*f).display.as_str())
-                .collect();
-            json!({
-                "name": p.name,
-                "files": files,
-                "services": services_json(ws, var, p, mask),
-                "references": references_json(ws, p),
-            })
+                .map(|f| ws.sources.get(*f).display.clone())
+                .collect(),
+            services: services_json(ws, var, p, mask),
+            references: references_json(ws, p),
         })
         .collect();
     let (services, references) = match ex.projects.first() {
         Some(p) => (services_json(ws, var, p, mask), references_json(ws, p)),
-        None => (json!({}), json!([])),
+        None => (json::Ordered::default(), Vec::new()),
     };
-    json!({
-        "variable": var,
-        "services": services,
-        "references": references,
-        "projects": projects,
-    })
+    json::ExplainReport {
+        variable: var.clone(),
+        services,
+        references,
+        projects,
+    }
 }
 
 /// Text safe inside a quoted Mermaid label.
@@ -538,7 +779,7 @@ pub fn explain_mermaid(ws: &Workspace, ex: &Explanation, mask: &Masking) -> Stri
                     }
                     CandidateSource::ImageArg => (String::new(), Some("build time only")),
                     _ if c.service.is_some() => (String::new(), Some("another service")),
-                    CandidateSource::ImageEnv if c.outside_run => {
+                    CandidateSource::ImageEnv if matches!(c.reason, Reason::StageNotRun { .. }) => {
                         (String::new(), Some("stage not run"))
                     }
                     _ => (format!("{cid} -.->|shadowed| {id}"), None),
@@ -568,4 +809,162 @@ pub fn explain_mermaid(ws: &Workspace, ex: &Explanation, mask: &Masking) -> Stri
         }
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::fs::DiskFs;
+    use crate::model::secrets::{Redactor, SecretPolicy};
+    use crate::model::workspace::{load_workspace, WorkspaceOptions};
+
+    /// `explain VAR -s SERVICE` on a project made of `files`, in the shell
+    /// `shell`: the text and the JSON.
+    fn explained(
+        files: &[(&str, &str)],
+        shell: &[(&str, &str)],
+        var: &str,
+        service: &str,
+    ) -> (String, serde_json::Value) {
+        let dir = tempfile::tempdir().unwrap();
+        for (path, text) in files {
+            let p = dir.path().join(path);
+            std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+            std::fs::write(p, text).unwrap();
+        }
+        let opts = WorkspaceOptions {
+            paths: vec![dir.path().to_path_buf()],
+            process_env: shell
+                .iter()
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .collect(),
+            ..Default::default()
+        };
+        let ws = load_workspace(&DiskFs, dir.path(), &opts);
+        let ex = crate::model::explain::explain(&ws, var, Some(service));
+        let policy = SecretPolicy::default();
+        let redactor = Redactor::disabled();
+        let mask = Masking {
+            policy: &policy,
+            redactor: &redactor,
+        };
+        let json = serde_json::to_value(explain_json(&ws, &ex, &mask)).unwrap();
+        (explain_text(&ws, &ex, &mask), json)
+    }
+
+    /// Every line of `want` is a line of `text` (leading blanks aside).
+    fn has_lines(text: &str, want: &[&str]) {
+        let lines: Vec<&str> = text.lines().map(str::trim_start).collect();
+        for w in want {
+            assert!(lines.contains(w), "no line {w:?} in:\n{text}");
+        }
+    }
+
+    /// The `kind`s and `text`s of the service's candidates' reasons.
+    fn reasons(json: &serde_json::Value, service: &str) -> Vec<(String, String)> {
+        json["services"][service]["candidates"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|c| {
+                let r = &c["reason"];
+                (
+                    r["kind"].as_str().unwrap().to_string(),
+                    r["text"].as_str().unwrap().to_string(),
+                )
+            })
+            .collect()
+    }
+
+    #[test]
+    fn interpolation_reasons_in_words() {
+        let compose = "services:\n  app:\n    image: python:3.12-slim\n    environment:\n      LOG_LEVEL: ${LOG_LEVEL:-info}\n      MODE: ${MODE}\n";
+        let files = [
+            ("compose.yaml", compose),
+            (".env", "LOG_LEVEL=debug\nMODE=a\nMODE=b\n"),
+        ];
+        let (text, json) = explained(&files, &[("LOG_LEVEL", "warning")], "LOG_LEVEL", "app");
+        let want = [
+            ("shell_interpolated", "the shell's value is interpolated into the service's definition below (the shell wins over .env)"),
+            ("overridden_by_shell", "overridden: the shell's value wins over .env"),
+            ("wins", "wins: Compose's `environment:` beats env_file and the image's ENV"),
+        ];
+        assert_eq!(
+            reasons(&json, "app"),
+            want.map(|(k, t)| (k.into(), t.into()))
+        );
+        has_lines(&text, &want.map(|(_, t)| t));
+        let (text, json) = explained(&files, &[], "MODE", "app");
+        let want = [
+            (
+                "overridden_by_later",
+                "overridden by a later definition at .env:3",
+            ),
+            (
+                "dotenv_interpolated",
+                "interpolated into the service's MODE at compose.yaml:6",
+            ),
+        ];
+        assert_eq!(
+            reasons(&json, "app")[..2],
+            want.map(|(k, t)| (k.into(), t.into()))
+        );
+        has_lines(&text, &want.map(|(_, t)| t));
+        let later = &json["services"]["app"]["candidates"][0]["reason"]["later"];
+        assert_eq!(
+            (later["file"].as_str(), later["line"].as_u64()),
+            (Some(".env"), Some(3))
+        );
+    }
+
+    #[test]
+    fn reasons_for_what_does_not_arrive_in_words() {
+        let compose = "services:\n  app:\n    build:\n      context: .\n      target: runtime\n    environment:\n      PORT: \"9000\"\n      TOKEN_URL:\n  worker:\n    image: python:3.12-slim\n    env_file: worker.env\n  debug:\n    image: python:3.12-slim\n    profiles: [tools, dev]\n    environment:\n      - X=1\n";
+        let df = "FROM python:3.12-slim AS build\nENV PIP_NO_CACHE_DIR=1\nARG VERSION=1\n\nFROM python:3.12-slim AS runtime\nARG VERSION\nENV PORT=8000\nUSER 1000\n";
+        let py = "from pydantic_settings import BaseSettings\n\nclass Settings(BaseSettings):\n    redis_url: str = \"redis://localhost:6379/0\"\n    api_token: str\n";
+        let files = [
+            ("compose.yaml", compose),
+            ("Dockerfile", df),
+            ("worker.env", "QUEUE=jobs\n"),
+            ("app/config.py", py),
+        ];
+        let case = |var: &str, service: &str, lines: &[&str]| {
+            let (text, _) = explained(&files, &[], var, service);
+            has_lines(&text, lines);
+        };
+        case(
+            "PORT",
+            "app",
+            &["shadowed by `environment:` at compose.yaml:7, which sets a different value"],
+        );
+        case("TOKEN_URL", "app", &["why: `environment:` passes TOKEN_URL through (compose.yaml:8), but neither the shell nor .env sets it, so Compose leaves it out"]);
+        case("QUEUE", "app", &[
+            "why: QUEUE is in an env_file of service `worker`, which service `app` does not read (worker.env:1)",
+            "in an env_file of service `worker`, which service `app` does not read",
+        ]);
+        case("X", "debug", &["why: service `debug` does not run: its profiles `tools`, `dev` are not enabled (`--profile` or COMPOSE_PROFILES)"]);
+        case("PIP_NO_CACHE_DIR", "app", &["why: the Dockerfile has PIP_NO_CACHE_DIR (Dockerfile:2): set in stage `build`, which service `app` does not run (it runs `runtime`)"]);
+        case("VERSION", "app", &["ARG is build-time only: it is not in the running container's environment (copy it with `ENV NAME=$NAME`)"]);
+        case(
+            "REDIS_URL",
+            "app",
+            &["the app falls back to this default: the container has no REDIS_URL"],
+        );
+        case("API_TOKEN", "app", &[
+            "required field: without API_TOKEN in the container, the settings fail to load (ValidationError) at start-up",
+            "why: API_TOKEN is not defined anywhere in this project",
+        ]);
+        // In JSON: the same words beside the data.
+        let (_, json) = explained(&files, &[], "PIP_NO_CACHE_DIR", "app");
+        let why = &json["services"]["app"]["why_not"][0];
+        assert_eq!(why["kind"], "in_dockerfile");
+        assert_eq!(why["definition"]["line"], 2);
+        assert_eq!(why["reason"]["kind"], "stage_not_run");
+        assert_eq!(why["reason"]["stage"], "build");
+        assert_eq!(why["reason"]["runs"], "runtime");
+        assert!(why["text"]
+            .as_str()
+            .unwrap()
+            .starts_with("the Dockerfile has"));
+    }
 }

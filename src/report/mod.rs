@@ -2,6 +2,7 @@
 
 pub mod env;
 pub mod explain;
+pub mod json;
 pub mod render;
 
 use crate::cli::Format;

@@ -9,6 +9,7 @@ use std::fmt;
 
 use serde_json::{json, Value};
 
+use crate::report::json::{self, Location};
 use crate::rules::{Diagnostic, Edit, RuleMeta, Severity};
 use crate::source::{FileId, SourceMap, Span};
 
@@ -24,17 +25,8 @@ pub struct Input<'a> {
 }
 
 impl Input<'_> {
-    fn position(&self, span: Span) -> Position {
-        let file = self.sources.get(span.file);
-        let start = file.line_col(span.range.start);
-        let end = file.line_col(span.range.end);
-        Position {
-            file: file.display.clone(),
-            line: start.line,
-            column: start.column,
-            end_line: end.line,
-            end_column: end.column,
-        }
+    fn position(&self, span: Span) -> Location {
+        Location::of(self.sources, span)
     }
 
     /// An edit's replacement as it may be shown: masked whole when the text
@@ -54,14 +46,6 @@ impl Input<'_> {
         let n = |s: Severity| self.diags.iter().filter(|d| d.severity == s).count();
         (n(Severity::Error), n(Severity::Warning), n(Severity::Info))
     }
-}
-
-struct Position {
-    file: String,
-    line: usize,
-    column: usize,
-    end_line: usize,
-    end_column: usize,
 }
 
 fn plural(n: usize, word: &str) -> String {
@@ -314,66 +298,54 @@ fn code_aware_words(line: &str) -> Box<dyn Iterator<Item = textwrap::core::Word<
 
 // ---------------------------------------------------------------- json
 
-fn position_json(p: &Position) -> serde_json::Map<String, Value> {
-    let mut m = serde_json::Map::new();
-    m.insert("file".into(), json!(p.file));
-    m.insert("line".into(), json!(p.line));
-    m.insert("column".into(), json!(p.column));
-    m.insert("end_line".into(), json!(p.end_line));
-    m.insert("end_column".into(), json!(p.end_column));
-    m
-}
-
-/// A position with one more field: a label's message, an edit's replacement.
-fn position_with(p: &Position, key: &str, value: String) -> Value {
-    let mut m = position_json(p);
-    m.insert(key.into(), json!(value));
-    Value::Object(m)
-}
-
-/// DESIGN.md §3: `{"version": 1, "diagnostics": [...], "summary": {...}}`.
-/// A diagnostic with a fix also carries `"fix": {description, safe, edits}`.
+/// DESIGN.md §3: `{"version": 1, "diagnostics": [...], "summary": {...}}`
+/// ([`json::CheckReport`]). A diagnostic with a fix also carries
+/// `"fix": {description, safe, edits}`.
 pub fn json(input: &Input) -> String {
     let redact = input.redact;
-    let diagnostics: Vec<Value> = input
+    let diagnostics = input
         .diags
         .iter()
-        .map(|d| {
-            let mut m = serde_json::Map::new();
-            m.insert("name".into(), json!(d.rule));
-            m.insert("severity".into(), json!(d.severity.as_str()));
-            m.insert("message".into(), json!(redact(&d.message)));
-            m.insert("help".into(), json!(d.help.as_deref().map(redact)));
-            m.extend(position_json(&input.position(d.span)));
-            let labels: Vec<Value> = d
+        .map(|d| json::Diagnostic {
+            name: d.rule.to_string(),
+            severity: d.severity.as_str(),
+            message: redact(&d.message),
+            help: d.help.as_deref().map(redact),
+            location: input.position(d.span),
+            labels: d
                 .labels
                 .iter()
-                .map(|l| position_with(&input.position(l.span), "message", redact(&l.message)))
-                .collect();
-            m.insert("labels".into(), Value::Array(labels));
-            if let Some(fix) = &d.fix {
-                let edits: Vec<Value> = fix
+                .map(|l| json::Label {
+                    location: input.position(l.span),
+                    message: redact(&l.message),
+                })
+                .collect(),
+            fix: d.fix.as_ref().map(|fix| json::Fix {
+                description: redact(&fix.description),
+                safe: fix.safe,
+                edits: fix
                     .edits
                     .iter()
-                    .map(|e| {
-                        position_with(&input.position(e.span), "replacement", input.replacement(e))
+                    .map(|e| json::Edit {
+                        location: input.position(e.span),
+                        replacement: input.replacement(e),
                     })
-                    .collect();
-                m.insert(
-                    "fix".into(),
-                    json!({"description": redact(&fix.description), "safe": fix.safe, "edits": edits}),
-                );
-            }
-            Value::Object(m)
+                    .collect(),
+            }),
         })
         .collect();
     let (errors, warnings, infos) = input.counts();
-    let doc = json!({
-        "version": 1,
-        "diagnostics": diagnostics,
-        "summary": {"files": input.files, "errors": errors, "warnings": warnings, "infos": infos},
-    });
-    let mut s = serde_json::to_string_pretty(&doc).unwrap_or_default();
+    let report = json::CheckReport {
+        version: 1,
+        diagnostics,
+        summary: json::Summary {
+            files: input.files,
+            errors,
+            warnings,
+            infos,
+        },
+    };
+    let mut s = serde_json::to_string_pretty(&report).unwrap_or_default();
     s.push('\n');
     s
 }
@@ -388,7 +360,7 @@ fn sarif_level(s: Severity) -> &'static str {
     }
 }
 
-fn sarif_location(p: &Position) -> Value {
+fn sarif_location(p: &Location) -> Value {
     json!({
         "physicalLocation": {
             "artifactLocation": {"uri": p.file.replace('\\', "/"), "uriBaseId": "%SRCROOT%"},

@@ -130,6 +130,23 @@ fn json_contract() {
         v["summary"],
         json!({"files": 2, "errors": 1, "warnings": 0, "infos": 0})
     );
+    // DESIGN.md §3's fields, in its order (the location's fields inline).
+    let keys = |v: &Value| -> Vec<String> { v.as_object().unwrap().keys().cloned().collect() };
+    assert_eq!(keys(&v), ["version", "diagnostics", "summary"]);
+    let location = ["file", "line", "column", "end_line", "end_column"];
+    let mut want = vec!["name", "severity", "message", "help"];
+    want.extend(location);
+    want.extend(["labels", "fix"]);
+    assert_eq!(keys(d), want);
+    assert_eq!(
+        keys(&d["labels"][0]),
+        [&location[..], &["message"]].concat()
+    );
+    assert_eq!(
+        keys(&d["fix"]["edits"][0]),
+        [&location[..], &["replacement"]].concat()
+    );
+    assert_eq!(keys(&d["fix"]), ["description", "safe", "edits"]);
 }
 
 #[test]

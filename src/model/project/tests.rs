@@ -1,0 +1,732 @@
+//! Compose semantics of the model, in memory: every project here is built
+//! from strings through [`MemFs`], never with the `docker-compose` binary, so
+//! these tests cannot pass by skipping. Each expected value was checked
+//! against Docker Compose v2.40 (`docker-compose config --format json`);
+//! `tests/conformance/cases/` holds the same kinds of projects for CI to
+//! check against the binary. One test (at least) per bullet of DESIGN.md §5.
+
+use std::collections::BTreeMap;
+
+use super::*;
+use crate::fs::MemFs;
+use crate::source::SourceMap;
+
+const ROOT: &str = "/p";
+
+/// What `docker compose` is run with, besides the project's files.
+#[derive(Default)]
+struct Run<'a> {
+    /// `-f` files; `compose.yaml` when empty.
+    files: &'a [&'a str],
+    shell: &'a [(&'a str, &'a str)],
+    /// `--env-file`.
+    env_files: &'a [&'a str],
+    /// `--profile`.
+    profiles: &'a [&'a str],
+}
+
+struct Built {
+    project: Project,
+    sources: SourceMap,
+}
+
+fn build_with(files: &[(&str, &str)], run: Run) -> Built {
+    let root = Path::new(ROOT);
+    let fs = MemFs::with_files(root, files.iter().copied());
+    let mut loader = Loader::new(&fs, root.to_path_buf());
+    let paths = |names: &[&str]| names.iter().map(|n| root.join(n)).collect::<Vec<_>>();
+    let opts = ProjectOptions {
+        files: if run.files.is_empty() {
+            paths(&["compose.yaml"])
+        } else {
+            paths(run.files)
+        },
+        project_directory: None,
+        env_files: paths(run.env_files),
+        profiles: run.profiles.iter().map(|p| p.to_string()).collect(),
+        process_env: run
+            .shell
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect(),
+    };
+    let project = load_project(&mut loader, &opts);
+    Built {
+        project,
+        sources: loader.into_parts().sources,
+    }
+}
+
+fn build(files: &[(&str, &str)]) -> Built {
+    build_with(files, Run::default())
+}
+
+impl Built {
+    fn service(&self, name: &str) -> &Service {
+        self.project
+            .service(name)
+            .unwrap_or_else(|| panic!("no service {name}"))
+    }
+
+    /// The service's container environment: key → value (`None`: a
+    /// passthrough no source sets, which Compose prints as null).
+    fn env(&self, service: &str) -> BTreeMap<&str, Option<&str>> {
+        self.service(service)
+            .container_env
+            .vars
+            .iter()
+            .map(|(k, v)| (k.as_str(), v.winner.value.as_deref()))
+            .collect()
+    }
+
+    fn value(&self, service: &str, key: &str) -> Option<&str> {
+        self.env(service).get(key).copied().flatten()
+    }
+
+    /// An interpolation variable of the project (shell, then `.env`).
+    fn variable(&self, name: &str) -> Option<&str> {
+        self.project.variables.get(name).map(|v| v.value.as_str())
+    }
+
+    fn errors(&self) -> Vec<&str> {
+        self.project
+            .errors
+            .iter()
+            .map(|e| e.message.as_str())
+            .collect()
+    }
+
+    fn text(&self, span: Span) -> &str {
+        self.sources.get(span.file).slice(span.range)
+    }
+
+    /// Where each service's definition of `key` comes from, the winner first.
+    fn sources_of(&self, service: &str, key: &str) -> Vec<EnvSource> {
+        self.service(service)
+            .container_env
+            .get(key)
+            .map(|v| v.definitions().map(|d| d.source).collect())
+            .unwrap_or_default()
+    }
+}
+
+fn env_of<'a>(pairs: &[(&'a str, &'a str)]) -> BTreeMap<&'a str, Option<&'a str>> {
+    pairs.iter().map(|(k, v)| (*k, Some(*v))).collect()
+}
+
+// ------------------------------------------------------------ environment:
+
+/// `- KEY="v"` keeps the quotes; `KEY: "v"` does not.
+#[test]
+fn a_list_entry_keeps_its_quotes_a_map_entry_does_not() {
+    let b = build(&[(
+        "compose.yaml",
+        "services:\n  list:\n    image: busybox\n    environment:\n      - A=\"v\"\n      - B='v'\n      - C=v\n  map:\n    image: busybox\n    environment:\n      A: \"v\"\n      B: 'v'\n      C: '\"v\"'\n",
+    )]);
+    assert_eq!(
+        b.env("list"),
+        env_of(&[("A", "\"v\""), ("B", "'v'"), ("C", "v")])
+    );
+    assert_eq!(
+        b.env("map"),
+        env_of(&[("A", "v"), ("B", "v"), ("C", "\"v\"")])
+    );
+}
+
+/// `- KEY` / `KEY:` take the process environment's value (then `.env`'s),
+/// or stay null.
+#[test]
+fn a_passthrough_takes_the_shell_then_dotenv_or_stays_null() {
+    let compose = "services:\n  list:\n    image: busybox\n    environment:\n      - S\n      - D\n      - U\n  map:\n    image: busybox\n    environment:\n      S:\n      D:\n      U:\n";
+    let b = build_with(
+        &[("compose.yaml", compose), (".env", "S=dotenv\nD=dotenv\n")],
+        Run {
+            shell: &[("S", "shell")],
+            ..Run::default()
+        },
+    );
+    for service in ["list", "map"] {
+        let env = b.env(service);
+        assert_eq!(env["S"], Some("shell"), "{service}");
+        assert_eq!(env["D"], Some("dotenv"), "{service}");
+        assert_eq!(env["U"], None, "{service}");
+    }
+    assert!(b.errors().is_empty(), "{:?}", b.errors());
+}
+
+/// A passthrough no source sets still replaces an env_file's value (Compose
+/// prints null).
+#[test]
+fn an_unset_passthrough_overrides_the_env_file() {
+    let b = build(&[
+        (
+            "compose.yaml",
+            "services:\n  app:\n    image: busybox\n    env_file: e.env\n    environment:\n      - K\n",
+        ),
+        ("e.env", "K=file\n"),
+    ]);
+    assert_eq!(b.env("app")["K"], None);
+}
+
+/// `${VAR:?msg}` with VAR unset or empty fails the whole configuration with
+/// msg.
+#[test]
+fn a_required_variable_without_a_value_fails_the_configuration() {
+    let compose = "services:\n  app:\n    image: busybox\n    environment:\n      R: ${R:?R is required}\n  other:\n    image: busybox\n";
+    for dotenv in ["", "R=\n"] {
+        let b = build(&[("compose.yaml", compose), (".env", dotenv)]);
+        assert_eq!(
+            b.errors(),
+            ["required variable R is missing a value: R is required"],
+            "{dotenv:?}"
+        );
+        let e = &b.project.errors[0];
+        assert_eq!(e.required_variable(), Some("R"));
+        assert_eq!(b.text(e.span.unwrap()), "${R:?R is required}");
+    }
+    let b = build_with(
+        &[("compose.yaml", compose)],
+        Run {
+            shell: &[("R", "set")],
+            ..Run::default()
+        },
+    );
+    assert!(b.errors().is_empty());
+    assert_eq!(b.value("app", "R"), Some("set"));
+}
+
+/// Compose prints `$` as `$$`; the value in the container has one `$`.
+#[test]
+fn a_doubled_dollar_is_one_dollar_in_the_container() {
+    let b = build(&[(
+        "compose.yaml",
+        "services:\n  app:\n    image: busybox\n    environment:\n      P: \"p$$w\"\n      Q: $${NOT_A_VARIABLE}\n",
+    )]);
+    assert_eq!(b.value("app", "P"), Some("p$w"));
+    assert_eq!(b.value("app", "Q"), Some("${NOT_A_VARIABLE}"));
+}
+
+// ------------------------------------------------------------------- .env
+
+/// Every `.env` rule of DESIGN.md §5, read both as the project `.env`
+/// (interpolation variables) and as an `env_file:` (the container).
+#[test]
+fn dotenv_values_as_compose_reads_them() {
+    let dotenv = "K1 = v\nK2=a b c  \nK3=v # c\nK4=v#c\nK5= lead\nexport K6=v\nK7=\"a\\nb\\tc\"\nK8='a\\nb'\nK9=\"first\nsecond\"\nNOEQ\nK10=one\nK10=two\nA=a\nK11=${A}-$A-${U:-d}\nK12=\"${A}-$A-${U:-d}\"\nK13='${A}-$A'\nK14=x$$y\n";
+    let b = build(&[
+        (".env", dotenv),
+        ("app.env", dotenv),
+        (
+            "compose.yaml",
+            "services:\n  app:\n    image: busybox\n    env_file: app.env\n",
+        ),
+    ]);
+    let want = [
+        ("K1", "v"),
+        ("K2", "a b c"),
+        ("K3", "v"),
+        ("K4", "v#c"),
+        ("K5", "lead"),
+        ("K6", "v"),
+        ("K7", "a\nb\tc"),
+        ("K8", "a\\nb"),
+        ("K9", "first\nsecond"),
+        ("K10", "two"),
+        ("A", "a"),
+        ("K11", "a-a-d"),
+        ("K12", "a-a-d"),
+        ("K13", "${A}-$A"),
+        ("K14", "x$y"),
+    ];
+    assert_eq!(b.env("app"), env_of(&want));
+    for (k, v) in want {
+        assert_eq!(b.variable(k), Some(v), "{k}");
+    }
+    // A line with no `=` sets nothing.
+    assert_eq!(b.variable("NOEQ"), None);
+    assert!(b.errors().is_empty(), "{:?}", b.errors());
+}
+
+/// `KEY="open` without a closing quote fails, as the project `.env` and as
+/// an env_file.
+#[test]
+fn an_unterminated_quote_fails_the_configuration() {
+    let compose = "services:\n  app:\n    image: busybox\n";
+    let b = build(&[(".env", "OK=1\nK=\"open\n"), ("compose.yaml", compose)]);
+    assert_eq!(b.errors().len(), 1, "{:?}", b.errors());
+    assert_eq!(b.project.errors[0].kind, ModelErrorKind::Syntax);
+    let b = build(&[
+        ("e.env", "K='open\n"),
+        (
+            "compose.yaml",
+            "services:\n  app:\n    image: busybox\n    env_file: e.env\n",
+        ),
+    ]);
+    assert_eq!(b.errors().len(), 1, "{:?}", b.errors());
+}
+
+/// The project `.env` feeds interpolation only: nothing of it reaches a
+/// container by itself.
+#[test]
+fn dotenv_is_not_passed_to_containers() {
+    let b = build(&[
+        (".env", "X=1\nY=2\n"),
+        (
+            "compose.yaml",
+            "services:\n  app:\n    image: busybox\n    environment:\n      Y: ${Y}\n",
+        ),
+    ]);
+    assert_eq!(b.env("app"), env_of(&[("Y", "2")]));
+}
+
+/// A `.env` value sees the shell, then the file's earlier lines; a later
+/// line is not seen yet.
+#[test]
+fn dotenv_interpolation_sees_the_shell_then_earlier_lines() {
+    let b = build_with(
+        &[
+            (
+                ".env",
+                "K=${S}-suffix\nBASE=x\nE=${BASE}/y\nL=${LATER:-none}\nLATER=x\n",
+            ),
+            ("compose.yaml", "services:\n  app:\n    image: busybox\n"),
+        ],
+        Run {
+            shell: &[("S", "shell")],
+            ..Run::default()
+        },
+    );
+    assert_eq!(b.variable("K"), Some("shell-suffix"));
+    assert_eq!(b.variable("E"), Some("x/y"));
+    assert_eq!(b.variable("L"), Some("none"));
+}
+
+/// `--env-file` replaces `.env`; of two, the later one wins.
+#[test]
+fn env_file_flags_replace_dotenv_and_the_last_wins() {
+    let files = [
+        (".env", "K=dotenv\nD=dotenv\n"),
+        ("a.env", "K=a\nJ=a\n"),
+        ("b.env", "K=b\n"),
+        (
+            "compose.yaml",
+            "services:\n  app:\n    image: busybox\n    environment:\n      K: ${K}\n      J: ${J}\n      D: ${D:-none}\n",
+        ),
+    ];
+    let b = build_with(
+        &files,
+        Run {
+            env_files: &["a.env", "b.env"],
+            ..Run::default()
+        },
+    );
+    assert_eq!(
+        b.env("app"),
+        env_of(&[("K", "b"), ("J", "a"), ("D", "none")])
+    );
+}
+
+/// Of several `--env-file`s, a later file's `${A}` sees what the earlier
+/// ones set, after its own earlier lines (one map of what was read so far).
+#[test]
+fn a_later_env_file_flag_sees_the_earlier_ones_after_its_own_lines() {
+    let b = build_with(
+        &[
+            ("a.env", "A=froma\n"),
+            ("b.env", "F=${A}\nA=fromb\nH=${A}\n"),
+            (
+                "compose.yaml",
+                "services:\n  app:\n    image: busybox\n    environment:\n      F: ${F}\n      H: ${H}\n",
+            ),
+        ],
+        Run {
+            env_files: &["a.env", "b.env"],
+            ..Run::default()
+        },
+    );
+    assert_eq!(b.variable("F"), Some("froma"));
+    assert_eq!(b.variable("H"), Some("fromb"));
+    assert_eq!(b.variable("A"), Some("fromb"));
+}
+
+// -------------------------------------------------------------- precedence
+
+/// For interpolation, the shell beats `.env`.
+#[test]
+fn the_shell_beats_dotenv_for_interpolation() {
+    let b = build_with(
+        &[
+            (".env", "K=dotenv\n"),
+            (
+                "compose.yaml",
+                "services:\n  app:\n    image: busybox\n    environment:\n      K: ${K}\n",
+            ),
+        ],
+        Run {
+            shell: &[("K", "shell")],
+            ..Run::default()
+        },
+    );
+    assert_eq!(b.value("app", "K"), Some("shell"));
+    let via = &b.service("app").container_env.get("K").unwrap().winner.via;
+    assert_eq!(via[0].source, Some(VariableSource::Process));
+    // The `.env` line is known, and marked as not effective.
+    assert!(!b.project.dotenv_definitions[0].effective);
+}
+
+/// The container environment: image ENV < env_file < `environment:`; of
+/// env_files, the later one wins.
+#[test]
+fn environment_beats_env_file_beats_the_image() {
+    let b = build(&[
+        (
+            "Dockerfile",
+            "FROM busybox\nENV A=image B=image C=image D=image\n",
+        ),
+        ("one.env", "A=one\nB=one\nC=one\n"),
+        ("two.env", "B=two\n"),
+        (
+            "compose.yaml",
+            "services:\n  app:\n    build: .\n    env_file: [one.env, two.env]\n    environment:\n      A: compose\n",
+        ),
+    ]);
+    assert_eq!(
+        b.env("app"),
+        env_of(&[("A", "compose"), ("B", "two"), ("C", "one"), ("D", "image")])
+    );
+    use EnvSource::*;
+    assert_eq!(
+        b.sources_of("app", "A"),
+        [ComposeEnvironment, ComposeEnvFile, ImageEnv]
+    );
+    assert_eq!(
+        b.sources_of("app", "B"),
+        [ComposeEnvFile, ComposeEnvFile, ImageEnv]
+    );
+    assert_eq!(b.sources_of("app", "D"), [ImageEnv]);
+}
+
+/// A passthrough that nothing sets leaves the image's ENV in place.
+#[test]
+fn an_unset_passthrough_leaves_the_image_env() {
+    let b = build(&[
+        ("Dockerfile", "FROM busybox\nENV K=image\n"),
+        (
+            "compose.yaml",
+            "services:\n  app:\n    build: .\n    environment:\n      - K\n",
+        ),
+    ]);
+    assert_eq!(b.value("app", "K"), Some("image"));
+    assert_eq!(b.sources_of("app", "K"), [EnvSource::ImageEnv]);
+}
+
+// ------------------------------------------------------------- env_file
+
+/// Inside an env_file, `${A}` is looked up in the project environment
+/// (shell, then `.env`), then in the service's own `environment:`, before
+/// the file's own earlier lines.
+#[test]
+fn env_file_lookup_project_then_environment_then_earlier_lines() {
+    let compose = "services:\n  app:\n    image: busybox\n    env_file: e.env\n    environment:\n      A: y\n";
+    let files = [
+        ("e.env", "A=x\nF=${A}\nG=${S}\nB=only\nH=${B}\n"),
+        ("compose.yaml", compose),
+    ];
+    let b = build(&files);
+    assert_eq!(b.value("app", "F"), Some("y"));
+    assert_eq!(b.value("app", "G"), Some(""));
+    assert_eq!(b.value("app", "H"), Some("only"));
+    let b = build_with(
+        &files,
+        Run {
+            shell: &[("A", "shell"), ("S", "s")],
+            ..Run::default()
+        },
+    );
+    assert_eq!(b.value("app", "F"), Some("shell"));
+    assert_eq!(b.value("app", "G"), Some("s"));
+    // A bare KEY takes the project's value; one nothing sets is left out.
+    let b = build(&[
+        (".env", "K=dotenv\n"),
+        ("e.env", "K\nMISSING\n"),
+        (
+            "compose.yaml",
+            "services:\n  app:\n    image: busybox\n    env_file: e.env\n",
+        ),
+    ]);
+    assert_eq!(b.env("app"), env_of(&[("K", "dotenv")]));
+}
+
+/// Then in what earlier env_files of the same service set (`${A:?}` too);
+/// a file's own earlier line, being set later, wins over them.
+#[test]
+fn env_file_lookup_sees_earlier_env_files() {
+    let compose = "services:\n  one:\n    image: busybox\n    env_file: [a.env, b.env]\n  two:\n    image: busybox\n    env_file: [a.env, c.env, d.env]\n  three:\n    image: busybox\n    env_file: [a.env, d.env]\n    environment:\n      A: own\n";
+    let b = build(&[
+        ("a.env", "A=froma\n"),
+        ("b.env", "F=${A}\nG=${A:?need}\nA=fromb\nH=${A}\n"),
+        ("c.env", "A=fromc\n"),
+        ("d.env", "G=${A}\nA=fromd\nH=${A}\n"),
+        ("compose.yaml", compose),
+    ]);
+    assert!(b.errors().is_empty(), "{:?}", b.errors());
+    assert_eq!(
+        b.env("one"),
+        env_of(&[
+            ("A", "fromb"),
+            ("F", "froma"),
+            ("G", "froma"),
+            ("H", "fromb")
+        ])
+    );
+    assert_eq!(
+        b.env("two"),
+        env_of(&[("A", "fromd"), ("G", "fromc"), ("H", "fromd")])
+    );
+    assert_eq!(
+        b.env("three"),
+        env_of(&[("A", "own"), ("G", "own"), ("H", "own")])
+    );
+    // Each `${A}` knows the line it took its value from.
+    let origin = |service: &str, key: &str| -> String {
+        let d = &b.service(service).container_env.get(key).unwrap().winner;
+        match &d.via[0].source {
+            Some(VariableSource::Dotenv { key, .. }) => {
+                let f = b.sources.get(key.file);
+                format!("{}:{}", f.display, f.line_col(key.range.start).line)
+            }
+            other => format!("{other:?}"),
+        }
+    };
+    assert_eq!(origin("one", "F"), "a.env:1");
+    assert_eq!(origin("one", "H"), "b.env:3");
+    assert_eq!(origin("two", "G"), "c.env:1");
+}
+
+/// Repeated env_file paths are dropped: the first position is kept, paths
+/// compared as written.
+#[test]
+fn a_repeated_env_file_keeps_its_first_position() {
+    let compose = "services:\n  app:\n    image: busybox\n    env_file: [a.env, b.env, a.env]\n  other:\n    image: busybox\n    env_file: [a.env, b.env, ./a.env]\n";
+    let b = build(&[
+        ("a.env", "X=1\n"),
+        ("b.env", "X=2\n"),
+        ("compose.yaml", compose),
+    ]);
+    assert_eq!(b.value("app", "X"), Some("2"));
+    assert_eq!(b.service("app").env_files.len(), 2);
+    // `./a.env` is written otherwise: read again, last.
+    assert_eq!(b.value("other", "X"), Some("1"));
+}
+
+/// A required env_file that is not there fails; `required: false` does not;
+/// its path is interpolated.
+#[test]
+fn env_file_paths_required_and_interpolated() {
+    let b = build(&[(
+        "compose.yaml",
+        "services:\n  app:\n    image: busybox\n    env_file: missing.env\n",
+    )]);
+    assert_eq!(b.project.errors.len(), 1);
+    assert!(matches!(
+        b.project.errors[0].kind,
+        ModelErrorKind::EnvFileNotFound(_)
+    ));
+    let b = build(&[
+        ("a.env", "K=a\n"),
+        (".env", "STAGE=prod\n"),
+        ("prod.env", "P=prod\n"),
+        (
+            "compose.yaml",
+            "services:\n  app:\n    image: busybox\n    env_file:\n      - path: a.env\n      - path: missing.env\n        required: false\n      - ${STAGE}.env\n",
+        ),
+    ]);
+    assert!(b.errors().is_empty(), "{:?}", b.errors());
+    assert_eq!(b.env("app"), env_of(&[("K", "a"), ("P", "prod")]));
+}
+
+// ------------------------------------------------------- -f and extends
+
+/// `-f a -f b`: scalars replaced, `environment:` merged by key, env_file
+/// lists concatenated (a repeated path keeps its first position), services
+/// of either file.
+#[test]
+fn later_files_merge_over_earlier_ones() {
+    let a = "services:\n  app:\n    image: busybox:1\n    env_file: [a.env]\n    environment:\n      K: a\n      J: a\n  only_a:\n    image: busybox\n";
+    let b = "services:\n  app:\n    image: busybox:2\n    env_file: [b.env, a.env]\n    environment:\n      - K=b\n      - L=b\n  only_b:\n    image: busybox\n    environment: [B=1]\n";
+    let built = build_with(
+        &[
+            ("a.yml", a),
+            ("b.yml", b),
+            ("a.env", "X=a\nY=a\n"),
+            ("b.env", "X=b\n"),
+        ],
+        Run {
+            files: &["a.yml", "b.yml"],
+            ..Run::default()
+        },
+    );
+    assert_eq!(
+        built.env("app"),
+        env_of(&[("J", "a"), ("K", "b"), ("L", "b"), ("X", "b"), ("Y", "a")])
+    );
+    let app = built.service("app");
+    assert_eq!(app.image.as_ref().unwrap().text, "busybox:2");
+    let env_files: Vec<&str> = app.env_files.iter().map(|e| e.path.text.as_str()).collect();
+    assert_eq!(env_files, ["a.env", "b.env"]);
+    let names: Vec<&str> = built
+        .project
+        .services
+        .iter()
+        .map(|s| s.name.as_str())
+        .collect();
+    assert_eq!(names, ["app", "only_a", "only_b"]);
+    assert_eq!(built.project.compose_files.len(), 2);
+}
+
+/// `extends` (in the same file or another, through several levels): the
+/// base service under the one that extends it, merged with the same rules.
+#[test]
+fn extends_merges_the_base_service_under_its_own() {
+    let base = "services:\n  web:\n    image: busybox\n    env_file: common.env\n    environment:\n      K: web\n      J: web\n";
+    let compose = "services:\n  mid:\n    extends: {file: base.yml, service: web}\n    environment:\n      J: mid\n  app:\n    extends: mid\n    environment:\n      M: app\n    env_file: [app.env, common.env]\n";
+    let b = build(&[
+        ("base.yml", base),
+        ("compose.yaml", compose),
+        ("common.env", "C=common\nX=common\n"),
+        ("app.env", "X=app\n"),
+    ]);
+    assert!(b.errors().is_empty(), "{:?}", b.errors());
+    assert_eq!(
+        b.env("mid"),
+        env_of(&[("C", "common"), ("J", "mid"), ("K", "web"), ("X", "common")])
+    );
+    assert_eq!(
+        b.env("app"),
+        env_of(&[
+            ("C", "common"),
+            ("J", "mid"),
+            ("K", "web"),
+            ("M", "app"),
+            ("X", "app")
+        ])
+    );
+    let app = b.service("app");
+    assert_eq!(app.image.as_ref().unwrap().text, "busybox");
+    // The service keeps its own name and where it is written.
+    assert_eq!(b.text(app.name_span), "app");
+    // The base file's service is not a service of the project.
+    assert!(b.project.service("web").is_none());
+}
+
+#[test]
+fn extending_a_service_that_does_not_exist_is_an_error() {
+    let b = build(&[(
+        "compose.yaml",
+        "services:\n  app:\n    image: busybox\n    extends: nowhere\n",
+    )]);
+    let errors = b.errors();
+    assert_eq!(errors.len(), 1);
+    assert!(errors[0].contains("\"nowhere\""), "{errors:?}");
+}
+
+// ------------------------------------------------------------- profiles
+
+/// A service with profiles runs only when one of them is enabled:
+/// `--profile`, else COMPOSE_PROFILES (shell or `.env`).
+#[test]
+fn profiles_decide_which_services_run() {
+    let compose = "services:\n  app:\n    image: busybox\n  debug:\n    image: busybox\n    profiles: [debug, tools]\n";
+    let active = |b: &Built| -> Vec<String> {
+        b.project
+            .active_services()
+            .map(|s| s.name.clone())
+            .collect()
+    };
+    let b = build(&[("compose.yaml", compose)]);
+    assert_eq!(active(&b), ["app"]);
+    assert!(!b.service("debug").active);
+    let b = build_with(
+        &[("compose.yaml", compose)],
+        Run {
+            profiles: &["tools"],
+            ..Run::default()
+        },
+    );
+    assert_eq!(active(&b), ["app", "debug"]);
+    let b = build_with(
+        &[("compose.yaml", compose)],
+        Run {
+            shell: &[("COMPOSE_PROFILES", "x, debug")],
+            ..Run::default()
+        },
+    );
+    assert_eq!(active(&b), ["app", "debug"]);
+    let files = [
+        ("compose.yaml", compose),
+        (".env", "COMPOSE_PROFILES=tools\n"),
+    ];
+    assert_eq!(active(&build(&files)), ["app", "debug"]);
+    // `--profile` wins over COMPOSE_PROFILES.
+    let b = build_with(
+        &files,
+        Run {
+            profiles: &["other"],
+            ..Run::default()
+        },
+    );
+    assert_eq!(active(&b), ["app"]);
+}
+
+// ------------------------------------------------------------ the project
+
+/// COMPOSE_PROJECT_NAME: the shell's or `.env`'s, else the last `name:`
+/// (interpolated), else the folder's name normalized; offered to
+/// interpolation.
+#[test]
+fn the_project_name() {
+    let compose = "name: demo-${SUFFIX:-x}\nservices:\n  app:\n    image: busybox\n    environment:\n      P: ${COMPOSE_PROJECT_NAME}\n      Q: pre-$COMPOSE_PROJECT_NAME\n";
+    let b = build(&[("compose.yaml", compose)]);
+    assert_eq!(b.project.name, "demo-x");
+    assert_eq!(
+        b.env("app"),
+        env_of(&[("P", "demo-x"), ("Q", "pre-demo-x")])
+    );
+    let b = build(&[
+        ("compose.yaml", compose),
+        (".env", "COMPOSE_PROJECT_NAME=fromenv\n"),
+    ]);
+    assert_eq!(b.project.name, "fromenv");
+    assert_eq!(b.value("app", "P"), Some("fromenv"));
+    let b = build(&[(
+        "compose.yaml",
+        "services:\n  app:\n    image: busybox\n    environment:\n      - P=${COMPOSE_PROJECT_NAME}\n",
+    )]);
+    assert_eq!(b.value("app", "P"), Some("p"));
+    assert_eq!(normalize_project_name("My.App_1-x"), "myapp_1-x");
+}
+
+/// Every `${VAR}` of the compose files and every passthrough is a
+/// reference, each once, in file order.
+#[test]
+fn references_are_collected_once_in_order() {
+    let b = build(&[(
+        "compose.yaml",
+        "services:\n  app:\n    image: ${IMAGE:-busybox}\n    environment:\n      - A=${X}${X}\n      - PASS\n",
+    )]);
+    let refs: Vec<(&str, &str)> = b
+        .project
+        .references
+        .iter()
+        .map(|r| (r.variable.as_str(), b.text(r.reference)))
+        .collect();
+    assert_eq!(
+        refs,
+        [
+            ("IMAGE", "${IMAGE:-busybox}"),
+            ("X", "${X}"),
+            ("X", "${X}"),
+            ("PASS", "PASS")
+        ]
+    );
+}
