@@ -25,6 +25,56 @@ pub const EXIT_FINDINGS: u8 = 1;
 /// Exit code: usage or I/O error.
 pub const EXIT_ERROR: u8 = 2;
 
+/// How a command that did its job ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Outcome {
+    /// No finding at or above the threshold (`check`); a configuration
+    /// Compose accepts (`env`).
+    Clean,
+    /// Findings at or above the threshold; a configuration Compose refuses.
+    Findings,
+}
+
+/// Why a command could not do its job. Every one is an exit 2 with its
+/// message on stderr ([`exit_code`]).
+#[derive(Debug, thiserror::Error)]
+pub enum CliError {
+    #[error("cannot read the current directory: {0}")]
+    CurrentDir(std::io::Error),
+    /// A configuration file that cannot be read or is invalid.
+    #[error("{0}")]
+    Config(String),
+    /// Paths the user gave that do not exist (each with its message).
+    #[error("{}", .0.iter().map(|(p, m)| format!("{p}: {m}")).collect::<Vec<_>>().join("\nerror: "))]
+    MissingPaths(Vec<(String, String)>),
+    #[error("unknown rule `{0}`; `mppeep-lint rules` lists them")]
+    UnknownRule(String),
+    #[error("no rule is named `{0}`; `mppeep-lint rules` lists them")]
+    NoSuchRule(String),
+    #[error("no service is named `{name}`; services: {known}")]
+    NoSuchService { name: String, known: String },
+    #[error("cannot render the man page: {0}")]
+    Man(std::io::Error),
+    #[error("cannot write the output: {0}")]
+    Output(std::io::Error),
+}
+
+/// What a command returns: how it ended, or why it could not run.
+pub type CommandResult = Result<Outcome, CliError>;
+
+/// The exit code of a command's result, decided here only: 0 clean, 1
+/// findings, 2 an error (whose message goes to stderr).
+pub fn exit_code(result: &CommandResult) -> u8 {
+    match result {
+        Ok(Outcome::Clean) => EXIT_CLEAN,
+        Ok(Outcome::Findings) => EXIT_FINDINGS,
+        Err(e) => {
+            eprintln!("error: {e}");
+            EXIT_ERROR
+        }
+    }
+}
+
 #[derive(Parser, Debug)]
 #[command(
     name = "mppeep-lint",
@@ -244,15 +294,18 @@ pub fn main() -> ExitCode {
             return ExitCode::from(code);
         }
     };
-    let code = guarded(|| match cli.command {
-        Some(Command::Check(args)) => run_check(args),
-        Some(Command::Env(args)) => run_env(args),
-        Some(Command::Explain(args)) => run_explain(args),
-        Some(Command::Rules(args)) => run_rules(args),
-        Some(Command::Rule { name }) => run_rule(&name),
-        Some(Command::Completions { shell }) => run_completions(shell),
-        Some(Command::Man) => run_man(),
-        None => run_check(cli.check),
+    let code = guarded(|| {
+        let result = match cli.command {
+            Some(Command::Check(args)) => run_check(args),
+            Some(Command::Env(args)) => run_env(args),
+            Some(Command::Explain(args)) => run_explain(args),
+            Some(Command::Rules(args)) => run_rules(args),
+            Some(Command::Rule { name }) => run_rule(&name),
+            Some(Command::Completions { shell }) => run_completions(shell),
+            Some(Command::Man) => run_man(),
+            None => run_check(cli.check),
+        };
+        exit_code(&result)
     });
     ExitCode::from(code)
 }
@@ -294,14 +347,11 @@ fn workspace_options(paths: Vec<PathBuf>, c: &ComposeArgs) -> WorkspaceOptions {
     }
 }
 
-fn current_dir() -> Result<PathBuf, u8> {
-    std::env::current_dir().map_err(|e| {
-        eprintln!("error: cannot read the current directory: {e}");
-        EXIT_ERROR
-    })
+fn current_dir() -> Result<PathBuf, CliError> {
+    std::env::current_dir().map_err(CliError::CurrentDir)
 }
 
-fn load(paths: Vec<PathBuf>, c: &ComposeArgs) -> Result<Workspace, u8> {
+fn load(paths: Vec<PathBuf>, c: &ComposeArgs) -> Result<Workspace, CliError> {
     let cwd = current_dir()?;
     let opts = workspace_options(paths, c);
     Ok(load_workspace(&DiskFs, &cwd, &opts))
@@ -313,7 +363,7 @@ fn load_one(
     path: Option<PathBuf>,
     config: &ConfigArgs,
     compose: &ComposeArgs,
-) -> Result<(SecretPolicy, Workspace), u8> {
+) -> Result<(SecretPolicy, Workspace), CliError> {
     let policy = secret_policy(path.as_deref(), config)?;
     let ws = load(path.into_iter().collect(), compose)?;
     Ok((policy, ws))
@@ -321,7 +371,7 @@ fn load_one(
 
 /// The secret-name policy of the configuration that applies to `path`
 /// (`secret-patterns`), so that `env` and `explain` mask what `check` masks.
-fn secret_policy(path: Option<&std::path::Path>, c: &ConfigArgs) -> Result<SecretPolicy, u8> {
+fn secret_policy(path: Option<&std::path::Path>, c: &ConfigArgs) -> Result<SecretPolicy, CliError> {
     if c.no_config {
         return Ok(SecretPolicy::default());
     }
@@ -334,24 +384,29 @@ fn secret_policy(path: Option<&std::path::Path>, c: &ConfigArgs) -> Result<Secre
         return Ok(SecretPolicy::default());
     };
     let loaded = config::load(&file).and_then(|f| config::resolve(&f.raw, None));
-    match loaded {
-        Ok(r) => Ok(SecretPolicy {
-            patterns: r.secret_patterns,
-        }),
-        Err(e) => {
-            eprintln!("error: {e}");
-            Err(EXIT_ERROR)
-        }
-    }
+    let r = loaded.map_err(CliError::Config)?;
+    Ok(SecretPolicy {
+        patterns: r.secret_patterns,
+    })
 }
 
-/// Nothing to model because a path the user gave does not exist.
-fn missing_path(ws: &Workspace) -> bool {
-    ws.projects.is_empty()
+/// Nothing to model because a path the user gave does not exist: the
+/// error, naming each problem.
+fn missing_path(ws: &Workspace) -> Result<(), CliError> {
+    let missing = ws.projects.is_empty()
         && ws
             .problems
             .iter()
-            .any(|p| p.kind == crate::model::workspace::ProblemKind::MissingPath)
+            .any(|p| p.kind == crate::model::workspace::ProblemKind::MissingPath);
+    if !missing {
+        return Ok(());
+    }
+    Err(CliError::MissingPaths(
+        ws.problems
+            .iter()
+            .map(|p| (p.path.clone(), p.message.clone()))
+            .collect(),
+    ))
 }
 
 /// What masks secret values in the output (nothing with `--show-secrets`).
@@ -363,11 +418,8 @@ fn redactor(ws: &Workspace, policy: &SecretPolicy, show_secrets: bool) -> Redact
     }
 }
 
-fn run_env(args: EnvArgs) -> u8 {
-    let (policy, ws) = match load_one(args.path, &args.config, &args.compose) {
-        Ok(loaded) => loaded,
-        Err(code) => return code,
-    };
+fn run_env(args: EnvArgs) -> CommandResult {
+    let (policy, ws) = load_one(args.path, &args.config, &args.compose)?;
     let redactor = redactor(&ws, &policy, args.show_secrets);
     let mask = Masking {
         policy: &policy,
@@ -381,32 +433,20 @@ fn run_env(args: EnvArgs) -> u8 {
         }
         EnvFormat::Text => env_text(&ws, &mask),
     };
-    let mut stdout = std::io::stdout().lock();
-    if stdout.write_all(out.as_bytes()).is_err() {
-        return EXIT_ERROR;
-    }
-    if missing_path(&ws) {
-        EXIT_ERROR
-    } else if ws.projects.iter().any(|p| !p.errors.is_empty()) {
+    print(&out)?;
+    missing_path(&ws)?;
+    if ws.projects.iter().any(|p| !p.errors.is_empty()) {
         // Like `docker compose config`, a configuration Compose rejects fails.
-        EXIT_FINDINGS
+        Ok(Outcome::Findings)
     } else {
-        EXIT_CLEAN
+        Ok(Outcome::Clean)
     }
 }
 
-fn run_explain(args: ExplainArgs) -> u8 {
+fn run_explain(args: ExplainArgs) -> CommandResult {
     use crate::report::explain::{explain_json, explain_mermaid, explain_text};
-    let (policy, ws) = match load_one(args.path, &args.config, &args.compose) {
-        Ok(loaded) => loaded,
-        Err(code) => return code,
-    };
-    if missing_path(&ws) {
-        for p in &ws.problems {
-            eprintln!("error: {}: {}", p.path, p.message);
-        }
-        return EXIT_ERROR;
-    }
+    let (policy, ws) = load_one(args.path, &args.config, &args.compose)?;
+    missing_path(&ws)?;
     if let Some(name) = &args.service {
         if !ws.projects.iter().any(|p| p.service(name).is_some()) {
             let known: Vec<&str> = ws
@@ -414,15 +454,14 @@ fn run_explain(args: ExplainArgs) -> u8 {
                 .iter()
                 .flat_map(|p| p.services.iter().map(|s| s.name.as_str()))
                 .collect();
-            eprintln!(
-                "error: no service is named `{name}`; services: {}",
-                if known.is_empty() {
+            return Err(CliError::NoSuchService {
+                name: name.clone(),
+                known: if known.is_empty() {
                     "(none)".to_string()
                 } else {
                     known.join(", ")
-                }
-            );
-            return EXIT_ERROR;
+                },
+            });
         }
     }
     let ex = crate::model::explain::explain(&ws, &args.variable, args.service.as_deref());
@@ -441,23 +480,24 @@ fn run_explain(args: ExplainArgs) -> u8 {
         }
         ExplainFormat::Mermaid => explain_mermaid(&ws, &ex, &mask),
     };
-    print(&out)
+    print(&out)?;
+    Ok(Outcome::Clean)
 }
 
-fn print(out: &str) -> u8 {
+/// Writes `out` on stdout. A closed pipe (`| head`) is not an error of ours.
+fn print(out: &str) -> Result<(), CliError> {
     let mut stdout = std::io::stdout().lock();
     match stdout
         .write_all(out.as_bytes())
         .and_then(|_| stdout.flush())
     {
-        Ok(()) => EXIT_CLEAN,
-        // A closed pipe (`| head`) is not an error of ours.
-        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => EXIT_CLEAN,
-        Err(_) => EXIT_ERROR,
+        Ok(()) => Ok(()),
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
+        Err(e) => Err(CliError::Output(e)),
     }
 }
 
-fn run_rules(args: RulesArgs) -> u8 {
+fn run_rules(args: RulesArgs) -> CommandResult {
     let metas = all_meta();
     let out = match args.format {
         EnvFormat::Json => {
@@ -505,32 +545,30 @@ fn run_rules(args: RulesArgs) -> u8 {
             s
         }
     };
-    print(&out)
+    print(&out)?;
+    Ok(Outcome::Clean)
 }
 
-fn run_completions(shell: clap_complete::Shell) -> u8 {
+fn run_completions(shell: clap_complete::Shell) -> CommandResult {
     let mut out = Vec::new();
     clap_complete::generate(shell, &mut Cli::command(), "mppeep-lint", &mut out);
-    print(&String::from_utf8_lossy(&out))
+    print(&String::from_utf8_lossy(&out))?;
+    Ok(Outcome::Clean)
 }
 
-fn run_man() -> u8 {
+fn run_man() -> CommandResult {
     let mut out = Vec::new();
-    if let Err(e) = clap_mangen::Man::new(Cli::command()).render(&mut out) {
-        eprintln!("error: cannot render the man page: {e}");
-        return EXIT_ERROR;
-    }
-    print(&String::from_utf8_lossy(&out))
+    clap_mangen::Man::new(Cli::command())
+        .render(&mut out)
+        .map_err(CliError::Man)?;
+    print(&String::from_utf8_lossy(&out))?;
+    Ok(Outcome::Clean)
 }
 
-fn run_rule(name: &str) -> u8 {
-    match find_meta(name) {
-        Some(m) => print(m.doc),
-        None => {
-            eprintln!("error: no rule is named `{name}`; `mppeep-lint rules` lists them");
-            EXIT_ERROR
-        }
-    }
+fn run_rule(name: &str) -> CommandResult {
+    let m = find_meta(name).ok_or_else(|| CliError::NoSuchRule(name.to_string()))?;
+    print(m.doc)?;
+    Ok(Outcome::Clean)
 }
 
 fn use_color(choice: ColorChoice) -> bool {
@@ -545,11 +583,8 @@ fn use_color(choice: ColorChoice) -> bool {
     }
 }
 
-fn run_check(args: CheckArgs) -> u8 {
-    let cwd = match current_dir() {
-        Ok(c) => c,
-        Err(code) => return code,
-    };
+fn run_check(args: CheckArgs) -> CommandResult {
+    let cwd = current_dir()?;
     let paths = if args.paths.is_empty() && args.compose.files.is_empty() {
         vec![PathBuf::from(".")]
     } else {
@@ -568,13 +603,7 @@ fn run_check(args: CheckArgs) -> u8 {
         })
     };
     let config_file = match &config_path {
-        Some(p) => match config::load(p) {
-            Ok(c) => Some(c),
-            Err(e) => {
-                eprintln!("error: {e}");
-                return EXIT_ERROR;
-            }
-        },
+        Some(p) => Some(config::load(p).map_err(CliError::Config)?),
         None => None,
     };
     let raw = config_file.as_ref().map(|c| &c.raw);
@@ -583,21 +612,10 @@ fn run_check(args: CheckArgs) -> u8 {
     // their projects; only what concerns them is reported.
     let (paths, scope) = scope::widen(&cwd, &paths);
     let mut opts = workspace_options(paths, &args.compose);
-    let pre = match config::resolve(raw.unwrap_or(&default_raw), None) {
-        Ok(r) => r,
-        Err(e) => {
-            eprintln!("error: {e}");
-            return EXIT_ERROR;
-        }
-    };
+    let pre = config::resolve(raw.unwrap_or(&default_raw), None).map_err(CliError::Config)?;
     opts.exclude = pre.exclude.clone();
     let mut ws = load_workspace(&DiskFs, &cwd, &opts);
-    if missing_path(&ws) {
-        for p in &ws.problems {
-            eprintln!("error: {}: {}", p.path, p.message);
-        }
-        return EXIT_ERROR;
-    }
+    missing_path(&ws)?;
     // The configuration becomes a source, so its mistakes have locations.
     let config_id = config_file.as_ref().map(|c| {
         let display = crate::fs::display_path(&c.path, &cwd);
@@ -608,19 +626,13 @@ fn run_check(args: CheckArgs) -> u8 {
             c.text.clone(),
         ))
     });
-    let resolved = match config::resolve(raw.unwrap_or(&default_raw), config_id) {
-        Ok(r) => r,
-        Err(e) => {
-            eprintln!("error: {e}");
-            return EXIT_ERROR;
-        }
-    };
+    let resolved =
+        config::resolve(raw.unwrap_or(&default_raw), config_id).map_err(CliError::Config)?;
     let mut settings = resolved.settings;
     // Flags override the configuration.
     for name in args.select.iter().chain(&args.ignore) {
         if name != "all" && find_meta(name).is_none() {
-            eprintln!("error: unknown rule `{name}`; `mppeep-lint rules` lists them");
-            return EXIT_ERROR;
+            return Err(CliError::UnknownRule(name.clone()));
         }
     }
     if !args.select.is_empty() {
@@ -675,9 +687,7 @@ fn run_check(args: CheckArgs) -> u8 {
         &redact_source,
         use_color(args.color),
     );
-    if print(&out) != EXIT_CLEAN {
-        return EXIT_ERROR;
-    }
+    print(&out)?;
     if files == 0 && ws.problems.is_empty() {
         // A green run that checked nothing must not look like a clean one.
         eprintln!(
@@ -685,9 +695,9 @@ fn run_check(args: CheckArgs) -> u8 {
         );
     }
     if diags.iter().any(|d| d.severity >= fail_on) {
-        EXIT_FINDINGS
+        Ok(Outcome::Findings)
     } else {
-        EXIT_CLEAN
+        Ok(Outcome::Clean)
     }
 }
 
@@ -700,5 +710,19 @@ mod tests {
     fn a_panic_exits_with_the_error_code() {
         assert_eq!(guarded(|| panic!("index out of bounds")), EXIT_ERROR);
         assert_eq!(guarded(|| EXIT_FINDINGS), EXIT_FINDINGS);
+    }
+
+    /// One place decides the exit code: 0 clean, 1 findings, 2 any error.
+    #[test]
+    fn exit_codes_come_from_the_result() {
+        assert_eq!(exit_code(&Ok(Outcome::Clean)), EXIT_CLEAN);
+        assert_eq!(exit_code(&Ok(Outcome::Findings)), EXIT_FINDINGS);
+        for e in [
+            CliError::UnknownRule("x".into()),
+            CliError::Config("bad".into()),
+            CliError::MissingPaths(vec![("a".into(), "no such file or directory".into())]),
+        ] {
+            assert_eq!(exit_code(&Err(e)), EXIT_ERROR);
+        }
     }
 }
