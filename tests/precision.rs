@@ -398,3 +398,39 @@ fn a_compose_file_that_does_not_parse_is_not_judged_empty() {
     let rules: Vec<&str> = found.iter().map(|(r, _, _)| r.as_str()).collect();
     assert_eq!(rules, vec!["syntax-error"], "{found:?}");
 }
+
+/// Masking hides secrets, not names: a secret whose value is also a
+/// service's name does not mask the service in messages (the name is in
+/// the compose file for all to read), and the secret is masked where it is
+/// written.
+#[test]
+fn a_secret_equal_to_a_service_name_masks_no_service() {
+    let compose = "services:\n  background-worker:\n    image: postgres:16\n    healthcheck:\n      test: [\"CMD\", \"pg_isready\"]\n    environment:\n      POSTGRES_PASSWORD: \"\"\n      APP_DB_PASSWORD: ${APP_DB_PASSWORD}\n";
+    let dir = temp_project(&[
+        ("compose.yaml", compose),
+        (".env", "APP_DB_PASSWORD=background-worker\n"),
+    ]);
+    let o = command_in(BIN, dir.path())
+        .args([
+            "check",
+            "--no-config",
+            "--no-shell-env",
+            "--color",
+            "never",
+            ".",
+        ])
+        .output()
+        .unwrap();
+    let out = String::from_utf8_lossy(&o.stdout);
+    assert!(
+        out.contains("service `background-worker` receives the secret POSTGRES_PASSWORD empty"),
+        "{out}"
+    );
+    let o = command_in(BIN, dir.path())
+        .args(["env", "--no-shell-env", "."])
+        .output()
+        .unwrap();
+    let env = String::from_utf8_lossy(&o.stdout);
+    assert!(env.contains("background-worker"), "{env}");
+    assert!(!env.contains("APP_DB_PASSWORD=background-worker"), "{env}");
+}

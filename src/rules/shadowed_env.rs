@@ -1,6 +1,7 @@
 //! `shadowed-env`: a `.env` or env_file value that never reaches the container
 //! because compose hard-codes the same key with another value.
 
+use crate::facts::known::{hosts_in, is_loopback};
 use crate::model::types::*;
 use crate::rules::flow::{active_services, merge_same_span};
 use crate::rules::{Context, Diagnostic, Rule, RuleId, RuleMeta, Severity};
@@ -90,10 +91,14 @@ fn check(ctx: &Context) -> Vec<Diagnostic> {
                         w.value_span.unwrap_or(w.key_span),
                         format!("`environment:` wins over env_file: service `{}` gets this", service.name),
                     )
-                    .with_help(format!(
-                        "remove {key} from `environment:` to let the env_file decide, or write `{key}=${{{key}:-{}}}` so that the .env value can override it",
-                        if ctx.secrets.is_secret(key) { "..." } else { winner_value }
-                    )),
+                    .with_help(if works_outside_only(key, lost) {
+                        keep_help(key)
+                    } else {
+                        format!(
+                            "remove {key} from `environment:` to let the env_file decide, or write `{key}=${{{key}:-{}}}` so that the .env value can override it",
+                            if ctx.secrets.is_secret(key) { "..." } else { winner_value }
+                        )
+                    }),
                 );
             }
         }
@@ -133,14 +138,31 @@ fn check(ctx: &Context) -> Vec<Diagnostic> {
                     w.value_span.unwrap_or(w.key_span),
                     format!("service `{}` gets this hard-coded value", service.name),
                 )
-                .with_help(format!(
-                    "write `{key}=${{{key}:-{}}}` in `environment:` so that the .env value is used",
-                    if ctx.secrets.is_secret(key) { "..." } else { winner_value }
-                )),
+                .with_help(if works_outside_only(key, &d.value) {
+                    keep_help(key)
+                } else {
+                    format!(
+                        "write `{key}=${{{key}:-{}}}` in `environment:` so that the .env value is used",
+                        if ctx.secrets.is_secret(key) { "..." } else { winner_value }
+                    )
+                }),
             );
         }
     }
     merge_same_span(out)
+}
+
+/// Whether the lost value would be wrong inside the container: it
+/// connects to localhost (right for the app run outside Docker, not for a
+/// container). Advice that lets it through would break the service.
+fn works_outside_only(key: &str, value: &str) -> bool {
+    hosts_in(key, value).iter().any(|h| is_loopback(h.host))
+}
+
+fn keep_help(key: &str) -> String {
+    format!(
+        "keep the `environment:` value: the shadowed {key} points at localhost, which inside a container is the container itself; if that line is for running the app outside Docker, say so in a comment beside it"
+    )
 }
 
 fn value_or_key(d: &DotenvDefinition) -> Span {
@@ -261,5 +283,26 @@ mod tests {
             .as_deref()
             .unwrap_or("")
             .contains("hard-coded-secret"));
+    }
+
+    /// Help never lets a value through that is wrong in the container: a
+    /// localhost `.env` URL shadowed by the service's own is to keep
+    /// shadowed.
+    #[test]
+    fn no_advice_to_let_a_localhost_value_through() {
+        let compose = "services:\n  backend:\n    image: python:3.12-slim\n    environment:\n      - DATABASE_URL=postgresql://app:pw@db:5432/app\n";
+        let d = assert_fires(
+            &RULE,
+            &[
+                ("compose.yaml", compose),
+                (
+                    ".env",
+                    "DATABASE_URL=postgresql://app:pw@localhost:5432/app\n",
+                ),
+            ],
+        );
+        let help = d[0].help.as_deref().unwrap_or_default();
+        assert!(!help.contains(":-"), "{help}");
+        assert!(help.starts_with("keep the `environment:` value"), "{help}");
     }
 }
