@@ -8,12 +8,8 @@ use std::hint::black_box;
 use std::path::{Path, PathBuf};
 
 use criterion::{criterion_group, criterion_main, Criterion};
-use mppeep_lint::fs::DiskFs;
-use mppeep_lint::model::secrets::SecretPolicy;
-use mppeep_lint::model::workspace::{load_workspace, WorkspaceOptions};
-use mppeep_lint::rules::engine::{run, Settings};
-use mppeep_lint::rules::Context;
 use mppeep_lint::syntax::{compose, dockerfile, dotenv};
+use mppeep_lint::{load_workspace, run, Context, DiskFs, SecretPolicy, Settings, WorkspaceOptions};
 
 fn seed() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/mppeep-broken")

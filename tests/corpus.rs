@@ -460,7 +460,7 @@ mod masking {
     use std::collections::BTreeSet;
     use std::path::Path;
 
-    use mppeep_lint::model::secrets::{is_secret_name, url_password_ranges, MASK};
+    use mppeep_lint::{is_secret_name, url_password_ranges, MASK};
 
     /// The values of secret-named keys written in the project's files
     /// (`KEY=value`, `KEY: value`, `- KEY=value`, `ENV KEY=value`, `ARG

@@ -88,7 +88,7 @@ fn every_fuzz_crash_is_linted_without_panic() {
                 .as_array()
                 .expect("diagnostics")
                 .iter()
-                .filter(|d| d["name"] == mppeep_lint::rules::RuleId::InternalError.name())
+                .filter(|d| d["name"] == mppeep_lint::RuleId::InternalError.name())
                 .collect();
             assert!(failed.is_empty(), "{}: {failed:?}", input.display());
             lint(dir.path(), &["env", "."]);

@@ -3,7 +3,7 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use mppeep_lint::model::interpolate::resolve_dotenv;
+use mppeep_lint::resolve_dotenv;
 use mppeep_lint::syntax::{dotenv, template};
 
 fuzz_target!(|data: &[u8]| {

@@ -10,14 +10,11 @@ use std::path::{Path, PathBuf};
 
 use libfuzzer_sys::fuzz_target;
 use mppeep_lint::cli::Format;
-use mppeep_lint::fs::MemFs;
-use mppeep_lint::model::explain::explain;
-use mppeep_lint::model::secrets::{redactor_for, SecretPolicy};
-use mppeep_lint::model::workspace::{load_workspace, WorkspaceOptions};
-use mppeep_lint::report::env::{env_json, env_text, Masking};
-use mppeep_lint::report::explain::{explain_json, explain_mermaid, explain_text};
-use mppeep_lint::rules::engine::{run, Settings};
-use mppeep_lint::rules::{all_meta, Context};
+use mppeep_lint::{
+    all_meta, env_json, env_text, explain, explain_json, explain_mermaid, explain_text,
+    load_workspace, redactor_for, run, Context, Masking, MemFs, SecretPolicy, Settings,
+    WorkspaceOptions,
+};
 
 const NAMES: [&str; 5] = ["compose.yaml", ".env", "Dockerfile", "app.env", "app/config.py"];
 
@@ -34,7 +31,7 @@ fuzz_target!(|data: &[u8]| {
     let ctx = Context::new(&ws, &policy);
     let diags = run(&ctx, &Settings::default());
     for d in &diags {
-        assert_ne!(d.rule, mppeep_lint::rules::INTERNAL_ERROR, "{}", d.message);
+        assert_ne!(d.rule, mppeep_lint::RuleId::InternalError, "{}", d.message);
         let fix = d.fix.iter().flat_map(|f| f.edits.iter().map(|e| e.span));
         for span in std::iter::once(d.span).chain(d.labels.iter().map(|l| l.span)).chain(fix) {
             let text = &ws.sources.get(span.file).text;
@@ -53,7 +50,7 @@ fuzz_target!(|data: &[u8]| {
         redactor.redact_source(Some(f), s, offset)
     };
     for format in [Format::Pretty, Format::Compact, Format::Json, Format::Sarif, Format::Github] {
-        let out = mppeep_lint::report::render(format, &diags, &ws.sources, &all_meta(), 5, &redact, &redact_source, true);
+        let out = mppeep_lint::render(format, &diags, &ws.sources, &all_meta(), 5, &redact, &redact_source, true);
         if matches!(format, Format::Json | Format::Sarif) {
             assert!(serde_json::from_str::<serde_json::Value>(&out).is_ok(), "{format:?} is not JSON");
         }

@@ -15,8 +15,8 @@ use crate::report::env::{env_json, env_text, Masking};
 use crate::rules::{all_meta, find_meta, Context, Severity};
 use crate::source::{FileKind, SourceFile};
 
-pub mod config;
-pub mod scope;
+pub(crate) mod config;
+pub(crate) mod scope;
 
 /// Exit code: no finding at or above the threshold.
 pub const EXIT_CLEAN: u8 = 0;

@@ -2,17 +2,15 @@
 //! container environment with provenance, and the facts of the image each
 //! service runs. Reads files only through [`loader::Loader`].
 
-pub mod deploy;
+pub(crate) mod deploy;
 pub mod explain;
-pub mod image;
+pub(crate) mod image;
 pub mod interpolate;
-pub mod loader;
-pub mod project;
+pub(crate) mod loader;
+pub(crate) mod project;
 pub mod secrets;
 pub mod types;
 pub mod workspace;
-
-pub use types::*;
 
 /// Variables every shell sets, which Compose finds in its process
 /// environment however it is started: never "unset", even with

@@ -498,7 +498,7 @@ impl Builder<'_, '_> {
             let Some(ext) = parsed.services.get(i).and_then(|s| s.extends.clone()) else {
                 continue;
             };
-            let base = self.extends_base(id, &parsed, &services, &ext, 0);
+            let base = self.extends_base(id, &services, &ext, 0);
             if let Some(mut base) = base {
                 let own = services[i].clone();
                 base.name = own.name.clone();
@@ -513,7 +513,6 @@ impl Builder<'_, '_> {
     fn extends_base(
         &mut self,
         file: FileId,
-        parsed: &ComposeFile,
         services: &[Service],
         ext: &cs::Extends,
         depth: usize,
@@ -541,7 +540,6 @@ impl Builder<'_, '_> {
                     kind: ModelErrorKind::Other,
                 });
             }
-            let _ = parsed;
             return found;
         };
         let base_dir = self

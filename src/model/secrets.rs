@@ -72,7 +72,7 @@
 //! `_REGION`, `_BUCKET`, `_DOMAIN`, `_PREFIX` (`*_KEY_PREFIX`),
 //! `_EXPIRE_MINUTES`, `_TTL`, `_LENGTH`, `_VERSION`, `_ENABLED`, `_TYPE`,
 //! `_METHOD`, `_MODE`, `_POLICY`, `_CERT`… A URL can carry a password: that
-//! one is masked by [`mask_url_credentials`] whatever the name.
+//! one is masked by the [`Redactor`] ([`url_password_ranges`]) whatever the name.
 //!
 //! **Patterns.** Users add globs (`secret-patterns`: `*` and `?`, without
 //! case): a name is secret when the built-in rule or any pattern says so.
@@ -360,19 +360,6 @@ fn is_one_reference(text: &str) -> bool {
         template::parse(text, 0).map(|t| t.pieces),
         Ok(pieces) if matches!(pieces.as_slice(), [Piece::Var(_)])
     )
-}
-
-/// Hide the password of every `scheme://user:password@host` in `value`.
-pub fn mask_url_credentials(value: &str) -> String {
-    let mut out = String::with_capacity(value.len());
-    let mut last = 0;
-    for r in url_password_ranges(value) {
-        out.push_str(&value[last..r.start]);
-        out.push_str(MASK);
-        last = r.end;
-    }
-    out.push_str(&value[last..]);
-    out
 }
 
 /// Characters that continue a word: a secret value is masked in free text
@@ -1270,11 +1257,13 @@ mod tests {
     #[test]
     fn url_passwords_are_masked() {
         assert_eq!(
-            mask_url_credentials("postgresql://u:p@ss@db:5432/x and redis://:pw@r:6379/0"),
+            Redactor::new(Vec::<String>::new())
+                .redact("postgresql://u:p@ss@db:5432/x and redis://:pw@r:6379/0"),
             format!("postgresql://u:{MASK}@db:5432/x and redis://:{MASK}@r:6379/0")
         );
-        assert_eq!(mask_url_credentials("http://db:80/x"), "http://db:80/x");
-        assert_eq!(mask_url_credentials("http://user@db/x"), "http://user@db/x");
+        let r = Redactor::new(Vec::<String>::new());
+        assert_eq!(r.redact("http://db:80/x"), "http://db:80/x");
+        assert_eq!(r.redact("http://user@db/x"), "http://user@db/x");
     }
 
     #[test]

@@ -2,8 +2,8 @@
 
 pub mod env;
 pub mod explain;
-pub mod json;
-pub mod render;
+pub(crate) mod json;
+pub(crate) mod render;
 
 use crate::cli::Format;
 use crate::rules::{Diagnostic, RuleMeta};

@@ -91,16 +91,6 @@ pub fn find_piece_in(ws: &Workspace, span: Span, piece: &Piece) -> Option<Span> 
     ))
 }
 
-/// How a definition is named in a message: `environment:` of service app...
-pub fn describe(ws: &Workspace, def: &EnvDefinition) -> String {
-    let file = &ws.sources.get(def.key_span.file).display;
-    match def.source {
-        EnvSource::ComposeEnvironment => format!("`environment:` in {file}"),
-        EnvSource::ComposeEnvFile => format!("env_file {file}"),
-        EnvSource::ImageEnv => format!("ENV in {file}"),
-    }
-}
-
 /// Locate `piece` (of the container value of `def`) at its source:
 /// first the `.env` values interpolated into it, then the value as written.
 /// The labels show the line that carries it into `service`.

@@ -7,7 +7,7 @@
 
 pub mod diagnostic;
 pub mod engine;
-pub mod flow;
+pub(crate) mod flow;
 pub mod id;
 
 mod apt_lists_not_removed;

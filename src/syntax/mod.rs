@@ -3,9 +3,9 @@
 
 pub mod compose;
 pub mod dockerfile;
-pub mod dockerignore;
+pub(crate) mod dockerignore;
 pub mod dotenv;
-pub mod pysettings;
+pub(crate) mod pysettings;
 pub mod shell;
 pub mod template;
-pub mod yaml;
+pub(crate) mod yaml;
