@@ -26,6 +26,69 @@ pub struct UsedVar {
 pub struct Evaluated {
     pub value: String,
     pub used: Vec<UsedVar>,
+    /// Where each byte range of `value` came from, in order, without gaps
+    /// (an empty variable fills no range).
+    pub segments: Vec<Produced>,
+}
+
+/// A byte range of an evaluated value and what produced it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Produced {
+    /// Bytes of the evaluated value.
+    pub range: TextRange,
+    pub from: ProducedBy,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ProducedBy {
+    /// Text of the template at `source` (a default's or a replacement's
+    /// own text included). `copied`: the literal's text, copied as is
+    /// (its source text is the output, unless the template was parsed from
+    /// a decoded text: the caller checks); false for `$$`, which writes one
+    /// `$` for two source bytes.
+    Literal { source: TextRange, copied: bool },
+    /// The value of `used[index]`, from its byte `offset` on.
+    Variable { index: usize, offset: usize },
+}
+
+impl Evaluated {
+    fn new() -> Self {
+        Evaluated {
+            value: String::new(),
+            used: Vec::new(),
+            segments: Vec::new(),
+        }
+    }
+
+    fn push(&mut self, text: &str, from: ProducedBy) {
+        if text.is_empty() {
+            return;
+        }
+        let start = self.value.len();
+        self.value.push_str(text);
+        self.segments.push(Produced {
+            range: TextRange::new(start, self.value.len()),
+            from,
+        });
+    }
+
+    /// Appends what `sub` (a default, a replacement) evaluated to.
+    fn append(&mut self, sub: Evaluated) {
+        let (at, used) = (self.value.len(), self.used.len());
+        self.value.push_str(&sub.value);
+        self.segments
+            .extend(sub.segments.into_iter().map(|p| Produced {
+                range: p.range.shift(at),
+                from: match p.from {
+                    ProducedBy::Variable { index, offset } => ProducedBy::Variable {
+                        index: index + used,
+                        offset,
+                    },
+                    literal => literal,
+                },
+            }));
+        self.used.extend(sub.used);
+    }
 }
 
 /// An error Compose fails on (`${A:?msg}` with A unset, an invalid template).
@@ -42,10 +105,7 @@ pub fn evaluate(
     t: &Template,
     lookup: &mut dyn FnMut(&str) -> Option<String>,
 ) -> Result<Evaluated, InterpolationError> {
-    let mut out = Evaluated {
-        value: String::new(),
-        used: Vec::new(),
-    };
+    let mut out = Evaluated::new();
     eval_into(t, lookup, &mut out)?;
     Ok(out)
 }
@@ -57,22 +117,33 @@ fn eval_into(
 ) -> Result<(), InterpolationError> {
     for piece in &t.pieces {
         match piece {
-            Piece::Literal { text, .. } => out.value.push_str(text),
-            Piece::Escaped { .. } => out.value.push('$'),
+            Piece::Literal { text, range } => out.push(
+                text,
+                ProducedBy::Literal {
+                    source: *range,
+                    copied: true,
+                },
+            ),
+            Piece::Escaped { range } => out.push(
+                "$",
+                ProducedBy::Literal {
+                    source: *range,
+                    copied: false,
+                },
+            ),
             Piece::Var(v) => {
                 // The argument is evaluated first, as compose-go does.
                 let arg = match &v.op {
                     Some(op) => {
-                        let mut sub = Evaluated {
-                            value: String::new(),
-                            used: Vec::new(),
-                        };
+                        let mut sub = Evaluated::new();
                         eval_into(&op.arg, lookup, &mut sub)?;
                         Some((op.kind, sub))
                     }
                     None => None,
                 };
                 let value = lookup(&v.name);
+                let index = out.used.len();
+                let variable = ProducedBy::Variable { index, offset: 0 };
                 out.used.push(UsedVar {
                     name: v.name.clone(),
                     range: v.range,
@@ -84,12 +155,9 @@ fn eval_into(
                 });
                 let set = value.is_some();
                 let non_empty = value.as_deref().is_some_and(|s| !s.is_empty());
-                let take_arg = |out: &mut Evaluated, sub: Evaluated| {
-                    out.value.push_str(&sub.value);
-                    out.used.extend(sub.used);
-                };
+                let take_arg = |out: &mut Evaluated, sub: Evaluated| out.append(sub);
                 match arg {
-                    None => out.value.push_str(value.as_deref().unwrap_or("")),
+                    None => out.push(value.as_deref().unwrap_or(""), variable),
                     Some((kind, sub)) => match kind {
                         OpKind::DefaultIfEmpty | OpKind::DefaultIfUnset => {
                             let use_value = if kind == OpKind::DefaultIfEmpty {
@@ -98,7 +166,7 @@ fn eval_into(
                                 set
                             };
                             if use_value {
-                                out.value.push_str(value.as_deref().unwrap_or(""));
+                                out.push(value.as_deref().unwrap_or(""), variable);
                             } else {
                                 take_arg(out, sub);
                             }
@@ -122,7 +190,7 @@ fn eval_into(
                                     range: v.range,
                                 });
                             }
-                            out.value.push_str(value.as_deref().unwrap_or(""));
+                            out.push(value.as_deref().unwrap_or(""), variable);
                         }
                         OpKind::AltIfNonEmpty | OpKind::AltIfSet => {
                             let alt = if kind == OpKind::AltIfNonEmpty {
@@ -169,6 +237,8 @@ pub struct ResolvedEntry {
     pub key: String,
     pub value: String,
     pub used: Vec<UsedVarSource>,
+    /// Where each byte range of `value` came from (see [`Evaluated`]).
+    pub segments: Vec<Produced>,
 }
 
 /// Computes every entry of a `.env` file the way compose-go's dotenv reader
@@ -197,7 +267,7 @@ pub fn resolve_dotenv_after(
     // key -> index in `out` of its latest definition
     let mut seen: std::collections::HashMap<String, usize> = Default::default();
     for (index, entry) in file.entries.iter().enumerate() {
-        let (value, used) = match &entry.value {
+        let (value, used, segments) = match &entry.value {
             DotenvValue::Inherit => {
                 let (value, from) = match lookup(&entry.key) {
                     Some(v) => (v, VarOrigin::Lookup),
@@ -206,6 +276,13 @@ pub fn resolve_dotenv_after(
                         None => continue,
                     },
                 };
+                let segments = whole(
+                    &value,
+                    ProducedBy::Variable {
+                        index: 0,
+                        offset: 0,
+                    },
+                );
                 (
                     value,
                     vec![UsedVarSource {
@@ -217,10 +294,17 @@ pub fn resolve_dotenv_after(
                         },
                         from,
                     }],
+                    segments,
                 )
             }
             DotenvValue::Assigned(a) => match &a.text {
-                ValueText::Literal(s) => (s.clone(), Vec::new()),
+                ValueText::Literal(s) => {
+                    let from = ProducedBy::Literal {
+                        source: a.content_range,
+                        copied: true,
+                    };
+                    (s.clone(), Vec::new(), whole(s, from))
+                }
                 ValueText::Template(t) => {
                     let mut file_lookup = |name: &str| -> Option<String> {
                         lookup(name)
@@ -244,7 +328,7 @@ pub fn resolve_dotenv_after(
                             UsedVarSource { var, from }
                         })
                         .collect();
-                    (ev.value, used)
+                    (ev.value, used, ev.segments)
                 }
             },
         };
@@ -254,9 +338,21 @@ pub fn resolve_dotenv_after(
             key: entry.key.clone(),
             value,
             used,
+            segments,
         });
     }
     Ok(out)
+}
+
+/// One segment covering all of `value` (none for an empty value).
+fn whole(value: &str, from: ProducedBy) -> Vec<Produced> {
+    if value.is_empty() {
+        return Vec::new();
+    }
+    vec![Produced {
+        range: TextRange::new(0, value.len()),
+        from,
+    }]
 }
 
 #[cfg(test)]
@@ -342,5 +438,140 @@ mod tests {
         let names: Vec<_> = e.used.iter().map(|u| (u.name.as_str(), u.found)).collect();
         // The default is evaluated before the variable is looked up.
         assert_eq!(names, vec![("U", false), ("A", true)]);
+    }
+
+    /// The segments of `template` evaluated with A=a, B=bb, E="": for each,
+    /// the output text and what produced it (`lit@start..end`, `$`/`$$`,
+    /// `var NAME+offset`).
+    fn segments(template: &str) -> Vec<(String, String)> {
+        let t = parse(template, 0).unwrap();
+        let mut lookup = |n: &str| match n {
+            "A" => Some("a".to_string()),
+            "B" => Some("bb".to_string()),
+            "E" => Some(String::new()),
+            _ => None,
+        };
+        let e = evaluate(&t, &mut lookup).unwrap();
+        let mut end = 0;
+        e.segments
+            .iter()
+            .map(|p| {
+                assert_eq!(p.range.start, end, "{template}: no gap, no overlap");
+                end = p.range.end;
+                let out = e.value[p.range.start..p.range.end].to_string();
+                let from = match p.from {
+                    ProducedBy::Literal { source, copied } => {
+                        let src = &template[source.start..source.end];
+                        if copied {
+                            assert_eq!(src, out, "{template}: a copied literal is its source");
+                            format!("lit@{}..{}", source.start, source.end)
+                        } else {
+                            format!("{src}@{}..{}", source.start, source.end)
+                        }
+                    }
+                    ProducedBy::Variable { index, offset } => {
+                        format!("var {}+{offset}", e.used[index].name)
+                    }
+                };
+                (out, from)
+            })
+            .collect()
+    }
+
+    fn seg(out: &str, from: &str) -> (String, String) {
+        (out.to_string(), from.to_string())
+    }
+
+    #[test]
+    fn segments_map_the_value_back_to_literals_and_variables() {
+        assert_eq!(
+            segments("${A}:pw@${B}/x"),
+            vec![
+                seg("a", "var A+0"),
+                seg(":pw@", "lit@4..8"),
+                seg("bb", "var B+0"),
+                seg("/x", "lit@12..14"),
+            ]
+        );
+        // `$$` is one `$` for two source bytes.
+        assert_eq!(
+            segments("p$$q"),
+            vec![
+                seg("p", "lit@0..1"),
+                seg("$", "$$@1..3"),
+                seg("q", "lit@3..4")
+            ]
+        );
+        // An empty variable fills nothing.
+        assert_eq!(
+            segments("x${E}y"),
+            vec![seg("x", "lit@0..1"), seg("y", "lit@5..6")]
+        );
+    }
+
+    #[test]
+    fn segments_of_defaults_and_replacements_are_their_own_text() {
+        // The default of an unset variable: its literal, inside the reference.
+        assert_eq!(
+            segments("h=${U:-db}"),
+            vec![seg("h=", "lit@0..2"), seg("db", "lit@7..9")]
+        );
+        // The variable when set.
+        assert_eq!(segments("${A:-db}"), vec![seg("a", "var A+0")]);
+        // Nested: the default's variable, then its text.
+        assert_eq!(
+            segments("${U:-${B}x}"),
+            vec![seg("bb", "var B+0"), seg("x", "lit@9..10")]
+        );
+        assert_eq!(segments("${A:+r}"), vec![seg("r", "lit@5..6")]);
+        assert_eq!(segments("${A:?m}"), vec![seg("a", "var A+0")]);
+        // `${U:-${A}}`: U is looked up after its default is evaluated, so A
+        // comes after it in `used`.
+        let t = parse("${U:-${A}}", 0).unwrap();
+        let mut lookup = |n: &str| (n == "A").then(|| "a".to_string());
+        let e = evaluate(&t, &mut lookup).unwrap();
+        assert_eq!(
+            e.segments[0].from,
+            ProducedBy::Variable {
+                index: 1,
+                offset: 0
+            }
+        );
+    }
+
+    #[test]
+    fn dotenv_entries_keep_their_segments() {
+        let f = crate::syntax::dotenv::parse("A=x\nB='lit'\nC=\"${A}-y\"\nD\n");
+        let mut lookup = |n: &str| (n == "D").then(|| "shell".to_string());
+        let r = resolve_dotenv(&f, &mut lookup).unwrap();
+        let lit = |s: usize, e: usize| ProducedBy::Literal {
+            source: TextRange::new(s, e),
+            copied: true,
+        };
+        assert_eq!(r[0].segments[0].from, lit(2, 3));
+        // Single-quoted: the text between the quotes.
+        assert_eq!(r[1].segments[0].from, lit(7, 10));
+        // `${A}` is the earlier entry, `-y` its own text.
+        assert_eq!(
+            r[2].segments.iter().map(|p| p.from).collect::<Vec<_>>(),
+            vec![
+                ProducedBy::Variable {
+                    index: 0,
+                    offset: 0
+                },
+                lit(19, 21)
+            ]
+        );
+        // A bare key: all of it is the variable.
+        assert_eq!(
+            r[3].segments,
+            vec![Produced {
+                range: TextRange::new(0, 5),
+                from: ProducedBy::Variable {
+                    index: 0,
+                    offset: 0
+                }
+            }]
+        );
     }
 }
