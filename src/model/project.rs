@@ -7,7 +7,11 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::path::{Path, PathBuf};
 
 use crate::model::image;
-use crate::model::interpolate::{self, InterpolationError, UsedVarSource, VarOrigin};
+use std::sync::Arc;
+
+use crate::model::interpolate::{
+    self, InterpolationError, Produced, ProducedBy, UsedVarSource, VarOrigin,
+};
 use crate::model::loader::Loader;
 use crate::model::types::*;
 use crate::source::{FileId, FileKind, Span, Spanned, TextRange};
@@ -57,6 +61,7 @@ pub fn load_project(loader: &mut Loader, opts: &ProjectOptions) -> Project {
                 value: v.clone(),
                 source: VariableSource::Process,
                 via: Vec::new(),
+                written: None,
             },
         );
     }
@@ -109,6 +114,7 @@ pub fn load_project(loader: &mut Loader, opts: &ProjectOptions) -> Project {
                 value,
                 source: VariableSource::Compose,
                 via: Vec::new(),
+                written: None,
             },
         );
     }
@@ -161,6 +167,7 @@ pub fn load_project(loader: &mut Loader, opts: &ProjectOptions) -> Project {
                         form: ReferenceForm::Passthrough,
                         source: var.map(|x| x.source.clone()),
                         value: var.map(|x| x.value.clone()),
+                        written: var.and_then(|x| x.written.clone()),
                     });
                 }
             }
@@ -192,6 +199,7 @@ pub fn load_project(loader: &mut Loader, opts: &ProjectOptions) -> Project {
                     form: ReferenceForm::Passthrough,
                     source: var.map(|x| x.source.clone()),
                     value: var.map(|x| x.value.clone()),
+                    written: var.and_then(|x| x.written.clone()),
                 });
             }
         }
@@ -267,6 +275,107 @@ struct Builder<'a, 'fs> {
 /// Interpolated values of one compose file, by the range of their scalar.
 type Interpolated = HashMap<TextRange, Value>;
 
+/// What the env files read before one set: value, source, value with its
+/// map.
+type Earlier = (String, VariableSource, Arc<Value>);
+
+/// The map of a value evaluated from a template of `file` (whose text is
+/// `src`): a literal is exact where its source text is its output. `whole`:
+/// the scalar, when the template was parsed from a decoded text whose
+/// ranges are not the file's (a YAML scalar with escapes, a folded or block
+/// scalar); its literals then map to all of it.
+fn segments(
+    src: &str,
+    file: FileId,
+    value: &str,
+    produced: &[Produced],
+    whole: Option<Span>,
+) -> Vec<Segment> {
+    produced
+        .iter()
+        .map(|p| Segment {
+            range: p.range,
+            origin: match p.from {
+                ProducedBy::Literal { source, copied } => match whole {
+                    Some(span) => SegmentOrigin::Written { span, exact: false },
+                    None => {
+                        let out = value.get(p.range.start..p.range.end);
+                        let exact =
+                            copied && out.is_some() && src.get(source.start..source.end) == out;
+                        SegmentOrigin::Written {
+                            span: Span::new(file, source),
+                            exact,
+                        }
+                    }
+                },
+                ProducedBy::Variable { index, offset } => SegmentOrigin::Variable { index, offset },
+            },
+        })
+        .collect()
+}
+
+/// The map of a value written at `span` without interpolation (a compose
+/// scalar without `$`, a Dockerfile `ENV`): exact when the source text, or
+/// what is between its quotes, is the value; else all of it maps to `span`.
+fn plain_segments(src: &str, text: &str, span: Span) -> Vec<Segment> {
+    if text.is_empty() {
+        return Vec::new();
+    }
+    let written = src.get(span.range.start..span.range.end).unwrap_or("");
+    let quoted = |q: char| {
+        written
+            .strip_prefix(q)
+            .and_then(|s| s.strip_suffix(q))
+            .is_some_and(|inner| inner == text)
+    };
+    let origin = if written == text {
+        SegmentOrigin::Written { span, exact: true }
+    } else if written.len() >= 2 && (quoted('"') || quoted('\'')) {
+        let start = span.range.start + 1;
+        SegmentOrigin::Written {
+            span: Span::new(span.file, TextRange::new(start, start + text.len())),
+            exact: true,
+        }
+    } else {
+        SegmentOrigin::Written { span, exact: false }
+    };
+    vec![Segment {
+        range: TextRange::new(0, text.len()),
+        origin,
+    }]
+}
+
+/// The part `from..to` of a value's map, as the map of that part.
+fn slice_segments(segments: &[Segment], from: usize, to: usize) -> Vec<Segment> {
+    segments
+        .iter()
+        .filter(|s| s.range.start < to && s.range.end > from)
+        .map(|s| {
+            let start = s.range.start.max(from);
+            let end = s.range.end.min(to);
+            let cut = start - s.range.start;
+            let origin = match s.origin {
+                SegmentOrigin::Written { span, exact: true } => {
+                    let at = span.range.start + cut;
+                    SegmentOrigin::Written {
+                        span: Span::new(span.file, TextRange::new(at, at + (end - start))),
+                        exact: true,
+                    }
+                }
+                SegmentOrigin::Variable { index, offset } => SegmentOrigin::Variable {
+                    index,
+                    offset: offset + cut,
+                },
+                written => written,
+            };
+            Segment {
+                range: TextRange::new(start - from, end - from),
+                origin,
+            }
+        })
+        .collect()
+}
+
 impl Builder<'_, '_> {
     fn load_error(&mut self, path: &Path, e: crate::fs::LoadError, required: bool) {
         let message = format!("{}: {}", self.loader.display(path), e);
@@ -287,6 +396,8 @@ impl Builder<'_, '_> {
     ) -> (Vec<FileId>, Vec<DotenvDefinition>) {
         let mut ids = Vec::new();
         let mut defs: Vec<DotenvDefinition> = Vec::new();
+        // Each definition's value with its map, as a `${VAR}` carries it.
+        let mut written: Vec<Arc<Value>> = Vec::new();
         for path in paths {
             let id = match self.loader.load(path, FileKind::Dotenv) {
                 Ok(id) => id,
@@ -315,9 +426,10 @@ impl Builder<'_, '_> {
             if !parsed.errors.is_empty() {
                 continue;
             }
-            let earlier: BTreeMap<String, (String, VariableSource)> = defs
+            let earlier: BTreeMap<String, Earlier> = defs
                 .iter()
-                .map(|d| {
+                .zip(&written)
+                .map(|(d, w)| {
                     (
                         d.name.clone(),
                         (
@@ -327,6 +439,7 @@ impl Builder<'_, '_> {
                                 key: d.key,
                                 value: d.value_span,
                             },
+                            w.clone(),
                         ),
                     )
                 })
@@ -334,7 +447,7 @@ impl Builder<'_, '_> {
             // The shell, the file's own earlier lines, then what earlier
             // files set.
             let mut lookup = |name: &str| process.get(name).cloned();
-            let mut from_earlier = |name: &str| earlier.get(name).map(|(v, _)| v.clone());
+            let mut from_earlier = |name: &str| earlier.get(name).map(|(v, _, _)| v.clone());
             let resolved =
                 match interpolate::resolve_dotenv_after(&parsed, &mut lookup, &mut from_earlier) {
                     Ok(r) => r,
@@ -343,6 +456,8 @@ impl Builder<'_, '_> {
                         continue;
                     }
                 };
+            // This file's lines, by entry, as later lines see them.
+            let mut by_entry: HashMap<usize, Arc<Value>> = HashMap::new();
             for r in resolved {
                 let Some(entry) = parsed.entries.get(r.entry) else {
                     continue;
@@ -351,11 +466,21 @@ impl Builder<'_, '_> {
                     crate::syntax::dotenv::DotenvValue::Assigned(a) => Span::new(id, a.raw_range),
                     crate::syntax::dotenv::DotenvValue::Inherit => Span::new(id, entry.key_range),
                 };
-                let via = r
+                let via: Vec<Via> = r
                     .used
                     .iter()
-                    .map(|u| self.dotenv_via(id, &parsed, u, process, &earlier))
+                    .map(|u| self.dotenv_via(id, &parsed, u, process, &earlier, &by_entry))
                     .collect();
+                let segments =
+                    segments(&self.loader.file(id).text, id, &r.value, &r.segments, None);
+                let value = Arc::new(Value {
+                    text: r.value.clone(),
+                    span: value_span,
+                    via: via.clone(),
+                    segments: segments.clone(),
+                });
+                by_entry.insert(r.entry, value.clone());
+                written.push(value);
                 defs.push(DotenvDefinition {
                     name: r.key.clone(),
                     value: r.value.clone(),
@@ -363,6 +488,7 @@ impl Builder<'_, '_> {
                     key: Span::new(id, entry.key_range),
                     value_span,
                     via,
+                    segments,
                     effective: false,
                 });
             }
@@ -391,6 +517,7 @@ impl Builder<'_, '_> {
                         value: d.value_span,
                     },
                     via: d.via.clone(),
+                    written: Some(written[i].clone()),
                 },
             );
         }
@@ -403,20 +530,26 @@ impl Builder<'_, '_> {
         parsed: &crate::syntax::dotenv::DotenvFile,
         u: &UsedVarSource,
         process: &BTreeMap<String, String>,
-        earlier: &BTreeMap<String, (String, VariableSource)>,
+        earlier: &BTreeMap<String, Earlier>,
+        by_entry: &HashMap<usize, Arc<Value>>,
     ) -> Via {
         let name = u.var.name.clone();
+        let mut written = None;
         let (source, value) = match &u.from {
             VarOrigin::Lookup => match process.get(&name) {
                 Some(v) => (Some(VariableSource::Process), Some(v.clone())),
                 None => (None, None),
             },
             VarOrigin::EarlierFile => match earlier.get(&name) {
-                Some((v, s)) => (Some(s.clone()), Some(v.clone())),
+                Some((v, s, w)) => {
+                    written = Some(w.clone());
+                    (Some(s.clone()), Some(v.clone()))
+                }
                 None => (None, None),
             },
             VarOrigin::EarlierEntry(i) => match parsed.entries.get(*i) {
                 Some(e) => {
+                    written = by_entry.get(i).cloned();
                     let value_span = match &e.value {
                         crate::syntax::dotenv::DotenvValue::Assigned(a) => a.raw_range,
                         crate::syntax::dotenv::DotenvValue::Inherit => e.key_range,
@@ -440,6 +573,7 @@ impl Builder<'_, '_> {
             form: u.var.form,
             source,
             value,
+            written,
         }
     }
 
@@ -486,8 +620,10 @@ impl Builder<'_, '_> {
         }
         let values = self.interpolate_tree(id, &parsed);
         let directory = self.directory.clone();
+        let source = self.loader.file(id).text.clone();
         let conv = Converter {
             file: id,
+            source: &source,
             values: &values,
             directory: &directory,
         };
@@ -603,6 +739,7 @@ impl Builder<'_, '_> {
                                             },
                                             source: var.map(|x| x.source.clone()),
                                             value: var.map(|x| x.value.clone()),
+                                            written: var.and_then(|x| x.written.clone()),
                                         });
                                     }
                                 }
@@ -648,13 +785,23 @@ impl Builder<'_, '_> {
                     form: u.form,
                     source: var.map(|v| v.source.clone()),
                     value: var.map(|v| v.value.clone()),
+                    written: var.and_then(|v| v.written.clone()),
                 }
             })
             .collect();
+        let span = Span::new(file, whole);
+        let segments = segments(
+            &self.loader.file(file).text,
+            file,
+            &ev.value,
+            &ev.segments,
+            (!exact).then_some(span),
+        );
         Ok(Value {
             text: ev.value,
-            span: Span::new(file, whole),
+            span,
             via,
+            segments,
         })
     }
 
@@ -663,6 +810,7 @@ impl Builder<'_, '_> {
         let mut defs: BTreeMap<String, Vec<EnvDefinition>> = BTreeMap::new();
         if let Some(facts) = &service.image_facts {
             for (key, value, key_span) in &facts.env {
+                let src = &self.loader.file(value.span.file).text;
                 defs.entry(key.clone()).or_default().push(EnvDefinition {
                     key: key.clone(),
                     value: Some(value.value.clone()),
@@ -670,6 +818,7 @@ impl Builder<'_, '_> {
                     key_span: *key_span,
                     value_span: Some(value.span),
                     via: Vec::new(),
+                    segments: plain_segments(src, &value.value, value.span),
                     form: None,
                     stage: Some(value.stage),
                 });
@@ -678,12 +827,12 @@ impl Builder<'_, '_> {
         // Inside an env_file, `${A}` is looked up in the project variables,
         // then in the service's own `environment:` values, then in the
         // file's earlier lines, then in what earlier env_files set.
-        let own: HashMap<String, String> = service
+        let own: HashMap<&str, &Value> = service
             .environment
             .iter()
-            .filter_map(|e| e.value.as_ref().map(|v| (e.key.clone(), v.text.clone())))
+            .filter_map(|e| e.value.as_ref().map(|v| (e.key.as_str(), v)))
             .collect();
-        let mut set_by_files: HashMap<String, (String, VariableSource)> = HashMap::new();
+        let mut set_by_files: HashMap<String, Earlier> = HashMap::new();
         for ef in &service.env_files {
             let Some(id) = ef.file else { continue };
             let parsed = self.loader.dotenv(id);
@@ -701,9 +850,9 @@ impl Builder<'_, '_> {
             let mut lookup = |name: &str| {
                 vars.get(name)
                     .map(|v| v.value.clone())
-                    .or_else(|| own.get(name).cloned())
+                    .or_else(|| own.get(name).map(|v| v.text.clone()))
             };
-            let mut from_earlier = |name: &str| set_by_files.get(name).map(|(v, _)| v.clone());
+            let mut from_earlier = |name: &str| set_by_files.get(name).map(|(v, _, _)| v.clone());
             let resolved =
                 match interpolate::resolve_dotenv_after(&parsed, &mut lookup, &mut from_earlier) {
                     Ok(r) => r,
@@ -712,7 +861,9 @@ impl Builder<'_, '_> {
                         continue;
                     }
                 };
-            let line_of = |entry: usize| -> Option<(String, VariableSource)> {
+            // This file's lines, by entry, as later lines see them.
+            let mut by_entry: HashMap<usize, Arc<Value>> = HashMap::new();
+            let line_of = |entry: usize, by_entry: &HashMap<usize, Arc<Value>>| {
                 let r = resolved.iter().find(|r| r.entry == entry)?;
                 let e = parsed.entries.get(entry)?;
                 Some((
@@ -722,6 +873,7 @@ impl Builder<'_, '_> {
                         key: Span::new(id, e.key_range),
                         value: Span::new(id, dotenv_value_range(e)),
                     },
+                    by_entry.get(&entry)?.clone(),
                 ))
             };
             let mut set_here = Vec::new();
@@ -735,28 +887,33 @@ impl Builder<'_, '_> {
                     }
                     crate::syntax::dotenv::DotenvValue::Inherit => None,
                 };
-                let via = r
+                let via: Vec<Via> = r
                     .used
                     .iter()
                     .map(|u| {
                         let var = self.variables.get(&u.var.name);
-                        let (source, value) = match u.from {
+                        let mine = own.get(u.var.name.as_str());
+                        let (source, value, written) = match u.from {
                             VarOrigin::Lookup => (
                                 var.map(|v| v.source.clone()),
                                 var.map(|v| v.value.clone())
-                                    .or_else(|| own.get(&u.var.name).cloned()),
+                                    .or_else(|| mine.map(|v| v.text.clone())),
+                                match var {
+                                    Some(v) => v.written.clone(),
+                                    None => mine.map(|v| Arc::new((*v).clone())),
+                                },
                             ),
-                            VarOrigin::EarlierEntry(i) => match line_of(i) {
-                                Some((value, source)) => (Some(source), Some(value)),
-                                None => (None, None),
+                            VarOrigin::EarlierEntry(i) => match line_of(i, &by_entry) {
+                                Some((value, source, w)) => (Some(source), Some(value), Some(w)),
+                                None => (None, None, None),
                             },
                             VarOrigin::EarlierFile => match set_by_files.get(&u.var.name) {
-                                Some((value, source)) => {
-                                    (Some(source.clone()), Some(value.clone()))
+                                Some((value, source, w)) => {
+                                    (Some(source.clone()), Some(value.clone()), Some(w.clone()))
                                 }
-                                None => (None, None),
+                                None => (None, None, None),
                             },
-                            VarOrigin::Missing => (None, None),
+                            VarOrigin::Missing => (None, None, None),
                         };
                         Via {
                             variable: u.var.name.clone(),
@@ -764,10 +921,22 @@ impl Builder<'_, '_> {
                             form: u.var.form,
                             source,
                             value,
+                            written,
                         }
                     })
                     .collect();
-                if let Some(line) = line_of(r.entry) {
+                let segments =
+                    segments(&self.loader.file(id).text, id, &r.value, &r.segments, None);
+                by_entry.insert(
+                    r.entry,
+                    Arc::new(Value {
+                        text: r.value.clone(),
+                        span: Span::new(id, dotenv_value_range(entry)),
+                        via: via.clone(),
+                        segments: segments.clone(),
+                    }),
+                );
+                if let Some(line) = line_of(r.entry, &by_entry) {
                     set_here.push((r.key.clone(), line));
                 }
                 defs.entry(r.key.clone()).or_default().push(EnvDefinition {
@@ -777,6 +946,7 @@ impl Builder<'_, '_> {
                     key_span: Span::new(id, entry.key_range),
                     value_span,
                     via,
+                    segments,
                     form: None,
                     stage: None,
                 });
@@ -784,8 +954,13 @@ impl Builder<'_, '_> {
             set_by_files.extend(set_here);
         }
         for e in &service.environment {
-            let (value, value_span, via) = match &e.value {
-                Some(v) => (Some(v.text.clone()), Some(v.span), v.via.clone()),
+            let (value, value_span, via, segments) = match &e.value {
+                Some(v) => (
+                    Some(v.text.clone()),
+                    Some(v.span),
+                    v.via.clone(),
+                    v.segments.clone(),
+                ),
                 None => {
                     // Passthrough: the project variables (shell, then .env).
                     let var = self.variables.get(&e.key);
@@ -795,8 +970,21 @@ impl Builder<'_, '_> {
                         form: ReferenceForm::Passthrough,
                         source: var.map(|v| v.source.clone()),
                         value: var.map(|v| v.value.clone()),
+                        written: var.and_then(|v| v.written.clone()),
                     }];
-                    (var.map(|v| v.value.clone()), None, via)
+                    let value = var.map(|v| v.value.clone());
+                    let len = value.as_ref().map_or(0, String::len);
+                    let segments = (len > 0)
+                        .then(|| Segment {
+                            range: TextRange::new(0, len),
+                            origin: SegmentOrigin::Variable {
+                                index: 0,
+                                offset: 0,
+                            },
+                        })
+                        .into_iter()
+                        .collect();
+                    (value, None, via, segments)
                 }
             };
             let list = defs.entry(e.key.clone()).or_default();
@@ -814,6 +1002,7 @@ impl Builder<'_, '_> {
                 key_span: e.key_span,
                 value_span,
                 via,
+                segments,
                 form: Some(e.form),
                 stage: None,
             });
@@ -860,6 +1049,8 @@ fn interp_error(file: FileId, e: InterpolationError) -> ModelError {
 /// interpolated values from the file's table.
 struct Converter<'a> {
     file: FileId,
+    /// The file's text.
+    source: &'a str,
     values: &'a Interpolated,
     directory: &'a Path,
 }
@@ -876,6 +1067,7 @@ impl Converter<'_> {
                 text: s.value.clone(),
                 span: self.span(s.range),
                 via: Vec::new(),
+                segments: plain_segments(self.source, &s.value, self.span(s.range)),
             },
         }
     }
@@ -1001,16 +1193,15 @@ impl Converter<'_> {
         let key_span = self.span(e.key.range);
         let entry_span = self.span(e.raw.range);
         let value = match e.form {
-            // The whole item `KEY=value` is interpolated, then split at the first `=`.
+            // The whole item `KEY=value` is interpolated, then split at the
+            // first `=`; the value's map is the part of the item's after it.
             EnvironmentForm::List => e.value.as_ref().map(|v| {
                 let whole = self.value(&e.raw);
-                let text = match whole.text.split_once('=') {
-                    Some((_, after)) => after.to_string(),
-                    None => whole.text.clone(),
-                };
+                let from = whole.text.find('=').map_or(0, |i| i + 1);
                 Value {
-                    text,
+                    text: whole.text[from..].to_string(),
                     span: self.span(v.range),
+                    segments: slice_segments(&whole.segments, from, whole.text.len()),
                     via: whole.via,
                 }
             }),

@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::sync::Arc;
 
-use crate::source::{FileId, Span};
+use crate::source::{FileId, Span, TextRange};
 use crate::syntax::compose::EnvironmentForm;
 use crate::syntax::dockerfile::{Command as DockerCommand, Dockerfile};
 pub use crate::syntax::template::OpKind;
@@ -49,6 +49,134 @@ pub struct Via {
     /// Where its value came from; `None` when no source sets it.
     pub source: Option<VariableSource>,
     pub value: Option<String>,
+    /// The value as its definition wrote it, with its own map (a `.env`
+    /// line, an env_file line, the service's own `environment:` value an
+    /// env_file reads); `None` when the shell or Compose set it, or nothing.
+    pub written: Option<Arc<Value>>,
+}
+
+/// Where a byte range of a value's text came from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Segment {
+    /// Bytes of the value's text.
+    pub range: TextRange,
+    pub origin: SegmentOrigin,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SegmentOrigin {
+    /// Written in the value's own text (a default's or a replacement's
+    /// text included). `exact`: `span` holds these very bytes, the source
+    /// text being the value's text; else `span` is the whole literal or
+    /// scalar they were decoded from (a YAML escape, a folded or block
+    /// scalar, `$$`, a quoted `.env` value with escapes, a Dockerfile `ENV`
+    /// with quotes or `$VAR`), which holds them in another form.
+    Written { span: Span, exact: bool },
+    /// The value of the variable `via[index]` (of the value's own `via`
+    /// list), from its byte `offset` on.
+    Variable { index: usize, offset: usize },
+}
+
+/// A value's text with the map back to where each range of it came from:
+/// what [`Mapped::origin_of`] and [`Mapped::span_of`] read.
+#[derive(Debug, Clone, Copy)]
+pub struct Mapped<'a> {
+    pub text: &'a str,
+    /// Where the value is written (the scalar, the `.env` value...).
+    pub span: Span,
+    pub segments: &'a [Segment],
+    pub via: &'a [Via],
+}
+
+/// Where a range of a value's text came from, as far as the model knows.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Origin<'a> {
+    /// The references that carried it, the outermost first: `${URL}` in
+    /// the compose file, then `${DB_HOST}` in the `.env` value of `URL`.
+    /// Empty when the range is written in the value itself.
+    pub vias: Vec<&'a Via>,
+    /// Exactly where it is written; `None` when that cannot be known
+    /// exactly: the text was decoded from another form (see
+    /// [`SegmentOrigin::Written`]), the range spans several pieces (part
+    /// written, part a variable), or the innermost variable's value is
+    /// written nowhere the model read (the shell, Compose).
+    pub span: Option<Span>,
+    /// The smallest written text known to hold it: `span` when exact, else
+    /// the literal or scalar it was decoded from, or the whole value whose
+    /// pieces it spans; `None` when the innermost variable's value is
+    /// written nowhere the model read.
+    pub within: Option<Span>,
+}
+
+impl Origin<'_> {
+    /// [`Origin::span`] when the range is written in the value itself, not
+    /// carried by a variable.
+    pub fn written_here(&self) -> Option<Span> {
+        self.span.filter(|_| self.vias.is_empty())
+    }
+}
+
+/// How deep `${A}` → `.env` value → `${B}` → ... is followed; definitions
+/// only refer to earlier ones, so this is only a guard.
+const MAX_DEPTH: usize = 32;
+
+impl<'a> Mapped<'a> {
+    /// Where `range` (bytes of the text) came from: followed through each
+    /// variable into the value that set it, and on into the variables of
+    /// that value.
+    pub fn origin_of(self, range: std::ops::Range<usize>) -> Origin<'a> {
+        let mut out = Origin {
+            vias: Vec::new(),
+            span: None,
+            within: None,
+        };
+        self.locate(range, &mut out, 0);
+        out
+    }
+
+    /// Exactly where `range` of the text is written, if that can be known
+    /// ([`Origin::span`]).
+    pub fn span_of(self, range: std::ops::Range<usize>) -> Option<Span> {
+        self.origin_of(range).span
+    }
+
+    fn locate(self, r: std::ops::Range<usize>, out: &mut Origin<'a>, depth: usize) {
+        out.within = Some(self.span);
+        if r.start >= r.end || r.end > self.text.len() || depth > MAX_DEPTH {
+            return;
+        }
+        let Some(seg) = self
+            .segments
+            .iter()
+            .find(|s| s.range.start <= r.start && r.end <= s.range.end)
+        else {
+            return;
+        };
+        let from = r.start - seg.range.start;
+        let len = r.end - r.start;
+        match seg.origin {
+            SegmentOrigin::Written { span, exact } => {
+                out.within = Some(span);
+                if exact {
+                    let start = span.range.start + from;
+                    let exact = Span::new(span.file, TextRange::new(start, start + len));
+                    out.span = Some(exact);
+                    out.within = Some(exact);
+                }
+            }
+            SegmentOrigin::Variable { index, offset } => {
+                let Some(via) = self.via.get(index) else {
+                    return;
+                };
+                out.vias.push(via);
+                out.within = None;
+                if let Some(w) = &via.written {
+                    let start = offset + from;
+                    w.mapped().locate(start..start + len, out, depth + 1);
+                }
+            }
+        }
+    }
 }
 
 /// A compose scalar after interpolation.
@@ -58,6 +186,29 @@ pub struct Value {
     /// The scalar as written (quotes included).
     pub span: Span,
     pub via: Vec<Via>,
+    /// Where each byte range of `text` came from, in order.
+    pub segments: Vec<Segment>,
+}
+
+impl Value {
+    pub fn mapped(&self) -> Mapped<'_> {
+        Mapped {
+            text: &self.text,
+            span: self.span,
+            segments: &self.segments,
+            via: &self.via,
+        }
+    }
+
+    /// Where `range` of the text came from ([`Mapped::origin_of`]).
+    pub fn origin_of(&self, range: std::ops::Range<usize>) -> Origin<'_> {
+        self.mapped().origin_of(range)
+    }
+
+    /// Exactly where `range` of the text is written ([`Mapped::span_of`]).
+    pub fn span_of(&self, range: std::ops::Range<usize>) -> Option<Span> {
+        self.mapped().span_of(range)
+    }
 }
 
 /// An interpolation variable of the project: shell, then `.env`.
@@ -68,6 +219,9 @@ pub struct ProjectVariable {
     pub source: VariableSource,
     /// Variables interpolated into a `.env` value.
     pub via: Vec<Via>,
+    /// The `.env` value as written, with its map; `None` for the shell and
+    /// Compose.
+    pub written: Option<Arc<Value>>,
 }
 
 /// A `.env` / `--env-file` definition of the project, used or not.
@@ -79,8 +233,26 @@ pub struct DotenvDefinition {
     pub key: Span,
     pub value_span: Span,
     pub via: Vec<Via>,
+    /// Where each byte range of `value` came from.
+    pub segments: Vec<Segment>,
     /// False when the process environment or a later line sets the same name.
     pub effective: bool,
+}
+
+impl DotenvDefinition {
+    pub fn mapped(&self) -> Mapped<'_> {
+        Mapped {
+            text: &self.value,
+            span: self.value_span,
+            segments: &self.segments,
+            via: &self.via,
+        }
+    }
+
+    /// Exactly where `range` of the value is written ([`Mapped::span_of`]).
+    pub fn span_of(&self, range: std::ops::Range<usize>) -> Option<Span> {
+        self.mapped().span_of(range)
+    }
 }
 
 /// What kind of problem a [`ModelError`] is, for the rules that decide on
@@ -165,10 +337,35 @@ pub struct EnvDefinition {
     pub value_span: Option<Span>,
     /// Variables interpolated into the value.
     pub via: Vec<Via>,
+    /// Where each byte range of `value` came from: for a list entry
+    /// `- KEY=value`, the value's part of the item (offsets in `value`).
+    pub segments: Vec<Segment>,
     /// For `environment:` entries: list or map form.
     pub form: Option<EnvironmentForm>,
     /// For image `ENV`: the stage's index.
     pub stage: Option<usize>,
+}
+
+impl EnvDefinition {
+    /// The value with its map; `None` for a passthrough no source sets.
+    pub fn mapped(&self) -> Option<Mapped<'_>> {
+        Some(Mapped {
+            text: self.value.as_deref()?,
+            span: self.value_span.unwrap_or(self.key_span),
+            segments: &self.segments,
+            via: &self.via,
+        })
+    }
+
+    /// Where `range` of the value came from ([`Mapped::origin_of`]).
+    pub fn origin_of(&self, range: std::ops::Range<usize>) -> Option<Origin<'_>> {
+        Some(self.mapped()?.origin_of(range))
+    }
+
+    /// Exactly where `range` of the value is written ([`Mapped::span_of`]).
+    pub fn span_of(&self, range: std::ops::Range<usize>) -> Option<Span> {
+        self.mapped()?.span_of(range)
+    }
 }
 
 /// A container variable: the definition that wins and those it shadows.

@@ -730,3 +730,322 @@ fn references_are_collected_once_in_order() {
         ]
     );
 }
+
+// ------------------------------------------------ where a value was written
+
+/// Where a piece of a value came from, as a test reads it.
+#[derive(Debug, PartialEq, Eq)]
+struct Found {
+    /// (file name, the line up to the span, the span's text), when exact.
+    exact: Option<(String, String, String)>,
+    /// The variables that carried it, the outermost first.
+    vias: Vec<String>,
+    /// (file name, text) of the smallest written text known to hold it.
+    within: Option<(String, String)>,
+}
+
+fn exact(file: &str, before: &str, text: &str, vias: &[&str]) -> Found {
+    Found {
+        exact: Some((file.into(), before.into(), text.into())),
+        vias: vias.iter().map(|v| v.to_string()).collect(),
+        within: Some((file.into(), text.into())),
+    }
+}
+
+impl Built {
+    fn place(&self, span: Span) -> (String, String, String) {
+        let file = self.sources.get(span.file);
+        let name = file
+            .path
+            .file_name()
+            .unwrap()
+            .to_string_lossy()
+            .into_owned();
+        let line_start = file.text[..span.range.start]
+            .rfind('\n')
+            .map_or(0, |i| i + 1);
+        (
+            name,
+            file.text[line_start..span.range.start].to_string(),
+            self.text(span).to_string(),
+        )
+    }
+
+    /// Where the `nth` (0-based) occurrence of `needle` in the container
+    /// value of `key` came from.
+    fn origin(&self, service: &str, key: &str, needle: &str, nth: usize) -> Found {
+        let def = &self.service(service).container_env.get(key).unwrap().winner;
+        let value = def.value.as_deref().unwrap();
+        let (at, _) = value
+            .match_indices(needle)
+            .nth(nth)
+            .unwrap_or_else(|| panic!("no {needle} #{nth} in {value}"));
+        let o = def.origin_of(at..at + needle.len()).unwrap();
+        assert_eq!(
+            def.span_of(at..at + needle.len()),
+            o.span,
+            "span_of is origin_of's span"
+        );
+        Found {
+            exact: o.span.map(|s| self.place(s)),
+            vias: o.vias.iter().map(|v| v.variable.clone()).collect(),
+            within: o.within.map(|s| {
+                let (f, _, t) = self.place(s);
+                (f, t)
+            }),
+        }
+    }
+}
+
+/// Two `.env` variables that hold the same word: each range of the
+/// container value follows its own variable.
+#[test]
+fn a_range_follows_its_own_variable_into_the_dotenv() {
+    let b = build(&[
+        (".env", "DB_USER=postgres\nDB_HOST=postgres\n"),
+        (
+            "compose.yaml",
+            "services:\n  app:\n    image: busybox\n    environment:\n      URL: postgresql://${DB_USER}:pw@${DB_HOST}/app\n",
+        ),
+    ]);
+    assert_eq!(
+        b.origin("app", "URL", "postgres", 1),
+        exact(".env", "DB_USER=", "postgres", &["DB_USER"])
+    );
+    assert_eq!(
+        b.origin("app", "URL", "postgres", 2),
+        exact(".env", "DB_HOST=", "postgres", &["DB_HOST"])
+    );
+    // The scheme and `:pw@` are written in the compose file.
+    assert_eq!(
+        b.origin("app", "URL", ":pw@", 0),
+        exact(
+            "compose.yaml",
+            "      URL: postgresql://${DB_USER}",
+            ":pw@",
+            &[]
+        )
+    );
+    // A range across a variable and text around it is no one place.
+    assert_eq!(
+        b.origin("app", "URL", "postgres:pw", 0),
+        Found {
+            exact: None,
+            vias: vec![],
+            within: Some((
+                "compose.yaml".into(),
+                "postgresql://${DB_USER}:pw@${DB_HOST}/app".into()
+            )),
+        }
+    );
+}
+
+/// `- KEY=value`: the key and `=` are part of the scalar; the value's map
+/// is the rest of it.
+#[test]
+fn a_list_entry_maps_its_value_after_the_key() {
+    let b = build(&[
+        (".env", "H=db\n"),
+        (
+            "compose.yaml",
+            "services:\n  app:\n    image: busybox\n    environment:\n      - URL=redis://db:6379/0\n      - \"QUOTED=redis://db/1\"\n      - VIA=redis://${H}/2\n      - H\n",
+        ),
+    ]);
+    assert_eq!(
+        b.origin("app", "URL", "db", 0),
+        exact("compose.yaml", "      - URL=redis://", "db", &[])
+    );
+    assert_eq!(
+        b.origin("app", "QUOTED", "db", 0),
+        exact("compose.yaml", "      - \"QUOTED=redis://", "db", &[])
+    );
+    assert_eq!(
+        b.origin("app", "VIA", "db", 0),
+        exact(".env", "H=", "db", &["H"])
+    );
+    assert_eq!(
+        b.origin("app", "VIA", "/2", 0),
+        exact("compose.yaml", "      - VIA=redis://${H}", "/2", &[])
+    );
+    // A passthrough `- H`: the project's value, from `.env`.
+    assert_eq!(
+        b.origin("app", "H", "db", 0),
+        exact(".env", "H=", "db", &["H"])
+    );
+}
+
+/// The default of an unset variable is its own text; a nested one too.
+#[test]
+fn a_default_is_written_inside_its_reference() {
+    let b = build(&[
+        (".env", "SET=cache\n"),
+        (
+            "compose.yaml",
+            "services:\n  app:\n    image: busybox\n    environment:\n      A: pg://${PGHOST:-postgres}/x\n      B: pg://${PGHOST-${SET}}/x\n      C: pg://${PGHOST:-${UNSET:-db}}/x\n      D: ${SET:+on}\n",
+        ),
+    ]);
+    assert_eq!(
+        b.origin("app", "A", "postgres", 0),
+        exact("compose.yaml", "      A: pg://${PGHOST:-", "postgres", &[])
+    );
+    assert_eq!(
+        b.origin("app", "B", "cache", 0),
+        exact(".env", "SET=", "cache", &["SET"])
+    );
+    assert_eq!(
+        b.origin("app", "C", "db", 0),
+        exact(
+            "compose.yaml",
+            "      C: pg://${PGHOST:-${UNSET:-",
+            "db",
+            &[]
+        )
+    );
+    assert_eq!(
+        b.origin("app", "D", "on", 0),
+        exact("compose.yaml", "      D: ${SET:+", "on", &[])
+    );
+}
+
+/// A `.env` value that interpolates another: followed on into it.
+#[test]
+fn a_dotenv_value_is_followed_into_its_own_variables() {
+    let b = build(&[
+        (
+            ".env",
+            "DB_HOST=postgres\nDB_USER=postgres\nURL=postgresql://${DB_USER}@${DB_HOST}/app\n",
+        ),
+        (
+            "compose.yaml",
+            "services:\n  app:\n    image: busybox\n    environment:\n      URL: ${URL}\n",
+        ),
+    ]);
+    assert_eq!(
+        b.origin("app", "URL", "postgres", 2),
+        exact(".env", "DB_HOST=", "postgres", &["URL", "DB_HOST"])
+    );
+    assert_eq!(
+        b.origin("app", "URL", "/app", 0),
+        exact(
+            ".env",
+            "URL=postgresql://${DB_USER}@${DB_HOST}",
+            "/app",
+            &["URL"]
+        )
+    );
+    // An env_file line that reads an earlier line, and a `.env` variable.
+    let b = build(&[
+        (".env", "PORT=5432\n"),
+        ("app.env", "HOST=db\nURL=pg://${HOST}:${PORT}/x\n"),
+        (
+            "compose.yaml",
+            "services:\n  app:\n    image: busybox\n    env_file: app.env\n",
+        ),
+    ]);
+    assert_eq!(
+        b.origin("app", "URL", "db", 0),
+        exact("app.env", "HOST=", "db", &["HOST"])
+    );
+    assert_eq!(
+        b.origin("app", "URL", "5432", 0),
+        exact(".env", "PORT=", "5432", &["PORT"])
+    );
+    // A variable the shell sets is written nowhere the model read.
+    let b = build_with(
+        &[(
+            "compose.yaml",
+            "services:\n  app:\n    image: busybox\n    environment:\n      URL: pg://${HOST}/x\n",
+        )],
+        Run {
+            shell: &[("HOST", "db")],
+            ..Run::default()
+        },
+    );
+    assert_eq!(
+        b.origin("app", "URL", "db", 0),
+        Found {
+            exact: None,
+            vias: vec!["HOST".into()],
+            within: None,
+        }
+    );
+}
+
+/// Text decoded from another form (a YAML escape, `$$`, a quoted `.env`
+/// value with an escape, a folded scalar) maps to the whole literal, not
+/// to bytes.
+#[test]
+fn decoded_text_maps_to_its_literal_not_to_bytes() {
+    let b = build(&[
+        (".env", "E=\"pg://db\\t/x\"\nQ='pg://db/x'\n"),
+        (
+            "compose.yaml",
+            "services:\n  app:\n    image: busybox\n    environment:\n      ESC: \"pg://db\\t${Q}\"\n      DOLLAR: pg://db$$/x\n      E: ${E}\n      Q: ${Q}\n      FOLDED: >-\n        pg://db\n        /x ${Q}\n",
+        ),
+    ]);
+    let whole = |file: &str, text: &str| Found {
+        exact: None,
+        vias: vec![],
+        within: Some((file.into(), text.into())),
+    };
+    assert_eq!(
+        b.origin("app", "ESC", "db", 0),
+        whole("compose.yaml", "\"pg://db\\t${Q}\"")
+    );
+    // The variable of an escaped scalar is still followed exactly.
+    assert_eq!(
+        b.origin("app", "ESC", "db", 1),
+        exact(".env", "Q='pg://", "db", &["Q"])
+    );
+    // `$$` is one byte for two; the literal before it is exact.
+    assert_eq!(
+        b.origin("app", "DOLLAR", "db", 0),
+        exact("compose.yaml", "      DOLLAR: pg://", "db", &[])
+    );
+    assert_eq!(
+        b.origin("app", "DOLLAR", "$", 0),
+        whole("compose.yaml", "$$")
+    );
+    // `"pg://db\t/x"` in `.env`: the literal holding the escape.
+    let e = b.origin("app", "E", "db", 0);
+    assert_eq!((e.exact, e.vias), (None, vec!["E".to_string()]));
+    assert_eq!(e.within.unwrap().0, ".env");
+    let f = b.origin("app", "FOLDED", "db", 0);
+    assert_eq!(
+        (f.exact, f.within.map(|w| w.0)),
+        (None, Some("compose.yaml".into()))
+    );
+}
+
+/// An image's ENV: exact inside its quotes; a compose scalar without `$`
+/// too.
+#[test]
+fn image_env_and_plain_scalars_map_exactly() {
+    let b = build(&[
+        (
+            "Dockerfile",
+            "FROM busybox\nENV URL=\"pg://db/x\" PLAIN=pg://cache/y\n",
+        ),
+        (
+            "compose.yaml",
+            "services:\n  app:\n    build: .\n    environment:\n      MAP: 'pg://queue/z'\n",
+        ),
+    ]);
+    assert_eq!(
+        b.origin("app", "URL", "db", 0),
+        exact("Dockerfile", "ENV URL=\"pg://", "db", &[])
+    );
+    assert_eq!(
+        b.origin("app", "PLAIN", "cache", 0),
+        exact(
+            "Dockerfile",
+            "ENV URL=\"pg://db/x\" PLAIN=pg://",
+            "cache",
+            &[]
+        )
+    );
+    assert_eq!(
+        b.origin("app", "MAP", "queue", 0),
+        exact("compose.yaml", "      MAP: 'pg://", "queue", &[])
+    );
+}
