@@ -388,8 +388,7 @@ pub(crate) struct ReceivedHost<'a> {
     pub key: &'a str,
     /// The definition that wins, whose value the container receives.
     pub definition: &'a EnvDefinition,
-    /// The container value.
-    pub value: &'a str,
+    /// A host of the definition's value (`at`: its offset in the value).
     pub host: HostRef<'a>,
 }
 
@@ -429,7 +428,6 @@ pub(crate) fn received_hosts(ws: &Workspace) -> Vec<ReceivedHost<'_>> {
                         service,
                         key,
                         definition,
-                        value,
                         host,
                     });
                 }

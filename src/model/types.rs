@@ -106,6 +106,20 @@ pub struct Origin<'a> {
     /// pieces it spans; `None` when the innermost variable's value is
     /// written nowhere the model read.
     pub within: Option<Span>,
+    /// The innermost value it was followed into (the value itself when it
+    /// is written there), and the range in that value's text; `None` when
+    /// the innermost variable's value is written nowhere the model read.
+    pub reached: Option<Reached<'a>>,
+}
+
+/// The innermost value a range was followed into.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Reached<'a> {
+    pub text: &'a str,
+    /// Where that value is written, as a whole.
+    pub span: Span,
+    /// The range, in `text`.
+    pub range: std::ops::Range<usize>,
 }
 
 impl Origin<'_> {
@@ -129,6 +143,7 @@ impl<'a> Mapped<'a> {
             vias: Vec::new(),
             span: None,
             within: None,
+            reached: None,
         };
         self.locate(range, &mut out, 0);
         out
@@ -142,6 +157,11 @@ impl<'a> Mapped<'a> {
 
     fn locate(self, r: std::ops::Range<usize>, out: &mut Origin<'a>, depth: usize) {
         out.within = Some(self.span);
+        out.reached = Some(Reached {
+            text: self.text,
+            span: self.span,
+            range: r.clone(),
+        });
         if r.start >= r.end || r.end > self.text.len() || depth > MAX_DEPTH {
             return;
         }
@@ -170,6 +190,7 @@ impl<'a> Mapped<'a> {
                 };
                 out.vias.push(via);
                 out.within = None;
+                out.reached = None;
                 if let Some(w) = &via.written {
                     let start = offset + from;
                     w.mapped().locate(start..start + len, out, depth + 1);

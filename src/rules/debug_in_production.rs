@@ -3,7 +3,7 @@
 
 use crate::facts::known::key_words;
 use crate::model::types::*;
-use crate::rules::flow::{active_services, group_by_key, trace, Grouped, Part, Piece};
+use crate::rules::flow::{active_services, group_by_key, trace, Grouped, Part};
 use crate::rules::{Context, Diagnostic, Label, Rule, RuleId, RuleMeta, Severity};
 use crate::source::{FileId, Span};
 
@@ -74,7 +74,8 @@ fn check(ctx: &Context) -> Vec<Diagnostic> {
             if !is_truthy(value) {
                 continue;
             }
-            let t = trace(ctx.ws, service, d, Piece::whole(value.trim()));
+            let start = value.len() - value.trim_start().len();
+            let t = trace(ctx.ws, service, d, start..start + value.trim().len());
             let mut labels = t.labels;
             if d.source != EnvSource::ComposeEnvironment || t.primary.file != prod {
                 labels.push(Label {

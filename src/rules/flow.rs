@@ -7,6 +7,9 @@ use crate::model::workspace::Workspace;
 use crate::rules::{Diagnostic, Label};
 use crate::source::{Span, TextRange};
 
+#[cfg(doc)]
+use crate::model::types::Origin;
+
 /// Where the offending text of a container variable was written, and the
 /// labels on the way from there into the container.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -91,46 +94,101 @@ pub fn find_piece_in(ws: &Workspace, span: Span, piece: &Piece) -> Option<Span> 
     ))
 }
 
-/// Locate `piece` (of the container value of `def`) at its source:
-/// first the `.env` values interpolated into it, then the value as written.
-/// The labels show the line that carries it into `service`.
-pub fn trace(ws: &Workspace, service: &Service, def: &EnvDefinition, piece: Piece) -> Trace {
-    for via in &def.via {
-        if let Some(VariableSource::Dotenv { value, .. }) = &via.source {
-            if let Some(found) = find_piece_in(ws, *value, &piece) {
-                let labels = vec![Label {
-                    span: via.reference,
-                    message: format!(
-                        "interpolated here into {} of service `{}`",
-                        def.key, service.name
-                    ),
-                }];
-                return Trace {
-                    primary: found,
-                    labels,
-                    exact: true,
-                };
-            }
-        }
-    }
-    let written = def.value_span.unwrap_or(def.key_span);
+/// The labels on the way of a piece carried by `vias` (the outermost
+/// first) into `def` of `service`: each reference, "interpolated here into"
+/// what holds it; or, for a piece written in an env_file line, the service
+/// that reads the file.
+fn way_labels(service: &Service, def: &EnvDefinition, vias: &[&Via]) -> Vec<Label> {
     let mut labels = Vec::new();
-    if def.source == EnvSource::ComposeEnvFile {
+    for (i, via) in vias.iter().enumerate() {
+        let message = match i {
+            0 => format!(
+                "interpolated here into {} of service `{}`",
+                def.key, service.name
+            ),
+            _ => format!("interpolated here into {}", vias[i - 1].variable),
+        };
+        labels.push(Label {
+            span: via.reference,
+            message,
+        });
+    }
+    if vias.is_empty() && def.source == EnvSource::ComposeEnvFile {
         labels.push(Label {
             span: service.name_span,
             message: format!("service `{}` reads this env_file", service.name),
         });
     }
-    match find_piece_in(ws, written, &piece) {
-        Some(found) => Trace {
-            primary: found,
+    labels
+}
+
+/// Locate `range` (bytes of the container value of `def`) at its source,
+/// with labels on each reference that carried it into `service`.
+///
+/// The value's map ([`EnvDefinition::origin_of`]) answers exactly: through
+/// `${VAR}` into the `.env` or env_file line that set it, and on into the
+/// variables of that line. Where it cannot ([`Origin::span`] is `None`),
+/// the text is searched for as a whole word in the innermost value the map
+/// reached ([`Origin::reached`]), counted as that value counts it:
+/// - the text was decoded from another form (a YAML escape, a folded or
+///   block scalar, `$$`, a quoted `.env` value with an escape, a Dockerfile
+///   `ENV` with quotes or `$VAR`);
+/// - the range spans several pieces of that value (part written, part a
+///   variable): not found, the value as a whole is the place.
+///
+/// When the innermost variable's value is written nowhere the model read
+/// (the shell, Compose), the reference that brings it in is the place.
+/// Neither of these is `exact`.
+pub fn trace(
+    ws: &Workspace,
+    service: &Service,
+    def: &EnvDefinition,
+    range: std::ops::Range<usize>,
+) -> Trace {
+    let Some(origin) = def.origin_of(range) else {
+        return Trace {
+            primary: def.key_span,
+            labels: way_labels(service, def, &[]),
+            exact: false,
+        };
+    };
+    let labels = way_labels(service, def, &origin.vias);
+    if let Some(primary) = origin.span {
+        return Trace {
+            primary,
             labels,
             exact: true,
-        },
-        None => Trace {
-            primary: written,
-            labels,
-            exact: false,
+        };
+    }
+    match &origin.reached {
+        Some(r) => {
+            let found = r.text.get(r.range.clone()).and_then(|_| {
+                find_piece_in(ws, r.span, &Piece::at(r.text, r.range.start, r.range.end))
+            });
+            match found {
+                Some(primary) => Trace {
+                    primary,
+                    labels,
+                    exact: true,
+                },
+                None => Trace {
+                    primary: origin.within.unwrap_or(r.span),
+                    labels,
+                    exact: false,
+                },
+            }
+        }
+        None => match origin.vias.split_last() {
+            Some((last, outer)) => Trace {
+                primary: last.reference,
+                labels: way_labels(service, def, outer),
+                exact: false,
+            },
+            None => Trace {
+                primary: def.value_span.unwrap_or(def.key_span),
+                labels,
+                exact: false,
+            },
         },
     }
 }
@@ -273,12 +331,7 @@ pub fn group_by_key<K: PartialEq>(parts: Vec<Part<K>>) -> Vec<Grouped<K>> {
 /// into the container.
 pub(crate) fn trace_host(ws: &Workspace, r: &crate::facts::known::ReceivedHost) -> Trace {
     let h = &r.host;
-    trace(
-        ws,
-        r.service,
-        r.definition,
-        Piece::at(r.value, h.at, h.at + h.host.len()),
-    )
+    trace(ws, r.service, r.definition, h.at..h.at + h.host.len())
 }
 
 /// Labels of a judged image's diagnostics (the facts say who runs the

@@ -1,7 +1,7 @@
 //! `quoted-value`: a value whose quotes become part of the value.
 
 use crate::model::types::*;
-use crate::rules::flow::{active_services, trace, Piece};
+use crate::rules::flow::{active_services, trace};
 use crate::rules::{
     Context, Diagnostic, Edit, Fix, Rule, RuleId, RuleMeta, Severity, SeverityCase,
 };
@@ -37,7 +37,7 @@ fn check(ctx: &Context) -> Vec<Diagnostic> {
             if d.source == EnvSource::ImageEnv {
                 continue;
             }
-            let t = trace(ctx.ws, service, d, Piece::whole(value));
+            let t = trace(ctx.ws, service, d, 0..value.len());
             let list_item = d.form == Some(EnvironmentForm::List) && d.via.is_empty();
             let message = if list_item {
                 format!(

@@ -256,6 +256,76 @@ mod tests {
     }
 
     #[test]
+    fn the_host_is_the_dotenv_value_of_its_own_variable() {
+        // Two `.env` variables hold the same word: the host is DB_HOST's.
+        let compose = format!("services:\n  app:\n    image: python:3.12-slim\n    environment:\n      - DATABASE_URL=postgresql://${{DB_USER}}:pw@${{DB_HOST}}/app\n{DB}");
+        let d = assert_fires(
+            &RULE,
+            &[
+                ("compose.yaml", &compose),
+                (".env", "DB_USER=postgres\nDB_HOST=postgres\n"),
+            ],
+        );
+        assert_eq!(
+            (
+                d[0].file.as_str(),
+                d[0].line,
+                d[0].column,
+                d[0].text.as_str()
+            ),
+            (".env", 2, 9, "postgres")
+        );
+        assert_eq!(
+            d[0].labels[0].2,
+            "interpolated here into DATABASE_URL of service `app`"
+        );
+        assert_eq!(d[0].labels[0].1, "${DB_HOST}");
+        // Through a `.env` value that interpolates another: the inner one,
+        // with a label on each reference.
+        let compose = format!("services:\n  app:\n    image: python:3.12-slim\n    environment:\n      DATABASE_URL: ${{URL}}\n{DB}");
+        let d = assert_fires(
+            &RULE,
+            &[
+                ("compose.yaml", &compose),
+                (
+                    ".env",
+                    "DB_USER=postgres\nDB_HOST=postgres\nURL=postgresql://${DB_USER}:pw@${DB_HOST}/app\n",
+                ),
+            ],
+        );
+        assert_eq!((d[0].file.as_str(), d[0].line, d[0].column), (".env", 2, 9));
+        let labels: Vec<(&str, &str)> = d[0]
+            .labels
+            .iter()
+            .take(2)
+            .map(|l| (l.1.as_str(), l.2.as_str()))
+            .collect();
+        assert_eq!(
+            labels,
+            [
+                (
+                    "${URL}",
+                    "interpolated here into DATABASE_URL of service `app`"
+                ),
+                ("${DB_HOST}", "interpolated here into URL"),
+            ]
+        );
+    }
+
+    #[test]
+    fn an_escaped_scalar_is_searched_as_a_whole_word() {
+        // YAML decodes `\t`: the value is not the source byte for byte, so
+        // the host is searched for, counted as the value counts it.
+        let compose = format!("services:\n  app:\n    image: python:3.12-slim\n    environment:\n      DATABASE_URL: \"postgresql://postgres:pw@postgres/app\\t\"\n{DB}");
+        let d = assert_fires(&RULE, &[("compose.yaml", &compose)]);
+        let line = "      DATABASE_URL: \"postgresql://postgres:pw@postgres/app\\t\"";
+        assert_eq!(
+            (d[0].line, d[0].column, d[0].text.as_str()),
+            (5, line.find("@postgres").unwrap() + 2, "postgres")
+        );
+    }
+
+    #[test]
     fn every_host_of_a_multi_host_url() {
         let compose = "services:\n  app:\n    image: python:3.12-slim\n    environment:\n      - MONGO_URL=mongodb://mongo1:27017,mongo2:27017,mongo3/app?replicaSet=rs0\n  mongo1:\n    image: mongo:7\n  mongo2:\n    image: mongo:7\n";
         let d = assert_fires(&RULE, &[("compose.yaml", compose)]);
