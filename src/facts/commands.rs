@@ -46,19 +46,35 @@ pub struct RunCommand {
     pub source: CommandSource,
 }
 
-/// The offset in its file of the first byte of `v.text`, when the scalar is
-/// written so that the text maps onto the source 1:1 (plain or quoted
-/// without escapes, and no interpolation).
-pub(crate) fn value_base(ws: &Workspace, v: &Value) -> Option<usize> {
-    let src = ws.sources.get(v.span.file).slice(v.span.range);
-    if src == v.text {
-        return Some(v.span.range.start);
-    }
-    let inner = src
-        .strip_prefix('"')
-        .and_then(|s| s.strip_suffix('"'))
-        .or_else(|| src.strip_prefix('\'').and_then(|s| s.strip_suffix('\'')));
-    (inner == Some(v.text.as_str())).then_some(v.span.range.start + 1)
+/// Where `range` of a compose value's text is written in its own scalar,
+/// when the value's map knows it exactly ([`Value::origin_of`]: text written
+/// there byte for byte, a default's text included); else the whole scalar
+/// (text decoded from another form, a range across a `${VAR}`, or carried
+/// by one).
+pub(crate) fn span_in(v: &Value, range: std::ops::Range<usize>) -> Span {
+    v.origin_of(range).written_here().unwrap_or(v.span)
+}
+
+/// Simple commands of `text`, a part of the compose value `v` that starts
+/// at byte `at` of `v.text` when it is written there as it is: each word
+/// where it is written ([`span_in`]); else every word spans `whole`.
+fn split_value(v: &Value, text: &str, at: Option<usize>, whole: Span) -> Vec<Invocation> {
+    shell::split(text, 0)
+        .into_iter()
+        .map(|c| Invocation {
+            args: c
+                .words
+                .into_iter()
+                .map(|w| Arg {
+                    text: w.text,
+                    span: match at {
+                        Some(a) => span_in(v, a + w.range.start..a + w.range.end),
+                        None => whole,
+                    },
+                })
+                .collect(),
+        })
+        .collect()
 }
 
 /// Simple commands of a shell text, spans mapped when `base` is known, else
@@ -82,10 +98,11 @@ fn split_text(text: &str, base: Option<usize>, whole: Span) -> Vec<Invocation> {
         .collect()
 }
 
-/// An exec-form argv; `sh -c SCRIPT` is opened up into the script's commands.
+/// An exec-form argv; `sh -c SCRIPT` is opened up into the script's
+/// commands (`split_script` splits the argument at that index).
 fn exec_invocations(
     args: Vec<Arg>,
-    script_base: impl Fn(&Arg) -> Option<usize>,
+    split_script: impl Fn(usize, &Arg) -> Vec<Invocation>,
 ) -> Vec<Invocation> {
     let inv = Invocation { args };
     if let Some((i, prog)) = inv.program() {
@@ -93,9 +110,9 @@ fn exec_invocations(
             if let Some(c) = inv.args[i + 1..].iter().position(|a| {
                 a.text == "-c" || a.text == "-ec" || a.text == "-ex" || a.text == "-euc"
             }) {
-                if let Some(script) = inv.args.get(i + 1 + c + 1) {
-                    let base = script_base(script);
-                    return split_text(&script.text, base, script.span);
+                let at = i + 1 + c + 1;
+                if let Some(script) = inv.args.get(at) {
+                    return split_script(at, script);
                 }
             }
         }
@@ -103,7 +120,7 @@ fn exec_invocations(
     vec![inv]
 }
 
-fn compose_invocations(ws: &Workspace, c: &CommandConfig) -> Vec<Invocation> {
+fn compose_invocations(c: &CommandConfig) -> Vec<Invocation> {
     match c {
         CommandConfig::Exec(values) => {
             // Each element's span is its text, without the YAML quotes, when
@@ -112,33 +129,42 @@ fn compose_invocations(ws: &Workspace, c: &CommandConfig) -> Vec<Invocation> {
                 .iter()
                 .map(|v| Arg {
                     text: v.text.clone(),
-                    span: match value_base(ws, v) {
-                        Some(b) => Span::new(v.span.file, TextRange::new(b, b + v.text.len())),
-                        None => v.span,
-                    },
+                    span: span_in(v, 0..v.text.len()),
                 })
                 .collect();
-            exec_invocations(args, |a| {
-                (a.span.range.len() == a.text.len()).then_some(a.span.range.start)
+            exec_invocations(args, |i, a| {
+                split_value(&values[i], &a.text, Some(0), a.span)
             })
         }
         // Compose splits a string command into words (shlex), no shell: one
         // invocation, unless it is itself `sh -c ...`.
         CommandConfig::Shell(v) => {
-            let base = value_base(ws, v);
-            let words: Vec<Arg> = split_text(&v.text, base, v.span)
+            let words: Vec<shell::Word> = shell::split(&v.text, 0)
                 .into_iter()
-                .flat_map(|i| i.args)
+                .flat_map(|c| c.words)
                 .collect();
-            exec_invocations(words, |a| {
-                let src = ws.sources.get(a.span.file).slice(a.span.range);
-                if src.len() == a.text.len() + 2 && base.is_some() {
-                    Some(a.span.range.start + 1)
-                } else if src == a.text && base.is_some() {
-                    Some(a.span.range.start)
+            let args = words
+                .iter()
+                .map(|w| Arg {
+                    text: w.text.clone(),
+                    span: span_in(v, w.range.start..w.range.end),
+                })
+                .collect();
+            exec_invocations(args, |i, a| {
+                // The script's offset in the value: the word as written,
+                // or between its quotes.
+                let w = &words[i];
+                let raw = v.text.get(w.range.start..w.range.end).unwrap_or("");
+                let at = if raw == w.text {
+                    Some(w.range.start)
+                } else if raw.len() == w.text.len() + 2
+                    && raw.get(1..raw.len() - 1) == Some(&w.text)
+                {
+                    Some(w.range.start + 1)
                 } else {
                     None
-                }
+                };
+                split_value(v, &a.text, at, a.span)
             })
         }
     }
@@ -164,8 +190,9 @@ fn image_invocations(
                     },
                 })
                 .collect();
-            exec_invocations(args, |a| {
-                (a.span.range.len() == a.text.len()).then_some(a.span.range.start)
+            exec_invocations(args, |_, a| {
+                let base = (a.span.range.len() == a.text.len()).then_some(a.span.range.start);
+                split_text(&a.text, base, a.span)
             })
         }
         DockerCommand::Shell(s) => {
@@ -183,7 +210,7 @@ pub fn run_command(ws: &Workspace, s: &Service) -> Option<RunCommand> {
     let entry: Vec<Invocation> = match &s.entrypoint {
         Some(e) => {
             source = CommandSource::Compose;
-            compose_invocations(ws, e)
+            compose_invocations(e)
         }
         None => facts
             .and_then(|f| {
@@ -196,7 +223,7 @@ pub fn run_command(ws: &Workspace, s: &Service) -> Option<RunCommand> {
     let cmd: Vec<Invocation> = match &s.command {
         Some(c) => {
             source = CommandSource::Compose;
-            compose_invocations(ws, c)
+            compose_invocations(c)
         }
         None if s.entrypoint.is_none() => facts
             .and_then(|f| {
@@ -239,14 +266,14 @@ pub fn healthcheck_command(ws: &Workspace, s: &Service) -> Option<RunCommand> {
                     match marker.text.as_str() {
                         "CMD-SHELL" => {
                             let v = rest.first()?;
-                            split_text(&v.text, value_base(ws, v), v.span)
+                            split_value(v, &v.text, Some(0), v.span)
                         }
-                        "CMD" => compose_invocations(ws, &CommandConfig::Exec(rest.to_vec())),
+                        "CMD" => compose_invocations(&CommandConfig::Exec(rest.to_vec())),
                         _ => return None,
                     }
                 }
                 // A string `test:` runs in a shell, as CMD-SHELL.
-                CommandConfig::Shell(v) => split_text(&v.text, value_base(ws, v), v.span),
+                CommandConfig::Shell(v) => split_value(v, &v.text, Some(0), v.span),
             };
             return Some(RunCommand {
                 invocations,
@@ -620,7 +647,7 @@ mod tests {
                 span: Span::new(FileId(0), TextRange::new(0, 1)),
             })
             .collect();
-        let invs = exec_invocations(args, |_| None);
+        let invs = exec_invocations(args, |_, a| split_text(&a.text, None, a.span));
         let cmd = RunCommand {
             invocations: invs,
             source: CommandSource::Image,

@@ -474,19 +474,17 @@ pub(crate) fn is_service_like(host: &str) -> bool {
 
 /// Whether `s` listens on `port`: the default port of the server its image
 /// is, or a port it publishes or exposes (in compose or its image).
-pub(crate) fn service_listens_on(ws: &Workspace, s: &Service, port: u16) -> bool {
+pub(crate) fn service_listens_on(s: &Service, port: u16) -> bool {
     ServerKind::of_service(s).is_some_and(|k| k.port() == port)
-        || published_ports(ws, s)
-            .iter()
-            .any(|p| p.target.contains(port))
+        || published_ports(s).iter().any(|p| p.target.contains(port))
         || exposed_ports(s).iter().any(|e| e.port.contains(port))
 }
 
 /// Whether a running service of the project publishes `port` on the host:
 /// there, `localhost:PORT` reaches it (a browser's address).
-pub(crate) fn published_on_host(ws: &Workspace, p: &Project, port: u16) -> bool {
+pub(crate) fn published_on_host(p: &Project, port: u16) -> bool {
     p.active_services().any(|s| {
-        published_ports(ws, s)
+        published_ports(s)
             .iter()
             .any(|x| x.published.is_some_and(|r| r.contains(port)))
     })

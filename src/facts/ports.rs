@@ -3,10 +3,9 @@
 //! after interpolation), compose `expose:` and the image's `EXPOSE`; and the
 //! ports debuggers listen on.
 
-use crate::facts::commands::{value_base, RunCommand};
-use crate::model::types::{PortConfig, Service, Value};
-use crate::model::workspace::Workspace;
-use crate::source::{Span, TextRange};
+use crate::facts::commands::{span_in, RunCommand};
+use crate::model::types::{PortConfig, Service};
+use crate::source::Span;
 
 /// A port or a range of ports (`8000-8010`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -96,44 +95,23 @@ fn split_entry(text: &str) -> Option<(Option<&str>, &str, usize, &str)> {
     Some((published, target, target_at, protocol))
 }
 
-/// Where `v.text[from..to]` is written: exactly when the value maps onto
-/// its source one to one; else, when the piece and all after it are written
-/// as they are at the end of the scalar (`"${PORT:-8000}:9000"`: `9000`);
-/// else the whole scalar.
-fn sub_span(ws: &Workspace, v: &Value, from: usize, to: usize) -> Span {
-    if let Some(b) = value_base(ws, v) {
-        return Span::new(v.span.file, TextRange::new(b + from, b + to));
-    }
-    let src = ws.sources.get(v.span.file).slice(v.span.range);
-    let inner = src.trim_end_matches(['"', '\'']);
-    let tail = &v.text[from..];
-    if inner
-        .strip_suffix(tail)
-        .is_some_and(|before| before.ends_with(':'))
-    {
-        let start = v.span.range.start + inner.len() - tail.len();
-        return Span::new(v.span.file, TextRange::new(start, start + (to - from)));
-    }
-    v.span
-}
-
 /// One `ports:` entry, read from its value after interpolation.
-pub(crate) fn published(ws: &Workspace, p: &PortConfig) -> Option<Published> {
+pub(crate) fn published(p: &PortConfig) -> Option<Published> {
     let text = p.raw.text.trim();
     let lead = p.raw.text.len() - p.raw.text.trim_start().len();
     let (published, target, at, protocol) = split_entry(text)?;
     Some(Published {
         published: published.and_then(PortRange::parse),
         target: PortRange::parse(target)?,
-        target_span: sub_span(ws, &p.raw, lead + at, lead + at + target.len()),
+        target_span: span_in(&p.raw, lead + at..lead + at + target.len()),
         span: p.raw.span,
         udp: protocol.eq_ignore_ascii_case("udp"),
     })
 }
 
 /// Every `ports:` entry of the service that names its ports.
-pub(crate) fn published_ports(ws: &Workspace, s: &Service) -> Vec<Published> {
-    s.ports.iter().filter_map(|p| published(ws, p)).collect()
+pub(crate) fn published_ports(s: &Service) -> Vec<Published> {
+    s.ports.iter().filter_map(published).collect()
 }
 
 /// What the service declares it listens on: compose `expose:`, then the

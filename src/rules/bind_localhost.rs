@@ -171,6 +171,18 @@ mod tests {
         assert_eq!(d[0].labels[0].1, "\"8000:8000\"");
     }
 
+    /// A host written as the default of a variable: the default's text.
+    #[test]
+    fn loopback_in_a_default() {
+        let compose = "services:\n  api:\n    image: python:3.12-slim\n    command: uvicorn app.main:app --host ${HOST:-127.0.0.1} --port 8000\n";
+        let d = assert_fires(&RULE, &[("compose.yaml", compose)]);
+        let line = "    command: uvicorn app.main:app --host ${HOST:-127.0.0.1} --port 8000";
+        assert_eq!(
+            (d[0].line, d[0].column, d[0].text.as_str()),
+            (4, line.find("127.").unwrap() + 1, "127.0.0.1")
+        );
+    }
+
     #[test]
     fn default_host_of_uvicorn_in_the_image() {
         let df = "FROM python:3.12-slim\nUSER 1000\nCMD [\"uvicorn\", \"app.main:app\", \"--port\", \"8000\"]\n";

@@ -8,7 +8,6 @@ use crate::facts::known::{
 use crate::facts::network::shares_loopback;
 use crate::facts::server::ServerKind;
 use crate::model::types::*;
-use crate::model::workspace::Workspace;
 use crate::rules::flow::{group_by_key, trace_host, Grouped, Part, Services};
 use crate::rules::{Context, Diagnostic, Rule, RuleId, RuleMeta, Severity};
 use crate::source::Span;
@@ -29,15 +28,15 @@ pub static RULE: Rule = Rule {
 /// is a bare host in a host variable, or a web address to a port another
 /// service of the project listens on that is not a browser's (see
 /// [`for_a_browser`]).
-fn is_connection(ws: &Workspace, r: &ReceivedHost) -> bool {
+fn is_connection(r: &ReceivedHost) -> bool {
     match r.host.network_scheme().map(|s| s.kind) {
         None | Some(SchemeKind::Server) => true,
         Some(SchemeKind::Web) => {
-            !for_a_browser(ws, r)
+            !for_a_browser(r)
                 && r.host.port_number().is_some_and(|port| {
                     r.project
                         .active_services()
-                        .any(|s| s.name != r.service.name && service_listens_on(ws, s, port))
+                        .any(|s| s.name != r.service.name && service_listens_on(s, port))
                 })
         }
     }
@@ -46,17 +45,16 @@ fn is_connection(ws: &Workspace, r: &ReceivedHost) -> bool {
 /// A web address on localhost that a browser opens: the service is a
 /// frontend, or the host publishes the port (`localhost:PORT` on the host
 /// is that service: the address is meant for the user's browser).
-fn for_a_browser(ws: &Workspace, r: &ReceivedHost) -> bool {
+fn for_a_browser(r: &ReceivedHost) -> bool {
     is_frontend(r.service)
         || r.host
             .port_number()
-            .is_some_and(|port| published_on_host(ws, r.project, port))
+            .is_some_and(|port| published_on_host(r.project, port))
 }
 
 /// The service that most likely provides what `port` points at, other
 /// than the services that receive the address.
 fn provider<'a>(
-    ws: &Workspace,
     project: &'a Project,
     receivers: &Services,
     port: Option<u16>,
@@ -65,7 +63,7 @@ fn provider<'a>(
     project
         .active_services()
         .filter(|s| !receivers.0.contains(&s.name))
-        .find(|s| service_listens_on(ws, s, port))
+        .find(|s| service_listens_on(s, port))
 }
 
 /// What is wrong, once for every service that receives it (in whichever
@@ -93,7 +91,7 @@ fn check(ctx: &Context) -> Vec<Diagnostic> {
     for r in received_hosts(ws) {
         // On the host's network, or in another container's, localhost is
         // that namespace's: right.
-        if !is_loopback(r.host.host) || shares_loopback(r.service) || !is_connection(ws, &r) {
+        if !is_loopback(r.host.host) || shares_loopback(r.service) || !is_connection(&r) {
             continue;
         }
         let port = r.host.port_number();
@@ -102,8 +100,8 @@ fn check(ctx: &Context) -> Vec<Diagnostic> {
             let others = r
                 .project
                 .active_services()
-                .any(|s| s.name != r.service.name && service_listens_on(ws, s, p));
-            if service_listens_on(ws, r.service, p) && !others {
+                .any(|s| s.name != r.service.name && service_listens_on(s, p));
+            if service_listens_on(r.service, p) && !others {
                 continue;
             }
         }
@@ -121,13 +119,10 @@ fn check(ctx: &Context) -> Vec<Diagnostic> {
             labels: t.labels,
         });
     }
-    group_by_key(parts)
-        .into_iter()
-        .map(|g| diagnostic(ws, g))
-        .collect()
+    group_by_key(parts).into_iter().map(diagnostic).collect()
 }
 
-fn diagnostic(ws: &Workspace, g: Grouped<Problem>) -> Diagnostic {
+fn diagnostic(g: Grouped<Problem>) -> Diagnostic {
     let p = &g.key;
     let what = match &p.scheme {
         Some(s) => format!("a {s}:// address"),
@@ -141,7 +136,7 @@ fn diagnostic(ws: &Workspace, g: Grouped<Problem>) -> Diagnostic {
         g.details_phrase(),
         p.host
     );
-    let provider = provider(ws, p.project, &g.services, p.port);
+    let provider = provider(p.project, &g.services, p.port);
     let help = match provider {
         Some(s) => {
             let kind = p

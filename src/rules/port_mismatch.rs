@@ -159,7 +159,7 @@ fn judge(ws: &Workspace, service: &Service) -> Vec<(Problem, Vec<Label>)> {
         .filter(|e| !(e.from_image && compose_command))
         .filter(|e| e.port.single().is_some_and(|p| !debugger(p)))
         .collect();
-    let published: Vec<Published> = published_ports(ws, service)
+    let published: Vec<Published> = published_ports(service)
         .into_iter()
         .filter(|p| !p.udp && p.target.single().is_some_and(|t| !debugger(t)))
         .collect();
@@ -421,5 +421,10 @@ mod tests {
         let compose = "services:\n  api:\n    image: python:3.12-slim\n    command: uvicorn app:app --host 0.0.0.0 --port 8000\n    ports:\n      - \"${API_PORT:-8000}:9000\"\n";
         let d = assert_fires(&RULE, &[("compose.yaml", compose)]);
         assert_eq!((d[0].line, d[0].text.as_str()), (6, "9000"));
+        // The listen port written as a default: pointed at in the command.
+        let compose = "services:\n  api:\n    image: python:3.12-slim\n    command: uvicorn app:app --host 0.0.0.0 --port ${PORT:-8000}\n    ports:\n      - \"9000:9000\"\n";
+        let d = assert_fires(&RULE, &[("compose.yaml", compose)]);
+        assert_eq!((d[0].line, d[0].text.as_str()), (6, "9000"));
+        assert_eq!(d[0].labels[0].1, "8000");
     }
 }
