@@ -58,6 +58,15 @@ impl<'a> ImageRef<'a> {
         })
     }
 
+    /// Where `part` (this reference's `tag`, `name()`...) is in `text`, the
+    /// text the reference was parsed from: byte offsets, for
+    /// [`crate::model::types::Value::span_of`].
+    pub fn range_in(text: &str, part: &'a str) -> Option<std::ops::Range<usize>> {
+        let start = (part.as_ptr() as usize).checked_sub(text.as_ptr() as usize)?;
+        let end = start + part.len();
+        (end <= text.len()).then_some(start..end)
+    }
+
     /// The last component of the path, lowercase-compared by callers:
     /// `postgres` for `docker.io/library/postgres:16`.
     pub fn name(&self) -> &'a str {

@@ -362,7 +362,18 @@ fn check_service(ws: &Workspace, root: &Path, service: &Service) -> Option<Pull>
         return None;
     }
     let written = ws.sources.get(image.span.file).slice(image.span.range);
-    // From a `.env` value interpolated into `image:`, point there.
+    // Where the tag (or, without one, the name) is written: from the
+    // value's map, through a `${VAR}` into the `.env` line that set it.
+    let piece = match p {
+        Problem::Latest => parsed.tag,
+        Problem::NoTag => Some(parsed.name()),
+    };
+    let exact = piece
+        .and_then(|piece| ImageRef::range_in(&image.text, piece))
+        .map(|range| image.origin_of(range))
+        .and_then(|o| Some((o.span?, o.vias.first().map(|v| v.reference))));
+    // Else (decoded text, a piece across a `${VAR}`) searched for: in the
+    // scalar, then in the `.env` values interpolated into it.
     let from_dotenv = |needle: &str| {
         image.via.iter().find_map(|v| match &v.source {
             Some(VariableSource::Dotenv { value, .. }) => {
@@ -371,16 +382,17 @@ fn check_service(ws: &Workspace, root: &Path, service: &Service) -> Option<Pull>
             _ => None,
         })
     };
-    let (primary, carried_by) = match p {
-        Problem::Latest => match find_in(ws, image.span, "latest") {
+    let (primary, carried_by) = match (p, exact) {
+        (Problem::NoTag, _) if !written.contains('$') => (image.span, None),
+        (_, Some(found)) => found,
+        (Problem::Latest, None) => match find_in(ws, image.span, "latest") {
             Some(s) => (s, None),
             None => match from_dotenv("latest") {
                 Some((s, r)) => (s, Some(r)),
                 None => (image.span, None),
             },
         },
-        Problem::NoTag if !written.contains('$') => (image.span, None),
-        Problem::NoTag => match from_dotenv(parsed.name()) {
+        (Problem::NoTag, None) => match from_dotenv(parsed.name()) {
             Some((s, r)) => (s, Some(r)),
             None => (image.span, None),
         },
@@ -607,6 +619,50 @@ mod tests {
         assert_silent(&RULE, &files);
         let files = [("compose.yaml", "services:\n  db:\n    image: ${IMAGE}\n")];
         assert_silent(&RULE, &files);
+    }
+
+    /// The tag or name is where its own piece of `image:` is written, not
+    /// the first `.env` value that holds the word.
+    #[test]
+    fn compose_image_points_at_its_own_piece() {
+        let files = [
+            (
+                "compose.yaml",
+                "services:\n  app:\n    image: ${REPO}:${TAG}\n",
+            ),
+            (".env", "REPO=latest/app\nTAG=latest\n"),
+        ];
+        let d = assert_fires(&RULE, &files);
+        assert_eq!(
+            (
+                d[0].file.as_str(),
+                d[0].line,
+                d[0].column,
+                d[0].text.as_str()
+            ),
+            (".env", 2, 5, "latest")
+        );
+        assert_eq!(d[0].labels[0].1, "${TAG}");
+        // No tag: the name, written in the compose file after a registry
+        // that holds the same word.
+        let files = [
+            (
+                "compose.yaml",
+                "services:\n  db:\n    image: ${REGISTRY}/postgres\n",
+            ),
+            (".env", "REGISTRY=postgres.internal:5000\n"),
+        ];
+        let d = assert_fires(&RULE, &files);
+        assert_eq!(
+            (
+                d[0].file.as_str(),
+                d[0].line,
+                d[0].column,
+                d[0].text.as_str()
+            ),
+            ("compose.yaml", 3, 24, "postgres")
+        );
+        assert!(d[0].labels.is_empty(), "{:?}", d[0].labels);
     }
 
     /// An image a service of the project builds comes from no registry:
