@@ -3,6 +3,9 @@
 //! source spans, and the web servers found in them (uvicorn, gunicorn, flask,
 //! Django's runserver...) with the host and port they listen on.
 
+use std::ops::Range;
+use std::sync::Arc;
+
 use crate::model::types::*;
 use crate::model::workspace::Workspace;
 use crate::source::{Span, TextRange};
@@ -14,6 +17,50 @@ use crate::syntax::shell;
 pub struct Arg {
     pub text: String,
     pub span: Span,
+    /// For a word of a compose value whose text is there as it is (no
+    /// quote or escape taken out of it): the value and the byte of its text
+    /// the word starts at, to point inside the word ([`Arg::span_of`]).
+    pub within: Option<(Arc<Value>, usize)>,
+}
+
+impl Arg {
+    /// A word known only by its span.
+    pub fn new(text: impl Into<String>, span: Span) -> Self {
+        Arg {
+            text: text.into(),
+            span,
+            within: None,
+        }
+    }
+
+    /// Where bytes `range` of the word are written: through its compose
+    /// value's map ([`span_in`]: `127.0.0.1` of `127.0.0.1:${PORT}`), else
+    /// inside `span` when it holds the word byte for byte, else `span`.
+    pub fn span_of(&self, range: Range<usize>) -> Span {
+        if let Some((v, at)) = &self.within {
+            if let Some(s) = v.origin_of(at + range.start..at + range.end).written_here() {
+                return s;
+            }
+        }
+        if self.span.range.len() == self.text.len() && range.end <= self.text.len() {
+            let start = self.span.range.start;
+            Span::new(
+                self.span.file,
+                TextRange::new(start + range.start, start + range.end),
+            )
+        } else {
+            self.span
+        }
+    }
+
+    /// The word from byte `from` on (the value of `--name=VALUE`).
+    fn rest(&self, from: usize) -> Arg {
+        Arg {
+            text: self.text[from..].to_string(),
+            span: self.span_of(from..self.text.len()),
+            within: self.within.as_ref().map(|(v, at)| (v.clone(), at + from)),
+        }
+    }
 }
 
 /// One simple command: program and arguments.
@@ -55,26 +102,54 @@ pub(crate) fn span_in(v: &Value, range: std::ops::Range<usize>) -> Span {
     v.origin_of(range).written_here().unwrap_or(v.span)
 }
 
+/// Where the text of a shell word written at `raw` of `text` starts: the
+/// word as written, or between its quotes; `None` when a quote or an
+/// escape inside it was taken out.
+fn word_start(text: &str, raw: Range<usize>, word: &str) -> Option<usize> {
+    let written = text.get(raw.clone())?;
+    if written == word {
+        Some(raw.start)
+    } else if written.len() == word.len() + 2 && written.get(1..written.len() - 1) == Some(word) {
+        Some(raw.start + 1)
+    } else {
+        None
+    }
+}
+
+/// The word written at `raw` of the compose value `v`'s text.
+fn value_word(v: &Arc<Value>, text: String, raw: Range<usize>) -> Arg {
+    Arg {
+        span: span_in(v, raw.clone()),
+        within: word_start(&v.text, raw, &text).map(|at| (v.clone(), at)),
+        text,
+    }
+}
+
 /// Simple commands of `text`, a part of the compose value `v` that starts
 /// at byte `at` of `v.text` when it is written there as it is: each word
 /// where it is written ([`span_in`]); else every word spans `whole`.
-fn split_value(v: &Value, text: &str, at: Option<usize>, whole: Span) -> Vec<Invocation> {
+fn split_value(v: &Arc<Value>, text: &str, at: Option<usize>, whole: Span) -> Vec<Invocation> {
     shell::split(text, 0)
         .into_iter()
         .map(|c| Invocation {
             args: c
                 .words
                 .into_iter()
-                .map(|w| Arg {
-                    text: w.text,
-                    span: match at {
-                        Some(a) => span_in(v, a + w.range.start..a + w.range.end),
-                        None => whole,
-                    },
+                .map(|w| match at {
+                    Some(a) => value_word(v, w.text, a + w.range.start..a + w.range.end),
+                    None => Arg::new(w.text, whole),
                 })
                 .collect(),
         })
         .collect()
+}
+
+/// `sh -c SCRIPT` of a compose command: the script's commands.
+fn split_script(a: &Arg) -> Vec<Invocation> {
+    match &a.within {
+        Some((v, at)) => split_value(v, &a.text, Some(*at), a.span),
+        None => split_text(&a.text, None, a.span),
+    }
 }
 
 /// Simple commands of a shell text, spans mapped when `base` is known, else
@@ -86,12 +161,12 @@ fn split_text(text: &str, base: Option<usize>, whole: Span) -> Vec<Invocation> {
             args: c
                 .words
                 .into_iter()
-                .map(|w| Arg {
-                    text: w.text,
-                    span: match base {
+                .map(|w| {
+                    let span = match base {
                         Some(_) => Span::new(whole.file, w.range),
                         None => whole,
-                    },
+                    };
+                    Arg::new(w.text, span)
                 })
                 .collect(),
         })
@@ -99,10 +174,10 @@ fn split_text(text: &str, base: Option<usize>, whole: Span) -> Vec<Invocation> {
 }
 
 /// An exec-form argv; `sh -c SCRIPT` is opened up into the script's
-/// commands (`split_script` splits the argument at that index).
+/// commands (`split_script` splits it).
 fn exec_invocations(
     args: Vec<Arg>,
-    split_script: impl Fn(usize, &Arg) -> Vec<Invocation>,
+    split_script: impl Fn(&Arg) -> Vec<Invocation>,
 ) -> Vec<Invocation> {
     let inv = Invocation { args };
     if let Some((i, prog)) = inv.program() {
@@ -110,9 +185,8 @@ fn exec_invocations(
             if let Some(c) = inv.args[i + 1..].iter().position(|a| {
                 a.text == "-c" || a.text == "-ec" || a.text == "-ex" || a.text == "-euc"
             }) {
-                let at = i + 1 + c + 1;
-                if let Some(script) = inv.args.get(at) {
-                    return split_script(at, script);
+                if let Some(script) = inv.args.get(i + 1 + c + 1) {
+                    return split_script(script);
                 }
             }
         }
@@ -130,42 +204,21 @@ fn compose_invocations(c: &CommandConfig) -> Vec<Invocation> {
                 .map(|v| Arg {
                     text: v.text.clone(),
                     span: span_in(v, 0..v.text.len()),
+                    within: Some((Arc::new(v.clone()), 0)),
                 })
                 .collect();
-            exec_invocations(args, |i, a| {
-                split_value(&values[i], &a.text, Some(0), a.span)
-            })
+            exec_invocations(args, split_script)
         }
         // Compose splits a string command into words (shlex), no shell: one
         // invocation, unless it is itself `sh -c ...`.
         CommandConfig::Shell(v) => {
-            let words: Vec<shell::Word> = shell::split(&v.text, 0)
+            let v = Arc::new(v.clone());
+            let args = shell::split(&v.text, 0)
                 .into_iter()
                 .flat_map(|c| c.words)
+                .map(|w| value_word(&v, w.text, w.range.start..w.range.end))
                 .collect();
-            let args = words
-                .iter()
-                .map(|w| Arg {
-                    text: w.text.clone(),
-                    span: span_in(v, w.range.start..w.range.end),
-                })
-                .collect();
-            exec_invocations(args, |i, a| {
-                // The script's offset in the value: the word as written,
-                // or between its quotes.
-                let w = &words[i];
-                let raw = v.text.get(w.range.start..w.range.end).unwrap_or("");
-                let at = if raw == w.text {
-                    Some(w.range.start)
-                } else if raw.len() == w.text.len() + 2
-                    && raw.get(1..raw.len() - 1) == Some(&w.text)
-                {
-                    Some(w.range.start + 1)
-                } else {
-                    None
-                };
-                split_value(v, &a.text, at, a.span)
-            })
+            exec_invocations(args, split_script)
         }
     }
 }
@@ -181,16 +234,16 @@ fn image_invocations(
             // the quotes.
             let args: Vec<Arg> = items
                 .iter()
-                .map(|w| Arg {
-                    text: w.value.clone(),
-                    span: if w.range.len() == w.value.len() + 2 {
+                .map(|w| {
+                    let span = if w.range.len() == w.value.len() + 2 {
                         Span::new(file, TextRange::new(w.range.start + 1, w.range.end - 1))
                     } else {
                         Span::new(file, w.range)
-                    },
+                    };
+                    Arg::new(w.value.clone(), span)
                 })
                 .collect();
-            exec_invocations(args, |_, a| {
+            exec_invocations(args, |a| {
                 let base = (a.span.range.len() == a.text.len()).then_some(a.span.range.start);
                 split_text(&a.text, base, a.span)
             })
@@ -266,14 +319,16 @@ pub fn healthcheck_command(ws: &Workspace, s: &Service) -> Option<RunCommand> {
                     match marker.text.as_str() {
                         "CMD-SHELL" => {
                             let v = rest.first()?;
-                            split_value(v, &v.text, Some(0), v.span)
+                            split_value(&Arc::new(v.clone()), &v.text, Some(0), v.span)
                         }
                         "CMD" => compose_invocations(&CommandConfig::Exec(rest.to_vec())),
                         _ => return None,
                     }
                 }
                 // A string `test:` runs in a shell, as CMD-SHELL.
-                CommandConfig::Shell(v) => split_value(v, &v.text, Some(0), v.span),
+                CommandConfig::Shell(v) => {
+                    split_value(&Arc::new(v.clone()), &v.text, Some(0), v.span)
+                }
             };
             return Some(RunCommand {
                 invocations,
@@ -316,23 +371,17 @@ pub struct Server {
 }
 
 /// The value of `--name VALUE`, `--name=VALUE` or `-n VALUE` in `args`.
-fn option(args: &[Arg], names: &[&str]) -> Option<(String, Span)> {
+fn option(args: &[Arg], names: &[&str]) -> Option<Arg> {
     let mut i = 0;
     while i < args.len() {
         let a = &args[i];
         for n in names {
             if a.text == *n {
                 if let Some(v) = args.get(i + 1) {
-                    return Some((v.text.clone(), v.span));
+                    return Some(v.clone());
                 }
-            } else if let Some(v) = a.text.strip_prefix(&format!("{n}=")) {
-                let span = if a.span.range.len() == a.text.len() {
-                    let start = a.span.range.start + n.len() + 1;
-                    Span::new(a.span.file, TextRange::new(start, a.span.range.end))
-                } else {
-                    a.span
-                };
-                return Some((v.to_string(), span));
+            } else if a.text.starts_with(&format!("{n}=")) {
+                return Some(a.rest(n.len() + 1));
             }
         }
         i += 1;
@@ -341,21 +390,12 @@ fn option(args: &[Arg], names: &[&str]) -> Option<(String, Span)> {
 }
 
 /// A `host:port` bind split into its parts, with spans.
-fn split_bind(value: &str, span: Span) -> (Option<Setting>, Option<Setting>) {
+fn split_bind(arg: &Arg) -> (Option<Setting>, Option<Setting>) {
+    let value = arg.text.as_str();
     if value.starts_with("unix:") || value.starts_with("fd://") {
         return (None, None);
     }
-    let exact = span.range.len() == value.len();
-    let sub = |from: usize, to: usize| {
-        Some(if exact {
-            Span::new(
-                span.file,
-                TextRange::new(span.range.start + from, span.range.start + to),
-            )
-        } else {
-            span
-        })
-    };
+    let sub = |from: usize, to: usize| Some(arg.span_of(from..to));
     match value.rfind(':') {
         Some(c)
             if !value[c + 1..].is_empty()
@@ -399,9 +439,9 @@ fn split_bind(value: &str, span: Span) -> (Option<Setting>, Option<Setting>) {
 
 /// `--name VALUE` as a setting written in the command, else `default`.
 fn setting_or(args: &[Arg], names: &[&str], default: Setting) -> Setting {
-    option(args, names).map_or(default, |(value, span)| Setting {
-        value,
-        span: Some(span),
+    option(args, names).map_or(default, |a| Setting {
+        value: a.text,
+        span: Some(a.span),
     })
 }
 
@@ -472,12 +512,12 @@ pub fn servers(cmd: &RunCommand) -> Vec<Server> {
             "gunicorn" | "hypercorn" | "daphne" => {
                 let config_file = kind == "gunicorn" || option(args, &["-c", "--config"]).is_some();
                 let (mut host, mut port) = (default("127.0.0.1"), default("8000"));
-                if let Some((v, s)) = option(args, &["-b", "--bind"]) {
-                    let (h, p) = split_bind(&v, s);
+                if let Some(a) = option(args, &["-b", "--bind"]) {
+                    let (h, p) = split_bind(&a);
                     if kind == "daphne" {
                         host = h.unwrap_or(Setting {
-                            value: v,
-                            span: Some(s),
+                            value: a.text,
+                            span: Some(a.span),
                         });
                     } else {
                         if let Some(h) = h {
@@ -538,7 +578,7 @@ pub fn servers(cmd: &RunCommand) -> Vec<Server> {
                 let addr = args[1..].iter().find(|a| !a.text.starts_with('-'));
                 let (mut host, mut port) = (default("127.0.0.1"), default("8000"));
                 if let Some(a) = addr {
-                    let (h, p) = split_bind(&a.text, a.span);
+                    let (h, p) = split_bind(a);
                     if let Some(h) = h {
                         // Django reads `0` as 0.0.0.0.
                         host = h;
@@ -642,12 +682,9 @@ mod tests {
     fn sh_c_scripts_are_opened() {
         let args: Vec<Arg> = ["sh", "-c", "uvicorn m:a --host 127.0.0.1"]
             .iter()
-            .map(|t| Arg {
-                text: t.to_string(),
-                span: Span::new(FileId(0), TextRange::new(0, 1)),
-            })
+            .map(|t| Arg::new(*t, Span::new(FileId(0), TextRange::new(0, 1))))
             .collect();
-        let invs = exec_invocations(args, |_, a| split_text(&a.text, None, a.span));
+        let invs = exec_invocations(args, |a| split_text(&a.text, None, a.span));
         let cmd = RunCommand {
             invocations: invs,
             source: CommandSource::Image,

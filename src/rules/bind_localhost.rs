@@ -181,6 +181,22 @@ mod tests {
             (d[0].line, d[0].column, d[0].text.as_str()),
             (4, line.find("127.").unwrap() + 1, "127.0.0.1")
         );
+        // Inside a word that also holds a variable: `--host=…`, `-b host:port`.
+        for command in [
+            "uvicorn app.main:app --host=${HOST:-127.0.0.1} --port 8000",
+            "gunicorn -b 127.0.0.1:${PORT:-8000} app:app",
+            "[\"gunicorn\", \"--bind=127.0.0.1:${PORT:-8000}\", \"app:app\"]",
+        ] {
+            let compose =
+                format!("services:\n  api:\n    image: python:3.12-slim\n    command: {command}\n");
+            let d = assert_fires(&RULE, &[("compose.yaml", &compose)]);
+            let line = format!("    command: {command}");
+            assert_eq!(
+                (d[0].line, d[0].column, d[0].text.as_str()),
+                (4, line.find("127.").unwrap() + 1, "127.0.0.1"),
+                "{command}"
+            );
+        }
     }
 
     #[test]

@@ -10,7 +10,7 @@ use crate::model::types::Service;
 use crate::model::workspace::Workspace;
 use crate::rules::flow::{active_services, group_by_key, Grouped, Part};
 use crate::rules::{Context, Diagnostic, Label, Rule, RuleId, RuleMeta, Severity, SeverityCase};
-use crate::source::{Span, TextRange};
+use crate::source::Span;
 
 pub static RULE: Rule = Rule {
     meta: RuleMeta {
@@ -50,17 +50,7 @@ fn probes(ws: &Workspace, service: &Service) -> Vec<Probe> {
     };
     let mut out = Vec::new();
     for arg in h.invocations.iter().flat_map(|i| i.args.iter()) {
-        let exact = arg.span.range.len() == arg.text.len();
-        let at = |from: usize, to: usize| {
-            if exact {
-                Span::new(
-                    arg.span.file,
-                    TextRange::new(arg.span.range.start + from, arg.span.range.start + to),
-                )
-            } else {
-                arg.span
-            }
-        };
+        let at = |from: usize, to: usize| arg.span_of(from..to);
         for h in local_addresses(&arg.text) {
             // `http://localhost:/` is the scheme's default port too.
             let written = h.port.filter(|p| !p.is_empty());
@@ -426,5 +416,14 @@ mod tests {
         let d = assert_fires(&RULE, &[("compose.yaml", compose)]);
         assert_eq!((d[0].line, d[0].text.as_str()), (6, "9000"));
         assert_eq!(d[0].labels[0].1, "8000");
+        // A probed port written as a default inside the URL.
+        let compose = "services:\n  api:\n    image: python:3.12-slim\n    command: uvicorn app:app --host 0.0.0.0 --port 8000\n    healthcheck:\n      test: [\"CMD\", \"curl\", \"-f\", \"http://localhost:${PORT:-9000}/health\"]\n";
+        let d = assert_fires(&RULE, &[("compose.yaml", compose)]);
+        let line =
+            "      test: [\"CMD\", \"curl\", \"-f\", \"http://localhost:${PORT:-9000}/health\"]";
+        assert_eq!(
+            (d[0].line, d[0].column, d[0].text.as_str()),
+            (6, line.find("9000").unwrap() + 1, "9000")
+        );
     }
 }
