@@ -124,9 +124,11 @@ fn is_name_char(b: u8) -> bool {
 /// - `$$` is one literal `$`; `$` not followed by a name or `{` is literal;
 /// - `$NAME` with NAME `[_A-Za-z][_A-Za-z0-9]*`;
 /// - `${NAME}` or `${NAME<op>arg}` with op one of `:-` `-` `:?` `?` `:+` `+`;
-///   the argument runs to the `}` that balances the opening `${` (only `${`
-///   opens), and must close on the same line; otherwise, as in Compose, the
-///   template is invalid.
+///   the argument runs to the `}` that balances the opening `${` (every
+///   `{` opens, as Compose counts them: `${A:-a{b}c}` has default `a{b}c`),
+///   else to the last `}` of the line (`${A:-{x}y` has default `{x`), and
+///   must close on the same line; otherwise, as in Compose, the template is
+///   invalid.
 pub fn parse(text: &str, base: usize) -> Result<Template, SyntaxError> {
     let bytes = text.as_bytes();
     let mut pieces = Vec::new();
@@ -251,9 +253,8 @@ fn parse_braced(text: &str, at: usize, base: usize) -> Result<(VarRef, usize), S
                 break;
             }
         }
-        if bytes[k] == b'$' && bytes.get(k + 1) == Some(&b'{') {
+        if bytes[k] == b'{' {
             open += 1;
-            k += 1;
         }
         k += 1;
     }
@@ -337,12 +338,25 @@ mod tests {
         // Compose: `${A:-x}}` is `${A:-x}` then a literal `}`.
         let t = parse("${A:-x}}", 0).unwrap();
         assert_eq!(t.pieces.len(), 2);
-        // `{` does not open: `${U:-{x}}` has default `{x` then `}`.
-        let t = parse("${U:-{x}}", 0).unwrap();
-        let Piece::Var(v) = &t.pieces[0] else {
-            panic!()
-        };
-        assert_eq!(v.op.as_ref().unwrap().arg_range, TextRange::new(5, 7));
+        // Every `{` opens (Compose v2.40): `${U:-{x}}` has default `{x}`,
+        // `${U:-{a}b}c}` default `{a}b` then `c}`.
+        for (s, arg, pieces) in [
+            ("${U:-{x}}", TextRange::new(5, 8), 1),
+            ("${U:-a{b}c}", TextRange::new(5, 10), 1),
+            ("${U:-{a}b}c}", TextRange::new(5, 9), 2),
+            ("${U:-${V:-{y}}}z}", TextRange::new(5, 14), 2),
+            ("${U:-$${x}}", TextRange::new(5, 10), 1),
+            // Never balanced: the last `}` of the line closes.
+            ("${U:-{x}y", TextRange::new(5, 7), 2),
+            ("${U:-{}", TextRange::new(5, 6), 1),
+        ] {
+            let t = parse(s, 0).unwrap();
+            let Piece::Var(v) = &t.pieces[0] else {
+                panic!("{s}")
+            };
+            assert_eq!(v.op.as_ref().unwrap().arg_range, arg, "{s}");
+            assert_eq!(t.pieces.len(), pieces, "{s}");
+        }
     }
 
     #[test]
