@@ -107,7 +107,10 @@ fn run_compose(bin: &str, dir: &Path, case: &Case) -> Envs {
         let mut env = BTreeMap::new();
         for (k, val) in svc["environment"].as_object().into_iter().flatten() {
             // Compose prints `$` as `$$`.
-            env.insert(k.clone(), val.as_str().map(|s| s.replace("$$", "$")));
+            env.insert(
+                k.replace("$$", "$"),
+                val.as_str().map(|s| s.replace("$$", "$")),
+            );
         }
         envs.insert(name.clone(), env);
     }

@@ -1127,11 +1127,13 @@ impl Converter<'_> {
                 dockerfile,
                 dockerfile_path,
                 target: self.opt(&b.target),
-                args: b
-                    .args
-                    .iter()
-                    .map(|(k, v)| (k.value.clone(), self.span(k.range), self.opt(v)))
-                    .collect(),
+                // A repeated key: the last one counts, as in a merge.
+                args: b.args.iter().fold(Vec::new(), |mut args, e| {
+                    let e = self.environment_entry(e);
+                    args.retain(|a: &(String, Span, Option<Value>)| a.0 != e.key);
+                    args.push((e.key, e.key_span, e.value));
+                    args
+                }),
             }
         });
         Service {
@@ -1192,23 +1194,41 @@ impl Converter<'_> {
     fn environment_entry(&self, e: &cs::EnvironmentEntry) -> EnvironmentEntry {
         let key_span = self.span(e.key.range);
         let entry_span = self.span(e.raw.range);
-        let value = match e.form {
-            // The whole item `KEY=value` is interpolated, then split at the
-            // first `=`; the value's map is the part of the item's after it.
-            EnvironmentForm::List => e.value.as_ref().map(|v| {
+        let (key, value) = match e.form {
+            // As Compose: the whole item is interpolated, then split at the
+            // first `=` (`- ${K}=v`, `- ${KV}` with KV=`A=1`, `- $$K=1` is
+            // `$K`); without one it passes a variable through. The value's
+            // map is the part of the item's after the `=`.
+            EnvironmentForm::List => {
                 let whole = self.value(&e.raw);
-                let from = whole.text.find('=').map_or(0, |i| i + 1);
-                Value {
-                    text: whole.text[from..].to_string(),
-                    span: self.span(v.range),
-                    segments: slice_segments(&whole.segments, from, whole.text.len()),
-                    via: whole.via,
+                match whole.text.find('=') {
+                    Some(at) => {
+                        // Where the value is written, when the `=` the
+                        // item is split at is the one written in it.
+                        let split_here = |v: &crate::source::Spanned<String>| {
+                            whole
+                                .span_of(at..at + 1)
+                                .is_some_and(|s| s.range.end == v.range.start && s.range.len() == 1)
+                        };
+                        let span = match &e.value {
+                            Some(v) if split_here(v) => self.span(v.range),
+                            _ => entry_span,
+                        };
+                        let value = Value {
+                            text: whole.text[at + 1..].to_string(),
+                            span,
+                            segments: slice_segments(&whole.segments, at + 1, whole.text.len()),
+                            via: whole.via,
+                        };
+                        (whole.text[..at].to_string(), Some(value))
+                    }
+                    None => (whole.text, None),
                 }
-            }),
-            EnvironmentForm::Map => e.value.as_ref().map(|v| self.value(v)),
+            }
+            EnvironmentForm::Map => (e.key.value.clone(), e.value.as_ref().map(|v| self.value(v))),
         };
         EnvironmentEntry {
-            key: e.key.value.clone(),
+            key,
             key_span,
             entry_span,
             value,

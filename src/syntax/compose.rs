@@ -58,8 +58,9 @@ pub struct Build {
     pub context: Option<Spanned<String>>,
     pub dockerfile: Option<Spanned<String>>,
     pub target: Option<Spanned<String>>,
-    /// `args:` in list or map form; `None` value = passthrough (`- KEY`).
-    pub args: Vec<(Spanned<String>, Option<Spanned<String>>)>,
+    /// `args:` in list or map form, as `environment:` entries; `None` value
+    /// = passthrough (`- KEY`).
+    pub args: Vec<EnvironmentEntry>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -431,7 +432,7 @@ impl Reader {
                             b.dockerfile = self.string(v, &format!("{what}.dockerfile"))
                         }
                         Some("target") => b.target = self.string(v, &format!("{what}.target")),
-                        Some("args") => b.args = self.args(v, &format!("{what}.args")),
+                        Some("args") => b.args = self.environment(v, &format!("{what}.args")),
                         _ => {}
                     }
                 }
@@ -442,13 +443,6 @@ impl Reader {
                 None
             }
         }
-    }
-
-    fn args(&mut self, node: &Node, what: &str) -> Vec<(Spanned<String>, Option<Spanned<String>>)> {
-        self.environment(node, what)
-            .into_iter()
-            .map(|e| (e.key, e.value))
-            .collect()
     }
 
     fn healthcheck(&mut self, k: &Node, node: &Node, what: &str) -> Option<Healthcheck> {

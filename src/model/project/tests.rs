@@ -133,6 +133,56 @@ fn a_list_entry_keeps_its_quotes_a_map_entry_does_not() {
     );
 }
 
+/// A list item is interpolated whole, then split at its first `=` (checked
+/// against Compose v2.40): the key may come from a variable, a variable may
+/// hold `KEY=value`, `$$` is one `$`, and an item without `=` after
+/// interpolation passes a variable through. Map keys are never interpolated.
+/// The same for `build.args`.
+#[test]
+fn a_list_item_is_interpolated_whole_then_split() {
+    let compose = "services:\n  app:\n    image: busybox\n    build:\n      context: .\n      args:\n        - ${K}=v\n        - ${KV}\n        - $$J=2\n        - ${K:-a=b}=c\n    environment:\n      - ${K}=v\n      - PRE_${K}_POST=x\n      - ${K2:-DEF}=y\n      - ${KV}\n      - $$K=1\n      - Z=${KV}\n      - ${K:-a=b}=c\n      - ${E}=e\n      - ${M:-m}\n  map:\n    image: busybox\n    environment:\n      ${K}: v\n";
+    let b = build(&[
+        ("compose.yaml", compose),
+        (".env", "K=kk\nKV=A=1\nm=fromdotenv\nE=\n"),
+        ("Dockerfile", "FROM busybox\n"),
+    ]);
+    assert_eq!(
+        b.env("app"),
+        env_of(&[
+            ("", "e"),
+            ("$K", "1"),
+            ("A", "1"),
+            ("DEF", "y"),
+            ("PRE_kk_POST", "x"),
+            ("Z", "A=1"),
+            ("kk", "c"),
+            ("m", "fromdotenv"),
+        ])
+    );
+    assert_eq!(b.env("map"), env_of(&[("${K}", "v")]));
+    let args: Vec<(&str, Option<&str>)> = b
+        .service("app")
+        .build
+        .as_ref()
+        .unwrap()
+        .args
+        .iter()
+        .map(|(k, _, v)| (k.as_str(), v.as_ref().map(|v| v.text.as_str())))
+        .collect();
+    assert_eq!(
+        args,
+        [("A", Some("1")), ("$J", Some("2")), ("kk", Some("c"))]
+    );
+    // The value `v` of `- ${K}=v` is pointed at where it is written.
+    let d = &b
+        .service("app")
+        .container_env
+        .get("PRE_kk_POST")
+        .unwrap()
+        .winner;
+    assert_eq!(b.text(d.value_span.unwrap()), "x");
+}
+
 /// `- KEY` / `KEY:` take the process environment's value (then `.env`'s),
 /// or stay null.
 #[test]

@@ -64,7 +64,7 @@ fn reads_the_fields_we_model() {
     assert_eq!(b.dockerfile.as_ref().unwrap().value, "Dockerfile.prod");
     assert_eq!(b.target.as_ref().unwrap().value, "runtime");
     assert_eq!(b.args.len(), 2);
-    assert!(b.args[1].1.is_none());
+    assert!(b.args[1].value.is_none());
     assert_eq!(app.image.as_ref().unwrap().value, "demo:1");
     assert_eq!(app.env_file.len(), 2);
     assert!(!app.env_file[1].required);
