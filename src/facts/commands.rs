@@ -34,13 +34,17 @@ impl Arg {
     }
 
     /// Where bytes `range` of the word are written: through its compose
-    /// value's map ([`span_in`]: `127.0.0.1` of `127.0.0.1:${PORT}`), else
-    /// inside `span` when it holds the word byte for byte, else `span`.
+    /// value's map ([`span_in`]: `127.0.0.1` of `127.0.0.1:${PORT}`; the
+    /// word's span when the map knows no one place, as for a piece that a
+    /// variable brought), else, for a word known only by its span (a
+    /// Dockerfile's), inside `span` when it holds the word byte for byte
+    /// (a word whose quotes or escapes were taken out is longer there).
     pub fn span_of(&self, range: Range<usize>) -> Span {
         if let Some((v, at)) = &self.within {
-            if let Some(s) = v.origin_of(at + range.start..at + range.end).written_here() {
-                return s;
-            }
+            return v
+                .origin_of(at + range.start..at + range.end)
+                .in_value()
+                .unwrap_or(self.span);
         }
         if self.span.range.len() == self.text.len() && range.end <= self.text.len() {
             let start = self.span.range.start;
@@ -93,13 +97,13 @@ pub struct RunCommand {
     pub source: CommandSource,
 }
 
-/// Where `range` of a compose value's text is written in its own scalar,
-/// when the value's map knows it exactly ([`Value::origin_of`]: text written
-/// there byte for byte, a default's text included); else the whole scalar
-/// (text decoded from another form, a range across a `${VAR}`, or carried
-/// by one).
+/// Where `range` of a compose value's text is seen in its own scalar, when
+/// the value's map knows it exactly ([`Origin::in_value`]: text written
+/// there byte for byte, a default's text included, or the `${VAR}` that
+/// brought it); else the whole scalar (text decoded from another form, a
+/// range across a `${VAR}`).
 pub(crate) fn span_in(v: &Value, range: std::ops::Range<usize>) -> Span {
-    v.origin_of(range).written_here().unwrap_or(v.span)
+    v.origin_of(range).in_value().unwrap_or(v.span)
 }
 
 /// Where the text of a shell word written at `raw` of `text` starts: the
@@ -118,10 +122,18 @@ fn word_start(text: &str, raw: Range<usize>, word: &str) -> Option<usize> {
 
 /// The word written at `raw` of the compose value `v`'s text.
 fn value_word(v: &Arc<Value>, text: String, raw: Range<usize>) -> Arg {
-    Arg {
-        span: span_in(v, raw.clone()),
-        within: word_start(&v.text, raw, &text).map(|at| (v.clone(), at)),
-        text,
+    match word_start(&v.text, raw.clone(), &text) {
+        // The word between its quotes, as `split_bind` points inside it.
+        Some(at) => Arg {
+            span: span_in(v, at..at + text.len()),
+            within: Some((v.clone(), at)),
+            text,
+        },
+        None => Arg {
+            span: span_in(v, raw),
+            within: None,
+            text,
+        },
     }
 }
 

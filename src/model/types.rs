@@ -70,7 +70,7 @@ pub enum SegmentOrigin {
     /// text being the value's text; else `span` is the whole literal or
     /// scalar they were decoded from (a YAML escape, a folded or block
     /// scalar, `$$`, a quoted `.env` value with escapes, a Dockerfile `ENV`
-    /// with quotes or `$VAR`), which holds them in another form.
+    /// with an escape or `$VAR`), which holds them in another form.
     Written { span: Span, exact: bool },
     /// The value of the variable `via[index]` (of the value's own `via`
     /// list), from its byte `offset` on.
@@ -110,6 +110,9 @@ pub struct Origin<'a> {
     /// is written there), and the range in that value's text; `None` when
     /// the innermost variable's value is written nowhere the model read.
     pub reached: Option<Reached<'a>>,
+    /// The range spans several pieces of the innermost value reached (part
+    /// written, part a variable, or two variables): no one place writes it.
+    pub crosses: bool,
 }
 
 /// The innermost value a range was followed into.
@@ -118,6 +121,9 @@ pub struct Reached<'a> {
     pub text: &'a str,
     /// Where that value is written, as a whole.
     pub span: Span,
+    /// The piece of `text` that holds the range (its segment), or the whole
+    /// text when no one piece does.
+    pub piece: std::ops::Range<usize>,
     /// The range, in `text`.
     pub range: std::ops::Range<usize>,
 }
@@ -127,6 +133,14 @@ impl Origin<'_> {
     /// carried by a variable.
     pub fn written_here(&self) -> Option<Span> {
         self.span.filter(|_| self.vias.is_empty())
+    }
+
+    /// Where it is seen in the value as written: [`Origin::written_here`],
+    /// else the reference that brought it in (`${HOST}` of
+    /// `-b ${HOST}:8000`); `None` when the range spans several pieces.
+    pub fn in_value(&self) -> Option<Span> {
+        self.written_here()
+            .or_else(|| self.vias.first().map(|v| v.reference))
     }
 }
 
@@ -144,6 +158,7 @@ impl<'a> Mapped<'a> {
             span: None,
             within: None,
             reached: None,
+            crosses: false,
         };
         self.locate(range, &mut out, 0);
         out
@@ -161,17 +176,28 @@ impl<'a> Mapped<'a> {
             text: self.text,
             span: self.span,
             range: r.clone(),
+            piece: 0..self.text.len(),
         });
         if r.start >= r.end || r.end > self.text.len() || depth > MAX_DEPTH {
             return;
         }
+        // The segments are in order and do not overlap: the first that ends
+        // after the range's start is the only one that can hold it.
+        let first = self.segments.partition_point(|s| s.range.end <= r.start);
         let Some(seg) = self
             .segments
-            .iter()
-            .find(|s| s.range.start <= r.start && r.end <= s.range.end)
+            .get(first)
+            .filter(|s| s.range.start <= r.start && r.end <= s.range.end)
         else {
+            out.crosses = self
+                .segments
+                .get(first)
+                .is_some_and(|s| s.range.start <= r.start);
             return;
         };
+        if let Some(reached) = &mut out.reached {
+            reached.piece = seg.range.start..seg.range.end;
+        }
         let from = r.start - seg.range.start;
         let len = r.end - r.start;
         match seg.origin {

@@ -265,4 +265,35 @@ mod tests {
         assert_eq!(d.len(), 1, "{d:?}");
         assert_eq!(d[0].message, "`uvicorn` listens on 127.0.0.1 by default: in services `api` and `admin` nothing outside the container can reach it");
     }
+
+    /// A host brought by a variable is pointed at where the command names
+    /// it (`${HOST}`), never at the bytes its value's length happens to
+    /// cover; a quoted word at its text, whichever option reads it.
+    #[test]
+    fn a_host_from_a_variable_or_between_quotes() {
+        for (command, text) in [
+            (
+                "[\"gunicorn\", \"-b\", \"${HOST}:8000\", \"app:app\"]",
+                "${HOST}",
+            ),
+            (
+                "[\"gunicorn\", \"--bind=${HOST}:8000\", \"app:app\"]",
+                "${HOST}",
+            ),
+            ("gunicorn -b ${HOST}:8000 app:app", "${HOST}"),
+            (
+                "uvicorn app:app --host \"127.0.0.1\" --port 8000",
+                "127.0.0.1",
+            ),
+            ("gunicorn -b '127.0.0.1:8000' app:app", "127.0.0.1"),
+        ] {
+            let compose =
+                format!("services:\n  api:\n    image: python:3.12-slim\n    command: {command}\n");
+            let d = assert_fires(
+                &RULE,
+                &[("compose.yaml", &compose), (".env", "HOST=127.0.0.1\n")],
+            );
+            assert_eq!(d[0].text, text, "{command}");
+        }
+    }
 }

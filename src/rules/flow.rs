@@ -127,18 +127,19 @@ fn way_labels(service: &Service, def: &EnvDefinition, vias: &[&Via]) -> Vec<Labe
 ///
 /// The value's map ([`EnvDefinition::origin_of`]) answers exactly: through
 /// `${VAR}` into the `.env` or env_file line that set it, and on into the
-/// variables of that line. Where it cannot ([`Origin::span`] is `None`),
-/// the text is searched for as a whole word in the innermost value the map
-/// reached ([`Origin::reached`]), counted as that value counts it:
+/// variables of that line. Where it cannot ([`Origin::span`] is `None`) in
+/// the innermost value the map reached ([`Origin::reached`]):
 /// - the text was decoded from another form (a YAML escape, a folded or
 ///   block scalar, `$$`, a quoted `.env` value with an escape, a Dockerfile
-///   `ENV` with quotes or `$VAR`);
+///   `ENV` with an escape or `$VAR`): searched for in the literal it was
+///   decoded from;
 /// - the range spans several pieces of that value (part written, part a
-///   variable): not found, the value as a whole is the place.
+///   variable): not searched for, the smallest text that holds it is the
+///   place ([`Origin::within`]).
 ///
 /// When the innermost variable's value is written nowhere the model read
 /// (the shell, Compose), the reference that brings it in is the place.
-/// Neither of these is `exact`.
+/// Only a decoded text found in its literal is `exact`.
 pub fn trace(
     ws: &Workspace,
     service: &Service,
@@ -161,10 +162,24 @@ pub fn trace(
         };
     }
     match &origin.reached {
+        // Part written, part a variable: no one place writes it.
+        Some(r) if origin.crosses => Trace {
+            primary: origin.within.unwrap_or(r.span),
+            labels,
+            exact: false,
+        },
         Some(r) => {
-            let found = r.text.get(r.range.clone()).and_then(|_| {
-                find_piece_in(ws, r.span, &Piece::at(r.text, r.range.start, r.range.end))
-            });
+            // Decoded text: searched for in the literal it was decoded from,
+            // counted as that literal counts it.
+            let found = r
+                .text
+                .get(r.piece.clone())
+                .filter(|_| r.piece.start <= r.range.start && r.range.end <= r.piece.end)
+                .and_then(|piece| {
+                    let at = r.range.start - r.piece.start..r.range.end - r.piece.start;
+                    let within = origin.within.unwrap_or(r.span);
+                    find_piece_in(ws, within, &Piece::at(piece, at.start, at.end))
+                });
             match found {
                 Some(primary) => Trace {
                     primary,

@@ -341,7 +341,9 @@ struct Pull {
     problem: Problem,
     help: String,
     service: String,
-    carried_by: Option<Span>,
+    /// The references that carried the tag into `image:`, the outermost
+    /// first: `${IMG}` in the compose file, `${T}` in `IMG`'s `.env` line.
+    carried_by: Vec<(Span, String)>,
 }
 
 fn check_service(ws: &Workspace, root: &Path, service: &Service) -> Option<Pull> {
@@ -371,31 +373,32 @@ fn check_service(ws: &Workspace, root: &Path, service: &Service) -> Option<Pull>
     let exact = piece
         .and_then(|piece| ImageRef::range_in(&image.text, piece))
         .map(|range| image.origin_of(range))
-        .and_then(|o| Some((o.span?, o.vias.first().map(|v| v.reference))));
+        .and_then(|o| {
+            let vias: Vec<(Span, String)> = o
+                .vias
+                .iter()
+                .map(|v| (v.reference, v.variable.clone()))
+                .collect();
+            Some((o.span?, vias))
+        });
     // Else (decoded text, a piece across a `${VAR}`) searched for: in the
     // scalar, then in the `.env` values interpolated into it.
     let from_dotenv = |needle: &str| {
         image.via.iter().find_map(|v| match &v.source {
             Some(VariableSource::Dotenv { value, .. }) => {
-                find_in(ws, *value, needle).map(|s| (s, v.reference))
+                find_in(ws, *value, needle).map(|s| (s, vec![(v.reference, v.variable.clone())]))
             }
             _ => None,
         })
     };
     let (primary, carried_by) = match (p, exact) {
-        (Problem::NoTag, _) if !written.contains('$') => (image.span, None),
+        (Problem::NoTag, _) if !written.contains('$') => (image.span, Vec::new()),
         (_, Some(found)) => found,
         (Problem::Latest, None) => match find_in(ws, image.span, "latest") {
-            Some(s) => (s, None),
-            None => match from_dotenv("latest") {
-                Some((s, r)) => (s, Some(r)),
-                None => (image.span, None),
-            },
+            Some(s) => (s, Vec::new()),
+            None => from_dotenv("latest").unwrap_or((image.span, Vec::new())),
         },
-        (Problem::NoTag, None) => match from_dotenv(parsed.name()) {
-            Some((s, r)) => (s, Some(r)),
-            None => (image.span, None),
-        },
+        (Problem::NoTag, None) => from_dotenv(parsed.name()).unwrap_or((image.span, Vec::new())),
     };
     Some(Pull {
         primary,
@@ -414,22 +417,32 @@ fn pull_diagnostics(pulls: Vec<Pull>) -> Vec<Diagnostic> {
     type Group = (Pull, Vec<String>, Vec<(Span, String)>);
     let mut groups: Vec<Group> = Vec::new();
     for pull in pulls {
-        let label = pull.carried_by.map(|r| {
-            (
-                r,
-                format!("interpolated into `image:` of service `{}`", pull.service),
-            )
-        });
+        let label: Vec<(Span, String)> = pull
+            .carried_by
+            .iter()
+            .enumerate()
+            .map(|(i, (r, _))| {
+                let text = match i {
+                    0 => format!("interpolated into `image:` of service `{}`", pull.service),
+                    _ => format!("interpolated here into {}", pull.carried_by[i - 1].1),
+                };
+                (*r, text)
+            })
+            .collect();
         match groups.iter_mut().find(|g| g.0.primary == pull.primary) {
             Some(g) => {
                 if !g.1.contains(&pull.service) {
                     g.1.push(pull.service.clone());
                 }
-                g.2.extend(label.filter(|l| !g.2.contains(l)));
+                for l in label {
+                    if !g.2.contains(&l) {
+                        g.2.push(l);
+                    }
+                }
             }
             None => {
                 let services = vec![pull.service.clone()];
-                groups.push((pull, services, label.into_iter().collect()));
+                groups.push((pull, services, label));
             }
         }
     }
@@ -789,5 +802,29 @@ mod tests {
             .as_deref()
             .unwrap()
             .contains("`registry.local:5000/team/app:<version>`"));
+    }
+
+    /// A tag carried through two `.env` values: a label on each reference.
+    #[test]
+    fn every_reference_that_carried_the_tag_is_labelled() {
+        let compose = "services:\n  app:\n    image: ${IMG}\n";
+        let d = assert_fires(
+            &RULE,
+            &[
+                ("compose.yaml", compose),
+                (".env", "T=latest\nIMG=redis:${T}\n"),
+            ],
+        );
+        assert_eq!(
+            (d[0].file.as_str(), d[0].line, d[0].text.as_str()),
+            (".env", 1, "latest")
+        );
+        let labels: Vec<(&str, &str)> = d[0]
+            .labels
+            .iter()
+            .map(|(f, t, _)| (f.as_str(), t.as_str()))
+            .collect();
+        assert_eq!(labels, [("compose.yaml", "${IMG}"), (".env", "${T}")]);
+        assert!(d[0].labels[1].2.contains("into IMG"), "{:?}", d[0].labels);
     }
 }

@@ -460,4 +460,33 @@ mod tests {
         );
         assert_eq!(d[0].help.as_deref(), Some("replace `postgres` with `db`"));
     }
+
+    /// A host written partly in a default and partly beside it is written
+    /// in no one place: the value is pointed at, never another occurrence
+    /// of the same text (the user `postgres`); a host in an escaped scalar
+    /// is found in it.
+    #[test]
+    fn a_host_across_pieces_or_decoded() {
+        let db = "  db:\n    image: postgres:16\n";
+        let app = "services:\n  app:\n    image: python:3.12-slim\n    environment:\n";
+        let compose =
+            format!("{app}      DATABASE_URL: postgresql://postgres:pw@${{H:-post}}gres/app\n{db}");
+        let d = assert_fires(&RULE, &[("compose.yaml", &compose)]);
+        assert_eq!(d[0].text, "postgresql://postgres:pw@${H:-post}gres/app");
+        let compose = format!("{app}      DATABASE_URL: ${{U}}\n{db}");
+        let env = "H=post\nU=postgresql://postgres:pw@${H}gres/app\n";
+        let d = assert_fires(&RULE, &[("compose.yaml", &compose), (".env", env)]);
+        assert_eq!(
+            (d[0].file.as_str(), d[0].text.as_str()),
+            (".env", "postgresql://postgres:pw@${H}gres/app")
+        );
+        let compose =
+            format!("{app}      DATABASE_URL: \"postgresql://postgres:pw@postgres/app\\t\"\n{db}");
+        let d = assert_fires(&RULE, &[("compose.yaml", &compose)]);
+        let line = "      DATABASE_URL: \"postgresql://postgres:pw@postgres/app";
+        assert_eq!(
+            (d[0].column, d[0].text.as_str()),
+            (line.rfind("postgres").unwrap() + 1, "postgres")
+        );
+    }
 }
