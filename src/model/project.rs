@@ -827,10 +827,11 @@ impl Builder<'_, '_> {
         // Inside an env_file, `${A}` is looked up in the project variables,
         // then in the service's own `environment:` values, then in the
         // file's earlier lines, then in what earlier env_files set.
-        let own: HashMap<&str, &Value> = service
+        // Shared by every env_file line that reads them (one copy each).
+        let own: HashMap<&str, Arc<Value>> = service
             .environment
             .iter()
-            .filter_map(|e| e.value.as_ref().map(|v| (e.key.as_str(), v)))
+            .filter_map(|e| e.value.as_ref().map(|v| (e.key.as_str(), Arc::new(v.clone()))))
             .collect();
         let mut set_by_files: HashMap<String, Earlier> = HashMap::new();
         for ef in &service.env_files {
@@ -900,7 +901,7 @@ impl Builder<'_, '_> {
                                     .or_else(|| mine.map(|v| v.text.clone())),
                                 match var {
                                     Some(v) => v.written.clone(),
-                                    None => mine.map(|v| Arc::new((*v).clone())),
+                                    None => mine.cloned(),
                                 },
                             ),
                             VarOrigin::EarlierEntry(i) => match line_of(i, &by_entry) {
