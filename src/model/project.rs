@@ -831,7 +831,11 @@ impl Builder<'_, '_> {
         let own: HashMap<&str, Arc<Value>> = service
             .environment
             .iter()
-            .filter_map(|e| e.value.as_ref().map(|v| (e.key.as_str(), Arc::new(v.clone()))))
+            .filter_map(|e| {
+                e.value
+                    .as_ref()
+                    .map(|v| (e.key.as_str(), Arc::new(v.clone())))
+            })
             .collect();
         let mut set_by_files: HashMap<String, Earlier> = HashMap::new();
         for ef in &service.env_files {

@@ -130,8 +130,9 @@ impl Scalar {
     }
 }
 
-/// Go's `%v` of a float64: shortest representation, exponent form when the
-/// exponent is < -4 or >= 21.
+/// Go's `%v` of a float64 (`strconv.FormatFloat(f, 'g', -1, 64)`): the
+/// shortest representation, in exponent form when the exponent is < -4 or
+/// >= 6 (`1234567.0` → `1.234567e+06`, `1e3` → `1000`), as Compose prints it.
 fn go_float(f: f64) -> String {
     if f.is_nan() {
         return "NaN".into();
@@ -151,7 +152,7 @@ fn go_float(f: f64) -> String {
         };
     }
     let exp = f.abs().log10().floor() as i32;
-    if (-4..21).contains(&exp) {
+    if (-4..6).contains(&exp) {
         let s = format!("{f}");
         s
     } else {
@@ -242,6 +243,44 @@ fn is_yaml_float(s: &str) -> bool {
     i == b.len()
 }
 
+/// Go's `base64.StdEncoding.DecodeString`: padded standard alphabet, `\r`
+/// and `\n` ignored; `None` for anything else.
+fn decode_base64(text: &str) -> Option<Vec<u8>> {
+    let digits: Vec<u8> = text
+        .bytes()
+        .filter(|b| !matches!(b, b'\r' | b'\n'))
+        .collect();
+    if digits.len() % 4 != 0 {
+        return None;
+    }
+    let value = |c: u8| -> Option<u32> {
+        Some(match c {
+            b'A'..=b'Z' => c - b'A',
+            b'a'..=b'z' => c - b'a' + 26,
+            b'0'..=b'9' => c - b'0' + 52,
+            b'+' => 62,
+            b'/' => 63,
+            _ => return None,
+        } as u32)
+    };
+    let mut out = Vec::with_capacity(digits.len() / 4 * 3);
+    let quads = digits.chunks(4).count();
+    for (i, quad) in digits.chunks(4).enumerate() {
+        let pad = quad.iter().rev().take_while(|&&c| c == b'=').count();
+        if pad > 2 || (pad > 0 && i + 1 != quads) {
+            return None;
+        }
+        let mut n = 0u32;
+        for &c in &quad[..4 - pad] {
+            n = n << 6 | value(c)?;
+        }
+        n <<= 6 * pad as u32;
+        let bytes = [(n >> 16) as u8, (n >> 8) as u8, n as u8];
+        out.extend_from_slice(&bytes[..3 - pad]);
+    }
+    Some(out)
+}
+
 /// go-yaml v3's reading of a plain scalar (what Compose decodes).
 pub fn resolve_plain(s: &str) -> Resolved {
     match s {
@@ -270,7 +309,18 @@ pub fn resolve_plain(s: &str) -> Resolved {
         return Resolved::Uint(u);
     }
     if is_yaml_float(&plain) {
-        if let Ok(f) = plain.parse::<f64>() {
+        // Out of float64's range (`1e400`), go-yaml keeps the string.
+        if let Ok(f) =
+            plain.parse::<f64>().map_err(drop).and_then(
+                |f| {
+                    if f.is_finite() {
+                        Ok(f)
+                    } else {
+                        Err(())
+                    }
+                },
+            )
+        {
             return Resolved::Float(f);
         }
     }
@@ -479,7 +529,23 @@ fn build<'a>(text: &'a str, reindented: Option<&'a Reindented>) -> Builder<'a> {
                 if matches!(style, SStyle::SingleQuoted | SStyle::DoubleQuoted) {
                     b.contexts.push((start, end));
                 }
-                let node = b.scalar(&value, style, tag.as_deref(), start, end);
+                let mut node = b.scalar(&value, style, tag.as_deref(), start, end);
+                if tag.as_deref().is_some_and(|t| t.suffix == "binary") {
+                    // go-yaml decodes `!!binary` (base64, line breaks ignored).
+                    match decode_base64(&value) {
+                        Some(bytes) => {
+                            if let NodeKind::Scalar(sc) = &mut node.kind {
+                                sc.value = String::from_utf8_lossy(&bytes).into_owned();
+                                sc.resolved = Resolved::Str;
+                                sc.value_start = None;
+                            }
+                        }
+                        None => b.errors.push(SyntaxError::new(
+                            "!!binary value contains invalid base64 data",
+                            node.range,
+                        )),
+                    }
+                }
                 let at = node.range;
                 b.push(node, anchor, 1, 0, at)
             }

@@ -529,3 +529,27 @@ fn flow_collection_with_a_trailing_comma_ends_at_its_bracket() {
         assert_eq!(slice(text, node.range), want, "{text:?}");
     }
 }
+
+/// Numbers as Compose prints them (Go's `%v`, checked against Compose
+/// v2.40): exponent form from 1e+06 and below 1e-04, integers past 64 bits
+/// as floats, a float out of range stays the string written.
+#[test]
+fn numbers_print_as_go_prints_them() {
+    parses_to(
+        "a: 1234567.0\nb: 100000000000000000000\nc: 1e400\nd: 1e3\ne: 1E6\nf: 0.000001\ng: 0.0001\nh: 123456.5\ni: -9223372036854775809\nj: 2.5e-5\nk: -0.0\nl: 1.0\n",
+        r#"{"a": "1.234567e+06", "b": "1e+20", "c": "1e400", "d": "1000", "e": "1e+06", "f": "1e-06", "g": "0.0001", "h": "123456.5", "i": "-9.223372036854776e+18", "j": "2.5e-05", "k": "-0", "l": "1"}"#,
+    );
+}
+
+/// `!!binary` is decoded (line breaks ignored); invalid base64 is an error
+/// at the scalar, as go-yaml refuses it.
+#[test]
+fn binary_scalars_are_decoded() {
+    parses_to(
+        "a: !!binary aGVsbG8=\nb: !!binary |\n  aGVs\n  bG8gd29y\n  bGQ=\nc: !!binary \"aGk=\"\n",
+        r#"{"a": "hello", "b": "hello world", "c": "hi"}"#,
+    );
+    let doc = parse("a: !!binary aGk\n");
+    assert_eq!(doc.errors.len(), 1, "{:?}", doc.errors);
+    assert_eq!(doc.errors[0].range, TextRange::new(3, 15));
+}
