@@ -37,6 +37,7 @@ pub struct Loader<'fs> {
     pub sources: SourceMap,
     read: HashMap<PathBuf, Result<FileId, LoadError>>,
     dotenv: HashMap<FileId, Arc<DotenvFile>>,
+    dotenv_raw: HashMap<FileId, Arc<DotenvFile>>,
     compose: HashMap<FileId, Arc<ComposeFile>>,
     dockerfile: HashMap<FileId, Arc<Dockerfile>>,
 }
@@ -49,6 +50,7 @@ impl<'fs> Loader<'fs> {
             sources: SourceMap::new(),
             read: HashMap::new(),
             dotenv: HashMap::new(),
+            dotenv_raw: HashMap::new(),
             compose: HashMap::new(),
             dockerfile: HashMap::new(),
         }
@@ -111,6 +113,16 @@ impl<'fs> Loader<'fs> {
         }
         let parsed = Arc::new(dotenv::parse(&self.sources.get(id).text));
         self.dotenv.insert(id, parsed.clone());
+        parsed
+    }
+
+    /// An env_file read with `format: raw` ([`dotenv::parse_raw`]).
+    pub fn dotenv_raw(&mut self, id: FileId) -> Arc<DotenvFile> {
+        if let Some(p) = self.dotenv_raw.get(&id) {
+            return p.clone();
+        }
+        let parsed = Arc::new(dotenv::parse_raw(&self.sources.get(id).text));
+        self.dotenv_raw.insert(id, parsed.clone());
         parsed
     }
 

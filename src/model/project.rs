@@ -139,6 +139,9 @@ pub fn load_project(loader: &mut Loader, opts: &ProjectOptions) -> Project {
     for s in &mut merged {
         s.active = s.profiles.is_empty() || s.profiles.iter().any(|p| profiles.contains(&p.text));
         for ef in &mut s.env_files {
+            if let Some(e) = &ef.invalid {
+                b.errors.push(e.clone());
+            }
             match b.loader.load(&ef.resolved, FileKind::Dotenv) {
                 Ok(id) => ef.file = Some(id),
                 Err(crate::fs::LoadError::NotFound) if !ef.required => {}
@@ -840,7 +843,11 @@ impl Builder<'_, '_> {
         let mut set_by_files: HashMap<String, Earlier> = HashMap::new();
         for ef in &service.env_files {
             let Some(id) = ef.file else { continue };
-            let parsed = self.loader.dotenv(id);
+            let parsed = if ef.raw {
+                self.loader.dotenv_raw(id)
+            } else {
+                self.loader.dotenv(id)
+            };
             if !parsed.errors.is_empty() {
                 for e in &parsed.errors {
                     self.errors.push(ModelError {
@@ -1102,10 +1109,48 @@ impl Converter<'_> {
                 continue;
             }
             let resolved = crate::fs::normalize(&self.directory.join(&path.text));
+            let mut invalid = None;
+            // `required:` after interpolation: true/false in any case, and
+            // YAML 1.1's y/yes/on and n/no/off (Compose warns of these).
+            let required = match f.required.as_ref().map(|r| (self.value(r), r.range)) {
+                None => true,
+                Some((v, range)) => match v.text.to_ascii_lowercase().as_str() {
+                    "true" | "y" | "yes" | "on" => true,
+                    "false" | "n" | "no" | "off" => false,
+                    _ => {
+                        invalid = Some(ModelError::new(
+                            format!(
+                                "'services[{}].env_file[{}].required' invalid boolean: {}",
+                                s.name.value,
+                                env_files.len(),
+                                v.text
+                            ),
+                            Some(self.span(range)),
+                        ));
+                        true
+                    }
+                },
+            };
+            let raw = match f.format.as_ref().map(|x| (self.value(x), x.range)) {
+                None => false,
+                Some((v, range)) => match v.text.as_str() {
+                    "" => false,
+                    "raw" => true,
+                    other => {
+                        invalid.get_or_insert(ModelError::new(
+                            format!("unsupported env_file format {other:?}"),
+                            Some(self.span(range)),
+                        ));
+                        false
+                    }
+                },
+            };
             env_files.push(EnvFileUse {
                 path,
                 resolved,
-                required: f.required,
+                required,
+                raw,
+                invalid,
                 file: None,
             });
         }

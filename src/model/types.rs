@@ -459,6 +459,12 @@ pub struct EnvFileUse {
     pub path: Value,
     pub resolved: PathBuf,
     pub required: bool,
+    /// `format: raw`: lines taken literally (no quotes, comments after a
+    /// value or interpolation).
+    pub raw: bool,
+    /// `required:` that reads as no boolean, or an unknown `format:`:
+    /// Compose refuses the configuration.
+    pub invalid: Option<ModelError>,
     /// The file, when it could be read.
     pub file: Option<FileId>,
 }

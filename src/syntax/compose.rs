@@ -89,10 +89,12 @@ pub struct EnvironmentEntry {
 #[derive(Debug, Clone)]
 pub struct EnvFileRef {
     pub path: Spanned<String>,
-    /// `required: false` lets the file be missing.
-    pub required: bool,
-    /// `format: raw` reads lines literally.
-    pub raw_format: bool,
+    /// `required:` as written (a boolean as `true`/`false`, or a string
+    /// Compose interpolates, then reads as a boolean); absent: required.
+    pub required: Option<Spanned<String>>,
+    /// `format:` as written (interpolated by Compose; `raw` reads lines
+    /// literally).
+    pub format: Option<Spanned<String>>,
 }
 
 #[derive(Debug, Clone)]
@@ -373,8 +375,8 @@ impl Reader {
             match &n.kind {
                 NodeKind::Scalar(_) => p.string(n, what).map(|path| EnvFileRef {
                     path,
-                    required: true,
-                    raw_format: false,
+                    required: None,
+                    format: None,
                 }),
                 NodeKind::Map(_) => {
                     let Some(path) = n
@@ -384,15 +386,27 @@ impl Reader {
                         p.error(format!("{what} items need a `path`"), n.range);
                         return None;
                     };
-                    let required = match n.get("required") {
-                        Some(r) => p.bool(r, &format!("{what}.required")).unwrap_or(true),
-                        None => true,
-                    };
-                    let raw_format = n.get("format").and_then(|f| f.as_str()) == Some("raw");
+                    // A boolean, or a string read as one after interpolation.
+                    let required = n.get("required").and_then(|r| {
+                        let w = format!("{what}.required");
+                        match r.as_scalar().map(|s| s.resolved) {
+                            Some(yaml::Resolved::Bool(b)) => {
+                                Some(Spanned::new(b.to_string(), r.range))
+                            }
+                            Some(yaml::Resolved::Str) => p.string(r, &w),
+                            _ => {
+                                p.error(format!("{w} must be a boolean or string"), r.range);
+                                None
+                            }
+                        }
+                    });
+                    let format = n
+                        .get("format")
+                        .and_then(|f| p.string(f, &format!("{what}.format")));
                     Some(EnvFileRef {
                         path,
                         required,
-                        raw_format,
+                        format,
                     })
                 }
                 NodeKind::Seq(_) => {

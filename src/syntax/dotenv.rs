@@ -85,6 +85,69 @@ fn line_end(text: &str, pos: usize) -> usize {
     text[pos..].find('\n').map_or(text.len(), |n| pos + n)
 }
 
+/// Parses an env_file read with `format: raw`, as Compose reads it: line by
+/// line (a final `\r` dropped), blanks before the key skipped, blank lines
+/// and lines starting with `#` skipped; the key runs to the first `=` and
+/// may hold no whitespace, the value is the rest of the line as it is
+/// (quotes, `#`, `$` and trailing blanks kept, nothing interpolated); a line
+/// without `=` passes the variable through. Compose stops at the first
+/// error; so does this.
+pub fn parse_raw(text: &str) -> DotenvFile {
+    let mut file = DotenvFile::default();
+    let mut start = if text.starts_with('\u{feff}') { 3 } else { 0 };
+    while start < text.len() {
+        let end = line_end(text, start);
+        let next = end + 1;
+        let mut line_to = end;
+        if text[start..line_to].ends_with('\r') {
+            line_to -= 1;
+        }
+        let from = skip_while(text, start, |c| is_space(c) && c != '\n').min(line_to);
+        let line = &text[from..line_to];
+        if line.is_empty() || line.starts_with('#') {
+            start = next;
+            continue;
+        }
+        let (key_to, value) = match line.find('=') {
+            Some(eq) => (from + eq, Some(from + eq + 1..line_to)),
+            None => (line_to, None),
+        };
+        let key = &text[from..key_to];
+        if key.is_empty() {
+            file.errors.push(SyntaxError::new(
+                format!("no variable name on line '{line}'"),
+                TextRange::new(from, line_to),
+            ));
+            break;
+        }
+        if key.chars().any(is_space) {
+            file.errors.push(SyntaxError::new(
+                format!("variable '{key}' contains whitespaces"),
+                TextRange::new(from, key_to),
+            ));
+            break;
+        }
+        let value = match value {
+            Some(r) => DotenvValue::Assigned(AssignedValue {
+                quote: Quote::None,
+                raw_range: TextRange::new(r.start, r.end),
+                content_range: TextRange::new(r.start, r.end),
+                text: ValueText::Literal(text[r.clone()].to_string()),
+            }),
+            None => DotenvValue::Inherit,
+        };
+        file.entries.push(DotenvEntry {
+            key: key.to_string(),
+            key_range: TextRange::new(from, key_to),
+            export_range: None,
+            range: TextRange::new(from, line_to),
+            value,
+        });
+        start = next;
+    }
+    file
+}
+
 /// Parses a `.env` file the way compose-go's dotenv reader does (the reader
 /// `docker compose` uses for the project `.env`, `--env-file` and `env_file:`).
 /// Compose stops at the first error; so does this parser: `errors` holds at

@@ -133,6 +133,55 @@ fn a_list_entry_keeps_its_quotes_a_map_entry_does_not() {
     );
 }
 
+/// `format: raw` takes each line literally; `format:` and `required:` are
+/// interpolated, `required:` reads YAML 1.1 booleans in any case, and what
+/// reads as no boolean or no known format fails (checked against Compose
+/// v2.40).
+#[test]
+fn env_file_format_raw_and_required_as_compose_reads_them() {
+    let compose = "services:\n  app:\n    image: busybox\n    env_file:\n      - path: raw.env\n        format: ${FMT}\n      - path: gone.env\n        required: oFF\n";
+    let raw = "# c\n LEAD=x\nQ=\"q\" # kept\nD=$$x ${LEAD}\nT=t  \r\nP\n";
+    let b = build_with(
+        &[("compose.yaml", compose), ("raw.env", raw)],
+        Run {
+            shell: &[("FMT", "raw"), ("P", "from-shell")],
+            ..Run::default()
+        },
+    );
+    assert!(b.errors().is_empty(), "{:?}", b.errors());
+    assert_eq!(
+        b.env("app"),
+        env_of(&[
+            ("D", "$$x ${LEAD}"),
+            ("LEAD", "x"),
+            ("P", "from-shell"),
+            ("Q", "\"q\" # kept"),
+            ("T", "t  "),
+        ])
+    );
+    for (spec, error) in [
+        ("format: json", "unsupported env_file format \"json\""),
+        ("required: maybe", "invalid boolean: maybe"),
+        ("required: 0", "must be a boolean or string"),
+    ] {
+        let compose = format!("services:\n  app:\n    image: busybox\n    env_file:\n      - path: raw.env\n        {spec}\n");
+        let b = build(&[("compose.yaml", &compose), ("raw.env", "K=v\n")]);
+        assert!(
+            b.errors().iter().any(|e| e.contains(error)),
+            "{spec}: {:?}",
+            b.errors()
+        );
+    }
+    let raw = |text| {
+        build(&[("compose.yaml", "services:\n  app:\n    image: busybox\n    env_file:\n      - path: raw.env\n        format: raw\n"), ("raw.env", text)])
+    };
+    assert_eq!(
+        raw("K2 =y\n").errors(),
+        ["variable 'K2 ' contains whitespaces"]
+    );
+    assert_eq!(raw("=v\n").errors(), ["no variable name on line '=v'"]);
+}
+
 /// A list item is interpolated whole, then split at its first `=` (checked
 /// against Compose v2.40): the key may come from a variable, a variable may
 /// hold `KEY=value`, `$$` is one `$`, and an item without `=` after

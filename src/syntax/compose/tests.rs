@@ -67,7 +67,10 @@ fn reads_the_fields_we_model() {
     assert!(b.args[1].value.is_none());
     assert_eq!(app.image.as_ref().unwrap().value, "demo:1");
     assert_eq!(app.env_file.len(), 2);
-    assert!(!app.env_file[1].required);
+    assert_eq!(
+        app.env_file[1].required.as_ref().map(|r| r.value.as_str()),
+        Some("false")
+    );
     assert_eq!(app.environment.len(), 3);
     let e = &app.environment[0];
     assert_eq!(slice(SEED, e.key.range), "DATABASE_URL");
