@@ -17,7 +17,7 @@ use crate::model::types::*;
 use crate::source::{FileId, FileKind, Span, Spanned, TextRange};
 use crate::syntax::compose::{self as cs, ComposeFile, EnvironmentForm};
 use crate::syntax::template;
-use crate::syntax::yaml::{Node, NodeKind};
+use crate::syntax::yaml::{MergeTag, Node, NodeKind};
 
 /// What `docker compose` is told: `-f`, `--project-directory`, `--env-file`,
 /// `--profile`, and the process environment it runs in.
@@ -128,7 +128,13 @@ pub fn load_project(loader: &mut Loader, opts: &ProjectOptions) -> Project {
         };
         compose_files.push(id);
         for s in services {
+            // `name: !reset` removes the service; `name: !override` replaces it.
+            if s.tag == Some(MergeTag::Reset) {
+                merged.retain(|m| m.name != s.name);
+                continue;
+            }
             match merged.iter_mut().find(|m| m.name == s.name) {
+                Some(base) if s.tag == Some(MergeTag::Override) => *base = s,
                 Some(base) => merge_service(base, s),
                 None => merged.push(s),
             }
@@ -1238,6 +1244,9 @@ impl Converter<'_> {
             pull_policy: self.opt(&s.pull_policy),
             container_env: ContainerEnvironment::default(),
             image_facts: None,
+            resets: s.resets.clone(),
+            overrides: s.overrides.clone(),
+            tag: s.tag,
         }
     }
 
@@ -1288,6 +1297,35 @@ impl Converter<'_> {
     }
 }
 
+/// Removes what `base` sets for `field` (a service key, or
+/// `environment.KEY`), as a `!reset` in a later file does.
+fn clear_field(base: &mut Service, field: &str) {
+    if let Some(key) = field.strip_prefix("environment.") {
+        base.environment.retain(|e| e.key != key);
+        return;
+    }
+    match field {
+        "image" => base.image = None,
+        "build" => base.build = None,
+        "environment" => base.environment.clear(),
+        "env_file" => base.env_files.clear(),
+        "user" => base.user = None,
+        "healthcheck" => base.healthcheck = None,
+        "depends_on" => base.depends_on.clear(),
+        "network_mode" => base.network_mode = None,
+        "networks" => base.networks.clear(),
+        "ports" => base.ports.clear(),
+        "expose" => base.expose.clear(),
+        "profiles" => base.profiles.clear(),
+        "command" => base.command = None,
+        "entrypoint" => base.entrypoint = None,
+        "container_name" => base.container_name = None,
+        "hostname" => base.hostname = None,
+        "pull_policy" => base.pull_policy = None,
+        _ => {}
+    }
+}
+
 /// Merge `over` (a later `-f` file, or the service that extends) into `base`
 /// with Compose's rules: scalars are replaced, `environment` merges by key,
 /// `env_file` (without repeating a path), `ports` and `expose` are appended,
@@ -1297,6 +1335,11 @@ pub fn merge_service(base: &mut Service, over: Service) {
         if b.is_some() {
             *a = b;
         }
+    }
+    // `!reset` removes what the base set; `!override` too, before `over`'s
+    // value takes its place.
+    for field in over.resets.iter().chain(&over.overrides) {
+        clear_field(base, field);
     }
     replace(&mut base.image, over.image);
     match (&mut base.build, over.build) {

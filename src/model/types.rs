@@ -568,6 +568,11 @@ pub struct Service {
     pub container_env: ContainerEnvironment,
     /// What the image built here runs, when the service has `build:`.
     pub image_facts: Option<ImageFacts>,
+    /// Compose's merge tags of this file's service: fields `!reset` (and
+    /// `environment.KEY`), fields `!override`, and the service's own tag.
+    pub resets: Vec<String>,
+    pub overrides: Vec<String>,
+    pub tag: Option<crate::syntax::yaml::MergeTag>,
 }
 
 impl Service {

@@ -43,6 +43,15 @@ pub struct Service {
     pub pull_policy: Option<Spanned<String>>,
     /// `extends:` (service name, optional file).
     pub extends: Option<Extends>,
+    /// Compose's merge tags in this service: the fields tagged `!reset`
+    /// (left out here, removed from what earlier files set; an
+    /// `environment:` key as `environment.KEY`), the fields tagged
+    /// `!override` (replacing what earlier files set instead of merging).
+    pub resets: Vec<String>,
+    pub overrides: Vec<String>,
+    /// `name: !reset`: the service is removed; `name: !override`: it
+    /// replaces the one earlier files define.
+    pub tag: Option<yaml::MergeTag>,
 }
 
 #[derive(Debug, Clone)]
@@ -256,8 +265,12 @@ impl Reader {
         let mut s = Service {
             name: name.clone(),
             range: node.range,
+            tag: node.tag,
             ..Service::default()
         };
+        if node.tag == Some(yaml::MergeTag::Reset) {
+            return s;
+        }
         let Some(entries) = node.as_map() else {
             if !node.is_null() {
                 self.error(
@@ -271,6 +284,23 @@ impl Reader {
         for (k, v) in entries {
             let Some(field) = k.as_str() else { continue };
             let what = format!("services.{n}.{field}");
+            match v.tag {
+                Some(yaml::MergeTag::Reset) => {
+                    s.resets.push(field.to_string());
+                    continue;
+                }
+                Some(yaml::MergeTag::Override) => s.overrides.push(field.to_string()),
+                None => {}
+            }
+            if field == "environment" {
+                for (key, value) in v.as_map().into_iter().flatten() {
+                    if value.tag == Some(yaml::MergeTag::Reset) {
+                        if let Some(key) = key.as_str() {
+                            s.resets.push(format!("environment.{key}"));
+                        }
+                    }
+                }
+            }
             match field {
                 "image" => s.image = self.string(v, &what),
                 "user" => s.user = self.string(v, &what),
@@ -336,6 +366,7 @@ impl Reader {
                 .collect(),
             NodeKind::Map(entries) => entries
                 .iter()
+                .filter(|(_, v)| v.tag != Some(yaml::MergeTag::Reset))
                 .filter_map(|(k, v)| {
                     let key = key(k)?;
                     let value = match &v.kind {

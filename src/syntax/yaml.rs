@@ -9,6 +9,26 @@ pub struct Node {
     /// Where the node is written (for an alias: where the anchored node is).
     pub range: TextRange,
     pub kind: NodeKind,
+    /// Compose's merge tag on the node (`!reset`, `!override`).
+    pub tag: Option<MergeTag>,
+}
+
+/// The tags Compose reads when it merges files: `!reset` removes what an
+/// earlier file set (and the node itself), `!override` replaces it instead
+/// of merging into it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum MergeTag {
+    Reset,
+    Override,
+}
+
+fn merge_tag(tag: Option<&saphyr_parser::Tag>) -> Option<MergeTag> {
+    let tag = tag?;
+    match (tag.handle.as_str(), tag.suffix.as_str()) {
+        ("!", "reset") => Some(MergeTag::Reset),
+        ("!", "override") => Some(MergeTag::Override),
+        _ => None,
+    }
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -405,12 +425,14 @@ enum Frame {
         start: usize,
         flow: bool,
         anchor: usize,
+        tag: Option<MergeTag>,
         items: Vec<Node>,
     },
     Map {
         start: usize,
         flow: bool,
         anchor: usize,
+        tag: Option<MergeTag>,
         entries: Vec<(Node, Node)>,
         key: Option<Node>,
         /// Where the pending key is written (an alias's own place).
@@ -549,16 +571,18 @@ fn build<'a>(text: &'a str, reindented: Option<&'a Reindented>) -> Builder<'a> {
                 let at = node.range;
                 b.push(node, anchor, 1, 0, at)
             }
-            Event::SequenceStart(anchor, _) => b.open(Frame::Seq {
+            Event::SequenceStart(anchor, tag) => b.open(Frame::Seq {
                 start,
                 flow: text[start..].starts_with('['),
                 anchor,
+                tag: merge_tag(tag.as_deref()),
                 items: Vec::new(),
             }),
-            Event::MappingStart(anchor, _) => b.open(Frame::Map {
+            Event::MappingStart(anchor, tag) => b.open(Frame::Map {
                 start,
                 flow: text[start..].starts_with('{'),
                 anchor,
+                tag: merge_tag(tag.as_deref()),
                 entries: Vec::new(),
                 key: None,
                 key_at: TextRange::empty(start),
@@ -662,6 +686,7 @@ impl Builder<'_> {
                 resolved,
                 value_start,
             }),
+            tag: merge_tag(tag),
         }
     }
 
@@ -747,6 +772,7 @@ impl Builder<'_> {
                 start,
                 flow,
                 anchor,
+                tag,
                 items,
             } => {
                 let (s, e) = self.bounds(
@@ -763,6 +789,7 @@ impl Builder<'_> {
                     Node {
                         range: TextRange::new(s, e),
                         kind: NodeKind::Seq(items),
+                        tag,
                     },
                     anchor,
                 )
@@ -771,6 +798,7 @@ impl Builder<'_> {
                 start,
                 flow,
                 anchor,
+                tag,
                 entries,
                 key,
                 ..
@@ -791,6 +819,7 @@ impl Builder<'_> {
                     Node {
                         range: TextRange::new(s, e),
                         kind: NodeKind::Map(entries),
+                        tag,
                     },
                     anchor,
                 )
@@ -1050,6 +1079,7 @@ fn null_at(at: usize) -> Node {
             resolved: Resolved::Null,
             value_start: Some(at),
         }),
+        tag: None,
     }
 }
 

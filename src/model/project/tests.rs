@@ -133,6 +133,37 @@ fn a_list_entry_keeps_its_quotes_a_map_entry_does_not() {
     );
 }
 
+/// `!reset` and `!override` (checked against Compose v2.40): a reset field
+/// or service is gone, its own value too; an overridden one replaces the
+/// earlier file's instead of merging; an environment key can be reset.
+#[test]
+fn reset_and_override_tags() {
+    let base = "services:\n  app:\n    image: busybox\n    environment: {A: a, B: b}\n    ports: [\"8000:8000\"]\n    expose: [\"9000\"]\n  gone:\n    image: busybox\n  whole:\n    image: busybox\n    environment: {W: w}\n";
+    let over = "services:\n  app:\n    environment:\n      A: !reset\n      C: c\n    ports: !override [\"7000:7000\"]\n    expose: !reset\n  gone: !reset\n  whole: !override\n    image: alpine\n";
+    let b = build_with(
+        &[("base.yml", base), ("over.yml", over)],
+        Run {
+            files: &["base.yml", "over.yml"],
+            ..Run::default()
+        },
+    );
+    assert!(b.project.service("gone").is_none());
+    assert_eq!(b.env("app"), env_of(&[("B", "b"), ("C", "c")]));
+    let app = b.service("app");
+    let ports: Vec<&str> = app.ports.iter().map(|p| p.raw.text.as_str()).collect();
+    assert_eq!(ports, ["7000:7000"]);
+    assert!(app.expose.is_empty());
+    assert!(b.env("whole").is_empty());
+    assert_eq!(b.service("whole").image.as_ref().unwrap().text, "alpine");
+    // In a single file: left out.
+    let b = build(&[(
+        "compose.yaml",
+        "services:\n  app:\n    image: busybox\n    environment: !reset {A: a}\n  gone: !reset\n    image: busybox\n",
+    )]);
+    assert!(b.env("app").is_empty());
+    assert!(b.project.service("gone").is_none());
+}
+
 /// `format: raw` takes each line literally; `format:` and `required:` are
 /// interpolated, `required:` reads YAML 1.1 booleans in any case, and what
 /// reads as no boolean or no known format fails (checked against Compose
