@@ -13,8 +13,9 @@ use crate::model::types::{ModelErrorKind, Project};
 use crate::source::{FileId, FileKind, SourceFile, SourceMap};
 use crate::syntax::compose::ComposeFile;
 use crate::syntax::dockerfile::Dockerfile;
-use crate::syntax::dotenv::DotenvFile;
+use crate::syntax::dotenv::{DotenvFile, DotenvValue, ValueText};
 use crate::syntax::pysettings::SettingsFile;
+use crate::syntax::template::Piece;
 
 #[derive(Debug, Clone, Default)]
 pub struct WorkspaceOptions {
@@ -200,6 +201,24 @@ pub fn load_workspace(fs_: &dyn Fs, cwd: &Path, opts: &WorkspaceOptions) -> Work
                 by_dir.entry(dir).or_default().push(path.clone());
             }
         }
+        // COMPOSE_FILE, in a folder's `.env` (or, for a folder searched,
+        // the shell): the files `docker compose` runs on there.
+        let searched: Vec<PathBuf> = paths.iter().map(|p| loader.absolute(p)).collect();
+        let mut configured: BTreeMap<PathBuf, Vec<PathBuf>> = BTreeMap::new();
+        let mut dirs: Vec<PathBuf> = found
+            .iter()
+            .filter(|(p, k)| *k == FileKind::Dotenv && p.file_name().is_some_and(|n| n == ".env"))
+            .filter_map(|(p, _)| loader.absolute(p).parent().map(Path::to_path_buf))
+            .collect();
+        dirs.extend(searched.iter().filter(|d| fs_.is_dir(d)).cloned());
+        dirs.sort();
+        dirs.dedup();
+        for dir in dirs {
+            let shell = searched.contains(&dir).then_some(&opts.process_env);
+            if let Some(files) = compose_file_setting(&mut loader, &dir, shell) {
+                configured.insert(dir, files);
+            }
+        }
         let mut standalone = BTreeMap::new();
         for files in by_dir.values() {
             for f in files {
@@ -210,7 +229,9 @@ pub fn load_workspace(fs_: &dyn Fs, cwd: &Path, opts: &WorkspaceOptions) -> Work
                 standalone.insert(f.clone(), complete);
             }
         }
-        project_files.extend(group_compose_files(&by_dir, &|f| standalone[f]));
+        project_files.extend(group_compose_files(&by_dir, &configured, &|f| {
+            standalone.get(f).copied().unwrap_or(true)
+        }));
     }
 
     let dotenv_files: Vec<PathBuf> = found
@@ -389,6 +410,7 @@ fn begin_line(text: &str) -> String {
 /// says whether a file stands alone ([`is_self_contained`]).
 fn group_compose_files(
     by_dir: &BTreeMap<PathBuf, Vec<PathBuf>>,
+    configured: &BTreeMap<PathBuf, Vec<PathBuf>>,
     complete: &dyn Fn(&PathBuf) -> bool,
 ) -> Vec<Vec<PathBuf>> {
     let name = |p: &PathBuf| {
@@ -406,10 +428,11 @@ fn group_compose_files(
         dir.ancestors()
             .find_map(|d| by_dir.get(d).and_then(|files| default_in(files)))
     };
-    let mut out = Vec::new();
+    let mut out: Vec<Vec<PathBuf>> = configured.values().cloned().collect();
+    let listed: Vec<&PathBuf> = configured.values().flatten().collect();
     for (dir, files) in by_dir {
-        let default = default_in(files);
-        let mut used: Vec<&PathBuf> = Vec::new();
+        let default = default_in(files).filter(|_| !configured.contains_key(dir));
+        let mut used: Vec<&PathBuf> = listed.clone();
         if let Some(d) = &default {
             let mut project = vec![d.clone()];
             let override_file = DEFAULT_OVERRIDE_FILES
@@ -437,6 +460,55 @@ fn group_compose_files(
         }
     }
     out
+}
+
+/// `COMPOSE_FILE` as `docker compose` reads it when run in `dir`: from the
+/// shell (`shell`, for a folder the user named), else from `dir`'s `.env`;
+/// split at `COMPOSE_PATH_SEPARATOR` (`:` by default), each path relative to
+/// `dir`. `None` when unset, empty or written with a `${VAR}`.
+fn compose_file_setting(
+    loader: &mut Loader,
+    dir: &Path,
+    shell: Option<&BTreeMap<String, String>>,
+) -> Option<Vec<PathBuf>> {
+    let dotenv = loader
+        .load(&dir.join(".env"), FileKind::Dotenv)
+        .ok()
+        .map(|id| loader.dotenv(id));
+    let from_dotenv = |name: &str| -> Option<String> {
+        let file = dotenv.as_ref()?;
+        let entry = file.entries.iter().rev().find(|e| e.key == name)?;
+        match &entry.value {
+            DotenvValue::Assigned(a) => match &a.text {
+                ValueText::Literal(s) => Some(s.clone()),
+                ValueText::Template(t) => t
+                    .pieces
+                    .iter()
+                    .map(|p| match p {
+                        Piece::Literal { text, .. } => Some(text.as_str()),
+                        Piece::Escaped { .. } => Some("$"),
+                        Piece::Var(_) => None,
+                    })
+                    .collect(),
+            },
+            DotenvValue::Inherit => None,
+        }
+    };
+    let setting = |name: &str| {
+        shell
+            .and_then(|env| env.get(name).cloned())
+            .or_else(|| from_dotenv(name))
+    };
+    let value = setting("COMPOSE_FILE").filter(|v| !v.is_empty())?;
+    let separator = setting("COMPOSE_PATH_SEPARATOR")
+        .filter(|s| !s.is_empty())
+        .unwrap_or_else(|| ":".into());
+    let files: Vec<PathBuf> = value
+        .split(separator.as_str())
+        .filter(|f| !f.is_empty())
+        .map(|f| fs::normalize(&dir.join(f)))
+        .collect();
+    (!files.is_empty()).then_some(files)
 }
 
 /// Whether a compose file stands alone: every service it defines has an
@@ -483,7 +555,7 @@ mod tests {
             vec![PathBuf::from("/q/compose.extra.yaml")],
         );
         let complete = |f: &PathBuf| f.ends_with("docker-compose.prod.yml");
-        let groups = group_compose_files(&by_dir, &complete);
+        let groups = group_compose_files(&by_dir, &BTreeMap::new(), &complete);
         let p = |s: &str| PathBuf::from(s);
         assert_eq!(
             groups,
@@ -499,6 +571,22 @@ mod tests {
                 vec![p("/q/compose.extra.yaml")],
             ]
         );
+        // COMPOSE_FILE in /p: its files are the folder's project, in its
+        // order, and linted in no other.
+        let mut configured = BTreeMap::new();
+        configured.insert(
+            p("/p"),
+            vec![p("/p/docker-compose.yml"), p("/p/docker-compose.inits.yml")],
+        );
+        let groups = group_compose_files(&by_dir, &configured, &complete);
+        assert_eq!(
+            groups[0],
+            vec![p("/p/docker-compose.yml"), p("/p/docker-compose.inits.yml")]
+        );
+        assert!(!groups[1..]
+            .iter()
+            .flatten()
+            .any(|f| f.ends_with("docker-compose.inits.yml")));
     }
 
     #[test]
