@@ -34,7 +34,8 @@ pub struct WorkspaceOptions {
 /// (never its message).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ProblemKind {
-    /// A path the user gave does not exist.
+    /// A path the user gave (to lint, or `-f`) does not exist or cannot be
+    /// read: a usage error (exit 2), the rest still linted.
     MissingPath,
     /// A folder could not be walked (a symlink loop, no permission).
     Walk,
@@ -139,10 +140,16 @@ pub fn load_workspace(fs_: &dyn Fs, cwd: &Path, opts: &WorkspaceOptions) -> Work
     for p in &paths {
         let abs = loader.absolute(p);
         if !fs_.is_file(&abs) && !fs_.is_dir(&abs) {
+            // What is there instead (a fifo, a device), said without
+            // opening it.
+            let message = match fs_.read_text(&abs) {
+                Err(e @ fs::LoadError::NotRegular { .. }) => e.to_string(),
+                _ => "no such file or directory".into(),
+            };
             problems.push(Problem {
                 path: loader.display(&abs),
                 kind: ProblemKind::MissingPath,
-                message: "no such file or directory".into(),
+                message,
                 line: None,
                 file: None,
                 abs: None,
@@ -267,6 +274,26 @@ pub fn load_workspace(fs_: &dyn Fs, cwd: &Path, opts: &WorkspaceOptions) -> Work
             !opts.env_files.is_empty(),
         );
         projects.push(project);
+    }
+
+    // `-f` files that cannot be read: Compose refuses to start
+    // (`open x.yml: no such file or directory`), and so do we.
+    for f in &opts.files {
+        let abs = loader.absolute(f);
+        if let Err(e) = loader.load(&abs, FileKind::Compose) {
+            let message = match e {
+                fs::LoadError::NotFound => "no such file or directory".to_string(),
+                e => e.to_string(),
+            };
+            problems.push(Problem {
+                path: loader.display(&abs),
+                kind: ProblemKind::MissingPath,
+                message: format!("cannot read this compose file (-f): {message}"),
+                line: None,
+                file: None,
+                abs: None,
+            });
+        }
     }
 
     // Every discovered file is read and parsed, referenced or not.
