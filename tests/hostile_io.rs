@@ -451,3 +451,121 @@ fn a_closed_pipe_ends_quietly() {
     let code = String::from_utf8_lossy(&o.stdout).trim().to_string();
     assert!(code == "0" || code == "141", "{}", text(&o));
 }
+
+// ---------------------------------------------------------------- item 12
+
+/// Every character that can drive a terminal: C0 controls, DEL, C1
+/// controls, bidi overrides and isolates.
+fn hostile_chars() -> Vec<char> {
+    let mut v: Vec<char> = (0u32..0x20)
+        .chain(0x7f..0xa0)
+        .filter_map(char::from_u32)
+        .filter(|c| *c != '\n' && *c != '\t')
+        .collect();
+    v.extend('\u{202a}'..='\u{202e}');
+    v.extend('\u{2066}'..='\u{2069}');
+    v
+}
+
+fn raw_controls(bytes: &[u8]) -> Vec<char> {
+    String::from_utf8_lossy(bytes)
+        .chars()
+        .filter(|c| {
+            (c.is_control() && *c != '\n' && *c != '\t')
+                || matches!(c, '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
+        })
+        .collect()
+}
+
+/// A project per hostile character, holding it in `.env` keys, values and
+/// comments, compose values (decoded from YAML escapes, and raw), a
+/// Dockerfile, and a file name; every command in every format prints none
+/// of them raw, and a line break inside a value never starts a line of
+/// output.
+#[test]
+fn control_characters_from_files_never_reach_the_output_raw() {
+    let dir = tempfile::tempdir().unwrap();
+    for (i, c) in hostile_chars().into_iter().enumerate() {
+        let code = c as u32;
+        let yaml_escape = if code < 0x10000 {
+            format!("\\u{code:04x}")
+        } else {
+            unreachable!()
+        };
+        let d = format!("c{i:03}");
+        write_files(
+            dir.path(),
+            &[
+                (
+                    format!("{d}/.env").as_str(),
+                    format!(
+                        "VAL=a{c}b\n# comment {c}\nQ=\"x{c}y\\nFAKE_LINE y\"\nPASSWORD=se{c}cret\n"
+                    ),
+                ),
+                (
+                    format!("{d}/keys.env").as_str(),
+                    format!("K{c}EY=1\n"),
+                ),
+                (
+                    format!("{d}/compose.yaml").as_str(),
+                    format!(
+                        "services:\n  app:\n    image: busybox:1.36\n    environment:\n      - VAL=${{VAL}}\n      - Q=${{Q}}\n      - ESC=\"v{yaml_escape}w\\nFAKE_LINE w\"\n      - A=\"quoted\"\n      - HOST=localhost{yaml_escape}\n"
+                    ),
+                ),
+                (
+                    format!("{d}/docker-compose.raw.yml").as_str(),
+                    format!("services:\n  raw:\n    image: busybox{c}:1\n    environment:\n      - R=a{c}b # {c}\n"),
+                ),
+                (
+                    format!("{d}/Dockerfile").as_str(),
+                    format!("FROM busybox:1.36\nENV A=a{c}b\n# {c}\nRUN echo {c}\n"),
+                ),
+            ],
+        );
+        if c != '\0' {
+            write_files(
+                dir.path(),
+                &[(format!("{d}/x{c}y.env").as_str(), "A=\"q\" B\n")],
+            );
+        }
+    }
+    let mut runs: Vec<Vec<&str>> = Vec::new();
+    for f in ["pretty", "compact", "json", "sarif", "github"] {
+        runs.push(vec!["check", ".", "--no-config", "--format", f]);
+        runs.push(vec![
+            "check",
+            ".",
+            "--no-config",
+            "--format",
+            f,
+            "--color",
+            "always",
+        ]);
+    }
+    for f in ["text", "json"] {
+        runs.push(vec!["env", ".", "--no-config", "--format", f]);
+    }
+    for var in ["VAL", "Q", "ESC", "A"] {
+        for f in ["text", "json", "mermaid"] {
+            runs.push(vec!["explain", var, ".", "--no-config", "--format", f]);
+        }
+    }
+    for args in runs {
+        let start = Instant::now();
+        let o = run(dir.path(), &args);
+        assert!(start.elapsed() < Duration::from_secs(15), "{args:?}");
+        assert!(!o.stdout.is_empty(), "{args:?}: {}", text(&o));
+        let mut raw = raw_controls(&o.stdout);
+        if args.contains(&"always") {
+            // Our own colours, nothing else.
+            raw.retain(|c| *c != '\u{1b}');
+        }
+        assert_eq!(raw, vec![], "{args:?}: raw in stdout");
+        assert_eq!(raw_controls(&o.stderr), vec![], "{args:?}: raw in stderr");
+        let out = String::from_utf8_lossy(&o.stdout);
+        assert!(
+            !out.lines().any(|l| l.trim_start().starts_with("FAKE_LINE")),
+            "{args:?}: a line break in a value started a line:\n{out}"
+        );
+    }
+}

@@ -69,7 +69,8 @@ pub fn exit_code(result: &CommandResult) -> u8 {
         Ok(Outcome::Clean) => EXIT_CLEAN,
         Ok(Outcome::Findings) => EXIT_FINDINGS,
         Err(e) => {
-            eprintln!("error: {e}");
+            // Paths and configuration text from files: escaped like every output.
+            eprintln!("error: {}", crate::report::escape::output(&e.to_string()));
             EXIT_ERROR
         }
     }
@@ -434,7 +435,7 @@ fn run_env(args: EnvArgs) -> CommandResult {
         EnvFormat::Json => {
             let mut s = serde_json::to_string_pretty(&env_json(&ws, &mask)).unwrap_or_default();
             s.push('\n');
-            s
+            crate::report::escape::json(&s).into_owned()
         }
         EnvFormat::Text => env_text(&ws, &mask),
     };
@@ -481,7 +482,7 @@ fn run_explain(args: ExplainArgs) -> CommandResult {
             let mut s =
                 serde_json::to_string_pretty(&explain_json(&ws, &ex, &mask)).unwrap_or_default();
             s.push('\n');
-            s
+            crate::report::escape::json(&s).into_owned()
         }
         ExplainFormat::Mermaid => explain_mermaid(&ws, &ex, &mask),
     };
