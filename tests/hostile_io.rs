@@ -569,3 +569,59 @@ fn control_characters_from_files_never_reach_the_output_raw() {
         );
     }
 }
+
+// ---------------------------------------------------------------- item 13
+
+/// Compose names files outside the project (`dockerfile: /etc/passwd`,
+/// `env_file: ../../etc/shadow`) that are not of their kind: one
+/// diagnostic per file saying so, never its lines one by one, in every
+/// format; a broken Dockerfile inside the project keeps its located errors.
+#[test]
+fn a_foreign_file_named_from_outside_gives_one_diagnostic_not_its_lines() {
+    let dir = tempfile::tempdir().unwrap();
+    let passwd: String = (0..5000)
+        .map(|i| format!("user{i}:x:{i}:{i}:User {i}:/home/user{i}:/bin/sh\n"))
+        .collect();
+    let services: String = (0..5000)
+        .map(|i| format!("svc{i}\t\t{i}/tcp\t\t# service {i}\n"))
+        .collect();
+    write_files(
+        dir.path(),
+        &[
+            ("outside/passwd", passwd.as_str()),
+            ("outside/services", services.as_str()),
+            (
+                "p/compose.yaml",
+                "services:\n  a:\n    image: busybox:1.36\n    env_file: ../outside/services\n  b:\n    build:\n      context: .\n      dockerfile: ../outside/passwd\n  c:\n    build:\n      context: .\n      dockerfile: /etc/passwd\n  d:\n    build: ./d\n",
+            ),
+            ("p/d/Dockerfile", "FROM busybox:1.36\nRUNN echo typo\n"),
+        ],
+    );
+    let p = dir.path().join("p");
+    for format in ["compact", "pretty", "json", "sarif", "github"] {
+        let o = run(&p, &["check", ".", "--no-config", "--format", format]);
+        let out = String::from_utf8_lossy(&o.stdout);
+        for quoted in ["user42:", "svc42", "root:x:0", "/home/user", "tcp"] {
+            assert!(!out.contains(quoted), "{format}: {quoted} quoted\n{out}");
+        }
+        assert!(out.len() < 200_000, "{format}: {} bytes", out.len());
+        assert!(
+            out.contains("RUNN"),
+            "{format}: the project's own error is kept\n{out}"
+        );
+    }
+    let o = run(&p, &["check", ".", "--no-config", "--format", "json"]);
+    let v = report(&o);
+    for file in ["outside/passwd", "outside/services", "/etc/passwd"] {
+        let here: Vec<&serde_json::Value> = v["diagnostics"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|d| d["file"].as_str().unwrap().ends_with(file))
+            .collect();
+        assert_eq!(here.len(), 1, "{file}: {here:#?}");
+        let m = here[0]["message"].as_str().unwrap();
+        assert!(m.contains("does not look like"), "{file}: {m}");
+    }
+    assert_eq!(o.status.code(), Some(1), "{}", text(&o));
+}

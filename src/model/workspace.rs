@@ -226,6 +226,23 @@ pub fn load_workspace(fs_: &dyn Fs, cwd: &Path, opts: &WorkspaceOptions) -> Work
         .map(|(p, _)| loader.absolute(p))
         .collect();
     let roots: Vec<PathBuf> = paths.iter().map(|p| loader.absolute(p)).collect();
+    // A file outside them that a compose file names is read as its kind
+    // only when it looks like one (`dockerfile: /etc/passwd`).
+    let mut linted: Vec<PathBuf> = roots
+        .iter()
+        .map(|r| match r.parent() {
+            Some(parent) if fs_.is_file(r) => parent.to_path_buf(),
+            _ => r.clone(),
+        })
+        .collect();
+    linted.extend(opts.files.iter().map(|f| {
+        let abs = loader.absolute(f);
+        abs.parent().map(Path::to_path_buf).unwrap_or(abs)
+    }));
+    if let Some(d) = &opts.project_directory {
+        linted.push(loader.absolute(d));
+    }
+    loader.set_roots(linted);
     // The services each folder's compose files define: a default file that
     // depends on a service only another file of its folder defines
     // (`docker-compose.postgres.yml` or `docker-compose.mysql.yml` beside
