@@ -805,6 +805,43 @@ mod tests {
         assert_eq!(decode("é".as_bytes().to_vec()), Ok("é".to_string()));
     }
 
+    /// Only regular files are read: a fifo (which would block until a
+    /// writer comes) and a device are refused without being opened.
+    #[cfg(unix)]
+    #[test]
+    fn special_files_are_refused_before_they_are_opened() {
+        let dir = tempfile::tempdir().unwrap();
+        let fifo = dir.path().join("fifo");
+        let made = std::process::Command::new("mkfifo")
+            .arg(&fifo)
+            .status()
+            .is_ok_and(|s| s.success());
+        if made {
+            assert_eq!(
+                read_text(&fifo),
+                Err(LoadError::NotRegular { what: "a fifo" })
+            );
+            // Through a link, too.
+            let link = dir.path().join(".env");
+            std::os::unix::fs::symlink(&fifo, &link).unwrap();
+            assert_eq!(
+                read_text(&link),
+                Err(LoadError::NotRegular { what: "a fifo" })
+            );
+        }
+        assert_eq!(
+            read_text(Path::new("/dev/null")),
+            Err(LoadError::NotRegular {
+                what: "a character device"
+            })
+        );
+        assert_eq!(read_text(dir.path()), Err(LoadError::IsDirectory));
+        assert_eq!(
+            LoadError::NotRegular { what: "a fifo" }.to_string(),
+            "not a regular file (a fifo); not read"
+        );
+    }
+
     #[test]
     fn display_paths_are_relative_under_cwd() {
         let cwd = Path::new("/work/p");
