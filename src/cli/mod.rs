@@ -409,10 +409,10 @@ fn missing_path(ws: &Workspace) -> Result<(), CliError> {
     }
 }
 
-/// Whether there is nothing at all to report on: no project and no file
-/// read (every path given is missing).
+/// Whether there is nothing at all to report on: no file read, nor any
+/// that failed to be (every path given is missing).
 fn nothing_read(ws: &Workspace) -> bool {
-    ws.projects.is_empty() && ws.sources.iter().next().is_none()
+    ws.sources.is_empty()
 }
 
 /// What masks secret values in the output (nothing with `--show-secrets`).
@@ -426,6 +426,9 @@ fn redactor(ws: &Workspace, policy: &SecretPolicy, show_secrets: bool) -> Redact
 
 fn run_env(args: EnvArgs) -> CommandResult {
     let (policy, ws) = load_one(args.path, &args.config, &args.compose)?;
+    if nothing_read(&ws) {
+        missing_path(&ws)?;
+    }
     let redactor = redactor(&ws, &policy, args.show_secrets);
     let mask = Masking {
         policy: &policy,
