@@ -30,6 +30,11 @@ pub enum LoadError {
         offset: usize,
         line: usize,
     },
+    /// A fifo, a socket, a device (`/dev/stdin`, `/proc/self/fd/1` on a
+    /// pipe): never opened, since a read could block forever or never end.
+    NotRegular {
+        what: &'static str,
+    },
     Io(String),
 }
 
@@ -51,6 +56,9 @@ impl fmt::Display for LoadError {
                 f,
                 "file is not valid UTF-8 (line {line}, byte {offset}); skipped"
             ),
+            LoadError::NotRegular { what } => {
+                write!(f, "not a regular file ({what}); not read")
+            }
             LoadError::Io(e) => write!(f, "{e}"),
         }
     }
@@ -139,19 +147,27 @@ impl Fs for MemFs {
     }
 }
 
-/// Read a file as text, within the bounds above.
+/// Read a file as text, within the bounds above. Only a regular file is
+/// read: its type is checked (following symbolic links) before it is
+/// opened, and it is opened non-blocking and checked again once open, so a
+/// fifo, a socket or a device ([`LoadError::NotRegular`]) is never waited
+/// on, even when swapped in between.
 pub fn read_text(path: &Path) -> Result<String, LoadError> {
     use std::io::Read;
     let meta = std::fs::metadata(path).map_err(io_error)?;
-    if meta.is_dir() {
-        return Err(LoadError::IsDirectory);
+    regular(&meta)?;
+    let mut options = std::fs::OpenOptions::new();
+    options.read(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.custom_flags(libc::O_NONBLOCK | libc::O_NOCTTY);
     }
-    if meta.len() > MAX_FILE_SIZE {
-        return Err(LoadError::TooLarge { size: meta.len() });
-    }
-    let file = std::fs::File::open(path).map_err(io_error)?;
-    let mut bytes = Vec::with_capacity(meta.len() as usize);
-    // `take` bounds files that grow (or lie about their size, like /dev/zero).
+    let file = options.open(path).map_err(io_error)?;
+    let meta = file.metadata().map_err(io_error)?;
+    regular(&meta)?;
+    let mut bytes = Vec::with_capacity(meta.len().min(MAX_FILE_SIZE) as usize);
+    // `take` bounds files that grow.
     file.take(MAX_FILE_SIZE + 1)
         .read_to_end(&mut bytes)
         .map_err(io_error)?;
@@ -161,6 +177,46 @@ pub fn read_text(path: &Path) -> Result<String, LoadError> {
         });
     }
     decode(bytes)
+}
+
+/// Whether a file's metadata is that of a regular file within the size
+/// bound: else why it is not read.
+fn regular(meta: &std::fs::Metadata) -> Result<(), LoadError> {
+    let t = meta.file_type();
+    if t.is_dir() {
+        return Err(LoadError::IsDirectory);
+    }
+    if !t.is_file() {
+        return Err(LoadError::NotRegular {
+            what: file_type_name(t),
+        });
+    }
+    if meta.len() > MAX_FILE_SIZE {
+        return Err(LoadError::TooLarge { size: meta.len() });
+    }
+    Ok(())
+}
+
+/// What a file that is neither a regular file nor a folder is, in words.
+fn file_type_name(t: std::fs::FileType) -> &'static str {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::FileTypeExt;
+        if t.is_fifo() {
+            return "a fifo";
+        }
+        if t.is_socket() {
+            return "a socket";
+        }
+        if t.is_char_device() {
+            return "a character device";
+        }
+        if t.is_block_device() {
+            return "a block device";
+        }
+    }
+    let _ = t;
+    "a special file"
 }
 
 /// Bytes to text, refusing binary and non-UTF-8 content with a location.
@@ -438,6 +494,10 @@ pub fn discover(root: &Path, exclude: &[PathBuf]) -> (Vec<Found>, Vec<WalkError>
         });
         return (found, errors);
     }
+    // A link to a folder is entered only when the folder is inside the
+    // root: a committed `r -> /` must not walk the machine.
+    let real_root = root.canonicalize().unwrap_or_else(|_| root.to_path_buf());
+    let outside = std::cell::RefCell::new(Vec::new());
     let walker = walkdir::WalkDir::new(root)
         .follow_links(true)
         .sort_by_file_name()
@@ -445,6 +505,21 @@ pub fn discover(root: &Path, exclude: &[PathBuf]) -> (Vec<Found>, Vec<WalkError>
         .filter_entry(|e| {
             if e.depth() == 0 {
                 return true;
+            }
+            if e.path_is_symlink() && e.file_type().is_dir() {
+                let target = e.path().canonicalize();
+                if !target.as_ref().is_ok_and(|t| t.starts_with(&real_root)) {
+                    let shown = target
+                        .map(|t| t.display().to_string())
+                        .unwrap_or_else(|e| e.to_string());
+                    outside.borrow_mut().push(WalkError {
+                        path: e.path().to_path_buf(),
+                        message: format!(
+                            "a link to a folder outside the linted folder ({shown}); not entered"
+                        ),
+                    });
+                    return false;
+                }
             }
             let skip_dir = e.file_type().is_dir()
                 && e.file_name().to_str().is_some_and(|n| {
@@ -462,10 +537,17 @@ pub fn discover(root: &Path, exclude: &[PathBuf]) -> (Vec<Found>, Vec<WalkError>
     for entry in walker {
         match entry {
             Ok(e) => {
-                if !e.file_type().is_file() {
+                // A fifo, a socket or a device under a configuration name
+                // is kept, so that reading it says what it is (it is never
+                // opened); other special files are nobody's business.
+                let special = !e.file_type().is_file() && !e.file_type().is_dir();
+                if !e.file_type().is_file() && !special {
                     continue;
                 }
                 let kind = classify(e.path());
+                if special && matches!(kind, FileKind::Python | FileKind::Other) {
+                    continue;
+                }
                 let settings_py = kind == FileKind::Python
                     && e.file_name().to_str().is_some_and(|n| {
                         let n = n.to_ascii_lowercase();
@@ -508,6 +590,8 @@ pub fn discover(root: &Path, exclude: &[PathBuf]) -> (Vec<Found>, Vec<WalkError>
             }
         }
     }
+    errors.extend(outside.into_inner());
+    errors.sort_by(|a, b| a.path.cmp(&b.path));
     (found, errors)
 }
 
@@ -719,6 +803,43 @@ mod tests {
             Err(LoadError::NotUtf8 { offset: 4, line: 3 })
         );
         assert_eq!(decode("é".as_bytes().to_vec()), Ok("é".to_string()));
+    }
+
+    /// Only regular files are read: a fifo (which would block until a
+    /// writer comes) and a device are refused without being opened.
+    #[cfg(unix)]
+    #[test]
+    fn special_files_are_refused_before_they_are_opened() {
+        let dir = tempfile::tempdir().unwrap();
+        let fifo = dir.path().join("fifo");
+        let made = std::process::Command::new("mkfifo")
+            .arg(&fifo)
+            .status()
+            .is_ok_and(|s| s.success());
+        if made {
+            assert_eq!(
+                read_text(&fifo),
+                Err(LoadError::NotRegular { what: "a fifo" })
+            );
+            // Through a link, too.
+            let link = dir.path().join(".env");
+            std::os::unix::fs::symlink(&fifo, &link).unwrap();
+            assert_eq!(
+                read_text(&link),
+                Err(LoadError::NotRegular { what: "a fifo" })
+            );
+        }
+        assert_eq!(
+            read_text(Path::new("/dev/null")),
+            Err(LoadError::NotRegular {
+                what: "a character device"
+            })
+        );
+        assert_eq!(read_text(dir.path()), Err(LoadError::IsDirectory));
+        assert_eq!(
+            LoadError::NotRegular { what: "a fifo" }.to_string(),
+            "not a regular file (a fifo); not read"
+        );
     }
 
     #[test]

@@ -194,6 +194,13 @@ impl SourceMap {
     pub fn line_col(&self, span: Span) -> LineCol {
         self.get(span.file).line_col(span.range.start)
     }
+    /// Replaces the text of `id` (same path, name and kind): a file whose
+    /// content must not be shown keeps only a placeholder.
+    pub fn replace_text(&mut self, id: FileId, text: String) {
+        let f = &self.files[id.0 as usize];
+        let new = SourceFile::new(f.path.clone(), f.display.clone(), f.kind, text);
+        self.files[id.0 as usize] = new;
+    }
 }
 
 /// A parse error or warning inside one text, before it is attached to a file.

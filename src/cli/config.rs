@@ -55,13 +55,15 @@ pub fn find(start: &Path) -> Option<PathBuf> {
     };
     while let Some(d) = dir {
         let own = d.join("mppeep-lint.toml");
-        if own.is_file() {
+        // Ours whatever it is: a fifo or a device there is refused when
+        // read (`load`), never skipped in silence.
+        if own.metadata().is_ok_and(|m| !m.is_dir()) {
             return Some(own);
         }
+        // Read, like every file, through the bounded reader (a regular
+        // file, 8 MiB at most): only to know whether it holds our table.
         let py = d.join("pyproject.toml");
-        if py.is_file()
-            && std::fs::read_to_string(&py).is_ok_and(|t| t.contains("[tool.mppeep-lint"))
-        {
+        if crate::fs::read_text(&py).is_ok_and(|t| t.contains("[tool.mppeep-lint")) {
             return Some(py);
         }
         if d.join(".git").exists() {

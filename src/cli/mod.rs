@@ -69,7 +69,8 @@ pub fn exit_code(result: &CommandResult) -> u8 {
         Ok(Outcome::Clean) => EXIT_CLEAN,
         Ok(Outcome::Findings) => EXIT_FINDINGS,
         Err(e) => {
-            eprintln!("error: {e}");
+            // Paths and configuration text from files: escaped like every output.
+            eprintln!("error: {}", crate::report::escape::output(&e.to_string()));
             EXIT_ERROR
         }
     }
@@ -390,23 +391,28 @@ fn secret_policy(path: Option<&std::path::Path>, c: &ConfigArgs) -> Result<Secre
     })
 }
 
-/// Nothing to model because a path the user gave does not exist: the
-/// error, naming each problem.
+/// A path the user gave (to lint, or `-f`) that does not exist or cannot
+/// be read: the error (exit 2), naming each. Commands that report on the
+/// rest call it after their output, so a missing path beside a real one is
+/// never a green run.
 fn missing_path(ws: &Workspace) -> Result<(), CliError> {
-    let missing = ws.projects.is_empty()
-        && ws
-            .problems
-            .iter()
-            .any(|p| p.kind == crate::model::workspace::ProblemKind::MissingPath);
-    if !missing {
-        return Ok(());
+    let missing: Vec<(String, String)> = ws
+        .problems
+        .iter()
+        .filter(|p| p.kind == crate::model::workspace::ProblemKind::MissingPath)
+        .map(|p| (p.path.clone(), p.message.clone()))
+        .collect();
+    if missing.is_empty() {
+        Ok(())
+    } else {
+        Err(CliError::MissingPaths(missing))
     }
-    Err(CliError::MissingPaths(
-        ws.problems
-            .iter()
-            .map(|p| (p.path.clone(), p.message.clone()))
-            .collect(),
-    ))
+}
+
+/// Whether there is nothing at all to report on: no file read, nor any
+/// that failed to be (every path given is missing).
+fn nothing_read(ws: &Workspace) -> bool {
+    ws.sources.is_empty()
 }
 
 /// What masks secret values in the output (nothing with `--show-secrets`).
@@ -420,6 +426,9 @@ fn redactor(ws: &Workspace, policy: &SecretPolicy, show_secrets: bool) -> Redact
 
 fn run_env(args: EnvArgs) -> CommandResult {
     let (policy, ws) = load_one(args.path, &args.config, &args.compose)?;
+    if nothing_read(&ws) {
+        missing_path(&ws)?;
+    }
     let redactor = redactor(&ws, &policy, args.show_secrets);
     let mask = Masking {
         policy: &policy,
@@ -429,7 +438,7 @@ fn run_env(args: EnvArgs) -> CommandResult {
         EnvFormat::Json => {
             let mut s = serde_json::to_string_pretty(&env_json(&ws, &mask)).unwrap_or_default();
             s.push('\n');
-            s
+            crate::report::escape::json(&s).into_owned()
         }
         EnvFormat::Text => env_text(&ws, &mask),
     };
@@ -476,7 +485,7 @@ fn run_explain(args: ExplainArgs) -> CommandResult {
             let mut s =
                 serde_json::to_string_pretty(&explain_json(&ws, &ex, &mask)).unwrap_or_default();
             s.push('\n');
-            s
+            crate::report::escape::json(&s).into_owned()
         }
         ExplainFormat::Mermaid => explain_mermaid(&ws, &ex, &mask),
     };
@@ -615,7 +624,9 @@ fn run_check(args: CheckArgs) -> CommandResult {
     let pre = config::resolve(raw.unwrap_or(&default_raw), None).map_err(CliError::Config)?;
     opts.exclude = pre.exclude.clone();
     let mut ws = load_workspace(&DiskFs, &cwd, &opts);
-    missing_path(&ws)?;
+    if nothing_read(&ws) {
+        missing_path(&ws)?;
+    }
     // The configuration becomes a source, so its mistakes have locations.
     let config_id = config_file.as_ref().map(|c| {
         let display = crate::fs::display_path(&c.path, &cwd);
@@ -688,6 +699,7 @@ fn run_check(args: CheckArgs) -> CommandResult {
         use_color(args.color),
     );
     print(&out)?;
+    missing_path(&ws)?;
     if files == 0 && ws.problems.is_empty() {
         // A green run that checked nothing must not look like a clean one.
         eprintln!(

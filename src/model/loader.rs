@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use crate::fs::{self, Fs, LoadError};
-use crate::source::{FileId, FileKind, SourceFile, SourceMap};
+use crate::source::{FileId, FileKind, SourceFile, SourceMap, SyntaxError, TextRange};
 use crate::syntax::compose::ComposeFile;
 use crate::syntax::dockerfile::Dockerfile;
 use crate::syntax::dotenv::DotenvFile;
@@ -17,6 +17,32 @@ fn is_default_compose_path(path: &Path) -> bool {
     path.file_name()
         .and_then(|n| n.to_str())
         .is_some_and(|n| fs::is_default_compose_name(&n.to_ascii_lowercase()))
+}
+
+/// Why a Dockerfile read from outside the linted folders is no Dockerfile
+/// (no `FROM`, and lines that are no instruction: `dockerfile: /etc/passwd`),
+/// if it is not one. Each of its lines would otherwise be an "unknown
+/// instruction" quoting the line into CI logs.
+fn not_a_dockerfile(parsed: &Dockerfile) -> Option<String> {
+    let from = parsed.instructions.iter().any(|i| i.keyword == "FROM");
+    (!from && !parsed.errors.is_empty()).then(|| {
+        "this file does not look like a Dockerfile (no FROM, and lines that are no instruction); it is outside the linted folder, so it is not read further and its lines are not shown".to_string()
+    })
+}
+
+/// The same for a `.env`-format file read from outside the linted folders
+/// (`env_file: ../../etc/shadow`): no `KEY=value` line, and a line Compose
+/// refuses (the first is pointed at, not quoted).
+fn not_a_dotenv(parsed: &DotenvFile) -> Option<(usize, String)> {
+    let looks_like = parsed
+        .entries
+        .iter()
+        .any(|e| e.value != crate::syntax::dotenv::DotenvValue::Inherit);
+    let first = parsed.errors.first().filter(|_| !looks_like)?;
+    Some((
+        first.range.start,
+        "this file does not look like a .env file (no `KEY=value` line, and a line Compose refuses here); it is outside the linted folder, so it is not read further and its lines are not shown".to_string(),
+    ))
 }
 
 /// Below this many files, reading and parsing stay on one thread.
@@ -40,6 +66,9 @@ pub struct Loader<'fs> {
     dotenv_raw: HashMap<FileId, Arc<DotenvFile>>,
     compose: HashMap<FileId, Arc<ComposeFile>>,
     dockerfile: HashMap<FileId, Arc<Dockerfile>>,
+    /// The folders being linted: a file outside them was named by a
+    /// compose file ([`Loader::foreign`]).
+    roots: Vec<PathBuf>,
 }
 
 impl<'fs> Loader<'fs> {
@@ -53,7 +82,22 @@ impl<'fs> Loader<'fs> {
             dotenv_raw: HashMap::new(),
             compose: HashMap::new(),
             dockerfile: HashMap::new(),
+            roots: Vec::new(),
         }
+    }
+
+    /// The folders (or files) being linted, absolute.
+    pub fn set_roots(&mut self, roots: Vec<PathBuf>) {
+        self.roots = roots;
+    }
+
+    /// Whether `id` lies outside every linted folder: a file a compose file
+    /// named through a path outside the project (`dockerfile: /etc/passwd`,
+    /// `env_file: ../../secrets/app.env`). Judged by the path it was read
+    /// by, so a link inside the project to a file elsewhere is inside.
+    fn foreign(&self, id: FileId) -> bool {
+        let path = &self.sources.get(id).path;
+        !self.roots.is_empty() && !self.roots.iter().any(|r| path.starts_with(r))
     }
 
     pub fn cwd(&self) -> &Path {
@@ -96,6 +140,16 @@ impl<'fs> Loader<'fs> {
         result
     }
 
+    /// Keeps of `id`'s text only its line breaks up to byte `at` (where a
+    /// diagnostic points), so that no output can show the rest: returns
+    /// where `at` is in that placeholder.
+    fn hide(&mut self, id: FileId, at: usize) -> usize {
+        let text = &self.sources.get(id).text;
+        let breaks = text[..at.min(text.len())].matches('\n').count();
+        self.sources.replace_text(id, "\n".repeat(breaks));
+        breaks
+    }
+
     /// The kind a file was read as (a `*compose*.yml` that holds no
     /// `services:` is read as [`FileKind::Other`]), if it was read.
     pub fn kind_of(&self, path: &Path) -> Option<FileKind> {
@@ -111,7 +165,16 @@ impl<'fs> Loader<'fs> {
         if let Some(p) = self.dotenv.get(&id) {
             return p.clone();
         }
-        let parsed = Arc::new(dotenv::parse(&self.sources.get(id).text));
+        let mut parsed = dotenv::parse(&self.sources.get(id).text);
+        if let Some((at, message)) = self.foreign(id).then(|| not_a_dotenv(&parsed)).flatten() {
+            let at = self.hide(id, at);
+            parsed = DotenvFile {
+                entries: Vec::new(),
+                errors: vec![SyntaxError::new(message, TextRange::empty(at))],
+                warnings: Vec::new(),
+            };
+        }
+        let parsed = Arc::new(parsed);
         self.dotenv.insert(id, parsed.clone());
         parsed
     }
@@ -139,7 +202,20 @@ impl<'fs> Loader<'fs> {
         if let Some(p) = self.dockerfile.get(&id) {
             return p.clone();
         }
-        let parsed = Arc::new(dockerfile::parse(&self.sources.get(id).text));
+        let mut parsed = dockerfile::parse(&self.sources.get(id).text);
+        if let Some(message) = self
+            .foreign(id)
+            .then(|| not_a_dockerfile(&parsed))
+            .flatten()
+        {
+            self.hide(id, 0);
+            parsed = Dockerfile {
+                escape: parsed.escape,
+                instructions: Vec::new(),
+                errors: vec![SyntaxError::new(message, TextRange::empty(0))],
+            };
+        }
+        let parsed = Arc::new(parsed);
         self.dockerfile.insert(id, parsed.clone());
         parsed
     }

@@ -160,10 +160,10 @@ pub fn load_project(loader: &mut Loader, opts: &ProjectOptions) -> Project {
                     span: Some(ef.path.span),
                     kind: ModelErrorKind::EnvFileNotFound(ef.resolved.clone()),
                 }),
-                Err(e) => {
-                    let path = ef.resolved.clone();
-                    b.load_error(&path, e, true);
-                }
+                Err(e) => b.errors.push(ModelError::new(
+                    format!("{}: {}", b.loader.display(&ef.resolved), e),
+                    Some(ef.path.span),
+                )),
             }
         }
         if let Some(build) = &s.build {
@@ -388,7 +388,8 @@ fn slice_segments(segments: &[Segment], from: usize, to: usize) -> Vec<Segment> 
 impl Builder<'_, '_> {
     fn load_error(&mut self, path: &Path, e: crate::fs::LoadError, required: bool) {
         let message = format!("{}: {}", self.loader.display(path), e);
-        let err = ModelError::new(message, None);
+        let err = ModelError::new(message, None)
+            .with_kind(ModelErrorKind::Unreadable(self.loader.absolute(path)));
         if required {
             self.errors.push(err);
         } else {

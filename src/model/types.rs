@@ -312,6 +312,10 @@ pub enum ModelErrorKind {
     EnvFileNotFound(PathBuf),
     /// `depends_on` a service that no file of the project defines.
     UndefinedService(String),
+    /// A file of the project (a compose file, an `--env-file`) that cannot
+    /// be read as text: located where the read failed
+    /// ([`crate::model::workspace::Problem`]) when nothing else points at it.
+    Unreadable(PathBuf),
     /// A file of the project that does not parse (also reported as
     /// `syntax-error` or `env-syntax`).
     Syntax,

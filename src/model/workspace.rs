@@ -35,7 +35,8 @@ pub struct WorkspaceOptions {
 /// (never its message).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ProblemKind {
-    /// A path the user gave does not exist.
+    /// A path the user gave (to lint, or `-f`) does not exist or cannot be
+    /// read: a usage error (exit 2), the rest still linted.
     MissingPath,
     /// A folder could not be walked (a symlink loop, no permission).
     Walk,
@@ -140,10 +141,16 @@ pub fn load_workspace(fs_: &dyn Fs, cwd: &Path, opts: &WorkspaceOptions) -> Work
     for p in &paths {
         let abs = loader.absolute(p);
         if !fs_.is_file(&abs) && !fs_.is_dir(&abs) {
+            // What is there instead (a fifo, a device), said without
+            // opening it.
+            let message = match fs_.read_text(&abs) {
+                Err(e @ fs::LoadError::NotRegular { .. }) => e.to_string(),
+                _ => "no such file or directory".into(),
+            };
             problems.push(Problem {
                 path: loader.display(&abs),
                 kind: ProblemKind::MissingPath,
-                message: "no such file or directory".into(),
+                message,
                 line: None,
                 file: None,
                 abs: None,
@@ -240,6 +247,23 @@ pub fn load_workspace(fs_: &dyn Fs, cwd: &Path, opts: &WorkspaceOptions) -> Work
         .map(|(p, _)| loader.absolute(p))
         .collect();
     let roots: Vec<PathBuf> = paths.iter().map(|p| loader.absolute(p)).collect();
+    // A file outside them that a compose file names is read as its kind
+    // only when it looks like one (`dockerfile: /etc/passwd`).
+    let mut linted: Vec<PathBuf> = roots
+        .iter()
+        .map(|r| match r.parent() {
+            Some(parent) if fs_.is_file(r) => parent.to_path_buf(),
+            _ => r.clone(),
+        })
+        .collect();
+    linted.extend(opts.files.iter().map(|f| {
+        let abs = loader.absolute(f);
+        abs.parent().map(Path::to_path_buf).unwrap_or(abs)
+    }));
+    if let Some(d) = &opts.project_directory {
+        linted.push(loader.absolute(d));
+    }
+    loader.set_roots(linted);
     // The services each folder's compose files define: a default file that
     // depends on a service only another file of its folder defines
     // (`docker-compose.postgres.yml` or `docker-compose.mysql.yml` beside
@@ -288,6 +312,26 @@ pub fn load_workspace(fs_: &dyn Fs, cwd: &Path, opts: &WorkspaceOptions) -> Work
             !opts.env_files.is_empty(),
         );
         projects.push(project);
+    }
+
+    // `-f` files that cannot be read: Compose refuses to start
+    // (`open x.yml: no such file or directory`), and so do we.
+    for f in &opts.files {
+        let abs = loader.absolute(f);
+        if let Err(e) = loader.load(&abs, FileKind::Compose) {
+            let message = match e {
+                fs::LoadError::NotFound => "no such file or directory".to_string(),
+                e => e.to_string(),
+            };
+            problems.push(Problem {
+                path: loader.display(&abs),
+                kind: ProblemKind::MissingPath,
+                message: format!("cannot read this compose file (-f): {message}"),
+                line: None,
+                file: None,
+                abs: None,
+            });
+        }
     }
 
     // Every discovered file is read and parsed, referenced or not.

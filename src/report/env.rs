@@ -4,6 +4,7 @@
 use crate::model::secrets::{Redactor, SecretPolicy, MASK};
 use crate::model::types::*;
 use crate::model::workspace::Workspace;
+use crate::report::escape;
 use crate::report::json::{self, Location};
 use crate::source::{SourceMap, Span};
 
@@ -28,7 +29,7 @@ impl Masking<'_> {
 fn location(sources: &SourceMap, span: Span) -> (String, usize, usize) {
     let f = sources.get(span.file);
     let lc = f.line_col(span.range.start);
-    (f.display.clone(), lc.line, lc.column)
+    (escape::text(&f.display).into_owned(), lc.line, lc.column)
 }
 
 /// Where an interpolation variable's value comes from, as JSON names it.
@@ -149,24 +150,31 @@ pub fn env_json(ws: &Workspace, mask: &Masking) -> json::EnvReport {
 
 /// The same, for people.
 pub fn env_text(ws: &Workspace, mask: &Masking) -> String {
+    escape::output(&env_lines(ws, mask)).into_owned()
+}
+
+/// [`env_text`] before its last escape; every piece of user text escaped
+/// where it is written (a line break in a value, a name, a path).
+fn env_lines(ws: &Workspace, mask: &Masking) -> String {
     use std::fmt::Write;
+    let e = |s: &str| escape::text(s).into_owned();
     let sources = &ws.sources;
     let mut out = String::new();
     if ws.projects.is_empty() {
         out.push_str("no compose project found\n");
     }
     for p in &ws.projects {
-        let files: Vec<&str> = p
+        let files: Vec<String> = p
             .compose_files
             .iter()
-            .map(|f| sources.get(*f).display.as_str())
+            .map(|f| e(&sources.get(*f).display))
             .collect();
-        let _ = writeln!(out, "project {} ({})", p.name, files.join(", "));
+        let _ = writeln!(out, "project {} ({})", e(&p.name), files.join(", "));
         if !p.env_files.is_empty() {
-            let envs: Vec<&str> = p
+            let envs: Vec<String> = p
                 .env_files
                 .iter()
-                .map(|f| sources.get(*f).display.as_str())
+                .map(|f| e(&sources.get(*f).display))
                 .collect();
             let _ = writeln!(
                 out,
@@ -175,7 +183,7 @@ pub fn env_text(ws: &Workspace, mask: &Masking) -> String {
             );
         }
         for s in &p.services {
-            let mut head = format!("\n  service {}", s.name);
+            let mut head = format!("\n  service {}", e(&s.name));
             if !s.active {
                 head.push_str(" (inactive profile: not started)");
             }
@@ -184,18 +192,18 @@ pub fn env_text(ws: &Workspace, mask: &Masking) -> String {
                 let _ = write!(
                     head,
                     "  [built from {}, stage {}",
-                    sources.get(f.dockerfile_file).display,
-                    stage
+                    e(&sources.get(f.dockerfile_file).display),
+                    e(&stage
                         .name
                         .clone()
-                        .unwrap_or_else(|| stage.index.to_string())
+                        .unwrap_or_else(|| stage.index.to_string()))
                 );
                 if let Some(b) = &f.base_image {
-                    let _ = write!(head, " on {}", b.value);
+                    let _ = write!(head, " on {}", e(&b.value));
                 }
                 head.push(']');
             } else if let Some(img) = &s.image {
-                let _ = write!(head, "  [image {}]", img.text);
+                let _ = write!(head, "  [image {}]", e(&img.text));
             }
             let _ = writeln!(out, "{head}");
             if s.container_env.vars.is_empty() {
@@ -205,12 +213,13 @@ pub fn env_text(ws: &Workspace, mask: &Masking) -> String {
                 let d = &var.winner;
                 let (file, line, column) = location(sources, d.key_span);
                 let value = match &d.value {
-                    Some(v) => mask.value(k, v),
+                    Some(v) => e(&mask.value(k, v)),
                     None => "(unset: no source sets it)".into(),
                 };
                 let _ = writeln!(
                     out,
-                    "    {k}={value}\n        from {} at {file}:{line}:{column}",
+                    "    {}={value}\n        from {} at {file}:{line}:{column}",
+                    e(k),
                     d.source.as_str()
                 );
                 for v in &d.via {
@@ -223,7 +232,7 @@ pub fn env_text(ws: &Workspace, mask: &Masking) -> String {
                         Some(VariableSource::Compose) => "Compose (the project name)".into(),
                         None => "nowhere (empty)".into(),
                     };
-                    let _ = writeln!(out, "        uses ${{{}}} from {origin}", v.variable);
+                    let _ = writeln!(out, "        uses ${{{}}} from {origin}", e(&v.variable));
                 }
                 for sh in &var.shadowed {
                     let (f, l, _) = location(sources, sh.key_span);
@@ -231,21 +240,25 @@ pub fn env_text(ws: &Workspace, mask: &Masking) -> String {
                 }
             }
         }
-        for e in &p.errors {
-            let at = e
+        for err in &p.errors {
+            let at = err
                 .span
                 .map(|s| {
                     let (f, l, c) = location(sources, s);
                     format!(" ({f}:{l}:{c})")
                 })
                 .unwrap_or_default();
-            let _ = writeln!(out, "\n  error: {}{at}", mask.redactor.redact(&e.message));
+            let _ = writeln!(
+                out,
+                "\n  error: {}{at}",
+                e(&mask.redactor.redact(&err.message))
+            );
         }
         out.push('\n');
     }
     for pr in &ws.problems {
         let line = pr.line.map(|l| format!(":{l}")).unwrap_or_default();
-        let _ = writeln!(out, "warning: {}{line}: {}", pr.path, pr.message);
+        let _ = writeln!(out, "warning: {}{line}: {}", e(&pr.path), e(&pr.message));
     }
     out
 }

@@ -10,13 +10,19 @@ use crate::model::explain::*;
 use crate::model::types::*;
 use crate::model::workspace::Workspace;
 use crate::report::env::{variable_definition, variable_source, Masking};
+use crate::report::escape;
 use crate::report::json::{self, Location};
 use crate::source::Span;
 
 fn loc(ws: &Workspace, span: Span) -> (String, usize, usize) {
     let f = ws.sources.get(span.file);
     let lc = f.line_col(span.range.start);
-    (f.display.clone(), lc.line, lc.column)
+    (esc(&f.display), lc.line, lc.column)
+}
+
+/// A piece of user text on one line ([`escape::text`]).
+fn esc(s: &str) -> String {
+    escape::text(s).into_owned()
 }
 
 fn at(ws: &Workspace, span: Span) -> String {
@@ -32,14 +38,15 @@ fn snippet(ws: &Workspace, span: Span, mask: &Masking) -> (usize, String) {
     let text = f.slice(range).trim_end_matches(['\n', '\r']);
     (
         line,
-        mask.redactor
-            .redact_source(Some(span.file), text, range.start),
+        esc(&mask
+            .redactor
+            .redact_source(Some(span.file), text, range.start)),
     )
 }
 
 fn show_value(var: &str, value: Option<&str>, mask: &Masking) -> String {
     match value {
-        Some(v) => format!("{:?}", mask.value(var, v)),
+        Some(v) => format!("\"{}\"", esc(&mask.value(var, v)).replace('"', "\\\"")),
         None => "(unset)".to_string(),
     }
 }
@@ -216,18 +223,29 @@ fn not_received_text(ws: &Workspace, var: &str, why: &NotReceived) -> String {
 
 /// The text for people.
 pub fn explain_text(ws: &Workspace, ex: &Explanation, mask: &Masking) -> String {
-    let var = &ex.variable;
+    escape::output(&explain_lines(ws, ex, mask)).into_owned()
+}
+
+/// [`explain_text`] before its last escape; every piece of user text
+/// escaped where it is written.
+fn explain_lines(ws: &Workspace, ex: &Explanation, mask: &Masking) -> String {
+    let var = &esc(&ex.variable);
     let mut out = String::new();
     if ex.projects.is_empty() {
         let _ = writeln!(out, "no compose project found: nothing receives {var}");
     }
     for p in &ex.projects {
-        let files: Vec<&str> = p
+        let files: Vec<String> = p
             .compose_files
             .iter()
-            .map(|f| ws.sources.get(*f).display.as_str())
+            .map(|f| esc(&ws.sources.get(*f).display))
             .collect();
-        let _ = writeln!(out, "{var} in project {} ({})", p.name, files.join(", "));
+        let _ = writeln!(
+            out,
+            "{var} in project {} ({})",
+            esc(&p.name),
+            files.join(", ")
+        );
         if !p.references.is_empty() {
             let _ = writeln!(out, "  referenced at:");
             for r in &p.references {
@@ -254,11 +272,11 @@ pub fn explain_text(ws: &Workspace, ex: &Explanation, mask: &Masking) -> String 
         // do with it are named on one line instead of explained at length.
         let any_receives = p.services.iter().any(|s| s.final_value.is_some());
         let unrelated = |s: &ServiceExplanation| is_unrelated(any_receives, s);
-        let others: Vec<&str> = p
+        let others: Vec<String> = p
             .services
             .iter()
             .filter(|s| unrelated(s))
-            .map(|s| s.service.as_str())
+            .map(|s| esc(&s.service))
             .collect();
         // When none receives it and several services stand alike (only the
         // project's interpolation variables mention VAR), say it once.
@@ -269,7 +287,7 @@ pub fn explain_text(ws: &Workspace, ex: &Explanation, mask: &Masking) -> String 
             .collect();
         let grouped = alike.len() >= 2;
         if grouped {
-            let names: Vec<&str> = alike.iter().map(|s| s.service.as_str()).collect();
+            let names: Vec<String> = alike.iter().map(|s| esc(&s.service)).collect();
             let _ = writeln!(
                 out,
                 "\n  services {}: none receives {var}",
@@ -279,7 +297,7 @@ pub fn explain_text(ws: &Workspace, ex: &Explanation, mask: &Masking) -> String 
             if first.candidates.is_empty() {
                 for w in &first.why_not {
                     let text = not_received_text(ws, var, w);
-                    let _ = writeln!(out, "    why: {}", mask.redactor.redact(&text));
+                    let _ = writeln!(out, "    why: {}", esc(&mask.redactor.redact(&text)));
                 }
             } else {
                 let _ = writeln!(
@@ -292,7 +310,7 @@ pub fn explain_text(ws: &Workspace, ex: &Explanation, mask: &Masking) -> String 
                     .span
                     .map(|sp| format!(" ({})", at(ws, sp)))
                     .unwrap_or_default();
-                let _ = writeln!(out, "    did you mean `{}`{place}?", sg.name);
+                let _ = writeln!(out, "    did you mean `{}`{place}?", esc(&sg.name));
             }
             for c in &first.candidates {
                 let place = c
@@ -322,7 +340,7 @@ pub fn explain_text(ws: &Workspace, ex: &Explanation, mask: &Masking) -> String 
                     let _ = writeln!(
                         out,
                         "  service {}: receives {var}={} from {} ({})",
-                        s.service,
+                        esc(&s.service),
                         show_value(var, f.value.as_deref(), mask),
                         f.source.as_str(),
                         at(ws, f.key_span)
@@ -330,17 +348,17 @@ pub fn explain_text(ws: &Workspace, ex: &Explanation, mask: &Masking) -> String 
                     let _ = writeln!(out, "    flow: {}", flow_line(ws, s, var, mask));
                 }
                 None => {
-                    let _ = writeln!(out, "  service {}: does NOT receive {var}", s.service);
+                    let _ = writeln!(out, "  service {}: does NOT receive {var}", esc(&s.service));
                     for w in &s.why_not {
                         let text = not_received_text(ws, var, w);
-                        let _ = writeln!(out, "    why: {}", mask.redactor.redact(&text));
+                        let _ = writeln!(out, "    why: {}", esc(&mask.redactor.redact(&text)));
                     }
                     for sg in &s.suggestions {
                         let place = sg
                             .span
                             .map(|sp| format!(" ({})", at(ws, sp)))
                             .unwrap_or_default();
-                        let _ = writeln!(out, "    did you mean `{}`{place}?", sg.name);
+                        let _ = writeln!(out, "    did you mean `{}`{place}?", esc(&sg.name));
                     }
                 }
             }
@@ -352,10 +370,10 @@ pub fn explain_text(ws: &Workspace, ex: &Explanation, mask: &Masking) -> String 
                     .unwrap_or_else(|| "shell".into());
                 let mut extra = String::new();
                 if let Some(st) = &c.stage {
-                    let _ = write!(extra, ", stage {st}");
+                    let _ = write!(extra, ", stage {}", esc(st));
                 }
                 if let Some(o) = &c.service {
-                    let _ = write!(extra, ", service {o}");
+                    let _ = write!(extra, ", service {}", esc(o));
                 }
                 let _ = writeln!(
                     out,
@@ -371,13 +389,13 @@ pub fn explain_text(ws: &Workspace, ex: &Explanation, mask: &Masking) -> String 
                     let _ = writeln!(
                         out,
                         "           ${{{}}} ({}) from {}",
-                        v.variable,
+                        esc(&v.variable),
                         at(ws, v.reference),
                         via_origin(ws, v)
                     );
                 }
                 let reason = reason_text(ws, var, &c.reason);
-                let _ = writeln!(out, "        {}", mask.redactor.redact(&reason));
+                let _ = writeln!(out, "        {}", esc(&mask.redactor.redact(&reason)));
             }
         }
         if !others.is_empty() {
@@ -432,14 +450,14 @@ fn flow_line(ws: &Workspace, s: &ServiceExplanation, var: &str, mask: &Masking) 
         let text = ws.sources.get(v.reference.file).slice(v.reference.range);
         steps.push(format!(
             "`{}` ({})",
-            mask.redactor.redact(text),
+            esc(&mask.redactor.redact(text)),
             at(ws, v.reference)
         ));
     }
     if f.via.iter().all(|v| v.variable != var) {
         steps.push(format!("{} ({})", f.source.as_str(), at(ws, f.key_span)));
     }
-    steps.push(format!("container `{}` {var}", s.service));
+    steps.push(format!("container `{}` {}", esc(&s.service), esc(var)));
     if let Some(app) = s
         .candidates
         .iter()
@@ -703,13 +721,12 @@ pub fn explain_json(ws: &Workspace, ex: &Explanation, mask: &Masking) -> json::E
 /// Text safe inside a quoted Mermaid label.
 fn mm(text: &str) -> String {
     let mut out = String::new();
-    for c in text.chars() {
+    for c in escape::text(text).chars() {
         match c {
             '"' => out.push_str("#quot;"),
             '<' => out.push_str("#lt;"),
             '>' => out.push_str("#gt;"),
             '#' => out.push_str("#35;"),
-            '\n' | '\r' => out.push(' '),
             c => out.push(c),
         }
     }
@@ -808,7 +825,7 @@ pub fn explain_mermaid(ws: &Workspace, ex: &Explanation, mask: &Masking) -> Stri
             out.push_str("  end\n");
         }
     }
-    out
+    escape::output(&out).into_owned()
 }
 
 #[cfg(test)]

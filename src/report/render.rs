@@ -9,6 +9,7 @@ use std::fmt;
 
 use serde_json::{json, Value};
 
+use crate::report::escape;
 use crate::report::json::{self, Location};
 use crate::rules::{Diagnostic, Edit, RuleMeta, Severity};
 use crate::source::{FileId, SourceMap, Span};
@@ -85,7 +86,7 @@ pub fn compact(input: &Input) -> String {
         let p = input.position(d.span);
         out.push_str(&format!(
             "{}:{}:{}: {}[{}] {}\n",
-            p.file,
+            escape::text(&p.file),
             p.line,
             p.column,
             d.severity.as_str(),
@@ -212,11 +213,14 @@ pub fn pretty(input: &Input, color: bool) -> String {
         let related: Vec<Report> = others
             .into_iter()
             .map(|(file, labels)| Report {
-                message: format!("in {}", input.sources.get(file).display),
+                message: format!("in {}", escape::text(&input.sources.get(file).display)),
                 code: None,
                 severity: miette::Severity::Advice,
                 help: None,
-                source: miette::NamedSource::new(&input.sources.get(file).display, text_of(file)),
+                source: miette::NamedSource::new(
+                    escape::text(&input.sources.get(file).display),
+                    text_of(file),
+                ),
                 labels,
                 related: Vec::new(),
             })
@@ -227,7 +231,7 @@ pub fn pretty(input: &Input, color: bool) -> String {
             severity: miette_severity(d.severity),
             help: d.help.as_deref().map(redact),
             source: miette::NamedSource::new(
-                &input.sources.get(primary_file).display,
+                escape::text(&input.sources.get(primary_file).display),
                 text_of(primary_file),
             ),
             labels,
@@ -250,7 +254,7 @@ pub fn pretty(input: &Input, color: bool) -> String {
             let p = input.position(d.span);
             s = format!(
                 "{}:{}:{}: {}[{}] {}\n",
-                p.file,
+                escape::text(&p.file),
                 p.line,
                 p.column,
                 d.severity.as_str(),
@@ -529,7 +533,7 @@ pub fn github(input: &Input) -> String {
             let lp = input.position(l.span);
             message.push_str(&format!(
                 "\n{}:{}: {}",
-                lp.file,
+                escape::text(&lp.file),
                 lp.line,
                 redact(&l.message)
             ));
@@ -539,7 +543,7 @@ pub fn github(input: &Input) -> String {
         }
         out.push_str(&format!(
             "::{command} file={},line={},col={},endLine={},endColumn={},title={}::{}\n",
-            escape_property(&p.file),
+            escape_property(&escape::text(&p.file)),
             p.line,
             p.column,
             p.end_line,

@@ -153,11 +153,14 @@ fn builtin(ctx: &Context) -> Vec<Diagnostic> {
     let mut compose_errors: Vec<(&crate::model::types::ModelError, Diagnostic)> = Vec::new();
     for p in &ws.projects {
         for e in &p.errors {
-            let span = e.span.or_else(|| {
-                p.compose_files
-                    .first()
-                    .map(|f| Span::new(*f, TextRange::empty(0)))
-            });
+            let span = e
+                .span
+                .or_else(|| {
+                    p.compose_files
+                        .first()
+                        .map(|f| Span::new(*f, TextRange::empty(0)))
+                })
+                .or_else(|| unreadable_at(ws, e));
             let Some(span) = span else { continue };
             if known.contains(&(span, e.message.clone())) {
                 continue;
@@ -224,6 +227,27 @@ fn builtin(ctx: &Context) -> Vec<Diagnostic> {
         ));
     }
     out
+}
+
+/// Where a file of a project that could not be read is reported (its
+/// `unreadable-file` location), for an error nothing else locates: the only
+/// compose file of a project is binary, not UTF-8, too large, a fifo.
+fn unreadable_at(
+    ws: &crate::model::workspace::Workspace,
+    e: &crate::model::types::ModelError,
+) -> Option<Span> {
+    let ModelErrorKind::Unreadable(path) = &e.kind else {
+        return None;
+    };
+    ws.problems.iter().find_map(|pr| {
+        let file = pr.file?;
+        let source = ws.sources.get(file);
+        if &source.path != path {
+            return None;
+        }
+        let start = pr.line.map(|l| source.line_range(l).start).unwrap_or(0);
+        Some(Span::new(file, TextRange::empty(start)))
+    })
 }
 
 /// The rules a line's comment turns off.
