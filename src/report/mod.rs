@@ -6,12 +6,13 @@ pub(crate) mod json;
 pub(crate) mod render;
 
 use crate::cli::Format;
+use crate::model::secrets::Redactor;
 use crate::rules::{Diagnostic, RuleMeta};
-use crate::source::{FileId, SourceMap};
+use crate::source::{FileId, SourceMap, Span};
 
-/// Renders `diags` in `format`. `redact` masks secret values in messages;
-/// `redact_source(file, text, offset)` masks them in `text`, which starts at
-/// byte `offset` of `file`, and must keep byte offsets.
+/// Renders `diags` in `format`. `shown` masks secret values in what is
+/// printed (disabled by `--show-secrets`); `masked` is always on, for what
+/// is hashed (SARIF fingerprints).
 #[allow(clippy::too_many_arguments)]
 pub fn render(
     format: Format,
@@ -19,17 +20,21 @@ pub fn render(
     sources: &SourceMap,
     rules: &[RuleMeta],
     files: usize,
-    redact: &dyn Fn(&str) -> String,
-    redact_source: &dyn Fn(FileId, &str, usize) -> String,
+    shown: &Redactor,
+    masked: &Redactor,
     color: bool,
 ) -> String {
+    let redact = |spans: &[Span], t: &str| shown.message(sources, spans, t);
+    let redact_source = |f: FileId, t: &str, offset: usize| shown.redact_source(Some(f), t, offset);
+    let mask_source = |f: FileId, t: &str, offset: usize| masked.redact_source(Some(f), t, offset);
     let input = render::Input {
         diags,
         sources,
         rules,
         files,
-        redact,
-        redact_source,
+        redact: &redact,
+        redact_source: &redact_source,
+        mask_source: &mask_source,
     };
     match format {
         Format::Pretty => render::pretty(&input, color),
