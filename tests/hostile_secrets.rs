@@ -503,3 +503,70 @@ fn sarif_fingerprints_hash_no_secret() {
         "--show-secrets changes the fingerprint"
     );
 }
+
+/// Masking stays linear: 5,000 secret lines of one `.env`, each with a
+/// finding (quotes no reader needs), in every machine format: masking costs
+/// little beside the same run with `--show-secrets` (it used to scan every
+/// secret range of the file for each finding), and no secret is printed.
+/// (`pretty` is left out: miette's rendering of many findings in one file
+/// is issue 19's item 6.)
+#[test]
+fn masking_many_secrets_with_many_findings_is_linear() {
+    let mut rng = Rng::seeded();
+    let n = 5_000;
+    let secrets: Vec<String> = (0..n).map(|_| rng.secret()).collect();
+    let mut dotenv = String::new();
+    for (i, s) in secrets.iter().enumerate() {
+        dotenv.push_str(&format!("APP_{i}_TOKEN=\"{s}\"\n"));
+    }
+    let dir = temp_project(&[
+        (
+            "compose.yaml",
+            "services:\n  app:\n    image: python:3.12-slim\n    env_file: .env\n".to_string(),
+        ),
+        (".env", dotenv),
+    ]);
+    let run = |format: &str, show: bool| {
+        let mut c = command_in(BIN, dir.path());
+        c.args(["check", "--no-config", "--no-shell-env", "--color", "never"])
+            .args([
+                "--select",
+                "quoted-value",
+                "--fail-on",
+                "info",
+                "--format",
+                format,
+                ".",
+            ]);
+        if show {
+            c.arg("--show-secrets");
+        }
+        let start = Instant::now();
+        let o = c.output().unwrap();
+        let took = start.elapsed();
+        assert_eq!(o.status.code(), Some(1), "{format}");
+        (String::from_utf8_lossy(&o.stdout).into_owned(), took)
+    };
+    for format in ["compact", "json", "sarif", "github"] {
+        let (shown, plain) = run(format, true);
+        let (out, masked) = run(format, false);
+        eprintln!(
+            "{format}: {} bytes masked in {masked:?}, shown in {plain:?}",
+            out.len()
+        );
+        // The fixes' replacements write the values.
+        if matches!(format, "json" | "sarif") {
+            assert!(
+                shown.contains(secrets[0].as_str()),
+                "{format}: the vector is dead"
+            );
+        }
+        for s in secrets.iter().step_by(251) {
+            assert!(!out.contains(s.as_str()), "{format} prints {s}");
+        }
+        assert!(
+            masked.as_secs_f64() < plain.as_secs_f64() * 1.5 + 2.0,
+            "{format}: masked in {masked:?}, shown in {plain:?}"
+        );
+    }
+}

@@ -81,8 +81,9 @@
 //! word before the service's name).
 
 use std::collections::HashMap;
+use std::sync::Arc;
 
-use crate::model::types::{Mapped, SegmentOrigin};
+use crate::model::types::{Mapped, SegmentOrigin, Value};
 use crate::model::workspace::Workspace;
 use crate::source::{FileId, SourceMap, Span, TextRange};
 use crate::syntax::dockerfile::InstructionKind;
@@ -350,12 +351,12 @@ pub fn url_password_ranges(text: &str) -> Vec<std::ops::Range<usize>> {
         };
         // The password runs to the last '@' before the end of the value.
         let rest = &text[colon + 1..];
-        let mut end = rest
+        // Bounded by the next URL first, so that each byte is looked at a
+        // bounded number of times.
+        let limit = rest.find("://").unwrap_or(rest.len());
+        let end = rest[..limit]
             .find(['\n', '\r', '"', '\'', '`', '<', '>'])
-            .unwrap_or(rest.len());
-        if let Some(next) = rest[..end].find("://") {
-            end = next;
-        }
+            .unwrap_or(limit);
         let Some(at) = rest[..end].rfind('@') else {
             continue;
         };
@@ -394,7 +395,10 @@ fn user_end(text: &str, start: usize) -> Option<usize> {
         if depth > 0 {
             match b {
                 b'}' => depth -= 1,
+                // Not a user: the line or the next URL begins (each byte
+                // is scanned for one URL at most).
                 b'\n' => return None,
+                b':' if text[i..].starts_with("://") => return None,
                 _ => {}
             }
             i += 1;
@@ -416,7 +420,12 @@ fn parameter_password_ranges(text: &str) -> Vec<std::ops::Range<usize>> {
     let mut out = Vec::new();
     let lower = text.to_ascii_lowercase();
     for key in ["password=", "passwd=", "pwd="] {
+        let mut last_end = 0;
         for (i, _) in lower.match_indices(key) {
+            // Inside the value of the one before.
+            if i < last_end {
+                continue;
+            }
             let before = lower[..i].chars().next_back();
             if !before.is_some_and(|c| matches!(c, '?' | '&' | ';') || c.is_whitespace()) {
                 continue;
@@ -425,6 +434,7 @@ fn parameter_password_ranges(text: &str) -> Vec<std::ops::Range<usize>> {
             let end = text[start..]
                 .find(|c: char| matches!(c, '&' | ';' | '"' | '\'' | '`') || c.is_whitespace())
                 .map_or(text.len(), |e| start + e);
+            last_end = end;
             if start < end && !is_one_reference(&text[start..end]) {
                 out.push(start..end);
             }
@@ -511,6 +521,8 @@ fn ceil_char(text: &str, mut i: usize) -> usize {
 pub struct Redactor {
     /// Where secret values are written, by file.
     spans: HashMap<FileId, Vec<TextRange>>,
+    /// Whether `spans` are sorted and merged.
+    sorted: bool,
     pub disabled: bool,
 }
 
@@ -531,7 +543,25 @@ impl Redactor {
     pub fn add_span(&mut self, span: Span) {
         if !span.range.is_empty() {
             self.spans.entry(span.file).or_default().push(span.range);
+            self.sorted = false;
         }
+    }
+
+    /// Sorts and merges each file's ranges, for [`Redactor::secret_ranges`]
+    /// to find those that overlap a range by binary search.
+    fn finish(&mut self) {
+        for ranges in self.spans.values_mut() {
+            ranges.sort_by_key(|r| (r.start, r.end));
+            let mut merged: Vec<TextRange> = Vec::with_capacity(ranges.len());
+            for r in ranges.drain(..) {
+                match merged.last_mut() {
+                    Some(last) if r.start <= last.end => last.end = last.end.max(r.end),
+                    _ => merged.push(r),
+                }
+            }
+            *ranges = merged;
+        }
+        self.sorted = true;
     }
 
     /// Masks the literal text of the value written at `span` of `file`
@@ -559,23 +589,29 @@ impl Redactor {
         }
     }
 
-    /// The secret ranges of `file` that overlap `range`.
-    fn secret_ranges(
-        &self,
-        file: FileId,
-        range: TextRange,
-    ) -> impl Iterator<Item = TextRange> + '_ {
-        self.spans
-            .get(&file)
-            .into_iter()
-            .flatten()
-            .filter(move |r| r.start < range.end && range.start < r.end)
+    /// The secret ranges of `file` that overlap `range`: by binary search
+    /// once the ranges are sorted and merged (as [`redactor_for`] leaves
+    /// them), so that masking stays linear in the number of findings.
+    fn secret_ranges(&self, file: FileId, range: TextRange) -> Vec<TextRange> {
+        let Some(ranges) = self.spans.get(&file) else {
+            return Vec::new();
+        };
+        let overlaps = |r: &&TextRange| r.start < range.end && range.start < r.end;
+        if !self.sorted {
+            return ranges.iter().filter(overlaps).copied().collect();
+        }
+        let first = ranges.partition_point(|r| r.end <= range.start);
+        ranges[first..]
+            .iter()
+            .take_while(|r| r.start < range.end)
+            .filter(overlaps)
             .copied()
+            .collect()
     }
 
     /// Whether any byte of `span` is a secret's.
     pub fn covers(&self, span: Span) -> bool {
-        self.secret_ranges(span.file, span.range).next().is_some()
+        !self.secret_ranges(span.file, span.range).is_empty()
     }
 
     /// Free text that quotes nothing of the files (a path, a name): URL
@@ -602,9 +638,13 @@ impl Redactor {
                 let Some(written) = file.get(r.start..r.end) else {
                     continue;
                 };
-                // The value as a message quotes it: each line, without
-                // quotes and blanks around it.
-                for part in written.lines() {
+                // The value as a message quotes it: each line, and each
+                // piece of it between quotes (text after a closing quote),
+                // without the blanks around it.
+                let pieces = written
+                    .lines()
+                    .flat_map(|l| std::iter::once(l).chain(l.split(['"', '\''])));
+                for part in pieces {
                     let part = part.trim().trim_matches(['"', '\'']).trim();
                     if part.is_empty() {
                         continue;
@@ -631,19 +671,23 @@ impl Redactor {
             return v.text.to_string();
         }
         let mut ranges = url_password_ranges(v.text);
-        self.mapped_ranges(v, is_secret, &mut ranges, 0);
+        ranges.extend(self.mapped_ranges(v, is_secret, &mut HashMap::new(), 0));
         replace_ranges(v.text, ranges)
     }
 
+    /// The secret bytes of `v`, by its map. Each written value followed
+    /// into is computed once (`memo`, by address): a value that uses the
+    /// same variable many times, through many levels, costs its size.
     fn mapped_ranges(
         &self,
         v: Mapped<'_>,
         is_secret: &dyn Fn(&str) -> bool,
-        out: &mut Vec<std::ops::Range<usize>>,
+        memo: &mut HashMap<*const Value, Vec<std::ops::Range<usize>>>,
         depth: usize,
-    ) {
+    ) -> Vec<std::ops::Range<usize>> {
+        let mut out = Vec::new();
         if depth > 32 {
-            return;
+            return out;
         }
         for seg in v.segments {
             let (s, e) = (seg.range.start, seg.range.end);
@@ -669,8 +713,16 @@ impl Redactor {
                     if is_secret(&via.variable) {
                         out.push(s..e);
                     } else if let Some(w) = &via.written {
-                        let mut inner = Vec::new();
-                        self.mapped_ranges(w.mapped(), is_secret, &mut inner, depth + 1);
+                        let key = Arc::as_ptr(w);
+                        let inner = match memo.get(&key) {
+                            Some(inner) => inner.clone(),
+                            None => {
+                                let inner =
+                                    self.mapped_ranges(w.mapped(), is_secret, memo, depth + 1);
+                                memo.insert(key, inner.clone());
+                                inner
+                            }
+                        };
                         let len = e - s;
                         for r in inner {
                             let (a, b) = (r.start.max(offset), r.end.min(offset + len));
@@ -682,6 +734,7 @@ impl Redactor {
                 }
             }
         }
+        out
     }
 
     /// The text with secret values overwritten by `*`, byte for byte, so that
@@ -698,9 +751,9 @@ impl Redactor {
             return text.to_string();
         }
         let mut ranges = url_password_ranges(text);
-        if let Some(spans) = file.and_then(|f| self.spans.get(&f)) {
+        if let Some(file) = file {
             let end = offset + text.len();
-            for r in spans {
+            for r in self.secret_ranges(file, TextRange::new(offset, end)) {
                 let (s, e) = (r.start.max(offset), r.end.min(end));
                 if s < e {
                     ranges.push(s - offset..e - offset);
@@ -853,6 +906,7 @@ pub fn redactor_for(ws: &Workspace, policy: &SecretPolicy) -> Redactor {
     for s in written {
         r.add_value(s, &ws.sources.get(s.file).text);
     }
+    r.finish();
     r
 }
 
