@@ -444,11 +444,19 @@ fn parameter_password_ranges(text: &str) -> Vec<std::ops::Range<usize>> {
 }
 
 /// Whether `text` is one `$NAME` or `${NAME...}` reference, nothing else.
+/// A reference with a default (`${DB_PASSWORD:-hunter2}`) writes a value:
+/// it is not one.
 fn is_one_reference(text: &str) -> bool {
-    matches!(
-        template::parse(text, 0).map(|t| t.pieces),
-        Ok(pieces) if matches!(pieces.as_slice(), [Piece::Var(_)])
-    )
+    let Ok(t) = template::parse(text, 0) else {
+        return false;
+    };
+    match t.pieces.as_slice() {
+        [Piece::Var(v)] => v.op.as_ref().is_none_or(|op| {
+            matches!(op.kind, OpKind::Required | OpKind::RequiredNonEmpty)
+                || op.arg.pieces.is_empty()
+        }),
+        _ => false,
+    }
 }
 
 /// Characters that continue a word: a secret's text is masked in a message
@@ -801,6 +809,14 @@ pub fn redactor_for(ws: &Workspace, policy: &SecretPolicy) -> Redactor {
     let mut written: Vec<Span> = Vec::new();
     let mut exact: Vec<Span> = Vec::new();
     for p in &ws.projects {
+        // A secret's default or replacement written in a reference, in any
+        // value (`postgres://u:${DB_PASSWORD:-hunter2}@db`).
+        let dotenv_refs = p.dotenv_definitions.iter().flat_map(|d| &d.via);
+        for via in p.references.iter().chain(dotenv_refs) {
+            if policy.is_secret(&via.variable) {
+                written.push(via.reference);
+            }
+        }
         for s in &p.services {
             for (k, var) in &s.container_env.vars {
                 if policy.is_secret(k) {
@@ -1539,6 +1555,15 @@ mod tests {
         assert_eq!(
             r.redact("postgresql://u:${DB_PASSWORD}@db/x"),
             "postgresql://u:${DB_PASSWORD}@db/x"
+        );
+        // A default is a value.
+        assert_eq!(
+            r.redact("postgresql://u:${DB_PASSWORD:-pw}@db/x"),
+            format!("postgresql://u:{MASK}@db/x")
+        );
+        assert_eq!(
+            r.redact("postgresql://${U:-app}:${DB_PASSWORD:?}@db/x"),
+            "postgresql://${U:-app}:${DB_PASSWORD:?}@db/x"
         );
         // Any character, unencoded, up to the last '@' of the value.
         assert_eq!(
