@@ -169,7 +169,7 @@ pub fn env_json(ws: &Workspace, mask: &Masking) -> json::EnvReport {
     if ws.projects.is_empty() {
         for pr in &ws.problems {
             report.errors.push(json::EnvError {
-                message: pr.message.clone(),
+                message: mask.redactor.redact(&pr.message),
                 file: Some(pr.path.clone()),
                 line: pr.line,
                 column: None,
@@ -284,7 +284,12 @@ pub fn env_text(ws: &Workspace, mask: &Masking) -> String {
     }
     for pr in &ws.problems {
         let line = pr.line.map(|l| format!(":{l}")).unwrap_or_default();
-        let _ = writeln!(out, "warning: {}{line}: {}", pr.path, pr.message);
+        let _ = writeln!(
+            out,
+            "warning: {}{line}: {}",
+            pr.path,
+            mask.redactor.redact(&pr.message)
+        );
     }
     out
 }
