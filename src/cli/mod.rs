@@ -677,10 +677,14 @@ fn run_check(args: CheckArgs) -> CommandResult {
             .filter(|d| settings.enabled(d.rule)),
     );
     crate::rules::engine::sort(&ctx, &mut diags);
-    let redactor = redactor(&ws, &policy, args.show_secrets);
-    let redact = |s: &str| redactor.redact(s);
-    let redact_source = |f: crate::source::FileId, s: &str, offset: usize| {
-        redactor.redact_source(Some(f), s, offset)
+    // Always built: fingerprints hash masked lines, whatever
+    // `--show-secrets`.
+    let masked = redactor_for(&ws, &policy);
+    let disabled = Redactor::disabled();
+    let shown = if args.show_secrets {
+        &disabled
+    } else {
+        &masked
     };
     let files = ws
         .sources
@@ -694,8 +698,8 @@ fn run_check(args: CheckArgs) -> CommandResult {
         &ws.sources,
         &all_meta(),
         files,
-        &redact,
-        &redact_source,
+        shown,
+        &masked,
         use_color(args.color),
     );
     print(&out)?;

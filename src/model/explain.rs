@@ -181,6 +181,9 @@ pub struct Candidate {
     pub service: Option<String>,
     /// Variables interpolated into this value.
     pub via: Vec<Via>,
+    /// Where each byte range of `value` came from (empty when the model
+    /// keeps no map: the value is then as written at `value_span`).
+    pub segments: Vec<Segment>,
     /// Where this value is interpolated into something else of the service.
     pub feeds: Vec<Feed>,
 }
@@ -193,6 +196,8 @@ pub struct Final {
     pub key_span: Span,
     pub value_span: Option<Span>,
     pub via: Vec<Via>,
+    /// Where each byte range of `value` came from.
+    pub segments: Vec<Segment>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -332,6 +337,7 @@ fn explain_service(ws: &Workspace, p: &Project, s: &Service, var: &str) -> Servi
             stage: None,
             service: None,
             via: Vec::new(),
+            segments: Vec::new(),
             feeds: if used { Vec::new() } else { feeds.clone() },
         });
     }
@@ -392,6 +398,7 @@ fn explain_service(ws: &Workspace, p: &Project, s: &Service, var: &str) -> Servi
             stage: None,
             service: None,
             via: d.via.clone(),
+            segments: d.segments.clone(),
             feeds: if used { Vec::new() } else { feeds.clone() },
         });
     }
@@ -425,6 +432,7 @@ fn explain_service(ws: &Workspace, p: &Project, s: &Service, var: &str) -> Servi
                 },
                 service: None,
                 via: d.via.clone(),
+                segments: d.segments.clone(),
                 feeds: Vec::new(),
             });
         }
@@ -456,6 +464,7 @@ fn explain_service(ws: &Workspace, p: &Project, s: &Service, var: &str) -> Servi
                                 stage: Some(stage_name(facts, index)),
                                 service: None,
                                 via: Vec::new(),
+                                segments: Vec::new(),
                                 feeds: Vec::new(),
                             });
                         }
@@ -475,6 +484,7 @@ fn explain_service(ws: &Workspace, p: &Project, s: &Service, var: &str) -> Servi
                                 stage: Some(stage_name(facts, index)),
                                 service: None,
                                 via: Vec::new(),
+                                segments: Vec::new(),
                                 feeds: Vec::new(),
                             });
                         }
@@ -515,6 +525,7 @@ fn explain_service(ws: &Workspace, p: &Project, s: &Service, var: &str) -> Servi
                 stage: None,
                 service: Some(o.name.clone()),
                 via: d.via.clone(),
+                segments: d.segments.clone(),
                 feeds: Vec::new(),
             });
         }
@@ -537,6 +548,7 @@ fn explain_service(ws: &Workspace, p: &Project, s: &Service, var: &str) -> Servi
             stage: None,
             service: None,
             via: Vec::new(),
+            segments: Vec::new(),
             feeds: Vec::new(),
         });
     }
@@ -550,6 +562,7 @@ fn explain_service(ws: &Workspace, p: &Project, s: &Service, var: &str) -> Servi
             key_span: w.winner.key_span,
             value_span: w.winner.value_span,
             via: w.winner.via.clone(),
+            segments: w.winner.segments.clone(),
         });
     let mut why_not = Vec::new();
     let mut suggestions = Vec::new();

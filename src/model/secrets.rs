@@ -80,10 +80,12 @@
 //! (`DBROOT`, mailcow's database root password; `API_KEY_2CAPTCHA`, a secret
 //! word before the service's name).
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
+use std::sync::Arc;
 
+use crate::model::types::{Mapped, SegmentOrigin, Value};
 use crate::model::workspace::Workspace;
-use crate::source::{FileId, Span, TextRange};
+use crate::source::{FileId, SourceMap, Span, TextRange};
 use crate::syntax::dockerfile::InstructionKind;
 use crate::syntax::dotenv::{DotenvValue, Quote};
 use crate::syntax::template::{self, OpKind, Piece, Template};
@@ -328,44 +330,138 @@ pub fn glob_match(pattern: &str, name: &str) -> bool {
     pi == p.len()
 }
 
-/// The byte ranges of the passwords of every `scheme://user:password@host`
-/// in `text`.
+/// The byte ranges of the passwords in `text`: of every
+/// `scheme://user:password@host`, and of every `password=`, `passwd=` or
+/// `pwd=` parameter (JDBC, libpq and ODBC connection strings).
+///
+/// A password may hold any character (`/ # ? @`, blanks) written without
+/// percent-encoding: it runs from the colon after the user to the last `@`
+/// before the end of the line, a quote, or the next `scheme://`. A
+/// parameter's value runs to the next `&`, `;`, blank or quote.
 pub fn url_password_ranges(text: &str) -> Vec<std::ops::Range<usize>> {
     let mut out = Vec::new();
     let mut from = 0;
     while let Some(i) = text[from..].find("://") {
         let start = from + i + 3;
-        // The authority ends at the first '/', '?', '#' or blank.
-        let end = text[start..]
-            .find(|c: char| c == '/' || c == '?' || c == '#' || c.is_whitespace())
-            .map_or(text.len(), |e| start + e);
-        let authority = &text[start..end];
-        if let Some(at) = authority.rfind('@') {
-            if let Some(colon) = authority[..at].find(':') {
-                // `user:${DB_PASSWORD}@` names the password, it is not one.
-                let password = &authority[colon + 1..at];
-                if colon + 1 < at && !is_one_reference(password) {
-                    out.push(start + colon + 1..start + at);
-                }
+        from = start;
+        // The user: up to the first ':', without any character that ends
+        // an authority or a user (a `${VAR:-default}` in it is skipped).
+        let Some(colon) = user_end(text, start).filter(|&e| text[e..].starts_with(':')) else {
+            continue;
+        };
+        // The password runs to the last '@' before the end of the value.
+        let rest = &text[colon + 1..];
+        // Bounded by the next URL first, so that each byte is looked at a
+        // bounded number of times.
+        let limit = rest.find("://").unwrap_or(rest.len());
+        let end = rest[..limit]
+            .find(['\n', '\r', '"', '\'', '`', '<', '>'])
+            .unwrap_or(limit);
+        let Some(at) = rest[..end].rfind('@') else {
+            continue;
+        };
+        let password = &rest[..at];
+        // `host:8080/x?to=a@b.c` is a port and a path, whose query holds
+        // an address.
+        let first = password
+            .find(['/', '?', '#'])
+            .map_or(password, |e| &password[..e]);
+        let port = first.len() < password.len()
+            && !first.is_empty()
+            && first.bytes().all(|b| b.is_ascii_digit());
+        // `user:${DB_PASSWORD}@` names the password, it is not one.
+        if !password.is_empty() && !port && !is_one_reference(password) {
+            out.push(colon + 1..colon + 1 + at);
+        }
+    }
+    out.extend(parameter_password_ranges(text));
+    out
+}
+
+/// Where the user of a URL's authority starting at `start` ends: the
+/// first character that ends a user (`:` before a password), skipping
+/// `${...}` references.
+fn user_end(text: &str, start: usize) -> Option<usize> {
+    let bytes = text.as_bytes();
+    let mut i = start;
+    let mut depth = 0usize;
+    while i < bytes.len() {
+        let b = bytes[i];
+        if b == b'$' && bytes.get(i + 1) == Some(&b'{') {
+            depth += 1;
+            i += 2;
+            continue;
+        }
+        if depth > 0 {
+            match b {
+                b'}' => depth -= 1,
+                // Not a user: the line or the next URL begins (each byte
+                // is scanned for one URL at most).
+                b'\n' => return None,
+                b':' if text[i..].starts_with("://") => return None,
+                _ => {}
+            }
+            i += 1;
+            continue;
+        }
+        if matches!(b, b':' | b'/' | b'?' | b'#' | b'@' | b'"' | b'\'' | b'`')
+            || b.is_ascii_whitespace()
+        {
+            return Some(i);
+        }
+        i += 1;
+    }
+    None
+}
+
+/// The values of `password=`, `passwd=` and `pwd=` parameters, after `?`,
+/// `&`, `;` or a blank, in any case.
+fn parameter_password_ranges(text: &str) -> Vec<std::ops::Range<usize>> {
+    let mut out = Vec::new();
+    let lower = text.to_ascii_lowercase();
+    for key in ["password=", "passwd=", "pwd="] {
+        let mut last_end = 0;
+        for (i, _) in lower.match_indices(key) {
+            // Inside the value of the one before.
+            if i < last_end {
+                continue;
+            }
+            let before = lower[..i].chars().next_back();
+            if !before.is_some_and(|c| matches!(c, '?' | '&' | ';') || c.is_whitespace()) {
+                continue;
+            }
+            let start = i + key.len();
+            let end = text[start..]
+                .find(|c: char| matches!(c, '&' | ';' | '"' | '\'' | '`') || c.is_whitespace())
+                .map_or(text.len(), |e| start + e);
+            last_end = end;
+            if start < end && !is_one_reference(&text[start..end]) {
+                out.push(start..end);
             }
         }
-        from = end.max(start);
     }
     out
 }
 
 /// Whether `text` is one `$NAME` or `${NAME...}` reference, nothing else.
+/// A reference with a default (`${DB_PASSWORD:-hunter2}`) writes a value:
+/// it is not one.
 fn is_one_reference(text: &str) -> bool {
-    matches!(
-        template::parse(text, 0).map(|t| t.pieces),
-        Ok(pieces) if matches!(pieces.as_slice(), [Piece::Var(_)])
-    )
+    let Ok(t) = template::parse(text, 0) else {
+        return false;
+    };
+    match t.pieces.as_slice() {
+        [Piece::Var(v)] => v.op.as_ref().is_none_or(|op| {
+            matches!(op.kind, OpKind::Required | OpKind::RequiredNonEmpty)
+                || op.arg.pieces.is_empty()
+        }),
+        _ => false,
+    }
 }
 
-/// Characters that continue a word: a secret value is masked in free text
-/// only where it stands as a whole word (`worker` in ``service `worker` ``
-/// is masked when it is a secret's value; in `workers` or `db-worker` it
-/// is not the value).
+/// Characters that continue a word: a secret's text is masked in a message
+/// only where it stands as a whole word (a secret `local` written at the
+/// finding's span does not mask `localhost`).
 fn is_word_char(c: char) -> bool {
     c.is_alphanumeric() || matches!(c, '_' | '-' | '.')
 }
@@ -385,30 +481,62 @@ fn whole_word_matches<'a>(
     })
 }
 
-/// Masks secret values: where they are written (their byte ranges in each
-/// file, known from the model: the value of a secret-named `.env` line,
-/// `environment:` entry, `ENV` or `ARG`), URL passwords anywhere, and the
-/// secret values themselves where they stand as whole words in other text
-/// (a message quoting a value).
+/// `text` with `ranges` replaced by [`MASK`] (overlapping ranges merged).
+fn replace_ranges(text: &str, mut ranges: Vec<std::ops::Range<usize>>) -> String {
+    ranges.sort_by_key(|r| (r.start, std::cmp::Reverse(r.end)));
+    let mut out = String::with_capacity(text.len());
+    let mut last = 0;
+    for r in ranges {
+        let (start, end) = (floor_char(text, r.start), ceil_char(text, r.end));
+        if start < last {
+            last = last.max(end);
+            continue;
+        }
+        out.push_str(&text[last..start]);
+        out.push_str(MASK);
+        last = end;
+    }
+    out.push_str(&text[last.min(text.len())..]);
+    out
+}
+
+fn floor_char(text: &str, mut i: usize) -> usize {
+    i = i.min(text.len());
+    while !text.is_char_boundary(i) {
+        i -= 1;
+    }
+    i
+}
+
+fn ceil_char(text: &str, mut i: usize) -> usize {
+    i = i.min(text.len());
+    while !text.is_char_boundary(i) {
+        i += 1;
+    }
+    i
+}
+
+/// Masks secret values by span: where they are written (their byte ranges
+/// in each file, known from the model: the value of a secret-named `.env`
+/// line, `environment:` entry, build arg, `ENV` or `ARG`, and every URL or
+/// connection-string password), and in what is derived from those bytes:
+/// a value whose map leads to them ([`Redactor::value`]), a message that
+/// quotes the text written at its finding's own spans
+/// ([`Redactor::message`]). A value is never searched for elsewhere: a
+/// secret `local` does not mask `localhost`, nor a secret `worker` the
+/// service `worker`.
 #[derive(Debug, Clone, Default)]
 pub struct Redactor {
-    /// Secret values, longest first so that overlapping values mask fully.
-    values: Vec<String>,
     /// Where secret values are written, by file.
     spans: HashMap<FileId, Vec<TextRange>>,
+    /// Whether `spans` are sorted and merged.
+    sorted: bool,
     pub disabled: bool,
 }
 
 impl Redactor {
-    pub fn new(values: impl IntoIterator<Item = String>) -> Self {
-        let mut values: Vec<String> = values.into_iter().filter(|v| !v.is_empty()).collect();
-        values.sort_by(|a, b| b.len().cmp(&a.len()).then(a.cmp(b)));
-        values.dedup();
-        Redactor {
-            values,
-            spans: HashMap::new(),
-            disabled: false,
-        }
+    pub fn new() -> Self {
+        Redactor::default()
     }
 
     /// Shows everything (`--show-secrets`).
@@ -423,7 +551,25 @@ impl Redactor {
     pub fn add_span(&mut self, span: Span) {
         if !span.range.is_empty() {
             self.spans.entry(span.file).or_default().push(span.range);
+            self.sorted = false;
         }
+    }
+
+    /// Sorts and merges each file's ranges, for [`Redactor::secret_ranges`]
+    /// to find those that overlap a range by binary search.
+    fn finish(&mut self) {
+        for ranges in self.spans.values_mut() {
+            ranges.sort_by_key(|r| (r.start, r.end));
+            let mut merged: Vec<TextRange> = Vec::with_capacity(ranges.len());
+            for r in ranges.drain(..) {
+                match merged.last_mut() {
+                    Some(last) if r.start <= last.end => last.end = last.end.max(r.end),
+                    _ => merged.push(r),
+                }
+            }
+            *ranges = merged;
+        }
+        self.sorted = true;
     }
 
     /// Masks the literal text of the value written at `span` of `file`
@@ -451,37 +597,151 @@ impl Redactor {
         }
     }
 
-    /// The byte ranges of `text` to mask: URL passwords and whole-word
-    /// secret values.
-    fn ranges(&self, text: &str) -> Vec<std::ops::Range<usize>> {
-        let mut out = url_password_ranges(text);
-        for v in &self.values {
-            if text.contains(v.as_str()) {
-                out.extend(whole_word_matches(text, v));
-            }
+    /// The secret ranges of `file` that overlap `range`: by binary search
+    /// once the ranges are sorted and merged (as [`redactor_for`] leaves
+    /// them), so that masking stays linear in the number of findings.
+    fn secret_ranges(&self, file: FileId, range: TextRange) -> Vec<TextRange> {
+        let Some(ranges) = self.spans.get(&file) else {
+            return Vec::new();
+        };
+        let overlaps = |r: &&TextRange| r.start < range.end && range.start < r.end;
+        if !self.sorted {
+            return ranges.iter().filter(overlaps).copied().collect();
         }
-        out
+        let first = ranges.partition_point(|r| r.end <= range.start);
+        ranges[first..]
+            .iter()
+            .take_while(|r| r.start < range.end)
+            .filter(overlaps)
+            .copied()
+            .collect()
     }
 
-    /// The text with every secret value and URL password replaced by [`MASK`].
+    /// Whether any byte of `span` is a secret's.
+    pub fn covers(&self, span: Span) -> bool {
+        !self.secret_ranges(span.file, span.range).is_empty()
+    }
+
+    /// Free text that quotes nothing of the files (a path, a name): URL
+    /// and connection-string passwords masked.
     pub fn redact(&self, text: &str) -> String {
         if self.disabled {
             return text.to_string();
         }
-        let mut ranges = self.ranges(text);
-        ranges.sort_by_key(|r| (r.start, std::cmp::Reverse(r.end)));
-        let mut out = String::with_capacity(text.len());
-        let mut last = 0;
-        for r in ranges {
-            if r.start < last {
-                last = last.max(r.end);
-                continue;
-            }
-            out.push_str(&text[last..r.start]);
-            out.push_str(MASK);
-            last = r.end;
+        replace_ranges(text, url_password_ranges(text))
+    }
+
+    /// A finding's message (or help, label, fix description) about `spans`
+    /// of the files: the secret text written at those spans is masked where
+    /// it stands as a whole word in the message (a parser quoting the value
+    /// it refuses), and URL passwords.
+    pub fn message(&self, sources: &SourceMap, spans: &[Span], text: &str) -> String {
+        if self.disabled {
+            return text.to_string();
         }
-        out.push_str(&text[last..]);
+        let mut ranges = url_password_ranges(text);
+        for span in spans {
+            let file = &sources.get(span.file).text;
+            for r in self.secret_ranges(span.file, span.range) {
+                let Some(written) = file.get(r.start..r.end) else {
+                    continue;
+                };
+                // The value as a message quotes it: each line, and each
+                // piece of it between quotes (text after a closing quote),
+                // without the blanks around it.
+                let pieces = written
+                    .lines()
+                    .flat_map(|l| std::iter::once(l).chain(l.split(['"', '\''])));
+                for part in pieces {
+                    let part = part.trim().trim_matches(['"', '\'']).trim();
+                    if part.is_empty() {
+                        continue;
+                    }
+                    ranges.extend(whole_word_matches(text, part));
+                    // As a message may quote it escaped (`pa\"ss`).
+                    let escaped = format!("{part:?}");
+                    let escaped = &escaped[1..escaped.len() - 1];
+                    if escaped != part {
+                        ranges.extend(whole_word_matches(text, escaped));
+                    }
+                }
+            }
+        }
+        replace_ranges(text, ranges)
+    }
+
+    /// A value with its map: the bytes that came from a secret's written
+    /// text (directly or through `${VAR}`s), the values of secret-named
+    /// variables written nowhere the model read (the shell), and URL
+    /// passwords are masked.
+    pub fn value(&self, v: Mapped<'_>, is_secret: &dyn Fn(&str) -> bool) -> String {
+        if self.disabled {
+            return v.text.to_string();
+        }
+        let mut ranges = url_password_ranges(v.text);
+        ranges.extend(self.mapped_ranges(v, is_secret, &mut HashMap::new(), 0));
+        replace_ranges(v.text, ranges)
+    }
+
+    /// The secret bytes of `v`, by its map. Each written value followed
+    /// into is computed once (`memo`, by address): a value that uses the
+    /// same variable many times, through many levels, costs its size.
+    fn mapped_ranges(
+        &self,
+        v: Mapped<'_>,
+        is_secret: &dyn Fn(&str) -> bool,
+        memo: &mut HashMap<*const Value, Vec<std::ops::Range<usize>>>,
+        depth: usize,
+    ) -> Vec<std::ops::Range<usize>> {
+        let mut out = Vec::new();
+        if depth > 32 {
+            return out;
+        }
+        for seg in v.segments {
+            let (s, e) = (seg.range.start, seg.range.end);
+            match seg.origin {
+                SegmentOrigin::Written { span, exact } => {
+                    for r in self.secret_ranges(span.file, span.range) {
+                        if exact {
+                            let from = r.start.max(span.range.start) - span.range.start;
+                            let to = r.end.min(span.range.end) - span.range.start;
+                            out.push(s + from..(s + to).min(e));
+                        } else {
+                            // Decoded from another form: which bytes is not
+                            // known, so all of them.
+                            out.push(s..e);
+                        }
+                    }
+                }
+                SegmentOrigin::Variable { index, offset } => {
+                    let Some(via) = v.via.get(index) else {
+                        out.push(s..e);
+                        continue;
+                    };
+                    if is_secret(&via.variable) {
+                        out.push(s..e);
+                    } else if let Some(w) = &via.written {
+                        let key = Arc::as_ptr(w);
+                        let inner = match memo.get(&key) {
+                            Some(inner) => inner.clone(),
+                            None => {
+                                let inner =
+                                    self.mapped_ranges(w.mapped(), is_secret, memo, depth + 1);
+                                memo.insert(key, inner.clone());
+                                inner
+                            }
+                        };
+                        let len = e - s;
+                        for r in inner {
+                            let (a, b) = (r.start.max(offset), r.end.min(offset + len));
+                            if a < b {
+                                out.push(s + a - offset..s + b - offset);
+                            }
+                        }
+                    }
+                }
+            }
+        }
         out
     }
 
@@ -493,15 +753,15 @@ impl Redactor {
 
     /// `text`, which starts at byte `offset` of `file`, with secret values
     /// overwritten by `*` byte for byte: where the model knows them to be
-    /// written, URL passwords, and whole-word secret values.
+    /// written, and URL passwords.
     pub fn redact_source(&self, file: Option<FileId>, text: &str, offset: usize) -> String {
         if self.disabled {
             return text.to_string();
         }
-        let mut ranges = self.ranges(text);
-        if let Some(spans) = file.and_then(|f| self.spans.get(&f)) {
+        let mut ranges = url_password_ranges(text);
+        if let Some(file) = file {
             let end = offset + text.len();
-            for r in spans {
+            for r in self.secret_ranges(file, TextRange::new(offset, end)) {
                 let (s, e) = (r.start.max(offset), r.end.min(end));
                 if s < e {
                     ranges.push(s - offset..e - offset);
@@ -512,14 +772,7 @@ impl Redactor {
         for r in ranges {
             // Whole characters: a range clamped inside one masks all of it,
             // and every byte of it becomes one `*`, so offsets stay valid.
-            let mut start = r.start.min(text.len());
-            while !text.is_char_boundary(start) {
-                start -= 1;
-            }
-            let mut end = r.end.min(text.len());
-            while !text.is_char_boundary(end) {
-                end += 1;
-            }
+            let (start, end) = (floor_char(text, r.start), ceil_char(text, r.end));
             bytes[start..end].fill(b'*');
         }
         // Only whole characters were replaced by ASCII.
@@ -527,7 +780,7 @@ impl Redactor {
     }
 
     pub fn is_empty(&self) -> bool {
-        self.values.is_empty() && self.spans.is_empty()
+        self.spans.is_empty()
     }
 }
 
@@ -546,61 +799,28 @@ fn literal_ranges(t: &Template, out: &mut Vec<TextRange>) {
     }
 }
 
-/// Values shorter than this are masked only where they are written, not
-/// searched for in other text: a
-/// short value is a word (`root`, `admin`, `plane`) as often as a secret,
-/// and masking every `root` of a message hides nothing.
-const MIN_SEARCHED_LEN: usize = 8;
-
-/// A redactor for every secret-like value the workspace holds: project
-/// variables, container environments, every `.env`-format file, Dockerfile
-/// `ENV`/`ARG` defaults, and the defaults of the app's settings fields.
-///
-/// Each is masked where it is written. In other text (messages, other
-/// lines), a value is masked where it stands as a whole word, unless it is
-/// also a name the project gives openly — a service, container or host
-/// name, an image: a database password `worker` does not make the service
-/// `worker` a secret, and masking it there would hide nothing.
+/// A redactor for every secret-like value the workspace holds, by where it
+/// is written: project variables and `.env`-format files (the lines after
+/// one Compose refuses included), container environments, build args,
+/// Dockerfile `ENV`/`ARG`, the defaults of the app's settings fields, and
+/// every URL or connection-string password in any file.
 pub fn redactor_for(ws: &Workspace, policy: &SecretPolicy) -> Redactor {
-    let mut names: HashSet<String> = HashSet::new();
-    for p in &ws.projects {
-        names.insert(p.name.clone());
-        for s in &p.services {
-            names.insert(s.name.clone());
-            for v in [&s.container_name, &s.hostname, &s.image]
-                .into_iter()
-                .flatten()
-            {
-                names.insert(v.text.clone());
-            }
-        }
-    }
-    let mut values: Vec<String> = Vec::new();
-    let mut add = |v: &str| {
-        if v.chars().count() >= MIN_SEARCHED_LEN && !names.contains(v) {
-            values.push(v.to_string());
-        }
-    };
     // Where each secret value is written: its literal text.
     let mut written: Vec<Span> = Vec::new();
+    let mut exact: Vec<Span> = Vec::new();
     for p in &ws.projects {
-        for v in p.variables.values() {
-            if policy.is_secret(&v.name) {
-                add(&v.value);
-            }
-        }
-        for d in &p.dotenv_definitions {
-            if policy.is_secret(&d.name) {
-                add(&d.value);
+        // A secret's default or replacement written in a reference, in any
+        // value (`postgres://u:${DB_PASSWORD:-hunter2}@db`).
+        let dotenv_refs = p.dotenv_definitions.iter().flat_map(|d| &d.via);
+        for via in p.references.iter().chain(dotenv_refs) {
+            if policy.is_secret(&via.variable) {
+                written.push(via.reference);
             }
         }
         for s in &p.services {
             for (k, var) in &s.container_env.vars {
                 if policy.is_secret(k) {
                     for d in var.definitions() {
-                        if let Some(v) = &d.value {
-                            add(v);
-                        }
                         written.extend(d.value_span);
                     }
                 }
@@ -608,38 +828,51 @@ pub fn redactor_for(ws: &Workspace, policy: &SecretPolicy) -> Redactor {
             if let Some(b) = &s.build {
                 for (k, _, v) in &b.args {
                     if let (true, Some(v)) = (policy.is_secret(k), v) {
-                        add(&v.text);
                         written.push(v.span);
                     }
                 }
             }
         }
     }
-    let mut exact: Vec<Span> = Vec::new();
     for (id, file) in &ws.dotenv {
-        let src = ws.sources.get(*id);
+        let text = &ws.sources.get(*id).text;
         for e in &file.entries {
             if let DotenvValue::Assigned(a) = &e.value {
                 if policy.is_secret(&e.key) {
-                    add(src.slice(a.content_range));
                     // Single quotes: no interpolation, all of it is the value.
                     match a.quote {
                         Quote::Single => exact.push(Span::new(*id, a.content_range)),
                         _ => written.push(Span::new(*id, a.content_range)),
                     }
+                    // Text after the closing quote, on the same line: a
+                    // shell reads it as part of the value.
+                    let end = a.raw_range.end;
+                    let line_end = text[end..].find('\n').map_or(text.len(), |n| end + n);
+                    if a.quote != Quote::None && text[end..line_end].trim() != "" {
+                        exact.push(Span::new(*id, TextRange::new(end, line_end)));
+                    }
                 }
             }
         }
+        // Compose stops at the first error: the entries from there on are
+        // read line by line.
+        if let Some(err) = file.errors.first() {
+            let start = text[..err.range.start.min(text.len())]
+                .rfind('\n')
+                .map_or(0, |n| n + 1);
+            exact.extend(
+                recovered_secret_values(&text[start..], policy)
+                    .into_iter()
+                    .map(|r| Span::new(*id, TextRange::new(start + r.start, start + r.end))),
+            );
+        }
     }
     for (id, df) in &ws.dockerfiles {
-        let src = ws.sources.get(*id);
         for ins in &df.instructions {
             match &ins.kind {
                 InstructionKind::Env(pairs) => {
                     for p in pairs {
                         if policy.is_secret(&p.key.value) {
-                            add(&p.value.value);
-                            add(src.slice(p.value.range));
                             written.push(Span::new(*id, p.value.range));
                         }
                     }
@@ -647,7 +880,6 @@ pub fn redactor_for(ws: &Workspace, policy: &SecretPolicy) -> Redactor {
                 InstructionKind::Arg(decls) => {
                     for d in decls {
                         if let (true, Some(v)) = (policy.is_secret(&d.name.value), &d.default) {
-                            add(&v.value);
                             written.push(Span::new(*id, v.range));
                         }
                     }
@@ -657,26 +889,79 @@ pub fn redactor_for(ws: &Workspace, policy: &SecretPolicy) -> Redactor {
         }
     }
     // Defaults of the app's settings fields (`SECRET_KEY: str = "..."`).
-    for file in ws.settings.values() {
+    for (id, file) in &ws.settings {
         for c in &file.classes {
             for f in c.fields.iter().filter(|f| policy.is_secret(&f.env_name)) {
-                if let Some(d) = &f.default {
-                    let unquoted = d.trim_matches(|c| c == '"' || c == '\'');
-                    if unquoted != "None" {
-                        add(unquoted);
+                if let (Some(d), Some(r)) = (&f.default, f.default_range) {
+                    if d != "None" {
+                        // Inside its quotes.
+                        let quoted = d.len() >= 2
+                            && (d.starts_with('"') && d.ends_with('"')
+                                || d.starts_with('\'') && d.ends_with('\''));
+                        let r = if quoted && r.end - r.start == d.len() {
+                            TextRange::new(r.start + 1, r.end - 1)
+                        } else {
+                            r
+                        };
+                        exact.push(Span::new(*id, r));
                     }
                 }
             }
         }
     }
-    let mut r = Redactor::new(values);
+    let mut r = Redactor::new();
+    // URL and connection-string passwords, in every file.
+    for (id, file) in ws.sources.iter() {
+        for p in url_password_ranges(&file.text) {
+            r.add_span(Span::new(id, TextRange::new(p.start, p.end)));
+        }
+    }
     for s in exact {
         r.add_span(s);
     }
     for s in written {
         r.add_value(s, &ws.sources.get(s.file).text);
     }
+    r.finish();
     r
+}
+
+/// The values of secret-named `KEY=value` lines of `.env`-format `text`,
+/// read leniently (each line on its own, `export` allowed, a quote that is
+/// not closed on its line running to the closing quote or the end).
+fn recovered_secret_values(text: &str, policy: &SecretPolicy) -> Vec<std::ops::Range<usize>> {
+    let mut out = Vec::new();
+    let mut pos = 0;
+    while pos < text.len() {
+        let line_end = text[pos..].find('\n').map_or(text.len(), |n| pos + n);
+        let line = &text[pos..line_end];
+        let mut next = line_end + 1;
+        if let Some(eq) = line.find('=') {
+            let key = line[..eq].trim();
+            let key = key.strip_prefix("export").map_or(key, str::trim_start);
+            if policy.is_secret(key) {
+                let vstart = pos + eq + 1;
+                let mut vend = line_end;
+                let v = text[vstart..line_end].trim_start();
+                if let Some(q) = v.chars().next().filter(|c| *c == '"' || *c == '\'') {
+                    let open = line_end - v.len();
+                    // The value runs to the closing quote, over lines.
+                    let close = text[open + 1..]
+                        .find(q)
+                        .map_or(text.len(), |n| open + 1 + n);
+                    if close > line_end {
+                        vend = text[close..].find('\n').map_or(text.len(), |n| close + n);
+                        next = vend + 1;
+                    }
+                }
+                if vstart < vend {
+                    out.push(vstart..vend);
+                }
+            }
+        }
+        pos = next;
+    }
+    out
 }
 
 #[cfg(test)]
@@ -1256,49 +1541,82 @@ mod tests {
 
     #[test]
     fn url_passwords_are_masked() {
+        let r = Redactor::new();
         assert_eq!(
-            Redactor::new(Vec::<String>::new())
-                .redact("postgresql://u:p@ss@db:5432/x and redis://:pw@r:6379/0"),
+            r.redact("postgresql://u:p@ss@db:5432/x and redis://:pw@r:6379/0"),
             format!("postgresql://u:{MASK}@db:5432/x and redis://:{MASK}@r:6379/0")
         );
-        let r = Redactor::new(Vec::<String>::new());
         assert_eq!(r.redact("http://db:80/x"), "http://db:80/x");
         assert_eq!(r.redact("http://user@db/x"), "http://user@db/x");
+        assert_eq!(
+            r.redact("http://db:8080/x?to=a@b.c"),
+            "http://db:8080/x?to=a@b.c"
+        );
+        assert_eq!(
+            r.redact("postgresql://u:${DB_PASSWORD}@db/x"),
+            "postgresql://u:${DB_PASSWORD}@db/x"
+        );
+        // A default is a value.
+        assert_eq!(
+            r.redact("postgresql://u:${DB_PASSWORD:-pw}@db/x"),
+            format!("postgresql://u:{MASK}@db/x")
+        );
+        assert_eq!(
+            r.redact("postgresql://${U:-app}:${DB_PASSWORD:?}@db/x"),
+            "postgresql://${U:-app}:${DB_PASSWORD:?}@db/x"
+        );
+        // Any character, unencoded, up to the last '@' of the value.
+        assert_eq!(
+            r.redact("\"amqp://u:a/b#c?d@e f@localhost:5672/\" x"),
+            format!("\"amqp://u:{MASK}@localhost:5672/\" x")
+        );
+        // Connection-string parameters.
+        assert_eq!(
+            r.redact("jdbc:postgresql://db/x?user=u&password=s3cr3t&ssl=1"),
+            format!("jdbc:postgresql://db/x?user=u&password={MASK}&ssl=1")
+        );
+        assert_eq!(
+            r.redact("host=db PWD=s3cr3t;x"),
+            format!("host=db PWD={MASK};x")
+        );
+        assert_eq!(r.redact("DB_PASSWORD=x"), "DB_PASSWORD=x");
     }
 
     #[test]
     fn redactor_keeps_offsets_in_place() {
-        let r = Redactor::new(["hunter2".to_string()]);
-        assert_eq!(r.redact("pw=hunter2!"), format!("pw={MASK}!"));
-        assert_eq!(r.redact_in_place("pw=hunter2!"), "pw=*******!");
-        assert_eq!(Redactor::disabled().redact("hunter2"), "hunter2");
+        let r = Redactor::new();
+        assert_eq!(r.redact_in_place("r://u:hunter2@h"), "r://u:*******@h");
+        assert_eq!(Redactor::disabled().redact("r://u:p@h"), "r://u:p@h");
     }
 
-    /// A value is masked in other text only where it stands as a whole
-    /// word: never inside a longer name or path.
+    /// A message masks the secret text written at its finding's spans, where
+    /// it stands as a whole word, and nothing else.
     #[test]
-    fn values_mask_whole_words_only() {
-        let r = Redactor::new(["plane".to_string(), "warden".to_string()]);
+    fn messages_mask_the_text_of_their_spans() {
+        let mut sources = SourceMap::new();
+        let file = sources.add(crate::source::SourceFile::new(
+            std::path::PathBuf::from(".env"),
+            ".env".into(),
+            crate::source::FileKind::Dotenv,
+            "DB_PASSWORD=local\nHOST=localhost\n".into(),
+        ));
+        let mut r = Redactor::new();
+        r.add_span(Span::new(file, TextRange::new(12, 17)));
+        let at = [Span::new(file, TextRange::new(0, 17))];
         assert_eq!(
-            r.redact("service `plane` at plane:5432"),
-            format!("service `{MASK}` at {MASK}:5432")
+            r.message(&sources, &at, "`local` at localhost"),
+            format!("`{MASK}` at localhost")
         );
-        for text in [
-            "makeplane__plane/.env",
-            "service `plane-db`",
-            "dani-garcia__vaultwarden/playwright",
-            "planes",
-        ] {
-            assert_eq!(r.redact(text), text);
-            assert_eq!(r.redact_in_place(text), text);
-        }
+        // Another finding's message is not searched.
+        let elsewhere = [Span::new(file, TextRange::new(18, 32))];
+        assert_eq!(r.message(&sources, &elsewhere, "`local`"), "`local`");
     }
 
     /// Where the model knows a secret is written, it is masked there, whatever
     /// its length; the same word elsewhere in the file is not a secret.
     #[test]
     fn spans_mask_where_the_value_is_written() {
-        let mut r = Redactor::new(Vec::<String>::new());
+        let mut r = Redactor::new();
         let file = FileId(0);
         r.add_span(Span::new(file, TextRange::new(22, 26)));
         let text = "USER root\nDB_PASSWORD=root\n";
@@ -1313,7 +1631,7 @@ mod tests {
         );
         assert_eq!(r.redact_source(Some(file), "USER root", 0), "USER root");
         // A range that ends inside a multi-byte character masks all of it.
-        let mut r = Redactor::new(Vec::<String>::new());
+        let mut r = Redactor::new();
         r.add_span(Span::new(file, TextRange::new(2, 4)));
         assert_eq!(r.redact_source(Some(file), "a=éé", 0), "a=**é");
         assert_eq!(r.redact_source(Some(file), "a=é", 0).len(), "a=é".len());

@@ -15,14 +15,50 @@ pub struct Masking<'a> {
 }
 
 impl Masking<'_> {
-    pub fn value(&self, key: &str, value: &str) -> String {
+    /// The value of `key`, written at `at`, with its map (`via`,
+    /// `segments`): masked whole when `key` is a secret's name, else the
+    /// bytes that came from a secret's written text or a secret-named
+    /// variable, and URL passwords. Without a map, the value is as written
+    /// at `at`: masked whole when that holds a secret.
+    pub fn value(
+        &self,
+        key: &str,
+        value: &str,
+        at: Option<Span>,
+        via: &[Via],
+        segments: &[Segment],
+    ) -> String {
         if self.redactor.disabled {
-            value.to_string()
-        } else if self.policy.is_secret(key) && !value.is_empty() {
-            MASK.to_string()
-        } else {
-            self.redactor.redact(value)
+            return value.to_string();
         }
+        if self.policy.is_secret(key) && !value.is_empty() {
+            return MASK.to_string();
+        }
+        let whole;
+        let segments = match at {
+            Some(span) if segments.is_empty() && !value.is_empty() => {
+                whole = [Segment {
+                    range: crate::source::TextRange::new(0, value.len()),
+                    origin: SegmentOrigin::Written { span, exact: false },
+                }];
+                &whole[..]
+            }
+            _ => segments,
+        };
+        let mapped = Mapped {
+            text: value,
+            span: at.unwrap_or(Span::new(crate::source::FileId(0), Default::default())),
+            segments,
+            via,
+        };
+        self.redactor
+            .value(mapped, &|name: &str| self.policy.is_secret(name))
+    }
+
+    /// A model error's message, masked at its span.
+    pub fn message(&self, sources: &SourceMap, e: &ModelError) -> String {
+        let spans: Vec<Span> = e.span.into_iter().collect();
+        self.redactor.message(sources, &spans, &e.message)
     }
 }
 
@@ -65,7 +101,7 @@ fn env_via(sources: &SourceMap, v: &Via) -> json::EnvVia {
 fn env_error(sources: &SourceMap, e: &ModelError, mask: &Masking) -> json::EnvError {
     let location = e.span.map(|span| Location::of(sources, span));
     json::EnvError {
-        message: mask.redactor.redact(&e.message),
+        message: mask.message(sources, e),
         file: location.as_ref().map(|l| l.file.clone()),
         line: location.as_ref().map(|l| l.line),
         column: location.as_ref().map(|l| l.column),
@@ -87,7 +123,10 @@ fn services_json(
                 let d = &var.winner;
                 let definition = Location::of(sources, d.key_span);
                 let value = json::EnvValue {
-                    value: d.value.as_ref().map(|v| mask.value(k, v)),
+                    value: d
+                        .value
+                        .as_ref()
+                        .map(|v| mask.value(k, v, d.value_span, &d.via, &d.segments)),
                     source: d.source.as_str(),
                     file: definition.file.clone(),
                     line: definition.line,
@@ -131,7 +170,7 @@ pub fn env_json(ws: &Workspace, mask: &Masking) -> json::EnvReport {
     if ws.projects.is_empty() {
         for pr in &ws.problems {
             report.errors.push(json::EnvError {
-                message: pr.message.clone(),
+                message: mask.redactor.redact(&pr.message),
                 file: Some(pr.path.clone()),
                 line: pr.line,
                 column: None,
@@ -213,7 +252,7 @@ fn env_lines(ws: &Workspace, mask: &Masking) -> String {
                 let d = &var.winner;
                 let (file, line, column) = location(sources, d.key_span);
                 let value = match &d.value {
-                    Some(v) => e(&mask.value(k, v)),
+                    Some(v) => e(&mask.value(k, v, d.value_span, &d.via, &d.segments)),
                     None => "(unset: no source sets it)".into(),
                 };
                 let _ = writeln!(
@@ -248,11 +287,7 @@ fn env_lines(ws: &Workspace, mask: &Masking) -> String {
                     format!(" ({f}:{l}:{c})")
                 })
                 .unwrap_or_default();
-            let _ = writeln!(
-                out,
-                "\n  error: {}{at}",
-                e(&mask.redactor.redact(&err.message))
-            );
+            let _ = writeln!(out, "\n  error: {}{at}", e(&mask.message(sources, err)));
         }
         out.push('\n');
     }

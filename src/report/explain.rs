@@ -44,9 +44,23 @@ fn snippet(ws: &Workspace, span: Span, mask: &Masking) -> (usize, String) {
     )
 }
 
-fn show_value(var: &str, value: Option<&str>, mask: &Masking) -> String {
+/// A candidate's value, masked by its map.
+fn candidate_value(var: &str, c: &Candidate, mask: &Masking) -> Option<String> {
+    c.value
+        .as_deref()
+        .map(|v| mask.value(var, v, c.value_span, &c.via, &c.segments))
+}
+
+/// The value a service receives, masked by its map.
+fn final_value(var: &str, f: &Final, mask: &Masking) -> Option<String> {
+    f.value
+        .as_deref()
+        .map(|v| mask.value(var, v, f.value_span, &f.via, &f.segments))
+}
+
+fn show_value(value: Option<String>) -> String {
     match value {
-        Some(v) => format!("\"{}\"", esc(&mask.value(var, v)).replace('"', "\\\"")),
+        Some(v) => format!("\"{}\"", esc(&v).replace('"', "\\\"")),
         None => "(unset)".to_string(),
     }
 }
@@ -321,7 +335,7 @@ fn explain_lines(ws: &Workspace, ex: &Explanation, mask: &Masking) -> String {
                     out,
                     "    ✗ {:<19} {place}  = {}",
                     c.source.as_str(),
-                    show_value(var, c.value.as_deref(), mask)
+                    show_value(candidate_value(var, c, mask))
                 );
                 if let Some(sp) = c.key_span {
                     let (line, text) = snippet(ws, sp, mask);
@@ -341,7 +355,7 @@ fn explain_lines(ws: &Workspace, ex: &Explanation, mask: &Masking) -> String {
                         out,
                         "  service {}: receives {var}={} from {} ({})",
                         esc(&s.service),
-                        show_value(var, f.value.as_deref(), mask),
+                        show_value(final_value(var, f, mask)),
                         f.source.as_str(),
                         at(ws, f.key_span)
                     );
@@ -379,7 +393,7 @@ fn explain_lines(ws: &Workspace, ex: &Explanation, mask: &Masking) -> String {
                     out,
                     "    {mark} {:<19} {place}{extra}  = {}",
                     c.source.as_str(),
-                    show_value(var, c.value.as_deref(), mask)
+                    show_value(candidate_value(var, c, mask))
                 );
                 if let Some(sp) = c.key_span {
                     let (line, text) = snippet(ws, sp, mask);
@@ -620,7 +634,7 @@ fn candidate_json(ws: &Workspace, var: &str, c: &Candidate, mask: &Masking) -> j
     json::Candidate {
         source: c.source.as_str(),
         definition: c.key_span.map(|sp| location(ws, sp)),
-        value: c.value.as_deref().map(|v| mask.value(var, v)),
+        value: candidate_value(var, c, mask),
         used: c.used,
         reason: reason_json(ws, var, &c.reason, mask),
         stage: c.stage.as_ref().map(|st| mask.redactor.redact(st)),
@@ -640,7 +654,7 @@ fn services_json(
         let service = json::ServiceExplanation {
             active: s.active,
             final_value: s.final_value.as_ref().map(|f| json::Final {
-                value: f.value.as_deref().map(|v| mask.value(var, v)),
+                value: final_value(var, f, mask),
                 source: f.source.as_str(),
                 definition: location(ws, f.key_span),
                 via: via_json(ws, &f.via),
@@ -752,7 +766,7 @@ pub fn explain_mermaid(ws: &Workspace, ex: &Explanation, mask: &Masking) -> Stri
                 Some(f) => format!(
                     "container {}<br/>{var} = {}",
                     s.service,
-                    show_value(var, f.value.as_deref(), mask)
+                    show_value(final_value(var, f, mask))
                 ),
                 None => format!("container {}<br/>no {var}", s.service),
             };
@@ -805,7 +819,7 @@ pub fn explain_mermaid(ws: &Workspace, ex: &Explanation, mask: &Masking) -> Stri
                     "{}<br/>{}<br/>{}",
                     mm(c.source.as_str()),
                     mm(&place),
-                    mm(&show_value(var, c.value.as_deref(), mask))
+                    mm(&show_value(candidate_value(var, c, mask)))
                 );
                 if let Some(n) = note {
                     label.push_str("<br/><i>");

@@ -7,12 +7,13 @@ pub(crate) mod json;
 pub(crate) mod render;
 
 use crate::cli::Format;
+use crate::model::secrets::Redactor;
 use crate::rules::{Diagnostic, RuleMeta};
-use crate::source::{FileId, SourceMap};
+use crate::source::{FileId, SourceMap, Span};
 
-/// Renders `diags` in `format`. `redact` masks secret values in messages;
-/// `redact_source(file, text, offset)` masks them in `text`, which starts at
-/// byte `offset` of `file`, and must keep byte offsets.
+/// Renders `diags` in `format`. `shown` masks secret values in what is
+/// printed (disabled by `--show-secrets`); `masked` is always on, for what
+/// is hashed (SARIF fingerprints).
 #[allow(clippy::too_many_arguments)]
 pub fn render(
     format: Format,
@@ -20,14 +21,17 @@ pub fn render(
     sources: &SourceMap,
     rules: &[RuleMeta],
     files: usize,
-    redact: &dyn Fn(&str) -> String,
-    redact_source: &dyn Fn(FileId, &str, usize) -> String,
+    shown: &Redactor,
+    masked: &Redactor,
     color: bool,
 ) -> String {
+    let redact = |spans: &[Span], t: &str| shown.message(sources, spans, t);
+    let redact_source = |f: FileId, t: &str, offset: usize| shown.redact_source(Some(f), t, offset);
+    let mask_source = |f: FileId, t: &str, offset: usize| masked.redact_source(Some(f), t, offset);
     // Text formats see user text escaped (a piece on one line, a snippet
     // with its offsets kept), and their whole output once more; JSON
     // formats escape by construction, and what serde leaves last.
-    let escaped_redact = |s: &str| escape::text(&redact(s)).into_owned();
+    let escaped_redact = |spans: &[Span], s: &str| escape::text(&redact(spans, s)).into_owned();
     let escaped_source = |f: FileId, s: &str, offset: usize| {
         escape::source(&redact_source(f, s, offset)).into_owned()
     };
@@ -38,14 +42,16 @@ pub fn render(
         files,
         redact: &escaped_redact,
         redact_source: &escaped_source,
+        mask_source: &mask_source,
     };
     let json_input = render::Input {
         diags,
         sources,
         rules,
         files,
-        redact,
-        redact_source,
+        redact: &redact,
+        redact_source: &redact_source,
+        mask_source: &mask_source,
     };
     match format {
         Format::Pretty if color => render::pretty(&text_input, color),

@@ -1,8 +1,11 @@
 //! Diagnostics for people (pretty, compact) and tools (json, sarif, github).
 //!
 //! Every piece of user text that reaches the output goes through `redact`
-//! (messages, labels, help, replacements) or `redact_source` (file text shown
-//! in snippets; it keeps byte offsets, so spans stay valid).
+//! (messages, labels, help, replacements: given the finding's spans, it
+//! masks the secret text written there) or `redact_source` (file text shown
+//! in snippets; it keeps byte offsets, so spans stay valid). Fingerprints
+//! hash lines through `mask_source`, which masks even with
+//! `--show-secrets`.
 
 use std::collections::HashMap;
 use std::fmt;
@@ -21,8 +24,12 @@ pub struct Input<'a> {
     pub rules: &'a [RuleMeta],
     /// Files read (for the summary).
     pub files: usize,
-    pub redact: &'a dyn Fn(&str) -> String,
+    /// Masks a finding's text (message, help, label, fix) given the
+    /// finding's spans.
+    pub redact: &'a dyn Fn(&[Span], &str) -> String,
     pub redact_source: &'a dyn Fn(FileId, &str, usize) -> String,
+    /// Like `redact_source`, but always on: the text fingerprints hash.
+    pub mask_source: &'a dyn Fn(FileId, &str, usize) -> String,
 }
 
 impl Input<'_> {
@@ -30,16 +37,27 @@ impl Input<'_> {
         Location::of(self.sources, span)
     }
 
+    /// A finding's own text, masked: the secret text written at its spans
+    /// (primary, labels, edits) and URL passwords.
+    fn text(&self, d: &Diagnostic, text: &str) -> String {
+        let mut spans = vec![d.span];
+        spans.extend(d.labels.iter().map(|l| l.span));
+        if let Some(f) = &d.fix {
+            spans.extend(f.edits.iter().map(|e| e.span));
+        }
+        (self.redact)(&spans, text)
+    }
+
     /// An edit's replacement as it may be shown: masked whole when the text
     /// it replaces is (partly) a secret value (unquoting a secret writes the
     /// secret), else with secret values masked.
-    fn replacement(&self, e: &Edit) -> String {
+    fn replacement(&self, d: &Diagnostic, e: &Edit) -> String {
         let file = self.sources.get(e.span.file);
         let original = file.slice(e.span.range);
         if (self.redact_source)(e.span.file, original, e.span.range.start) != original {
             crate::model::secrets::MASK.to_string()
         } else {
-            (self.redact)(&e.replacement)
+            self.text(d, &e.replacement)
         }
     }
 
@@ -91,7 +109,7 @@ pub fn compact(input: &Input) -> String {
             p.column,
             d.severity.as_str(),
             d.rule,
-            (input.redact)(&d.message)
+            input.text(d, &d.message)
         ));
     }
     out
@@ -181,7 +199,7 @@ pub fn pretty(input: &Input, color: bool) -> String {
     };
     let mut out = String::new();
     for d in input.diags {
-        let redact = input.redact;
+        let redact = |t: &str| input.text(d, t);
         let primary_file = d.span.file;
         let label = |span: Span, text: &str, primary: bool| {
             let range = span.range.start..span.range.end;
@@ -306,11 +324,11 @@ fn code_aware_words(line: &str) -> Box<dyn Iterator<Item = textwrap::core::Word<
 /// ([`json::CheckReport`]). A diagnostic with a fix also carries
 /// `"fix": {description, safe, edits}`.
 pub fn json(input: &Input) -> String {
-    let redact = input.redact;
     let diagnostics = input
         .diags
         .iter()
-        .map(|d| json::Diagnostic {
+        .map(|d| (d, |t: &str| input.text(d, t)))
+        .map(|(d, redact)| json::Diagnostic {
             name: d.rule.to_string(),
             severity: d.severity.as_str(),
             message: redact(&d.message),
@@ -332,7 +350,7 @@ pub fn json(input: &Input) -> String {
                     .iter()
                     .map(|e| json::Edit {
                         location: input.position(e.span),
-                        replacement: input.replacement(e),
+                        replacement: input.replacement(d, e),
                     })
                     .collect(),
             }),
@@ -393,7 +411,6 @@ fn fnv1a(parts: &[&str]) -> String {
 /// SARIF 2.1.0, for GitHub code scanning: rule metadata, locations, related
 /// locations, fixes. No source snippets.
 pub fn sarif(input: &Input) -> String {
-    let redact = input.redact;
     let rules: Vec<Value> = input
         .rules
         .iter()
@@ -413,11 +430,14 @@ pub fn sarif(input: &Input) -> String {
         .diags
         .iter()
         .map(|d| {
+            let redact = |t: &str| input.text(d, t);
             let p = input.position(d.span);
+            // The masked line, whatever `--show-secrets`: a fingerprint of
+            // a secret's line would let a reader test guesses.
             let line_text = {
                 let f = input.sources.get(d.span.file);
                 let line = f.line_range(p.line);
-                (input.redact_source)(d.span.file, f.slice(line), line.start)
+                (input.mask_source)(d.span.file, f.slice(line), line.start)
                     .trim()
                     .to_string()
             };
@@ -461,7 +481,7 @@ pub fn sarif(input: &Input) -> String {
                             "startLine": p.line, "startColumn": p.column,
                             "endLine": p.end_line, "endColumn": p.end_column,
                         },
-                        "insertedContent": {"text": input.replacement(e)},
+                        "insertedContent": {"text": input.replacement(d, e)},
                     });
                     match by_file.iter_mut().find(|(f, _)| *f == p.file) {
                         Some((_, v)) => v.push(replacement),
@@ -519,9 +539,9 @@ fn escape_property(s: &str) -> String {
 
 /// GitHub Actions workflow commands: one annotation per finding.
 pub fn github(input: &Input) -> String {
-    let redact = input.redact;
     let mut out = String::new();
     for d in input.diags {
+        let redact = |t: &str| input.text(d, t);
         let p = input.position(d.span);
         let command = match d.severity {
             Severity::Error => "error",

@@ -55,7 +55,7 @@ const META: &[RuleMeta] = &[RuleMeta {
 fn run(f: fn(&Input) -> String, mask: bool) -> String {
     let s = sources();
     let d = [diag()];
-    let redact = move |t: &str| {
+    let redact = move |_: &[crate::source::Span], t: &str| {
         if mask {
             t.replace(SECRET, "********")
         } else {
@@ -69,6 +69,7 @@ fn run(f: fn(&Input) -> String, mask: bool) -> String {
             t.to_string()
         }
     };
+    let mask_source = |_: FileId, t: &str, _: usize| t.replace(SECRET, &"*".repeat(SECRET.len()));
     let input = Input {
         diags: &d,
         sources: &s,
@@ -76,6 +77,7 @@ fn run(f: fn(&Input) -> String, mask: bool) -> String {
         files: 2,
         redact: &redact,
         redact_source: &redact_source,
+        mask_source: &mask_source,
     };
     f(&input)
 }
