@@ -582,6 +582,10 @@ fn a_foreign_file_named_from_outside_gives_one_diagnostic_not_its_lines() {
     let passwd: String = (0..5000)
         .map(|i| format!("user{i}:x:{i}:{i}:User {i}:/home/user{i}:/bin/sh\n"))
         .collect();
+    // Read as a `format: raw` env_file: a line with a blank is refused.
+    let group: String = (0..5000)
+        .map(|i| format!("group{i}:x:{i}:member {i}\n"))
+        .collect();
     let services: String = (0..5000)
         .map(|i| format!("svc{i}\t\t{i}/tcp\t\t# service {i}\n"))
         .collect();
@@ -590,9 +594,10 @@ fn a_foreign_file_named_from_outside_gives_one_diagnostic_not_its_lines() {
         &[
             ("outside/passwd", passwd.as_str()),
             ("outside/services", services.as_str()),
+            ("outside/group", group.as_str()),
             (
                 "p/compose.yaml",
-                "services:\n  a:\n    image: busybox:1.36\n    env_file: ../outside/services\n  b:\n    build:\n      context: .\n      dockerfile: ../outside/passwd\n  c:\n    build:\n      context: .\n      dockerfile: /etc/passwd\n  d:\n    build: ./d\n",
+                "services:\n  a:\n    image: busybox:1.36\n    env_file: ../outside/services\n  raw:\n    image: busybox:1.36\n    env_file:\n      - path: ../outside/group\n        format: raw\n  b:\n    build:\n      context: .\n      dockerfile: ../outside/passwd\n  c:\n    build:\n      context: .\n      dockerfile: /etc/passwd\n  d:\n    build: ./d\n",
             ),
             ("p/d/Dockerfile", "FROM busybox:1.36\nRUNN echo typo\n"),
         ],
@@ -601,7 +606,14 @@ fn a_foreign_file_named_from_outside_gives_one_diagnostic_not_its_lines() {
     for format in ["compact", "pretty", "json", "sarif", "github"] {
         let o = run(&p, &["check", ".", "--no-config", "--format", format]);
         let out = String::from_utf8_lossy(&o.stdout);
-        for quoted in ["user42:", "svc42", "root:x:0", "/home/user", "tcp"] {
+        for quoted in [
+            "user42:",
+            "svc42",
+            "root:x:0",
+            "/home/user",
+            "tcp",
+            "group4",
+        ] {
             assert!(!out.contains(quoted), "{format}: {quoted} quoted\n{out}");
         }
         assert!(out.len() < 200_000, "{format}: {} bytes", out.len());
@@ -612,7 +624,12 @@ fn a_foreign_file_named_from_outside_gives_one_diagnostic_not_its_lines() {
     }
     let o = run(&p, &["check", ".", "--no-config", "--format", "json"]);
     let v = report(&o);
-    for file in ["outside/passwd", "outside/services", "/etc/passwd"] {
+    for file in [
+        "outside/passwd",
+        "outside/services",
+        "outside/group",
+        "/etc/passwd",
+    ] {
         let here: Vec<&serde_json::Value> = v["diagnostics"]
             .as_array()
             .unwrap()

@@ -184,7 +184,18 @@ impl<'fs> Loader<'fs> {
         if let Some(p) = self.dotenv_raw.get(&id) {
             return p.clone();
         }
-        let parsed = Arc::new(dotenv::parse_raw(&self.sources.get(id).text));
+        let mut parsed = dotenv::parse_raw(&self.sources.get(id).text);
+        // A file from outside the project that is no env file is refused
+        // once, without its lines, as the standard reading refuses it.
+        if let Some((at, message)) = self.foreign(id).then(|| not_a_dotenv(&parsed)).flatten() {
+            let at = self.hide(id, at);
+            parsed = DotenvFile {
+                entries: Vec::new(),
+                errors: vec![SyntaxError::new(message, TextRange::empty(at))],
+                warnings: Vec::new(),
+            };
+        }
+        let parsed = Arc::new(parsed);
         self.dotenv_raw.insert(id, parsed.clone());
         parsed
     }
