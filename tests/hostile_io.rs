@@ -612,7 +612,7 @@ fn a_foreign_file_named_from_outside_gives_one_diagnostic_not_its_lines() {
             "root:x:0",
             "/home/user",
             "tcp",
-            "group4",
+            "group0:",
         ] {
             assert!(!out.contains(quoted), "{format}: {quoted} quoted\n{out}");
         }
