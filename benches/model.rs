@@ -111,5 +111,102 @@ fn many_env_lines(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, parsers, whole, many_env_lines);
+/// Issue 19's hostile sizes (tests/hostile_abort.rs builds the same), each
+/// a project of its own through the model and every rule: 100,000
+/// duplicate keys (compose list, `.env`), a `.env` of 100,000 lines of
+/// references, a RUN line of 200,000 commands, 100,000 stages, and a
+/// doubling chain and 25,000 nested references refused at their bounds.
+fn hostile_sizes(c: &mut Criterion) {
+    let cases: Vec<(&str, Vec<(&str, String)>)> = vec![
+        (
+            "100,000 duplicate keys in a compose list",
+            vec![(
+                "compose.yaml",
+                std::iter::once(
+                    "services:\n  app:\n    image: busybox:1\n    environment:\n".to_string(),
+                )
+                .chain((0..100_000).map(|i| format!("      - K={i}\n")))
+                .collect(),
+            )],
+        ),
+        (
+            "100,000 duplicate keys in a .env",
+            vec![(".env", (0..100_000).map(|i| format!("K={i}\n")).collect())],
+        ),
+        (
+            ".env of 100,000 lines of references",
+            vec![(
+                ".env",
+                (0..100_000)
+                    .map(|i| format!("K{i}=${{K{}:-v}}\n", i / 2))
+                    .collect(),
+            )],
+        ),
+        (
+            "RUN line of 200,000 commands",
+            vec![(
+                "Dockerfile",
+                format!(
+                    "FROM alpine:3\nRUN {}true\nUSER app\n",
+                    "echo a && ".repeat(200_000)
+                ),
+            )],
+        ),
+        (
+            "100,000 stages",
+            vec![(
+                "Dockerfile",
+                (0..100_000)
+                    .map(|i| format!("FROM alpine:3 AS s{i}\n"))
+                    .collect::<String>()
+                    + "USER app\n",
+            )],
+        ),
+        (
+            "doubling chain and 25,000 nested references",
+            vec![
+                (
+                    ".env",
+                    std::iter::once("A0=xxxxxxxxxxxxxxxx\n".to_string())
+                        .chain((0..40).map(|i| format!("A{}=${{A{i}}}${{A{i}}}\n", i + 1)))
+                        .chain(std::iter::once(format!(
+                            "N={}x{}\n",
+                            "${V:-".repeat(25_000),
+                            "}".repeat(25_000)
+                        )))
+                        .collect(),
+                ),
+                (
+                    "compose.yaml",
+                    "services:\n  app:\n    image: busybox:1\n    environment:\n      - B=${A40}\n"
+                        .to_string(),
+                ),
+            ],
+        ),
+    ];
+    let policy = SecretPolicy::default();
+    let mut group = c.benchmark_group("hostile sizes");
+    group.sample_size(10);
+    for (name, files) in cases {
+        let dir = tempfile::tempdir().expect("temporary folder");
+        for (file, text) in &files {
+            std::fs::write(dir.path().join(file), text).expect("write");
+        }
+        let opts = WorkspaceOptions {
+            paths: vec![dir.path().to_path_buf()],
+            process_env: BTreeMap::new(),
+            ..Default::default()
+        };
+        group.bench_function(name, |b| {
+            b.iter(|| {
+                let ws = load_workspace(&DiskFs, dir.path(), &opts);
+                let ctx = Context::new(&ws, &policy);
+                black_box(run(&ctx, &Settings::default()))
+            })
+        });
+    }
+    group.finish();
+}
+
+criterion_group!(benches, parsers, whole, many_env_lines, hostile_sizes);
 criterion_main!(benches);

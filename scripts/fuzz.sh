@@ -13,7 +13,7 @@ cd "$(dirname "$0")/../fuzz"
 runs="${1:-1000000}"
 shift || true
 targets=("$@")
-[ ${#targets[@]} -eq 0 ] && targets=(dotenv compose dockerfile project)
+[ ${#targets[@]} -eq 0 ] && targets=(dotenv compose dockerfile project expansion)
 sanitizer="${SANITIZER:-none}"
 mkdir -p logs
 for t in "${targets[@]}"; do

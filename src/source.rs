@@ -208,6 +208,9 @@ impl SourceMap {
 pub struct SyntaxError {
     pub message: String,
     pub range: TextRange,
+    /// The input went past one of our own bounds
+    /// ([`crate::syntax::limits`]), not a rule of the format.
+    pub limit: bool,
 }
 
 impl SyntaxError {
@@ -215,6 +218,15 @@ impl SyntaxError {
         SyntaxError {
             message: message.into(),
             range,
+            limit: false,
+        }
+    }
+
+    /// Input refused at one of our own bounds.
+    pub fn limit(message: impl Into<String>, range: TextRange) -> Self {
+        SyntaxError {
+            limit: true,
+            ..SyntaxError::new(message, range)
         }
     }
 }

@@ -50,6 +50,23 @@ pub fn image_facts(
     (facts, problems)
 }
 
+/// What the expansions of one walk of a Dockerfile may still cost, and the
+/// first bound they stopped at.
+struct Bounds {
+    budget: dockerfile::Budget,
+    hit: Option<(Span, String)>,
+}
+
+impl Bounds {
+    /// The value, or nothing past a bound (the first one kept, at `at`).
+    fn take(&mut self, r: Result<String, String>, at: Span) -> String {
+        r.unwrap_or_else(|message| {
+            self.hit.get_or_insert((at, message));
+            String::new()
+        })
+    }
+}
+
 /// Scope of build arguments while walking a Dockerfile.
 struct Args<'a> {
     build_args: &'a BTreeMap<String, String>,
@@ -69,6 +86,14 @@ pub fn facts_of(
         global: BTreeMap::new(),
     };
     let mut stages: Vec<Stage> = Vec::new();
+    // Stage names, lowercased, to their index (the last stage of a name,
+    // as `position` over the earlier stages would find the first: kept
+    // first).
+    let mut by_name: HashMap<String, usize> = HashMap::new();
+    let mut bounds = Bounds {
+        budget: dockerfile::Budget::file(),
+        hit: None,
+    };
     // Per-stage state, inherited through FROM <stage>.
     struct State {
         env: Env,
@@ -89,13 +114,19 @@ pub fn facts_of(
                 if let Some(last) = stages.last_mut() {
                     last.instructions.end = i;
                 }
-                let base = expand_raw(&image.value, df.escape, &BTreeMap::new(), &args.global);
-                let parent = stages.iter().position(|s| {
-                    s.name
-                        .as_deref()
-                        .is_some_and(|n| n.eq_ignore_ascii_case(&base))
-                });
+                let base = expand_raw(
+                    &image.value,
+                    df.escape,
+                    &BTreeMap::new(),
+                    &args.global,
+                    &mut bounds.budget,
+                );
+                let base = bounds.take(base, span(image.range));
+                let parent = by_name.get(&base.to_ascii_lowercase()).copied();
                 let index = stages.len();
+                if let Some(a) = alias {
+                    by_name.entry(a.value.to_ascii_lowercase()).or_insert(index);
+                }
                 stages.push(Stage {
                     index,
                     name: alias.as_ref().map(|a| a.value.clone()),
@@ -134,17 +165,30 @@ pub fn facts_of(
                     match cur {
                         None => {
                             let default = d.default.as_ref().map(|v| {
-                                expand_with(&v.value, &d.literal, &BTreeMap::new(), &args.global)
+                                let r = expand_with(
+                                    &v.value,
+                                    &d.literal,
+                                    &BTreeMap::new(),
+                                    &args.global,
+                                    &mut bounds.budget,
+                                );
+                                bounds.take(r, span(v.range))
                             });
                             let value = args.build_args.get(&name).cloned().or(default);
                             args.global.insert(name, value);
                         }
                         Some(s) => {
                             let env = &states[s].env.values;
-                            let default = d
-                                .default
-                                .as_ref()
-                                .map(|v| expand_with(&v.value, &d.literal, env, &stage_args));
+                            let default = d.default.as_ref().map(|v| {
+                                let r = expand_with(
+                                    &v.value,
+                                    &d.literal,
+                                    env,
+                                    &stage_args,
+                                    &mut bounds.budget,
+                                );
+                                bounds.take(r, span(v.range))
+                            });
                             let value = args
                                 .build_args
                                 .get(&name)
@@ -161,8 +205,15 @@ pub fn facts_of(
                 let s = cur.unwrap_or_default();
                 for p in pairs {
                     let env = &states[s].env.values;
-                    let value =
-                        expand_env(&p.value.value, &p.literal, env, &stage_args, &args.global);
+                    let value = expand_env(
+                        &p.value.value,
+                        &p.literal,
+                        env,
+                        &stage_args,
+                        &args.global,
+                        &mut bounds.budget,
+                    );
+                    let value = bounds.take(value, span(p.value.range));
                     states[s].env.set(
                         &p.key.value,
                         Located {
@@ -177,7 +228,8 @@ pub fn facts_of(
             InstructionKind::User(u) => {
                 let s = cur.unwrap_or_default();
                 let env = &states[s].env.values;
-                let value = expand_raw(&u.value, df.escape, env, &stage_args);
+                let value = expand_raw(&u.value, df.escape, env, &stage_args, &mut bounds.budget);
+                let value = bounds.take(value, span(u.range));
                 states[s].user = Some(Located {
                     value,
                     span: span(u.range),
@@ -205,7 +257,10 @@ pub fn facts_of(
             InstructionKind::Expose(ports) => {
                 let s = cur.unwrap_or_default();
                 for p in ports {
-                    let value = expand_raw(&p.value, df.escape, &states[s].env.values, &stage_args);
+                    let env = &states[s].env.values;
+                    let value =
+                        expand_raw(&p.value, df.escape, env, &stage_args, &mut bounds.budget);
+                    let value = bounds.take(value, span(p.range));
                     for word in value.split_whitespace() {
                         states[s].expose.push(Located {
                             value: word.to_string(),
@@ -239,7 +294,8 @@ pub fn facts_of(
             InstructionKind::Workdir(w) => {
                 let s = cur.unwrap_or_default();
                 let env = &states[s].env.values;
-                let value = expand_raw(&w.value, df.escape, env, &stage_args);
+                let value = expand_raw(&w.value, df.escape, env, &stage_args, &mut bounds.budget);
+                let value = bounds.take(value, span(w.range));
                 states[s].workdir = Some(Located {
                     value,
                     span: span(w.range),
@@ -263,9 +319,11 @@ pub fn facts_of(
         None => (stages.len() - 1, false),
     };
     let mut chain = vec![stage];
+    let mut in_chain = vec![false; stages.len()];
+    in_chain[stage] = true;
     let mut cursor = stage;
     while let Some(p) = stages[cursor].parent {
-        if chain.contains(&p) {
+        if std::mem::replace(&mut in_chain[p], true) {
             break;
         }
         chain.push(p);
@@ -293,6 +351,7 @@ pub fn facts_of(
         entrypoint: st.entrypoint,
         workdir: st.workdir,
         target_missing,
+        limit: bounds.hit,
     })
 }
 
@@ -302,14 +361,16 @@ fn expand_raw(
     escape: char,
     env: &BTreeMap<String, Option<String>>,
     args: &BTreeMap<String, Option<String>>,
-) -> String {
+    budget: &mut dockerfile::Budget,
+) -> Result<String, String> {
     let mut lookup = |name: &str| {
         env.get(name)
             .cloned()
             .flatten()
             .or_else(|| args.get(name).cloned().flatten())
     };
-    dockerfile::expand_word(raw, escape, &mut lookup)
+    let u = dockerfile::unquote(raw, escape);
+    dockerfile::expand_within(&u.value, &u.literal, &mut lookup, budget)
 }
 
 /// A stage's `ENV`, kept as the instructions set it, each update in
@@ -352,9 +413,10 @@ fn expand_env(
     env: &BTreeMap<String, Option<String>>,
     args: &BTreeMap<String, Option<String>>,
     global: &BTreeMap<String, Option<String>>,
-) -> String {
+    budget: &mut dockerfile::Budget,
+) -> Result<String, String> {
     if !value.contains('$') {
-        return value.to_string();
+        return Ok(value.to_string());
     }
     let mut lookup = |name: &str| {
         if let Some(v) = env.get(name) {
@@ -366,7 +428,7 @@ fn expand_env(
             None => Some(format!("${{{name}}}")),
         }
     };
-    dockerfile::expand(value, literal, &mut lookup)
+    dockerfile::expand_within(value, literal, &mut lookup, budget)
 }
 
 /// Expand `$VAR` references with ENV before ARG, as BuildKit does.
@@ -375,9 +437,10 @@ fn expand_with(
     literal: &[crate::source::TextRange],
     env: &BTreeMap<String, Option<String>>,
     args: &BTreeMap<String, Option<String>>,
-) -> String {
+    budget: &mut dockerfile::Budget,
+) -> Result<String, String> {
     if !value.contains('$') {
-        return value.to_string();
+        return Ok(value.to_string());
     }
     let mut lookup = |name: &str| {
         env.get(name)
@@ -385,5 +448,5 @@ fn expand_with(
             .flatten()
             .or_else(|| args.get(name).cloned().flatten())
     };
-    dockerfile::expand(value, literal, &mut lookup)
+    dockerfile::expand_within(value, literal, &mut lookup, budget)
 }

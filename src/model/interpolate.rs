@@ -9,6 +9,7 @@
 use crate::model::types::ReferenceForm;
 use crate::source::TextRange;
 use crate::syntax::dotenv::{DotenvFile, DotenvValue, ValueText};
+use crate::syntax::limits::{too_large, MAX_EXPANDED};
 use crate::syntax::template::{OpKind, Piece, Template};
 
 /// A variable looked up while evaluating a template.
@@ -98,6 +99,31 @@ pub struct InterpolationError {
     /// The variable a `:?`/`?` reference required.
     pub variable: Option<String>,
     pub range: TextRange,
+    /// The value went past our bound ([`MAX_EXPANDED`]): not Compose's error.
+    pub limit: bool,
+}
+
+/// What evaluating one value may still produce or read, in bytes
+/// ([`MAX_EXPANDED`]): every literal written and every variable's value
+/// looked up, in the defaults and replacements too, so that doubling
+/// (`A1=${A0}${A0}`…) or many references to a large value stop at 1 MiB.
+struct Budget(usize);
+
+impl Budget {
+    fn charge(&mut self, bytes: usize, at: TextRange) -> Result<(), InterpolationError> {
+        match self.0.checked_sub(bytes) {
+            Some(left) => {
+                self.0 = left;
+                Ok(())
+            }
+            None => Err(InterpolationError {
+                message: too_large("Compose"),
+                variable: None,
+                range: at,
+                limit: true,
+            }),
+        }
+    }
 }
 
 /// Evaluates `t`; `lookup` returns a variable's value, `None` when unset.
@@ -106,7 +132,7 @@ pub fn evaluate(
     lookup: &mut dyn FnMut(&str) -> Option<String>,
 ) -> Result<Evaluated, InterpolationError> {
     let mut out = Evaluated::new();
-    eval_into(t, lookup, &mut out)?;
+    eval_into(t, lookup, &mut out, &mut Budget(MAX_EXPANDED))?;
     Ok(out)
 }
 
@@ -114,16 +140,20 @@ fn eval_into(
     t: &Template,
     lookup: &mut dyn FnMut(&str) -> Option<String>,
     out: &mut Evaluated,
+    budget: &mut Budget,
 ) -> Result<(), InterpolationError> {
     for piece in &t.pieces {
         match piece {
-            Piece::Literal { text, range } => out.push(
-                text,
-                ProducedBy::Literal {
-                    source: *range,
-                    copied: true,
-                },
-            ),
+            Piece::Literal { text, range } => {
+                budget.charge(text.len(), *range)?;
+                out.push(
+                    text,
+                    ProducedBy::Literal {
+                        source: *range,
+                        copied: true,
+                    },
+                )
+            }
             Piece::Escaped { range } => out.push(
                 "$",
                 ProducedBy::Literal {
@@ -136,12 +166,13 @@ fn eval_into(
                 let arg = match &v.op {
                     Some(op) => {
                         let mut sub = Evaluated::new();
-                        eval_into(&op.arg, lookup, &mut sub)?;
+                        eval_into(&op.arg, lookup, &mut sub, budget)?;
                         Some((op.kind, sub))
                     }
                     None => None,
                 };
                 let value = lookup(&v.name);
+                budget.charge(value.as_deref().map_or(0, str::len), v.range)?;
                 let index = out.used.len();
                 let variable = ProducedBy::Variable { index, offset: 0 };
                 out.used.push(UsedVar {
@@ -188,6 +219,7 @@ fn eval_into(
                                     message,
                                     variable: Some(v.name.clone()),
                                     range: v.range,
+                                    limit: false,
                                 });
                             }
                             out.push(value.as_deref().unwrap_or(""), variable);
@@ -537,6 +569,34 @@ mod tests {
                 offset: 0
             }
         );
+    }
+
+    #[test]
+    fn doubling_stops_at_the_bound() {
+        let mut text = String::from("A0=xxxxxxxxxxxxxxxx\n");
+        for i in 0..40 {
+            text.push_str(&format!("A{}=${{A{i}}}${{A{i}}}\n", i + 1));
+        }
+        let f = crate::syntax::dotenv::parse(&text);
+        let e = resolve_dotenv(&f, &mut |_| None).unwrap_err();
+        assert!(e.limit);
+        assert!(
+            e.message.contains("a limit of mppeep-lint"),
+            "{}",
+            e.message
+        );
+        // A16 is 1 MiB; A17's second reference goes past it.
+        let line = text.lines().nth(17).unwrap();
+        let at = text.find(line).unwrap() + line.rfind("${").unwrap();
+        assert_eq!(e.range, TextRange::new(at, at + "${A16}".len()));
+    }
+
+    #[test]
+    fn unused_defaults_count_against_the_bound() {
+        let big = "x".repeat(MAX_EXPANDED / 2 + 1);
+        let t = parse("${U:+${B}}${U:+${B}}", 0).unwrap();
+        let mut lookup = |n: &str| (n == "B").then(|| big.clone());
+        assert!(evaluate(&t, &mut lookup).unwrap_err().limit);
     }
 
     #[test]

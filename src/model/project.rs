@@ -3,7 +3,7 @@
 //! of every compose file interpolated, services merged across `-f` files,
 //! `extends` resolved, then each service's container environment.
 
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::path::{Path, PathBuf};
 
 use crate::model::image;
@@ -16,6 +16,7 @@ use crate::model::loader::Loader;
 use crate::model::types::*;
 use crate::source::{FileId, FileKind, Span, Spanned, TextRange};
 use crate::syntax::compose::{self as cs, ComposeFile, EnvironmentForm};
+use crate::syntax::limits::MAX_NESTING;
 use crate::syntax::template;
 use crate::syntax::yaml::{MergeTag, Node, NodeKind};
 
@@ -50,6 +51,7 @@ pub fn load_project(loader: &mut Loader, opts: &ProjectOptions) -> Project {
         directory: directory.clone(),
         references: Vec::new(),
         unparsed: false,
+        cycles: HashSet::new(),
     };
 
     // 1. Interpolation variables: the process environment wins over env files.
@@ -279,7 +281,21 @@ struct Builder<'a, 'fs> {
     references: Vec<Via>,
     /// A compose file of the project could not be read or parsed.
     unparsed: bool,
+    /// The `extends` cycles reported (their services, sorted): each once.
+    cycles: HashSet<Vec<(FileId, String)>>,
 }
+
+/// The services whose `extends` are being followed, outermost first: the
+/// file, the service, and where its `extends.service` is written.
+type ExtendsChain = Vec<(FileId, String, Span)>;
+
+/// The compose files `extends` reads, by path: loaded once (`None`: could
+/// not be read, reported once).
+type ExtendsFiles = HashMap<PathBuf, Option<(FileId, Arc<ComposeFile>, Arc<Vec<Service>>)>>;
+
+/// A compose file loaded without following `extends`: its id, its parse,
+/// its services as written and its `name:`.
+type Unresolved = (FileId, Arc<ComposeFile>, Vec<Service>, Option<String>);
 
 /// Interpolated values of one compose file, by the range of their scalar.
 type Interpolated = HashMap<TextRange, Value>;
@@ -607,8 +623,26 @@ impl Builder<'_, '_> {
         name
     }
 
-    /// Load, parse and interpolate one compose file; its services converted.
+    /// Load, parse and interpolate one compose file; its services converted,
+    /// each merged over the service it `extends`, through every level.
     fn load_compose_file(&mut self, path: &Path) -> Option<(FileId, Vec<Service>, Option<String>)> {
+        let (id, parsed, unresolved, name) = self.load_unresolved(path)?;
+        let unresolved = Arc::new(unresolved);
+        let mut services: Vec<Service> = unresolved.as_ref().clone();
+        // The files `extends` names, each loaded once for all the services.
+        let mut files: ExtendsFiles = HashMap::new();
+        files.insert(path.to_path_buf(), Some((id, parsed, unresolved)));
+        for (i, service) in services.iter_mut().enumerate() {
+            if let Some(s) = self.resolve_extends(path, i, &mut files) {
+                *service = s;
+            }
+        }
+        Some((id, services, name))
+    }
+
+    /// [`Self::load_compose_file`] without following `extends`: the parsed
+    /// file and its services as written.
+    fn load_unresolved(&mut self, path: &Path) -> Option<Unresolved> {
         let id = match self.loader.load(path, FileKind::Compose) {
             Ok(id) => id,
             Err(e) => {
@@ -638,77 +672,124 @@ impl Builder<'_, '_> {
             directory: &directory,
         };
         let name = parsed.name.as_ref().map(|n| conv.value(n).text);
-        let mut services: Vec<Service> = parsed.services.iter().map(|s| conv.service(s)).collect();
-        // `extends`: the base service (from this file or another) under this one.
-        for i in 0..services.len() {
-            let Some(ext) = parsed.services.get(i).and_then(|s| s.extends.clone()) else {
-                continue;
-            };
-            let base = self.extends_base(id, &services, &ext, 0);
-            if let Some(mut base) = base {
-                let own = services[i].clone();
-                base.name = own.name.clone();
-                base.name_span = own.name_span;
-                merge_service(&mut base, own);
-                services[i] = base;
-            }
-        }
-        Some((id, services, name))
+        let services: Vec<Service> = parsed.services.iter().map(|s| conv.service(s)).collect();
+        Some((id, parsed, services, name))
     }
 
-    fn extends_base(
+    /// Service `i` of the file at `path` merged over the service it
+    /// `extends`, itself merged over its own base and so on (in this file
+    /// or another, written before or after it), as Compose does: the chain
+    /// is followed first, then merged from its base up, without recursion.
+    /// A cycle is Compose's "Circular reference" error; a chain of more
+    /// than [`MAX_NESTING`] links, our own bound. `None`: the base could not
+    /// be found or resolved (reported).
+    fn resolve_extends(
         &mut self,
-        file: FileId,
-        services: &[Service],
-        ext: &cs::Extends,
-        depth: usize,
+        path: &Path,
+        i: usize,
+        files: &mut ExtendsFiles,
     ) -> Option<Service> {
-        if depth > 16 {
-            self.errors.push(ModelError {
-                message: "extends: too many levels (a cycle?)".into(),
-                span: Some(Span::new(file, ext.service.range)),
-                kind: ModelErrorKind::Other,
-            });
-            return None;
-        }
-        let Some(file_ref) = &ext.file else {
-            let found = services
+        let mut chain: ExtendsChain = Vec::new();
+        // The services of the chain, the one resolved first.
+        let mut links: Vec<Service> = Vec::new();
+        let (mut path, mut k) = (path.to_path_buf(), i);
+        loop {
+            let (file, parsed, services) = files.get(&path)?.clone()?;
+            let own = services.get(k)?.clone();
+            let Some(ext) = parsed.services.get(k).and_then(|s| s.extends.clone()) else {
+                links.push(own);
+                break;
+            };
+            if let Some(at) = chain
                 .iter()
-                .find(|s| s.name == ext.service.value)
-                .cloned();
-            if found.is_none() {
+                .position(|(f, name, _)| *f == file && *name == own.name)
+            {
+                self.circular(&chain[at..], file, &own.name);
+                return None;
+            }
+            let here = Span::new(file, ext.service.range);
+            if chain.len() >= MAX_NESTING {
                 self.errors.push(ModelError {
                     message: format!(
+                        "extends: more than {MAX_NESTING} levels: not followed further \
+                         (a limit of mppeep-lint, not of Compose)"
+                    ),
+                    span: Some(here),
+                    kind: ModelErrorKind::Limit,
+                });
+                return None;
+            }
+            chain.push((file, own.name.clone(), here));
+            links.push(own);
+            if let Some(file_ref) = &ext.file {
+                let base_dir = self
+                    .loader
+                    .file(file)
+                    .path
+                    .parent()
+                    .map(Path::to_path_buf)
+                    .unwrap_or_default();
+                path = base_dir.join(&file_ref.value);
+                if !files.contains_key(&path) {
+                    let loaded = self
+                        .load_unresolved(&path)
+                        .map(|(id, p, s, _)| (id, p, Arc::new(s)));
+                    files.insert(path.clone(), loaded);
+                }
+            }
+            let (_, _, services) = files.get(&path)?.clone()?;
+            let Some(j) = services.iter().position(|s| s.name == ext.service.value) else {
+                let message = match &ext.file {
+                    Some(f) => format!(
+                        "cannot extend service {:?} in {}: service not found",
+                        ext.service.value, f.value
+                    ),
+                    None => format!(
                         "cannot extend service {:?}: service not found",
                         ext.service.value
                     ),
-                    span: Some(Span::new(file, ext.service.range)),
+                };
+                self.errors.push(ModelError {
+                    message,
+                    span: Some(here),
                     kind: ModelErrorKind::Other,
                 });
-            }
-            return found;
-        };
-        let base_dir = self
-            .loader
-            .file(file)
-            .path
-            .parent()
-            .map(Path::to_path_buf)
-            .unwrap_or_default();
-        let path = base_dir.join(&file_ref.value);
-        let (_, other, _) = self.load_compose_file(&path)?;
-        let found = other.into_iter().find(|s| s.name == ext.service.value);
-        if found.is_none() {
-            self.errors.push(ModelError {
-                message: format!(
-                    "cannot extend service {:?} in {}: service not found",
-                    ext.service.value, file_ref.value
-                ),
-                span: Some(Span::new(file, ext.service.range)),
-                kind: ModelErrorKind::Other,
-            });
+                return None;
+            };
+            k = j;
         }
-        found
+        let mut base = links.pop()?;
+        while let Some(own) = links.pop() {
+            base.name = own.name.clone();
+            base.name_span = own.name_span;
+            merge_service(&mut base, own);
+        }
+        Some(base)
+    }
+
+    /// Compose's error for `cycle` (the services from the first one on,
+    /// each extending the next) closing on `service` of `file`, reported
+    /// once per cycle, where its last `extends` is written.
+    fn circular(&mut self, cycle: &[(FileId, String, Span)], file: FileId, service: &str) {
+        let mut members: Vec<(FileId, String)> =
+            cycle.iter().map(|(f, n, _)| (*f, n.clone())).collect();
+        members.sort();
+        if !self.cycles.insert(members) {
+            return;
+        }
+        let display = |b: &Self, f: FileId| b.loader.file(f).display.clone();
+        let mut message = String::from("Circular reference:");
+        for (k, (f, name, _)) in cycle.iter().enumerate() {
+            let verb = if k == 0 { "" } else { "extends " };
+            message.push_str(&format!(" {verb}{name} in {},", display(self, *f)));
+        }
+        message.push_str(&format!(" extends {service} in {}", display(self, file)));
+        let span = cycle.last().map(|(_, _, s)| *s);
+        self.errors.push(ModelError {
+            message,
+            span,
+            kind: ModelErrorKind::Other,
+        });
     }
 
     /// Interpolate every scalar value (not keys) of the file, as Compose does
@@ -775,14 +856,22 @@ impl Builder<'_, '_> {
         let t = template::parse(text, base).map_err(|e| ModelError {
             message: e.message,
             span: Some(Span::new(file, clamp(e.range))),
-            kind: ModelErrorKind::Other,
+            kind: if e.limit {
+                ModelErrorKind::Limit
+            } else {
+                ModelErrorKind::Other
+            },
         })?;
         let vars = &self.variables;
         let mut lookup = |name: &str| vars.get(name).map(|v| v.value.clone());
         let ev = interpolate::evaluate(&t, &mut lookup).map_err(|e| ModelError {
             message: e.message,
             span: Some(Span::new(file, clamp(e.range))),
-            kind: required_kind(e.variable),
+            kind: if e.limit {
+                ModelErrorKind::Limit
+            } else {
+                required_kind(e.variable)
+            },
         })?;
         let via = ev
             .used
@@ -1060,7 +1149,11 @@ fn interp_error(file: FileId, e: InterpolationError) -> ModelError {
     ModelError {
         message: e.message,
         span: Some(Span::new(file, e.range)),
-        kind: required_kind(e.variable),
+        kind: if e.limit {
+            ModelErrorKind::Limit
+        } else {
+            required_kind(e.variable)
+        },
     }
 }
 

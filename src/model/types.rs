@@ -319,6 +319,9 @@ pub enum ModelErrorKind {
     /// A file of the project that does not parse (also reported as
     /// `syntax-error` or `env-syntax`).
     Syntax,
+    /// Input refused at one of mppeep-lint's own bounds (nesting depth,
+    /// expanded size, `extends` depth): Compose may well accept it.
+    Limit,
     Other,
 }
 
@@ -663,6 +666,9 @@ pub struct ImageFacts {
     pub workdir: Option<Located<String>>,
     /// A `target` naming no stage.
     pub target_missing: bool,
+    /// The first of our bounds an expansion stopped at (nesting, 1 MiB
+    /// per value, the file's budget): where and why.
+    pub limit: Option<(Span, String)>,
 }
 
 impl ImageFacts {

@@ -9,6 +9,7 @@
 
 use std::collections::HashMap;
 use std::fmt;
+use std::sync::Arc;
 
 use serde_json::{json, Value};
 
@@ -37,15 +38,15 @@ impl Input<'_> {
         Location::of(self.sources, span)
     }
 
-    /// A finding's own text, masked: the secret text written at its spans
-    /// (primary, labels, edits) and URL passwords.
+    /// A finding's own text, masked (the secret text written at its spans:
+    /// primary, labels, edits; URL passwords) and clipped ([`clip`]).
     fn text(&self, d: &Diagnostic, text: &str) -> String {
         let mut spans = vec![d.span];
         spans.extend(d.labels.iter().map(|l| l.span));
         if let Some(f) = &d.fix {
             spans.extend(f.edits.iter().map(|e| e.span));
         }
-        (self.redact)(&spans, text)
+        clip(&(self.redact)(&spans, text)).into_owned()
     }
 
     /// An edit's replacement as it may be shown: masked whole when the text
@@ -101,18 +102,148 @@ fn summary_line(input: &Input) -> String {
 pub fn compact(input: &Input) -> String {
     let mut out = String::new();
     for d in input.diags {
-        let p = input.position(d.span);
-        out.push_str(&format!(
-            "{}:{}:{}: {}[{}] {}\n",
-            escape::text(&p.file),
-            p.line,
-            p.column,
-            d.severity.as_str(),
-            d.rule,
-            input.text(d, &d.message)
-        ));
+        out.push_str(&compact_line(input, d));
     }
     out
+}
+
+/// One finding on one line, its message clipped ([`clip`]).
+fn compact_line(input: &Input, d: &Diagnostic) -> String {
+    let p = input.position(d.span);
+    format!(
+        "{}:{}:{}: {}[{}] {}\n",
+        escape::text(&p.file),
+        p.line,
+        p.column,
+        d.severity.as_str(),
+        d.rule,
+        input.text(d, &d.message)
+    )
+}
+
+/// Characters of a message, label or help shown whole; a longer one (a
+/// message quoting a line of megabytes) is cut in the middle, so that the
+/// output stays near the size of the findings, not of the files.
+pub const MAX_MESSAGE_CHARS: usize = 1_000;
+
+/// `text`, or its first and last characters around a note of how much is
+/// left out when it is longer than [`MAX_MESSAGE_CHARS`].
+pub fn clip(text: &str) -> std::borrow::Cow<'_, str> {
+    let n = text.chars().count();
+    if n <= MAX_MESSAGE_CHARS {
+        return text.into();
+    }
+    let head: String = text.chars().take(MAX_MESSAGE_CHARS * 3 / 4).collect();
+    let tail: String = text.chars().skip(n - MAX_MESSAGE_CHARS / 4).collect();
+    let left = n - MAX_MESSAGE_CHARS * 3 / 4 - MAX_MESSAGE_CHARS / 4;
+    format!("{head}…({left} characters not shown)…{tail}").into()
+}
+
+/// Bytes of a line shown in a snippet: a finding on (or beside) a longer
+/// line (minified or generated text) is shown as its compact line instead,
+/// so that a line of megabytes is not printed again for each finding.
+const MAX_SNIPPET_LINE: usize = 2_000;
+
+/// A file's text as snippets show it (secret values masked once for the
+/// whole file) and where its lines start, as miette counts lines (`\n`,
+/// `\r\n` or a lone `\r`).
+struct Shown {
+    text: String,
+    starts: Vec<usize>,
+}
+
+impl Shown {
+    fn new(text: String) -> Self {
+        let b = text.as_bytes();
+        let mut starts = vec![0];
+        for (i, &c) in b.iter().enumerate() {
+            if c == b'\n' || (c == b'\r' && b.get(i + 1) != Some(&b'\n')) {
+                starts.push(i + 1);
+            }
+        }
+        Shown { text, starts }
+    }
+
+    /// The line holding byte `at`.
+    fn line_of(&self, at: usize) -> usize {
+        self.starts.partition_point(|&s| s <= at).saturating_sub(1)
+    }
+
+    /// Where line `n` starts and ends (its line break excluded).
+    fn line_range(&self, n: usize) -> (usize, usize) {
+        let start = self.starts.get(n).copied().unwrap_or(self.text.len());
+        let end = self
+            .starts
+            .get(n + 1)
+            .map_or(self.text.len(), |&e| e.saturating_sub(1));
+        (start, end.max(start))
+    }
+
+    /// Whether the lines of `range`, and one line each side (the context
+    /// shown), are short enough to show.
+    fn showable(&self, range: std::ops::Range<usize>) -> bool {
+        let first = self.line_of(range.start).saturating_sub(1);
+        let last = self.line_of(range.end.max(range.start)) + 1;
+        (first..=last.min(self.starts.len() - 1)).all(|n| {
+            let (a, b) = self.line_range(n);
+            b - a <= MAX_SNIPPET_LINE
+        })
+    }
+}
+
+/// Lines between two snippets of one finding that are still shown as one.
+const MERGE_GAP: usize = 8;
+
+/// A file's text for miette, read around a span through the line index:
+/// each snippet costs its own lines, not the file up to them (miette's own
+/// reading of a `String` scans from the start: quadratic for many findings
+/// in one large file).
+struct FileSource(Arc<Shown>);
+
+impl miette::SourceCode for FileSource {
+    fn read_span<'a>(
+        &'a self,
+        span: &miette::SourceSpan,
+        context_lines_before: usize,
+        context_lines_after: usize,
+    ) -> Result<Box<dyn miette::SpanContents<'a> + 'a>, miette::MietteError> {
+        let shown = &self.0;
+        let start = span.offset();
+        let end = start + span.len();
+        if end > shown.text.len() {
+            return Err(miette::MietteError::OutOfBounds);
+        }
+        // The lines miette would read, and one more each side: miette reads
+        // the same text from there, and its lines are counted from there.
+        let first = shown
+            .line_of(start)
+            .saturating_sub(context_lines_before + 1);
+        let last = shown.line_of(end) + context_lines_after + 1;
+        let from = shown.starts[first];
+        let to = shown
+            .starts
+            .get(last + 1)
+            .copied()
+            .unwrap_or(shown.text.len());
+        let window = &shown.text[from..to];
+        let local = miette::SourceSpan::from((start - from, span.len()));
+        let c = window.read_span(&local, context_lines_before, context_lines_after)?;
+        let data: &'a [u8] = c.data();
+        // miette merges two snippets of a finding when the first one's
+        // `line() + line_count()` reaches the second's line, and its own
+        // reading counts every line from the start of the file: late in a
+        // file every pair merged, printing all the lines between them. Here
+        // the lines of this snippet, and a few more: snippets a few lines
+        // apart still merge, far ones never.
+        let lines = shown.line_of(c.span().offset() + from + c.span().len()) - (c.line() + first);
+        Ok(Box::new(miette::MietteSpanContents::new(
+            data,
+            (c.span().offset() + from, c.span().len()).into(),
+            c.line() + first,
+            c.column(),
+            lines + MERGE_GAP,
+        )))
+    }
 }
 
 // ---------------------------------------------------------------- pretty
@@ -125,7 +256,7 @@ struct Report {
     code: Option<String>,
     severity: miette::Severity,
     help: Option<String>,
-    source: miette::NamedSource<String>,
+    source: miette::NamedSource<FileSource>,
     labels: Vec<miette::LabeledSpan>,
     related: Vec<Report>,
 }
@@ -190,17 +321,34 @@ pub fn pretty(input: &Input, color: bool) -> String {
         .with_word_splitter(textwrap::WordSplitter::NoHyphenation)
         .with_links(false)
         .with_context_lines(1);
-    let mut texts: HashMap<FileId, String> = HashMap::new();
-    let mut text_of = |id: FileId| -> String {
+    // Each file masked and indexed once, however many findings it has.
+    let mut texts: HashMap<FileId, Arc<Shown>> = HashMap::new();
+    let mut text_of = |id: FileId| -> Arc<Shown> {
         texts
             .entry(id)
-            .or_insert_with(|| (input.redact_source)(id, &input.sources.get(id).text, 0))
+            .or_insert_with(|| {
+                Arc::new(Shown::new((input.redact_source)(
+                    id,
+                    &input.sources.get(id).text,
+                    0,
+                )))
+            })
             .clone()
     };
     let mut out = String::new();
     for d in input.diags {
         let redact = |t: &str| input.text(d, t);
         let primary_file = d.span.file;
+        // A finding on a line too long to show: its compact line.
+        let spans = std::iter::once(d.span).chain(d.labels.iter().map(|l| l.span));
+        if !spans
+            .into_iter()
+            .all(|sp| text_of(sp.file).showable(sp.range.start..sp.range.end))
+        {
+            out.push_str(compact_line(input, d).trim_end());
+            out.push_str("\n\n");
+            continue;
+        }
         let label = |span: Span, text: &str, primary: bool| {
             let range = span.range.start..span.range.end;
             let text = Some(redact(text));
@@ -237,7 +385,7 @@ pub fn pretty(input: &Input, color: bool) -> String {
                 help: None,
                 source: miette::NamedSource::new(
                     escape::text(&input.sources.get(file).display),
-                    text_of(file),
+                    FileSource(text_of(file)),
                 ),
                 labels,
                 related: Vec::new(),
@@ -250,7 +398,7 @@ pub fn pretty(input: &Input, color: bool) -> String {
             help: d.help.as_deref().map(redact),
             source: miette::NamedSource::new(
                 escape::text(&input.sources.get(primary_file).display),
-                text_of(primary_file),
+                FileSource(text_of(primary_file)),
             ),
             labels,
             related: Vec::new(),
@@ -269,16 +417,7 @@ pub fn pretty(input: &Input, color: bool) -> String {
         }
         if rendered.is_err() {
             // Fall back to the compact line rather than lose the finding.
-            let p = input.position(d.span);
-            s = format!(
-                "{}:{}:{}: {}[{}] {}\n",
-                escape::text(&p.file),
-                p.line,
-                p.column,
-                d.severity.as_str(),
-                d.rule,
-                redact(&d.message)
-            );
+            s = compact_line(input, d);
         }
         out.push_str(s.trim_end());
         out.push_str("\n\n");

@@ -18,13 +18,19 @@ pub static RULE: Rule = Rule {
 
 /// One diagnostic per dead definition: `keys` in order, the last one wins.
 fn report(file: FileId, keys: &[(&str, TextRange)], what: &str, out: &mut Vec<Diagnostic>) {
+    // Each key's last definition, found once (100,000 keys stay linear).
+    let mut last: std::collections::HashMap<&str, usize> = Default::default();
+    for (i, (key, _)) in keys.iter().enumerate() {
+        last.insert(key, i);
+    }
     for (i, (key, range)) in keys.iter().enumerate() {
         if key.is_empty() {
             continue;
         }
-        let Some((_, later)) = keys[i + 1..].iter().rev().find(|(k, _)| k == key) else {
+        let Some(&j) = last.get(key).filter(|&&j| j > i) else {
             continue;
         };
+        let later = keys[j].1;
         out.push(
             Diagnostic::new(
                 RULE.meta.id,
@@ -32,7 +38,7 @@ fn report(file: FileId, keys: &[(&str, TextRange)], what: &str, out: &mut Vec<Di
                 format!("{key} is defined again later in {what}: this value is never used"),
             )
             .with_span_label("dead: overridden below")
-            .with_label(Span::new(file, *later), "this definition wins")
+            .with_label(Span::new(file, later), "this definition wins")
             .with_help(format!("keep one definition of {key}")),
         );
     }

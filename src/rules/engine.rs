@@ -140,6 +140,13 @@ fn builtin(ctx: &Context) -> Vec<Diagnostic> {
             syntax(*id, e.range, &e.message, &mut out);
         }
     }
+    // Where the expansion of a Dockerfile stopped at one of our bounds
+    // (nesting, size): the message says the limit is ours.
+    for image in ctx.facts().images() {
+        if let Some((span, message)) = &image.facts.limit {
+            syntax(span.file, span.range, message, &mut out);
+        }
+    }
     // `.env` errors are `env-syntax`'s; Compose's own error for them is
     // not repeated.
     let mut known: BTreeSet<(Span, String)> =
@@ -198,18 +205,29 @@ fn builtin(ctx: &Context) -> Vec<Diagnostic> {
                 }
                 continue;
             }
+            // Our own bounds: Compose may accept the file, we stop there.
+            let (message, help) = if e.kind == ModelErrorKind::Limit {
+                (
+                    e.message.clone(),
+                    format!(
+                        "mppeep-lint does not read past this point of the project ({})",
+                        files.join(", ")
+                    ),
+                )
+            } else {
+                (
+                    format!("`docker compose config` fails: {}", e.message),
+                    format!(
+                        "Compose refuses this project ({}) until this is fixed",
+                        files.join(", ")
+                    ),
+                )
+            };
             compose_errors.push((
                 e,
-                Diagnostic::new(
-                    RuleId::ComposeError,
-                    span,
-                    format!("`docker compose config` fails: {}", e.message),
-                )
-                .with_span_label("here")
-                .with_help(format!(
-                    "Compose refuses this project ({}) until this is fixed",
-                    files.join(", ")
-                )),
+                Diagnostic::new(RuleId::ComposeError, span, message)
+                    .with_span_label("here")
+                    .with_help(help),
             ));
         }
     }

@@ -40,8 +40,14 @@ fn check(ctx: &Context) -> Vec<Diagnostic> {
         let id = *id;
         let name = &ws.sources.get(id).display;
         for e in &file.errors {
+            // Past one of our own bounds Compose may well read the file.
+            let message = if e.limit {
+                e.message.clone()
+            } else {
+                format!("Compose refuses {name}: {}", e.message)
+            };
             out.push(
-                Diagnostic::new(RULE.meta.id, Span::new(id, e.range), format!("Compose refuses {name}: {}", e.message))
+                Diagnostic::new(RULE.meta.id, Span::new(id, e.range), message)
                     .with_span_label("here")
                     .with_help("`docker compose` fails on the whole project while this line is wrong; quote values with spaces and close every quote"),
             );

@@ -206,7 +206,8 @@ fn check_dockerfile(
     // arg in compose that gives it).
     type Given = (String, Vec<Span>, Option<Span>);
     let mut args: BTreeMap<String, Option<Given>> = BTreeMap::new();
-    let mut aliases: Vec<String> = Vec::new();
+    // Stage names so far, lowercased (a set: 100,000 stages stay linear).
+    let mut aliases: std::collections::HashSet<String> = Default::default();
     let mut in_stage = false;
     for ins in &df.instructions {
         match &ins.kind {
@@ -252,9 +253,9 @@ fn check_dockerfile(
                     }
                 };
                 let reference = expand_word(&image.value, df.escape, &mut lookup);
-                let is_stage = aliases.iter().any(|a| a.eq_ignore_ascii_case(&reference));
+                let is_stage = aliases.contains(&reference.to_ascii_lowercase());
                 if let Some(a) = alias {
-                    aliases.push(a.value.clone());
+                    aliases.insert(a.value.to_ascii_lowercase());
                 }
                 if is_stage || reference.eq_ignore_ascii_case("scratch") {
                     continue;

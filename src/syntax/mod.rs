@@ -5,6 +5,7 @@ pub mod compose;
 pub mod dockerfile;
 pub(crate) mod dockerignore;
 pub mod dotenv;
+pub mod limits;
 pub(crate) mod pysettings;
 pub mod shell;
 pub mod template;

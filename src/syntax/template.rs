@@ -2,6 +2,7 @@
 //! into pieces with exact ranges. Evaluation lives in `model::interpolate`.
 
 use crate::source::{SyntaxError, TextRange};
+use crate::syntax::limits::{too_deep, MAX_NESTING};
 
 /// A parsed template: the text of a compose scalar or `.env` value.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
@@ -128,8 +129,14 @@ fn is_name_char(b: u8) -> bool {
 ///   `{` opens, as Compose counts them: `${A:-a{b}c}` has default `a{b}c`),
 ///   else to the last `}` of the line (`${A:-{x}y` has default `{x`), and
 ///   must close on the same line; otherwise, as in Compose, the template is
-///   invalid.
+///   invalid;
+/// - references nest at most [`MAX_NESTING`] deep (our bound, not Compose's).
 pub fn parse(text: &str, base: usize) -> Result<Template, SyntaxError> {
+    parse_in(text, base, 0)
+}
+
+/// [`parse`] inside `depth` enclosing references.
+fn parse_in(text: &str, base: usize, depth: usize) -> Result<Template, SyntaxError> {
     let bytes = text.as_bytes();
     let mut pieces = Vec::new();
     let mut lit_start = 0;
@@ -174,7 +181,7 @@ pub fn parse(text: &str, base: usize) -> Result<Template, SyntaxError> {
             }
             Some(b'{') => {
                 flush(&mut pieces, lit_start, i);
-                let (var, end) = parse_braced(text, i, base)?;
+                let (var, end) = parse_braced(text, i, base, depth)?;
                 pieces.push(Piece::Var(var));
                 i = end;
                 lit_start = i;
@@ -198,8 +205,19 @@ fn invalid(text: &str, at: usize, base: usize) -> SyntaxError {
 }
 
 /// `text[at..]` starts with `${`. Returns the reference and the offset after it.
-fn parse_braced(text: &str, at: usize, base: usize) -> Result<(VarRef, usize), SyntaxError> {
+fn parse_braced(
+    text: &str,
+    at: usize,
+    base: usize,
+    depth: usize,
+) -> Result<(VarRef, usize), SyntaxError> {
     let bytes = text.as_bytes();
+    if depth >= MAX_NESTING {
+        return Err(SyntaxError::limit(
+            too_deep("Compose"),
+            TextRange::new(base + at, base + at + 2),
+        ));
+    }
     let name_start = at + 2;
     if !bytes.get(name_start).is_some_and(|&b| is_name_start(b)) {
         return Err(invalid(text, at, base));
@@ -234,19 +252,19 @@ fn parse_braced(text: &str, at: usize, base: usize) -> Result<(VarRef, usize), S
         _ => return Err(invalid(text, at, base)),
     };
     let arg_start = op_at + 1;
-    // The regex match runs to the last `}` of the line.
-    let line_end = text[arg_start..]
-        .find('\n')
-        .map_or(text.len(), |n| arg_start + n);
-    let Some(last) = text[arg_start..line_end].rfind('}').map(|n| arg_start + n) else {
-        return Err(invalid(text, at, base));
-    };
-    // Then it is cut at the `}` that balances the opening `${`.
+    // Compose's regex match runs to the last `}` of the line, then is cut at
+    // the `}` that balances the opening `${`: one scan to the balancing `}`
+    // or, when there is none, the end of the line (never the rest of the
+    // line for each reference: a line of many references stays linear).
     let mut open = 0usize;
     let mut close = None;
+    let mut last = None;
     let mut k = at;
-    while k <= last {
+    while k < bytes.len() && bytes[k] != b'\n' {
         if bytes[k] == b'}' {
+            if k >= arg_start {
+                last = Some(k);
+            }
             open = open.saturating_sub(1);
             if open == 0 {
                 close = Some(k);
@@ -258,8 +276,10 @@ fn parse_braced(text: &str, at: usize, base: usize) -> Result<(VarRef, usize), S
         }
         k += 1;
     }
-    let close = close.unwrap_or(last);
-    let arg = parse(&text[arg_start..close], base + arg_start)?;
+    let Some(close) = close.or(last) else {
+        return Err(invalid(text, at, base));
+    };
+    let arg = parse_in(&text[arg_start..close], base + arg_start, depth + 1)?;
     Ok((
         VarRef {
             name,
@@ -357,6 +377,43 @@ mod tests {
             assert_eq!(v.op.as_ref().unwrap().arg_range, arg, "{s}");
             assert_eq!(t.pieces.len(), pieces, "{s}");
         }
+    }
+
+    fn nested(depth: usize) -> String {
+        format!("{}x{}", "${V:-".repeat(depth), "}".repeat(depth))
+    }
+
+    #[test]
+    fn nesting_is_bounded() {
+        assert!(parse(&nested(MAX_NESTING), 0).is_ok());
+        let e = parse(&nested(MAX_NESTING + 1), 3).unwrap_err();
+        assert!(e.limit);
+        assert_eq!(
+            e.range,
+            TextRange::new(3 + 5 * MAX_NESTING, 5 + 5 * MAX_NESTING)
+        );
+        // 25,000 deep, on a 2 MiB stack like rayon's workers.
+        let deep = nested(25_000);
+        let e = std::thread::Builder::new()
+            .stack_size(2 << 20)
+            .spawn(move || parse(&deep, 0).unwrap_err())
+            .unwrap()
+            .join()
+            .unwrap();
+        assert!(
+            e.message.contains("a limit of mppeep-lint"),
+            "{}",
+            e.message
+        );
+        // Unclosed, too.
+        assert!(parse(&"${A:-".repeat(20_000), 0).is_err());
+    }
+
+    #[test]
+    fn a_line_of_many_references_is_linear() {
+        // Each reference is read to its own `}`, not to the end of the line.
+        let line = "${A:-x}".repeat(200_000);
+        assert_eq!(parse(&line, 0).unwrap().pieces.len(), 200_000);
     }
 
     #[test]

@@ -88,8 +88,19 @@ use std::collections::HashMap;
 /// Nodes an alias may copy in one document, in total: far beyond any real
 /// compose file, far below what exhausts memory ("billion laughs").
 pub const MAX_ALIAS_NODES: usize = 100_000;
+/// Bytes of scalars aliases may copy in one document, in total (a scalar
+/// of 1 MB aliased 2,000 times is a bomb of few nodes): twice the largest
+/// file read.
+pub const MAX_ALIAS_BYTES: usize = 16 << 20;
 /// Nesting depth, aliases included.
 pub const MAX_DEPTH: usize = 200;
+
+/// What copying a node costs (see [`MAX_ALIAS_NODES`], [`MAX_ALIAS_BYTES`]).
+#[derive(Debug, Clone, Copy, Default)]
+struct Size {
+    nodes: usize,
+    bytes: usize,
+}
 
 impl Node {
     pub fn as_scalar(&self) -> Option<&Scalar> {
@@ -124,12 +135,23 @@ impl Node {
             .find(|(k, _)| k.as_str() == Some(key))
             .map(|(_, v)| v)
     }
-    fn count(&self) -> usize {
-        1 + match &self.kind {
-            NodeKind::Scalar(_) => 0,
-            NodeKind::Seq(items) => items.iter().map(Node::count).sum(),
-            NodeKind::Map(entries) => entries.iter().map(|(k, v)| k.count() + v.count()).sum(),
+    /// What copying this node costs: its nodes and its scalars' bytes.
+    fn size(&self) -> Size {
+        let mut size = Size { nodes: 1, bytes: 0 };
+        let mut add = |n: &Node| {
+            let s = n.size();
+            size.nodes += s.nodes;
+            size.bytes += s.bytes;
+        };
+        match &self.kind {
+            NodeKind::Scalar(s) => size.bytes = s.value.len(),
+            NodeKind::Seq(items) => items.iter().for_each(add),
+            NodeKind::Map(entries) => entries.iter().for_each(|(k, v)| {
+                add(k);
+                add(v);
+            }),
         }
+        size
     }
 }
 
@@ -447,8 +469,9 @@ struct Builder<'a> {
     index: CharIndex<'a>,
     reindented: Option<&'a Reindented>,
     stack: Vec<Frame>,
-    anchors: HashMap<usize, (Node, usize, usize)>,
-    alias_nodes: usize,
+    anchors: HashMap<usize, (Node, Size, usize)>,
+    /// What aliases copied so far.
+    aliased: Size,
     root: Option<Node>,
     errors: Vec<SyntaxError>,
     /// Where saphyr stopped on an error of its own (not one of ours).
@@ -509,7 +532,7 @@ fn build<'a>(text: &'a str, reindented: Option<&'a Reindented>) -> Builder<'a> {
         reindented,
         stack: Vec::new(),
         anchors: HashMap::new(),
-        alias_nodes: 0,
+        aliased: Size::default(),
         root: None,
         errors: Vec::new(),
         scan_error: false,
@@ -569,7 +592,8 @@ fn build<'a>(text: &'a str, reindented: Option<&'a Reindented>) -> Builder<'a> {
                     }
                 }
                 let at = node.range;
-                b.push(node, anchor, 1, 0, at)
+                let size = node.size();
+                b.push(node, anchor, size, 0, at)
             }
             Event::SequenceStart(anchor, tag) => b.open(Frame::Seq {
                 start,
@@ -825,7 +849,11 @@ impl Builder<'_> {
                 )
             }
         };
-        let count = if anchor > 0 { node.count() } else { 0 };
+        let count = if anchor > 0 {
+            node.size()
+        } else {
+            Size::default()
+        };
         let depth = if anchor > 0 { depth(&node) } else { 0 };
         let at = node.range;
         self.push(node, anchor, count, depth, at)
@@ -878,11 +906,22 @@ impl Builder<'_> {
                 TextRange::new(start, end),
             ));
         };
-        self.alias_nodes += count;
-        if self.alias_nodes > MAX_ALIAS_NODES {
-            return Err(SyntaxError::new(
+        self.aliased.nodes += count.nodes;
+        self.aliased.bytes += count.bytes;
+        if self.aliased.nodes > MAX_ALIAS_NODES {
+            return Err(SyntaxError::limit(
                 format!(
-                    "YAML aliases expand to more than {MAX_ALIAS_NODES} nodes (an alias bomb?)"
+                    "YAML aliases expand to more than {MAX_ALIAS_NODES} nodes (an alias bomb?): \
+                     not read further (a limit of mppeep-lint)"
+                ),
+                TextRange::new(start, end),
+            ));
+        }
+        if self.aliased.bytes > MAX_ALIAS_BYTES {
+            return Err(SyntaxError::limit(
+                format!(
+                    "YAML aliases copy more than {MAX_ALIAS_BYTES} bytes (16 MiB) of text \
+                     (an alias bomb?): not read further (a limit of mppeep-lint)"
                 ),
                 TextRange::new(start, end),
             ));
@@ -895,14 +934,14 @@ impl Builder<'_> {
         }
         // The anchored node's contents keep their ranges.
         let node = node.clone();
-        self.push(node, 0, 0, 0, TextRange::new(start, end))
+        self.push(node, 0, Size::default(), 0, TextRange::new(start, end))
     }
 
     fn push(
         &mut self,
         node: Node,
         anchor: usize,
-        count: usize,
+        count: Size,
         depth: usize,
         written: TextRange,
     ) -> Result<(), SyntaxError> {

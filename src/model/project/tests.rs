@@ -760,6 +760,74 @@ fn extending_a_service_that_does_not_exist_is_an_error() {
     assert!(errors[0].contains("\"nowhere\""), "{errors:?}");
 }
 
+/// A base written after the service that extends it is resolved first:
+/// `web` gets `base`'s environment through `mid` (Compose: B, M, W).
+#[test]
+fn extends_is_resolved_through_every_level_in_any_order() {
+    let compose = "services:\n  web:\n    extends: {service: mid}\n    environment:\n      W: \"1\"\n  mid:\n    extends: {service: base}\n    environment:\n      M: \"1\"\n  base:\n    image: busybox\n    environment:\n      B: \"1\"\n";
+    let b = build(&[("compose.yaml", compose)]);
+    assert!(b.errors().is_empty(), "{:?}", b.errors());
+    let one = Some("1");
+    assert_eq!(
+        b.env("web"),
+        BTreeMap::from([("B", one), ("M", one), ("W", one)])
+    );
+    assert_eq!(b.service("web").image.as_ref().unwrap().text, "busybox");
+}
+
+/// Compose: "Circular reference:" and the services of the cycle, one
+/// error however many services are on it, where the cycle closes.
+#[test]
+fn extends_cycles_are_compose_errors() {
+    let within = "services:\n  web:\n    image: busybox\n    extends:\n      service: api\n  api:\n    extends:\n      service: web\n";
+    let b = build(&[("compose.yaml", within)]);
+    assert_eq!(
+        b.errors(),
+        ["Circular reference: web in compose.yaml, extends api in compose.yaml, extends web in compose.yaml"]
+    );
+    assert_eq!(b.text(b.project.errors[0].span.unwrap()), "web");
+    let itself = "services:\n  web:\n    image: busybox\n    extends: web\n";
+    let b = build(&[("compose.yaml", itself)]);
+    assert_eq!(
+        b.errors(),
+        ["Circular reference: web in compose.yaml, extends web in compose.yaml"]
+    );
+    // Across files: each file is loaded again, the chain is kept.
+    let b = build(&[
+        (
+            "compose.yaml",
+            "services:\n  web:\n    image: busybox\n    extends: {file: other.yaml, service: api}\n",
+        ),
+        (
+            "other.yaml",
+            "services:\n  api:\n    image: busybox\n    extends: {file: compose.yaml, service: web}\n",
+        ),
+    ]);
+    assert_eq!(
+        b.errors(),
+        ["Circular reference: web in compose.yaml, extends api in other.yaml, extends web in compose.yaml"]
+    );
+}
+
+/// A chain longer than our bound: our own error, at the link past it.
+#[test]
+fn extends_depth_is_bounded() {
+    let mut compose = String::from("services:\n  s0:\n    image: busybox\n");
+    for i in 1..=150 {
+        compose.push_str(&format!("  s{i}:\n    extends: s{}\n", i - 1));
+    }
+    let b = build(&[("compose.yaml", &compose)]);
+    let e = &b.project.errors[0];
+    assert_eq!(e.kind, ModelErrorKind::Limit);
+    assert!(
+        e.message.contains("a limit of mppeep-lint"),
+        "{}",
+        e.message
+    );
+    // s100 resolves (100 levels), s101 does not.
+    assert_eq!(b.service("s100").image.as_ref().unwrap().text, "busybox");
+}
+
 // ------------------------------------------------------------- profiles
 
 /// A service with profiles runs only when one of them is enabled:

@@ -11,10 +11,51 @@
 //! like any other name.
 
 use crate::source::TextRange;
+use crate::syntax::limits::{too_deep, too_large, MAX_EXPANDED, MAX_NESTING};
 
-/// Pattern operations are skipped (value left unchanged) above this many
-/// characters, to keep the quadratic search bounded.
-const PATTERN_LIMIT: usize = 4096;
+/// What the expansions of one Dockerfile may still cost, shared by all of
+/// them (a file of many references to one large value, or of many costly
+/// patterns, stays bounded, not only each value): bytes read and written,
+/// and steps of shell-pattern matching. Our bound, not BuildKit's.
+#[derive(Debug, Clone)]
+pub struct Budget {
+    bytes: usize,
+    steps: usize,
+}
+
+impl Budget {
+    /// The bytes the expansions of one file may read and write in all.
+    pub const FILE_BYTES: usize = 16 * MAX_EXPANDED;
+    /// The steps (characters times pattern positions) the shell patterns
+    /// of one file may take in all.
+    pub const FILE_STEPS: usize = 1 << 26;
+
+    /// The budget of one file.
+    pub fn file() -> Self {
+        Budget {
+            bytes: Self::FILE_BYTES,
+            steps: Self::FILE_STEPS,
+        }
+    }
+}
+
+/// The message of a file whose expansions together go past [`Budget::FILE_BYTES`].
+fn file_too_large() -> String {
+    format!(
+        "the values of this Dockerfile expand to more than {} bytes (16 MiB) in all: \
+         not expanded further (a limit of mppeep-lint, not of BuildKit)",
+        Budget::FILE_BYTES
+    )
+}
+
+/// The message of shell patterns that take more than [`Budget::FILE_STEPS`].
+fn patterns_too_costly() -> String {
+    format!(
+        "the shell patterns (`${{A#pat}}`, `${{A//pat/r}}`...) of this Dockerfile take more \
+         than {} steps to match: not expanded further (a limit of mppeep-lint, not of BuildKit)",
+        Budget::FILE_STEPS
+    )
+}
 
 /// Expands `$` references in `value`, except inside the `literal` ranges
 /// (byte offsets into `value`, e.g. [`crate::syntax::dockerfile::EnvPair::literal`]).
@@ -28,7 +69,8 @@ pub fn expand(
     literal: &[TextRange],
     lookup: &mut dyn FnMut(&str) -> Option<String>,
 ) -> String {
-    let mut ex = Expander::new(value, literal, lookup);
+    let mut budget = Budget::file();
+    let mut ex = Expander::new(value, literal, lookup, &mut budget);
     ex.run()
 }
 
@@ -38,9 +80,28 @@ pub fn try_expand(
     literal: &[TextRange],
     lookup: &mut dyn FnMut(&str) -> Option<String>,
 ) -> Result<String, String> {
-    let mut ex = Expander::new(value, literal, lookup);
+    let mut budget = Budget::file();
+    let mut ex = Expander::new(value, literal, lookup, &mut budget);
     let out = ex.run();
-    match ex.errors.into_iter().next() {
+    match ex.limit.into_iter().chain(ex.errors).next() {
+        Some(e) => Err(e),
+        None => Ok(out),
+    }
+}
+
+/// [`expand`] within the bounds ([`crate::syntax::limits`]): nesting at
+/// most [`MAX_NESTING`] deep, at most [`MAX_EXPANDED`] bytes read and
+/// written for this value, and what is left of the file's `budget`. Past a
+/// bound: the message (which says the limit is ours), and nothing expanded.
+pub fn expand_within(
+    value: &str,
+    literal: &[TextRange],
+    lookup: &mut dyn FnMut(&str) -> Option<String>,
+    budget: &mut Budget,
+) -> Result<String, String> {
+    let mut ex = Expander::new(value, literal, lookup, budget);
+    let out = ex.run();
+    match ex.limit {
         Some(e) => Err(e),
         None => Ok(out),
     }
@@ -63,6 +124,13 @@ struct Expander<'a, 'l> {
     literal: Vec<TextRange>,
     lookup: &'l mut dyn FnMut(&str) -> Option<String>,
     errors: Vec<String>,
+    /// `${` entered and not yet closed.
+    depth: usize,
+    /// Bytes this value may still read and write.
+    left: usize,
+    file: &'l mut Budget,
+    /// The bound the expansion stopped at.
+    limit: Option<String>,
 }
 
 impl<'a, 'l> Expander<'a, 'l> {
@@ -70,6 +138,7 @@ impl<'a, 'l> Expander<'a, 'l> {
         s: &'a str,
         literal: &[TextRange],
         lookup: &'l mut dyn FnMut(&str) -> Option<String>,
+        file: &'l mut Budget,
     ) -> Self {
         let mut literal = literal.to_vec();
         literal.sort();
@@ -79,12 +148,61 @@ impl<'a, 'l> Expander<'a, 'l> {
             literal,
             lookup,
             errors: Vec::new(),
+            depth: 0,
+            left: MAX_EXPANDED,
+            file,
+            limit: None,
         }
     }
 
     fn run(&mut self) -> String {
         let (out, _) = self.until(&[]);
+        if self.limit.is_some() {
+            return String::new();
+        }
         out
+    }
+
+    /// Stops at a bound: the rest of the value is not read.
+    fn stop(&mut self, message: String) -> String {
+        if self.limit.is_none() {
+            self.limit = Some(message);
+        }
+        self.pos = self.s.len();
+        String::new()
+    }
+
+    /// Counts `bytes` read or written against the value's and the file's
+    /// bounds; false (and stopped) past one.
+    fn charge(&mut self, bytes: usize) -> bool {
+        if self.limit.is_some() {
+            return false;
+        }
+        match self.left.checked_sub(bytes) {
+            Some(left) => self.left = left,
+            None => {
+                self.stop(too_large("BuildKit"));
+                return false;
+            }
+        }
+        match self.file.bytes.checked_sub(bytes) {
+            Some(left) => self.file.bytes = left,
+            None => {
+                self.stop(file_too_large());
+                return false;
+            }
+        }
+        true
+    }
+
+    /// The result of a shell-pattern operation, `None` when it went past the
+    /// file's steps (stopped).
+    fn pattern(&mut self, result: Option<String>) -> String {
+        match result {
+            Some(r) if self.charge(r.len()) => r,
+            Some(_) => String::new(),
+            None => self.stop(patterns_too_costly()),
+        }
     }
 
     fn peek(&self) -> Option<char> {
@@ -123,7 +241,7 @@ impl<'a, 'l> Expander<'a, 'l> {
             if special && c == '$' {
                 let v = self.dollar();
                 out.push_str(&v);
-            } else {
+            } else if self.charge(c.len_utf8()) {
                 out.push(c);
                 self.pos += c.len_utf8();
             }
@@ -132,7 +250,8 @@ impl<'a, 'l> Expander<'a, 'l> {
     }
 
     fn get(&mut self, name: &str) -> Option<String> {
-        (self.lookup)(name)
+        let value = (self.lookup)(name)?;
+        self.charge(value.len()).then_some(value)
     }
 
     fn error(&mut self, msg: impl Into<String>) -> String {
@@ -155,6 +274,18 @@ impl<'a, 'l> Expander<'a, 'l> {
             return self.get(&name).unwrap_or_default();
         }
         self.bump(); // '{'
+        self.depth += 1;
+        let out = if self.depth > MAX_NESTING {
+            self.stop(too_deep("BuildKit"))
+        } else {
+            self.braced()
+        };
+        self.depth -= 1;
+        out
+    }
+
+    /// `${...}` after its `${`.
+    fn braced(&mut self) -> String {
         match self.peek_special() {
             None if self.peek().is_none() => return self.error("syntax error: missing '}'"),
             Some('{') | Some('}') | Some(':') => {
@@ -226,7 +357,8 @@ impl<'a, 'l> Expander<'a, 'l> {
                     return self.error("syntax error: missing '}'");
                 }
                 let value = self.get(&name).unwrap_or_default();
-                trim_pattern(&value, &pattern, op == '#', longest)
+                let r = trim_pattern(&value, &pattern, op == '#', longest, &mut self.file.steps);
+                self.pattern(r)
             }
             '/' => {
                 let all = self.peek_special() == Some('/');
@@ -246,7 +378,15 @@ impl<'a, 'l> Expander<'a, 'l> {
                     None => return self.error("syntax error: missing '}'"),
                 };
                 let value = self.get(&name).unwrap_or_default();
-                replace_pattern(&value, &pattern, &replacement, all)
+                let r = replace_pattern(
+                    &value,
+                    &pattern,
+                    &replacement,
+                    all,
+                    self.left,
+                    &mut self.file.steps,
+                );
+                self.pattern(r)
             }
             _ => {
                 self.recover();
@@ -366,65 +506,106 @@ fn tok_matches(t: &Tok, c: char) -> bool {
     }
 }
 
-/// Whole-string glob match; linear backtracking on the last `*`.
-fn glob_match(pat: &[Tok], s: &[char]) -> bool {
-    let (mut p, mut i) = (0usize, 0usize);
-    let mut star: Option<(usize, usize)> = None;
-    while i < s.len() {
-        match (pat.get(p), s.get(i)) {
-            (Some(Tok::Star), _) => {
-                star = Some((p, i));
-                p += 1;
+/// For each `k`, whether `pat` matches all of `s[..k]` (`k` past the end
+/// of the answer: no): one pass of the pattern's automaton over `s`, at
+/// most `s.len() × pat.len()` steps, fewer when no longer prefix can match;
+/// charged to `steps`, `None` when they run out.
+fn match_ends(pat: &[Tok], s: &[char], steps: &mut usize) -> Option<Vec<bool>> {
+    let m = pat.len();
+    // `live[p]`: the first `p` tokens match what was read.
+    let mut live = vec![false; m + 1];
+    let mut next = vec![false; m + 1];
+    let close = |set: &mut Vec<bool>| {
+        for p in 0..m {
+            if set[p] && matches!(pat[p], Tok::Star) {
+                set[p + 1] = true;
             }
-            (Some(t), Some(&c)) if tok_matches(t, c) => {
-                p += 1;
-                i += 1;
-            }
-            _ => match star {
-                Some((sp, si)) => {
-                    p = sp + 1;
-                    i = si + 1;
-                    star = Some((sp, si + 1));
-                }
-                None => return false,
-            },
         }
-    }
-    pat.iter().skip(p).all(|t| matches!(t, Tok::Star))
-}
-
-fn trim_pattern(value: &str, pattern: &str, prefix: bool, longest: bool) -> String {
-    let s: Vec<char> = value.chars().collect();
-    if s.len() > PATTERN_LIMIT {
-        return value.to_string();
-    }
-    let pat = compile_glob(pattern);
-    let n = s.len();
-    let cuts: Box<dyn Iterator<Item = usize>> = if longest == prefix {
-        Box::new((0..=n).rev())
-    } else {
-        Box::new(0..=n)
     };
-    for cut in cuts {
-        let (matched, rest) = if prefix {
-            (s.get(..cut), s.get(cut..))
-        } else {
-            (s.get(cut..), s.get(..cut))
-        };
-        if let (Some(m), Some(r)) = (matched, rest) {
-            if glob_match(&pat, m) {
-                return r.iter().collect();
+    live[0] = true;
+    close(&mut live);
+    let mut ends = vec![live[m]];
+    for &c in s {
+        *steps = steps.checked_sub(m + 1)?;
+        next.iter_mut().for_each(|b| *b = false);
+        let mut any = false;
+        for p in 0..m {
+            if !live[p] {
+                continue;
+            }
+            match &pat[p] {
+                Tok::Star => {
+                    next[p] = true;
+                    any = true;
+                }
+                t if tok_matches(t, c) => {
+                    next[p + 1] = true;
+                    any = true;
+                }
+                _ => {}
             }
         }
+        if !any {
+            // Nothing longer can match.
+            break;
+        }
+        close(&mut next);
+        std::mem::swap(&mut live, &mut next);
+        ends.push(live[m]);
     }
-    value.to_string()
+    Some(ends)
 }
 
-fn replace_pattern(value: &str, pattern: &str, replacement: &str, all: bool) -> String {
-    let s: Vec<char> = value.chars().collect();
-    if s.len() > PATTERN_LIMIT || pattern.is_empty() {
-        return value.to_string();
+/// `${A#pat}`, `${A##pat}` (prefix) and `${A%pat}`, `${A%%pat}`: one pass
+/// of the pattern over the value (reversed for a suffix), linear in the
+/// value's length times the pattern's; `None` past `steps`.
+fn trim_pattern(
+    value: &str,
+    pattern: &str,
+    prefix: bool,
+    longest: bool,
+    steps: &mut usize,
+) -> Option<String> {
+    let mut s: Vec<char> = value.chars().collect();
+    let mut pat = compile_glob(pattern);
+    if !prefix {
+        // A suffix of the value is a prefix of it reversed; every token
+        // matches one character or any run, so the pattern reverses too.
+        s.reverse();
+        pat.reverse();
     }
+    let ends = match_ends(&pat, &s, steps)?;
+    let mut cuts = (0..ends.len()).filter(|&k| ends[k]);
+    let cut = if longest {
+        cuts.next_back()
+    } else {
+        cuts.next()
+    };
+    let Some(cut) = cut else {
+        return Some(value.to_string());
+    };
+    Some(if prefix {
+        s[cut..].iter().collect()
+    } else {
+        s[cut..].iter().rev().collect()
+    })
+}
+
+/// `${A/pat/r}` and `${A//pat/r}`: at each position, the longest match
+/// (one pass of the pattern from there); `None` past `steps`. Stops
+/// writing once the result is longer than `max` bytes (the caller's bound).
+fn replace_pattern(
+    value: &str,
+    pattern: &str,
+    replacement: &str,
+    all: bool,
+    max: usize,
+    steps: &mut usize,
+) -> Option<String> {
+    if pattern.is_empty() {
+        return Some(value.to_string());
+    }
+    let s: Vec<char> = value.chars().collect();
     let pat = compile_glob(pattern);
     let mut out = String::new();
     let mut i = 0;
@@ -433,9 +614,8 @@ fn replace_pattern(value: &str, pattern: &str, replacement: &str, all: bool) -> 
         let found = if replaced && !all {
             None
         } else {
-            (i + 1..=s.len())
-                .rev()
-                .find(|&end| s.get(i..end).is_some_and(|m| glob_match(&pat, m)))
+            let ends = match_ends(&pat, &s[i..], steps)?;
+            (1..ends.len()).rev().find(|&k| ends[k]).map(|k| i + k)
         };
         match found {
             Some(end) => {
@@ -444,14 +624,15 @@ fn replace_pattern(value: &str, pattern: &str, replacement: &str, all: bool) -> 
                 replaced = true;
             }
             None => {
-                if let Some(&c) = s.get(i) {
-                    out.push(c);
-                }
+                out.push(s[i]);
                 i += 1;
             }
         }
+        if out.len() > max {
+            break;
+        }
     }
-    out
+    Some(out)
 }
 
 #[cfg(test)]
@@ -509,6 +690,106 @@ mod tests {
         assert_eq!(ex("${P/local/opt}", &v), "/usr/opt/bin/python3.12");
         assert_eq!(ex("${P//[0-9]/N}", &v), "/usr/local/bin/pythonN.NN");
         assert_eq!(ex("${P/o}", &v), "/usr/lcal/bin/python3.12");
+    }
+
+    #[test]
+    fn patterns_match_like_globs() {
+        let v = [("A", "aXbXc"), ("E", "")];
+        for (s, want) in [
+            ("${A#*X}", "bXc"),
+            ("${A##*X}", "c"),
+            ("${A%X*}", "aXb"),
+            ("${A%%X*}", "a"),
+            ("${A#?}", "XbXc"),
+            ("${A%[a-c]}", "aXbX"),
+            ("${A#nomatch}", "aXbXc"),
+            ("${A/X/-}", "a-bXc"),
+            ("${A//X/-}", "a-b-c"),
+            ("${A//[!X]/.}", ".X.X."),
+            ("${A/*/all}", "all"),
+            ("${A//X*/}", "a"),
+            ("${E##*}", ""),
+            ("${A#}", "aXbXc"),
+            ("${A##**}", ""),
+        ] {
+            assert_eq!(ex(s, &v), want, "{s}");
+        }
+    }
+
+    /// Each operator on a value of 200,000 characters with a pattern that
+    /// never matches: linear in the value (the old search was cubic: it
+    /// would run for days), or bounded by the file's steps.
+    #[test]
+    fn patterns_are_bounded() {
+        let big = "a".repeat(200_000);
+        let v = [("A", big.as_str())];
+        for op in ["#", "##", "%", "%%"] {
+            assert_eq!(ex(&format!("${{A{op}*b*}}"), &v), big, "{op}");
+        }
+        // `//` tries every start: bounded by the steps, then refused.
+        let e = try_expand("${A//*b/x}", &[], &mut env(&v)).unwrap_err();
+        assert!(e.contains("a limit of mppeep-lint"), "{e}");
+        assert_eq!(ex("${A//a/b}", &v), "b".repeat(200_000));
+    }
+
+    #[test]
+    fn nesting_is_bounded() {
+        let v = [("A", "1")];
+        let ok = format!(
+            "{}x{}",
+            "${U:-".repeat(MAX_NESTING),
+            "}".repeat(MAX_NESTING)
+        );
+        assert_eq!(ex(&ok, &v), "x");
+        // 20,000 deep, unclosed, on a 2 MiB stack like rayon's workers.
+        let deep = "${A:-".repeat(20_000);
+        let e = std::thread::Builder::new()
+            .stack_size(2 << 20)
+            .spawn(move || try_expand(&deep, &[], &mut |_| None).unwrap_err())
+            .unwrap()
+            .join()
+            .unwrap();
+        assert!(e.contains("nested more than 100 levels"), "{e}");
+    }
+
+    #[test]
+    fn expansion_size_is_bounded() {
+        let mut budget = Budget::file();
+        let mut vars: Vec<(String, String)> = vec![("A0".into(), "x".repeat(16))];
+        let mut stopped = None;
+        for i in 0..40 {
+            let text = format!("${{A{i}}}${{A{i}}}");
+            let mut lookup = |n: &str| vars.iter().find(|(k, _)| k == n).map(|(_, v)| v.clone());
+            match expand_within(&text, &[], &mut lookup, &mut budget) {
+                Ok(v) => vars.push((format!("A{}", i + 1), v)),
+                Err(e) => {
+                    stopped = Some((i + 1, e));
+                    break;
+                }
+            }
+        }
+        // A16 is 1 MiB: A17 is refused.
+        let (at, e) = stopped.unwrap();
+        assert_eq!(at, 17);
+        assert!(
+            e.contains("1 MiB") && e.contains("a limit of mppeep-lint"),
+            "{e}"
+        );
+        // Many values of 1 MiB: the file's budget.
+        let big = "x".repeat(MAX_EXPANDED / 2);
+        let mut lookup = |_: &str| Some(big.clone());
+        let mut budget = Budget::file();
+        let refused = (0..100)
+            .map(|_| expand_within("$B", &[], &mut lookup, &mut budget))
+            .position(|r| r.is_err());
+        assert_eq!(refused, Some(32));
+        // A replacement that multiplies the value.
+        let v = [("A", "a".repeat(10_000))];
+        let mut lookup = |n: &str| v.iter().find(|(k, _)| *k == n).map(|(_, v)| v.clone());
+        let r = format!("${{A//a/{}}}", "r".repeat(200));
+        assert!(try_expand(&r, &[], &mut lookup)
+            .unwrap_err()
+            .contains("1 MiB"));
     }
 
     #[test]

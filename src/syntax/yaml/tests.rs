@@ -129,6 +129,23 @@ fn alias_bomb_is_bounded() {
     );
 }
 
+/// Few nodes, many bytes: a scalar of 1 MB aliased 2,000 times would copy
+/// 2 GB.
+#[test]
+fn alias_bytes_are_bounded() {
+    let mut text = format!("x-big: &big \"{}\"\nx-copies:\n", "a".repeat(1_000_000));
+    for _ in 0..2_000 {
+        text.push_str("  - *big\n");
+    }
+    let doc = parse(&text);
+    assert!(doc.root.is_none());
+    let e = &doc.errors[0];
+    assert!(e.limit && e.message.contains("16 MiB"), "{e:?}");
+    // At the alias that went past: the 17th.
+    let line = text[..e.range.start].matches('\n').count();
+    assert_eq!(line, 2 + 16);
+}
+
 #[test]
 fn deep_nesting_is_bounded() {
     let text = format!("{}{}", "[".repeat(5000), "]".repeat(5000));

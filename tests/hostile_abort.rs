@@ -1,0 +1,344 @@
+//! Hostile input never aborts and stays bounded in memory and time (issue
+//! 19, "Never abort" and "Bounded memory and time"). Each test builds its
+//! input with a generator (depth, doubling, size, many copies) at a size
+//! that used to overflow the stack, panic, take gigabytes or run for
+//! minutes, and checks: the exit code, a located diagnostic where the input
+//! was refused (saying the limit is ours where it is), and the rest of the
+//! tree still linted. None is timed (performance is measured by
+//! `benches/model.rs`): a quadratic path at these sizes shows as a hang.
+
+mod common;
+
+use std::path::Path;
+use std::process::Output;
+
+use common::{command_in, findings, json, write_files, BIN};
+
+/// `check . --format FORMAT --no-config` in `dir`, under 2 GiB of address
+/// space.
+fn run(dir: &Path, format: &str) -> Output {
+    command_in("bash", dir)
+        .arg("-c")
+        .arg(format!(
+            "ulimit -v {}; exec \"$0\" check . --format {format} --no-config",
+            2 * 1024 * 1024
+        ))
+        .arg(BIN)
+        .output()
+        .expect("run mppeep-lint")
+}
+
+fn check(dir: &Path) -> (Output, serde_json::Value) {
+    let o = run(dir, "json");
+    let v = json(&o);
+    (o, v)
+}
+
+/// A temporary tree: a healthy project (whose one finding must still be
+/// reported) beside `bad`.
+fn tree<C: AsRef<[u8]>>(bad: &[(&str, C)]) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    write_files(
+        dir.path(),
+        &[(
+            "good/compose.yaml",
+            "services:\n  app:\n    image: busybox:1\n    environment:\n      - A=\"quoted\"\n",
+        )],
+    );
+    write_files(dir.path(), bad);
+    dir
+}
+
+/// The diagnostics of `v` as (rule, file, line, message).
+fn diagnostics(v: &serde_json::Value) -> Vec<(String, String, u64, String)> {
+    v["diagnostics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| {
+            (
+                d["name"].as_str().unwrap().to_string(),
+                d["file"].as_str().unwrap().to_string(),
+                d["line"].as_u64().unwrap(),
+                d["message"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect()
+}
+
+/// `rule` at `file:line` with `words` in its message, and the healthy
+/// project still linted.
+#[track_caller]
+fn assert_refused(v: &serde_json::Value, rule: &str, file: &str, line: u64, words: &str) {
+    let d = diagnostics(v);
+    assert!(
+        d.iter()
+            .any(|(r, f, l, m)| r == rule && f == file && *l == line && m.contains(words)),
+        "expected {rule} at {file}:{line} saying {words:?}, got {:?}",
+        d.iter()
+            .map(|(r, f, l, m)| format!("{r} {f}:{l} {}", m.chars().take(200).collect::<String>()))
+            .collect::<Vec<_>>()
+    );
+    assert_linted(v);
+}
+
+#[track_caller]
+fn assert_linted(v: &serde_json::Value) {
+    let n = findings(v);
+    assert!(
+        n.iter()
+            .any(|(r, f, _)| r == "quoted-value" && f == "good/compose.yaml"),
+        "the rest of the tree was not linted"
+    );
+}
+
+/// `${V:-${V:-…x…}}`, `depth` deep.
+fn nested(depth: usize) -> String {
+    format!("{}x{}", "${V:-".repeat(depth), "}".repeat(depth))
+}
+
+const OURS: &str = "a limit of mppeep-lint";
+
+/// 25,000 levels in a `.env` and in a compose file, among enough files that
+/// they are parsed on rayon's workers (2 MiB stacks, where 6,000 levels
+/// overflowed).
+#[test]
+fn nested_references_in_dotenv_and_compose() {
+    let deep = nested(25_000);
+    let dotenv = format!("A={deep}\n");
+    let compose =
+        format!("services:\n  app:\n    image: busybox:1\n    environment:\n      A: \"{deep}\"\n");
+    let mut files: Vec<(String, String)> = vec![
+        ("env/.env".into(), dotenv),
+        (
+            "env/compose.yaml".into(),
+            "services:\n  app:\n    image: busybox:1\n    environment:\n      - A=${A}\n".into(),
+        ),
+        ("yaml/compose.yaml".into(), compose),
+    ];
+    for i in 0..100 {
+        files.push((format!("many/p{i}/.env"), format!("K{i}=1\n")));
+    }
+    let refs: Vec<(&str, &str)> = files
+        .iter()
+        .map(|(a, b)| (a.as_str(), b.as_str()))
+        .collect();
+    let dir = tree(&refs);
+    let (o, v) = check(dir.path());
+    assert_eq!(o.status.code(), Some(1));
+    assert_refused(&v, "env-syntax", "env/.env", 1, OURS);
+    assert_refused(&v, "compose-error", "yaml/compose.yaml", 5, OURS);
+}
+
+/// `${A:-` 20,000 times, unclosed, in a Dockerfile.
+#[test]
+fn nested_references_in_a_dockerfile() {
+    let df = format!(
+        "FROM alpine:3\nARG A\nENV B={}x\nUSER app\n",
+        "${A:-".repeat(20_000)
+    );
+    let dir = tree(&[("img/Dockerfile", df.as_str())]);
+    let (o, v) = check(dir.path());
+    assert_eq!(o.status.code(), Some(1));
+    assert_refused(&v, "syntax-error", "img/Dockerfile", 3, OURS);
+}
+
+/// `A1=${A0}${A0}` … 40 times: 16 bytes doubled 40 times is 16 TiB. The
+/// value past 1 MiB is refused where it is written.
+#[test]
+fn doubling_in_dockerfile_and_dotenv() {
+    let mut df = String::from("FROM alpine:3\nARG A0=xxxxxxxxxxxxxxxx\n");
+    let mut env = String::from("A0=xxxxxxxxxxxxxxxx\n");
+    for i in 0..40 {
+        df.push_str(&format!("ARG A{}=${{A{i}}}${{A{i}}}\n", i + 1));
+        env.push_str(&format!("A{}=${{A{i}}}${{A{i}}}\n", i + 1));
+    }
+    df.push_str("ENV B=$A40\nUSER app\n");
+    let dir = tree(&[
+        ("img/Dockerfile", df.as_str()),
+        ("env/.env", env.as_str()),
+        (
+            "env/compose.yaml",
+            "services:\n  app:\n    image: busybox:1\n    environment:\n      - B=${A40}\n",
+        ),
+    ]);
+    let (o, v) = check(dir.path());
+    assert_eq!(o.status.code(), Some(1));
+    // A16 is 1 MiB; A17 is refused (line 19 of the Dockerfile, 18 of .env).
+    assert_refused(&v, "syntax-error", "img/Dockerfile", 19, "1 MiB");
+    assert_refused(&v, "compose-error", "env/.env", 18, "1 MiB");
+}
+
+/// Shell patterns on a large value: linear, or refused at the file's
+/// bound; the old search was cubic (days at this size).
+#[test]
+fn shell_patterns_on_a_large_value() {
+    let big = "a".repeat(500_000);
+    let df = format!(
+        "FROM alpine:3\nARG A={big}\nENV T=${{A##*b*}} S=${{A%%*b}} R=${{A//*b/x}}\nUSER app\n"
+    );
+    let dir = tree(&[("img/Dockerfile", df.as_str())]);
+    let (o, v) = check(dir.path());
+    assert_eq!(o.status.code(), Some(1));
+    assert_refused(&v, "syntax-error", "img/Dockerfile", 3, "shell patterns");
+}
+
+/// `extends` cycles across files (the depth guard was lost when a file was
+/// loaded again: a stack overflow) and within one file (accepted with
+/// exit 0): Compose's "Circular reference", where the cycle closes.
+#[test]
+fn extends_cycles() {
+    let dir = tree(&[
+        (
+            "across/compose.yaml",
+            "services:\n  web:\n    image: busybox:1\n    extends:\n      file: other.yaml\n      service: api\n",
+        ),
+        (
+            "across/other.yaml",
+            "services:\n  api:\n    image: busybox:1\n    extends:\n      file: compose.yaml\n      service: web\n",
+        ),
+        (
+            "within/compose.yaml",
+            "services:\n  web:\n    image: busybox:1\n    extends:\n      service: api\n  api:\n    extends:\n      service: web\n",
+        ),
+    ]);
+    let (o, v) = check(dir.path());
+    assert_eq!(o.status.code(), Some(1));
+    assert_refused(
+        &v,
+        "compose-error",
+        "across/other.yaml",
+        6,
+        "Circular reference: web in across/compose.yaml, extends api in across/other.yaml, extends web in across/compose.yaml",
+    );
+    assert_refused(
+        &v,
+        "compose-error",
+        "within/compose.yaml",
+        8,
+        "Circular reference: web in within/compose.yaml, extends api in within/compose.yaml",
+    );
+}
+
+/// A finding past column 65,535 made miette panic: the pretty format shows
+/// it as its compact line; many findings on a long line print each its
+/// line, not the long line again.
+#[test]
+fn pretty_rendering_of_findings_on_a_long_line() {
+    let compose = format!(
+        "services:\n  app:\n    image: busybox:1\n    environment: [{}A=\"q\"]\n",
+        "X=1, ".repeat(14_000)
+    );
+    let dir = tree(&[("long/compose.yaml", compose.as_str())]);
+    let o = run(dir.path(), "pretty");
+    assert_eq!(
+        o.status.code(),
+        Some(1),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    let out = String::from_utf8(o.stdout).unwrap();
+    assert!(
+        out.contains("long/compose.yaml:4:70021: error[quoted-value]"),
+        "{}",
+        &out[..out.len().min(2000)]
+    );
+    // 14,000 findings on that line: each one line, not the line of 70 kB.
+    assert!(out.len() < 14_001 * 300, "{} bytes", out.len());
+    assert!(out.contains("quoted-value"));
+}
+
+/// Many findings in one file: each snippet shows its own lines (they were
+/// merged with a label at the end of the file, printing everything between:
+/// 1.4 GB for 20,000 lines, quadratic in the file).
+#[test]
+fn pretty_rendering_of_many_findings_is_linear() {
+    let env: String = (0..5_000).map(|i| format!("K{i}=\"v{i}\" x\n")).collect();
+    let dir = tree(&[("many/.env", env.as_str())]);
+    let o = run(dir.path(), "pretty");
+    assert_eq!(o.status.code(), Some(1));
+    let out = String::from_utf8(o.stdout).unwrap();
+    let n = out.matches("duplicate-key").count();
+    assert!(n >= 4_999, "{n}");
+    // About 500 bytes a finding, however far its labels are (merged with
+    // the last line, half of them printed 1,250 lines on average: 190 MB).
+    assert!(out.len() < 10_000 * 1_000, "{} bytes", out.len());
+}
+
+/// A 7 MB bad line: the message quoting it is clipped, the output stays
+/// far smaller than the input.
+#[test]
+fn output_is_bounded_by_the_findings_not_the_lines() {
+    let line = format!("A=${{{}\n", "x".repeat(7_000_000));
+    let dir = tree(&[("big/.env", line.as_str())]);
+    for format in ["pretty", "compact", "json"] {
+        let o = run(dir.path(), format);
+        assert_eq!(o.status.code(), Some(1), "{format}");
+        assert!(
+            o.stdout.len() < 100_000,
+            "{format}: {} bytes",
+            o.stdout.len()
+        );
+    }
+}
+
+/// A scalar of 1 MB aliased 2,000 times would copy 2 GB: refused at the
+/// alias past 16 MiB, within 2 GiB of address space.
+#[test]
+fn yaml_aliases_copying_many_bytes() {
+    let mut text = format!(
+        "x-big: &big \"{}\"\nservices:\n  app:\n    image: busybox:1\n    command:\n",
+        "a".repeat(1_000_000)
+    );
+    for _ in 0..2_000 {
+        text.push_str("      - *big\n");
+    }
+    let dir = tree(&[("bomb/compose.yaml", text.as_str())]);
+    let (o, v) = check(dir.path());
+    assert_eq!(o.status.code(), Some(1));
+    assert_refused(&v, "syntax-error", "bomb/compose.yaml", 6 + 16, "16 MiB");
+}
+
+/// Sizes at which a quadratic path runs for minutes: each must answer.
+#[test]
+fn large_inputs_stay_linear() {
+    let dup_yaml: String =
+        std::iter::once("services:\n  app:\n    image: busybox:1\n    environment:\n".to_string())
+            .chain((0..100_000).map(|i| format!("      - K={i}\n")))
+            .collect();
+    let dup_env: String = (0..100_000).map(|i| format!("K={i}\n")).collect();
+    let lines_env: String = (0..100_000)
+        .map(|i| format!("K{i}=${{K{}:-v}}\n", i / 2))
+        .collect();
+    let run_line = format!(
+        "FROM alpine:3\nRUN {}true\nUSER app\n",
+        "echo a && ".repeat(200_000)
+    );
+    let stages: String = (0..100_000)
+        .map(|i| format!("FROM alpine:3 AS s{i}\n"))
+        .collect::<String>()
+        + "FROM s99999\nUSER app\n";
+    let dir = tree(&[
+        ("dupyaml/compose.yaml", dup_yaml.as_str()),
+        ("dupenv/.env", dup_env.as_str()),
+        ("lines/.env", lines_env.as_str()),
+        ("run/Dockerfile", run_line.as_str()),
+        ("stages/Dockerfile", stages.as_str()),
+    ]);
+    let (o, v) = check(dir.path());
+    assert_eq!(o.status.code(), Some(1));
+    let n = findings(&v);
+    assert!(
+        n.iter()
+            .filter(|(r, f, _)| r == "duplicate-key" && f == "dupyaml/compose.yaml")
+            .count()
+            >= 99_999
+    );
+    assert!(
+        n.iter()
+            .filter(|(r, f, _)| r == "duplicate-key" && f == "dupenv/.env")
+            .count()
+            >= 99_999
+    );
+    assert_linted(&v);
+}
