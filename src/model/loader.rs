@@ -165,16 +165,7 @@ impl<'fs> Loader<'fs> {
         if let Some(p) = self.dotenv.get(&id) {
             return p.clone();
         }
-        let mut parsed = dotenv::parse(&self.sources.get(id).text);
-        if let Some((at, message)) = self.foreign(id).then(|| not_a_dotenv(&parsed)).flatten() {
-            let at = self.hide(id, at);
-            parsed = DotenvFile {
-                entries: Vec::new(),
-                errors: vec![SyntaxError::new(message, TextRange::empty(at))],
-                warnings: Vec::new(),
-            };
-        }
-        let parsed = Arc::new(parsed);
+        let parsed = Arc::new(self.parse_env_file(id, dotenv::parse));
         self.dotenv.insert(id, parsed.clone());
         parsed
     }
@@ -184,20 +175,26 @@ impl<'fs> Loader<'fs> {
         if let Some(p) = self.dotenv_raw.get(&id) {
             return p.clone();
         }
-        let mut parsed = dotenv::parse_raw(&self.sources.get(id).text);
-        // A file from outside the project that is no env file is refused
-        // once, without its lines, as the standard reading refuses it.
-        if let Some((at, message)) = self.foreign(id).then(|| not_a_dotenv(&parsed)).flatten() {
-            let at = self.hide(id, at);
-            parsed = DotenvFile {
-                entries: Vec::new(),
-                errors: vec![SyntaxError::new(message, TextRange::empty(at))],
-                warnings: Vec::new(),
-            };
-        }
-        let parsed = Arc::new(parsed);
+        let parsed = Arc::new(self.parse_env_file(id, dotenv::parse_raw));
         self.dotenv_raw.insert(id, parsed.clone());
         parsed
+    }
+
+    /// `parse` of the file; one from outside the project that is no env
+    /// file is refused once, without its lines (they are hidden).
+    fn parse_env_file(&mut self, id: FileId, parse: fn(&str) -> DotenvFile) -> DotenvFile {
+        let parsed = parse(&self.sources.get(id).text);
+        match self.foreign(id).then(|| not_a_dotenv(&parsed)).flatten() {
+            Some((at, message)) => {
+                let at = self.hide(id, at);
+                DotenvFile {
+                    entries: Vec::new(),
+                    errors: vec![SyntaxError::new(message, TextRange::empty(at))],
+                    warnings: Vec::new(),
+                }
+            }
+            None => parsed,
+        }
     }
 
     pub fn compose(&mut self, id: FileId) -> Arc<ComposeFile> {
