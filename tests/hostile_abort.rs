@@ -342,3 +342,32 @@ fn large_inputs_stay_linear() {
     );
     assert_linted(&v);
 }
+
+/// An env_file of 100,000 lines, and a `.env` of 100,000 lines no compose
+/// file references (each one an `env-only-in-dotenv` finding): each line is
+/// looked up once (a scan per line made these quadratic: 8 s at 40,000
+/// lines in release).
+#[test]
+fn large_env_files_stay_linear() {
+    let env_file: String = (0..100_000).map(|i| format!("K{i}=v{i}\n")).collect();
+    let dir = tree(&[
+        (
+            "envfile/compose.yaml",
+            "services:\n  app:\n    image: busybox:1\n    env_file: big.env\n",
+        ),
+        ("envfile/big.env", env_file.as_str()),
+        (
+            "dotenv/compose.yaml",
+            "services:\n  app:\n    image: busybox:1\n    environment:\n      A: ${K1}\n",
+        ),
+        ("dotenv/.env", env_file.as_str()),
+    ]);
+    let (o, v) = check(dir.path());
+    assert_eq!(o.status.code(), Some(1));
+    let unused = findings(&v)
+        .iter()
+        .filter(|(r, f, _)| r == "env-only-in-dotenv" && f == "dotenv/.env")
+        .count();
+    assert_eq!(unused, 99_999);
+    assert_linted(&v);
+}

@@ -971,8 +971,13 @@ impl Builder<'_, '_> {
                 };
             // This file's lines, by entry, as later lines see them.
             let mut by_entry: HashMap<usize, Arc<Value>> = HashMap::new();
+            let resolved_at: HashMap<usize, usize> = resolved
+                .iter()
+                .enumerate()
+                .map(|(i, r)| (r.entry, i))
+                .collect();
             let line_of = |entry: usize, by_entry: &HashMap<usize, Arc<Value>>| {
-                let r = resolved.iter().find(|r| r.entry == entry)?;
+                let r = resolved.get(*resolved_at.get(&entry)?)?;
                 let e = parsed.entries.get(entry)?;
                 Some((
                     r.value.clone(),

@@ -1,9 +1,12 @@
 //! `env-only-in-dotenv`: a project `.env` variable that no compose file
 //! references and no env_file passes: it reaches no container.
 
+use std::collections::{HashMap, HashSet};
+
 use crate::model::explain::is_near;
 use crate::model::types::*;
 use crate::rules::{Context, Diagnostic, Rule, RuleId, RuleMeta, Severity};
+use crate::source::Span;
 
 pub static RULE: Rule = Rule {
     meta: RuleMeta {
@@ -33,13 +36,20 @@ enum Use {
     Unused,
 }
 
-fn use_in(project: &Project, d: &DotenvDefinition) -> Use {
+/// The variables a project references: in its compose files, and in its
+/// `.env` values.
+fn referenced_names(project: &Project) -> HashSet<&str> {
+    let in_compose = project.references.iter().map(|r| r.variable.as_str());
+    let in_dotenv = project
+        .dotenv_definitions
+        .iter()
+        .flat_map(|o| o.via.iter().map(|v| v.variable.as_str()));
+    in_compose.chain(in_dotenv).collect()
+}
+
+fn use_in(project: &Project, referenced: &HashSet<&str>, d: &DotenvDefinition) -> Use {
     let name = &d.name;
-    let referenced = project.references.iter().any(|r| r.variable == *name)
-        || project
-            .dotenv_definitions
-            .iter()
-            .any(|o| o.via.iter().any(|v| v.variable == *name));
+    let referenced = referenced.contains(name.as_str());
     // The same file read as an env_file by a service: it arrives.
     let passed = project.services.iter().any(|s| {
         s.reads_env_file(d.file)
@@ -74,19 +84,25 @@ fn check(ctx: &Context) -> Vec<Diagnostic> {
     // compose.deploy.yml side by side): a line is reported only when no
     // project that reads it uses it.
     let mut lines: Vec<(&Project, &DotenvDefinition, Use)> = Vec::new();
+    // Where each `.env` line is in `lines`.
+    let mut line_at: HashMap<Span, usize> = HashMap::new();
     for project in ws.whole_projects() {
+        let referenced = referenced_names(project);
         for d in project.dotenv_definitions.iter().filter(|d| d.effective) {
             if d.name.is_empty() || read_by_compose(&d.name) {
                 continue;
             }
-            let u = use_in(project, d);
-            match lines.iter_mut().find(|(_, o, _)| o.key == d.key) {
+            let u = use_in(project, &referenced, d);
+            match line_at.get(&d.key).and_then(|&i| lines.get_mut(i)) {
                 Some(entry) => {
                     if u != Use::Unused && entry.2 != Use::Reaches {
                         entry.2 = u;
                     }
                 }
-                None => lines.push((project, d, u)),
+                None => {
+                    line_at.insert(d.key, lines.len());
+                    lines.push((project, d, u));
+                }
             }
         }
     }
