@@ -7,15 +7,15 @@ use std::sync::Arc;
 
 use crate::fs::{self, Fs, DEFAULT_COMPOSE_FILES, DEFAULT_OVERRIDE_FILES};
 use crate::model::deploy;
+use crate::model::interpolate;
 use crate::model::loader::Loader;
 use crate::model::project::{load_project, ProjectOptions};
 use crate::model::types::{ModelErrorKind, Project};
 use crate::source::{FileId, FileKind, SourceFile, SourceMap};
 use crate::syntax::compose::ComposeFile;
 use crate::syntax::dockerfile::Dockerfile;
-use crate::syntax::dotenv::{DotenvFile, DotenvValue, ValueText};
+use crate::syntax::dotenv::DotenvFile;
 use crate::syntax::pysettings::SettingsFile;
-use crate::syntax::template::Piece;
 
 #[derive(Debug, Clone, Default)]
 pub struct WorkspaceOptions {
@@ -509,39 +509,31 @@ fn group_compose_files(
 /// `COMPOSE_FILE` as `docker compose` reads it when run in `dir`: from the
 /// shell (`shell`, for a folder the user named), else from `dir`'s `.env`;
 /// split at `COMPOSE_PATH_SEPARATOR` (`:` by default), each path relative to
-/// `dir`. `None` when unset, empty or written with a `${VAR}`.
+/// `dir`. `None` when unset or empty.
 fn compose_file_setting(
     loader: &mut Loader,
     dir: &Path,
     shell: Option<&BTreeMap<String, String>>,
 ) -> Option<Vec<PathBuf>> {
-    let dotenv = loader
+    // `.env` as Compose reads it for the project: interpolated from the shell.
+    let empty = BTreeMap::new();
+    let env = shell.unwrap_or(&empty);
+    let dotenv: Vec<(String, String)> = loader
         .load(&dir.join(".env"), FileKind::Dotenv)
         .ok()
-        .map(|id| loader.dotenv(id));
-    let from_dotenv = |name: &str| -> Option<String> {
-        let file = dotenv.as_ref()?;
-        let entry = file.entries.iter().rev().find(|e| e.key == name)?;
-        match &entry.value {
-            DotenvValue::Assigned(a) => match &a.text {
-                ValueText::Literal(s) => Some(s.clone()),
-                ValueText::Template(t) => t
-                    .pieces
-                    .iter()
-                    .map(|p| match p {
-                        Piece::Literal { text, .. } => Some(text.as_str()),
-                        Piece::Escaped { .. } => Some("$"),
-                        Piece::Var(_) => None,
-                    })
-                    .collect(),
-            },
-            DotenvValue::Inherit => None,
-        }
-    };
+        .and_then(|id| {
+            interpolate::resolve_dotenv(&loader.dotenv(id), &mut |n| env.get(n).cloned()).ok()
+        })
+        .map(|r| r.into_iter().map(|e| (e.key, e.value)).collect())
+        .unwrap_or_default();
     let setting = |name: &str| {
-        shell
-            .and_then(|env| env.get(name).cloned())
-            .or_else(|| from_dotenv(name))
+        env.get(name).cloned().or_else(|| {
+            dotenv
+                .iter()
+                .rev()
+                .find(|(k, _)| k == name)
+                .map(|(_, v)| v.clone())
+        })
     };
     let value = setting("COMPOSE_FILE").filter(|v| !v.is_empty())?;
     let separator = setting("COMPOSE_PATH_SEPARATOR")
