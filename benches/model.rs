@@ -114,7 +114,8 @@ fn many_env_lines(c: &mut Criterion) {
 /// Issue 19's hostile sizes (tests/hostile_abort.rs builds the same), each
 /// a project of its own through the model and every rule: 100,000
 /// duplicate keys (compose list, `.env`), a `.env` of 100,000 lines of
-/// references, a RUN line of 200,000 commands, 100,000 stages, and a
+/// references, a RUN line of 200,000 commands, 100,000 stages (apart and
+/// chained), and a
 /// doubling chain and 25,000 nested references refused at their bounds.
 fn hostile_sizes(c: &mut Criterion) {
     let cases: Vec<(&str, Vec<(&str, String)>)> = vec![
@@ -158,6 +159,16 @@ fn hostile_sizes(c: &mut Criterion) {
                 "Dockerfile",
                 (0..100_000)
                     .map(|i| format!("FROM alpine:3 AS s{i}\n"))
+                    .collect::<String>()
+                    + "USER app\n",
+            )],
+        ),
+        (
+            "100,000 chained stages, an ENV each",
+            vec![(
+                "Dockerfile",
+                std::iter::once("FROM alpine:3 AS s0\n".to_string())
+                    .chain((0..100_000).map(|i| format!("FROM s{i} AS s{}\nENV E{i}=v\n", i + 1)))
                     .collect::<String>()
                     + "USER app\n",
             )],

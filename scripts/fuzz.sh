@@ -18,8 +18,10 @@ sanitizer="${SANITIZER:-none}"
 mkdir -p logs
 for t in "${targets[@]}"; do
   mkdir -p "corpus/$t"
+  dirs=("corpus/$t")
+  [ -d "seeds/$t" ] && dirs+=("seeds/$t")
   echo "== $t: $runs runs (sanitizer: $sanitizer)"
-  cargo +nightly fuzz run -O -s "$sanitizer" "$t" "corpus/$t" "seeds/$t" -- \
+  cargo +nightly fuzz run -O -s "$sanitizer" "$t" "${dirs[@]}" -- \
     -runs="$runs" -max_len=8192 -timeout=10 -rss_limit_mb=512 -print_final_stats=1 \
     >"logs/$t.log" 2>&1 || true
   grep -E "^(stat::|Done|==|#[0-9]+ *DONE)|SUMMARY|panicked|ERROR" "logs/$t.log" || true

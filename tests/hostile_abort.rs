@@ -318,12 +318,19 @@ fn large_inputs_stay_linear() {
         .map(|i| format!("FROM alpine:3 AS s{i}\n"))
         .collect::<String>()
         + "FROM s99999\nUSER app\n";
+    // Each stage FROM the one before, with an ENV: a copy of the inherited
+    // state per stage took 23 GB.
+    let chain: String = std::iter::once("FROM alpine:3 AS s0\n".to_string())
+        .chain((0..100_000).map(|i| format!("FROM s{i} AS s{}\nENV E{i}=v\n", i + 1)))
+        .collect::<String>()
+        + "USER app\n";
     let dir = tree(&[
         ("dupyaml/compose.yaml", dup_yaml.as_str()),
         ("dupenv/.env", dup_env.as_str()),
         ("lines/.env", lines_env.as_str()),
         ("run/Dockerfile", run_line.as_str()),
         ("stages/Dockerfile", stages.as_str()),
+        ("chain/Dockerfile", chain.as_str()),
     ]);
     let (o, v) = check(dir.path());
     assert_eq!(o.status.code(), Some(1));

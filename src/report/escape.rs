@@ -36,18 +36,42 @@ fn escaped(c: char, out: &mut String) {
     }
 }
 
-fn map<'a>(s: &'a str, keep: &dyn Fn(char) -> bool) -> Cow<'a, str> {
-    if !s.chars().any(|c| is_unsafe(c) && !keep(c)) {
-        return Cow::Borrowed(s);
-    }
-    let mut out = String::with_capacity(s.len() + 8);
-    for c in s.chars() {
+/// The first unsafe character of `s` not kept, by bytes: printable ASCII,
+/// nearly all of any output, is passed over without decoding.
+fn find_unsafe(s: &str, keep: &dyn Fn(char) -> bool) -> Option<usize> {
+    let bytes = s.as_bytes();
+    let mut i = 0;
+    while i < bytes.len() {
+        let b = bytes[i];
+        if (0x20..0x7f).contains(&b) {
+            i += 1;
+            continue;
+        }
+        let c = s[i..].chars().next()?;
         if is_unsafe(c) && !keep(c) {
+            return Some(i);
+        }
+        i += c.len_utf8();
+    }
+    None
+}
+
+fn map<'a>(s: &'a str, keep: &dyn Fn(char) -> bool) -> Cow<'a, str> {
+    let Some(first) = find_unsafe(s, keep) else {
+        return Cow::Borrowed(s);
+    };
+    let mut out = String::with_capacity(s.len() + 8);
+    out.push_str(&s[..first]);
+    // Safe runs copied whole, not a character at a time.
+    let mut run = first;
+    for (i, c) in s[first..].char_indices() {
+        if is_unsafe(c) && !keep(c) {
+            out.push_str(&s[run..first + i]);
             escaped(c, &mut out);
-        } else {
-            out.push(c);
+            run = first + i + c.len_utf8();
         }
     }
+    out.push_str(&s[run..]);
     Cow::Owned(out)
 }
 
@@ -92,18 +116,23 @@ pub fn source(s: &str) -> Cow<'_, str> {
 /// inside its strings) written as `\u` escapes; C0 controls are escaped by
 /// the serializer already.
 pub fn json(s: &str) -> Cow<'_, str> {
-    if !s.chars().any(is_unsafe) {
+    // Outside strings a JSON document holds only line breaks and blanks,
+    // which are kept; everything else unsafe is `\u`-escaped.
+    let kept = |c: char| matches!(c, '\n' | '\t' | '\r');
+    let Some(first) = find_unsafe(s, &kept) else {
         return Cow::Borrowed(s);
-    }
+    };
     let mut out = String::with_capacity(s.len() + 8);
-    for c in s.chars() {
-        // Outside strings a JSON document holds only line breaks and blanks.
-        if is_unsafe(c) && c != '\n' && c != '\t' && c != '\r' {
+    out.push_str(&s[..first]);
+    let mut run = first;
+    for (i, c) in s[first..].char_indices() {
+        if is_unsafe(c) && !kept(c) {
+            out.push_str(&s[run..first + i]);
             out.push_str(&format!("\\u{:04x}", c as u32));
-        } else {
-            out.push(c);
+            run = first + i + c.len_utf8();
         }
     }
+    out.push_str(&s[run..]);
     Cow::Owned(out)
 }
 

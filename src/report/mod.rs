@@ -55,10 +55,19 @@ pub fn render(
     };
     match format {
         Format::Pretty if color => render::pretty(&text_input, color),
-        Format::Pretty => escape::output(&render::pretty(&text_input, color)).into_owned(),
-        Format::Compact => escape::output(&render::compact(&text_input)).into_owned(),
-        Format::Github => escape::output(&render::github(&text_input)).into_owned(),
-        Format::Json => escape::json(&render::json(&json_input)).into_owned(),
-        Format::Sarif => escape::json(&render::sarif(&json_input)).into_owned(),
+        Format::Pretty => last_pass(render::pretty(&text_input, color), escape::output),
+        Format::Compact => last_pass(render::compact(&text_input), escape::output),
+        Format::Github => last_pass(render::github(&text_input), escape::output),
+        Format::Json => last_pass(render::json(&json_input), escape::json),
+        Format::Sarif => last_pass(render::sarif(&json_input), escape::json),
+    }
+}
+
+/// The escaping pass over a whole output, which copies it only where it
+/// changes something (an output of 100,000 findings is tens of megabytes).
+fn last_pass(out: String, pass: fn(&str) -> std::borrow::Cow<'_, str>) -> String {
+    match pass(&out) {
+        std::borrow::Cow::Borrowed(_) => out,
+        std::borrow::Cow::Owned(escaped) => escaped,
     }
 }
