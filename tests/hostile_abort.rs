@@ -15,18 +15,25 @@ use std::process::Output;
 use common::{command_in, findings, json, write_files, BIN};
 
 /// `check . --format FORMAT --no-config` in `dir`, under 2 GiB of address
-/// space.
+/// space, with a guard against a hang (not a
+/// timing: each case answers in seconds, in a debug build on a busy machine
+/// in a minute; before its fix, the slowest ran for hours).
 fn run(dir: &Path, format: &str) -> Output {
-    command_in("bash", dir)
+    let o = command_in("bash", dir)
         .arg("-c")
         .arg(format!(
-            "ulimit -v {}; exec \"$0\" check . --format {format} --no-config",
+            "ulimit -v {}; exec timeout {HANG} \"$0\" check . --format {format} --no-config",
             2 * 1024 * 1024
         ))
         .arg(BIN)
         .output()
-        .expect("run mppeep-lint")
+        .expect("run mppeep-lint");
+    assert_ne!(o.status.code(), Some(124), "no answer within {HANG} s");
+    o
 }
+
+/// Seconds after which a run counts as hung.
+const HANG: u32 = 600;
 
 fn check(dir: &Path) -> (Output, serde_json::Value) {
     let o = run(dir, "json");
@@ -181,6 +188,44 @@ fn shell_patterns_on_a_large_value() {
     let (o, v) = check(dir.path());
     assert_eq!(o.status.code(), Some(1));
     assert_refused(&v, "syntax-error", "img/Dockerfile", 3, "shell patterns");
+}
+
+/// Many lines of shell patterns on a large value share the file's bound in
+/// every layer that expands them, not a fresh bound per line (300 global
+/// ARGs took 108 s in the image-pinning rule, each with its own bound).
+#[test]
+fn shell_patterns_on_many_lines_share_one_bound() {
+    let doubling: String = std::iter::once("ARG A0=xxxxxxxxxxxxxxxx\n".to_string())
+        .chain((0..14).map(|i| format!("ARG A{}=${{A{i}}}${{A{i}}}\n", i + 1)))
+        .collect();
+    let patterns: String = (0..300)
+        .map(|i| format!("ARG P{i}=${{A14//*x*y/z}}\n"))
+        .collect();
+    let globals = format!("{doubling}{patterns}FROM alpine:3\nUSER app\n");
+    let envs: String = (0..300)
+        .map(|i| format!("ENV P{i}=${{A14//*x*y/z}}\n"))
+        .collect();
+    let staged = format!("FROM alpine:3\n{doubling}{envs}RUN apt-get install -y curl\nUSER app\n");
+    let dir = tree(&[
+        ("globals/Dockerfile", globals.as_str()),
+        ("staged/Dockerfile", staged.as_str()),
+    ]);
+    let (o, v) = check(dir.path());
+    assert_eq!(o.status.code(), Some(1));
+    assert_refused(
+        &v,
+        "syntax-error",
+        "globals/Dockerfile",
+        16,
+        "shell patterns",
+    );
+    assert_refused(
+        &v,
+        "syntax-error",
+        "staged/Dockerfile",
+        17,
+        "shell patterns",
+    );
 }
 
 /// `extends` cycles across files (the depth guard was lost when a file was

@@ -24,7 +24,7 @@ use crate::facts::run::{is_option, run_commands};
 use crate::model::types::{ImageFacts, Stage};
 use crate::model::workspace::Workspace;
 use crate::source::{FileId, SourceFile, Span, TextRange};
-use crate::syntax::dockerfile::{Dockerfile, InstructionKind};
+use crate::syntax::dockerfile::{Budget, Dockerfile, InstructionKind};
 use crate::syntax::shell::{SimpleCommand, Word};
 
 /// A package manager family.
@@ -97,6 +97,8 @@ pub(crate) fn installed_in_chain(
         .filter_map(|a| Some((a.name.value.as_str(), a.default.as_ref()?.value.as_str())))
         .collect();
     let mut image_vars: BTreeMap<String, String> = BTreeMap::new();
+    // One bound for the whole walk, as the model keeps.
+    let mut budget = Budget::file();
     for &s in chain.iter().rev() {
         let Some(stage) = stages.get(s) else { continue };
         for n in stage.instructions.clone() {
@@ -108,14 +110,17 @@ pub(crate) fn installed_in_chain(
                 // `ENV PKGS=$V`), as BuildKit does.
                 InstructionKind::Env(pairs) => {
                     for p in pairs {
-                        let value = expand_here(&p.value.value, &p.literal, &image_vars);
+                        let value =
+                            expand_here(&p.value.value, &p.literal, &image_vars, &mut budget);
                         image_vars.insert(p.key.value.clone(), value);
                     }
                 }
                 InstructionKind::Arg(decls) => {
                     for d in decls {
                         let value = match &d.default {
-                            Some(v) => Some(expand_here(&v.value, &d.literal, &image_vars)),
+                            Some(v) => {
+                                Some(expand_here(&v.value, &d.literal, &image_vars, &mut budget))
+                            }
                             None => globals.get(d.name.value.as_str()).map(|v| v.to_string()),
                         };
                         if let Some(v) = value {
@@ -135,13 +140,20 @@ pub(crate) fn installed_in_chain(
     out
 }
 
-/// An ENV value or ARG default with the variables set before it expanded.
-fn expand_here(value: &str, literal: &[TextRange], vars: &BTreeMap<String, String>) -> String {
+/// An ENV value or ARG default with the variables set before it expanded;
+/// past the walk's `budget`, nothing (the model reports where).
+fn expand_here(
+    value: &str,
+    literal: &[TextRange],
+    vars: &BTreeMap<String, String>,
+    budget: &mut Budget,
+) -> String {
     if !value.contains('$') {
         return value.to_string();
     }
     let mut lookup = |n: &str| vars.get(n).cloned();
-    crate::syntax::dockerfile::expand(value, literal, &mut lookup)
+    crate::syntax::dockerfile::expand_within(value, literal, &mut lookup, budget)
+        .unwrap_or_default()
 }
 
 /// Whether the image a service builds has `program` (`curl`, `wget`,

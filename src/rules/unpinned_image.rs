@@ -13,7 +13,9 @@ use crate::model::workspace::Workspace;
 use crate::rules::flow::{find_in, merge_same_span};
 use crate::rules::{Context, Diagnostic, Rule, RuleId, RuleMeta, Severity};
 use crate::source::{FileId, Span};
-use crate::syntax::dockerfile::{expand_word, Dockerfile, InstructionKind};
+use crate::syntax::dockerfile::{
+    expand_within, expand_word_within, Budget, Dockerfile, InstructionKind,
+};
 
 pub static RULE: Rule = Rule {
     meta: RuleMeta {
@@ -209,6 +211,9 @@ fn check_dockerfile(
     // Stage names so far, lowercased (a set: 100,000 stages stay linear).
     let mut aliases: std::collections::HashSet<String> = Default::default();
     let mut in_stage = false;
+    // One bound for the whole walk, as the model keeps (past it, the value
+    // is not read: the model reports where).
+    let mut budget = Budget::file();
     for ins in &df.instructions {
         match &ins.kind {
             InstructionKind::Arg(decls) if !in_stage => {
@@ -220,11 +225,9 @@ fn check_dockerfile(
                     let value = given.or_else(|| {
                         d.default.as_ref().map(|v| {
                             let mut lookup = |n: &str| args.get(n).cloned().flatten().map(|x| x.0);
-                            let value = crate::syntax::dockerfile::expand(
-                                &v.value,
-                                &d.literal,
-                                &mut lookup,
-                            );
+                            let value =
+                                expand_within(&v.value, &d.literal, &mut lookup, &mut budget)
+                                    .unwrap_or_default();
                             (value, vec![Span::new(file, v.range)], None)
                         })
                     });
@@ -252,7 +255,11 @@ fn check_dockerfile(
                         None => None,
                     }
                 };
-                let reference = expand_word(&image.value, df.escape, &mut lookup);
+                let Ok(reference) =
+                    expand_word_within(&image.value, df.escape, &mut lookup, &mut budget)
+                else {
+                    continue;
+                };
                 let is_stage = aliases.contains(&reference.to_ascii_lowercase());
                 if let Some(a) = alias {
                     aliases.insert(a.value.to_ascii_lowercase());

@@ -28,7 +28,7 @@ impl Budget {
     pub const FILE_BYTES: usize = 16 * MAX_EXPANDED;
     /// The steps (characters times pattern positions) the shell patterns
     /// of one file may take in all.
-    pub const FILE_STEPS: usize = 1 << 26;
+    pub const FILE_STEPS: usize = 1 << 22;
 
     /// The budget of one file.
     pub fn file() -> Self {
@@ -116,6 +116,18 @@ pub fn expand_word(
 ) -> String {
     let u = super::words::unquote(raw, escape);
     expand(&u.value, &u.literal, lookup)
+}
+
+/// [`expand_word`] within what is left of the file's `budget`, as
+/// [`expand_within`]: a walk over a whole file shares one budget.
+pub fn expand_word_within(
+    raw: &str,
+    escape: char,
+    lookup: &mut dyn FnMut(&str) -> Option<String>,
+    budget: &mut Budget,
+) -> Result<String, String> {
+    let u = super::words::unquote(raw, escape);
+    expand_within(&u.value, &u.literal, lookup, budget)
 }
 
 struct Expander<'a, 'l> {

@@ -22,7 +22,7 @@ mod parse;
 mod tests;
 mod words;
 
-pub use expand::{expand, expand_within, expand_word, try_expand, Budget};
+pub use expand::{expand, expand_within, expand_word, expand_word_within, try_expand, Budget};
 pub use words::{unquote, Unquoted};
 
 /// Parses a Dockerfile with BuildKit's rules. Never fails: problems BuildKit
