@@ -143,9 +143,13 @@ pub fn load_project(loader: &mut Loader, opts: &ProjectOptions) -> Project {
         }
     }
 
-    // 4. Per service: activity, image facts, container environment.
+    // 4. Per service: activity, image facts, container environment. The
+    // profile `*` (in --profile or COMPOSE_PROFILES) enables every service.
+    let every_profile = profiles.contains("*");
     for s in &mut merged {
-        s.active = s.profiles.is_empty() || s.profiles.iter().any(|p| profiles.contains(&p.text));
+        s.active = s.profiles.is_empty()
+            || every_profile
+            || s.profiles.iter().any(|p| profiles.contains(&p.text));
         for ef in &mut s.env_files {
             if let Some(e) = &ef.invalid {
                 b.errors.push(e.clone());
@@ -215,9 +219,12 @@ pub fn load_project(loader: &mut Loader, opts: &ProjectOptions) -> Project {
             }
         }
     }
-    for s in &merged {
+    // Compose removes the disabled services first: an enabled service that
+    // depends on one depends on an undefined service; a disabled one is
+    // not checked at all.
+    for s in merged.iter().filter(|s| s.active) {
         for d in &s.depends_on {
-            if d.required && !merged.iter().any(|m| m.name == d.service) {
+            if d.required && !merged.iter().any(|m| m.name == d.service && m.active) {
                 b.errors.push(ModelError {
                     message: format!(
                         "service {:?} depends on undefined service {:?}: invalid compose project",
@@ -1507,8 +1514,11 @@ pub fn merge_service(base: &mut Service, over: Service) {
             base.expose.push(e);
         }
     }
-    if !over.profiles.is_empty() {
-        base.profiles = over.profiles;
+    // Profiles add up, each once, in the order first seen.
+    for p in over.profiles {
+        if !base.profiles.iter().any(|x| x.text == p.text) {
+            base.profiles.push(p);
+        }
     }
     replace(&mut base.command, over.command);
     replace(&mut base.entrypoint, over.entrypoint);

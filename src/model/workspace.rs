@@ -1,7 +1,7 @@
 //! A workspace: every file found under the paths the user gave, grouped into
 //! compose projects the way Compose would find them, each file parsed once.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashSet};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
@@ -300,9 +300,13 @@ pub fn load_workspace(fs_: &dyn Fs, cwd: &Path, opts: &WorkspaceOptions) -> Work
         };
         let mut project = load_project(&mut loader, &popts);
         let siblings = defined_in.get(&project.directory);
+        // A service only a sibling file defines: the project is a fragment
+        // of one those files complete. One of its own files defining it
+        // under a disabled profile is Compose's error, kept.
+        let own: HashSet<String> = project.services.iter().map(|s| s.name.clone()).collect();
         project.errors.retain(|e| {
             !matches!(&e.kind, ModelErrorKind::UndefinedService(s)
-                if siblings.is_some_and(|names| names.contains(s)))
+                if !own.contains(s) && siblings.is_some_and(|names| names.contains(s)))
         });
         deploy::expected_files(
             &mut loader,
