@@ -289,12 +289,13 @@ pub fn load_workspace(fs_: &dyn Fs, cwd: &Path, opts: &WorkspaceOptions) -> Work
                 .map(|s| s.name.value.clone()),
         );
     }
+    let env_files = env_files_of(opts);
     let mut projects = Vec::new();
     for files in project_files {
         let popts = ProjectOptions {
             files,
             project_directory: opts.project_directory.clone(),
-            env_files: opts.env_files.clone(),
+            env_files: env_files.clone(),
             profiles: opts.profiles.clone(),
             process_env: opts.process_env.clone(),
         };
@@ -313,7 +314,7 @@ pub fn load_workspace(fs_: &dyn Fs, cwd: &Path, opts: &WorkspaceOptions) -> Work
             &mut project,
             &dotenv_files,
             &roots,
-            !opts.env_files.is_empty(),
+            !env_files.is_empty(),
         );
         projects.push(project);
     }
@@ -508,6 +509,20 @@ fn group_compose_files(
         }
     }
     out
+}
+
+/// The env files of every project: `--env-file`, else the shell's
+/// `COMPOSE_ENV_FILES` (comma-separated, each path as written, relative to
+/// the working folder as `--env-file`'s; Compose reads it from the shell
+/// only, not from `.env`), else none (each project's `.env`).
+fn env_files_of(opts: &WorkspaceOptions) -> Vec<PathBuf> {
+    if !opts.env_files.is_empty() {
+        return opts.env_files.clone();
+    }
+    match opts.process_env.get("COMPOSE_ENV_FILES") {
+        Some(v) if !v.is_empty() => v.split(',').map(PathBuf::from).collect(),
+        _ => Vec::new(),
+    }
 }
 
 /// `COMPOSE_FILE` as `docker compose` reads it when run in `dir`: from the
