@@ -298,11 +298,21 @@ type ExtendsChain = Vec<(FileId, String, Span)>;
 
 /// The compose files `extends` reads, by path: loaded once (`None`: could
 /// not be read, reported once).
-type ExtendsFiles = HashMap<PathBuf, Option<(FileId, Arc<ComposeFile>, Arc<Vec<Service>>)>>;
+type ExtendsFiles = HashMap<PathBuf, Option<Arc<Unresolved>>>;
 
-/// A compose file loaded without following `extends`: its id, its parse,
-/// its services as written and its `name:`.
-type Unresolved = (FileId, Arc<ComposeFile>, Vec<Service>, Option<String>);
+/// A compose file loaded without following `extends`.
+struct Unresolved {
+    id: FileId,
+    parsed: Arc<ComposeFile>,
+    /// Its services as written, relative paths resolved from the folder
+    /// it was loaded for.
+    services: Vec<Service>,
+    /// Its `name:`, interpolated.
+    name: Option<String>,
+    /// Each service's `extends.file`, interpolated (Compose interpolates
+    /// it as any other value).
+    extends_files: Vec<Option<String>>,
+}
 
 /// Interpolated values of one compose file, by the range of their scalar.
 type Interpolated = HashMap<TextRange, Value>;
@@ -633,12 +643,13 @@ impl Builder<'_, '_> {
     /// Load, parse and interpolate one compose file; its services converted,
     /// each merged over the service it `extends`, through every level.
     fn load_compose_file(&mut self, path: &Path) -> Option<(FileId, Vec<Service>, Option<String>)> {
-        let (id, parsed, unresolved, name) = self.load_unresolved(path)?;
-        let unresolved = Arc::new(unresolved);
-        let mut services: Vec<Service> = unresolved.as_ref().clone();
+        let directory = self.directory.clone();
+        let unresolved = Arc::new(self.load_unresolved(path, &directory)?);
+        let (id, name) = (unresolved.id, unresolved.name.clone());
+        let mut services: Vec<Service> = unresolved.services.clone();
         // The files `extends` names, each loaded once for all the services.
         let mut files: ExtendsFiles = HashMap::new();
-        files.insert(path.to_path_buf(), Some((id, parsed, unresolved)));
+        files.insert(path.to_path_buf(), Some(unresolved));
         for (i, service) in services.iter_mut().enumerate() {
             if let Some(s) = self.resolve_extends(path, i, &mut files) {
                 *service = s;
@@ -648,8 +659,9 @@ impl Builder<'_, '_> {
     }
 
     /// [`Self::load_compose_file`] without following `extends`: the parsed
-    /// file and its services as written.
-    fn load_unresolved(&mut self, path: &Path) -> Option<Unresolved> {
+    /// file and its services as written, their relative paths resolved from
+    /// `directory` (the project's; a file `extends` reads, its own folder).
+    fn load_unresolved(&mut self, path: &Path, directory: &Path) -> Option<Unresolved> {
         let id = match self.loader.load(path, FileKind::Compose) {
             Ok(id) => id,
             Err(e) => {
@@ -670,17 +682,30 @@ impl Builder<'_, '_> {
             self.unparsed = true;
         }
         let values = self.interpolate_tree(id, &parsed);
-        let directory = self.directory.clone();
         let source = self.loader.file(id).text.clone();
         let conv = Converter {
             file: id,
             source: &source,
             values: &values,
-            directory: &directory,
+            directory,
         };
         let name = parsed.name.as_ref().map(|n| conv.value(n).text);
         let services: Vec<Service> = parsed.services.iter().map(|s| conv.service(s)).collect();
-        Some((id, parsed, services, name))
+        let extends_files = parsed
+            .services
+            .iter()
+            .map(|s| {
+                let f = s.extends.as_ref()?.file.as_ref()?;
+                Some(conv.value(f).text)
+            })
+            .collect();
+        Some(Unresolved {
+            id,
+            parsed,
+            services,
+            name,
+            extends_files,
+        })
     }
 
     /// Service `i` of the file at `path` merged over the service it
@@ -701,8 +726,9 @@ impl Builder<'_, '_> {
         let mut links: Vec<Service> = Vec::new();
         let (mut path, mut k) = (path.to_path_buf(), i);
         loop {
-            let (file, parsed, services) = files.get(&path)?.clone()?;
-            let own = services.get(k)?.clone();
+            let here_file = files.get(&path)?.clone()?;
+            let (file, parsed) = (here_file.id, &here_file.parsed);
+            let own = here_file.services.get(k)?.clone();
             let Some(ext) = parsed.services.get(k).and_then(|s| s.extends.clone()) else {
                 links.push(own);
                 break;
@@ -728,7 +754,7 @@ impl Builder<'_, '_> {
             }
             chain.push((file, own.name.clone(), here));
             links.push(own);
-            if let Some(file_ref) = &ext.file {
+            if let Some(file_ref) = here_file.extends_files.get(k).cloned().flatten() {
                 let base_dir = self
                     .loader
                     .file(file)
@@ -736,20 +762,24 @@ impl Builder<'_, '_> {
                     .parent()
                     .map(Path::to_path_buf)
                     .unwrap_or_default();
-                path = base_dir.join(&file_ref.value);
+                path = crate::fs::normalize(&base_dir.join(&file_ref));
                 if !files.contains_key(&path) {
-                    let loaded = self
-                        .load_unresolved(&path)
-                        .map(|(id, p, s, _)| (id, p, Arc::new(s)));
+                    // Relative paths in it are resolved from its own folder.
+                    let own_dir = path.parent().map(Path::to_path_buf).unwrap_or_default();
+                    let loaded = self.load_unresolved(&path, &own_dir).map(Arc::new);
                     files.insert(path.clone(), loaded);
                 }
             }
-            let (_, _, services) = files.get(&path)?.clone()?;
-            let Some(j) = services.iter().position(|s| s.name == ext.service.value) else {
-                let message = match &ext.file {
+            let base_file = files.get(&path)?.clone()?;
+            let Some(j) = base_file
+                .services
+                .iter()
+                .position(|s| s.name == ext.service.value)
+            else {
+                let message = match here_file.extends_files.get(k).cloned().flatten() {
                     Some(f) => format!(
                         "cannot extend service {:?} in {}: service not found",
-                        ext.service.value, f.value
+                        ext.service.value, f
                     ),
                     None => format!(
                         "cannot extend service {:?}: service not found",

@@ -749,6 +749,36 @@ fn extends_merges_the_base_service_under_its_own() {
     assert!(b.project.service("web").is_none());
 }
 
+/// A file `extends` reads from another folder: its build context,
+/// Dockerfile and env_file are resolved from that folder (as the real
+/// binary prints them), its `file:` interpolated.
+#[test]
+fn an_extended_file_resolves_its_paths_from_its_own_folder() {
+    let b = build(&[
+        (
+            "compose.yaml",
+            "services:\n  app:\n    extends:\n      file: ${DIR:-base}/common.yml\n      service: web\n",
+        ),
+        (
+            "base/common.yml",
+            "services:\n  web:\n    build:\n      context: ctx\n      dockerfile: Dockerfile.web\n    env_file: web.env\n",
+        ),
+        ("base/web.env", "W=base\n"),
+        ("web.env", "W=top\n"),
+        ("base/ctx/Dockerfile.web", "FROM busybox\nENV IMG=1\n"),
+    ]);
+    assert!(b.errors().is_empty(), "{:?}", b.errors());
+    let app = b.service("app");
+    let build = app.build.as_ref().unwrap();
+    assert_eq!(build.context, Path::new(ROOT).join("base/ctx"));
+    assert_eq!(
+        build.dockerfile_path,
+        Path::new(ROOT).join("base/ctx/Dockerfile.web")
+    );
+    assert_eq!(b.value("app", "W"), Some("base"));
+    assert!(app.image_facts.is_some());
+}
+
 #[test]
 fn extending_a_service_that_does_not_exist_is_an_error() {
     let b = build(&[(
