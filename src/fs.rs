@@ -433,20 +433,22 @@ pub fn looks_like_compose(text: &str) -> bool {
     })
 }
 
-/// Compose's default file names, in its order of preference.
+/// Compose's default file names, in its order of preference (as the real
+/// binary picks them: `docker-compose.yml` before `docker-compose.yaml`).
 pub const DEFAULT_COMPOSE_FILES: [&str; 4] = [
     "compose.yaml",
     "compose.yml",
-    "docker-compose.yaml",
     "docker-compose.yml",
+    "docker-compose.yaml",
 ];
 
-/// Compose's default override file names, in its order of preference.
+/// Compose's default override file names, in its order of preference (as
+/// the real binary picks them: `.yml` before `.yaml`).
 pub const DEFAULT_OVERRIDE_FILES: [&str; 4] = [
-    "compose.override.yaml",
     "compose.override.yml",
-    "docker-compose.override.yaml",
+    "compose.override.yaml",
     "docker-compose.override.yml",
+    "docker-compose.override.yaml",
 ];
 
 /// Folders never entered: version control, dependencies, build output, virtualenvs.

@@ -738,3 +738,46 @@ fn every_pitfall_rule_fires_on_the_pitfalls_fixture() {
     let o = run(&["check", PITFALLS, "--no-config"]);
     insta::assert_snapshot!("pitfalls_pretty", stdout(&o));
 }
+
+/// `env` run in a subfolder of a project finds the compose file above, as
+/// `docker compose` does; `env` on an override file merges it over the
+/// default file of its folder.
+#[test]
+fn env_finds_the_project_as_compose_does() {
+    let dir = common::temp_project(&[
+        (
+            "compose.yaml",
+            "services:\n  app:\n    image: busybox:1\n    environment:\n      A: ${A}\n",
+        ),
+        (
+            "compose.override.yml",
+            "services:\n  app:\n    environment:\n      B: over\n",
+        ),
+        (".env", "A=from-dotenv\n"),
+        ("src/deeper/.keep", ""),
+    ]);
+    let value = |v: &serde_json::Value, k: &str| {
+        v["services"]["app"]["environment"][k]["value"]
+            .as_str()
+            .map(String::from)
+    };
+    let deeper = dir.path().join("src/deeper");
+    let o = run_in(&deeper, &["env", "--format", "json", "--no-shell-env"]);
+    let v = common::json(&o);
+    assert_eq!(value(&v, "A").as_deref(), Some("from-dotenv"), "{v}");
+    assert_eq!(value(&v, "B").as_deref(), Some("over"), "{v}");
+
+    let o = run_in(
+        dir.path(),
+        &[
+            "env",
+            "compose.override.yml",
+            "--format",
+            "json",
+            "--no-shell-env",
+        ],
+    );
+    let v = common::json(&o);
+    assert_eq!(value(&v, "A").as_deref(), Some("from-dotenv"), "{v}");
+    assert_eq!(value(&v, "B").as_deref(), Some("over"), "{v}");
+}

@@ -352,12 +352,6 @@ fn current_dir() -> Result<PathBuf, CliError> {
     std::env::current_dir().map_err(CliError::CurrentDir)
 }
 
-fn load(paths: Vec<PathBuf>, c: &ComposeArgs) -> Result<Workspace, CliError> {
-    let cwd = current_dir()?;
-    let opts = workspace_options(paths, c);
-    Ok(load_workspace(&DiskFs, &cwd, &opts))
-}
-
 /// What `env` and `explain` start from: the project at `path` (or here) and
 /// the secret policy of the configuration that applies to it.
 fn load_one(
@@ -366,7 +360,17 @@ fn load_one(
     compose: &ComposeArgs,
 ) -> Result<(SecretPolicy, Workspace), CliError> {
     let policy = secret_policy(path.as_deref(), config)?;
-    let ws = load(path.into_iter().collect(), compose)?;
+    let cwd = current_dir()?;
+    let mut opts = workspace_options(path.iter().cloned().collect(), compose);
+    // The files Compose itself would run on from here (a folder above; an
+    // override over its base).
+    if let Some(files) =
+        crate::model::workspace::compose_files_for(&DiskFs, &cwd, path.as_deref(), &opts)
+    {
+        opts.paths = Vec::new();
+        opts.files = files;
+    }
+    let ws = load_workspace(&DiskFs, &cwd, &opts);
     Ok((policy, ws))
 }
 

@@ -74,6 +74,10 @@ pub struct Workspace {
     /// Python files with pydantic `BaseSettings` classes.
     pub settings: BTreeMap<FileId, Arc<SettingsFile>>,
     pub problems: Vec<Problem>,
+    /// Compose's default files it does not read: several default names in
+    /// one folder (`compose.yaml` and `docker-compose.yml`), Compose uses
+    /// the first and warns. Each ignored file with the one used instead.
+    pub ignored_compose_files: Vec<(FileId, FileId)>,
 }
 
 /// How the projects read a `.env`-format file.
@@ -198,6 +202,7 @@ pub fn load_workspace(fs_: &dyn Fs, cwd: &Path, opts: &WorkspaceOptions) -> Work
     // Projects: the explicit -f files, else per folder Compose's default file
     // (plus its override), and every other compose file on its own.
     let mut project_files: Vec<Vec<PathBuf>> = Vec::new();
+    let mut ignored_compose_files = Vec::new();
     if !opts.files.is_empty() {
         project_files.push(opts.files.iter().map(|f| loader.absolute(f)).collect());
     } else {
@@ -236,9 +241,18 @@ pub fn load_workspace(fs_: &dyn Fs, cwd: &Path, opts: &WorkspaceOptions) -> Work
                 standalone.insert(f.clone(), complete);
             }
         }
-        project_files.extend(group_compose_files(&by_dir, &configured, &|f| {
+        let grouping = group_compose_files(&by_dir, &configured, &|f| {
             standalone.get(f).copied().unwrap_or(true)
-        }));
+        });
+        project_files.extend(grouping.projects);
+        for (ignored, used) in grouping.ignored {
+            if let (Ok(i), Ok(u)) = (
+                loader.load(&ignored, FileKind::Compose),
+                loader.load(&used, FileKind::Compose),
+            ) {
+                ignored_compose_files.push((i, u));
+            }
+        }
     }
 
     let dotenv_files: Vec<PathBuf> = found
@@ -422,6 +436,7 @@ pub fn load_workspace(fs_: &dyn Fs, cwd: &Path, opts: &WorkspaceOptions) -> Work
         private_keys,
         settings,
         problems,
+        ignored_compose_files,
     }
 }
 
@@ -461,7 +476,7 @@ fn group_compose_files(
     by_dir: &BTreeMap<PathBuf, Vec<PathBuf>>,
     configured: &BTreeMap<PathBuf, Vec<PathBuf>>,
     complete: &dyn Fn(&PathBuf) -> bool,
-) -> Vec<Vec<PathBuf>> {
+) -> Grouping {
     let name = |p: &PathBuf| {
         p.file_name()
             .map(|n| n.to_string_lossy().into_owned())
@@ -478,6 +493,7 @@ fn group_compose_files(
             .find_map(|d| by_dir.get(d).and_then(|files| default_in(files)))
     };
     let mut out: Vec<Vec<PathBuf>> = configured.values().cloned().collect();
+    let mut ignored: Vec<(PathBuf, PathBuf)> = Vec::new();
     let listed: Vec<&PathBuf> = configured.values().flatten().collect();
     for (dir, files) in by_dir {
         let default = default_in(files).filter(|_| !configured.contains_key(dir));
@@ -491,6 +507,20 @@ fn group_compose_files(
                 project.push(o.clone());
                 used.push(o);
             }
+            // The other default names of the folder: Compose reads none.
+            for f in files {
+                let n = name(f);
+                let instead = if DEFAULT_COMPOSE_FILES.contains(&n.as_str()) {
+                    Some(d)
+                } else if DEFAULT_OVERRIDE_FILES.contains(&n.as_str()) {
+                    override_file
+                } else {
+                    None
+                };
+                if let Some(instead) = instead.filter(|i| *i != f) {
+                    ignored.push((f.clone(), instead.clone()));
+                }
+            }
             out.push(project);
         }
         for f in files {
@@ -498,6 +528,7 @@ fn group_compose_files(
             if Some(f) == default.as_ref()
                 || used.contains(&f)
                 || DEFAULT_COMPOSE_FILES.contains(&n.as_str())
+                || (default.is_some() && DEFAULT_OVERRIDE_FILES.contains(&n.as_str()))
             {
                 continue;
             }
@@ -508,7 +539,66 @@ fn group_compose_files(
             }
         }
     }
-    out
+    Grouping {
+        projects: out,
+        ignored,
+    }
+}
+
+/// The compose files of a workspace in projects, and the default files
+/// Compose does not read (each with the one it reads instead).
+#[derive(Debug, PartialEq)]
+struct Grouping {
+    projects: Vec<Vec<PathBuf>>,
+    ignored: Vec<(PathBuf, PathBuf)>,
+}
+
+/// The compose files `docker compose` runs on where `env` and `explain`
+/// are given no `-f`, when they are not what discovery finds at `path`:
+/// - no path, and no Compose file in the working folder: Compose looks in
+///   each folder above for its default file (with its override), and so
+///   do we (unless `COMPOSE_FILE` or `--project-directory` says where);
+/// - `path` an override file (`compose.override.yml`…): merged over the
+///   default file of its folder, as Compose reads it.
+///
+/// `None`: discovery at `path` (or here) as usual.
+pub fn compose_files_for(
+    fs_: &dyn Fs,
+    cwd: &Path,
+    path: Option<&Path>,
+    opts: &WorkspaceOptions,
+) -> Option<Vec<PathBuf>> {
+    if !opts.files.is_empty() || opts.project_directory.is_some() {
+        return None;
+    }
+    let first =
+        |dir: &Path, names: &[&str]| names.iter().map(|n| dir.join(n)).find(|f| fs_.is_file(f));
+    match path {
+        None => {
+            if opts.process_env.contains_key("COMPOSE_FILE")
+                || first(cwd, &DEFAULT_COMPOSE_FILES).is_some()
+            {
+                return None;
+            }
+            cwd.ancestors().skip(1).find_map(|dir| {
+                let base = first(dir, &DEFAULT_COMPOSE_FILES)?;
+                Some(
+                    std::iter::once(base)
+                        .chain(first(dir, &DEFAULT_OVERRIDE_FILES))
+                        .collect(),
+                )
+            })
+        }
+        Some(p) => {
+            let abs = cwd.join(p);
+            let name = abs.file_name()?.to_str()?;
+            if !DEFAULT_OVERRIDE_FILES.contains(&name) || !fs_.is_file(&abs) {
+                return None;
+            }
+            let base = first(abs.parent()?, &DEFAULT_COMPOSE_FILES)?;
+            Some(vec![base, abs])
+        }
+    }
 }
 
 /// The env files of every project: `--env-file`, else the shell's
@@ -610,7 +700,7 @@ mod tests {
             vec![PathBuf::from("/q/compose.extra.yaml")],
         );
         let complete = |f: &PathBuf| f.ends_with("docker-compose.prod.yml");
-        let groups = group_compose_files(&by_dir, &BTreeMap::new(), &complete);
+        let groups = group_compose_files(&by_dir, &BTreeMap::new(), &complete).projects;
         let p = |s: &str| PathBuf::from(s);
         assert_eq!(
             groups,
@@ -633,7 +723,7 @@ mod tests {
             p("/p"),
             vec![p("/p/docker-compose.yml"), p("/p/docker-compose.inits.yml")],
         );
-        let groups = group_compose_files(&by_dir, &configured, &complete);
+        let groups = group_compose_files(&by_dir, &configured, &complete).projects;
         assert_eq!(
             groups[0],
             vec![p("/p/docker-compose.yml"), p("/p/docker-compose.inits.yml")]

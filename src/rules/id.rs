@@ -56,6 +56,7 @@ rule_ids! {
     EnvFileInImage => "env-file-in-image",
     SecretInImage => "secret-in-image",
     HealthcheckToolMissing => "healthcheck-tool-missing",
+    IgnoredComposeFile => "ignored-compose-file",
     SyntaxError => "syntax-error",
     ComposeError => "compose-error",
     UnreadableFile => "unreadable-file",

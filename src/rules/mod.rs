@@ -20,6 +20,7 @@ mod env_file_in_image;
 mod env_only_in_dotenv;
 mod env_syntax;
 mod healthcheck_tool_missing;
+mod ignored_compose_file;
 mod localhost_in_container;
 mod missing_dotenv;
 mod missing_secret;
@@ -99,6 +100,7 @@ pub static RULES: &[&Rule] = &[
     &env_file_in_image::RULE,
     &secret_in_image::RULE,
     &healthcheck_tool_missing::RULE,
+    &ignored_compose_file::RULE,
 ];
 
 /// Rules that can report the same text for the same reason, the first
