@@ -47,12 +47,14 @@ pub fn load_project(loader: &mut Loader, opts: &ProjectOptions) -> Project {
         loader,
         errors: Vec::new(),
         warnings: Vec::new(),
-        variables: BTreeMap::new(),
+        variables: Arc::new(BTreeMap::new()),
         directory: directory.clone(),
         references: Vec::new(),
         unparsed: false,
         cycles: HashSet::new(),
-        scopes: vec![BTreeMap::new()],
+        scopes: vec![Arc::new(BTreeMap::new())],
+        scope_cache: HashMap::new(),
+        scope: 0,
         scope_dirs: vec![directory.clone()],
         included_files: Vec::new(),
         include_env_files: Vec::new(),
@@ -61,7 +63,7 @@ pub fn load_project(loader: &mut Loader, opts: &ProjectOptions) -> Project {
 
     // 1. Interpolation variables: the process environment wins over env files.
     for (k, v) in &opts.process_env {
-        b.variables.insert(
+        Arc::make_mut(&mut b.variables).insert(
             k.clone(),
             ProjectVariable {
                 name: k.clone(),
@@ -115,7 +117,7 @@ pub fn load_project(loader: &mut Loader, opts: &ProjectOptions) -> Project {
                     .unwrap_or_default(),
             )
         });
-        b.variables.insert(
+        Arc::make_mut(&mut b.variables).insert(
             COMPOSE_PROJECT_NAME.to_string(),
             ProjectVariable {
                 name: COMPOSE_PROJECT_NAME.to_string(),
@@ -128,6 +130,8 @@ pub fn load_project(loader: &mut Loader, opts: &ProjectOptions) -> Project {
     }
 
     // 4. Each compose file, interpolated, its services converted; then merged.
+    // The project's variables, final now, are scope 0.
+    b.scopes[0] = b.variables.clone();
     let mut compose_files = Vec::new();
     let mut merged: Vec<Service> = Vec::new();
     for path in &files {
@@ -142,8 +146,6 @@ pub fn load_project(loader: &mut Loader, opts: &ProjectOptions) -> Project {
             compose_files.push(*id);
         }
     }
-    // The project's variables are scope 0.
-    b.scopes[0] = b.variables.clone();
     dotenv_definitions.append(&mut b.include_definitions);
 
     // 4. Per service: activity, image facts, container environment.
@@ -209,6 +211,7 @@ pub fn load_project(loader: &mut Loader, opts: &ProjectOptions) -> Project {
             Some(scope) => Some(std::mem::replace(&mut b.variables, scope.clone())),
             None => None,
         };
+        // (An `Arc` each: swapping scopes copies no map.)
         s.container_env = b.container_environment(s);
         for e in &s.environment {
             if e.value.is_none() {
@@ -262,7 +265,7 @@ pub fn load_project(loader: &mut Loader, opts: &ProjectOptions) -> Project {
         compose_files,
         env_files,
         references,
-        variables: b.variables,
+        variables: Arc::try_unwrap(b.variables).unwrap_or_else(|v| (*v).clone()),
         dotenv_definitions,
         services: merged,
         errors: b.errors,
@@ -277,6 +280,10 @@ pub fn load_project(loader: &mut Loader, opts: &ProjectOptions) -> Project {
 
 const COMPOSE_PROJECT_NAME: &str = "COMPOSE_PROJECT_NAME";
 
+/// Files an `include:` chain may nest (each level is a recursion of the
+/// loader): far beyond any real project, far below what a 2 MiB stack holds.
+pub const MAX_INCLUDE_DEPTH: usize = 32;
+
 /// A folder's name as a project name, as Compose makes it: lowercase, only
 /// letters, digits, `_` and `-` (`My.App` → `myapp`).
 fn normalize_project_name(name: &str) -> String {
@@ -290,7 +297,9 @@ struct Builder<'a, 'fs> {
     loader: &'a mut Loader<'fs>,
     errors: Vec<ModelError>,
     warnings: Vec<ModelError>,
-    variables: BTreeMap<String, ProjectVariable>,
+    /// The variables `${VAR}` reads now: the project's, or while an
+    /// `include:` is loaded, its scope's (shared, never copied per item).
+    variables: Variables,
     directory: PathBuf,
     references: Vec<Via>,
     /// A compose file of the project could not be read or parsed.
@@ -299,7 +308,12 @@ struct Builder<'a, 'fs> {
     cycles: HashSet<Vec<(FileId, String)>>,
     /// The variables of each scope ([`Service::scope`]): 0 the project's
     /// (filled in once the files are loaded), then each `include:`'s.
-    scopes: Vec<BTreeMap<String, ProjectVariable>>,
+    scopes: Vec<Variables>,
+    /// The variables of an `include:` by the scope it is read in and its
+    /// env files: a thousand items alike read them once.
+    scope_cache: HashMap<(usize, Vec<PathBuf>), Variables>,
+    /// The scope being loaded.
+    scope: usize,
     /// The project directory of each scope.
     scope_dirs: Vec<PathBuf>,
     /// The compose files `include:` read, in order.
@@ -334,6 +348,9 @@ fn merge_services(merged: &mut Vec<Service>, services: Vec<Service>) {
         }
     }
 }
+
+/// The interpolation variables of a scope, shared.
+type Variables = Arc<BTreeMap<String, ProjectVariable>>;
 
 /// The services whose `extends` are being followed, outermost first: the
 /// file, the service, and where its `extends.service` is written.
@@ -590,7 +607,7 @@ impl Builder<'_, '_> {
         for i in winners {
             defs[i].effective = true;
             let d = &defs[i];
-            self.variables.insert(
+            Arc::make_mut(&mut self.variables).insert(
                 d.name.clone(),
                 ProjectVariable {
                     name: d.name.clone(),
@@ -769,10 +786,10 @@ impl Builder<'_, '_> {
                 self.errors.push(ModelError::new(message, Some(first.span)));
                 continue;
             }
-            if chain.len() > MAX_NESTING {
+            if chain.len() > MAX_INCLUDE_DEPTH {
                 self.errors.push(ModelError {
                     message: format!(
-                        "include: more than {MAX_NESTING} levels: not followed further \
+                        "include: more than {MAX_INCLUDE_DEPTH} levels: not followed further \
                          (a limit of mppeep-lint, not of Compose)"
                     ),
                     span: Some(first.span),
@@ -816,12 +833,23 @@ impl Builder<'_, '_> {
             }
             // The included project: its directory, its variables.
             let outer = self.variables.clone();
+            let key = (self.scope, env_paths.clone());
+            let variables = match self.scope_cache.get(&key) {
+                Some(v) => v.clone(),
+                None if env_paths.is_empty() => outer.clone(),
+                None => {
+                    let (ids, defs) = self.read_env_files(&env_paths, &outer);
+                    self.include_env_files.extend(ids);
+                    self.include_definitions.extend(defs);
+                    std::mem::replace(&mut self.variables, outer.clone())
+                }
+            };
+            self.scope_cache.insert(key, variables.clone());
+            self.variables = variables.clone();
             let saved_directory = std::mem::replace(&mut self.directory, directory.clone());
-            let (ids, defs) = self.read_env_files(&env_paths, &outer);
-            self.include_env_files.extend(ids);
-            self.include_definitions.extend(defs);
             let scope = self.scopes.len();
-            self.scopes.push(self.variables.clone());
+            let outer_scope = std::mem::replace(&mut self.scope, scope);
+            self.scopes.push(variables);
             self.scope_dirs.push(directory);
             let mut merged: Vec<Service> = Vec::new();
             for p in &paths {
@@ -838,6 +866,7 @@ impl Builder<'_, '_> {
             }
             self.directory = saved_directory;
             self.variables = outer;
+            self.scope = outer_scope;
             for s in merged {
                 let mut s = s;
                 if s.scope == 0 {

@@ -1247,3 +1247,127 @@ fn image_env_and_plain_scalars_map_exactly() {
         exact("compose.yaml", "      MAP: 'pg://", "queue", &[])
     );
 }
+
+/// `include:`: the included file sees the shell, then the project's `.env`,
+/// then its own folder's `.env` (for names still unset), each value with
+/// where it is written; its relative paths are its folder's.
+#[test]
+fn include_reads_its_own_env_after_the_projects() {
+    let b = build_with(
+        &[
+            (
+                "compose.yaml",
+                "include:\n  - sub/inc.yml\nservices:\n  app:\n    image: busybox\n    depends_on: [db]\n",
+            ),
+            (".env", "M=main\n"),
+            ("sub/.env", "M=sub\nS=sub\nH=sub\n"),
+            (
+                "sub/inc.yml",
+                "services:\n  db:\n    image: busybox\n    env_file: db.env\n    environment:\n      M: ${M}\n      S: ${S}\n      H: ${H}\n",
+            ),
+            ("sub/db.env", "D=1\n"),
+        ],
+        Run {
+            shell: &[("H", "shell")],
+            ..Run::default()
+        },
+    );
+    assert!(b.errors().is_empty(), "{:?}", b.errors());
+    assert_eq!(
+        b.env("db"),
+        BTreeMap::from([
+            ("D", Some("1")),
+            ("H", Some("shell")),
+            ("M", Some("main")),
+            ("S", Some("sub"))
+        ])
+    );
+    let s = &b.service("db").container_env.vars["S"].winner;
+    let source = s.via[0].source.clone().unwrap();
+    let VariableSource::Dotenv { file, .. } = source else {
+        panic!("{source:?}")
+    };
+    assert_eq!(b.sources.get(file).display, "sub/.env");
+    assert_eq!(b.project.compose_files.len(), 2);
+    assert_eq!(b.project.included_files.len(), 1);
+    assert_eq!(b.project.include_env_files.len(), 1);
+}
+
+/// A missing include, a service the including file defines otherwise, a
+/// cycle: Compose's errors, each where it is written.
+#[test]
+fn include_errors_point_at_what_is_wrong() {
+    let b = build(&[(
+        "compose.yaml",
+        "include:\n  - nope.yml\nservices:\n  app:\n    image: busybox\n",
+    )]);
+    assert_eq!(b.errors(), ["open /p/nope.yml: no such file or directory"]);
+    assert_eq!(b.text(b.project.errors[0].span.unwrap()), "nope.yml");
+    let b = build(&[
+        (
+            "compose.yaml",
+            "include: [a.yml]\nservices:\n  db:\n    image: postgres\n",
+        ),
+        ("a.yml", "services:\n  db:\n    image: busybox\n"),
+    ]);
+    assert_eq!(b.errors(), ["services.db conflicts with imported resource"]);
+    let span = b.project.errors[0].span.unwrap();
+    assert_eq!(
+        (b.sources.get(span.file).display.as_str(), b.text(span)),
+        ("a.yml", "db")
+    );
+    // Written alike: the same service, no conflict.
+    let b = build(&[
+        (
+            "compose.yaml",
+            "include: [a.yml]\nservices:\n  db:\n    image: busybox\n",
+        ),
+        ("a.yml", "services:\n  db:\n    image: busybox\n"),
+    ]);
+    assert!(b.errors().is_empty(), "{:?}", b.errors());
+    let b = build(&[
+        (
+            "compose.yaml",
+            "include: [a.yml]\nservices:\n  m:\n    image: busybox\n",
+        ),
+        (
+            "a.yml",
+            "include: [compose.yaml]\nservices:\n  a:\n    image: busybox\n",
+        ),
+    ]);
+    assert_eq!(
+        b.errors(),
+        ["include cycle detected:\n/p/compose.yaml\n include /p/a.yml\n include /p/compose.yaml"]
+    );
+}
+
+/// A chain of includes longer than our bound: our own error, no deeper.
+#[test]
+fn include_depth_is_bounded() {
+    let mut files = vec![(
+        "compose.yaml".to_string(),
+        "include: [f1.yml]\nservices:\n  m:\n    image: busybox\n".to_string(),
+    )];
+    for i in 1..=150 {
+        files.push((
+            format!("f{i}.yml"),
+            format!(
+                "include: [f{}.yml]\nservices:\n  s{i}:\n    image: busybox\n",
+                i + 1
+            ),
+        ));
+    }
+    files.push((
+        "f151.yml".into(),
+        "services:\n  last:\n    image: busybox\n".into(),
+    ));
+    let refs: Vec<(&str, &str)> = files
+        .iter()
+        .map(|(a, b)| (a.as_str(), b.as_str()))
+        .collect();
+    let b = build(&refs);
+    let e = &b.project.errors[0];
+    assert_eq!(e.kind, ModelErrorKind::Limit);
+    assert!(b.project.service("s30").is_some());
+    assert!(b.project.service("last").is_none());
+}
