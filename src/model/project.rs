@@ -326,7 +326,6 @@ struct Builder<'a, 'fs> {
 /// One `include:` item, interpolated.
 #[derive(Debug, Clone)]
 struct IncludeUse {
-    span: Span,
     paths: Vec<Value>,
     env_files: Vec<Value>,
     project_directory: Option<Value>,
@@ -751,11 +750,8 @@ impl Builder<'_, '_> {
     ) -> Vec<Service> {
         let mut imported: Vec<Service> = Vec::new();
         for inc in includes {
+            // An item without a path includes nothing (Compose says nothing).
             let Some(first) = inc.paths.first() else {
-                self.errors.push(ModelError::new(
-                    "include: an item needs a `path`",
-                    Some(inc.span),
-                ));
                 continue;
             };
             let working = self.directory.clone();
@@ -957,7 +953,6 @@ impl Builder<'_, '_> {
             .include
             .iter()
             .map(|i| IncludeUse {
-                span: Span::new(id, i.range),
                 paths: i.paths.iter().map(|p| conv.value(p)).collect(),
                 env_files: i.env_files.iter().map(|p| conv.value(p)).collect(),
                 project_directory: conv.opt(&i.project_directory),
