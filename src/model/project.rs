@@ -800,8 +800,9 @@ impl Builder<'_, '_> {
                     .map(Path::to_path_buf)
                     .unwrap_or_else(|| working.clone()),
             };
+            // A missing env file fails the configuration; the files are
+            // still loaded (with the env files that are there).
             let mut env_paths = Vec::new();
-            let mut env_missing = false;
             if inc.env_files.is_empty() {
                 let default = directory.join(".env");
                 if self.loader.is_file(&default) {
@@ -814,18 +815,15 @@ impl Builder<'_, '_> {
                     }
                     let p = crate::fs::normalize(&working.join(&f.text));
                     if !self.loader.is_file(&p) {
-                        env_missing = true;
                         self.errors.push(ModelError {
                             message: format!("stat {}: no such file or directory", p.display()),
                             span: Some(f.span),
-                            kind: ModelErrorKind::EnvFileNotFound(p.clone()),
+                            kind: ModelErrorKind::EnvFileNotFound(p),
                         });
+                        continue;
                     }
                     env_paths.push(p);
                 }
-            }
-            if env_missing {
-                continue;
             }
             // The included project: its directory, its variables.
             let outer = self.variables.clone();

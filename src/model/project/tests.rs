@@ -1371,3 +1371,23 @@ fn include_depth_is_bounded() {
     assert!(b.project.service("s30").is_some());
     assert!(b.project.service("last").is_none());
 }
+
+/// An include's `env_file:` that is not there fails the configuration (a
+/// file an install creates, as a service's required `env_file:`), and the
+/// included services are still modelled, so that nothing else is judged
+/// on a project without them.
+#[test]
+fn include_missing_env_file_is_an_error_and_keeps_the_services() {
+    let b = build(&[
+        (
+            "compose.yaml",
+            "include:\n  - path: db.yml\n    env_file: db.env\nservices:\n  app:\n    image: busybox\n    depends_on: [db]\n",
+        ),
+        ("db.yml", "services:\n  db:\n    image: postgres\n"),
+    ]);
+    assert_eq!(b.errors(), ["stat /p/db.env: no such file or directory"]);
+    let e = &b.project.errors[0];
+    assert!(matches!(e.kind, ModelErrorKind::EnvFileNotFound(_)));
+    assert_eq!(b.text(e.span.unwrap()), "db.env");
+    assert!(b.project.service("db").is_some());
+}
