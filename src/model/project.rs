@@ -55,6 +55,7 @@ pub fn load_project(loader: &mut Loader, opts: &ProjectOptions) -> Project {
         scopes: vec![Arc::new(BTreeMap::new())],
         scope_cache: HashMap::new(),
         scope: 0,
+        include_loads: 0,
         scope_dirs: vec![directory.clone()],
         included_files: Vec::new(),
         include_env_files: Vec::new(),
@@ -284,6 +285,11 @@ const COMPOSE_PROJECT_NAME: &str = "COMPOSE_PROJECT_NAME";
 /// loader): far beyond any real project, far below what a 2 MiB stack holds.
 pub const MAX_INCLUDE_DEPTH: usize = 32;
 
+/// Files `include:` may load in one project, counting each time a file is
+/// included again (files that include the next one twice, level after
+/// level, would load 2^32 times).
+pub const MAX_INCLUDE_LOADS: usize = 10_000;
+
 /// A folder's name as a project name, as Compose makes it: lowercase, only
 /// letters, digits, `_` and `-` (`My.App` → `myapp`).
 fn normalize_project_name(name: &str) -> String {
@@ -314,6 +320,8 @@ struct Builder<'a, 'fs> {
     scope_cache: HashMap<(usize, Vec<PathBuf>), Variables>,
     /// The scope being loaded.
     scope: usize,
+    /// The files `include:` loaded so far ([`MAX_INCLUDE_LOADS`]).
+    include_loads: usize,
     /// The project directory of each scope.
     scope_dirs: Vec<PathBuf>,
     /// The compose files `include:` read, in order.
@@ -782,6 +790,18 @@ impl Builder<'_, '_> {
                 self.errors.push(ModelError::new(message, Some(first.span)));
                 continue;
             }
+            if self.include_loads >= MAX_INCLUDE_LOADS {
+                self.errors.push(ModelError {
+                    message: format!(
+                        "include: more than {MAX_INCLUDE_LOADS} files loaded: not followed further \
+                         (a limit of mppeep-lint, not of Compose)"
+                    ),
+                    span: Some(first.span),
+                    kind: ModelErrorKind::Limit,
+                });
+                break;
+            }
+            self.include_loads += paths.len();
             if chain.len() > MAX_INCLUDE_DEPTH {
                 self.errors.push(ModelError {
                     message: format!(

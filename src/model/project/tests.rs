@@ -1391,3 +1391,39 @@ fn include_missing_env_file_is_an_error_and_keeps_the_services() {
     assert_eq!(b.text(e.span.unwrap()), "db.env");
     assert!(b.project.service("db").is_some());
 }
+
+/// Each level including the next twice (`f1` → `f2`, `f2` → …): 2^30
+/// loads. Our bound on the files `include:` loads stops it, with our
+/// error, at once.
+#[test]
+fn include_fan_out_is_bounded() {
+    let mut files = vec![(
+        "compose.yaml".to_string(),
+        "include: [f1.yml, f1.yml]\nservices:\n  m:\n    image: busybox\n".to_string(),
+    )];
+    for i in 1..30 {
+        files.push((
+            format!("f{i}.yml"),
+            format!(
+                "include: [f{n}.yml, f{n}.yml]\nservices:\n  s{i}:\n    image: busybox\n",
+                n = i + 1
+            ),
+        ));
+    }
+    files.push((
+        "f30.yml".into(),
+        "services:\n  last:\n    image: busybox\n".into(),
+    ));
+    let refs: Vec<(&str, &str)> = files
+        .iter()
+        .map(|(a, b)| (a.as_str(), b.as_str()))
+        .collect();
+    let started = std::time::Instant::now();
+    let b = build(&refs);
+    assert!(started.elapsed().as_secs() < 20, "{:?}", started.elapsed());
+    assert!(b
+        .project
+        .errors
+        .iter()
+        .any(|e| e.kind == ModelErrorKind::Limit));
+}
