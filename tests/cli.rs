@@ -193,6 +193,39 @@ fn env_reports_compose_errors() {
     assert_eq!(e["line"], 49);
 }
 
+/// `env` on a project with `include:`: one project, the included services
+/// in it with where each value comes from (the included folder's `.env`),
+/// and the text names that `.env`.
+#[test]
+fn env_lists_included_services_and_their_env() {
+    let dir = temp_project(&[
+        (
+            "compose.yaml",
+            "include:\n  - sub/compose.yaml\nservices:\n  app:\n    image: busybox\n",
+        ),
+        (
+            "sub/compose.yaml",
+            "services:\n  db:\n    image: busybox\n    environment:\n      S: ${S}\n",
+        ),
+        ("sub/.env", "S=from-sub\n"),
+    ]);
+    let o = run_in(
+        dir.path(),
+        &["env", ".", "--format", "json", "--no-shell-env"],
+    );
+    let v = json(&o);
+    assert_eq!(v["projects"].as_array().unwrap().len(), 1, "{v:#}");
+    let s = &v["services"]["db"]["environment"]["S"];
+    assert_eq!(s["value"], "from-sub", "{v:#}");
+    assert_eq!(s["via"][0]["file"], "sub/.env", "{s:#}");
+    let o = run_in(dir.path(), &["env", ".", "--no-shell-env"]);
+    let text = stdout(&o);
+    assert!(
+        text.contains("included files also read (for names still unset): sub/.env"),
+        "{text}"
+    );
+}
+
 #[test]
 fn secrets_never_leak_in_any_format() {
     let mut outputs = Vec::new();

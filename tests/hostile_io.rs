@@ -642,3 +642,43 @@ fn a_foreign_file_named_from_outside_gives_one_diagnostic_not_its_lines() {
     }
     assert_eq!(o.status.code(), Some(1), "{}", text(&o));
 }
+
+/// `include:` and `extends.file` naming a file outside the project that is
+/// no compose file (`include: [/etc/passwd]`): one diagnostic saying so,
+/// never its lines.
+#[test]
+fn a_foreign_file_included_or_extended_is_not_quoted() {
+    let dir = tempfile::tempdir().unwrap();
+    let passwd: String = (0..50)
+        .map(|i| format!("user{i}:x:{i}:{i}:User {i}:/home/user{i}:/bin/sh\n"))
+        .collect();
+    write_files(
+        dir.path(),
+        &[
+            ("outside/passwd", passwd.as_str()),
+            (
+                "p/compose.yaml",
+                "include: [../outside/passwd]\nservices:\n  a:\n    image: busybox:1.36\n",
+            ),
+            (
+                "q/compose.yaml",
+                "services:\n  a:\n    image: busybox:1.36\n    extends: {file: ../outside/passwd, service: x}\n",
+            ),
+        ],
+    );
+    for project in ["p", "q"] {
+        let p = dir.path().join(project);
+        for format in ["pretty", "json"] {
+            let o = run(&p, &["check", ".", "--no-config", "--format", format]);
+            let out = String::from_utf8_lossy(&o.stdout);
+            assert!(!out.contains("user1:"), "{project} {format}: quoted\n{out}");
+            assert!(
+                out.contains("does not look like"),
+                "{project} {format}\n{out}"
+            );
+        }
+        let o = run(&p, &["env", ".", "--format", "json"]);
+        let out = String::from_utf8_lossy(&o.stdout);
+        assert!(!out.contains("user1:"), "{project} env: quoted\n{out}");
+    }
+}

@@ -434,3 +434,29 @@ fn a_secret_equal_to_a_service_name_masks_no_service() {
     assert!(env.contains("background-worker"), "{env}");
     assert!(!env.contains("APP_DB_PASSWORD=background-worker"), "{env}");
 }
+
+/// A compose file another one `include:`s is part of that project, not a
+/// project of its own: its `${VAR}` read the including project's `.env`,
+/// its healthcheck answers `condition: service_healthy`, and `depends_on`
+/// an included service is defined.
+#[test]
+fn an_included_compose_file_belongs_to_the_including_project() {
+    let dir = temp_project(&[
+        (
+            "compose.yaml",
+            "include:\n  - db/compose.yaml\nservices:\n  web:\n    image: nginx:1.27\n    \
+             healthcheck:\n      test: [\"CMD\", \"true\"]\n    depends_on:\n      db:\n        \
+             condition: service_healthy\n    environment:\n      \
+             DATABASE_URL: postgres://app:${POSTGRES_PASSWORD}@db:5432/app\n",
+        ),
+        (
+            "db/compose.yaml",
+            "services:\n  db:\n    image: postgres:16\n    environment:\n      \
+             POSTGRES_PASSWORD: ${POSTGRES_PASSWORD}\n    healthcheck:\n      \
+             test: [\"CMD\", \"pg_isready\"]\n",
+        ),
+        (".env", "POSTGRES_PASSWORD=s3cr3t-Xy8-long-enough\n"),
+    ]);
+    let found = check(dir.path());
+    assert!(found.is_empty(), "{found:?}");
+}

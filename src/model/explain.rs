@@ -343,10 +343,14 @@ fn explain_service(ws: &Workspace, p: &Project, s: &Service, var: &str) -> Servi
     }
 
     // 2. The project `.env` / `--env-file` lines.
+    // An `include:`'s env files are read for the included files only.
     let defs: Vec<&DotenvDefinition> = p
         .dotenv_definitions
         .iter()
         .filter(|d| d.name == var)
+        .filter(|d| {
+            s.scope > 0 || !p.include_env_files.contains(&d.file) || p.env_files.contains(&d.file)
+        })
         .collect();
     let env_file_ids: Vec<FileId> = s.env_files.iter().filter_map(|e| e.file).collect();
     for (i, d) in defs.iter().enumerate() {
@@ -817,6 +821,32 @@ mod tests {
                 source: EnvSource::ComposeEnvironment
             }
         );
+    }
+
+    /// An `include:`'s `.env` is read for the included files: it is where
+    /// an included service's value comes from, and no candidate of a
+    /// service of the including file.
+    #[test]
+    fn an_includes_dotenv_is_its_files_own() {
+        let compose = "include: [sub/inc.yml]\nservices:\n  app:\n    image: busybox\n    environment:\n      S: ${S:-unset}\n";
+        let inc = "services:\n  db:\n    image: busybox\n    environment:\n      S: ${S:-unset}\n";
+        let files = [
+            ("compose.yaml", compose),
+            ("sub/inc.yml", inc),
+            ("sub/.env", "S=sub\n"),
+        ];
+        let db = explain_in(&files, &[], "S", "db");
+        assert_eq!(
+            db.final_value.as_ref().unwrap().value.as_deref(),
+            Some("sub")
+        );
+        assert_eq!(sources(&db)[0], ("dotenv", true));
+        let app = explain_in(&files, &[], "S", "app");
+        assert_eq!(
+            app.final_value.as_ref().unwrap().value.as_deref(),
+            Some("unset")
+        );
+        assert!(!sources(&app).iter().any(|(k, _)| *k == "dotenv"));
     }
 
     #[test]

@@ -201,7 +201,20 @@ impl<'fs> Loader<'fs> {
         if let Some(p) = self.compose.get(&id) {
             return p.clone();
         }
-        let parsed = Arc::new(compose::parse(&self.sources.get(id).text));
+        let text = &self.sources.get(id).text;
+        let mut parsed = compose::parse(text);
+        // `include: [/etc/passwd]`, `extends: {file: ../../etc/shadow}`.
+        if self.foreign(id) && !parsed.errors.is_empty() && !fs::looks_like_compose(text) {
+            self.hide(id, 0);
+            parsed = ComposeFile {
+                errors: vec![SyntaxError::new(
+                    "this file does not look like a compose file (no top-level `services:` or `include:`, and not YAML Compose reads); it is outside the linted folder, so it is not read further and its lines are not shown",
+                    TextRange::empty(0),
+                )],
+                ..ComposeFile::default()
+            };
+        }
+        let parsed = Arc::new(parsed);
         self.compose.insert(id, parsed.clone());
         parsed
     }

@@ -47,16 +47,24 @@ pub fn load_project(loader: &mut Loader, opts: &ProjectOptions) -> Project {
         loader,
         errors: Vec::new(),
         warnings: Vec::new(),
-        variables: BTreeMap::new(),
+        variables: Arc::new(BTreeMap::new()),
         directory: directory.clone(),
         references: Vec::new(),
         unparsed: false,
         cycles: HashSet::new(),
+        scopes: vec![Arc::new(BTreeMap::new())],
+        scope_cache: HashMap::new(),
+        scope: 0,
+        include_loads: 0,
+        scope_dirs: vec![directory.clone()],
+        included_files: Vec::new(),
+        include_env_files: Vec::new(),
+        include_definitions: Vec::new(),
     };
 
     // 1. Interpolation variables: the process environment wins over env files.
     for (k, v) in &opts.process_env {
-        b.variables.insert(
+        Arc::make_mut(&mut b.variables).insert(
             k.clone(),
             ProjectVariable {
                 name: k.clone(),
@@ -81,7 +89,8 @@ pub fn load_project(loader: &mut Loader, opts: &ProjectOptions) -> Project {
             .map(|f| b.loader.absolute(f))
             .collect()
     };
-    let (env_files, dotenv_definitions) = b.read_env_files(&env_paths, &opts.process_env);
+    let process = b.variables.clone();
+    let (env_files, mut dotenv_definitions) = b.read_env_files(&env_paths, &process);
 
     // 2. Profiles: --profile, else COMPOSE_PROFILES.
     let mut profiles: BTreeSet<String> = opts.profiles.iter().cloned().collect();
@@ -109,7 +118,7 @@ pub fn load_project(loader: &mut Loader, opts: &ProjectOptions) -> Project {
                     .unwrap_or_default(),
             )
         });
-        b.variables.insert(
+        Arc::make_mut(&mut b.variables).insert(
             COMPOSE_PROJECT_NAME.to_string(),
             ProjectVariable {
                 name: COMPOSE_PROJECT_NAME.to_string(),
@@ -122,26 +131,23 @@ pub fn load_project(loader: &mut Loader, opts: &ProjectOptions) -> Project {
     }
 
     // 4. Each compose file, interpolated, its services converted; then merged.
+    // The project's variables, final now, are scope 0.
+    b.scopes[0] = b.variables.clone();
     let mut compose_files = Vec::new();
     let mut merged: Vec<Service> = Vec::new();
     for path in &files {
-        let Some((id, services, _)) = b.load_compose_file(path) else {
+        let Some((id, services, _)) = b.load_compose_file(path, &mut vec![path.clone()]) else {
             continue;
         };
         compose_files.push(id);
-        for s in services {
-            // `name: !reset` removes the service; `name: !override` replaces it.
-            if s.tag == Some(MergeTag::Reset) {
-                merged.retain(|m| m.name != s.name);
-                continue;
-            }
-            match merged.iter_mut().find(|m| m.name == s.name) {
-                Some(base) if s.tag == Some(MergeTag::Override) => *base = s,
-                Some(base) => merge_service(base, s),
-                None => merged.push(s),
-            }
+        merge_services(&mut merged, services);
+    }
+    for id in &b.included_files {
+        if !compose_files.contains(id) {
+            compose_files.push(*id);
         }
     }
+    dotenv_definitions.append(&mut b.include_definitions);
 
     // 4. Per service: activity, image facts, container environment. The
     // profile `*` (in --profile or COMPOSE_PROFILES) enables every service.
@@ -204,6 +210,13 @@ pub fn load_project(loader: &mut Loader, opts: &ProjectOptions) -> Project {
         }
     }
     for s in merged.iter_mut() {
+        // An included service's passthroughs and env_file lines read the
+        // variables of its `include:`.
+        let project_variables = match b.scopes.get(s.scope).filter(|_| s.scope > 0) {
+            Some(scope) => Some(std::mem::replace(&mut b.variables, scope.clone())),
+            None => None,
+        };
+        // (An `Arc` each: swapping scopes copies no map.)
         s.container_env = b.container_environment(s);
         for e in &s.environment {
             if e.value.is_none() {
@@ -217,6 +230,9 @@ pub fn load_project(loader: &mut Loader, opts: &ProjectOptions) -> Project {
                     written: var.and_then(|x| x.written.clone()),
                 });
             }
+        }
+        if let Some(v) = project_variables {
+            b.variables = v;
         }
     }
     // Compose removes the disabled services first: an enabled service that
@@ -257,18 +273,29 @@ pub fn load_project(loader: &mut Loader, opts: &ProjectOptions) -> Project {
         compose_files,
         env_files,
         references,
-        variables: b.variables,
+        variables: Arc::try_unwrap(b.variables).unwrap_or_else(|v| (*v).clone()),
         dotenv_definitions,
         services: merged,
         errors: b.errors,
         warnings: b.warnings,
         whole: !b.unparsed,
         missing_env_files: Vec::new(),
+        included_files: b.included_files,
+        include_env_files: b.include_env_files,
         deploy_variables: BTreeSet::new(),
     }
 }
 
 const COMPOSE_PROJECT_NAME: &str = "COMPOSE_PROJECT_NAME";
+
+/// Files an `include:` chain may nest (each level is a recursion of the
+/// loader): far beyond any real project, far below what a 2 MiB stack holds.
+pub const MAX_INCLUDE_DEPTH: usize = 32;
+
+/// Files `include:` may load in one project, counting each time a file is
+/// included again (files that include the next one twice, level after
+/// level, would load 2^32 times).
+pub const MAX_INCLUDE_LOADS: usize = 10_000;
 
 /// A folder's name as a project name, as Compose makes it: lowercase, only
 /// letters, digits, `_` and `-` (`My.App` → `myapp`).
@@ -283,14 +310,61 @@ struct Builder<'a, 'fs> {
     loader: &'a mut Loader<'fs>,
     errors: Vec<ModelError>,
     warnings: Vec<ModelError>,
-    variables: BTreeMap<String, ProjectVariable>,
+    /// The variables `${VAR}` reads now: the project's, or while an
+    /// `include:` is loaded, its scope's (shared, never copied per item).
+    variables: Variables,
     directory: PathBuf,
     references: Vec<Via>,
     /// A compose file of the project could not be read or parsed.
     unparsed: bool,
     /// The `extends` cycles reported (their services, sorted): each once.
     cycles: HashSet<Vec<(FileId, String)>>,
+    /// The variables of each scope ([`Service::scope`]): 0 the project's
+    /// (filled in once the files are loaded), then each `include:`'s.
+    scopes: Vec<Variables>,
+    /// The variables of an `include:` by the scope it is read in and its
+    /// env files: a thousand items alike read them once.
+    scope_cache: HashMap<(usize, Vec<PathBuf>), Variables>,
+    /// The scope being loaded.
+    scope: usize,
+    /// The files `include:` loaded so far ([`MAX_INCLUDE_LOADS`]).
+    include_loads: usize,
+    /// The project directory of each scope.
+    scope_dirs: Vec<PathBuf>,
+    /// The compose files `include:` read, in order.
+    included_files: Vec<FileId>,
+    /// The env files of the `include:`s, and their definitions.
+    include_env_files: Vec<FileId>,
+    include_definitions: Vec<DotenvDefinition>,
 }
+
+/// One `include:` item, interpolated.
+#[derive(Debug, Clone)]
+struct IncludeUse {
+    paths: Vec<Value>,
+    env_files: Vec<Value>,
+    project_directory: Option<Value>,
+}
+
+/// Merge the services of one more file into `merged`, as Compose merges
+/// `-f` files (and the files of one `include:` item).
+fn merge_services(merged: &mut Vec<Service>, services: Vec<Service>) {
+    for s in services {
+        // `name: !reset` removes the service; `name: !override` replaces it.
+        if s.tag == Some(MergeTag::Reset) {
+            merged.retain(|m| m.name != s.name);
+            continue;
+        }
+        match merged.iter_mut().find(|m| m.name == s.name) {
+            Some(base) if s.tag == Some(MergeTag::Override) => *base = s,
+            Some(base) => merge_service(base, s),
+            None => merged.push(s),
+        }
+    }
+}
+
+/// The interpolation variables of a scope, shared.
+type Variables = Arc<BTreeMap<String, ProjectVariable>>;
 
 /// The services whose `extends` are being followed, outermost first: the
 /// file, the service, and where its `extends.service` is written.
@@ -312,6 +386,8 @@ struct Unresolved {
     /// Each service's `extends.file`, interpolated (Compose interpolates
     /// it as any other value).
     extends_files: Vec<Option<String>>,
+    /// Its `include:` items, interpolated.
+    includes: Vec<IncludeUse>,
 }
 
 /// Interpolated values of one compose file, by the range of their scalar.
@@ -431,11 +507,13 @@ impl Builder<'_, '_> {
     }
 
     /// Read the project's env files in order; later files override earlier
-    /// ones, the process environment overrides them all.
+    /// ones, the variables already set (`outer`: the process environment;
+    /// for an `include:`, the including project's variables) override them
+    /// all. The winners are added to the variables.
     fn read_env_files(
         &mut self,
         paths: &[PathBuf],
-        process: &BTreeMap<String, String>,
+        outer: &BTreeMap<String, ProjectVariable>,
     ) -> (Vec<FileId>, Vec<DotenvDefinition>) {
         let mut ids = Vec::new();
         let mut defs: Vec<DotenvDefinition> = Vec::new();
@@ -489,7 +567,7 @@ impl Builder<'_, '_> {
                 .collect();
             // The shell, the file's own earlier lines, then what earlier
             // files set.
-            let mut lookup = |name: &str| process.get(name).cloned();
+            let mut lookup = |name: &str| outer.get(name).map(|v| v.value.clone());
             let mut from_earlier = |name: &str| earlier.get(name).map(|(v, _, _)| v.clone());
             let resolved =
                 match interpolate::resolve_dotenv_after(&parsed, &mut lookup, &mut from_earlier) {
@@ -512,7 +590,7 @@ impl Builder<'_, '_> {
                 let via: Vec<Via> = r
                     .used
                     .iter()
-                    .map(|u| self.dotenv_via(id, &parsed, u, process, &earlier, &by_entry))
+                    .map(|u| self.dotenv_via(id, &parsed, u, outer, &earlier, &by_entry))
                     .collect();
                 let segments =
                     segments(&self.loader.file(id).text, id, &r.value, &r.segments, None);
@@ -543,13 +621,13 @@ impl Builder<'_, '_> {
         }
         let winners: Vec<usize> = last
             .iter()
-            .filter(|(n, _)| !process.contains_key(**n))
+            .filter(|(n, _)| !outer.contains_key(**n))
             .map(|(_, i)| *i)
             .collect();
         for i in winners {
             defs[i].effective = true;
             let d = &defs[i];
-            self.variables.insert(
+            Arc::make_mut(&mut self.variables).insert(
                 d.name.clone(),
                 ProjectVariable {
                     name: d.name.clone(),
@@ -572,15 +650,18 @@ impl Builder<'_, '_> {
         file: FileId,
         parsed: &crate::syntax::dotenv::DotenvFile,
         u: &UsedVarSource,
-        process: &BTreeMap<String, String>,
+        outer: &BTreeMap<String, ProjectVariable>,
         earlier: &BTreeMap<String, Earlier>,
         by_entry: &HashMap<usize, Arc<Value>>,
     ) -> Via {
         let name = u.var.name.clone();
         let mut written = None;
         let (source, value) = match &u.from {
-            VarOrigin::Lookup => match process.get(&name) {
-                Some(v) => (Some(VariableSource::Process), Some(v.clone())),
+            VarOrigin::Lookup => match outer.get(&name) {
+                Some(v) => {
+                    written = v.written.clone();
+                    (Some(v.source.clone()), Some(v.value.clone()))
+                }
                 None => (None, None),
             },
             VarOrigin::EarlierFile => match earlier.get(&name) {
@@ -641,11 +722,18 @@ impl Builder<'_, '_> {
     }
 
     /// Load, parse and interpolate one compose file; its services converted,
-    /// each merged over the service it `extends`, through every level.
-    fn load_compose_file(&mut self, path: &Path) -> Option<(FileId, Vec<Service>, Option<String>)> {
+    /// each merged over the service it `extends`, through every level; then
+    /// the services its `include:` imports. `chain`: the files being
+    /// included, the top-level one first, this one last.
+    fn load_compose_file(
+        &mut self,
+        path: &Path,
+        chain: &mut Vec<PathBuf>,
+    ) -> Option<(FileId, Vec<Service>, Option<String>)> {
         let directory = self.directory.clone();
         let unresolved = Arc::new(self.load_unresolved(path, &directory)?);
         let (id, name) = (unresolved.id, unresolved.name.clone());
+        let includes = unresolved.includes.clone();
         let mut services: Vec<Service> = unresolved.services.clone();
         // The files `extends` names, each loaded once for all the services.
         let mut files: ExtendsFiles = HashMap::new();
@@ -655,7 +743,210 @@ impl Builder<'_, '_> {
                 *service = s;
             }
         }
+        if !includes.is_empty() {
+            let imported = self.apply_includes(&includes, chain);
+            for s in imported {
+                match services.iter().find(|m| m.name == s.name) {
+                    Some(own) => {
+                        if !self.same_definition(own, &s, false) {
+                            self.conflict(&s);
+                        }
+                    }
+                    None => services.push(s),
+                }
+            }
+        }
         Some((id, services, name))
+    }
+
+    /// The services the `include:` items import, as Compose's
+    /// `ApplyInclude` does: each item's files (relative to the current
+    /// project directory) loaded as a project of their own — their project
+    /// directory the item's `project_directory:` or the first file's
+    /// folder, their variables the current ones then the item's
+    /// `env_file:`s (else that directory's `.env`) for names still unset —
+    /// merged in order; a service two items define differently is an error.
+    fn apply_includes(
+        &mut self,
+        includes: &[IncludeUse],
+        chain: &mut Vec<PathBuf>,
+    ) -> Vec<Service> {
+        let mut imported: Vec<Service> = Vec::new();
+        for inc in includes {
+            // An item without a path includes nothing (Compose says nothing).
+            let Some(first) = inc.paths.first() else {
+                continue;
+            };
+            let working = self.directory.clone();
+            let paths: Vec<PathBuf> = inc
+                .paths
+                .iter()
+                .map(|p| crate::fs::normalize(&working.join(&p.text)))
+                .collect();
+            let mut missing = false;
+            for (p, v) in paths.iter().zip(&inc.paths) {
+                if !self.loader.is_file(p) {
+                    missing = true;
+                    self.errors.push(ModelError::new(
+                        format!("open {}: no such file or directory", p.display()),
+                        Some(v.span),
+                    ));
+                }
+            }
+            if missing {
+                continue;
+            }
+            if chain.contains(&paths[0]) {
+                let mut message = String::from("include cycle detected:");
+                for (k, f) in chain.iter().chain([&paths[0]]).enumerate() {
+                    let verb = if k == 0 { "\n" } else { "\n include " };
+                    message.push_str(&format!("{verb}{}", f.display()));
+                }
+                self.errors.push(ModelError::new(message, Some(first.span)));
+                continue;
+            }
+            if self.include_loads >= MAX_INCLUDE_LOADS {
+                self.errors.push(ModelError {
+                    message: format!(
+                        "include: more than {MAX_INCLUDE_LOADS} files loaded: not followed further \
+                         (a limit of mppeep-lint, not of Compose)"
+                    ),
+                    span: Some(first.span),
+                    kind: ModelErrorKind::Limit,
+                });
+                break;
+            }
+            self.include_loads += paths.len();
+            if chain.len() > MAX_INCLUDE_DEPTH {
+                self.errors.push(ModelError {
+                    message: format!(
+                        "include: more than {MAX_INCLUDE_DEPTH} levels: not followed further \
+                         (a limit of mppeep-lint, not of Compose)"
+                    ),
+                    span: Some(first.span),
+                    kind: ModelErrorKind::Limit,
+                });
+                continue;
+            }
+            let directory = match &inc.project_directory {
+                Some(d) => crate::fs::normalize(&working.join(&d.text)),
+                None => paths[0]
+                    .parent()
+                    .map(Path::to_path_buf)
+                    .unwrap_or_else(|| working.clone()),
+            };
+            // A missing env file fails the configuration; the files are
+            // still loaded (with the env files that are there).
+            let mut env_paths = Vec::new();
+            if inc.env_files.is_empty() {
+                let default = directory.join(".env");
+                if self.loader.is_file(&default) {
+                    env_paths.push(default);
+                }
+            } else {
+                for f in &inc.env_files {
+                    if f.text == "/dev/null" {
+                        continue;
+                    }
+                    let p = crate::fs::normalize(&working.join(&f.text));
+                    if !self.loader.is_file(&p) {
+                        self.errors.push(ModelError {
+                            message: format!("stat {}: no such file or directory", p.display()),
+                            span: Some(f.span),
+                            kind: ModelErrorKind::EnvFileNotFound(p),
+                        });
+                        continue;
+                    }
+                    env_paths.push(p);
+                }
+            }
+            // The included project: its directory, its variables.
+            let outer = self.variables.clone();
+            let key = (self.scope, env_paths.clone());
+            let variables = match self.scope_cache.get(&key) {
+                Some(v) => v.clone(),
+                None if env_paths.is_empty() => outer.clone(),
+                None => {
+                    let (ids, defs) = self.read_env_files(&env_paths, &outer);
+                    self.include_env_files.extend(ids);
+                    self.include_definitions.extend(defs);
+                    std::mem::replace(&mut self.variables, outer.clone())
+                }
+            };
+            self.scope_cache.insert(key, variables.clone());
+            self.variables = variables.clone();
+            let saved_directory = std::mem::replace(&mut self.directory, directory.clone());
+            let scope = self.scopes.len();
+            let outer_scope = std::mem::replace(&mut self.scope, scope);
+            self.scopes.push(variables);
+            self.scope_dirs.push(directory);
+            let mut merged: Vec<Service> = Vec::new();
+            for p in &paths {
+                chain.push(p.clone());
+                let loaded = self.load_compose_file(p, chain);
+                chain.pop();
+                let Some((id, services, _)) = loaded else {
+                    continue;
+                };
+                if !self.included_files.contains(&id) {
+                    self.included_files.push(id);
+                }
+                merge_services(&mut merged, services);
+            }
+            self.directory = saved_directory;
+            self.variables = outer;
+            self.scope = outer_scope;
+            for s in merged {
+                let mut s = s;
+                if s.scope == 0 {
+                    s.scope = scope;
+                }
+                match imported.iter().find(|m| m.name == s.name) {
+                    Some(earlier) => {
+                        if !self.same_definition(earlier, &s, true) {
+                            self.conflict(&s);
+                        }
+                    }
+                    None => imported.push(s),
+                }
+            }
+        }
+        imported
+    }
+
+    /// Compose's error for a service an `include:` imports that the
+    /// including file, or an earlier item, defines otherwise.
+    fn conflict(&mut self, s: &Service) {
+        self.errors.push(ModelError::new(
+            format!("services.{} conflicts with imported resource", s.name),
+            Some(s.name_span),
+        ));
+    }
+
+    /// Whether two definitions of a service are the same to Compose, which
+    /// compares them as YAML after interpolation, the included one's
+    /// relative paths made absolute: written alike (raw text compared: a
+    /// `${VAR}` alike in both is taken as the same value), and no relative
+    /// path in them, unless both are imported from the same project
+    /// directory (`both_imported`).
+    fn same_definition(&mut self, a: &Service, b: &Service, both_imported: bool) -> bool {
+        let mut node = |s: &Service| -> Option<Node> {
+            let parsed = self.loader.compose(s.name_span.file);
+            let services = parsed.root.as_ref()?.get("services")?.as_map()?;
+            services
+                .iter()
+                .find(|(k, _)| k.range == s.name_span.range)
+                .map(|(_, v)| v.clone())
+        };
+        let (Some(x), Some(y)) = (node(a), node(b)) else {
+            return false;
+        };
+        if !same_node(&x, &y) {
+            return false;
+        }
+        let same_directory =
+            both_imported && self.scope_dirs.get(a.scope) == self.scope_dirs.get(b.scope);
+        same_directory || !has_relative_path(&x)
     }
 
     /// [`Self::load_compose_file`] without following `extends`: the parsed
@@ -699,12 +990,22 @@ impl Builder<'_, '_> {
                 Some(conv.value(f).text)
             })
             .collect();
+        let includes = parsed
+            .include
+            .iter()
+            .map(|i| IncludeUse {
+                paths: i.paths.iter().map(|p| conv.value(p)).collect(),
+                env_files: i.env_files.iter().map(|p| conv.value(p)).collect(),
+                project_directory: conv.opt(&i.project_directory),
+            })
+            .collect();
         Some(Unresolved {
             id,
             parsed,
             services,
             name,
             extends_files,
+            includes,
         })
     }
 
@@ -1175,6 +1476,54 @@ impl Builder<'_, '_> {
     }
 }
 
+/// Two YAML nodes written alike (ranges aside): the same scalars, typed
+/// the same, in the same collections.
+fn same_node(a: &Node, b: &Node) -> bool {
+    if a.tag != b.tag {
+        return false;
+    }
+    match (&a.kind, &b.kind) {
+        (NodeKind::Scalar(x), NodeKind::Scalar(y)) => {
+            x.value == y.value
+                && x.compose_string() == y.compose_string()
+                && (x.resolved == crate::syntax::yaml::Resolved::Str)
+                    == (y.resolved == crate::syntax::yaml::Resolved::Str)
+        }
+        (NodeKind::Seq(x), NodeKind::Seq(y)) => {
+            x.len() == y.len() && x.iter().zip(y).all(|(a, b)| same_node(a, b))
+        }
+        (NodeKind::Map(x), NodeKind::Map(y)) => {
+            x.len() == y.len()
+                && x.iter()
+                    .zip(y)
+                    .all(|((ka, va), (kb, vb))| same_node(ka, kb) && same_node(va, vb))
+        }
+        _ => false,
+    }
+}
+
+/// Whether a service's definition holds a path Compose resolves against
+/// the project directory (`build`, `env_file`, `extends.file`,
+/// `label_file`, a relative bind mount).
+fn has_relative_path(service: &Node) -> bool {
+    let Some(entries) = service.as_map() else {
+        return false;
+    };
+    entries.iter().any(|(k, v)| match k.as_str() {
+        Some("build" | "env_file" | "label_file") => true,
+        Some("extends") => v.get("file").is_some(),
+        Some("volumes") => v.as_seq().is_some_and(|items| {
+            items.iter().any(|i| {
+                let source = i
+                    .as_str()
+                    .or_else(|| i.get("source").and_then(Node::as_str));
+                source.is_some_and(|s| s.starts_with('.') || s.starts_with('~'))
+            })
+        }),
+        _ => false,
+    })
+}
+
 /// A `.env` entry's value as written, or its key for a bare `KEY`.
 fn dotenv_value_range(e: &crate::syntax::dotenv::DotenvEntry) -> TextRange {
     match &e.value {
@@ -1383,6 +1732,7 @@ impl Converter<'_> {
             resets: s.resets.clone(),
             overrides: s.overrides.clone(),
             tag: s.tag,
+            scope: 0,
         }
     }
 

@@ -580,6 +580,10 @@ pub struct Service {
     pub resets: Vec<String>,
     pub overrides: Vec<String>,
     pub tag: Option<crate::syntax::yaml::MergeTag>,
+    /// Where the service was defined: 0 in the project's own files, else
+    /// the `include:` (numbered as the model loads them) whose variables its
+    /// `environment:` passthroughs and `env_file:` lines read.
+    pub scope: usize,
 }
 
 impl Service {
@@ -705,8 +709,15 @@ pub struct Project {
     pub env_files: Vec<FileId>,
     /// Interpolation variables: the process environment, then the env files.
     pub variables: BTreeMap<String, ProjectVariable>,
-    /// Every definition in the env files, in order.
+    /// Every definition in the env files, in order (the `include:` env
+    /// files' after the project's).
     pub dotenv_definitions: Vec<DotenvDefinition>,
+    /// The compose files `include:` brings in (also in `compose_files`).
+    pub included_files: Vec<FileId>,
+    /// The env files of the `include:`s (each `env_file:`, else the `.env`
+    /// of the included project directory): read for the included files'
+    /// interpolation only, after the project's variables.
+    pub include_env_files: Vec<FileId>,
     pub services: Vec<Service>,
     /// Every `${VAR}` reference in the project's compose files (each once),
     /// and every passthrough (`environment: [VAR]`, `args: [VAR]`).

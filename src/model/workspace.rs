@@ -104,7 +104,7 @@ impl Workspace {
     pub fn dotenv_use(&self, file: FileId) -> DotenvUse {
         let mut u = DotenvUse::default();
         for p in self.whole_projects() {
-            u.interpolation |= p.env_files.contains(&file);
+            u.interpolation |= p.env_files.contains(&file) || p.include_env_files.contains(&file);
             u.env_file |= p.services.iter().any(|s| s.reads_env_file(file));
         }
         u
@@ -332,6 +332,17 @@ pub fn load_workspace(fs_: &dyn Fs, cwd: &Path, opts: &WorkspaceOptions) -> Work
         );
         projects.push(project);
     }
+    let default: Vec<bool> = projects
+        .iter()
+        .map(|p| {
+            p.compose_files.first().is_some_and(|f| {
+                let path = &loader.file(*f).path;
+                path.file_name()
+                    .is_some_and(|n| DEFAULT_COMPOSE_FILES.iter().any(|d| n == *d))
+            })
+        })
+        .collect();
+    drop_included_projects(&mut projects, &default);
 
     // `-f` files that cannot be read: Compose refuses to start
     // (`open x.yml: no such file or directory`), and so do we.
@@ -656,12 +667,48 @@ fn compose_file_setting(
     (!files.is_empty()).then_some(files)
 }
 
+/// Leaves out a project whose files another project reads too, at least
+/// one of them through `include:`: a compose file another one includes is
+/// part of that project (its variables, its services' neighbours), not a
+/// project of its own. Two projects that read the same files (an include
+/// cycle) are both kept, and so is a folder's default project (`default`)
+/// when the file that includes it is in the same folder: `docker compose`
+/// run there without `-f` reads it alone.
+fn drop_included_projects(projects: &mut Vec<Project>, default: &[bool]) {
+    let subset = |a: &[FileId], b: &[FileId]| a.iter().all(|f| b.contains(f));
+    let dropped: Vec<bool> = projects
+        .iter()
+        .enumerate()
+        .map(|(i, p)| {
+            projects.iter().enumerate().any(|(j, q)| {
+                i != j
+                    && !(default[i] && p.directory == q.directory)
+                    && subset(&p.compose_files, &q.compose_files)
+                    && !subset(&q.compose_files, &p.compose_files)
+                    && p.compose_files.iter().any(|f| q.included_files.contains(f))
+            })
+        })
+        .collect();
+    let mut k = 0;
+    projects.retain(|_| {
+        k += 1;
+        !dropped[k - 1]
+    });
+}
+
 /// Whether a compose file stands alone: every service it defines has an
-/// image, a build or an `extends`, and depends only on services it defines.
+/// image, a build or an `extends`, and depends only on services it defines
+/// (or, in a file with `include:`, on any: the included files define them).
 /// One that fails to parse stands alone (its errors are reported with it).
 fn is_self_contained(file: &ComposeFile) -> bool {
     if !file.errors.is_empty() {
         return true;
+    }
+    if !file.include.is_empty() {
+        return file
+            .services
+            .iter()
+            .all(|s| s.image.is_some() || s.build.is_some() || s.extends.is_some());
     }
     let defined = |name: &str| file.services.iter().any(|s| s.name.value == name);
     !file.services.is_empty()
@@ -750,6 +797,11 @@ mod tests {
         )));
         // Only volumes or networks.
         assert!(!is_self_contained(&parse("volumes:\n  data: {}\n")));
+        // Only includes, or services depending on included ones.
+        assert!(is_self_contained(&parse("include:\n  - db.yml\n")));
+        assert!(is_self_contained(&parse(
+            "include: [db.yml]\nservices:\n  a:\n    image: x\n    depends_on: [db]\n"
+        )));
     }
 
     #[test]

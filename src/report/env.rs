@@ -221,6 +221,18 @@ fn env_lines(ws: &Workspace, mask: &Masking) -> String {
                 envs.join(", ")
             );
         }
+        if !p.include_env_files.is_empty() {
+            let envs: Vec<String> = p
+                .include_env_files
+                .iter()
+                .map(|f| e(&sources.get(*f).display))
+                .collect();
+            let _ = writeln!(
+                out,
+                "  included files also read (for names still unset): {}",
+                envs.join(", ")
+            );
+        }
         for s in &p.services {
             let mut head = format!("\n  service {}", e(&s.name));
             if !s.active {

@@ -12,6 +12,8 @@ pub struct ComposeFile {
     pub services: Vec<Service>,
     /// Top-level `networks:` keys.
     pub networks: Vec<Spanned<String>>,
+    /// Top-level `include:` items, in order.
+    pub include: Vec<Include>,
     /// Errors that make Compose reject the file.
     pub errors: Vec<SyntaxError>,
 }
@@ -52,6 +54,20 @@ pub struct Service {
     /// `name: !reset`: the service is removed; `name: !override`: it
     /// replaces the one earlier files define.
     pub tag: Option<yaml::MergeTag>,
+}
+
+/// One `include:` item: `- path` (short form) or `- path: [a.yml, b.yml]`
+/// with `env_file:` and `project_directory:` (long form). Values raw.
+#[derive(Debug, Clone)]
+pub struct Include {
+    /// The item as written.
+    pub range: TextRange,
+    /// The files, the first one the main one (a string or a list).
+    pub paths: Vec<Spanned<String>>,
+    /// `env_file:` (a string or a list); empty: the `.env` of the project
+    /// directory.
+    pub env_files: Vec<Spanned<String>>,
+    pub project_directory: Option<Spanned<String>>,
 }
 
 #[derive(Debug, Clone)]
@@ -169,6 +185,7 @@ pub fn parse(text: &str) -> ComposeFile {
                 match k.as_str() {
                     Some("name") => file.name = p.string(v, "name"),
                     Some("services") => file.services = p.services(v),
+                    Some("include") => file.include = p.include(v),
                     Some("networks") => {
                         if let Some(m) = v.as_map() {
                             file.networks = m.iter().filter_map(|(k, _)| key(k)).collect();
@@ -243,6 +260,53 @@ impl Reader {
                 }
             }
         }
+    }
+
+    /// `include:`: a list of paths or of `{path, env_file,
+    /// project_directory}` items, as Compose reads it.
+    fn include(&mut self, node: &Node) -> Vec<Include> {
+        let items = match &node.kind {
+            NodeKind::Seq(items) => items,
+            _ if node.is_null() => return Vec::new(),
+            _ => {
+                let got = node.as_str().unwrap_or("a mapping");
+                self.error(format!("`include` must be a list, got {got}"), node.range);
+                return Vec::new();
+            }
+        };
+        let mut out = Vec::new();
+        for item in items {
+            let mut include = Include {
+                range: item.range,
+                paths: Vec::new(),
+                env_files: Vec::new(),
+                project_directory: None,
+            };
+            match &item.kind {
+                NodeKind::Scalar(_) => include.paths.extend(self.string(item, "include")),
+                NodeKind::Map(_) => {
+                    let one_or_many = |p: &mut Reader, n: &Node, what: &str| match &n.kind {
+                        NodeKind::Scalar(_) => p.string(n, what).into_iter().collect(),
+                        _ => p.strings(n, what),
+                    };
+                    if let Some(n) = item.get("path") {
+                        include.paths = one_or_many(self, n, "include.path");
+                    }
+                    if let Some(n) = item.get("env_file") {
+                        include.env_files = one_or_many(self, n, "include.env_file");
+                    }
+                    if let Some(n) = item.get("project_directory") {
+                        include.project_directory = self.string(n, "include.project_directory");
+                    }
+                }
+                NodeKind::Seq(_) => {
+                    self.error("include items must be strings or mappings", item.range);
+                    continue;
+                }
+            }
+            out.push(include);
+        }
+        out
     }
 
     fn services(&mut self, node: &Node) -> Vec<Service> {

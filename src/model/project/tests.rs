@@ -1277,3 +1277,183 @@ fn image_env_and_plain_scalars_map_exactly() {
         exact("compose.yaml", "      MAP: 'pg://", "queue", &[])
     );
 }
+
+/// `include:`: the included file sees the shell, then the project's `.env`,
+/// then its own folder's `.env` (for names still unset), each value with
+/// where it is written; its relative paths are its folder's.
+#[test]
+fn include_reads_its_own_env_after_the_projects() {
+    let b = build_with(
+        &[
+            (
+                "compose.yaml",
+                "include:\n  - sub/inc.yml\nservices:\n  app:\n    image: busybox\n    depends_on: [db]\n",
+            ),
+            (".env", "M=main\n"),
+            ("sub/.env", "M=sub\nS=sub\nH=sub\n"),
+            (
+                "sub/inc.yml",
+                "services:\n  db:\n    image: busybox\n    env_file: db.env\n    environment:\n      M: ${M}\n      S: ${S}\n      H: ${H}\n",
+            ),
+            ("sub/db.env", "D=1\n"),
+        ],
+        Run {
+            shell: &[("H", "shell")],
+            ..Run::default()
+        },
+    );
+    assert!(b.errors().is_empty(), "{:?}", b.errors());
+    assert_eq!(
+        b.env("db"),
+        BTreeMap::from([
+            ("D", Some("1")),
+            ("H", Some("shell")),
+            ("M", Some("main")),
+            ("S", Some("sub"))
+        ])
+    );
+    let s = &b.service("db").container_env.vars["S"].winner;
+    let source = s.via[0].source.clone().unwrap();
+    let VariableSource::Dotenv { file, .. } = source else {
+        panic!("{source:?}")
+    };
+    assert_eq!(b.sources.get(file).display, "sub/.env");
+    assert_eq!(b.project.compose_files.len(), 2);
+    assert_eq!(b.project.included_files.len(), 1);
+    assert_eq!(b.project.include_env_files.len(), 1);
+}
+
+/// A missing include, a service the including file defines otherwise, a
+/// cycle: Compose's errors, each where it is written.
+#[test]
+fn include_errors_point_at_what_is_wrong() {
+    let b = build(&[(
+        "compose.yaml",
+        "include:\n  - nope.yml\nservices:\n  app:\n    image: busybox\n",
+    )]);
+    assert_eq!(b.errors(), ["open /p/nope.yml: no such file or directory"]);
+    assert_eq!(b.text(b.project.errors[0].span.unwrap()), "nope.yml");
+    let b = build(&[
+        (
+            "compose.yaml",
+            "include: [a.yml]\nservices:\n  db:\n    image: postgres\n",
+        ),
+        ("a.yml", "services:\n  db:\n    image: busybox\n"),
+    ]);
+    assert_eq!(b.errors(), ["services.db conflicts with imported resource"]);
+    let span = b.project.errors[0].span.unwrap();
+    assert_eq!(
+        (b.sources.get(span.file).display.as_str(), b.text(span)),
+        ("a.yml", "db")
+    );
+    // Written alike: the same service, no conflict.
+    let b = build(&[
+        (
+            "compose.yaml",
+            "include: [a.yml]\nservices:\n  db:\n    image: busybox\n",
+        ),
+        ("a.yml", "services:\n  db:\n    image: busybox\n"),
+    ]);
+    assert!(b.errors().is_empty(), "{:?}", b.errors());
+    let b = build(&[
+        (
+            "compose.yaml",
+            "include: [a.yml]\nservices:\n  m:\n    image: busybox\n",
+        ),
+        (
+            "a.yml",
+            "include: [compose.yaml]\nservices:\n  a:\n    image: busybox\n",
+        ),
+    ]);
+    assert_eq!(
+        b.errors(),
+        ["include cycle detected:\n/p/compose.yaml\n include /p/a.yml\n include /p/compose.yaml"]
+    );
+}
+
+/// A chain of includes longer than our bound: our own error, no deeper.
+#[test]
+fn include_depth_is_bounded() {
+    let mut files = vec![(
+        "compose.yaml".to_string(),
+        "include: [f1.yml]\nservices:\n  m:\n    image: busybox\n".to_string(),
+    )];
+    for i in 1..=150 {
+        files.push((
+            format!("f{i}.yml"),
+            format!(
+                "include: [f{}.yml]\nservices:\n  s{i}:\n    image: busybox\n",
+                i + 1
+            ),
+        ));
+    }
+    files.push((
+        "f151.yml".into(),
+        "services:\n  last:\n    image: busybox\n".into(),
+    ));
+    let refs: Vec<(&str, &str)> = files
+        .iter()
+        .map(|(a, b)| (a.as_str(), b.as_str()))
+        .collect();
+    let b = build(&refs);
+    let e = &b.project.errors[0];
+    assert_eq!(e.kind, ModelErrorKind::Limit);
+    assert!(b.project.service("s30").is_some());
+    assert!(b.project.service("last").is_none());
+}
+
+/// An include's `env_file:` that is not there fails the configuration (a
+/// file an install creates, as a service's required `env_file:`), and the
+/// included services are still modelled, so that nothing else is judged
+/// on a project without them.
+#[test]
+fn include_missing_env_file_is_an_error_and_keeps_the_services() {
+    let b = build(&[
+        (
+            "compose.yaml",
+            "include:\n  - path: db.yml\n    env_file: db.env\nservices:\n  app:\n    image: busybox\n    depends_on: [db]\n",
+        ),
+        ("db.yml", "services:\n  db:\n    image: postgres\n"),
+    ]);
+    assert_eq!(b.errors(), ["stat /p/db.env: no such file or directory"]);
+    let e = &b.project.errors[0];
+    assert!(matches!(e.kind, ModelErrorKind::EnvFileNotFound(_)));
+    assert_eq!(b.text(e.span.unwrap()), "db.env");
+    assert!(b.project.service("db").is_some());
+}
+
+/// Each level including the next twice (`f1` → `f2`, `f2` → …): 2^30
+/// loads. Our bound on the files `include:` loads stops it, with our
+/// error, at once.
+#[test]
+fn include_fan_out_is_bounded() {
+    let mut files = vec![(
+        "compose.yaml".to_string(),
+        "include: [f1.yml, f1.yml]\nservices:\n  m:\n    image: busybox\n".to_string(),
+    )];
+    for i in 1..30 {
+        files.push((
+            format!("f{i}.yml"),
+            format!(
+                "include: [f{n}.yml, f{n}.yml]\nservices:\n  s{i}:\n    image: busybox\n",
+                n = i + 1
+            ),
+        ));
+    }
+    files.push((
+        "f30.yml".into(),
+        "services:\n  last:\n    image: busybox\n".into(),
+    ));
+    let refs: Vec<(&str, &str)> = files
+        .iter()
+        .map(|(a, b)| (a.as_str(), b.as_str()))
+        .collect();
+    let started = std::time::Instant::now();
+    let b = build(&refs);
+    assert!(started.elapsed().as_secs() < 20, "{:?}", started.elapsed());
+    assert!(b
+        .project
+        .errors
+        .iter()
+        .any(|e| e.kind == ModelErrorKind::Limit));
+}
