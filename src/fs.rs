@@ -66,7 +66,12 @@ impl fmt::Display for LoadError {
 
 /// Where the model reads files from: the disk, or memory in tests.
 pub trait Fs: Sync {
-    fn read_text(&self, path: &Path) -> Result<String, LoadError>;
+    /// The bytes of a regular file, within [`MAX_FILE_SIZE`].
+    fn read_bytes(&self, path: &Path) -> Result<Vec<u8>, LoadError>;
+    /// Its text: [`decode`] of its bytes (binary and non-UTF-8 refused).
+    fn read_text(&self, path: &Path) -> Result<String, LoadError> {
+        decode(self.read_bytes(path)?)
+    }
     fn is_file(&self, path: &Path) -> bool;
     fn is_dir(&self, path: &Path) -> bool;
     /// Whether `path` is a symbolic link (whether its target exists or not).
@@ -80,8 +85,8 @@ pub trait Fs: Sync {
 pub struct DiskFs;
 
 impl Fs for DiskFs {
-    fn read_text(&self, path: &Path) -> Result<String, LoadError> {
-        read_text(path)
+    fn read_bytes(&self, path: &Path) -> Result<Vec<u8>, LoadError> {
+        read_bytes(path)
     }
     fn is_file(&self, path: &Path) -> bool {
         path.is_file()
@@ -128,12 +133,12 @@ impl MemFs {
 }
 
 impl Fs for MemFs {
-    fn read_text(&self, path: &Path) -> Result<String, LoadError> {
+    fn read_bytes(&self, path: &Path) -> Result<Vec<u8>, LoadError> {
         match self.files.get(&normalize(path)) {
             Some(text) if text.len() as u64 > MAX_FILE_SIZE => Err(LoadError::TooLarge {
                 size: text.len() as u64,
             }),
-            Some(text) => decode(text.clone().into_bytes()),
+            Some(text) => Ok(text.clone().into_bytes()),
             None if self.is_dir(path) => Err(LoadError::IsDirectory),
             None => Err(LoadError::NotFound),
         }
@@ -147,12 +152,17 @@ impl Fs for MemFs {
     }
 }
 
-/// Read a file as text, within the bounds above. Only a regular file is
+/// Read a file as text, within the bounds of [`read_bytes`].
+pub fn read_text(path: &Path) -> Result<String, LoadError> {
+    decode(read_bytes(path)?)
+}
+
+/// Read a file's bytes, within the bounds above. Only a regular file is
 /// read: its type is checked (following symbolic links) before it is
 /// opened, and it is opened non-blocking and checked again once open, so a
 /// fifo, a socket or a device ([`LoadError::NotRegular`]) is never waited
 /// on, even when swapped in between.
-pub fn read_text(path: &Path) -> Result<String, LoadError> {
+pub fn read_bytes(path: &Path) -> Result<Vec<u8>, LoadError> {
     use std::io::Read;
     let meta = std::fs::metadata(path).map_err(io_error)?;
     regular(&meta)?;
@@ -176,7 +186,7 @@ pub fn read_text(path: &Path) -> Result<String, LoadError> {
             size: bytes.len() as u64,
         });
     }
-    decode(bytes)
+    Ok(bytes)
 }
 
 /// Whether a file's metadata is that of a regular file within the size
@@ -237,6 +247,57 @@ pub fn decode(bytes: Vec<u8>) -> Result<String, LoadError> {
         let line = line_of(e.as_bytes(), offset);
         LoadError::NotUtf8 { offset, line }
     })
+}
+
+/// Where an env file read as Compose reads it was not clean text: the
+/// first byte that is no part of valid UTF-8 or is NUL, as an offset into
+/// the text read (where its U+FFFD, or the NUL, is).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Lossy {
+    pub offset: usize,
+    /// `true`: a NUL byte (kept); else invalid UTF-8 (each byte one U+FFFD).
+    pub nul: bool,
+}
+
+/// Bytes to text as Compose reads a `.env` or an env_file (Go strings hold
+/// any bytes; its output writes each byte that is no part of valid UTF-8 as
+/// U+FFFD, one per byte, and keeps NUL): never refused, with where the
+/// first such byte is.
+pub fn decode_env(bytes: Vec<u8>) -> (String, Option<Lossy>) {
+    let first_nul = bytes.iter().position(|b| *b == 0);
+    match String::from_utf8(bytes) {
+        Ok(text) => {
+            let lossy = first_nul.map(|offset| Lossy { offset, nul: true });
+            (text, lossy)
+        }
+        Err(e) => {
+            let bytes = e.into_bytes();
+            let mut text = String::with_capacity(bytes.len() + 8);
+            let mut first: Option<Lossy> = None;
+            for chunk in bytes.utf8_chunks() {
+                let valid = chunk.valid();
+                if first.is_none() {
+                    if let Some(i) = valid.find('\0') {
+                        first = Some(Lossy {
+                            offset: text.len() + i,
+                            nul: true,
+                        });
+                    }
+                }
+                text.push_str(valid);
+                if !chunk.invalid().is_empty() && first.is_none() {
+                    first = Some(Lossy {
+                        offset: text.len(),
+                        nul: false,
+                    });
+                }
+                for _ in chunk.invalid() {
+                    text.push('\u{fffd}');
+                }
+            }
+            (text, first)
+        }
+    }
 }
 
 fn io_error(e: std::io::Error) -> LoadError {
@@ -621,17 +682,27 @@ pub fn is_link(fs: &dyn Fs, path: &Path) -> bool {
             .is_ok_and(|t| symlink_stand_in(&t).is_some())
 }
 
-/// Reads `path` as [`Fs::read_text`] does, following a symbolic link
+/// Reads `path` as [`Fs::read_text`] does (an env file, `kind`
+/// [`FileKind::Dotenv`], as [`decode_env`] does), following a symbolic link
 /// checked out as a plain file ([`symlink_stand_in`]) as the real link would
 /// be followed: to its target's text, or "not found" when the target does
 /// not exist (a link that an install script completes).
-pub fn read_text_following(fs: &dyn Fs, path: &Path) -> Result<String, LoadError> {
+pub fn read_text_following(
+    fs: &dyn Fs,
+    path: &Path,
+    kind: FileKind,
+) -> Result<(String, Option<Lossy>), LoadError> {
     let mut current = path.to_path_buf();
     // As many hops as a kernel follows before ELOOP.
     for _ in 0..40 {
-        let text = fs.read_text(&current)?;
+        let bytes = fs.read_bytes(&current)?;
+        // An env file is read whatever its bytes, as Compose reads it.
+        let (text, lossy) = match kind {
+            FileKind::Dotenv => decode_env(bytes),
+            _ => (decode(bytes)?, None),
+        };
         let Some(target) = symlink_stand_in(&text) else {
-            return Ok(text);
+            return Ok((text, lossy));
         };
         let next = normalize(&current.parent().unwrap_or(Path::new("")).join(target));
         if !fs.is_file(&next) {
@@ -792,6 +863,52 @@ mod tests {
         ] {
             assert_eq!(symlink_stand_in(text), None, "{text}");
         }
+    }
+
+    /// An env file is read as Compose reads it: each byte that is no part
+    /// of valid UTF-8 one U+FFFD (a truncated sequence too, as Go decodes
+    /// it), NUL kept; where the first such byte is.
+    #[test]
+    fn decode_env_reads_what_compose_reads() {
+        assert_eq!(decode_env(b"A=1\n".to_vec()), ("A=1\n".to_string(), None));
+        let (text, lossy) = decode_env(b"A=caf\xe9\nE=\xff\xfeok\nF=\xe2\x82x\n".to_vec());
+        assert_eq!(
+            text,
+            "A=caf\u{fffd}\nE=\u{fffd}\u{fffd}ok\nF=\u{fffd}\u{fffd}x\n"
+        );
+        assert_eq!(
+            lossy,
+            Some(Lossy {
+                offset: 5,
+                nul: false
+            })
+        );
+        let (text, lossy) = decode_env(b"B=x\0y\n".to_vec());
+        assert_eq!(text, "B=x\0y\n");
+        assert_eq!(
+            lossy,
+            Some(Lossy {
+                offset: 3,
+                nul: true
+            })
+        );
+        // The first of the two, whichever it is.
+        let (_, lossy) = decode_env(b"B=\0\nA=\xe9\n".to_vec());
+        assert_eq!(
+            lossy,
+            Some(Lossy {
+                offset: 2,
+                nul: true
+            })
+        );
+        let (_, lossy) = decode_env(b"A=\xe9\nB=\0\n".to_vec());
+        assert_eq!(
+            lossy,
+            Some(Lossy {
+                offset: 2,
+                nul: false
+            })
+        );
     }
 
     #[test]

@@ -12,7 +12,8 @@
 //! written into the project directory, except `--- shell` (the process
 //! environment, `KEY=VALUE` lines) and `--- args` (arguments given to both
 //! tools, e.g. `-f a.yml -f b.yml --env-file x.env`). Lines before the first
-//! section describe the case.
+//! section describe the case. A file section named `NAME !bytes` is written
+//! with each `\xNN` of its text as that byte (invalid UTF-8, NUL).
 //!
 //! `CONFORMANCE_CASES=17 cargo test --test conformance` runs only the cases
 //! whose file name starts with `17`.
@@ -25,7 +26,7 @@ use serde_json::Value;
 
 struct Case {
     name: String,
-    files: Vec<(String, String)>,
+    files: Vec<(String, Vec<u8>)>,
     shell: Vec<(String, String)>,
     args: Vec<String>,
 }
@@ -48,7 +49,10 @@ fn parse_case(name: &str, text: &str) -> Case {
                 }
             }
             "args" => case.args = body.split_whitespace().map(String::from).collect(),
-            _ => case.files.push((section, body)),
+            _ => match section.strip_suffix(" !bytes") {
+                Some(name) => case.files.push((name.to_string(), unescape_bytes(&body))),
+                None => case.files.push((section, body.into_bytes())),
+            },
         }
     };
     for line in text.split_inclusive('\n') {
@@ -61,6 +65,33 @@ fn parse_case(name: &str, text: &str) -> Case {
     }
     flush(current, &mut case);
     case
+}
+
+/// `\xNN` as the byte NN, everything else as written.
+fn unescape_bytes(text: &str) -> Vec<u8> {
+    let bytes = text.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        let hex = bytes
+            .get(i + 2..i + 4)
+            .and_then(|h| std::str::from_utf8(h).ok());
+        match (
+            bytes[i],
+            bytes.get(i + 1),
+            hex.and_then(|h| u8::from_str_radix(h, 16).ok()),
+        ) {
+            (b'\\', Some(b'x'), Some(b)) => {
+                out.push(b);
+                i += 4;
+            }
+            (c, _, _) => {
+                out.push(c);
+                i += 1;
+            }
+        }
+    }
+    out
 }
 
 fn compose_binary() -> Option<String> {
@@ -315,9 +346,9 @@ fn gen_case(seed: u64) -> Case {
     Case {
         name: format!("generated-{seed}"),
         files: vec![
-            ("compose.yaml".into(), compose),
-            (".env".into(), dotenv),
-            ("extra.env".into(), envfile),
+            ("compose.yaml".into(), compose.into_bytes()),
+            (".env".into(), dotenv.into_bytes()),
+            ("extra.env".into(), envfile.into_bytes()),
         ],
         shell,
         args: Vec::new(),
@@ -345,7 +376,7 @@ fn generated_projects_match_docker_compose() {
             let files: Vec<String> = case
                 .files
                 .iter()
-                .map(|(n, b)| format!("--- {n}\n{b}"))
+                .map(|(n, b)| format!("--- {n}\n{}", String::from_utf8_lossy(b)))
                 .collect();
             failures.push(format!("{diff}\n{}shell: {:?}", files.join(""), case.shell));
         }
@@ -405,9 +436,9 @@ fn compose_go_dotenv_fixtures_match_docker_compose() {
         let case = Case {
             name: name.clone(),
             files: vec![
-                ("fixture.env".into(), text.clone()),
-                (".env".into(), text),
-                ("compose.yaml".into(), compose),
+                ("fixture.env".into(), text.clone().into_bytes()),
+                (".env".into(), text.into_bytes()),
+                ("compose.yaml".into(), compose.into_bytes()),
             ],
             shell: vec![("OPTION_A".into(), "shell-a".into())],
             args: Vec::new(),

@@ -46,10 +46,25 @@ fn assert_reported(v: &serde_json::Value, rule: &str, file: &str, line: u64) {
 
 #[test]
 fn binary_file() {
-    let dir = project_with(&[("bad/.env", b"A=1\nB=\0\x01\x02\n")]);
+    let dir = project_with(&[("bad/Dockerfile", b"FROM alpine\nENV B=\0\x01\x02\n")]);
     let (o, v) = check(dir.path());
     assert_eq!(o.status.code(), Some(1));
-    assert_reported(&v, "unreadable-file", "bad/.env", 2);
+    assert_reported(&v, "unreadable-file", "bad/Dockerfile", 2);
+}
+
+/// A `.env` with a NUL or bytes that are not UTF-8 is read as Compose
+/// reads it (NUL kept, each invalid byte U+FFFD), with a warning where the
+/// first one is: never dropped whole.
+#[test]
+fn env_file_with_binary_bytes_is_read_as_compose_reads_it() {
+    let dir = project_with(&[
+        ("nul/.env", b"A=1\nB=\0\x01\x02\n".as_slice()),
+        ("latin1/.env", b"A=1\nB=caf\xe9\n".as_slice()),
+    ]);
+    let (o, v) = check(dir.path());
+    assert_eq!(o.status.code(), Some(1));
+    assert_reported(&v, "env-syntax", "nul/.env", 2);
+    assert_reported(&v, "env-syntax", "latin1/.env", 2);
 }
 
 #[test]

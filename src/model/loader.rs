@@ -66,6 +66,8 @@ pub struct Loader<'fs> {
     dotenv_raw: HashMap<FileId, Arc<DotenvFile>>,
     compose: HashMap<FileId, Arc<ComposeFile>>,
     dockerfile: HashMap<FileId, Arc<Dockerfile>>,
+    /// Env files that are not clean UTF-8 text: where ([`fs::decode_env`]).
+    lossy: HashMap<FileId, fs::Lossy>,
     /// The folders being linted: a file outside them was named by a
     /// compose file ([`Loader::foreign`]).
     roots: Vec<PathBuf>,
@@ -80,6 +82,7 @@ impl<'fs> Loader<'fs> {
             read: HashMap::new(),
             dotenv: HashMap::new(),
             dotenv_raw: HashMap::new(),
+            lossy: HashMap::new(),
             compose: HashMap::new(),
             dockerfile: HashMap::new(),
             roots: Vec::new(),
@@ -131,10 +134,15 @@ impl<'fs> Loader<'fs> {
         if let Some(r) = self.read.get(&abs) {
             return r.clone();
         }
-        let result = fs::read_text_following(self.fs, &abs).map(|text| {
+        let result = fs::read_text_following(self.fs, &abs, kind).map(|(text, lossy)| {
             let display = self.display(&abs);
-            self.sources
-                .add(SourceFile::new(abs.clone(), display, kind, text))
+            let id = self
+                .sources
+                .add(SourceFile::new(abs.clone(), display, kind, text));
+            if let Some(l) = lossy {
+                self.lossy.insert(id, l);
+            }
+            id
         });
         self.read.insert(abs, result.clone());
         result
@@ -183,7 +191,10 @@ impl<'fs> Loader<'fs> {
     /// `parse` of the file; one from outside the project that is no env
     /// file is refused once, without its lines (they are hidden).
     fn parse_env_file(&mut self, id: FileId, parse: fn(&str) -> DotenvFile) -> DotenvFile {
-        let parsed = parse(&self.sources.get(id).text);
+        let mut parsed = parse(&self.sources.get(id).text);
+        if let Some(l) = self.lossy.get(&id) {
+            parsed.encoding = Some(*l);
+        }
         match self.foreign(id).then(|| not_a_dotenv(&parsed)).flatten() {
             Some((at, message)) => {
                 let at = self.hide(id, at);
@@ -191,6 +202,7 @@ impl<'fs> Loader<'fs> {
                     entries: Vec::new(),
                     errors: vec![SyntaxError::new(message, TextRange::empty(at))],
                     warnings: Vec::new(),
+                    encoding: None,
                 }
             }
             None => parsed,
@@ -262,7 +274,9 @@ impl<'fs> Loader<'fs> {
             .collect();
         let fs_ = self.fs;
         let work = |(path, kind): (PathBuf, FileKind)| {
-            let text = fs::read_text_following(fs_, &path);
+            let read = fs::read_text_following(fs_, &path, kind);
+            let lossy = read.as_ref().ok().and_then(|(_, l)| *l);
+            let text = read.map(|(t, _)| t);
             // A `*compose*.yml` that Compose would not read by default is a
             // compose file only if its content says so.
             let kind = match (&text, kind) {
@@ -274,7 +288,11 @@ impl<'fs> Loader<'fs> {
                 _ => kind,
             };
             let parsed = match (&text, kind) {
-                (Ok(t), FileKind::Dotenv) => Parsed::Dotenv(dotenv::parse(t)),
+                (Ok(t), FileKind::Dotenv) => {
+                    let mut p = dotenv::parse(t);
+                    p.encoding = lossy;
+                    Parsed::Dotenv(p)
+                }
                 (Ok(t), FileKind::Compose) => Parsed::Compose(compose::parse(t)),
                 (Ok(t), FileKind::Dockerfile) => Parsed::Dockerfile(dockerfile::parse(t)),
                 (Ok(t), FileKind::Python) if t.contains("BaseSettings") => {
@@ -282,17 +300,24 @@ impl<'fs> Loader<'fs> {
                 }
                 _ => Parsed::Nothing,
             };
-            (path, kind, text, parsed)
+            ((path, kind, text, lossy), parsed)
         };
         // A pool's start costs more than a small project's files.
-        let done: Vec<(PathBuf, FileKind, Result<String, LoadError>, Parsed)> =
-            if todo.len() < PARALLEL_FROM {
-                todo.into_iter().map(work).collect()
-            } else {
-                todo.into_par_iter().map(work).collect()
-            };
+        // A file read: where, as what, its text (and where it is not clean
+        // text), parsed.
+        type Read = (
+            PathBuf,
+            FileKind,
+            Result<String, LoadError>,
+            Option<fs::Lossy>,
+        );
+        let done: Vec<(Read, Parsed)> = if todo.len() < PARALLEL_FROM {
+            todo.into_iter().map(work).collect()
+        } else {
+            todo.into_par_iter().map(work).collect()
+        };
         let mut settings = Vec::new();
-        for (abs, kind, text, parsed) in done {
+        for ((abs, kind, text, lossy), parsed) in done {
             if self.read.contains_key(&abs) {
                 continue;
             }
@@ -303,6 +328,9 @@ impl<'fs> Loader<'fs> {
             });
             self.read.insert(abs, result.clone());
             let Ok(id) = result else { continue };
+            if let Some(l) = lossy {
+                self.lossy.insert(id, l);
+            }
             match parsed {
                 Parsed::Dotenv(p) => {
                     self.dotenv.insert(id, Arc::new(p));

@@ -14,7 +14,7 @@ pub static RULE: Rule = Rule {
             cases: &[SeverityCase {
             key: "dropped",
             severity: Severity::Warning,
-            when: "what Compose drops or misreads silently (a line without `=` that nothing sets, text after a closing quote)",
+            when: "what Compose drops or misreads silently (a line without `=` that nothing sets, text after a closing quote, bytes that are not UTF-8 text)",
         }],
     },
     check,
@@ -50,6 +50,36 @@ fn check(ctx: &Context) -> Vec<Diagnostic> {
                 Diagnostic::new(RULE.meta.id, Span::new(id, e.range), message)
                     .with_span_label("here")
                     .with_help("`docker compose` fails on the whole project while this line is wrong; quote values with spaces and close every quote"),
+            );
+        }
+        if let Some(l) = file.encoding {
+            let text = &ws.sources.get(id).text;
+            let len = text
+                .get(l.offset..)
+                .and_then(|t| t.chars().next())
+                .map_or(0, char::len_utf8);
+            let (label, message) = if l.nul {
+                (
+                    "a NUL byte",
+                    "this file holds a NUL byte: Compose keeps it in the value, where most programs \
+                     (and the C library) cut the value short",
+                )
+            } else {
+                (
+                    "read as U+FFFD",
+                    "this file is not valid UTF-8 (another encoding, such as Latin-1 or UTF-16): \
+                     Compose reads each invalid byte as U+FFFD (\u{fffd}), and so does mppeep-lint",
+                )
+            };
+            out.push(
+                Diagnostic::new(
+                    RULE.meta.id,
+                    Span::new(id, crate::source::TextRange::new(l.offset, l.offset + len)),
+                    message,
+                )
+                .with_case("dropped")
+                .with_span_label(label)
+                .with_help("save the file as UTF-8 text (an editor's \"Save with encoding\", or `iconv -f LATIN1 -t UTF-8`)"),
             );
         }
         for w in &file.warnings {

@@ -11,6 +11,10 @@ pub struct DotenvFile {
     pub errors: Vec<SyntaxError>,
     /// Lines Compose silently skips or that are suspicious but accepted.
     pub warnings: Vec<SyntaxError>,
+    /// Bytes that are not clean text, which Compose reads all the same: the
+    /// first invalid UTF-8 byte (read as U+FFFD) or NUL (kept). Set by the
+    /// reader ([`crate::fs::decode_env`]), not by the parser.
+    pub encoding: Option<crate::fs::Lossy>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
