@@ -198,6 +198,7 @@ pub fn load_workspace(fs_: &dyn Fs, cwd: &Path, opts: &WorkspaceOptions) -> Work
     // Projects: the explicit -f files, else per folder Compose's default file
     // (plus its override), and every other compose file on its own.
     let mut project_files: Vec<Vec<PathBuf>> = Vec::new();
+    let mut configured_groups: Vec<Vec<PathBuf>> = Vec::new();
     if !opts.files.is_empty() {
         project_files.push(opts.files.iter().map(|f| loader.absolute(f)).collect());
     } else {
@@ -236,6 +237,7 @@ pub fn load_workspace(fs_: &dyn Fs, cwd: &Path, opts: &WorkspaceOptions) -> Work
                 standalone.insert(f.clone(), complete);
             }
         }
+        configured_groups.extend(configured.values().cloned());
         project_files.extend(group_compose_files(&by_dir, &configured, &|f| {
             standalone.get(f).copied().unwrap_or(true)
         }));
@@ -298,7 +300,31 @@ pub fn load_workspace(fs_: &dyn Fs, cwd: &Path, opts: &WorkspaceOptions) -> Work
             profiles: opts.profiles.clone(),
             process_env: opts.process_env.clone(),
         };
+        // The files `docker compose` itself would take (named, configured,
+        // its default names): otherwise the group is our guess, and what it
+        // lacks may be in another file it is meant to be combined with.
+        let chosen = !opts.files.is_empty() || configured_groups.contains(&popts.files) || {
+            let name = |f: &PathBuf| {
+                f.file_name()
+                    .map(|n| n.to_string_lossy().to_lowercase())
+                    .unwrap_or_default()
+            };
+            // An override file alone is not a project Compose loads.
+            popts
+                .files
+                .first()
+                .is_some_and(|f| DEFAULT_COMPOSE_FILES.contains(&name(f).as_str()))
+                && popts
+                    .files
+                    .iter()
+                    .all(|f| fs::is_default_compose_name(&name(f)))
+        };
         let mut project = load_project(&mut loader, &popts);
+        if !chosen {
+            project
+                .errors
+                .retain(|e| e.kind != ModelErrorKind::Incomplete);
+        }
         let siblings = defined_in.get(&project.directory);
         project.errors.retain(|e| {
             !matches!(&e.kind, ModelErrorKind::UndefinedService(s)
