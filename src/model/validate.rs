@@ -1018,6 +1018,7 @@ fn references(service: &Node) -> Vec<Reference<'_>> {
             out.push(("volumes", "volume", item, source));
         }
     }
+    out.sort_by_key(|r| r.2.range.start);
     out
 }
 
