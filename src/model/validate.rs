@@ -18,6 +18,8 @@
 //! here, a scalar type the schema allows several of), it stays silent: a
 //! refusal Compose does not make would be a false finding.
 
+use std::collections::HashMap;
+
 use crate::model::distance::edit_distance;
 use crate::model::types::{ModelError, ModelErrorKind, Service};
 use crate::source::{FileId, Span, TextRange};
@@ -503,7 +505,7 @@ pub(crate) trait Context {
 pub(crate) fn check_file(root: &Node, earlier: &[&Node], cx: &dyn Context) -> Vec<Invalid> {
     let mut v = Validator {
         cx,
-        earlier,
+        earlier: earlier_kinds(earlier),
         out: Vec::new(),
     };
     v.keys(root, "");
@@ -522,7 +524,9 @@ pub(crate) fn check_file(root: &Node, earlier: &[&Node], cx: &dyn Context) -> Ve
 
 struct Validator<'a> {
     cx: &'a dyn Context,
-    earlier: &'a [&'a Node],
+    /// The kind of the value the earlier files give each path of keys (the
+    /// last file's), found in one pass: no scan of a mapping per key.
+    earlier: HashMap<Vec<String>, Kind>,
     out: Vec<Invalid>,
 }
 
@@ -583,17 +587,27 @@ impl Path {
     }
 }
 
-/// The node at `keys` in `root`, through mappings.
-fn lookup<'n>(root: &'n Node, keys: &[String]) -> Option<&'n Node> {
-    let mut node = root;
-    for k in keys {
-        node = node.get(k)?;
+/// Every path of keys (through mappings, not into lists) of the `roots`,
+/// with the kind of its value in the last root that has it.
+fn earlier_kinds(roots: &[&Node]) -> HashMap<Vec<String>, Kind> {
+    let mut out = HashMap::new();
+    for root in roots {
+        let mut stack: Vec<(&Node, Vec<String>)> = vec![(root, Vec::new())];
+        while let Some((node, keys)) = stack.pop() {
+            for (k, v) in node.as_map().unwrap_or_default() {
+                let Some(name) = k.as_str() else { continue };
+                let mut path = keys.clone();
+                path.push(name.to_string());
+                out.insert(path.clone(), kind(v));
+                stack.push((v, path));
+            }
+        }
     }
-    Some(node)
+    out
 }
 
 /// The kind of a node as Compose's decoder sees it.
-#[derive(PartialEq, Eq)]
+#[derive(PartialEq, Eq, Clone, Copy)]
 enum Kind {
     Null,
     Str,
@@ -702,16 +716,10 @@ impl Validator<'_> {
             return;
         }
         let k = kind(node);
-        let before = p.keys.as_ref().and_then(|keys| {
-            self.earlier
-                .iter()
-                .rev()
-                .find_map(|root| lookup(root, keys))
-                .map(kind)
-        });
+        let before = p.keys.as_ref().and_then(|keys| self.earlier.get(keys));
         if let Some(before) = &before {
             let nested = |k: &Kind| matches!(k, Kind::Seq | Kind::Map);
-            if k == Kind::Null || (k != *before && (nested(&k) || nested(before))) {
+            if k == Kind::Null || (k != **before && (nested(&k) || nested(before))) {
                 return;
             }
         }
@@ -863,13 +871,18 @@ impl Validator<'_> {
 /// extending another file's, a name read from a variable.
 pub(crate) fn check_project(files: &[(FileId, &Node)], services: &[Service]) -> Vec<ModelError> {
     let mut out = Vec::new();
-    let service_nodes = |name: &str| -> Vec<(FileId, &Node)> {
-        files
-            .iter()
-            .filter_map(|(f, root)| Some((*f, root.get("services")?.get(name)?)))
-            .filter(|(_, n)| n.as_map().is_some())
-            .collect()
-    };
+    // Each service's mappings in the files, by name (found once).
+    let mut by_name: HashMap<&str, Vec<(FileId, &Node)>> = HashMap::new();
+    for (f, root) in files {
+        let services = root.get("services").and_then(Node::as_map);
+        for (k, v) in services.unwrap_or_default() {
+            if let (Some(name), Some(_)) = (k.as_str(), v.as_map()) {
+                by_name.entry(name).or_default().push((*f, v));
+            }
+        }
+    }
+    let service_nodes =
+        |name: &str| -> Vec<(FileId, &Node)> { by_name.get(name).cloned().unwrap_or_default() };
     for s in services.iter().filter(|s| s.active) {
         let provider = service_nodes(&s.name)
             .iter()
@@ -905,13 +918,19 @@ pub(crate) fn check_project(files: &[(FileId, &Node)], services: &[Service]) -> 
     {
         return out;
     }
+    let mut definitions: std::collections::HashSet<(&str, &str)> = std::collections::HashSet::new();
+    for (_, root) in files {
+        for section in ["networks", "volumes", "secrets", "configs"] {
+            let entries = root.get(section).and_then(Node::as_map);
+            for (k, _) in entries.unwrap_or_default() {
+                if let Some(name) = k.as_str() {
+                    definitions.insert((section, name));
+                }
+            }
+        }
+    }
     let defined = |section: &str, name: &str| {
-        (section == "networks" && name == "default")
-            || files.iter().any(|(_, root)| {
-                root.get(section)
-                    .and_then(Node::as_map)
-                    .is_some_and(|m| m.iter().any(|(k, _)| k.as_str() == Some(name)))
-            })
+        (section == "networks" && name == "default") || definitions.contains(&(section, name))
     };
     for s in services.iter().filter(|s| s.active) {
         let nodes = service_nodes(&s.name);
