@@ -672,11 +672,14 @@ impl Builder<'_, '_> {
                 .filter_map(|(_, f)| f.root.as_ref())
                 .collect();
             let found = validate::check_file(root, &earlier, &Interpolating { b: self, file: id });
-            self.errors.extend(
-                found
-                    .into_iter()
-                    .map(|e| ModelError::new(e.message, Some(Span::new(id, e.range)))),
-            );
+            self.errors.extend(found.into_iter().map(|e| {
+                let error = ModelError::new(e.message, Some(Span::new(id, e.range)));
+                if e.mergeable {
+                    error.with_kind(ModelErrorKind::Incomplete)
+                } else {
+                    error
+                }
+            }));
         }
         Some((id, parsed))
     }

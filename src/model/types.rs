@@ -320,9 +320,10 @@ pub enum ModelErrorKind {
     /// `syntax-error` or `env-syntax`).
     Syntax,
     /// What the merged project lacks (a service's image or build, a named
-    /// volume, network, secret or config a service refers to): true of the
-    /// files the project is made of, which, grouped by guess, may be a
-    /// fragment meant to be combined with others.
+    /// volume, network, secret or config a service refers to), or a value
+    /// an earlier file could complete (a null, a string where a mapping is
+    /// wanted): true of the files the project is made of, which, grouped by
+    /// guess, may be a fragment meant to be combined with others.
     Incomplete,
     /// Input refused at one of mppeep-lint's own bounds (nesting depth,
     /// expanded size, `extends` depth): Compose may well accept it.

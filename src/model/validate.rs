@@ -30,6 +30,10 @@ use crate::syntax::yaml::{Node, NodeKind, Resolved, ScalarStyle};
 pub(crate) struct Invalid {
     pub message: String,
     pub range: TextRange,
+    /// A null, or a mapping or list where a scalar is wanted (or the
+    /// reverse): a file merged before this one could complete it, so it is
+    /// a refusal only when this file's group is the one Compose is given.
+    pub mergeable: bool,
 }
 
 /// The type the specification gives a value.
@@ -669,7 +673,11 @@ fn describe(ty: &Ty) -> String {
 
 impl Validator<'_> {
     fn error(&mut self, message: String, range: TextRange) {
-        self.out.push(Invalid { message, range });
+        self.out.push(Invalid {
+            message,
+            range,
+            mergeable: false,
+        });
     }
 
     /// Compose converts the whole tree to string keys first: a key that is
@@ -725,10 +733,13 @@ impl Validator<'_> {
         }
         if !accepts(ty, &k) {
             if !p.lenient {
-                self.error(
-                    format!("{} must be {}", p.at(), describe(ty)),
-                    p.range(node),
-                );
+                self.out.push(Invalid {
+                    message: format!("{} must be {}", p.at(), describe(ty)),
+                    range: p.range(node),
+                    mergeable: k == Kind::Null
+                        || !accepts(ty, &Kind::Str)
+                        || matches!(k, Kind::Seq | Kind::Map),
+                });
             }
             return;
         }
