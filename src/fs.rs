@@ -359,7 +359,10 @@ pub fn classify(path: &Path) -> FileKind {
         let rendered = lower
             .split(['.', '-', '_'])
             .any(|part| RENDERED_TEMPLATE_PARTS.contains(&part));
-        if in_github || rendered {
+        // `rancher-compose.yml` is Rancher's own format (`scale:`,
+        // `start_on_create:`), read by `rancher-compose`, never by Compose.
+        let rancher = lower.starts_with("rancher-compose.");
+        if in_github || rendered || rancher {
             return FileKind::Other;
         }
         return FileKind::Compose;
@@ -811,6 +814,7 @@ mod tests {
             assert_eq!(k(dotenv), FileKind::Dotenv, "{dotenv}");
         }
         assert_eq!(k("docker-compose.override.example.yml"), FileKind::Compose);
+        assert_eq!(k("rancher-compose.yml"), FileKind::Other);
     }
 
     #[test]

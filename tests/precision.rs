@@ -460,3 +460,36 @@ fn an_included_compose_file_belongs_to_the_including_project() {
     let found = check(dir.path());
     assert!(found.is_empty(), "{found:?}");
 }
+
+/// Compose's validation on files mppeep-lint grouped by guess: what a
+/// fragment lacks (a network, a volume the base defines; an image) or
+/// leaves null may be in the file it is meant to be combined with
+/// (mailcow's `docker-compose.override.yml` in a folder of its own,
+/// nautobot's `docker-compose.final.yml`). A Rancher file is not a compose
+/// file. What no combination fixes (an unknown key) is still reported.
+#[test]
+fn compose_validation_on_fragments_is_silent_about_what_another_file_gives() {
+    let dir = temp_project(&[
+        ("compose.yaml", "services:\n  app:\n    image: nginx:1.27\n    healthcheck:\n      test: [\"CMD\", \"true\"]\n    networks: [back]\n    volumes: [\"media:/m\"]\nnetworks:\n  back:\nvolumes:\n  media:\n"),
+        (
+            "extras/docker-compose.override.yml",
+            "services:\n  exporter:\n    image: nginx:1.27\n    healthcheck:\n      test: [\"CMD\", \"true\"]\n    networks:\n      back:\n",
+        ),
+        (
+            "compose.final.yml",
+            "services:\n  fixup:\n    image: nginx:1.27\n    healthcheck:\n      test: [\"CMD\", \"true\"]\n    volumes: [\"media:/m\"]\n    environment:\n",
+        ),
+        (
+            "rancher-compose.yml",
+            "services:\n  app:\n    scale: 1\n    start_on_create: true\n",
+        ),
+    ]);
+    let found = check(dir.path());
+    assert!(found.is_empty(), "{found:?}");
+    let dir = temp_project(&[(
+        "compose.final.yml",
+        "services:\n  fixup:\n    image: nginx:1.27\n    healthcheck:\n      test: [\"CMD\", \"true\"]\n    enviroment: {}\n",
+    )]);
+    let found = check(dir.path());
+    assert_eq!(rules_in(&found, "compose.final.yml"), ["compose-error"]);
+}

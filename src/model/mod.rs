@@ -3,6 +3,7 @@
 //! service runs. Reads files only through [`loader::Loader`].
 
 pub(crate) mod deploy;
+pub(crate) mod distance;
 pub mod explain;
 pub(crate) mod image;
 pub mod interpolate;
@@ -10,6 +11,7 @@ pub(crate) mod loader;
 pub(crate) mod project;
 pub mod secrets;
 pub mod types;
+pub(crate) mod validate;
 pub mod workspace;
 
 /// Variables every shell sets, which Compose finds in its process

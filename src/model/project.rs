@@ -14,6 +14,7 @@ use crate::model::interpolate::{
 };
 use crate::model::loader::Loader;
 use crate::model::types::*;
+use crate::model::validate;
 use crate::source::{FileId, FileKind, Span, Spanned, TextRange};
 use crate::syntax::compose::{self as cs, ComposeFile, EnvironmentForm};
 use crate::syntax::limits::MAX_NESTING;
@@ -135,7 +136,12 @@ pub fn load_project(loader: &mut Loader, opts: &ProjectOptions) -> Project {
     b.scopes[0] = b.variables.clone();
     let mut compose_files = Vec::new();
     let mut merged: Vec<Service> = Vec::new();
+    // Each file's tree, validated merged over the ones before it.
+    let mut trees: Vec<(FileId, Arc<ComposeFile>)> = Vec::new();
     for path in &files {
+        if let Some(tree) = b.validate_file(path, &trees) {
+            trees.push(tree);
+        }
         let Some((id, services, _)) = b.load_compose_file(path, &mut vec![path.clone()]) else {
             continue;
         };
@@ -234,6 +240,15 @@ pub fn load_project(loader: &mut Loader, opts: &ProjectOptions) -> Project {
         if let Some(v) = project_variables {
             b.variables = v;
         }
+    }
+    // Compose's checks of the merged project; after another error, what
+    // they would find may only follow from it.
+    if b.errors.is_empty() {
+        let roots: Vec<(FileId, &Node)> = trees
+            .iter()
+            .filter_map(|(id, f)| Some((*id, f.root.as_ref()?)))
+            .collect();
+        b.errors.extend(validate::check_project(&roots, &merged));
     }
     // Compose removes the disabled services first: an enabled service that
     // depends on one depends on an undefined service; a disabled one is
@@ -949,6 +964,35 @@ impl Builder<'_, '_> {
         same_directory || !has_relative_path(&x)
     }
 
+    /// Compose's validation of the `-f` file at `path` (`validate`), merged
+    /// over the `earlier` ones: its refusals become errors. `None`: the
+    /// file could not be read (reported by its loading).
+    fn validate_file(
+        &mut self,
+        path: &Path,
+        earlier: &[(FileId, Arc<ComposeFile>)],
+    ) -> Option<(FileId, Arc<ComposeFile>)> {
+        let id = self.loader.load(path, FileKind::Compose).ok()?;
+        let parsed = self.loader.compose(id);
+        // A file that does not parse is reported as such, once.
+        if let (Some(root), true) = (&parsed.root, parsed.errors.is_empty()) {
+            let earlier: Vec<&Node> = earlier
+                .iter()
+                .filter_map(|(_, f)| f.root.as_ref())
+                .collect();
+            let found = validate::check_file(root, &earlier, &Interpolating { b: self, file: id });
+            self.errors.extend(found.into_iter().map(|e| {
+                let error = ModelError::new(e.message, Some(Span::new(id, e.range)));
+                if e.mergeable {
+                    error.with_kind(ModelErrorKind::Incomplete)
+                } else {
+                    error
+                }
+            }));
+        }
+        Some((id, parsed))
+    }
+
     /// [`Self::load_compose_file`] without following `extends`: the parsed
     /// file and its services as written, their relative paths resolved from
     /// `directory` (the project's; a file `extends` reads, its own folder).
@@ -1529,6 +1573,35 @@ fn dotenv_value_range(e: &crate::syntax::dotenv::DotenvEntry) -> TextRange {
     match &e.value {
         crate::syntax::dotenv::DotenvValue::Assigned(a) => a.raw_range,
         crate::syntax::dotenv::DotenvValue::Inherit => e.key_range,
+    }
+}
+
+/// The interpolated text [`validate`] judges: only where every variable
+/// it reads is set here (one set where the project is deployed could make
+/// it valid).
+struct Interpolating<'b, 'a, 'fs> {
+    b: &'b Builder<'a, 'fs>,
+    file: FileId,
+}
+
+impl validate::Context for Interpolating<'_, '_, '_> {
+    fn interpolated(&self, node: &Node) -> Option<String> {
+        let s = node.as_scalar()?;
+        if !s.value.contains('$') {
+            return Some(s.value.clone());
+        }
+        let base = s.value_start.unwrap_or(node.range.start);
+        let v = self
+            .b
+            .interpolate(
+                self.file,
+                &s.value,
+                base,
+                node.range,
+                s.value_start.is_some(),
+            )
+            .ok()?;
+        v.via.iter().all(|x| x.source.is_some()).then_some(v.text)
     }
 }
 

@@ -319,6 +319,12 @@ pub enum ModelErrorKind {
     /// A file of the project that does not parse (also reported as
     /// `syntax-error` or `env-syntax`).
     Syntax,
+    /// What the merged project lacks (a service's image or build, a named
+    /// volume, network, secret or config a service refers to), or a value
+    /// an earlier file could complete (a null, a string where a mapping is
+    /// wanted): true of the files the project is made of, which, grouped by
+    /// guess, may be a fragment meant to be combined with others.
+    Incomplete,
     /// Input refused at one of mppeep-lint's own bounds (nesting depth,
     /// expanded size, `extends` depth): Compose may well accept it.
     Limit,

@@ -203,6 +203,7 @@ pub fn load_workspace(fs_: &dyn Fs, cwd: &Path, opts: &WorkspaceOptions) -> Work
     // (plus its override), and every other compose file on its own.
     let mut project_files: Vec<Vec<PathBuf>> = Vec::new();
     let mut ignored_compose_files = Vec::new();
+    let mut configured_groups: Vec<Vec<PathBuf>> = Vec::new();
     if !opts.files.is_empty() {
         project_files.push(opts.files.iter().map(|f| loader.absolute(f)).collect());
     } else {
@@ -241,6 +242,7 @@ pub fn load_workspace(fs_: &dyn Fs, cwd: &Path, opts: &WorkspaceOptions) -> Work
                 standalone.insert(f.clone(), complete);
             }
         }
+        configured_groups.extend(configured.values().cloned());
         let grouping = group_compose_files(&by_dir, &configured, &|f| {
             standalone.get(f).copied().unwrap_or(true)
         });
@@ -313,7 +315,31 @@ pub fn load_workspace(fs_: &dyn Fs, cwd: &Path, opts: &WorkspaceOptions) -> Work
             profiles: opts.profiles.clone(),
             process_env: opts.process_env.clone(),
         };
+        // The files `docker compose` itself would take (named, configured,
+        // its default names): otherwise the group is our guess, and what it
+        // lacks may be in another file it is meant to be combined with.
+        let chosen = !opts.files.is_empty() || configured_groups.contains(&popts.files) || {
+            let name = |f: &PathBuf| {
+                f.file_name()
+                    .map(|n| n.to_string_lossy().to_lowercase())
+                    .unwrap_or_default()
+            };
+            // An override file alone is not a project Compose loads.
+            popts
+                .files
+                .first()
+                .is_some_and(|f| DEFAULT_COMPOSE_FILES.contains(&name(f).as_str()))
+                && popts
+                    .files
+                    .iter()
+                    .all(|f| fs::is_default_compose_name(&name(f)))
+        };
         let mut project = load_project(&mut loader, &popts);
+        if !chosen {
+            project
+                .errors
+                .retain(|e| e.kind != ModelErrorKind::Incomplete);
+        }
         let siblings = defined_in.get(&project.directory);
         // A service only a sibling file defines: the project is a fragment
         // of one those files complete. One of its own files defining it

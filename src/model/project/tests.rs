@@ -1457,3 +1457,99 @@ fn include_fan_out_is_bounded() {
         .iter()
         .any(|e| e.kind == ModelErrorKind::Limit));
 }
+
+/// Compose's validation (`model::validate`), located where the file is
+/// wrong: the unknown key, the value of the wrong type, the service name,
+/// the reference.
+#[test]
+fn what_compose_refuses_is_located() {
+    let located = |files: &[(&str, &str)], run: Run| -> Vec<(String, String)> {
+        let b = build_with(files, run);
+        b.project
+            .errors
+            .iter()
+            .map(|e| {
+                (
+                    e.message.clone(),
+                    b.text(e.span.expect("located")).to_string(),
+                )
+            })
+            .collect()
+    };
+    let e = located(
+        &[(
+            "compose.yaml",
+            "services:\n  app:\n    image: busybox\n    enviroment:\n      A: 1\n",
+        )],
+        Run::default(),
+    );
+    assert_eq!(e.len(), 1, "{e:?}");
+    assert!(e[0].0.contains("did you mean `environment`?"));
+    assert_eq!(e[0].1, "enviroment");
+    let e = located(
+        &[("compose.yaml", "services:\n  app:\n    image: 123\n")],
+        Run::default(),
+    );
+    assert_eq!(
+        e,
+        [("services.app.image must be a string".into(), "123".into())]
+    );
+    let e = located(
+        &[(
+            "compose.yaml",
+            "services:\n  app:\n    environment:\n      A: 1\n",
+        )],
+        Run::default(),
+    );
+    assert_eq!(
+        e,
+        [(
+            "service \"app\" has neither an image nor a build context specified: invalid compose project".into(),
+            "app".into()
+        )]
+    );
+    let e = located(
+        &[(
+            "compose.yaml",
+            "services:\n  app:\n    image: x\n    volumes:\n      - data:/d\n      - ./src:/src\n    networks: [front, default]\n    secrets: [s]\n",
+        )],
+        Run::default(),
+    );
+    let texts: Vec<&str> = e.iter().map(|(_, t)| t.as_str()).collect();
+    assert_eq!(texts, ["data:/d", "front", "s"], "{e:?}");
+    // An override without image, an image from extends, a service left out
+    // by its profile: nothing to refuse.
+    let base = "services:\n  app:\n    image: x\n";
+    let e = located(
+        &[
+            ("compose.yaml", base),
+            ("o.yaml", "services:\n  app:\n    environment: {A: 1}\n  tool:\n    profiles: [t]\n    depends_on: [nope]\n"),
+        ],
+        Run {
+            files: &["compose.yaml", "o.yaml"],
+            ..Run::default()
+        },
+    );
+    assert!(e.is_empty(), "{e:?}");
+    let e = located(
+        &[(
+            "compose.yaml",
+            "services:\n  base:\n    image: x\n  app:\n    extends: base\n",
+        )],
+        Run::default(),
+    );
+    assert!(e.is_empty(), "{e:?}");
+    // A port and a size are judged once interpolated, when every variable
+    // they read is set.
+    let e = located(
+        &[
+            (
+                "compose.yaml",
+                "services:\n  app:\n    image: x\n    ports: [\"${P}:80\"]\n    mem_limit: ${M}\n",
+            ),
+            (".env", "P=abc\n"),
+        ],
+        Run::default(),
+    );
+    assert_eq!(e, [("invalid hostPort: abc".into(), "\"${P}:80\"".into())]);
+}
