@@ -600,3 +600,32 @@ fn masking_many_secrets_with_many_findings_is_linear() {
         );
     }
 }
+
+/// A `.env` saved as UTF-16 (some Windows editors): read as Compose reads
+/// it, NUL bytes kept, its names unreadable as names (`A\0P\0I\0_…`). No
+/// byte of its values reaches any output, in any escaping of the NULs.
+#[test]
+fn a_utf16_dotenv_shows_nothing_of_its_values() {
+    let mut rng = Rng::seeded();
+    let secret = rng.secret();
+    let utf16: String = format!("API_TOKEN={secret}\nDB_PASSWORD={secret}\n")
+        .chars()
+        .flat_map(|c| [c, '\0'])
+        .collect();
+    let dir = common::temp_project(&[
+        (
+            "compose.yaml",
+            "services:\n  app:\n    image: python:3.12-slim\n    env_file: .env\n".to_string(),
+        ),
+        (".env", utf16),
+    ]);
+    for (what, out) in run_all(dir.path(), &["API_TOKEN"], false) {
+        // The NULs as any output may write them, taken out.
+        let plain = out
+            .replace("\\u0000", "")
+            .replace("\\x00", "")
+            .replace("\\0", "")
+            .replace(['\0', '?'], "");
+        assert!(!plain.contains(&secret), "{what}: {out}");
+    }
+}

@@ -461,6 +461,39 @@ fn an_included_compose_file_belongs_to_the_including_project() {
     assert!(found.is_empty(), "{found:?}");
 }
 
+/// Files of one folder included by the compose file above them, one
+/// depending on the other: not also guessed into a project of their own
+/// over the root file (where their `build: .` would be read from the root
+/// folder and every finding told twice).
+#[test]
+fn included_fragments_are_not_also_a_guessed_project() {
+    let dir = temp_project(&[
+        (
+            "compose.yaml",
+            "include:\n  - sub/app.yml\n  - sub/db.yml\n",
+        ),
+        (
+            "sub/app.yml",
+            "services:\n  app:\n    build: .\n    depends_on: [db]\n",
+        ),
+        (
+            "sub/db.yml",
+            "services:\n  db:\n    image: postgres:16\n    environment:\n      \
+             POSTGRES_PASSWORD: s3cr3t-Xy8-long-enough\n",
+        ),
+        ("sub/Dockerfile", "FROM python:3.12-slim\nUSER app\n"),
+    ]);
+    let found = check(dir.path());
+    // The one finding: the app has no healthcheck, once, in sub/.
+    assert!(
+        found
+            .iter()
+            .all(|(r, f, _)| r == "no-healthcheck" && f.starts_with("sub/")),
+        "{found:?}"
+    );
+    assert!(found.len() <= 1, "{found:?}");
+}
+
 /// Compose's validation on files mppeep-lint grouped by guess: what a
 /// fragment lacks (a network, a volume the base defines; an image) or
 /// leaves null may be in the file it is meant to be combined with

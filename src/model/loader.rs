@@ -231,6 +231,11 @@ impl<'fs> Loader<'fs> {
         parsed
     }
 
+    /// Every compose file parsed so far.
+    pub fn composed(&self) -> impl Iterator<Item = &Arc<ComposeFile>> {
+        self.compose.values()
+    }
+
     pub fn dockerfile(&mut self, id: FileId) -> Arc<Dockerfile> {
         if let Some(p) = self.dockerfile.get(&id) {
             return p.clone();

@@ -1536,11 +1536,31 @@ fn same_node(a: &Node, b: &Node) -> bool {
         (NodeKind::Seq(x), NodeKind::Seq(y)) => {
             x.len() == y.len() && x.iter().zip(y).all(|(a, b)| same_node(a, b))
         }
+        // Key order does not matter (Compose compares decoded maps); keys
+        // found by their text, so that a large map stays linear.
         (NodeKind::Map(x), NodeKind::Map(y)) => {
-            x.len() == y.len()
-                && x.iter()
-                    .zip(y)
-                    .all(|((ka, va), (kb, vb))| same_node(ka, kb) && same_node(va, vb))
+            let text = |k: &Node| match &k.kind {
+                NodeKind::Scalar(s) => Some(s.value.clone()),
+                _ => None,
+            };
+            let by_key: Option<HashMap<String, (&Node, &Node)>> =
+                y.iter().map(|(k, v)| Some((text(k)?, (k, v)))).collect();
+            match by_key {
+                Some(by_key) if by_key.len() == y.len() => {
+                    x.len() == y.len()
+                        && x.iter().all(|(ka, va)| {
+                            text(ka)
+                                .and_then(|t| by_key.get(&t))
+                                .is_some_and(|(kb, vb)| same_node(ka, kb) && same_node(va, vb))
+                        })
+                }
+                _ => {
+                    x.len() == y.len()
+                        && x.iter()
+                            .zip(y)
+                            .all(|((ka, va), (kb, vb))| same_node(ka, kb) && same_node(va, vb))
+                }
+            }
         }
         _ => false,
     }

@@ -836,6 +836,13 @@ pub fn redactor_for(ws: &Workspace, policy: &SecretPolicy) -> Redactor {
     }
     for (id, file) in &ws.dotenv {
         let text = &ws.sources.get(*id).text;
+        // A file with NUL bytes (UTF-16, as some editors save): its names
+        // are no longer readable as names (`P\0A\0S\0S…`), so nothing of it
+        // is shown.
+        if file.encoding.is_some_and(|l| l.nul) {
+            exact.push(Span::new(*id, TextRange::new(0, text.len())));
+            continue;
+        }
         for e in &file.entries {
             if let DotenvValue::Assigned(a) = &e.value {
                 if policy.is_secret(&e.key) {

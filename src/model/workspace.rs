@@ -369,6 +369,14 @@ pub fn load_workspace(fs_: &dyn Fs, cwd: &Path, opts: &WorkspaceOptions) -> Work
         })
         .collect();
     drop_included_projects(&mut projects, &default);
+    // A default name read all the same, through `include:` or `extends`,
+    // is not ignored.
+    ignored_compose_files.retain(|(ignored, _)| {
+        let read = projects
+            .iter()
+            .any(|p| p.compose_files.contains(ignored) || p.included_files.contains(ignored));
+        !read && !named_by_extends(&loader, *ignored)
+    });
 
     // `-f` files that cannot be read: Compose refuses to start
     // (`open x.yml: no such file or directory`), and so do we.
@@ -702,16 +710,25 @@ fn compose_file_setting(
 /// run there without `-f` reads it alone.
 fn drop_included_projects(projects: &mut Vec<Project>, default: &[bool]) {
     let subset = |a: &[FileId], b: &[FileId]| a.iter().all(|f| b.contains(f));
+    // A project that reads one of its files both as a `-f` file and
+    // through its own `include:` is a group we guessed (Compose would load
+    // the file twice, from two folders).
+    let self_included = |p: &Project| p.compose_files.iter().any(|f| p.included_files.contains(f));
     let dropped: Vec<bool> = projects
         .iter()
         .enumerate()
         .map(|(i, p)| {
             projects.iter().enumerate().any(|(j, q)| {
+                let reads_p = p
+                    .compose_files
+                    .iter()
+                    .all(|f| q.compose_files.contains(f) || q.included_files.contains(f));
                 i != j
                     && !(default[i] && p.directory == q.directory)
-                    && subset(&p.compose_files, &q.compose_files)
-                    && !subset(&q.compose_files, &p.compose_files)
                     && p.compose_files.iter().any(|f| q.included_files.contains(f))
+                    && ((subset(&p.compose_files, &q.compose_files)
+                        && !subset(&q.compose_files, &p.compose_files))
+                        || (reads_p && self_included(p) && !self_included(q)))
             })
         })
         .collect();
@@ -720,6 +737,21 @@ fn drop_included_projects(projects: &mut Vec<Project>, default: &[bool]) {
         k += 1;
         !dropped[k - 1]
     });
+}
+
+/// Whether a compose file of the workspace names `file` in an
+/// `extends.file` (by its file name, which is what a default name is).
+fn named_by_extends(loader: &Loader, file: FileId) -> bool {
+    let name = loader.file(file).path.file_name().map(|n| n.to_os_string());
+    let Some(name) = name else { return false };
+    loader.composed().any(|c| {
+        c.services.iter().any(|s| {
+            s.extends
+                .as_ref()
+                .and_then(|e| e.file.as_ref())
+                .is_some_and(|f| Path::new(&f.value).file_name() == Some(name.as_os_str()))
+        })
+    })
 }
 
 /// Whether a compose file stands alone: every service it defines has an

@@ -9,7 +9,7 @@ pub static RULE: Rule = Rule {
     meta: RuleMeta {
         id: RuleId::EnvSyntax,
         severity: Severity::Error,
-        summary: "A .env line Compose rejects (unterminated quote, a key with a space) or silently drops (a line without `=` that nothing sets, text after a closing quote).",
+        summary: "A .env line Compose rejects (unterminated quote, a key with a space) or silently drops (a line without `=` that nothing sets, text after a closing quote), or a file that is not UTF-8 text, which Compose misreads.",
         doc: include_str!("../../rules/env-syntax.md"),
             cases: &[SeverityCase {
             key: "dropped",

@@ -95,6 +95,32 @@ mod tests {
                 && m.contains("uses compose.override.yml")));
     }
 
+    /// A default name that Compose reads all the same, through `include:`
+    /// or `extends`, is not ignored.
+    #[test]
+    fn a_default_name_read_through_include_or_extends_is_read() {
+        assert_silent(
+            &RULE,
+            &[
+                (
+                    "compose.yaml",
+                    "include:\n  - docker-compose.yml\nservices:\n  web:\n    image: nginx:1.27\n",
+                ),
+                ("docker-compose.yml", APP),
+            ],
+        );
+        assert_silent(
+            &RULE,
+            &[
+                (
+                    "compose.yaml",
+                    "services:\n  web:\n    extends:\n      file: docker-compose.yml\n      service: app\n",
+                ),
+                ("docker-compose.yml", APP),
+            ],
+        );
+    }
+
     #[test]
     fn one_default_and_its_override_are_both_read() {
         let over = "services:\n  app:\n    environment:\n      A: b\n";

@@ -125,7 +125,7 @@ pub static BUILTIN: &[RuleMeta] = &[
     RuleMeta {
         id: RuleId::ComposeError,
         severity: Severity::Error,
-        summary: "A configuration `docker compose config` would refuse: a required variable without a value, an invalid interpolation, a missing env_file.",
+        summary: "A configuration `docker compose config` would refuse: a required variable without a value, an invalid interpolation, a missing env_file or include, an unknown key (with the key meant), a value of the wrong type.",
         doc: include_str!("../../rules/compose-error.md"),
         cases: &[],
     },
