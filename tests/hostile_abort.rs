@@ -310,6 +310,23 @@ fn pretty_rendering_of_many_findings_is_linear() {
     assert!(out.len() < 10_000 * 1_000, "{} bytes", out.len());
 }
 
+/// One finding with hundreds of labels on one line (an unset `$V`
+/// referenced 500 times in a value): each label drawn adds a row as wide as
+/// the labels beside it, so the pretty output was quadratic (256 labels:
+/// 170 KB, found by the `expansion` fuzz target). At most 16 are drawn.
+#[test]
+fn pretty_rendering_of_many_labels_on_one_line_is_bounded() {
+    let value = "$V".repeat(500);
+    let compose =
+        format!("services:\n  app:\n    image: busybox:1\n    environment:\n      K: '{value}'\n");
+    let dir = tree(&[("labels/compose.yaml", compose.as_str())]);
+    let o = run(dir.path(), "pretty");
+    assert_eq!(o.status.code(), Some(1));
+    let out = String::from_utf8(o.stdout).unwrap();
+    assert!(out.contains("more labelled places not drawn"), "{out}");
+    assert!(out.len() < 40_000, "{} bytes", out.len());
+}
+
 /// A 7 MB bad line: the message quoting it is clipped, the output stays
 /// far smaller than the input.
 #[test]

@@ -364,8 +364,23 @@ pub fn pretty(input: &Input, color: bool) -> String {
             true,
         )];
         // Labels in other files, grouped by file in order of appearance.
+        // At most MAX_LABELS_DRAWN per file: each label drawn adds a row
+        // as wide as the labels beside it (256 on one line drew 170 KB).
         let mut others: Vec<(FileId, Vec<miette::LabeledSpan>)> = Vec::new();
+        let mut not_drawn = 0usize;
         for l in &d.labels {
+            let drawn = if l.span.file == primary_file {
+                labels.len()
+            } else {
+                others
+                    .iter()
+                    .find(|(f, _)| *f == l.span.file)
+                    .map_or(0, |(_, v)| v.len())
+            };
+            if drawn >= MAX_LABELS_DRAWN {
+                not_drawn += 1;
+                continue;
+            }
             if l.span.file == primary_file {
                 labels.push(label(l.span, &l.message, false));
             } else if let Some((_, v)) = others.iter_mut().find(|(f, _)| *f == l.span.file) {
@@ -405,6 +420,12 @@ pub fn pretty(input: &Input, color: bool) -> String {
         };
         let mut s = String::new();
         let mut rendered = handler.render_report(&mut s, &report);
+        if not_drawn > 0 {
+            s.truncate(s.trim_end().len());
+            s.push_str(&format!(
+                "\n  ({not_drawn} more labelled places not drawn; `--format json` lists them all)\n"
+            ));
+        }
         if !related.is_empty() {
             s.truncate(s.trim_end().len());
             s.push_str("\n\n  related locations in other files:\n");
@@ -426,6 +447,9 @@ pub fn pretty(input: &Input, color: bool) -> String {
     out.push('\n');
     out
 }
+
+/// The labels drawn in one file of one finding in the pretty output.
+const MAX_LABELS_DRAWN: usize = 16;
 
 /// The words of a line for wrapping, where a word never ends inside a
 /// `code span` (a command, a path, `KEY: ${KEY}` stays on one line): each
