@@ -58,6 +58,20 @@ struct Bounds {
 }
 
 impl Bounds {
+    /// A word kept as written (FROM, USER, WORKDIR, EXPOSE) unquoted and
+    /// expanded within the bounds; past one, nothing ([`Bounds::take`]).
+    fn word(
+        &mut self,
+        raw: &str,
+        escape: char,
+        env: &BTreeMap<String, Option<String>>,
+        args: &BTreeMap<String, Option<String>>,
+        at: Span,
+    ) -> String {
+        let r = expand_raw(raw, escape, env, args, &mut self.budget);
+        self.take(r, at)
+    }
+
     /// The value, or nothing past a bound (the first one kept, at `at`).
     fn take(&mut self, r: Result<String, String>, at: Span) -> String {
         r.unwrap_or_else(|message| {
@@ -115,14 +129,13 @@ pub fn facts_of(
                 if let Some(last) = stages.last_mut() {
                     last.instructions.end = i;
                 }
-                let base = expand_raw(
+                let base = bounds.word(
                     &image.value,
                     df.escape,
                     &BTreeMap::new(),
                     &args.global,
-                    &mut bounds.budget,
+                    span(image.range),
                 );
-                let base = bounds.take(base, span(image.range));
                 let parent = by_name.get(&base.to_ascii_lowercase()).copied();
                 let index = stages.len();
                 if let Some(a) = alias {
@@ -257,14 +270,13 @@ pub fn facts_of(
                 }
             }
             InstructionKind::User(u) => {
-                let value = expand_raw(
+                let value = bounds.word(
                     &u.value,
                     df.escape,
                     &st.env.values,
                     &stage_args,
-                    &mut bounds.budget,
+                    span(u.range),
                 );
-                let value = bounds.take(value, span(u.range));
                 st.user = Some(Located {
                     value,
                     span: span(u.range),
@@ -290,14 +302,13 @@ pub fn facts_of(
             }
             InstructionKind::Expose(ports) => {
                 for p in ports {
-                    let value = expand_raw(
+                    let value = bounds.word(
                         &p.value,
                         df.escape,
                         &st.env.values,
                         &stage_args,
-                        &mut bounds.budget,
+                        span(p.range),
                     );
-                    let value = bounds.take(value, span(p.range));
                     for word in value.split_whitespace() {
                         st.expose.push(Located {
                             value: word.to_string(),
@@ -326,14 +337,13 @@ pub fn facts_of(
                 });
             }
             InstructionKind::Workdir(w) => {
-                let value = expand_raw(
+                let value = bounds.word(
                     &w.value,
                     df.escape,
                     &st.env.values,
                     &stage_args,
-                    &mut bounds.budget,
+                    span(w.range),
                 );
-                let value = bounds.take(value, span(w.range));
                 st.workdir = Some(Located {
                     value,
                     span: span(w.range),

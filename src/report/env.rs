@@ -6,7 +6,7 @@ use crate::model::types::*;
 use crate::model::workspace::Workspace;
 use crate::report::escape;
 use crate::report::json::{self, Location};
-use crate::source::{SourceMap, Span};
+use crate::source::{FileId, SourceMap, Span};
 
 /// How values are shown.
 pub struct Masking<'a> {
@@ -203,34 +203,25 @@ fn env_lines(ws: &Workspace, mask: &Masking) -> String {
         out.push_str("no compose project found\n");
     }
     for p in &ws.projects {
-        let files: Vec<String> = p
-            .compose_files
-            .iter()
-            .map(|f| e(&sources.get(*f).display))
-            .collect();
-        let _ = writeln!(out, "project {} ({})", e(&p.name), files.join(", "));
-        if !p.env_files.is_empty() {
-            let envs: Vec<String> = p
-                .env_files
-                .iter()
+        let names = |ids: &[FileId]| {
+            ids.iter()
                 .map(|f| e(&sources.get(*f).display))
-                .collect();
+                .collect::<Vec<_>>()
+                .join(", ")
+        };
+        let _ = writeln!(out, "project {} ({})", e(&p.name), names(&p.compose_files));
+        if !p.env_files.is_empty() {
             let _ = writeln!(
                 out,
                 "  interpolation: process environment, then {}",
-                envs.join(", ")
+                names(&p.env_files)
             );
         }
         if !p.include_env_files.is_empty() {
-            let envs: Vec<String> = p
-                .include_env_files
-                .iter()
-                .map(|f| e(&sources.get(*f).display))
-                .collect();
             let _ = writeln!(
                 out,
                 "  included files also read (for names still unset): {}",
-                envs.join(", ")
+                names(&p.include_env_files)
             );
         }
         for s in &p.services {
