@@ -440,3 +440,124 @@ fn large_env_files_stay_linear() {
     assert_eq!(unused, 99_999);
     assert_linted(&v);
 }
+
+/// A few kilobytes that copy one large value many times, in every way the
+/// model copies values: many references in a compose file, in `.env`, in
+/// an env_file read by many services; a large env_file read by many
+/// services; a Dockerfile built by many services; a large service that
+/// many `extends` or `include:` copy. Each took gigabytes (aborted under
+/// 4 GiB); each now stops at the project's allowance (64 MiB), says so
+/// once, in its own project, and costs the others nothing. Six such
+/// projects hold more than the run's allowance (256 MiB): the healthy one
+/// after them is still linted.
+#[test]
+fn many_copies_of_large_values() {
+    // A15 is 512 KiB.
+    let doubling: String = std::iter::once("A0=xxxxxxxxxxxxxxxx\n".to_string())
+        .chain((0..15).map(|i| format!("A{}=${{A{i}}}${{A{i}}}\n", i + 1)))
+        .collect();
+    let services = |n: usize, body: &str| -> String {
+        let mut s = String::from("services:\n");
+        for i in 0..n {
+            s.push_str(&format!("  s{i}:\n{body}"));
+        }
+        s
+    };
+    let big_environment: String = (0..2_000)
+        .map(|i| format!("      K{i}: {}\n", "v".repeat(1_000)))
+        .collect();
+    let mut refs = String::from("services:\n  app:\n    image: busybox:1\n    environment:\n");
+    for n in 0..300 {
+        refs.push_str(&format!("      K{n}: ${{A15}}${{A15}}\n"));
+    }
+    let dotenv_refs = format!(
+        "{doubling}{}",
+        (0..300)
+            .map(|n| format!("K{n}=${{A15}}\n"))
+            .collect::<String>()
+    );
+    let env_file_refs: String = (0..30).map(|n| format!("K{n}=${{A15}}\n")).collect();
+    let large_env_file: String = (0..2_000)
+        .map(|i| format!("K{i}={}\n", "v".repeat(1_000)))
+        .collect();
+    let dockerfile = format!(
+        "FROM alpine:3\nARG S\n{}{}USER app\n",
+        doubling
+            .lines()
+            .map(|l| format!("ARG {l}\n"))
+            .collect::<String>(),
+        (0..20)
+            .map(|j| format!("ENV B{j}=${{A15}}${{A15}}\n"))
+            .collect::<String>()
+    );
+    let base = format!("  base:\n    image: busybox:1\n    environment:\n{big_environment}");
+    let extended = format!(
+        "services:\n{base}{}",
+        (0..500)
+            .map(|i| format!("  s{i}:\n    extends: base\n"))
+            .collect::<String>()
+    );
+    let included: String = std::iter::once("include:\n".to_string())
+        .chain((0..500).map(|i| format!("  - path: big.yaml\n    project_directory: d{i}\n")))
+        .collect();
+    let files: Vec<(&str, String)> = vec![
+        ("a-refs/.env", doubling.clone()),
+        ("a-refs/compose.yaml", refs),
+        ("b-dotenv/.env", dotenv_refs),
+        (
+            "b-dotenv/compose.yaml",
+            "services:\n  app:\n    image: busybox:1\n".into(),
+        ),
+        ("c-env-file/.env", doubling.clone()),
+        ("c-env-file/e.env", env_file_refs),
+        (
+            "c-env-file/compose.yaml",
+            services(200, "    image: busybox:1\n    env_file: e.env\n"),
+        ),
+        ("d-large-env-file/big.env", large_env_file),
+        (
+            "d-large-env-file/compose.yaml",
+            services(200, "    image: busybox:1\n    env_file: big.env\n"),
+        ),
+        ("e-dockerfile/Dockerfile", dockerfile),
+        (
+            "e-dockerfile/compose.yaml",
+            services(
+                50,
+                "    build:\n      context: .\n      args:\n        S: x\n",
+            ),
+        ),
+        ("f-extends/compose.yaml", extended),
+        ("g-include/big.yaml", format!("services:\n{base}")),
+        ("g-include/compose.yaml", included),
+    ];
+    let dir = tree(&files);
+    let (o, v) = check(dir.path());
+    assert_eq!(o.status.code(), Some(1));
+    let d = diagnostics(&v);
+    for project in [
+        "a-refs/",
+        "b-dotenv/",
+        "c-env-file/",
+        "d-large-env-file/",
+        "e-dockerfile/",
+        "f-extends/",
+        "g-include/",
+    ] {
+        let said: Vec<_> = d
+            .iter()
+            .filter(|(r, f, _, m)| {
+                r == "compose-error" && f.starts_with(project) && m.contains("64 MiB")
+            })
+            .collect();
+        assert_eq!(said.len(), 1, "{project}: {d:?}");
+        // Nothing else is said of a project that is not modelled whole.
+        assert!(
+            d.iter().all(|(r, f, _, _)| !f.starts_with(project)
+                || r == "compose-error"
+                || r == "syntax-error"),
+            "{project}: {d:?}"
+        );
+    }
+    assert_linted(&v);
+}

@@ -9,6 +9,7 @@ use crate::model::loader::Loader;
 use crate::model::types::*;
 use crate::source::{FileId, FileKind, Span};
 use crate::syntax::dockerfile::{self, Dockerfile, HealthcheckSpec, InstructionKind};
+use crate::syntax::limits::Allowance;
 
 /// The facts of the image `build` describes, with `args` the build arguments
 /// (compose `build.args`, already interpolated). Problems reading the
@@ -17,6 +18,7 @@ pub fn image_facts(
     loader: &mut Loader,
     build: &BuildConfig,
     args: &BTreeMap<String, String>,
+    allowance: &mut Allowance,
 ) -> (Option<ImageFacts>, Vec<ModelError>) {
     let id = match loader.load(&build.dockerfile_path, FileKind::Dockerfile) {
         Ok(id) => id,
@@ -36,7 +38,7 @@ pub fn image_facts(
     };
     let parsed = loader.dockerfile(id);
     let target = build.target.as_ref().map(|t| t.text.as_str());
-    let facts = facts_of(id, parsed, target, args);
+    let facts = facts_within(id, parsed, target, args, allowance);
     let mut problems = Vec::new();
     if let (Some(f), Some(t)) = (&facts, &build.target) {
         if f.target_missing {
@@ -87,12 +89,27 @@ struct Args<'a> {
     global: BTreeMap<String, Option<String>>,
 }
 
-/// The facts of `target` (or the last stage) of a parsed Dockerfile.
+/// The facts of `target` (or the last stage) of a parsed Dockerfile, its
+/// expansions bounded by [`dockerfile::Budget::FILE_BYTES`].
 pub fn facts_of(
     file: FileId,
     df: Arc<Dockerfile>,
     target: Option<&str>,
     build_args: &BTreeMap<String, String>,
+) -> Option<ImageFacts> {
+    let mut allowance = Allowance::new(dockerfile::Budget::FILE_BYTES);
+    facts_within(file, df, target, build_args, &mut allowance)
+}
+
+/// [`facts_of`], the bytes its expansions read and write spent from the
+/// project's `allowance` too (a Dockerfile that many services build, each
+/// with its own arguments, is walked once per service).
+pub fn facts_within(
+    file: FileId,
+    df: Arc<Dockerfile>,
+    target: Option<&str>,
+    build_args: &BTreeMap<String, String>,
+    allowance: &mut Allowance,
 ) -> Option<ImageFacts> {
     let span = |r| Span::new(file, r);
     let mut args = Args {
@@ -104,8 +121,9 @@ pub fn facts_of(
     // as `position` over the earlier stages would find the first: kept
     // first).
     let mut by_name: HashMap<String, usize> = HashMap::new();
+    let start = allowance.left();
     let mut bounds = Bounds {
-        budget: dockerfile::Budget::file(),
+        budget: dockerfile::Budget::within(start),
         hit: None,
     };
     // Per-stage state, inherited through FROM <stage>.
@@ -360,6 +378,11 @@ pub fn facts_of(
         stage: root.index,
     });
     let st = states[stage].take()?;
+    allowance.spend(start - bounds.budget.bytes_left().min(start));
+    let over = crate::syntax::limits::project_too_large("BuildKit");
+    if bounds.hit.as_ref().is_some_and(|(_, m)| *m == over) {
+        allowance.exhaust();
+    }
     Some(ImageFacts {
         dockerfile_file: file,
         dockerfile: df,

@@ -9,7 +9,7 @@
 use crate::model::types::ReferenceForm;
 use crate::source::TextRange;
 use crate::syntax::dotenv::{DotenvFile, DotenvValue, ValueText};
-use crate::syntax::limits::{too_large, MAX_EXPANDED};
+use crate::syntax::limits::{project_too_large, too_large, Allowance, MAX_EXPANDED, PROJECT_BYTES};
 use crate::syntax::template::{OpKind, Piece, Template};
 
 /// A variable looked up while evaluating a template.
@@ -104,20 +104,36 @@ pub struct InterpolationError {
 }
 
 /// What evaluating one value may still produce or read, in bytes
-/// ([`MAX_EXPANDED`]): every literal written and every variable's value
-/// looked up, in the defaults and replacements too, so that doubling
+/// ([`MAX_EXPANDED`], or less when the project's [`Allowance`] has less
+/// left): every literal written and every variable's value looked up, in
+/// the defaults and replacements too, so that doubling
 /// (`A1=${A0}${A0}`…) or many references to a large value stop at 1 MiB.
-struct Budget(usize);
+struct Budget {
+    left: usize,
+    /// The project's allowance, not the value's bound, set `left`.
+    project: bool,
+}
 
 impl Budget {
+    fn within(allowance: &Allowance) -> Self {
+        Budget {
+            left: MAX_EXPANDED.min(allowance.left()),
+            project: allowance.left() < MAX_EXPANDED,
+        }
+    }
+
     fn charge(&mut self, bytes: usize, at: TextRange) -> Result<(), InterpolationError> {
-        match self.0.checked_sub(bytes) {
+        match self.left.checked_sub(bytes) {
             Some(left) => {
-                self.0 = left;
+                self.left = left;
                 Ok(())
             }
             None => Err(InterpolationError {
-                message: too_large("Compose"),
+                message: if self.project {
+                    project_too_large("Compose")
+                } else {
+                    too_large("Compose")
+                },
                 variable: None,
                 range: at,
                 limit: true,
@@ -127,13 +143,31 @@ impl Budget {
 }
 
 /// Evaluates `t`; `lookup` returns a variable's value, `None` when unset.
+/// Bounded by [`MAX_EXPANDED`] alone (a value on its own, not a project's).
+#[cfg(test)]
 pub fn evaluate(
     t: &Template,
     lookup: &mut dyn FnMut(&str) -> Option<String>,
 ) -> Result<Evaluated, InterpolationError> {
+    evaluate_within(t, lookup, &mut Allowance::new(MAX_EXPANDED))
+}
+
+/// [`evaluate`], spending what it produces and reads from `allowance`;
+/// stopped by it, the allowance is exhausted.
+pub fn evaluate_within(
+    t: &Template,
+    lookup: &mut dyn FnMut(&str) -> Option<String>,
+    allowance: &mut Allowance,
+) -> Result<Evaluated, InterpolationError> {
     let mut out = Evaluated::new();
-    eval_into(t, lookup, &mut out, &mut Budget(MAX_EXPANDED))?;
-    Ok(out)
+    let mut budget = Budget::within(allowance);
+    let start = budget.left;
+    let r = eval_into(t, lookup, &mut out, &mut budget);
+    allowance.spend(start - budget.left);
+    if matches!(&r, Err(e) if e.limit && budget.project) {
+        allowance.exhaust();
+    }
+    r.map(|()| out)
 }
 
 fn eval_into(
@@ -281,7 +315,8 @@ pub fn resolve_dotenv(
     file: &DotenvFile,
     lookup: &mut dyn FnMut(&str) -> Option<String>,
 ) -> Result<Vec<ResolvedEntry>, InterpolationError> {
-    resolve_dotenv_after(file, lookup, &mut |_| None)
+    let mut allowance = Allowance::new(PROJECT_BYTES);
+    resolve_dotenv_after(file, lookup, &mut |_| None, &mut allowance)
 }
 
 /// [`resolve_dotenv`] for a file read after others: what they set
@@ -289,11 +324,13 @@ pub fn resolve_dotenv(
 /// which are set later and so win — and gives a bare `KEY` its value when
 /// `lookup` does not. Compose keeps one map of what the files read so far
 /// set: `A=x` in `a.env`, then `F=${A}`, `A=y`, `G=${A}` in `b.env` gives
-/// `F=x` and `G=y`.
+/// `F=x` and `G=y`. Each value is spent from `allowance`; past it, the
+/// error is at the line that went past.
 pub fn resolve_dotenv_after(
     file: &DotenvFile,
     lookup: &mut dyn FnMut(&str) -> Option<String>,
     earlier: &mut dyn FnMut(&str) -> Option<String>,
+    allowance: &mut Allowance,
 ) -> Result<Vec<ResolvedEntry>, InterpolationError> {
     let mut out: Vec<ResolvedEntry> = Vec::new();
     // key -> index in `out` of its latest definition
@@ -343,7 +380,7 @@ pub fn resolve_dotenv_after(
                             .or_else(|| seen.get(name).map(|&i| out[i].value.clone()))
                             .or_else(|| earlier(name))
                     };
-                    let ev = evaluate(t, &mut file_lookup)?;
+                    let ev = evaluate_within(t, &mut file_lookup, allowance)?;
                     let used = ev
                         .used
                         .into_iter()
@@ -364,6 +401,19 @@ pub fn resolve_dotenv_after(
                 }
             },
         };
+        // A template's value is spent as it is evaluated.
+        let template = matches!(&entry.value, DotenvValue::Assigned(a) if matches!(a.text, ValueText::Template(_)));
+        if !template && !allowance.spend(value.len()) {
+            return Err(InterpolationError {
+                message: project_too_large("Compose"),
+                variable: None,
+                range: match &entry.value {
+                    DotenvValue::Assigned(a) => a.raw_range,
+                    DotenvValue::Inherit => entry.key_range,
+                },
+                limit: true,
+            });
+        }
         seen.insert(entry.key.clone(), out.len());
         out.push(ResolvedEntry {
             entry: index,

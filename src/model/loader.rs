@@ -11,7 +11,7 @@ use crate::syntax::compose::ComposeFile;
 use crate::syntax::dockerfile::Dockerfile;
 use crate::syntax::dotenv::DotenvFile;
 use crate::syntax::pysettings::{self, SettingsFile};
-use crate::syntax::{compose, dockerfile, dotenv};
+use crate::syntax::{compose, dockerfile, dotenv, limits};
 
 fn is_default_compose_path(path: &Path) -> bool {
     path.file_name()
@@ -71,6 +71,9 @@ pub struct Loader<'fs> {
     /// The folders being linted: a file outside them was named by a
     /// compose file ([`Loader::foreign`]).
     roots: Vec<PathBuf>,
+    /// What the models of all the projects may still take
+    /// ([`limits::WORKSPACE_BYTES`]); each project spends from it.
+    pub allowance: limits::Allowance,
 }
 
 impl<'fs> Loader<'fs> {
@@ -86,6 +89,7 @@ impl<'fs> Loader<'fs> {
             compose: HashMap::new(),
             dockerfile: HashMap::new(),
             roots: Vec::new(),
+            allowance: limits::Allowance::new(limits::WORKSPACE_BYTES),
         }
     }
 

@@ -17,7 +17,7 @@ use crate::model::types::*;
 use crate::model::validate;
 use crate::source::{FileId, FileKind, Span, Spanned, TextRange};
 use crate::syntax::compose::{self as cs, ComposeFile, EnvironmentForm};
-use crate::syntax::limits::MAX_NESTING;
+use crate::syntax::limits::{project_too_large, Allowance, MAX_NESTING, PROJECT_BYTES};
 use crate::syntax::template;
 use crate::syntax::yaml::{MergeTag, Node, NodeKind};
 
@@ -44,6 +44,8 @@ pub fn load_project(loader: &mut Loader, opts: &ProjectOptions) -> Project {
             .map(Path::to_path_buf)
             .unwrap_or_else(|| loader.cwd().to_path_buf()),
     };
+    let start = PROJECT_BYTES.min(loader.allowance.left());
+    let allowance = Allowance::new(start);
     let mut b = Builder {
         loader,
         errors: Vec::new(),
@@ -61,6 +63,8 @@ pub fn load_project(loader: &mut Loader, opts: &ProjectOptions) -> Project {
         included_files: Vec::new(),
         include_env_files: Vec::new(),
         include_definitions: Vec::new(),
+        allowance,
+        said_over: false,
     };
 
     // 1. Interpolation variables: the process environment wins over env files.
@@ -187,15 +191,8 @@ pub fn load_project(loader: &mut Loader, opts: &ProjectOptions) -> Project {
         if let Some(build) = &s.build {
             for (k, span, v) in &build.args {
                 if v.is_none() {
-                    let var = b.variables.get(k);
-                    b.references.push(Via {
-                        variable: k.clone(),
-                        reference: *span,
-                        form: ReferenceForm::Passthrough,
-                        source: var.map(|x| x.source.clone()),
-                        value: var.map(|x| x.value.clone()),
-                        written: var.and_then(|x| x.written.clone()),
-                    });
+                    let via = b.reference(k, *span, ReferenceForm::Passthrough);
+                    b.references.push(via);
                 }
             }
             // `args: [KEY]` passes the project variable through.
@@ -210,9 +207,17 @@ pub fn load_project(loader: &mut Loader, opts: &ProjectOptions) -> Project {
                     value.map(|v| (k.clone(), v))
                 })
                 .collect();
-            let (facts, problems) = image::image_facts(b.loader, build, &args);
+            let copied = args.iter().map(|(k, v)| k.len() + v.len()).sum();
+            if !b.allowance.spend(copied) {
+                b.over(build.span);
+                continue;
+            }
+            let (facts, problems) = image::image_facts(b.loader, build, &args, &mut b.allowance);
             s.image_facts = facts;
             b.warnings.extend(problems);
+            if b.allowance.exhausted() {
+                b.over(build.span);
+            }
         }
     }
     for s in merged.iter_mut() {
@@ -226,15 +231,8 @@ pub fn load_project(loader: &mut Loader, opts: &ProjectOptions) -> Project {
         s.container_env = b.container_environment(s);
         for e in &s.environment {
             if e.value.is_none() {
-                let var = b.variables.get(&e.key);
-                b.references.push(Via {
-                    variable: e.key.clone(),
-                    reference: e.key_span,
-                    form: ReferenceForm::Passthrough,
-                    source: var.map(|x| x.source.clone()),
-                    value: var.map(|x| x.value.clone()),
-                    written: var.and_then(|x| x.written.clone()),
-                });
+                let via = b.reference(&e.key, e.key_span, ReferenceForm::Passthrough);
+                b.references.push(via);
             }
         }
         if let Some(v) = project_variables {
@@ -268,6 +266,30 @@ pub fn load_project(loader: &mut Loader, opts: &ProjectOptions) -> Project {
         }
     }
 
+    // Past the allowance, the model is incomplete: the project is not
+    // judged, and its error is said once (where it was first met). What
+    // it holds is dropped, so that it costs the run nothing: a healthy
+    // project beside it is still modelled.
+    if b.allowance.exhausted() {
+        b.unparsed = true;
+        merged = Vec::new();
+        b.references = Vec::new();
+        b.variables = Arc::new(BTreeMap::new());
+        dotenv_definitions = Vec::new();
+        let over = project_too_large("Compose");
+        if !b.errors.iter().any(|e| e.message == over) {
+            b.errors.push(ModelError {
+                message: over.clone(),
+                span: None,
+                kind: ModelErrorKind::Limit,
+            });
+        }
+        let mut said = false;
+        b.errors
+            .retain(|e| e.message != over || !std::mem::replace(&mut said, true));
+    } else {
+        b.loader.allowance.spend(start - b.allowance.left());
+    }
     let name = b
         .variables
         .get(COMPOSE_PROJECT_NAME)
@@ -351,6 +373,12 @@ struct Builder<'a, 'fs> {
     /// The env files of the `include:`s, and their definitions.
     include_env_files: Vec<FileId>,
     include_definitions: Vec<DotenvDefinition>,
+    /// What the project's model may still take ([`PROJECT_BYTES`], less
+    /// when the run's allowance has less left): spent by every value made
+    /// or copied; past it, the project is not judged.
+    allowance: Allowance,
+    /// The error of the exhausted allowance was said ([`Builder::over`]).
+    said_over: bool,
 }
 
 /// One `include:` item, interpolated.
@@ -584,14 +612,18 @@ impl Builder<'_, '_> {
             // files set.
             let mut lookup = |name: &str| outer.get(name).map(|v| v.value.clone());
             let mut from_earlier = |name: &str| earlier.get(name).map(|(v, _, _)| v.clone());
-            let resolved =
-                match interpolate::resolve_dotenv_after(&parsed, &mut lookup, &mut from_earlier) {
-                    Ok(r) => r,
-                    Err(e) => {
-                        self.errors.push(interp_error(id, e));
-                        continue;
-                    }
-                };
+            let resolved = match interpolate::resolve_dotenv_after(
+                &parsed,
+                &mut lookup,
+                &mut from_earlier,
+                &mut self.allowance,
+            ) {
+                Ok(r) => r,
+                Err(e) => {
+                    self.errors.push(interp_error(id, e));
+                    continue;
+                }
+            };
             // This file's lines, by entry, as later lines see them.
             let mut by_entry: HashMap<usize, Arc<Value>> = HashMap::new();
             for r in resolved {
@@ -727,7 +759,10 @@ impl Builder<'_, '_> {
             let Some(n) = &parsed.name else { continue };
             let text = self.loader.file(id).slice(n.range).to_string();
             let whole = n.range;
-            if let Ok(v) = self.interpolate(id, &text, whole.start, whole, false) {
+            let mut allowance = self.allowance.clone();
+            let v = self.interpolate(id, &text, whole.start, whole, false, &mut allowance);
+            self.allowance = allowance;
+            if let Ok(v) = v {
                 name = Some(v.text);
             } else {
                 name = Some(n.value.clone());
@@ -749,6 +784,12 @@ impl Builder<'_, '_> {
         let unresolved = Arc::new(self.load_unresolved(path, &directory)?);
         let (id, name) = (unresolved.id, unresolved.name.clone());
         let includes = unresolved.includes.clone();
+        let weight: usize = unresolved.services.iter().map(Service::weight).sum();
+        if !self.allowance.spend(weight) {
+            let at = unresolved.services.first().map(|s| s.name_span);
+            self.over(at.unwrap_or(Span::new(id, TextRange::empty(0))));
+            return None;
+        }
         let mut services: Vec<Service> = unresolved.services.clone();
         // The files `extends` names, each loaded once for all the services.
         let mut files: ExtendsFiles = HashMap::new();
@@ -980,7 +1021,15 @@ impl Builder<'_, '_> {
                 .iter()
                 .filter_map(|(_, f)| f.root.as_ref())
                 .collect();
-            let found = validate::check_file(root, &earlier, &Interpolating { b: self, file: id });
+            let found = validate::check_file(
+                root,
+                &earlier,
+                &Interpolating {
+                    b: self,
+                    file: id,
+                    allowance: std::cell::RefCell::new(self.allowance.clone()),
+                },
+            );
             self.errors.extend(found.into_iter().map(|e| {
                 let error = ModelError::new(e.message, Some(Span::new(id, e.range)));
                 if e.mergeable {
@@ -997,6 +1046,10 @@ impl Builder<'_, '_> {
     /// file and its services as written, their relative paths resolved from
     /// `directory` (the project's; a file `extends` reads, its own folder).
     fn load_unresolved(&mut self, path: &Path, directory: &Path) -> Option<Unresolved> {
+        // Past the allowance, nothing more is modelled (nor worked on).
+        if self.allowance.exhausted() {
+            return None;
+        }
         let id = match self.loader.load(path, FileKind::Compose) {
             Ok(id) => id,
             Err(e) => {
@@ -1073,7 +1126,12 @@ impl Builder<'_, '_> {
         loop {
             let here_file = files.get(&path)?.clone()?;
             let (file, parsed) = (here_file.id, &here_file.parsed);
-            let own = here_file.services.get(k)?.clone();
+            let own = here_file.services.get(k)?;
+            if !self.allowance.spend(own.weight()) {
+                self.over(own.name_span);
+                return None;
+            }
+            let own = own.clone();
             let Some(ext) = parsed.services.get(k).and_then(|s| s.extends.clone()) else {
                 links.push(own);
                 break;
@@ -1190,30 +1248,43 @@ impl Builder<'_, '_> {
                         }
                         let base = s.value_start.unwrap_or(node.range.start);
                         let exact = s.value_start.is_some();
-                        match self.interpolate(file, &s.value, base, node.range, exact) {
+                        let mut allowance =
+                            std::mem::replace(&mut self.allowance, Allowance::new(0));
+                        let v = self.interpolate(
+                            file,
+                            &s.value,
+                            base,
+                            node.range,
+                            exact,
+                            &mut allowance,
+                        );
+                        self.allowance = allowance;
+                        match v {
                             Ok(v) => {
-                                self.references.extend(v.via.iter().cloned());
+                                let copied = v
+                                    .via
+                                    .iter()
+                                    .map(|x| x.value.as_ref().map_or(0, String::len))
+                                    .sum();
+                                if self.allowance.spend(copied) {
+                                    self.references.extend(v.via.iter().cloned());
+                                }
                                 out.insert(node.range, v);
                             }
                             Err(e) => {
                                 // Still a reference of every variable it names.
                                 if let Ok(t) = template::parse(&s.value, base) {
                                     for v in t.variables() {
-                                        let var = self.variables.get(&v.name);
-                                        self.references.push(Via {
-                                            variable: v.name.clone(),
-                                            reference: Span::new(
-                                                file,
-                                                if exact { v.range } else { node.range },
-                                            ),
-                                            form: match &v.op {
-                                                Some(o) => ReferenceForm::Op(o.kind),
-                                                None => ReferenceForm::Plain,
-                                            },
-                                            source: var.map(|x| x.source.clone()),
-                                            value: var.map(|x| x.value.clone()),
-                                            written: var.and_then(|x| x.written.clone()),
-                                        });
+                                        let at = Span::new(
+                                            file,
+                                            if exact { v.range } else { node.range },
+                                        );
+                                        let form = match &v.op {
+                                            Some(o) => ReferenceForm::Op(o.kind),
+                                            None => ReferenceForm::Plain,
+                                        };
+                                        let via = self.reference(&v.name, at, form);
+                                        self.references.push(via);
                                     }
                                 }
                                 self.errors.push(e)
@@ -1226,6 +1297,38 @@ impl Builder<'_, '_> {
         out
     }
 
+    /// The model went past the project's allowance at `at`: said once,
+    /// there (the project is then not judged).
+    fn over(&mut self, at: Span) {
+        self.allowance.exhaust();
+        if !std::mem::replace(&mut self.said_over, true) {
+            self.errors.push(ModelError {
+                message: project_too_large("Compose"),
+                span: Some(at),
+                kind: ModelErrorKind::Limit,
+            });
+        }
+    }
+
+    /// The reference to `name` at `at`, with the variable's value: its
+    /// copy spent from the allowance (past it, without the value; the
+    /// project is then not judged).
+    fn reference(&mut self, name: &str, at: Span, form: ReferenceForm) -> Via {
+        let var = self.variables.get(name);
+        let len = var.map_or(0, |v| v.value.len());
+        let value = var
+            .filter(|_| self.allowance.spend(len))
+            .map(|v| v.value.clone());
+        Via {
+            variable: name.to_string(),
+            reference: at,
+            form,
+            source: var.map(|x| x.source.clone()),
+            value,
+            written: var.and_then(|x| x.written.clone()),
+        }
+    }
+
     fn interpolate(
         &self,
         file: FileId,
@@ -1233,6 +1336,7 @@ impl Builder<'_, '_> {
         base: usize,
         whole: TextRange,
         exact: bool,
+        allowance: &mut Allowance,
     ) -> Result<Value, ModelError> {
         let clamp = |r: TextRange| if exact { r } else { whole };
         let t = template::parse(text, base).map_err(|e| ModelError {
@@ -1246,15 +1350,16 @@ impl Builder<'_, '_> {
         })?;
         let vars = &self.variables;
         let mut lookup = |name: &str| vars.get(name).map(|v| v.value.clone());
-        let ev = interpolate::evaluate(&t, &mut lookup).map_err(|e| ModelError {
-            message: e.message,
-            span: Some(Span::new(file, clamp(e.range))),
-            kind: if e.limit {
-                ModelErrorKind::Limit
-            } else {
-                required_kind(e.variable)
-            },
-        })?;
+        let ev =
+            interpolate::evaluate_within(&t, &mut lookup, allowance).map_err(|e| ModelError {
+                message: e.message,
+                span: Some(Span::new(file, clamp(e.range))),
+                kind: if e.limit {
+                    ModelErrorKind::Limit
+                } else {
+                    required_kind(e.variable)
+                },
+            })?;
         let via = ev
             .used
             .iter()
@@ -1290,6 +1395,15 @@ impl Builder<'_, '_> {
     fn container_environment(&mut self, service: &Service) -> ContainerEnvironment {
         let mut defs: BTreeMap<String, Vec<EnvDefinition>> = BTreeMap::new();
         if let Some(facts) = &service.image_facts {
+            let copied = facts
+                .env
+                .iter()
+                .map(|(k, v, _)| k.len() + v.value.len())
+                .sum();
+            if !self.allowance.spend(copied) {
+                self.over(service.name_span);
+                return ContainerEnvironment::default();
+            }
             for (key, value, key_span) in &facts.env {
                 let src = &self.loader.file(value.span.file).text;
                 defs.entry(key.clone()).or_default().push(EnvDefinition {
@@ -1319,7 +1433,7 @@ impl Builder<'_, '_> {
             })
             .collect();
         let mut set_by_files: HashMap<String, Earlier> = HashMap::new();
-        for ef in &service.env_files {
+        'files: for ef in &service.env_files {
             let Some(id) = ef.file else { continue };
             let parsed = if ef.raw {
                 self.loader.dotenv_raw(id)
@@ -1343,14 +1457,18 @@ impl Builder<'_, '_> {
                     .or_else(|| own.get(name).map(|v| v.text.clone()))
             };
             let mut from_earlier = |name: &str| set_by_files.get(name).map(|(v, _, _)| v.clone());
-            let resolved =
-                match interpolate::resolve_dotenv_after(&parsed, &mut lookup, &mut from_earlier) {
-                    Ok(r) => r,
-                    Err(e) => {
-                        self.errors.push(interp_error(id, e));
-                        continue;
-                    }
-                };
+            let resolved = match interpolate::resolve_dotenv_after(
+                &parsed,
+                &mut lookup,
+                &mut from_earlier,
+                &mut self.allowance,
+            ) {
+                Ok(r) => r,
+                Err(e) => {
+                    self.errors.push(interp_error(id, e));
+                    continue;
+                }
+            };
             // This file's lines, by entry, as later lines see them.
             let mut by_entry: HashMap<usize, Arc<Value>> = HashMap::new();
             let resolved_at: HashMap<usize, usize> = resolved
@@ -1420,6 +1538,13 @@ impl Builder<'_, '_> {
                         }
                     })
                     .collect();
+                // Copied into this line's value, its definition and what
+                // later files see.
+                let copied = 3 * r.value.len() + 2 * via_bytes(&via);
+                if !self.allowance.spend(copied) {
+                    self.over(Span::new(id, entry.key_range));
+                    break 'files;
+                }
                 let segments =
                     segments(&self.loader.file(id).text, id, &r.value, &r.segments, None);
                 by_entry.insert(
@@ -1449,6 +1574,13 @@ impl Builder<'_, '_> {
             set_by_files.extend(set_here);
         }
         for e in &service.environment {
+            if !self
+                .allowance
+                .spend(e.value.as_ref().map_or(0, Value::weight))
+            {
+                self.over(e.entry_span);
+                break;
+            }
             let (value, value_span, via, segments) = match &e.value {
                 Some(v) => (
                     Some(v.text.clone()),
@@ -1458,16 +1590,9 @@ impl Builder<'_, '_> {
                 ),
                 None => {
                     // Passthrough: the project variables (shell, then .env).
-                    let var = self.variables.get(&e.key);
-                    let via = vec![Via {
-                        variable: e.key.clone(),
-                        reference: e.key_span,
-                        form: ReferenceForm::Passthrough,
-                        source: var.map(|v| v.source.clone()),
-                        value: var.map(|v| v.value.clone()),
-                        written: var.and_then(|v| v.written.clone()),
-                    }];
-                    let value = var.map(|v| v.value.clone());
+                    let via = self.reference(&e.key, e.key_span, ReferenceForm::Passthrough);
+                    let value = via.value.clone();
+                    let via = vec![via];
                     let len = value.as_ref().map_or(0, String::len);
                     let segments = (len > 0)
                         .then(|| Segment {
@@ -1518,6 +1643,13 @@ impl Builder<'_, '_> {
             .collect();
         ContainerEnvironment { vars }
     }
+}
+
+/// The bytes of the values `via` copied.
+fn via_bytes(via: &[Via]) -> usize {
+    via.iter()
+        .map(|v| v.value.as_ref().map_or(0, String::len))
+        .sum()
 }
 
 /// Two YAML nodes written alike (ranges aside): the same scalars, typed
@@ -1602,6 +1734,9 @@ fn dotenv_value_range(e: &crate::syntax::dotenv::DotenvEntry) -> TextRange {
 struct Interpolating<'b, 'a, 'fs> {
     b: &'b Builder<'a, 'fs>,
     file: FileId,
+    /// A copy of the project's: what validation interpolates is dropped
+    /// at once, but its time is bounded too.
+    allowance: std::cell::RefCell<Allowance>,
 }
 
 impl validate::Context for Interpolating<'_, '_, '_> {
@@ -1619,6 +1754,7 @@ impl validate::Context for Interpolating<'_, '_, '_> {
                 base,
                 node.range,
                 s.value_start.is_some(),
+                &mut self.allowance.borrow_mut(),
             )
             .ok()?;
         v.via.iter().all(|x| x.source.is_some()).then_some(v.text)

@@ -238,6 +238,23 @@ pub struct Value {
 }
 
 impl Value {
+    /// About how many bytes the value takes: its text, the values its
+    /// references read, its map ([`Service::weight`]).
+    pub fn weight(&self) -> usize {
+        std::mem::size_of::<Value>()
+            + self.text.len()
+            + self
+                .via
+                .iter()
+                .map(|v| {
+                    std::mem::size_of::<Via>()
+                        + v.variable.len()
+                        + v.value.as_ref().map_or(0, String::len)
+                })
+                .sum::<usize>()
+            + self.segments.len() * std::mem::size_of::<Segment>()
+    }
+
     pub fn mapped(&self) -> Mapped<'_> {
         Mapped {
             text: &self.text,
@@ -593,6 +610,73 @@ pub struct Service {
 }
 
 impl Service {
+    /// About how many bytes the service's values take (texts, the values
+    /// their references read, their maps; not its image's facts nor its
+    /// container environment, made later): what copying it costs, spent
+    /// from the project's allowance ([`crate::syntax::limits::Allowance`]).
+    pub fn weight(&self) -> usize {
+        fn values<'v>(vs: impl IntoIterator<Item = &'v Value>) -> usize {
+            vs.into_iter().map(Value::weight).sum()
+        }
+        fn command(c: &Option<CommandConfig>) -> usize {
+            match c {
+                Some(CommandConfig::Exec(v)) => values(v),
+                Some(CommandConfig::Shell(v)) => v.weight(),
+                None => 0,
+            }
+        }
+        let build = self.build.as_ref().map_or(0, |b| {
+            values(b.context_value.iter().chain(&b.dockerfile).chain(&b.target))
+                + b.args
+                    .iter()
+                    .map(|(k, _, v)| k.len() + v.as_ref().map_or(0, Value::weight))
+                    .sum::<usize>()
+        });
+        let environment: usize = self
+            .environment
+            .iter()
+            .map(|e| e.key.len() + e.value.as_ref().map_or(0, Value::weight))
+            .sum();
+        let one = |v: &Option<Value>| v.as_ref().map_or(0, Value::weight);
+        std::mem::size_of::<Service>()
+            + self.name.len()
+            + build
+            + environment
+            + values(self.env_files.iter().map(|e| &e.path))
+            + one(&self.image)
+            + one(&self.user)
+            + one(&self.network_mode)
+            + one(&self.container_name)
+            + one(&self.hostname)
+            + one(&self.pull_policy)
+            + self.healthcheck.as_ref().map_or(0, |h| command(&h.test))
+            + self
+                .depends_on
+                .iter()
+                .map(|d| d.service.len() + one(&d.condition))
+                .sum::<usize>()
+            + self
+                .networks
+                .iter()
+                .map(|n| n.name.len() + values(&n.aliases))
+                .sum::<usize>()
+            + self
+                .ports
+                .iter()
+                .map(|p| p.raw.weight() + 2 * p.raw.text.len())
+                .sum::<usize>()
+            + values(&self.expose)
+            + values(&self.profiles)
+            + command(&self.command)
+            + command(&self.entrypoint)
+            + self
+                .resets
+                .iter()
+                .chain(&self.overrides)
+                .map(String::len)
+                .sum::<usize>()
+    }
+
     /// True when the service reads `file` as one of its `env_file:`s.
     pub fn reads_env_file(&self, file: FileId) -> bool {
         self.env_files.iter().any(|e| e.file == Some(file))

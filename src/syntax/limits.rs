@@ -29,3 +29,87 @@ pub fn too_large(engine: &str) -> String {
          (a limit of mppeep-lint, not of {engine})"
     )
 }
+
+/// How many bytes the values one project's model holds may take in all
+/// (interpolated values, `.env` and env_file lines, the services `extends`
+/// and `include:` copy, each service's container environment, its image's
+/// expansions): 64 MiB. Real projects hold kilobytes; a few kilobytes of
+/// references to one large value, read by many services, would hold
+/// gigabytes.
+pub const PROJECT_BYTES: usize = 64 * MAX_EXPANDED;
+
+/// The same for all the projects of one run: 256 MiB.
+pub const WORKSPACE_BYTES: usize = 256 * MAX_EXPANDED;
+
+/// The message of a project whose model went past [`PROJECT_BYTES`] (or
+/// the run's [`WORKSPACE_BYTES`]).
+pub fn project_too_large(engine: &str) -> String {
+    format!(
+        "the values of this project take more than {PROJECT_BYTES} bytes (64 MiB) in all, or \
+         those of every project linted more than {WORKSPACE_BYTES} (256 MiB): not modelled \
+         further, the project is not linted (a limit of mppeep-lint, not of {engine})"
+    )
+}
+
+/// What the values of a model may still take, in bytes: spent as they are
+/// made, never refilled.
+#[derive(Debug, Clone)]
+pub struct Allowance {
+    left: usize,
+    exhausted: bool,
+}
+
+impl Allowance {
+    pub fn new(bytes: usize) -> Self {
+        Allowance {
+            left: bytes,
+            exhausted: false,
+        }
+    }
+
+    /// The bytes still allowed.
+    pub fn left(&self) -> usize {
+        self.left
+    }
+
+    /// Spends `bytes`: `false`, and nothing spent, when fewer are left
+    /// (the allowance is then exhausted for good).
+    pub fn spend(&mut self, bytes: usize) -> bool {
+        match self.left.checked_sub(bytes) {
+            Some(left) if !self.exhausted => {
+                self.left = left;
+                true
+            }
+            _ => {
+                self.exhausted = true;
+                false
+            }
+        }
+    }
+
+    /// Marks the allowance exhausted (a bounded evaluation stopped at it).
+    pub fn exhaust(&mut self) {
+        self.exhausted = true;
+    }
+
+    pub fn exhausted(&self) -> bool {
+        self.exhausted
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_allowance_once_exhausted_stays_so() {
+        let mut a = Allowance::new(10);
+        assert!(a.spend(4));
+        assert_eq!(a.left(), 6);
+        assert!(!a.spend(7));
+        assert!(a.exhausted());
+        // Even what would still fit is refused: the model is incomplete.
+        assert!(!a.spend(1));
+        assert_eq!(a.left(), 6);
+    }
+}

@@ -21,6 +21,8 @@ use crate::syntax::limits::{too_deep, too_large, MAX_EXPANDED, MAX_NESTING};
 pub struct Budget {
     bytes: usize,
     steps: usize,
+    /// The project's allowance, not the file's bound, set `bytes`.
+    project: bool,
 }
 
 impl Budget {
@@ -35,7 +37,23 @@ impl Budget {
         Budget {
             bytes: Self::FILE_BYTES,
             steps: Self::FILE_STEPS,
+            project: false,
         }
+    }
+
+    /// The budget of one file of a project that may still take
+    /// `allowance` bytes ([`crate::syntax::limits::Allowance`]).
+    pub fn within(allowance: usize) -> Self {
+        Budget {
+            bytes: Self::FILE_BYTES.min(allowance),
+            steps: Self::FILE_STEPS,
+            project: allowance < Self::FILE_BYTES,
+        }
+    }
+
+    /// The bytes still allowed.
+    pub fn bytes_left(&self) -> usize {
+        self.bytes
     }
 }
 
@@ -200,7 +218,12 @@ impl<'a, 'l> Expander<'a, 'l> {
         match self.file.bytes.checked_sub(bytes) {
             Some(left) => self.file.bytes = left,
             None => {
-                self.stop(file_too_large());
+                let message = if self.file.project {
+                    crate::syntax::limits::project_too_large("BuildKit")
+                } else {
+                    file_too_large()
+                };
+                self.stop(message);
                 return false;
             }
         }
