@@ -296,6 +296,28 @@ fn vectors(rng: &mut Rng) -> Vec<Vector> {
         vars: vec!["DATABASE_URL", "APP_DSN", "CONN", "DB_PASSWORD"],
         public: vec!["localhost", "app"],
     });
+    // Passwords and tokens given as command options (`--requirepass X`,
+    // `redis-cli -a X`, `mysqladmin -pX`, `--token X`, an exec list's next
+    // item, `--password=X`), beside lines that have findings: snippets
+    // show them.
+    let s: Vec<String> = (0..7).map(|_| rng.secret()).collect();
+    v.push(Vector {
+        name: "command-options",
+        files: vec![
+            (
+                "compose.yaml",
+                format!("services:\n  cache:\n    image: redis\n    command: redis-server --requirepass {} --appendonly yes\n    healthcheck:\n      test: [\"CMD\", \"redis-cli\", \"-a\", \"{}\", \"ping\"]\n  db:\n    image: mariadb\n    healthcheck:\n      test: [\"CMD-SHELL\", \"mysqladmin ping -uroot -p{}\"]\n  tunnel:\n    image: cloudflare/cloudflared\n    command: tunnel --no-autoupdate run --token {}\n  job:\n    image: busybox\n    command:\n      - --password\n      - {}\n      - --secret={}\n", s[0], s[1], s[2], s[3], s[4], s[5]),
+            ),
+            (
+                "Dockerfile",
+                format!("FROM python\nCMD [\"app\", \"--password={}\"]\n", s[6]),
+            ),
+        ],
+        secrets: s,
+        passwords: vec![],
+        vars: vec![],
+        public: vec!["cache", "tunnel", "--appendonly"],
+    });
     // Secrets whose values are also names the project shows openly: masked
     // where they are written, never where the name stands.
     v.push(Vector {

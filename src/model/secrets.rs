@@ -375,7 +375,147 @@ pub fn url_password_ranges(text: &str) -> Vec<std::ops::Range<usize>> {
         }
     }
     out.extend(parameter_password_ranges(text));
+    out.extend(option_password_ranges(text));
     out
+}
+
+/// Command options that take a password or a token as their value.
+const SECRET_OPTIONS: [&str; 12] = [
+    "--password",
+    "--passwd",
+    "--pass",
+    "--requirepass",
+    "--masterauth",
+    "--token",
+    "--auth-token",
+    "--secret",
+    "--client-secret",
+    "--api-key",
+    "--apikey",
+    "--access-key",
+];
+
+/// The values of options that take a secret, in a command written on one
+/// line or as an exec list: `--requirepass X`, `--token=X`, `"--password",
+/// "X"`, a block list's next item; `-pX` after `mysql`/`mysqladmin`/
+/// `mariadb` on the same line (their password, glued), `-a X` after
+/// `redis-cli`. A reference (`--password $DB_PASSWORD`) names the value,
+/// it is not one.
+fn option_password_ranges(text: &str) -> Vec<std::ops::Range<usize>> {
+    let mut out = Vec::new();
+    let lower = text.to_ascii_lowercase();
+    let bytes = text.as_bytes();
+    let starts_option = |i: usize| {
+        i == 0
+            || matches!(
+                bytes[i - 1],
+                b' ' | b'\t' | b'"' | b'\'' | b'[' | b',' | b'\n' | b'('
+            )
+    };
+    // (An option's value is not another option; one that is, is not read.)
+    let push = |start: usize, out: &mut Vec<std::ops::Range<usize>>| {
+        if text[start..].starts_with('-') {
+            return;
+        }
+        let end = value_end(text, start);
+        if start < end && !is_one_reference(&text[start..end]) {
+            out.push(start..end);
+        }
+    };
+    for option in SECRET_OPTIONS {
+        for (i, _) in lower.match_indices(option) {
+            let after = i + option.len();
+            if !starts_option(i) {
+                continue;
+            }
+            match bytes.get(after) {
+                Some(b'=') => push(after + 1, &mut out),
+                Some(_) => {
+                    if let Some(start) = next_argument(text, after) {
+                        push(start, &mut out);
+                    }
+                }
+                None => {}
+            }
+        }
+    }
+    // Short options of the clients that take the password so.
+    for line_start in std::iter::once(0).chain(lower.match_indices('\n').map(|(i, _)| i + 1)) {
+        let line_end = lower[line_start..]
+            .find('\n')
+            .map_or(lower.len(), |e| line_start + e);
+        let line = &lower[line_start..line_end];
+        let mysql = ["mysql", "mariadb"].iter().any(|w| line.contains(w));
+        let redis = line.contains("redis-cli");
+        if !mysql && !redis {
+            continue;
+        }
+        for (j, _) in line.match_indices('-') {
+            let i = line_start + j;
+            if !starts_option(i) {
+                continue;
+            }
+            match bytes.get(i + 1) {
+                // `-p` is the password, glued (`-P` the port).
+                Some(b'p') if mysql && bytes.get(i + 2).is_some_and(|b| !value_stops(*b)) => {
+                    push(i + 2, &mut out);
+                }
+                Some(b'a') if redis && bytes.get(i + 2).is_some_and(|b| value_stops(*b)) => {
+                    if let Some(start) = next_argument(text, i + 2) {
+                        push(start, &mut out);
+                    }
+                }
+                _ => {}
+            }
+        }
+    }
+    out
+}
+
+/// A byte that ends an option's value: a blank, a quote, a list's `,` or
+/// `]`.
+fn value_stops(b: u8) -> bool {
+    matches!(b, b'"' | b'\'' | b'`' | b',' | b']' | b';') || b.is_ascii_whitespace()
+}
+
+/// Where the value starting at `start` ends.
+fn value_end(text: &str, start: usize) -> usize {
+    text.as_bytes()[start..]
+        .iter()
+        .position(|b| value_stops(*b))
+        .map_or(text.len(), |e| start + e)
+}
+
+/// The start of the argument after an option that ends at `after`: past
+/// blanks, quotes and a flow list's `,` on the same line, or on the next
+/// line after a block list's `- `; `None` when the option word goes on
+/// (`--password-file`) or nothing follows.
+fn next_argument(text: &str, after: usize) -> Option<usize> {
+    let bytes = text.as_bytes();
+    let mut i = after;
+    if !bytes.get(i).is_some_and(|b| value_stops(*b)) {
+        return None;
+    }
+    let mut newlines = 0;
+    while let Some(&b) = bytes.get(i) {
+        match b {
+            b' ' | b'\t' | b'"' | b'\'' | b',' | b'\r' => i += 1,
+            b'\n' if newlines == 0 => {
+                newlines += 1;
+                i += 1;
+                // The next line must be an item of the same list.
+                while bytes.get(i).is_some_and(|b| *b == b' ' || *b == b'\t') {
+                    i += 1;
+                }
+                if !text[i..].starts_with("- ") {
+                    return None;
+                }
+                i += 2;
+            }
+            _ => break,
+        }
+    }
+    (i < bytes.len() && !value_stops(bytes[i])).then_some(i)
 }
 
 /// Where the user of a URL's authority starting at `start` ends: the
@@ -1544,6 +1684,61 @@ mod tests {
         assert!(glob_match("sentry_*", "SENTRY_DSN"));
         assert!(!glob_match("*_DSN", "DSN_HOST"));
         assert!(glob_match("*", ""));
+    }
+
+    #[test]
+    fn option_values_that_are_secrets_are_masked() {
+        let r = Redactor::new();
+        let masked = |t: &str| r.redact(t);
+        for (text, want) in [
+            (
+                "redis-server --requirepass s3cr3t --appendonly yes",
+                format!("redis-server --requirepass {MASK} --appendonly yes"),
+            ),
+            ("run --token=eyJabc", format!("run --token={MASK}")),
+            (
+                r#"["redis-cli", "-a", "s3cr3t", "ping"]"#,
+                format!(r#"["redis-cli", "-a", "{MASK}", "ping"]"#),
+            ),
+            (
+                "mysqladmin ping -uroot -ps3cr3t -P3306",
+                format!("mysqladmin ping -uroot -p{MASK} -P3306"),
+            ),
+            (
+                "command:\n  - --password\n  - s3cr3t\n",
+                format!("command:\n  - --password\n  - {MASK}\n"),
+            ),
+            (
+                r#"["app", "--password", "hunter2"]"#,
+                format!(r#"["app", "--password", "{MASK}"]"#),
+            ),
+        ] {
+            assert_eq!(masked(text), want, "{text}");
+        }
+        // Not a secret: a file, a reference, another option, a port, a
+        // `-p` of another tool, a longer option word.
+        for text in [
+            "--password-file /run/secrets/db",
+            "--requirepass ${REDIS_PASSWORD:?}",
+            "--requirepass $REDIS_PASSWORD",
+            "--token --verbose",
+            "mysql -P3306 -h db",
+            "docker run -p 8080:80 app",
+            "redis-cli -h cache ping",
+            "--passes 3",
+            "--password\nenvironment:\n",
+        ] {
+            assert_eq!(masked(text), text, "{text}");
+        }
+    }
+
+    #[test]
+    fn option_values_are_found_in_linear_time() {
+        // Every `-` starts an option; none is a value.
+        let text = format!("mysql {}", "-p".repeat(200_000));
+        assert!(option_password_ranges(&text).is_empty());
+        let text = format!("mysql {}", "-pa ".repeat(200_000));
+        assert_eq!(option_password_ranges(&text).len(), 200_000);
     }
 
     #[test]
