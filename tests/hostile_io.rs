@@ -557,7 +557,21 @@ fn control_characters_from_files_never_reach_the_output_raw() {
         assert!(!o.stdout.is_empty(), "{args:?}: {}", text(&o));
         let mut raw = raw_controls(&o.stdout);
         if args.contains(&"always") {
-            // Our own colours, nothing else.
+            // Our own colours, nothing else: every ESC begins a colour
+            // sequence (`ESC [` digits and `;`, then `m`).
+            let out = String::from_utf8_lossy(&o.stdout);
+            for (i, _) in out.match_indices('\u{1b}') {
+                let rest = &out[i + 1..];
+                let sgr = rest.strip_prefix('[').is_some_and(|r| {
+                    let e = r.find(|c: char| !(c.is_ascii_digit() || c == ';'));
+                    e.is_some_and(|e| r[e..].starts_with('m'))
+                });
+                assert!(
+                    sgr,
+                    "{args:?}: not a colour: {:?}",
+                    &rest[..rest.len().min(20)]
+                );
+            }
             raw.retain(|c| *c != '\u{1b}');
         }
         assert_eq!(raw, vec![], "{args:?}: raw in stdout");

@@ -87,6 +87,37 @@ pub fn output(s: &str) -> Cow<'_, str> {
     map(s, &|c| c == '\t' || c == '\n')
 }
 
+/// A whole colored text output: as [`output`], but an ESC that begins a
+/// color sequence (SGR: `ESC [` digits and `;`, then `m`, what the pretty
+/// renderer writes, hyperlinks off) is kept. What a file could slip past
+/// the escaping of its pieces can then at most change a color, never move
+/// the cursor, clear the screen or set the title.
+pub fn colored_output(s: &str) -> Cow<'_, str> {
+    let sgr_at = |i: usize| {
+        let rest = &s.as_bytes()[i + 1..];
+        rest.first() == Some(&b'[')
+            && rest[1..]
+                .iter()
+                .position(|b| !(b.is_ascii_digit() || *b == b';'))
+                .is_some_and(|e| rest[1 + e] == b'm')
+    };
+    let keep = |i: usize, c: char| c == '\t' || c == '\n' || (c == '\u{1b}' && sgr_at(i));
+    if !s.char_indices().any(|(i, c)| is_unsafe(c) && !keep(i, c)) {
+        return Cow::Borrowed(s);
+    }
+    let mut out = String::with_capacity(s.len() + 8);
+    let mut run = 0;
+    for (i, c) in s.char_indices() {
+        if is_unsafe(c) && !keep(i, c) {
+            out.push_str(&s[run..i]);
+            escaped(c, &mut out);
+            run = i + c.len_utf8();
+        }
+    }
+    out.push_str(&s[run..]);
+    Cow::Owned(out)
+}
+
 /// File text for a snippet, each unsafe character replaced by a visible
 /// one of the same length in bytes, so that spans still point right; line
 /// breaks and tabs kept, a CR of a CRLF line end made a blank.
@@ -149,6 +180,39 @@ mod tests {
         v.extend(['\u{202a}', '\u{202b}', '\u{202c}', '\u{202d}', '\u{202e}']);
         v.extend(['\u{2066}', '\u{2067}', '\u{2068}', '\u{2069}']);
         v
+    }
+
+    #[test]
+    fn colored_output_keeps_only_color_sequences() {
+        let ours = "\x1b[1;31merror\x1b[0m: x\n\tb";
+        assert_eq!(colored_output(ours), ours);
+        // Cursor moves, screen clears, titles (OSC), a lone ESC, BEL, CR,
+        // a bidi override: escaped.
+        for bad in [
+            "\x1b[2J",
+            "\x1b[10A",
+            "\x1b]0;title\x07",
+            "\x1b",
+            "\x1b[31",
+            "\r",
+            "\u{202e}",
+        ] {
+            let out = colored_output(bad);
+            assert!(
+                !out.contains("\x1b[2J") && !out.contains('\r'),
+                "{bad:?}: {out:?}"
+            );
+            assert_ne!(out, bad, "{bad:?}");
+        }
+        for c in hostile()
+            .into_iter()
+            .filter(|c| !matches!(c, '\t' | '\n' | '\x1b'))
+        {
+            assert!(
+                !colored_output(&format!("a{c}b")).chars().any(is_unsafe),
+                "{c:?}"
+            );
+        }
     }
 
     #[test]

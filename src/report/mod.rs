@@ -54,7 +54,9 @@ pub fn render(
         mask_source: &mask_source,
     };
     match format {
-        Format::Pretty if color => render::pretty(&text_input, color),
+        Format::Pretty if color => {
+            last_pass(render::pretty(&text_input, color), escape::colored_output)
+        }
         Format::Pretty => last_pass(render::pretty(&text_input, color), escape::output),
         Format::Compact => last_pass(render::compact(&text_input), escape::output),
         Format::Github => last_pass(render::github(&text_input), escape::output),
