@@ -115,8 +115,11 @@ fn many_env_lines(c: &mut Criterion) {
 /// a project of its own through the model and every rule: 100,000
 /// duplicate keys (compose list, `.env`), a `.env` of 100,000 lines of
 /// references, a RUN line of 200,000 commands, 100,000 stages (apart and
-/// chained), and a
-/// doubling chain and 25,000 nested references refused at their bounds.
+/// chained), 20,000 services naming each other and 20,000 merged with an
+/// override (each name was looked up in a walk over all the services), a
+/// doubling chain and 25,000 nested references refused at their bounds,
+/// and many references to one large value refused at the project's
+/// allowance.
 fn hostile_sizes(c: &mut Criterion) {
     let cases: Vec<(&str, Vec<(&str, String)>)> = vec![
         (
@@ -194,6 +197,53 @@ fn hostile_sizes(c: &mut Criterion) {
                 ),
             ],
         ),
+        (
+            "20,000 services naming each other (depends_on, hosts, localhost:PORT)",
+            vec![("compose.yaml", services_naming_each_other(20_000))],
+        ),
+        (
+            "20,000 services in a file and its override",
+            vec![
+                (
+                    "compose.yaml",
+                    std::iter::once("services:\n".to_string())
+                        .chain((0..20_000).map(|i| {
+                            format!(
+                                "  s{i}:\n    image: busybox:1\n    environment:\n      A: \"1\"\n"
+                            )
+                        }))
+                        .collect(),
+                ),
+                (
+                    "compose.override.yaml",
+                    std::iter::once("services:\n".to_string())
+                        .chain(
+                            (0..20_000)
+                                .map(|i| format!("  s{i}:\n    environment:\n      B: \"2\"\n")),
+                        )
+                        .collect(),
+                ),
+            ],
+        ),
+        (
+            "300 references to a 512 KiB value, refused at the project's allowance",
+            vec![
+                (
+                    ".env",
+                    std::iter::once("A0=xxxxxxxxxxxxxxxx\n".to_string())
+                        .chain((0..15).map(|i| format!("A{}=${{A{i}}}${{A{i}}}\n", i + 1)))
+                        .collect(),
+                ),
+                (
+                    "compose.yaml",
+                    std::iter::once(
+                        "services:\n  app:\n    image: busybox:1\n    environment:\n".to_string(),
+                    )
+                    .chain((0..300).map(|n| format!("      K{n}: ${{A15}}${{A15}}\n")))
+                    .collect(),
+                ),
+            ],
+        ),
     ];
     let policy = SecretPolicy::default();
     let mut group = c.benchmark_group("hostile sizes");
@@ -217,6 +267,22 @@ fn hostile_sizes(c: &mut Criterion) {
         });
     }
     group.finish();
+}
+
+/// `n` services, each depending on the next, reaching it by name and a
+/// `localhost:PORT` and publishing a port (tests/hostile_abort.rs builds
+/// the same).
+fn services_naming_each_other(n: usize) -> String {
+    std::iter::once("services:\n".to_string())
+        .chain((0..n).map(|i| {
+            let next = (i + 1) % n;
+            format!(
+                "  s{i}:\n    image: busybox:1\n    environment:\n      DB: postgres://u:p@s{next}:5432/x\n      URL: http://localhost:{}\n    depends_on: [s{next}]\n    ports: ['{}:80']\n",
+                8000 + i % 1000,
+                10000 + i % 50000
+            )
+        }))
+        .collect()
 }
 
 criterion_group!(benches, parsers, whole, many_env_lines, hostile_sizes);

@@ -51,11 +51,14 @@ struct Input {
 const OPS: [&str; 12] = [":-", "-", ":+", "+", ":?", "?", "#", "##", "%", "%%", "/", "//"];
 const TEXT: [&str; 6] = ["x", "}", "$", "${", "*", "a b"];
 
-/// Writes `v`; `budget` bounds the text (the tree may ask for more).
-fn write(v: &Value, out: &mut String, budget: usize) {
-    if out.len() > budget {
+/// Writes `v`; `budget` bounds the text (the tree may ask for more), and
+/// `steps` the calls (repeats of repeats of nothing write nothing, 499^k
+/// times: a hang of the generator, not of the linter).
+fn write(v: &Value, out: &mut String, budget: usize, steps: &mut usize) {
+    if out.len() > budget || *steps == 0 {
         return;
     }
+    *steps -= 1;
     match v {
         Value::Text(t) => out.push_str(TEXT[*t as usize % TEXT.len()]),
         Value::Var { name, braced } => {
@@ -68,7 +71,7 @@ fn write(v: &Value, out: &mut String, budget: usize) {
         }
         Value::Op { name, op, arg } => {
             out.push_str(&format!("${{V{}{}", name % 8, OPS[*op as usize % OPS.len()]));
-            write(arg, out, budget);
+            write(arg, out, budget, steps);
             out.push('}');
         }
         Value::Nest { depth, closed, inner } => {
@@ -76,7 +79,7 @@ fn write(v: &Value, out: &mut String, budget: usize) {
             for _ in 0..depth {
                 out.push_str("${V:-");
             }
-            write(inner, out, budget);
+            write(inner, out, budget, steps);
             if *closed {
                 for _ in 0..depth {
                     out.push('}');
@@ -85,10 +88,10 @@ fn write(v: &Value, out: &mut String, budget: usize) {
         }
         Value::Repeat { times, inner } => {
             for _ in 0..(*times as usize % 500) {
-                write(inner, out, budget);
+                write(inner, out, budget, steps);
             }
         }
-        Value::Seq(items) => items.iter().for_each(|i| write(i, out, budget)),
+        Value::Seq(items) => items.iter().for_each(|i| write(i, out, budget, steps)),
     }
 }
 
@@ -112,7 +115,7 @@ fuzz_target!(|input: Input| {
     let mut compose = String::from("services:\n  app:\n    build: .\n    environment:\n");
     for (n, v) in input.values.iter().take(16).enumerate() {
         let mut text = String::new();
-        write(v, &mut text, budget);
+        write(v, &mut text, budget, &mut 100_000);
         let text: String = text.chars().filter(|c| *c != '\n' && *c != '\0').collect();
         env.push_str(&format!("V{n}={text}\n"));
         df.push_str(&format!("ARG V{n}={text}\nENV E{n}=\"{text}\"\n"));

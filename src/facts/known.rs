@@ -480,16 +480,6 @@ pub(crate) fn service_listens_on(s: &Service, port: u16) -> bool {
         || exposed_ports(s).iter().any(|e| e.port.contains(port))
 }
 
-/// Whether a running service of the project publishes `port` on the host:
-/// there, `localhost:PORT` reaches it (a browser's address).
-pub(crate) fn published_on_host(p: &Project, port: u16) -> bool {
-    p.active_services().any(|s| {
-        published_ports(s)
-            .iter()
-            .any(|x| x.published.is_some_and(|r| r.contains(port)))
-    })
-}
-
 /// The local addresses a command word probes: the hosts of its URLs, and
 /// bare `localhost:PORT`, `127.0.0.1:PORT`, `0.0.0.0:PORT`
 /// (`nc -z localhost:8000`, `wget -q 0.0.0.0:8123/ping`); loopback or

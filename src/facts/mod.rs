@@ -32,6 +32,9 @@ pub struct Facts<'a> {
     ws: &'a Workspace,
     images: OnceLock<Vec<images::JudgedImage<'a>>>,
     installed: Mutex<InstalledByChain>,
+    purposes: OnceLock<purpose::Purposes<'a>>,
+    /// By the project's address in the workspace.
+    listeners: OnceLock<HashMap<usize, ports::Listeners<'a>>>,
 }
 
 /// What each stage chain installs, by Dockerfile and chain (the root stage
@@ -44,7 +47,32 @@ impl<'a> Facts<'a> {
             ws,
             images: OnceLock::new(),
             installed: Mutex::new(HashMap::new()),
+            purposes: OnceLock::new(),
+            listeners: OnceLock::new(),
         }
+    }
+
+    /// Who listens on which port in `project`, one of the workspace's
+    /// ([`ports::Listeners`]).
+    pub(crate) fn listeners(
+        &self,
+        project: &crate::model::types::Project,
+    ) -> Option<&ports::Listeners<'a>> {
+        self.listeners
+            .get_or_init(|| {
+                self.ws
+                    .projects
+                    .iter()
+                    .map(|p| (std::ptr::from_ref(p) as usize, ports::Listeners::of(p)))
+                    .collect()
+            })
+            .get(&(std::ptr::from_ref(project) as usize))
+    }
+
+    /// What each file, image and service is for ([`purpose::Purposes`]).
+    pub(crate) fn purposes(&self) -> &purpose::Purposes<'a> {
+        self.purposes
+            .get_or_init(|| purpose::Purposes::new(self.ws))
     }
 
     /// The images the Dockerfile rules judge ([`images::judged_images`]).

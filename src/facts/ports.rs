@@ -3,8 +3,11 @@
 //! after interpolation), compose `expose:` and the image's `EXPOSE`; and the
 //! ports debuggers listen on.
 
+use std::collections::{HashMap, HashSet};
+
 use crate::facts::commands::{span_in, RunCommand};
-use crate::model::types::{PortConfig, Service};
+use crate::facts::server::ServerKind;
+use crate::model::types::{PortConfig, Project, Service};
 use crate::source::Span;
 
 /// A port or a range of ports (`8000-8010`).
@@ -39,6 +42,91 @@ impl PortRange {
 
     pub fn contains(self, port: u16) -> bool {
         (self.start..=self.end).contains(&port)
+    }
+
+    /// How many ports the range holds.
+    pub fn width(self) -> u32 {
+        u32::from(self.end) - u32::from(self.start) + 1
+    }
+}
+
+/// Which running services of a project listen on a port (the default port
+/// of the server their image is, a port they publish or expose) and which
+/// ports the host publishes: read once per project, not once per address
+/// a rule looks at (20,000 services each receiving a `localhost:PORT`
+/// parsed every service's ports 20,000 times).
+pub(crate) struct Listeners<'a> {
+    services: Vec<&'a Service>,
+    /// Indices into `services`, by port, for ranges of up to
+    /// [`Listeners::SPREAD`] ports.
+    by_port: HashMap<u16, Vec<usize>>,
+    /// Wider ranges, looked at one by one.
+    wide: Vec<(usize, PortRange)>,
+    published: HashSet<u16>,
+    wide_published: Vec<PortRange>,
+}
+
+impl<'a> Listeners<'a> {
+    /// Ranges up to this many ports are indexed port by port.
+    const SPREAD: u32 = 1_024;
+
+    pub(crate) fn of(project: &'a Project) -> Self {
+        let mut l = Listeners {
+            services: Vec::new(),
+            by_port: HashMap::new(),
+            wide: Vec::new(),
+            published: HashSet::new(),
+            wide_published: Vec::new(),
+        };
+        for s in project.active_services() {
+            let i = l.services.len();
+            l.services.push(s);
+            let published = published_ports(s);
+            let mut ranges: Vec<PortRange> = ServerKind::of_service(s)
+                .map(|k| PortRange {
+                    start: k.port(),
+                    end: k.port(),
+                })
+                .into_iter()
+                .collect();
+            ranges.extend(published.iter().map(|p| p.target));
+            ranges.extend(exposed_ports(s).iter().map(|e| e.port));
+            for r in ranges {
+                if r.width() <= Self::SPREAD {
+                    for port in r.start..=r.end {
+                        let at = l.by_port.entry(port).or_default();
+                        if at.last() != Some(&i) {
+                            at.push(i);
+                        }
+                    }
+                } else {
+                    l.wide.push((i, r));
+                }
+            }
+            for r in published.iter().filter_map(|p| p.published) {
+                if r.width() <= Self::SPREAD {
+                    l.published.extend(r.start..=r.end);
+                } else {
+                    l.wide_published.push(r);
+                }
+            }
+        }
+        l
+    }
+
+    /// The running services that listen on `port`, in the project's order.
+    pub(crate) fn on(&self, port: u16) -> impl Iterator<Item = &'a Service> + '_ {
+        let mut at: Vec<usize> = self.by_port.get(&port).cloned().unwrap_or_default();
+        let wide = self.wide.iter().filter(|(_, r)| r.contains(port));
+        at.extend(wide.map(|(i, _)| *i));
+        at.sort_unstable();
+        at.dedup();
+        at.into_iter().map(|i| self.services[i])
+    }
+
+    /// Whether a running service publishes `port` on the host.
+    pub(crate) fn published(&self, port: u16) -> bool {
+        self.published.contains(&port) || self.wide_published.iter().any(|r| r.contains(port))
     }
 }
 

@@ -4,12 +4,14 @@
 //! no healthcheck, build tools, caches left in layers, unpinned images) are
 //! noise there. Not a rule; no guess from anything but names and comments.
 
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
+use std::sync::Mutex;
 
 use crate::facts::images::JudgedImage;
 use crate::model::types::Service;
 use crate::model::workspace::Workspace;
-use crate::source::FileId;
+use crate::source::{FileId, FileKind};
 
 /// What a file or image is for, when it says.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -137,8 +139,14 @@ fn comments_say_dev(text: &str) -> bool {
 
 /// What a file is for: its folders inside the linted tree (`dev/`,
 /// `tests/`, `.devcontainer/`), its name (`Dockerfile.dev`,
-/// `docker-compose-ci.yml`, `builder.Dockerfile`) or its comments.
-pub(crate) fn file_purpose(ws: &Workspace, root: &Path, file: FileId) -> Option<Purpose> {
+/// `docker-compose-ci.yml`, `builder.Dockerfile`), a production sibling
+/// (`siblings`: the files of its kind in its folder) or its comments.
+fn purpose_among(
+    ws: &Workspace,
+    root: &Path,
+    file: FileId,
+    siblings: &[FileId],
+) -> Option<Purpose> {
     let f = ws.sources.get(file);
     let inside = f
         .path
@@ -154,7 +162,11 @@ pub(crate) fn file_purpose(ws: &Workspace, root: &Path, file: FileId) -> Option<
         .file_name()
         .and_then(|n| n.to_str())
         .unwrap_or_default();
-    if folder_dev || is_dev_name(name) || comments_say_dev(&f.text) || has_prod_sibling(ws, file) {
+    if folder_dev
+        || is_dev_name(name)
+        || has_prod_sibling(ws, file, siblings)
+        || comments_say_dev(&f.text)
+    {
         return Some(Purpose::Development);
     }
     let kind = crate::source::FileKind::Dockerfile;
@@ -171,7 +183,7 @@ const PROD_WORDS: &[&str] = &["prod", "production"];
 /// like it with a `prod` part (`Dockerfile` beside `Dockerfile.prod`,
 /// `docker-compose.yml` beside `docker-compose.prod.yml`): this one is
 /// then for development.
-fn has_prod_sibling(ws: &Workspace, file: FileId) -> bool {
+fn has_prod_sibling(ws: &Workspace, file: FileId, siblings: &[FileId]) -> bool {
     let f = ws.sources.get(file);
     let name_parts = |p: &Path| -> Vec<String> {
         let mut v: Vec<String> = p
@@ -186,7 +198,8 @@ fn has_prod_sibling(ws: &Workspace, file: FileId) -> bool {
     if mine.iter().any(|p| PROD_WORDS.contains(&p.as_str())) {
         return false;
     }
-    ws.sources.iter().any(|(id, other)| {
+    siblings.iter().any(|&id| {
+        let other = ws.sources.get(id);
         if id == file || other.kind != f.kind || other.path.parent() != f.path.parent() {
             return false;
         }
@@ -198,6 +211,79 @@ fn has_prod_sibling(ws: &Workspace, file: FileId) -> bool {
             .collect();
         without.len() + 1 == theirs.len() && without == mine
     })
+}
+
+/// What each file, image and service is for, each file's computed once
+/// (a rule asks for every service, and a file of 20,000 services was read
+/// through 20,000 times).
+pub(crate) struct Purposes<'a> {
+    ws: &'a Workspace,
+    root: PathBuf,
+    /// The files of each folder, by kind.
+    folders: HashMap<(Option<PathBuf>, FileKind), Vec<FileId>>,
+    known: Mutex<HashMap<FileId, Option<Purpose>>>,
+}
+
+impl<'a> Purposes<'a> {
+    pub(crate) fn new(ws: &'a Workspace) -> Self {
+        let mut folders: HashMap<(Option<PathBuf>, FileKind), Vec<FileId>> = HashMap::new();
+        for (id, f) in ws.sources.iter() {
+            folders
+                .entry((f.path.parent().map(Path::to_path_buf), f.kind))
+                .or_default()
+                .push(id);
+        }
+        Purposes {
+            ws,
+            root: tree_root(ws),
+            folders,
+            known: Mutex::new(HashMap::new()),
+        }
+    }
+
+    /// What a file is for ([`purpose_among`]).
+    pub(crate) fn file(&self, file: FileId) -> Option<Purpose> {
+        if let Some(found) = self.known.lock().ok().and_then(|m| m.get(&file).copied()) {
+            return found;
+        }
+        let f = self.ws.sources.get(file);
+        let siblings = self
+            .folders
+            .get(&(f.path.parent().map(Path::to_path_buf), f.kind))
+            .map_or(&[][..], Vec::as_slice);
+        let purpose = purpose_among(self.ws, &self.root, file, siblings);
+        if let Ok(mut m) = self.known.lock() {
+            m.insert(file, purpose);
+        }
+        purpose
+    }
+
+    /// What an image is for: the stage it runs, its Dockerfile, or, when
+    /// every service that runs it is defined in development files,
+    /// development.
+    pub(crate) fn image(&self, image: &JudgedImage) -> Option<Purpose> {
+        let facts = &image.facts;
+        stage_purpose(facts.run_stage().name.as_deref())
+            .or_else(|| self.file(facts.dockerfile_file))
+            .or_else(|| {
+                let all_dev = !image.services.is_empty()
+                    && image
+                        .services
+                        .iter()
+                        .all(|s| self.file(s.name_span.file).is_some());
+                all_dev.then_some(Purpose::Development)
+            })
+    }
+
+    /// What a service is for: the compose file that defines it, or the
+    /// image it builds.
+    pub(crate) fn service(&self, service: &Service) -> Option<Purpose> {
+        self.file(service.name_span.file).or_else(|| {
+            let facts = service.image_facts.as_ref()?;
+            stage_purpose(facts.run_stage().name.as_deref())
+                .or_else(|| self.file(facts.dockerfile_file))
+        })
+    }
 }
 
 /// What a stage is for, by its name (`dev`, `test`, `builder`).
@@ -212,37 +298,11 @@ fn stage_purpose(name: Option<&str>) -> Option<Purpose> {
     }
 }
 
-/// What an image is for: the stage it runs, its Dockerfile, or, when every
-/// service that runs it is defined in development files, development.
-pub(crate) fn image_purpose(ws: &Workspace, root: &Path, image: &JudgedImage) -> Option<Purpose> {
-    let facts = &image.facts;
-    stage_purpose(facts.run_stage().name.as_deref())
-        .or_else(|| file_purpose(ws, root, facts.dockerfile_file))
-        .or_else(|| {
-            let all_dev = !image.services.is_empty()
-                && image
-                    .services
-                    .iter()
-                    .all(|s| file_purpose(ws, root, s.name_span.file).is_some());
-            all_dev.then_some(Purpose::Development)
-        })
-}
-
 /// Whether an image runs nothing of its own: no service runs it and its
 /// stages set no CMD or ENTRYPOINT. A base image for others, or an
 /// environment to build in (`docker run -it … make`), not an app.
 pub(crate) fn runs_nothing(image: &JudgedImage) -> bool {
     image.services.is_empty() && image.facts.cmd.is_none() && image.facts.entrypoint.is_none()
-}
-
-/// What a service is for: the compose file that defines it, or the image it
-/// builds.
-pub(crate) fn service_purpose(ws: &Workspace, root: &Path, service: &Service) -> Option<Purpose> {
-    file_purpose(ws, root, service.name_span.file).or_else(|| {
-        let facts = service.image_facts.as_ref()?;
-        stage_purpose(facts.run_stage().name.as_deref())
-            .or_else(|| file_purpose(ws, root, facts.dockerfile_file))
-    })
 }
 
 #[cfg(test)]
@@ -255,11 +315,12 @@ mod tests {
         let dir = write_project(files);
         let ws = workspace(dir.path());
         let root = tree_root(&ws);
+        let purposes = Purposes::new(&ws);
         ws.sources
             .iter()
             .map(|(id, f)| {
                 let rel = f.path.strip_prefix(&root).unwrap_or(&f.path);
-                (rel.display().to_string(), file_purpose(&ws, &root, id))
+                (rel.display().to_string(), purposes.file(id))
             })
             .collect()
     }
@@ -332,9 +393,8 @@ mod tests {
             );
             let dir = write_project(&[("compose.yaml", &compose), ("Dockerfile", df)]);
             let ws = workspace(dir.path());
-            let root = tree_root(&ws);
             let images = judged_images(&ws);
-            assert_eq!(image_purpose(&ws, &root, &images[0]), want, "{target}");
+            assert_eq!(Purposes::new(&ws).image(&images[0]), want, "{target}");
         }
         // Run only by services of a development compose file.
         let dir = write_project(&[
@@ -345,10 +405,9 @@ mod tests {
             ("Dockerfile", "FROM python:3.12-slim\n"),
         ]);
         let ws = workspace(dir.path());
-        let root = tree_root(&ws);
         let images = judged_images(&ws);
         assert_eq!(
-            image_purpose(&ws, &root, &images[0]),
+            Purposes::new(&ws).image(&images[0]),
             Some(Purpose::Development)
         );
     }

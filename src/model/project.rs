@@ -17,7 +17,9 @@ use crate::model::types::*;
 use crate::model::validate;
 use crate::source::{FileId, FileKind, Span, Spanned, TextRange};
 use crate::syntax::compose::{self as cs, ComposeFile, EnvironmentForm};
-use crate::syntax::limits::{project_too_large, Allowance, MAX_NESTING, PROJECT_BYTES};
+use crate::syntax::limits::{
+    project_too_large, Allowance, BYTES_PER_INPUT_BYTE, MAX_NESTING, PROJECT_BYTES,
+};
 use crate::syntax::template;
 use crate::syntax::yaml::{MergeTag, Node, NodeKind};
 
@@ -65,6 +67,8 @@ pub fn load_project(loader: &mut Loader, opts: &ProjectOptions) -> Project {
         include_definitions: Vec::new(),
         allowance,
         said_over: false,
+        credited: HashSet::new(),
+        credit: 0,
     };
 
     // 1. Interpolation variables: the process environment wins over env files.
@@ -251,9 +255,14 @@ pub fn load_project(loader: &mut Loader, opts: &ProjectOptions) -> Project {
     // Compose removes the disabled services first: an enabled service that
     // depends on one depends on an undefined service; a disabled one is
     // not checked at all.
+    let active: HashSet<&str> = merged
+        .iter()
+        .filter(|s| s.active)
+        .map(|s| s.name.as_str())
+        .collect();
     for s in merged.iter().filter(|s| s.active) {
         for d in &s.depends_on {
-            if d.required && !merged.iter().any(|m| m.name == d.service && m.active) {
+            if d.required && !active.contains(d.service.as_str()) {
                 b.errors.push(ModelError {
                     message: format!(
                         "service {:?} depends on undefined service {:?}: invalid compose project",
@@ -288,7 +297,8 @@ pub fn load_project(loader: &mut Loader, opts: &ProjectOptions) -> Project {
         b.errors
             .retain(|e| e.message != over || !std::mem::replace(&mut said, true));
     } else {
-        b.loader.allowance.spend(start - b.allowance.left());
+        let spent = (start + b.credit).saturating_sub(b.allowance.left());
+        b.loader.allowance.spend(spent.saturating_sub(b.credit));
     }
     let name = b
         .variables
@@ -304,6 +314,7 @@ pub fn load_project(loader: &mut Loader, opts: &ProjectOptions) -> Project {
         )
     });
     references.dedup_by(|a, b| a.reference == b.reference && a.variable == b.variable);
+    let (by_name, by_host) = Project::index_services(&merged);
     Project {
         name,
         directory,
@@ -320,6 +331,8 @@ pub fn load_project(loader: &mut Loader, opts: &ProjectOptions) -> Project {
         included_files: b.included_files,
         include_env_files: b.include_env_files,
         deploy_variables: BTreeSet::new(),
+        by_name,
+        by_host,
     }
 }
 
@@ -379,6 +392,10 @@ struct Builder<'a, 'fs> {
     allowance: Allowance,
     /// The error of the exhausted allowance was said ([`Builder::over`]).
     said_over: bool,
+    /// The files whose size added to the allowance, and what they added
+    /// ([`BYTES_PER_INPUT_BYTE`]).
+    credited: HashSet<FileId>,
+    credit: usize,
 }
 
 /// One `include:` item, interpolated.
@@ -392,16 +409,30 @@ struct IncludeUse {
 /// Merge the services of one more file into `merged`, as Compose merges
 /// `-f` files (and the files of one `include:` item).
 fn merge_services(merged: &mut Vec<Service>, services: Vec<Service>) {
+    let index = |merged: &[Service]| -> HashMap<String, usize> {
+        let mut at = HashMap::new();
+        for (i, m) in merged.iter().enumerate() {
+            at.entry(m.name.clone()).or_insert(i);
+        }
+        at
+    };
+    let mut at = index(merged);
     for s in services {
         // `name: !reset` removes the service; `name: !override` replaces it.
         if s.tag == Some(MergeTag::Reset) {
-            merged.retain(|m| m.name != s.name);
+            if at.contains_key(&s.name) {
+                merged.retain(|m| m.name != s.name);
+                at = index(merged);
+            }
             continue;
         }
-        match merged.iter_mut().find(|m| m.name == s.name) {
+        match at.get(&s.name).and_then(|&i| merged.get_mut(i)) {
             Some(base) if s.tag == Some(MergeTag::Override) => *base = s,
             Some(base) => merge_service(base, s),
-            None => merged.push(s),
+            None => {
+                at.insert(s.name.clone(), merged.len());
+                merged.push(s);
+            }
         }
     }
 }
@@ -579,6 +610,7 @@ impl Builder<'_, '_> {
                 }
             };
             ids.push(id);
+            self.credit(id);
             let parsed = self.loader.dotenv(id);
             for e in &parsed.errors {
                 self.errors.push(ModelError {
@@ -1058,6 +1090,7 @@ impl Builder<'_, '_> {
                 return None;
             }
         };
+        self.credit(id);
         let parsed = self.loader.compose(id);
         for e in &parsed.errors {
             self.errors.push(ModelError {
@@ -1127,7 +1160,9 @@ impl Builder<'_, '_> {
             let here_file = files.get(&path)?.clone()?;
             let (file, parsed) = (here_file.id, &here_file.parsed);
             let own = here_file.services.get(k)?;
-            if !self.allowance.spend(own.weight()) {
+            // The service itself is spent with its file's; each base it
+            // copies, here.
+            if !links.is_empty() && !self.allowance.spend(own.weight()) {
                 self.over(own.name_span);
                 return None;
             }
@@ -1297,6 +1332,15 @@ impl Builder<'_, '_> {
         out
     }
 
+    /// A file of the project read: its size adds to the allowance, once.
+    fn credit(&mut self, id: FileId) {
+        if self.credited.insert(id) {
+            let bytes = BYTES_PER_INPUT_BYTE.saturating_mul(self.loader.file(id).text.len());
+            self.allowance.grant(bytes);
+            self.credit = self.credit.saturating_add(bytes);
+        }
+    }
+
     /// The model went past the project's allowance at `at`: said once,
     /// there (the project is then not judged).
     fn over(&mut self, at: Span) {
@@ -1435,6 +1479,7 @@ impl Builder<'_, '_> {
         let mut set_by_files: HashMap<String, Earlier> = HashMap::new();
         'files: for ef in &service.env_files {
             let Some(id) = ef.file else { continue };
+            self.credit(id);
             let parsed = if ef.raw {
                 self.loader.dotenv_raw(id)
             } else {

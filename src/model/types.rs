@@ -826,11 +826,48 @@ pub struct Project {
     /// [`Project::missing_env_files`] define, and, when the project `.env`
     /// is expected, those nothing sets now.
     pub deploy_variables: std::collections::BTreeSet<String>,
+    /// Each service's index by its name, and by every name other containers
+    /// reach it as ([`Service::answers_to`]; the first service that does):
+    /// looked up once per address and dependency, a walk over 20,000
+    /// services each time was quadratic.
+    pub(crate) by_name: std::collections::HashMap<String, usize>,
+    pub(crate) by_host: std::collections::HashMap<String, usize>,
 }
 
 impl Project {
     pub fn service(&self, name: &str) -> Option<&Service> {
-        self.services.iter().find(|s| s.name == name)
+        self.by_name.get(name).and_then(|&i| self.services.get(i))
+    }
+
+    /// The first service that other containers reach as `host`.
+    pub fn answering(&self, host: &str) -> Option<&Service> {
+        self.by_host.get(host).and_then(|&i| self.services.get(i))
+    }
+
+    /// The indexes of [`Project::service`] and [`Project::answering`].
+    pub(crate) fn index_services(
+        services: &[Service],
+    ) -> (
+        std::collections::HashMap<String, usize>,
+        std::collections::HashMap<String, usize>,
+    ) {
+        let mut by_name = std::collections::HashMap::new();
+        let mut by_host = std::collections::HashMap::new();
+        for (i, s) in services.iter().enumerate() {
+            by_name.entry(s.name.clone()).or_insert(i);
+            let names = std::iter::once(s.name.as_str())
+                .chain(s.container_name.as_ref().map(|c| c.text.as_str()))
+                .chain(s.hostname.as_ref().map(|h| h.text.as_str()))
+                .chain(
+                    s.networks
+                        .iter()
+                        .flat_map(|n| n.aliases.iter().map(|a| a.text.as_str())),
+                );
+            for n in names {
+                by_host.entry(n.to_string()).or_insert(i);
+            }
+        }
+        (by_name, by_host)
     }
     /// Whether `name` counts as set at deploy time (see
     /// [`Project::deploy_variables`]).

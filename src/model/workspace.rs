@@ -768,7 +768,12 @@ fn is_self_contained(file: &ComposeFile) -> bool {
             .iter()
             .all(|s| s.image.is_some() || s.build.is_some() || s.extends.is_some());
     }
-    let defined = |name: &str| file.services.iter().any(|s| s.name.value == name);
+    let names: HashSet<&str> = file
+        .services
+        .iter()
+        .map(|s| s.name.value.as_str())
+        .collect();
+    let defined = |name: &str| names.contains(name);
     !file.services.is_empty()
         && file.services.iter().all(|s| {
             (s.image.is_some() || s.build.is_some() || s.extends.is_some())

@@ -2,7 +2,6 @@
 //! package lists (`/var/lib/apt/lists`) in the image.
 
 use crate::facts::packages::{index_update, install_command, opaque_installer, Manager};
-use crate::facts::purpose::{image_purpose, tree_root};
 use crate::facts::run::{mounts, run_commands};
 use crate::rules::flow::merge_same_span;
 use crate::rules::{Context, Diagnostic, Rule, RuleId, RuleMeta, Severity};
@@ -52,10 +51,10 @@ fn removes_lists(c: &SimpleCommand) -> bool {
 
 fn check(ctx: &Context) -> Vec<Diagnostic> {
     let mut out = Vec::new();
-    let root = tree_root(ctx.ws);
+    let purposes = ctx.facts().purposes();
     for image in ctx.facts().images() {
         // Development, test and build images: their size is not the point.
-        if image_purpose(ctx.ws, &root, image).is_some() {
+        if purposes.image(image).is_some() {
             continue;
         }
         let file = image.facts.dockerfile_file;

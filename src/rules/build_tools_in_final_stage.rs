@@ -5,7 +5,7 @@
 use crate::facts::base_image::is_toolchain;
 use crate::facts::image_ref::ImageRef;
 use crate::facts::packages::{InstalledPackage, Manager};
-use crate::facts::purpose::{image_purpose, runs_nothing, tree_root};
+use crate::facts::purpose::runs_nothing;
 use crate::rules::{Context, Diagnostic, Rule, RuleId, RuleMeta, Severity};
 use crate::source::Span;
 
@@ -58,7 +58,7 @@ fn task_runner_only(package: &str) -> bool {
 
 fn check(ctx: &Context) -> Vec<Diagnostic> {
     let mut out = Vec::new();
-    let root = tree_root(ctx.ws);
+    let purposes = ctx.facts().purposes();
     for image in ctx.facts().images() {
         let facts = &image.facts;
         let toolchain_base = facts
@@ -68,7 +68,7 @@ fn check(ctx: &Context) -> Vec<Diagnostic> {
             .is_some_and(|b| is_toolchain(&b));
         // Development, test and build images, and base images that run
         // nothing of their own: the tools are the point.
-        if toolchain_base || image_purpose(ctx.ws, &root, image).is_some() || runs_nothing(image) {
+        if toolchain_base || purposes.image(image).is_some() || runs_nothing(image) {
             continue;
         }
         let installed = ctx.facts().installed(facts);

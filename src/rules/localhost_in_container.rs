@@ -2,10 +2,10 @@
 //! container itself (localhost, 127.0.0.1, ::1) instead of another service.
 
 use crate::facts::known::{
-    is_frontend, is_loopback, published_on_host, received_hosts, service_listens_on, ReceivedHost,
-    SchemeKind,
+    is_frontend, is_loopback, received_hosts, service_listens_on, ReceivedHost, SchemeKind,
 };
 use crate::facts::network::shares_loopback;
+use crate::facts::ports::Listeners;
 use crate::facts::server::ServerKind;
 use crate::model::types::*;
 use crate::rules::flow::{group_by_key, trace_host, Grouped, Part, Services};
@@ -28,16 +28,14 @@ pub static RULE: Rule = Rule {
 /// is a bare host in a host variable, or a web address to a port another
 /// service of the project listens on that is not a browser's (see
 /// [`for_a_browser`]).
-fn is_connection(r: &ReceivedHost) -> bool {
+fn is_connection(r: &ReceivedHost, listeners: &Listeners) -> bool {
     match r.host.network_scheme().map(|s| s.kind) {
         None | Some(SchemeKind::Server) => true,
         Some(SchemeKind::Web) => {
-            !for_a_browser(r)
-                && r.host.port_number().is_some_and(|port| {
-                    r.project
-                        .active_services()
-                        .any(|s| s.name != r.service.name && service_listens_on(s, port))
-                })
+            !for_a_browser(r, listeners)
+                && r.host
+                    .port_number()
+                    .is_some_and(|port| listeners.on(port).any(|s| s.name != r.service.name))
         }
     }
 }
@@ -45,25 +43,22 @@ fn is_connection(r: &ReceivedHost) -> bool {
 /// A web address on localhost that a browser opens: the service is a
 /// frontend, or the host publishes the port (`localhost:PORT` on the host
 /// is that service: the address is meant for the user's browser).
-fn for_a_browser(r: &ReceivedHost) -> bool {
+fn for_a_browser(r: &ReceivedHost, listeners: &Listeners) -> bool {
     is_frontend(r.service)
         || r.host
             .port_number()
-            .is_some_and(|port| published_on_host(r.project, port))
+            .is_some_and(|port| listeners.published(port))
 }
 
 /// The service that most likely provides what `port` points at, other
 /// than the services that receive the address.
 fn provider<'a>(
-    project: &'a Project,
+    listeners: &Listeners<'a>,
     receivers: &Services,
     port: Option<u16>,
 ) -> Option<&'a Service> {
     let port = port?;
-    project
-        .active_services()
-        .filter(|s| !receivers.0.contains(&s.name))
-        .find(|s| service_listens_on(s, port))
+    listeners.on(port).find(|s| !receivers.0.contains(&s.name))
 }
 
 /// What is wrong, once for every service that receives it (in whichever
@@ -91,16 +86,19 @@ fn check(ctx: &Context) -> Vec<Diagnostic> {
     for r in received_hosts(ws) {
         // On the host's network, or in another container's, localhost is
         // that namespace's: right.
-        if !is_loopback(r.host.host) || shares_loopback(r.service) || !is_connection(&r) {
+        if !is_loopback(r.host.host) || shares_loopback(r.service) {
+            continue;
+        }
+        let Some(listeners) = ctx.facts().listeners(r.project) else {
+            continue;
+        };
+        if !is_connection(&r, listeners) {
             continue;
         }
         let port = r.host.port_number();
         // A service pointing at its own port talks to itself: fine.
         if let Some(p) = port {
-            let others = r
-                .project
-                .active_services()
-                .any(|s| s.name != r.service.name && service_listens_on(s, p));
+            let others = listeners.on(p).any(|s| s.name != r.service.name);
             if service_listens_on(r.service, p) && !others {
                 continue;
             }
@@ -119,10 +117,13 @@ fn check(ctx: &Context) -> Vec<Diagnostic> {
             labels: t.labels,
         });
     }
-    group_by_key(parts).into_iter().map(diagnostic).collect()
+    group_by_key(parts)
+        .into_iter()
+        .map(|g| diagnostic(ctx, g))
+        .collect()
 }
 
-fn diagnostic(g: Grouped<Problem>) -> Diagnostic {
+fn diagnostic(ctx: &Context, g: Grouped<Problem>) -> Diagnostic {
     let p = &g.key;
     let what = match &p.scheme {
         Some(s) => format!("a {s}:// address"),
@@ -136,7 +137,10 @@ fn diagnostic(g: Grouped<Problem>) -> Diagnostic {
         g.details_phrase(),
         p.host
     );
-    let provider = provider(p.project, &g.services, p.port);
+    let provider = ctx
+        .facts()
+        .listeners(p.project)
+        .and_then(|l| provider(l, &g.services, p.port));
     let help = match provider {
         Some(s) => {
             let kind = p

@@ -4,7 +4,6 @@
 use crate::facts::base_image::official_name;
 use crate::facts::commands::{run_command, servers};
 use crate::facts::image_ref::ImageRef;
-use crate::facts::purpose::{service_purpose, tree_root};
 use crate::model::types::*;
 use crate::model::workspace::Workspace;
 use crate::rules::flow::active_services;
@@ -114,12 +113,12 @@ fn is_job(project: &Project, s: &Service) -> bool {
 
 fn check(ctx: &Context) -> Vec<Diagnostic> {
     let mut out = Vec::new();
-    let root = tree_root(ctx.ws);
+    let purposes = ctx.facts().purposes();
     for (project, service) in active_services(ctx.ws) {
         // 1. Built here, serves, and no healthcheck anywhere. Not in files
         // for development, tests or CI, and not for jobs and workers.
         let judged = service.image_facts.is_some()
-            && service_purpose(ctx.ws, &root, service).is_none()
+            && purposes.service(service).is_none()
             && serves(ctx.ws, project, service)
             && !is_job(project, service);
         if judged {

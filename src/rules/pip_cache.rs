@@ -4,7 +4,6 @@
 use std::collections::BTreeMap;
 
 use crate::facts::packages::opaque_installer;
-use crate::facts::purpose::{image_purpose, tree_root};
 use crate::facts::run::{mounts, run_commands};
 use crate::rules::flow::merge_same_span;
 use crate::rules::{Context, Diagnostic, Rule, RuleId, RuleMeta, Severity};
@@ -159,10 +158,10 @@ fn is_pip_cache_path(path: &str, cache_dirs: &[String]) -> bool {
 
 fn check(ctx: &Context) -> Vec<Diagnostic> {
     let mut out = Vec::new();
-    let root = tree_root(ctx.ws);
+    let purposes = ctx.facts().purposes();
     for image in ctx.facts().images() {
         // Development, test and build images: their size is not the point.
-        if image_purpose(ctx.ws, &root, image).is_some() {
+        if purposes.image(image).is_some() {
             continue;
         }
         let file = image.facts.dockerfile_file;

@@ -3,7 +3,6 @@
 use crate::facts::base_image::{base_user, BaseUser};
 use crate::facts::image_ref::ImageRef;
 use crate::facts::images::{drops_privileges, runs_stage};
-use crate::facts::purpose::{file_purpose, image_purpose, tree_root};
 use crate::facts::user::UserSpec;
 use crate::model::types::*;
 use crate::rules::flow::{active_services, merge_same_span};
@@ -27,12 +26,12 @@ fn is_root(user: &str) -> bool {
 
 fn check(ctx: &Context) -> Vec<Diagnostic> {
     let ws = ctx.ws;
-    let root = tree_root(ws);
+    let purposes = ctx.facts().purposes();
     let mut out = Vec::new();
     // A compose `user:` decides, whatever the image says.
     for (_, service) in active_services(ws) {
         let Some(u) = &service.user else { continue };
-        if !is_root(&u.text) || file_purpose(ws, &root, service.name_span.file).is_some() {
+        if !is_root(&u.text) || purposes.file(service.name_span.file).is_some() {
             continue;
         }
         out.push(
@@ -50,11 +49,11 @@ fn check(ctx: &Context) -> Vec<Diagnostic> {
             .services
             .iter()
             .copied()
-            .filter(|s| s.user.is_none() && file_purpose(ws, &root, s.name_span.file).is_none())
+            .filter(|s| s.user.is_none() && purposes.file(s.name_span.file).is_none())
             .collect();
         // Development and build images run as root on purpose (bind-mounted
         // sources, installing as you go).
-        if services.is_empty() || image_purpose(ws, &root, image).is_some() {
+        if services.is_empty() || purposes.image(image).is_some() {
             continue;
         }
         let facts = &image.facts;

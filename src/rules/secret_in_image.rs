@@ -1,7 +1,6 @@
 //! `secret-in-image`: an `ENV` or `ARG` default that writes a secret value
 //! into a Dockerfile, and so into the image or its history.
 
-use crate::facts::purpose::{file_purpose, tree_root};
 use crate::facts::secret_value::holds_no_secret;
 use crate::rules::{Context, Diagnostic, Rule, RuleId, RuleMeta, Severity, SeverityCase};
 use crate::source::{Span, TextRange};
@@ -32,11 +31,11 @@ fn has_literal(value: &str, literal: &[TextRange]) -> bool {
 }
 
 fn check(ctx: &Context) -> Vec<Diagnostic> {
-    let root = tree_root(ctx.ws);
+    let purposes = ctx.facts().purposes();
     let mut out = Vec::new();
     for (id, df) in &ctx.ws.dockerfiles {
         // The placeholder passwords of a development or test image.
-        if file_purpose(ctx.ws, &root, *id).is_some() {
+        if purposes.file(*id).is_some() {
             continue;
         }
         for ins in &df.instructions {

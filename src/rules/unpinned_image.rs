@@ -2,11 +2,10 @@
 //! without a tag or with `:latest`.
 
 use std::collections::BTreeMap;
-use std::path::Path;
 
 use crate::facts::image_ref::ImageRef;
 use crate::facts::images::built_here;
-use crate::facts::purpose::{file_purpose, tree_root};
+use crate::facts::purpose::Purposes;
 
 use crate::model::types::{Service, VariableSource};
 use crate::model::workspace::Workspace;
@@ -108,16 +107,16 @@ fn message(reference: &str, p: Problem, services: Option<&[String]>) -> String {
 }
 
 fn check(ctx: &Context) -> Vec<Diagnostic> {
-    let root = tree_root(ctx.ws);
+    let purposes = ctx.facts().purposes();
     let mut out = Vec::new();
     for (id, df) in &ctx.ws.dockerfiles {
         let builds = builds(ctx.ws, *id);
         // A Dockerfile for development, tests or CI, or built only by
         // services of such compose files: pinning is for production.
-        let dev_file = file_purpose(ctx.ws, &root, *id).is_some();
+        let dev_file = purposes.file(*id).is_some();
         let dev_builders = builds.iter().all(|b| {
             b.service
-                .is_some_and(|s| file_purpose(ctx.ws, &root, s.name_span.file).is_some())
+                .is_some_and(|s| purposes.file(s.name_span.file).is_some())
         });
         if dev_file || dev_builders {
             continue;
@@ -130,7 +129,7 @@ fn check(ctx: &Context) -> Vec<Diagnostic> {
         .ws
         .whole_projects()
         .flat_map(|p| &p.services)
-        .filter_map(|s| check_service(ctx.ws, &root, s))
+        .filter_map(|s| check_service(ctx.ws, purposes, s))
         .collect();
     out.extend(pull_diagnostics(pulls));
     merge_same_span(out)
@@ -354,13 +353,13 @@ struct Pull {
     carried_by: Vec<(Span, String)>,
 }
 
-fn check_service(ws: &Workspace, root: &Path, service: &Service) -> Option<Pull> {
+fn check_service(ws: &Workspace, purposes: &Purposes, service: &Service) -> Option<Pull> {
     // With `build:`, `image:` names the image Compose builds, not a pull.
     if service.build.is_some() {
         return None;
     }
     // A compose file for development, tests or CI: pinning is for production.
-    if file_purpose(ws, root, service.name_span.file).is_some() {
+    if purposes.file(service.name_span.file).is_some() {
         return None;
     }
     let image = service.image.as_ref()?;

@@ -81,7 +81,7 @@ fn judge(
     host: &str,
     at: Span,
 ) -> Option<Problem> {
-    let Some(target) = project.services.iter().find(|s| s.answers_to(host)) else {
+    let Some(target) = project.answering(host) else {
         return no_such_host(ws, project, service, host, at);
     };
     // A service in a profile that is not enabled answers once it is: the
