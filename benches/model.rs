@@ -202,6 +202,24 @@ fn hostile_sizes(c: &mut Criterion) {
             vec![("compose.yaml", services_naming_each_other(20_000))],
         ),
         (
+            "100,000 references to one unset variable, 20,000 unset names beside 20,000 set",
+            vec![
+                (
+                    "compose.yaml",
+                    std::iter::once(
+                        "services:\n  app:\n    image: busybox:1\n    environment:\n".to_string(),
+                    )
+                    .chain((0..100_000).map(|i| format!("      - K{i}=${{UNSET}}\n")))
+                    .chain((0..20_000).map(|i| format!("      - M{i}=${{U{i:05}}}\n")))
+                    .collect(),
+                ),
+                (
+                    ".env",
+                    (0..20_000).map(|i| format!("S{i:05}=1\n")).collect(),
+                ),
+            ],
+        ),
+        (
             "20,000 services in a file and its override",
             vec![
                 (

@@ -386,33 +386,8 @@ fn large_inputs_stay_linear() {
         .chain((0..100_000).map(|i| format!("FROM s{i} AS s{}\nENV E{i}=v\n", i + 1)))
         .collect::<String>()
         + "USER app\n";
-    // 20,000 services, each depending on the next and reaching it by name
-    // and a `localhost:PORT`, publishing a port; and 20,000 in a file and
-    // its override: every name was looked up in a walk over all the
-    // services (11 s in a release build, minutes in a debug one).
-    let naming: String = std::iter::once("services:\n".to_string())
-        .chain((0..20_000).map(|i| {
-            let next = (i + 1) % 20_000;
-            format!(
-                "  s{i}:\n    image: busybox:1\n    environment:\n      DB: postgres://u:p@s{next}:5432/x\n      URL: http://localhost:{}\n    depends_on: [s{next}]\n    ports: ['{}:80']\n",
-                8000 + i % 1000,
-                10000 + i % 50000
-            )
-        }))
-        .collect();
-    let base: String =
-        std::iter::once("services:\n".to_string())
-            .chain((0..20_000).map(|i| {
-                format!("  s{i}:\n    image: busybox:1\n    environment:\n      A: \"1\"\n")
-            }))
-            .collect();
-    let over: String = std::iter::once("services:\n".to_string())
-        .chain((0..20_000).map(|i| format!("  s{i}:\n    environment:\n      B: \"2\"\n")))
-        .collect();
+
     let dir = tree(&[
-        ("naming/compose.yaml", naming.as_str()),
-        ("merged/compose.yaml", base.as_str()),
-        ("merged/compose.override.yaml", over.as_str()),
         ("dupyaml/compose.yaml", dup_yaml.as_str()),
         ("dupenv/.env", dup_env.as_str()),
         ("lines/.env", lines_env.as_str()),
@@ -435,20 +410,97 @@ fn large_inputs_stay_linear() {
             .count()
             >= 99_999
     );
-    // Modelled whole, not refused at the allowance.
-    assert!(
-        !diagnostics(&v)
-            .iter()
-            .any(|(r, f, _, _)| r == "compose-error"
-                && (f.starts_with("naming/") || f.starts_with("merged/"))),
-        "{:?}",
-        diagnostics(&v)
-            .iter()
-            .filter(|d| d.0 == "compose-error")
-            .take(3)
-            .collect::<Vec<_>>()
-    );
     assert_linted(&v);
+}
+/// Services by the 20,000: each depending on the next and reaching it by
+/// name and a `localhost:PORT`, publishing a port, one of them building an
+/// image; and 20,000 removed by `!reset` in an override. Every name was
+/// looked up in a walk over all the services (11 s in a release build,
+/// minutes in a debug one); each is modelled whole, not refused at the
+/// allowance. (Apart from `large_inputs_stay_linear`: together they take
+/// more than the 2 GiB these tests run in.)
+#[test]
+fn many_services_stay_linear() {
+    let naming: String = std::iter::once("services:\n  built:\n    build: .\n".to_string())
+        .chain((0..20_000).map(|i| {
+            let next = (i + 1) % 20_000;
+            format!(
+                "  s{i}:\n    image: busybox:1\n    environment:\n      DB: postgres://u:p@s{next}:5432/x\n      URL: http://localhost:{}\n    depends_on: [s{next}]\n    ports: ['{}:80']\n",
+                8000 + i % 1000,
+                10000 + i % 50000
+            )
+        }))
+        .collect();
+    let reset: String = std::iter::once("services:\n".to_string())
+        .chain((0..20_000).map(|i| format!("  s{i}: !reset {{}}\n")))
+        .chain(std::iter::once(
+            "  kept:\n    image: busybox:1\n    environment:\n      - A=\"quoted\"\n".to_string(),
+        ))
+        .collect();
+    let dir = tree(&[
+        ("naming/compose.yaml", naming.as_str()),
+        ("naming/Dockerfile", "FROM alpine:3\nUSER app\n"),
+        ("reset/compose.yaml", base_of(20_000).as_str()),
+        ("reset/compose.override.yaml", reset.as_str()),
+    ]);
+    let (o, v) = check(dir.path());
+    assert_eq!(o.status.code(), Some(1));
+    assert!(findings(&v)
+        .iter()
+        .any(|(r, f, _)| r == "quoted-value" && f == "reset/compose.override.yaml"));
+    assert_whole(&v, &["naming/", "reset/"]);
+    assert_linted(&v);
+}
+
+/// 100,000 references to one unset variable (one finding, 100,000 labels:
+/// masking its text looked at every label for each of them), 20,000 unset
+/// names beside 20,000 set ones (each finding searched them all for a near
+/// name), and 20,000 services merged with an override.
+#[test]
+fn many_references_stay_linear() {
+    let unset: String =
+        std::iter::once("services:\n  app:\n    image: busybox:1\n    environment:\n".to_string())
+            .chain((0..100_000).map(|i| format!("      - K{i}=${{UNSET}}\n")))
+            .chain((0..20_000).map(|i| format!("      - M{i}=${{U{i:05}}}\n")))
+            .collect();
+    let set: String = (0..20_000).map(|i| format!("S{i:05}=1\n")).collect();
+    let over: String = std::iter::once("services:\n".to_string())
+        .chain((0..20_000).map(|i| format!("  s{i}:\n    environment:\n      B: \"2\"\n")))
+        .collect();
+    let dir = tree(&[
+        ("unset/compose.yaml", unset.as_str()),
+        ("unset/.env", set.as_str()),
+        ("merged/compose.yaml", base_of(20_000).as_str()),
+        ("merged/compose.override.yaml", over.as_str()),
+    ]);
+    let (_, v) = check(dir.path());
+    assert!(findings(&v)
+        .iter()
+        .any(|(r, f, _)| r == "unset-variable" && f == "unset/compose.yaml"));
+    assert_whole(&v, &["unset/", "merged/"]);
+    assert_linted(&v);
+}
+
+/// `n` services with an image and one variable each.
+fn base_of(n: usize) -> String {
+    std::iter::once("services:\n".to_string())
+        .chain(
+            (0..n).map(|i| {
+                format!("  s{i}:\n    image: busybox:1\n    environment:\n      A: \"1\"\n")
+            }),
+        )
+        .collect()
+}
+
+/// No project under `folders` was refused at the allowance.
+#[track_caller]
+fn assert_whole(v: &serde_json::Value, folders: &[&str]) {
+    let refused: Vec<_> = diagnostics(v)
+        .into_iter()
+        .filter(|(r, f, _, _)| r == "compose-error" && folders.iter().any(|d| f.starts_with(d)))
+        .take(3)
+        .collect();
+    assert!(refused.is_empty(), "{refused:?}");
 }
 
 /// An env_file of 100,000 lines, and a `.env` of 100,000 lines no compose
@@ -486,9 +538,10 @@ fn large_env_files_stay_linear() {
 /// services; a Dockerfile built by many services; a large service that
 /// many `extends` or `include:` copy. Each took gigabytes (aborted under
 /// 4 GiB); each now stops at the project's allowance (64 MiB), says so
-/// once, in its own project, and costs the others nothing. Six such
-/// projects hold more than the run's allowance (256 MiB): the healthy one
-/// after them is still linted.
+/// once, in its own project, and costs the others nothing; once it is
+/// spent, nothing more is evaluated. Projects that share one large
+/// env_file each fit their own allowance, not all the run's (256 MiB):
+/// some are refused, and the healthy one is still linted.
 #[test]
 fn many_copies_of_large_values() {
     // A15 is 512 KiB.
@@ -539,37 +592,72 @@ fn many_copies_of_large_values() {
     let included: String = std::iter::once("include:\n".to_string())
         .chain((0..500).map(|i| format!("  - path: big.yaml\n    project_directory: d{i}\n")))
         .collect();
-    let files: Vec<(&str, String)> = vec![
-        ("a-refs/.env", doubling.clone()),
-        ("a-refs/compose.yaml", refs),
-        ("b-dotenv/.env", dotenv_refs),
+    // The allowance spent by interpolating an included file: what comes
+    // after (an env_file of 100,000 references to a 1 MiB value) must not
+    // be evaluated at all.
+    let one_mib = format!("B={}\n", "b".repeat(1 << 20));
+    let big_refs: String =
+        std::iter::once("services:\n  big:\n    image: busybox:1\n    environment:\n".to_string())
+            .chain((0..40).map(|n| format!("      K{n}: ${{B}}\n")))
+            .collect();
+    let lines_env: String = (0..100_000).map(|n| format!("X{n}=${{B}}\n")).collect();
+    let mut files: Vec<(String, String)> = vec![
+        ("h-after-exhaustion/.env".into(), one_mib),
+        ("h-after-exhaustion/big.yml".into(), big_refs),
+        ("h-after-exhaustion/lines.env".into(), lines_env),
         (
-            "b-dotenv/compose.yaml",
-            "services:\n  app:\n    image: busybox:1\n".into(),
+            "h-after-exhaustion/compose.yaml".into(),
+            "include: [big.yml]\nservices:\n  a:\n    image: busybox:1\n    env_file: lines.env\n"
+                .into(),
         ),
-        ("c-env-file/.env", doubling.clone()),
-        ("c-env-file/e.env", env_file_refs),
+        // One 1 MiB env_file shared by 200 projects of 16 services: each
+        // fits its own allowance, not all of them the run's.
         (
-            "c-env-file/compose.yaml",
-            services(200, "    image: busybox:1\n    env_file: e.env\n"),
+            "i-shared/big.env".into(),
+            format!("K={}\n", "k".repeat(1 << 20)),
         ),
-        ("d-large-env-file/big.env", large_env_file),
-        (
-            "d-large-env-file/compose.yaml",
-            services(200, "    image: busybox:1\n    env_file: big.env\n"),
-        ),
-        ("e-dockerfile/Dockerfile", dockerfile),
-        (
-            "e-dockerfile/compose.yaml",
-            services(
-                50,
-                "    build:\n      context: .\n      args:\n        S: x\n",
-            ),
-        ),
-        ("f-extends/compose.yaml", extended),
-        ("g-include/big.yaml", format!("services:\n{base}")),
-        ("g-include/compose.yaml", included),
     ];
+    for p in 0..200 {
+        files.push((
+            format!("i-shared/p{p:03}/compose.yaml"),
+            services(16, "    image: busybox:1\n    env_file: ../big.env\n"),
+        ));
+    }
+    let files: Vec<(&str, String)> = files
+        .iter()
+        .map(|(a, b)| (a.as_str(), b.clone()))
+        .chain(vec![
+            ("a-refs/.env", doubling.clone()),
+            ("a-refs/compose.yaml", refs),
+            ("b-dotenv/.env", dotenv_refs),
+            (
+                "b-dotenv/compose.yaml",
+                "services:\n  app:\n    image: busybox:1\n".into(),
+            ),
+            ("c-env-file/.env", doubling.clone()),
+            ("c-env-file/e.env", env_file_refs),
+            (
+                "c-env-file/compose.yaml",
+                services(200, "    image: busybox:1\n    env_file: e.env\n"),
+            ),
+            ("d-large-env-file/big.env", large_env_file),
+            (
+                "d-large-env-file/compose.yaml",
+                services(200, "    image: busybox:1\n    env_file: big.env\n"),
+            ),
+            ("e-dockerfile/Dockerfile", dockerfile),
+            (
+                "e-dockerfile/compose.yaml",
+                services(
+                    50,
+                    "    build:\n      context: .\n      args:\n        S: x\n",
+                ),
+            ),
+            ("f-extends/compose.yaml", extended),
+            ("g-include/big.yaml", format!("services:\n{base}")),
+            ("g-include/compose.yaml", included),
+        ])
+        .collect();
     let dir = tree(&files);
     let (o, v) = check(dir.path());
     assert_eq!(o.status.code(), Some(1));
@@ -582,6 +670,7 @@ fn many_copies_of_large_values() {
         "e-dockerfile/",
         "f-extends/",
         "g-include/",
+        "h-after-exhaustion/",
     ] {
         let said: Vec<_> = d
             .iter()
@@ -598,5 +687,17 @@ fn many_copies_of_large_values() {
             "{project}: {d:?}"
         );
     }
+    // Some of the projects that share the env_file are refused: the
+    // run's allowance grew by that file once, not once per project.
+    assert!(
+        d.iter().any(|(r, f, _, m)| r == "compose-error"
+            && f.starts_with("i-shared/")
+            && m.contains("64 MiB")),
+        "{:?}",
+        d.iter()
+            .filter(|x| x.1.starts_with("i-shared/"))
+            .take(3)
+            .collect::<Vec<_>>()
+    );
     assert_linted(&v);
 }

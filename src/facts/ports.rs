@@ -67,8 +67,11 @@ pub(crate) struct Listeners<'a> {
 }
 
 impl<'a> Listeners<'a> {
-    /// Ranges up to this many ports are indexed port by port.
+    /// Ranges up to this many ports are indexed port by port...
     const SPREAD: u32 = 1_024;
+    /// ...until this many ports are indexed in the project; the others
+    /// (thousands of `expose: ["1-1024", …]`) are looked at one by one.
+    const INDEXED: usize = 1 << 20;
 
     pub(crate) fn of(project: &'a Project) -> Self {
         let mut l = Listeners {
@@ -78,6 +81,7 @@ impl<'a> Listeners<'a> {
             published: HashSet::new(),
             wide_published: Vec::new(),
         };
+        let mut indexed = 0usize;
         for s in project.active_services() {
             let i = l.services.len();
             l.services.push(s);
@@ -92,7 +96,8 @@ impl<'a> Listeners<'a> {
             ranges.extend(published.iter().map(|p| p.target));
             ranges.extend(exposed_ports(s).iter().map(|e| e.port));
             for r in ranges {
-                if r.width() <= Self::SPREAD {
+                if r.width() <= Self::SPREAD && indexed < Self::INDEXED {
+                    indexed += r.width() as usize;
                     for port in r.start..=r.end {
                         let at = l.by_port.entry(port).or_default();
                         if at.last() != Some(&i) {
@@ -104,7 +109,8 @@ impl<'a> Listeners<'a> {
                 }
             }
             for r in published.iter().filter_map(|p| p.published) {
-                if r.width() <= Self::SPREAD {
+                if r.width() <= Self::SPREAD && indexed < Self::INDEXED {
+                    indexed += r.width() as usize;
                     l.published.extend(r.start..=r.end);
                 } else {
                     l.wide_published.push(r);
@@ -114,14 +120,20 @@ impl<'a> Listeners<'a> {
         l
     }
 
-    /// The running services that listen on `port`, in the project's order.
-    pub(crate) fn on(&self, port: u16) -> impl Iterator<Item = &'a Service> + '_ {
-        let mut at: Vec<usize> = self.by_port.get(&port).cloned().unwrap_or_default();
+    /// The running services that listen on `port`, in the project's order
+    /// (read lazily: a caller that wants the first or "another than me"
+    /// reads one or two).
+    pub(crate) fn on(&self, port: u16) -> Box<dyn Iterator<Item = &'a Service> + '_> {
+        let indexed = self.by_port.get(&port).map_or(&[][..], Vec::as_slice);
+        if !self.wide.iter().any(|(_, r)| r.contains(port)) {
+            return Box::new(indexed.iter().map(|&i| self.services[i]));
+        }
+        let mut at: Vec<usize> = indexed.to_vec();
         let wide = self.wide.iter().filter(|(_, r)| r.contains(port));
         at.extend(wide.map(|(i, _)| *i));
         at.sort_unstable();
         at.dedup();
-        at.into_iter().map(|i| self.services[i])
+        Box::new(at.into_iter().map(|i| self.services[i]))
     }
 
     /// Whether a running service publishes `port` on the host.

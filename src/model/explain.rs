@@ -715,6 +715,47 @@ fn near_misses(ws: &Workspace, p: &Project, s: &Service, var: &str) -> Vec<Sugge
 
 /// Same name in another case, or a small edit away on a name long enough for
 /// that to mean a typo.
+/// How many names a search for a near one ([`Near`]) compares, in all:
+/// a suggestion, not worth quadratic time (100,000 unset names beside
+/// 100,000 set ones).
+pub const NEAR_COMPARISONS: usize = 1 << 18;
+
+/// Searches for names near others ([`is_near`]) within
+/// [`NEAR_COMPARISONS`] comparisons in all; past them, none is found.
+#[derive(Debug)]
+pub struct Near {
+    left: usize,
+}
+
+impl Default for Near {
+    fn default() -> Self {
+        Near {
+            left: NEAR_COMPARISONS,
+        }
+    }
+}
+
+impl Near {
+    /// The first of `candidates` whose name (`name_of`) is near `name`.
+    pub fn find<T>(
+        &mut self,
+        name: &str,
+        candidates: impl IntoIterator<Item = T>,
+        name_of: impl Fn(&T) -> &str,
+    ) -> Option<T> {
+        for c in candidates {
+            if self.left == 0 {
+                return None;
+            }
+            self.left -= 1;
+            if is_near(name, name_of(&c)) {
+                return Some(c);
+            }
+        }
+        None
+    }
+}
+
 pub fn is_near(a: &str, b: &str) -> bool {
     if a.eq_ignore_ascii_case(b) {
         return true;

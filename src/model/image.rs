@@ -121,11 +121,16 @@ pub fn facts_within(
     // as `position` over the earlier stages would find the first: kept
     // first).
     let mut by_name: HashMap<String, usize> = HashMap::new();
-    let start = allowance.left();
+    let within = if allowance.exhausted() {
+        0
+    } else {
+        allowance.left()
+    };
     let mut bounds = Bounds {
-        budget: dockerfile::Budget::within(start),
+        budget: dockerfile::Budget::within(within),
         hit: None,
     };
+    let before = bounds.budget.bytes_left();
     // Per-stage state, inherited through FROM <stage>.
     struct State {
         env: Env,
@@ -378,7 +383,7 @@ pub fn facts_within(
         stage: root.index,
     });
     let st = states[stage].take()?;
-    allowance.spend(start - bounds.budget.bytes_left().min(start));
+    allowance.spend(before - bounds.budget.bytes_left());
     let over = crate::syntax::limits::project_too_large("BuildKit");
     if bounds.hit.as_ref().is_some_and(|(_, m)| *m == over) {
         allowance.exhaust();

@@ -116,9 +116,15 @@ struct Budget {
 
 impl Budget {
     fn within(allowance: &Allowance) -> Self {
+        // An exhausted allowance allows nothing more, whatever it has left.
+        let left = if allowance.exhausted() {
+            0
+        } else {
+            allowance.left()
+        };
         Budget {
-            left: MAX_EXPANDED.min(allowance.left()),
-            project: allowance.left() < MAX_EXPANDED,
+            left: MAX_EXPANDED.min(left),
+            project: left < MAX_EXPANDED,
         }
     }
 

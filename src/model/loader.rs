@@ -74,6 +74,9 @@ pub struct Loader<'fs> {
     /// What the models of all the projects may still take
     /// ([`limits::WORKSPACE_BYTES`]); each project spends from it.
     pub allowance: limits::Allowance,
+    /// The files whose size added to the run's allowance (once each,
+    /// whichever projects read them).
+    pub credited: std::collections::HashSet<FileId>,
 }
 
 impl<'fs> Loader<'fs> {
@@ -90,6 +93,7 @@ impl<'fs> Loader<'fs> {
             dockerfile: HashMap::new(),
             roots: Vec::new(),
             allowance: limits::Allowance::new(limits::WORKSPACE_BYTES),
+            credited: std::collections::HashSet::new(),
         }
     }
 

@@ -68,7 +68,7 @@ pub fn load_project(loader: &mut Loader, opts: &ProjectOptions) -> Project {
         allowance,
         said_over: false,
         credited: HashSet::new(),
-        credit: 0,
+        granted: start,
     };
 
     // 1. Interpolation variables: the process environment wins over env files.
@@ -275,10 +275,21 @@ pub fn load_project(loader: &mut Loader, opts: &ProjectOptions) -> Project {
         }
     }
 
-    // Past the allowance, the model is incomplete: the project is not
-    // judged, and its error is said once (where it was first met). What
-    // it holds is dropped, so that it costs the run nothing: a healthy
-    // project beside it is still modelled.
+    // What the project holds is spent from the run's allowance too; past
+    // either, the model is incomplete: the project is not judged, and its
+    // error is said once (where it was first met). What it holds is
+    // dropped, so that it costs the run nothing: a healthy project beside
+    // it is still modelled.
+    let spent = b.granted.saturating_sub(b.allowance.left());
+    if !b.allowance.exhausted() && !b.loader.allowance.clone().spend(spent) {
+        let at = compose_files
+            .first()
+            .map(|f| Span::new(*f, TextRange::empty(0)));
+        b.allowance.exhaust();
+        if let Some(at) = at {
+            b.over(at);
+        }
+    }
     if b.allowance.exhausted() {
         b.unparsed = true;
         merged = Vec::new();
@@ -297,8 +308,7 @@ pub fn load_project(loader: &mut Loader, opts: &ProjectOptions) -> Project {
         b.errors
             .retain(|e| e.message != over || !std::mem::replace(&mut said, true));
     } else {
-        let spent = (start + b.credit).saturating_sub(b.allowance.left());
-        b.loader.allowance.spend(spent.saturating_sub(b.credit));
+        b.loader.allowance.spend(spent);
     }
     let name = b
         .variables
@@ -392,10 +402,11 @@ struct Builder<'a, 'fs> {
     allowance: Allowance,
     /// The error of the exhausted allowance was said ([`Builder::over`]).
     said_over: bool,
-    /// The files whose size added to the allowance, and what they added
+    /// The files whose size added to the allowance
     /// ([`BYTES_PER_INPUT_BYTE`]).
     credited: HashSet<FileId>,
-    credit: usize,
+    /// What the allowance started with, credits added.
+    granted: usize,
 }
 
 /// One `include:` item, interpolated.
@@ -409,20 +420,18 @@ struct IncludeUse {
 /// Merge the services of one more file into `merged`, as Compose merges
 /// `-f` files (and the files of one `include:` item).
 fn merge_services(merged: &mut Vec<Service>, services: Vec<Service>) {
-    let index = |merged: &[Service]| -> HashMap<String, usize> {
-        let mut at = HashMap::new();
-        for (i, m) in merged.iter().enumerate() {
-            at.entry(m.name.clone()).or_insert(i);
-        }
-        at
-    };
-    let mut at = index(merged);
+    let mut at: HashMap<String, usize> = HashMap::new();
+    for (i, m) in merged.iter().enumerate() {
+        at.entry(m.name.clone()).or_insert(i);
+    }
+    // The services `!reset` removes, taken out once at the end (one
+    // removal each was quadratic).
+    let mut removed: HashSet<usize> = HashSet::new();
     for s in services {
         // `name: !reset` removes the service; `name: !override` replaces it.
         if s.tag == Some(MergeTag::Reset) {
-            if at.contains_key(&s.name) {
-                merged.retain(|m| m.name != s.name);
-                at = index(merged);
+            if let Some(i) = at.remove(&s.name) {
+                removed.insert(i);
             }
             continue;
         }
@@ -434,6 +443,13 @@ fn merge_services(merged: &mut Vec<Service>, services: Vec<Service>) {
                 merged.push(s);
             }
         }
+    }
+    if !removed.is_empty() {
+        let mut i = 0;
+        merged.retain(|_| {
+            i += 1;
+            !removed.contains(&(i - 1))
+        });
     }
 }
 
@@ -462,6 +478,8 @@ struct Unresolved {
     extends_files: Vec<Option<String>>,
     /// Its `include:` items, interpolated.
     includes: Vec<IncludeUse>,
+    /// Each service's index by name (the first of a name).
+    by_name: HashMap<String, usize>,
 }
 
 /// Interpolated values of one compose file, by the range of their scalar.
@@ -594,6 +612,10 @@ impl Builder<'_, '_> {
         // Each definition's value with its map, as a `${VAR}` carries it.
         let mut written: Vec<Arc<Value>> = Vec::new();
         for path in paths {
+            // Past the allowance, nothing more is read.
+            if self.allowance.exhausted() {
+                break;
+            }
             let id = match self.loader.load(path, FileKind::Dotenv) {
                 Ok(id) => id,
                 Err(crate::fs::LoadError::NotFound) => {
@@ -833,8 +855,12 @@ impl Builder<'_, '_> {
         }
         if !includes.is_empty() {
             let imported = self.apply_includes(&includes, chain);
+            let mut own: HashMap<String, usize> = HashMap::new();
+            for (i, m) in services.iter().enumerate() {
+                own.entry(m.name.clone()).or_insert(i);
+            }
             for s in imported {
-                match services.iter().find(|m| m.name == s.name) {
+                match own.get(&s.name).and_then(|&i| services.get(i)) {
                     Some(own) => {
                         if !self.same_definition(own, &s, false) {
                             self.conflict(&s);
@@ -860,6 +886,7 @@ impl Builder<'_, '_> {
         chain: &mut Vec<PathBuf>,
     ) -> Vec<Service> {
         let mut imported: Vec<Service> = Vec::new();
+        let mut imported_at: HashMap<String, usize> = HashMap::new();
         for inc in includes {
             // An item without a path includes nothing (Compose says nothing).
             let Some(first) = inc.paths.first() else {
@@ -989,13 +1016,16 @@ impl Builder<'_, '_> {
                 if s.scope == 0 {
                     s.scope = scope;
                 }
-                match imported.iter().find(|m| m.name == s.name) {
+                match imported_at.get(&s.name).and_then(|&i| imported.get(i)) {
                     Some(earlier) => {
                         if !self.same_definition(earlier, &s, true) {
                             self.conflict(&s);
                         }
                     }
-                    None => imported.push(s),
+                    None => {
+                        imported_at.insert(s.name.clone(), imported.len());
+                        imported.push(s);
+                    }
                 }
             }
         }
@@ -1129,8 +1159,13 @@ impl Builder<'_, '_> {
                 project_directory: conv.opt(&i.project_directory),
             })
             .collect();
+        let mut by_name = HashMap::new();
+        for (i, s) in services.iter().enumerate() {
+            by_name.entry(s.name.clone()).or_insert(i);
+        }
         Some(Unresolved {
             id,
+            by_name,
             parsed,
             services,
             name,
@@ -1209,11 +1244,7 @@ impl Builder<'_, '_> {
                 }
             }
             let base_file = files.get(&path)?.clone()?;
-            let Some(j) = base_file
-                .services
-                .iter()
-                .position(|s| s.name == ext.service.value)
-            else {
+            let Some(&j) = base_file.by_name.get(&ext.service.value) else {
                 let message = match here_file.extends_files.get(k).cloned().flatten() {
                     Some(f) => format!(
                         "cannot extend service {:?} in {}: service not found",
@@ -1281,6 +1312,11 @@ impl Builder<'_, '_> {
                         if !s.value.contains('$') || out.contains_key(&node.range) {
                             continue;
                         }
+                        // Past the allowance, nothing more is evaluated.
+                        if self.allowance.exhausted() {
+                            self.over(Span::new(file, node.range));
+                            break;
+                        }
                         let base = s.value_start.unwrap_or(node.range.start);
                         let exact = s.value_start.is_some();
                         let mut allowance =
@@ -1296,13 +1332,10 @@ impl Builder<'_, '_> {
                         self.allowance = allowance;
                         match v {
                             Ok(v) => {
-                                let copied = v
-                                    .via
-                                    .iter()
-                                    .map(|x| x.value.as_ref().map_or(0, String::len))
-                                    .sum();
-                                if self.allowance.spend(copied) {
+                                if self.allowance.spend(via_bytes(&v.via)) {
                                     self.references.extend(v.via.iter().cloned());
+                                } else {
+                                    self.over(v.span);
                                 }
                                 out.insert(node.range, v);
                             }
@@ -1332,12 +1365,16 @@ impl Builder<'_, '_> {
         out
     }
 
-    /// A file of the project read: its size adds to the allowance, once.
+    /// A file of the project read: its size adds to the project's
+    /// allowance once, and to the run's once whichever projects read it.
     fn credit(&mut self, id: FileId) {
         if self.credited.insert(id) {
             let bytes = BYTES_PER_INPUT_BYTE.saturating_mul(self.loader.file(id).text.len());
             self.allowance.grant(bytes);
-            self.credit = self.credit.saturating_add(bytes);
+            self.granted = self.granted.saturating_add(bytes);
+            if self.loader.credited.insert(id) {
+                self.loader.allowance.grant(bytes);
+            }
         }
     }
 
@@ -1358,17 +1395,18 @@ impl Builder<'_, '_> {
     /// copy spent from the allowance (past it, without the value; the
     /// project is then not judged).
     fn reference(&mut self, name: &str, at: Span, form: ReferenceForm) -> Via {
+        let len = self.variables.get(name).map_or(0, |v| v.value.len());
+        let afford = self.allowance.spend(len);
+        if !afford {
+            self.over(at);
+        }
         let var = self.variables.get(name);
-        let len = var.map_or(0, |v| v.value.len());
-        let value = var
-            .filter(|_| self.allowance.spend(len))
-            .map(|v| v.value.clone());
         Via {
             variable: name.to_string(),
             reference: at,
             form,
             source: var.map(|x| x.source.clone()),
-            value,
+            value: var.filter(|_| afford).map(|v| v.value.clone()),
             written: var.and_then(|x| x.written.clone()),
         }
     }
@@ -1479,6 +1517,9 @@ impl Builder<'_, '_> {
         let mut set_by_files: HashMap<String, Earlier> = HashMap::new();
         'files: for ef in &service.env_files {
             let Some(id) = ef.file else { continue };
+            if self.allowance.exhausted() {
+                break;
+            }
             self.credit(id);
             let parsed = if ef.raw {
                 self.loader.dotenv_raw(id)

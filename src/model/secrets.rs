@@ -405,64 +405,79 @@ fn option_password_ranges(text: &str) -> Vec<std::ops::Range<usize>> {
     let mut out = Vec::new();
     let lower = text.to_ascii_lowercase();
     let bytes = text.as_bytes();
+    // Where an option may start: after a blank, a quote, a list's `[` or
+    // `,`, a `(`, or an `=` (`REDIS_ARGS=--requirepass x`).
     let starts_option = |i: usize| {
         i == 0
             || matches!(
                 bytes[i - 1],
-                b' ' | b'\t' | b'"' | b'\'' | b'[' | b',' | b'\n' | b'('
+                b' ' | b'\t' | b'"' | b'\'' | b'[' | b',' | b'\n' | b'(' | b'='
             )
     };
-    // (An option's value is not another option; one that is, is not read.)
-    let push = |start: usize, out: &mut Vec<std::ops::Range<usize>>| {
-        if text[start..].starts_with('-') {
-            return;
-        }
+    // The value starting at `start`, unless it is another option; its end
+    // either way, so that no match inside it is read again (each byte is
+    // scanned a bounded number of times).
+    let push = |start: usize, out: &mut Vec<std::ops::Range<usize>>| -> usize {
         let end = value_end(text, start);
-        if start < end && !is_one_reference(&text[start..end]) {
+        if start < end && !text[start..].starts_with('-') && !is_one_reference(&text[start..end]) {
             out.push(start..end);
         }
+        end
     };
     for option in SECRET_OPTIONS {
+        let mut covered = 0;
         for (i, _) in lower.match_indices(option) {
             let after = i + option.len();
-            if !starts_option(i) {
+            if i < covered || !starts_option(i) {
                 continue;
             }
-            match bytes.get(after) {
+            covered = match bytes.get(after) {
                 Some(b'=') => push(after + 1, &mut out),
-                Some(_) => {
-                    if let Some(start) = next_argument(text, after) {
-                        push(start, &mut out);
-                    }
-                }
-                None => {}
-            }
+                Some(_) => match next_argument(text, after) {
+                    Some(start) => push(start, &mut out),
+                    None => after,
+                },
+                None => after,
+            };
         }
     }
-    // Short options of the clients that take the password so.
+    // Short options of the clients that take the password so, after the
+    // client's name in the same command (`mkdir -pv /var/lib/mysql` is no
+    // password).
     for line_start in std::iter::once(0).chain(lower.match_indices('\n').map(|(i, _)| i + 1)) {
         let line_end = lower[line_start..]
             .find('\n')
             .map_or(lower.len(), |e| line_start + e);
         let line = &lower[line_start..line_end];
-        let mysql = ["mysql", "mariadb"].iter().any(|w| line.contains(w));
-        let redis = line.contains("redis-cli");
-        if !mysql && !redis {
-            continue;
-        }
+        // Where the client's command starts and ends on the line.
+        let command = |names: &[&str]| {
+            let at = names.iter().filter_map(|n| line.find(n)).min()?;
+            let end = line[at..]
+                .find([';', '|', '&'])
+                .map_or(line.len(), |e| at + e);
+            Some((at, end))
+        };
+        let mysql = command(&["mysql", "mariadb"]);
+        let redis = command(&["redis-cli"]);
+        let inside = |c: Option<(usize, usize)>, j: usize| c.is_some_and(|(a, e)| a < j && j < e);
+        let mut covered = 0;
         for (j, _) in line.match_indices('-') {
             let i = line_start + j;
-            if !starts_option(i) {
+            if i < covered || !starts_option(i) {
                 continue;
             }
             match bytes.get(i + 1) {
                 // `-p` is the password, glued (`-P` the port).
-                Some(b'p') if mysql && bytes.get(i + 2).is_some_and(|b| !value_stops(*b)) => {
-                    push(i + 2, &mut out);
+                Some(b'p')
+                    if inside(mysql, j) && bytes.get(i + 2).is_some_and(|b| !value_stops(*b)) =>
+                {
+                    covered = push(i + 2, &mut out);
                 }
-                Some(b'a') if redis && bytes.get(i + 2).is_some_and(|b| value_stops(*b)) => {
+                Some(b'a')
+                    if inside(redis, j) && bytes.get(i + 2).is_some_and(|b| value_stops(*b)) =>
+                {
                     if let Some(start) = next_argument(text, i + 2) {
-                        push(start, &mut out);
+                        covered = push(start, &mut out);
                     }
                 }
                 _ => {}
@@ -656,6 +671,17 @@ fn ceil_char(text: &str, mut i: usize) -> usize {
     i
 }
 
+/// The secret values one finding's text may quote
+/// ([`Redactor::message_masks`]).
+#[derive(Debug, Default, Clone)]
+pub struct MessageMasks {
+    enabled: bool,
+    /// Values made of word characters only, matched by word.
+    words: std::collections::HashSet<String>,
+    /// The others, searched for.
+    others: std::collections::BTreeSet<String>,
+}
+
 /// Masks secret values by span: where they are written (their byte ranges
 /// in each file, known from the model: the value of a secret-named `.env`
 /// line, `environment:` entry, build arg, `ENV` or `ARG`, and every URL or
@@ -776,10 +802,25 @@ impl Redactor {
     /// it stands as a whole word in the message (a parser quoting the value
     /// it refuses), and URL passwords.
     pub fn message(&self, sources: &SourceMap, spans: &[Span], text: &str) -> String {
+        self.mask_message(&self.message_masks(sources, spans), text)
+    }
+
+    /// What [`Redactor::message`] masks for a finding's `spans`: found
+    /// once per finding, not once per piece of its text (a finding with
+    /// 100,000 labels was masked in time quadratic in them).
+    pub fn message_masks(&self, sources: &SourceMap, spans: &[Span]) -> MessageMasks {
+        let mut masks = MessageMasks::default();
         if self.disabled {
-            return text.to_string();
+            return masks;
         }
-        let mut ranges = url_password_ranges(text);
+        masks.enabled = true;
+        let mut add = |part: &str| {
+            if part.chars().all(is_word_char) {
+                masks.words.insert(part.to_string());
+            } else {
+                masks.others.insert(part.to_string());
+            }
+        };
         for span in spans {
             let file = &sources.get(span.file).text;
             for r in self.secret_ranges(span.file, span.range) {
@@ -797,15 +838,48 @@ impl Redactor {
                     if part.is_empty() {
                         continue;
                     }
-                    ranges.extend(whole_word_matches(text, part));
+                    add(part);
                     // As a message may quote it escaped (`pa\"ss`).
                     let escaped = format!("{part:?}");
                     let escaped = &escaped[1..escaped.len() - 1];
                     if escaped != part {
-                        ranges.extend(whole_word_matches(text, escaped));
+                        add(escaped);
                     }
                 }
             }
+        }
+        masks
+    }
+
+    /// `text` with the secret values of `masks` masked where they stand as
+    /// whole words, and URL passwords.
+    pub fn mask_message(&self, masks: &MessageMasks, text: &str) -> String {
+        if !masks.enabled {
+            return text.to_string();
+        }
+        let mut ranges = url_password_ranges(text);
+        // A value of word characters stands as a whole word where a
+        // maximal run of word characters is that value.
+        if !masks.words.is_empty() {
+            let mut run: Option<usize> = None;
+            for (i, c) in text
+                .char_indices()
+                .chain(std::iter::once((text.len(), ' ')))
+            {
+                match (is_word_char(c) && i < text.len(), run) {
+                    (true, None) => run = Some(i),
+                    (false, Some(start)) => {
+                        if masks.words.contains(&text[start..i]) {
+                            ranges.push(start..i);
+                        }
+                        run = None;
+                    }
+                    _ => {}
+                }
+            }
+        }
+        for part in &masks.others {
+            ranges.extend(whole_word_matches(text, part));
         }
         replace_ranges(text, ranges)
     }
@@ -1733,7 +1807,28 @@ mod tests {
     }
 
     #[test]
+    fn option_values_after_an_equals_sign_and_only_in_the_client_command() {
+        let r = Redactor::new();
+        assert_eq!(
+            r.redact("REDIS_ARGS=--requirepass s3cr3t --save 60"),
+            format!("REDIS_ARGS=--requirepass {MASK} --save 60")
+        );
+        for text in [
+            "mkdir -pv /var/lib/mysql",
+            "cp -pr /etc/mysql /backup",
+            "mysqladmin ping; mkdir -pv /x",
+        ] {
+            assert_eq!(r.redact(text), text);
+        }
+    }
+
+    #[test]
     fn option_values_are_found_in_linear_time() {
+        // A value that runs over the options after it is read once.
+        let text = "(--token=a".repeat(100_000);
+        assert_eq!(option_password_ranges(&text).len(), 1);
+        let text = format!("mysql {}", "(-pa".repeat(100_000));
+        assert_eq!(option_password_ranges(&text).len(), 1);
         // Every `-` starts an option; none is a value.
         let text = format!("mysql {}", "-p".repeat(200_000));
         assert!(option_password_ranges(&text).is_empty());

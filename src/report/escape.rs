@@ -90,8 +90,9 @@ pub fn output(s: &str) -> Cow<'_, str> {
 /// A whole colored text output: as [`output`], but an ESC that begins a
 /// color sequence (SGR: `ESC [` digits and `;`, then `m`, what the pretty
 /// renderer writes, hyperlinks off) is kept. What a file could slip past
-/// the escaping of its pieces can then at most change a color, never move
-/// the cursor, clear the screen or set the title.
+/// the escaping of its pieces can then at most change how text is drawn
+/// (colour, weight, concealment), never move the cursor, clear the screen
+/// or set the title.
 pub fn colored_output(s: &str) -> Cow<'_, str> {
     let sgr_at = |i: usize| {
         let rest = &s.as_bytes()[i + 1..];

@@ -7,9 +7,11 @@ pub(crate) mod json;
 pub(crate) mod render;
 
 use crate::cli::Format;
-use crate::model::secrets::Redactor;
+use std::cell::RefCell;
+
+use crate::model::secrets::{MessageMasks, Redactor};
 use crate::rules::{Diagnostic, RuleMeta};
-use crate::source::{FileId, SourceMap, Span};
+use crate::source::{FileId, SourceMap};
 
 /// Renders `diags` in `format`. `shown` masks secret values in what is
 /// printed (disabled by `--show-secrets`); `masked` is always on, for what
@@ -25,13 +27,27 @@ pub fn render(
     masked: &Redactor,
     color: bool,
 ) -> String {
-    let redact = |spans: &[Span], t: &str| shown.message(sources, spans, t);
+    // What to mask is found once per finding (a finding with 100,000
+    // labels has 100,000 pieces of text, each quoting any of its spans).
+    let masks: RefCell<Option<(*const Diagnostic, MessageMasks)>> = RefCell::new(None);
+    let redact = |d: &Diagnostic, t: &str| {
+        let mut cached = masks.borrow_mut();
+        let fresh = !matches!(&*cached, Some((p, _)) if std::ptr::eq(*p, d));
+        if fresh {
+            let spans = render::spans_of(d);
+            *cached = Some((std::ptr::from_ref(d), shown.message_masks(sources, &spans)));
+        }
+        match &*cached {
+            Some((_, m)) => shown.mask_message(m, t),
+            None => shown.message(sources, &render::spans_of(d), t),
+        }
+    };
     let redact_source = |f: FileId, t: &str, offset: usize| shown.redact_source(Some(f), t, offset);
     let mask_source = |f: FileId, t: &str, offset: usize| masked.redact_source(Some(f), t, offset);
     // Text formats see user text escaped (a piece on one line, a snippet
     // with its offsets kept), and their whole output once more; JSON
     // formats escape by construction, and what serde leaves last.
-    let escaped_redact = |spans: &[Span], s: &str| escape::text(&redact(spans, s)).into_owned();
+    let escaped_redact = |d: &Diagnostic, s: &str| escape::text(&redact(d, s)).into_owned();
     let escaped_source = |f: FileId, s: &str, offset: usize| {
         escape::source(&redact_source(f, s, offset)).into_owned()
     };

@@ -25,12 +25,23 @@ pub struct Input<'a> {
     pub rules: &'a [RuleMeta],
     /// Files read (for the summary).
     pub files: usize,
-    /// Masks a finding's text (message, help, label, fix) given the
-    /// finding's spans.
-    pub redact: &'a dyn Fn(&[Span], &str) -> String,
+    /// Masks a piece of a finding's text (message, help, label, fix): the
+    /// secret text written at the finding's spans ([`spans_of`]), found
+    /// once per finding.
+    pub redact: &'a dyn Fn(&Diagnostic, &str) -> String,
     pub redact_source: &'a dyn Fn(FileId, &str, usize) -> String,
     /// Like `redact_source`, but always on: the text fingerprints hash.
     pub mask_source: &'a dyn Fn(FileId, &str, usize) -> String,
+}
+
+/// A finding's spans: primary, labels, edits.
+pub fn spans_of(d: &Diagnostic) -> Vec<Span> {
+    let mut spans = vec![d.span];
+    spans.extend(d.labels.iter().map(|l| l.span));
+    if let Some(f) = &d.fix {
+        spans.extend(f.edits.iter().map(|e| e.span));
+    }
+    spans
 }
 
 impl Input<'_> {
@@ -41,12 +52,7 @@ impl Input<'_> {
     /// A finding's own text, masked (the secret text written at its spans:
     /// primary, labels, edits; URL passwords) and clipped ([`clip`]).
     fn text(&self, d: &Diagnostic, text: &str) -> String {
-        let mut spans = vec![d.span];
-        spans.extend(d.labels.iter().map(|l| l.span));
-        if let Some(f) = &d.fix {
-            spans.extend(f.edits.iter().map(|e| e.span));
-        }
-        clip(&(self.redact)(&spans, text)).into_owned()
+        clip(&(self.redact)(d, text)).into_owned()
     }
 
     /// An edit's replacement as it may be shown: masked whole when the text

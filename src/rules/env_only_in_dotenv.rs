@@ -3,7 +3,7 @@
 
 use std::collections::{HashMap, HashSet};
 
-use crate::model::explain::is_near;
+use crate::model::explain::Near;
 use crate::model::types::*;
 use crate::rules::{Context, Diagnostic, Rule, RuleId, RuleMeta, Severity};
 use crate::source::Span;
@@ -107,6 +107,7 @@ fn check(ctx: &Context) -> Vec<Diagnostic> {
         }
     }
     let mut out = Vec::new();
+    let mut near = Near::default();
     for (project, d, u) in lines {
         if u != Use::Unused {
             continue;
@@ -120,14 +121,14 @@ fn check(ctx: &Context) -> Vec<Diagnostic> {
         )
         .with_span_label("only feeds interpolation, and nothing uses it");
         // A reference to a close name: probably a typo.
-        if let Some(r) = project
+        // Only a reference that gets no value: one that the `.env` or the
+        // shell sets (`SMTP_HOST` beside an unused `SMTP_PORT`) is another
+        // variable, not a misspelling of this one.
+        let unset = project
             .references
             .iter()
-            // Only a reference that gets no value: one that the `.env` or
-            // the shell sets (`SMTP_HOST` beside an unused `SMTP_PORT`) is
-            // another variable, not a misspelling of this one.
-            .find(|r| r.variable != *name && r.source.is_none() && is_near(name, &r.variable))
-        {
+            .filter(|r| r.variable != *name && r.source.is_none());
+        if let Some(r) = near.find(name, unset, |r| r.variable.as_str()) {
             diag = diag
                 .with_label(r.reference, format!("did you mean this `{}`?", r.variable))
                 .with_help(format!(

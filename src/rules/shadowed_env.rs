@@ -1,6 +1,8 @@
 //! `shadowed-env`: a `.env` or env_file value that never reaches the container
 //! because compose hard-codes the same key with another value.
 
+use std::collections::{HashMap, HashSet};
+
 use crate::facts::known::{hosts_in, is_loopback};
 use crate::model::types::*;
 use crate::rules::flow::{active_services, merge_same_span};
@@ -53,7 +55,27 @@ fn check(ctx: &Context) -> Vec<Diagnostic> {
             format!("`{v}`")
         }
     };
+    // Per project, its effective `.env` definitions that no `${KEY}`
+    // reads, by name (looked up from each service's environment: a walk
+    // over every definition and reference for every service was cubic).
+    let mut unread: HashMap<*const Project, HashMap<&str, Vec<&DotenvDefinition>>> = HashMap::new();
     for (project, service) in active_services(ws) {
+        let unread = unread
+            .entry(std::ptr::from_ref(project))
+            .or_insert_with(|| {
+                let read: HashSet<&str> = project
+                    .references
+                    .iter()
+                    .map(|r| r.variable.as_str())
+                    .collect();
+                let mut by_name: HashMap<&str, Vec<&DotenvDefinition>> = HashMap::new();
+                for d in project.dotenv_definitions.iter().filter(|d| d.effective) {
+                    if !read.contains(d.name.as_str()) {
+                        by_name.entry(d.name.as_str()).or_default().push(d);
+                    }
+                }
+                by_name
+            });
         // 1. env_file lines that lose to `environment:`.
         for (key, var) in &service.container_env.vars {
             let w = &var.winner;
@@ -105,10 +127,13 @@ fn check(ctx: &Context) -> Vec<Diagnostic> {
         // 2. Project `.env` lines whose key a service hard-codes, while no
         // `${KEY}` anywhere takes the .env value: the user meant it for the
         // container, and it goes nowhere.
-        for d in project.dotenv_definitions.iter().filter(|d| d.effective) {
-            if project.references.iter().any(|r| r.variable == d.name) {
-                continue;
-            }
+        let defs = service
+            .container_env
+            .vars
+            .keys()
+            .filter_map(|k| unread.get(k.as_str()))
+            .flatten();
+        for d in defs {
             let Some(w) = hard_coded(service, &d.name) else {
                 continue;
             };

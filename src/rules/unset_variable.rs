@@ -1,7 +1,7 @@
 //! `unset-variable`: a `$VAR` / `${VAR}` without a default that no source
 //! sets: Compose substitutes an empty string and only prints a warning.
 
-use crate::model::explain::is_near;
+use crate::model::explain::Near;
 use crate::model::types::*;
 use crate::model::SHELL_VARIABLES;
 use crate::rules::{Context, Diagnostic, Rule, RuleId, RuleMeta, Severity};
@@ -23,7 +23,24 @@ fn check(ctx: &Context) -> Vec<Diagnostic> {
     // The finding of each variable in each file, by index in `out`.
     let mut first: std::collections::HashMap<(String, crate::source::FileId), usize> =
         std::collections::HashMap::new();
+    // Every reference already reported or labelled (one lookup each: a
+    // scan of the findings and their labels was quadratic).
+    let mut seen: std::collections::HashSet<crate::source::Span> = Default::default();
+    let mut near = Near::default();
     for project in ws.whole_projects() {
+        // Names something references (a `.env` name that is used is no
+        // misspelling).
+        let used: std::collections::HashSet<&str> = project
+            .references
+            .iter()
+            .map(|r| r.variable.as_str())
+            .chain(
+                project
+                    .dotenv_definitions
+                    .iter()
+                    .flat_map(|d| d.via.iter().map(|v| v.variable.as_str())),
+            )
+            .collect();
         // Compose interpolates every service, running or not (and warns for
         // each), so every reference counts.
         let mut refs: Vec<&Via> = project
@@ -41,7 +58,7 @@ fn check(ctx: &Context) -> Vec<Diagnostic> {
             .collect();
         refs.extend(dotenv_refs);
         for v in refs {
-            if out.iter().any(|d| d.span == v.reference)
+            if seen.contains(&v.reference)
                 || project.set_at_deploy(&v.variable)
                 || SHELL_VARIABLES.contains(&v.variable.as_str())
             {
@@ -51,13 +68,12 @@ fn check(ctx: &Context) -> Vec<Diagnostic> {
             // labels.
             let name = &v.variable;
             let key = (name.clone(), v.reference.file);
+            seen.insert(v.reference);
             if let Some(d) = first.get(&key).map(|i| &mut out[*i]) {
-                if !d.labels.iter().any(|l| l.span == v.reference) {
-                    d.labels.push(crate::rules::Label {
-                        span: v.reference,
-                        message: "also empty here".into(),
-                    });
-                }
+                d.labels.push(crate::rules::Label {
+                    span: v.reference,
+                    message: "also empty here".into(),
+                });
                 continue;
             }
             first.insert(key, out.len());
@@ -69,18 +85,11 @@ fn check(ctx: &Context) -> Vec<Diagnostic> {
             .with_span_label(format!("{name} is set neither in the shell nor in .env"));
             // A name that is defined, close, and that nothing uses: probably
             // the same variable, misspelt on one side.
-            let used = |n: &str| {
-                project.references.iter().any(|r| r.variable == n)
-                    || project
-                        .dotenv_definitions
-                        .iter()
-                        .any(|d| d.via.iter().any(|v| v.variable == n))
-            };
-            let near = project
+            let candidates = project
                 .dotenv_definitions
                 .iter()
-                .find(|d| d.name != *name && is_near(name, &d.name) && !used(&d.name));
-            match near {
+                .filter(|d| d.name != *name && !used.contains(d.name.as_str()));
+            match near.find(name, candidates, |d| d.name.as_str()) {
                 Some(n) => {
                     d = d
                         .with_label(n.key, format!("did you mean `{}`?", n.name))

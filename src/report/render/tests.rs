@@ -55,7 +55,7 @@ const META: &[RuleMeta] = &[RuleMeta {
 fn run(f: fn(&Input) -> String, mask: bool) -> String {
     let s = sources();
     let d = [diag()];
-    let redact = move |_: &[crate::source::Span], t: &str| {
+    let redact = move |_: &Diagnostic, t: &str| {
         if mask {
             t.replace(SECRET, "********")
         } else {
