@@ -332,7 +332,17 @@ fn pretty_rendering_of_many_labels_on_one_line_is_bounded() {
 #[test]
 fn output_is_bounded_by_the_findings_not_the_lines() {
     let line = format!("A=${{{}\n", "x".repeat(7_000_000));
-    let dir = tree(&[("big/.env", line.as_str())]);
+    // A long line between two places of one finding (an unset variable
+    // and "also empty here" four lines down): their snippets merge, and
+    // printed it whole (found by the expansion fuzz target).
+    let between = format!(
+        "services:\n  app:\n    image: busybox:1\n    environment:\n      K0: '${{V0}}'\n      K1: x\n      K2: '{}'\n      K3: x\n      K4: '$V0'\n",
+        "y".repeat(3_000_000)
+    );
+    let dir = tree(&[
+        ("big/.env", line.as_str()),
+        ("between/compose.yaml", between.as_str()),
+    ]);
     for format in ["pretty", "compact", "json"] {
         let o = run(dir.path(), format);
         assert_eq!(o.status.code(), Some(1), "{format}");

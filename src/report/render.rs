@@ -7,7 +7,7 @@
 //! hash lines through `mask_source`, which masks even with
 //! `--show-secrets`.
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 use std::fmt;
 use std::sync::Arc;
 
@@ -197,6 +197,29 @@ impl Shown {
     }
 }
 
+impl Shown {
+    /// Whether every line a snippet of these spans of one file shows is
+    /// short enough: one line each side of each span, and every line
+    /// between two spans close enough that their snippets merge
+    /// ([`MERGE_GAP`]).
+    fn all_showable(&self, ranges: &mut [std::ops::Range<usize>]) -> bool {
+        ranges.sort_by_key(|r| r.start);
+        if !ranges.iter().all(|r| self.showable(r.clone())) {
+            return false;
+        }
+        ranges.windows(2).all(|w| {
+            let after = self.line_of(w[0].end.max(w[0].start)) + 1;
+            let before = self.line_of(w[1].start).saturating_sub(1);
+            before <= after
+                || before - after > MERGE_GAP + 1
+                || (after..before).all(|n| {
+                    let (a, b) = self.line_range(n);
+                    b - a <= MAX_SNIPPET_LINE
+                })
+        })
+    }
+}
+
 /// Lines between two snippets of one finding that are still shown as one.
 const MERGE_GAP: usize = 8;
 
@@ -345,11 +368,18 @@ pub fn pretty(input: &Input, color: bool) -> String {
     for d in input.diags {
         let redact = |t: &str| input.text(d, t);
         let primary_file = d.span.file;
-        // A finding on a line too long to show: its compact line.
-        let spans = std::iter::once(d.span).chain(d.labels.iter().map(|l| l.span));
-        if !spans
-            .into_iter()
-            .all(|sp| text_of(sp.file).showable(sp.range.start..sp.range.end))
+        // A finding on (or beside, or between its spans) a line too long
+        // to show: its compact line.
+        let mut by_file: BTreeMap<FileId, Vec<std::ops::Range<usize>>> = BTreeMap::new();
+        for sp in std::iter::once(d.span).chain(d.labels.iter().map(|l| l.span)) {
+            by_file
+                .entry(sp.file)
+                .or_default()
+                .push(sp.range.start..sp.range.end);
+        }
+        if !by_file
+            .iter_mut()
+            .all(|(f, ranges)| text_of(*f).all_showable(ranges))
         {
             out.push_str(compact_line(input, d).trim_end());
             out.push_str("\n\n");
