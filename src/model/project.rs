@@ -420,10 +420,7 @@ struct IncludeUse {
 /// Merge the services of one more file into `merged`, as Compose merges
 /// `-f` files (and the files of one `include:` item).
 fn merge_services(merged: &mut Vec<Service>, services: Vec<Service>) {
-    let mut at: HashMap<String, usize> = HashMap::new();
-    for (i, m) in merged.iter().enumerate() {
-        at.entry(m.name.clone()).or_insert(i);
-    }
+    let mut at = index_by_name(merged);
     // The services `!reset` removes, taken out once at the end (one
     // removal each was quadratic).
     let mut removed: HashSet<usize> = HashSet::new();
@@ -666,17 +663,15 @@ impl Builder<'_, '_> {
             // files set.
             let mut lookup = |name: &str| outer.get(name).map(|v| v.value.clone());
             let mut from_earlier = |name: &str| earlier.get(name).map(|(v, _, _)| v.clone());
-            let resolved = match interpolate::resolve_dotenv_after(
+            let Some(resolved) = resolve_or_report(
+                id,
                 &parsed,
                 &mut lookup,
                 &mut from_earlier,
                 &mut self.allowance,
-            ) {
-                Ok(r) => r,
-                Err(e) => {
-                    self.errors.push(interp_error(id, e));
-                    continue;
-                }
+                &mut self.errors,
+            ) else {
+                continue;
             };
             // This file's lines, by entry, as later lines see them.
             let mut by_entry: HashMap<usize, Arc<Value>> = HashMap::new();
@@ -813,10 +808,7 @@ impl Builder<'_, '_> {
             let Some(n) = &parsed.name else { continue };
             let text = self.loader.file(id).slice(n.range).to_string();
             let whole = n.range;
-            let mut allowance = self.allowance.clone();
-            let v = self.interpolate(id, &text, whole.start, whole, false, &mut allowance);
-            self.allowance = allowance;
-            if let Ok(v) = v {
+            if let Ok(v) = self.interpolate_spending(id, &text, whole.start, whole, false) {
                 name = Some(v.text);
             } else {
                 name = Some(n.value.clone());
@@ -855,10 +847,7 @@ impl Builder<'_, '_> {
         }
         if !includes.is_empty() {
             let imported = self.apply_includes(&includes, chain);
-            let mut own: HashMap<String, usize> = HashMap::new();
-            for (i, m) in services.iter().enumerate() {
-                own.entry(m.name.clone()).or_insert(i);
-            }
+            let own = index_by_name(&services);
             for s in imported {
                 match own.get(&s.name).and_then(|&i| services.get(i)) {
                     Some(own) => {
@@ -1159,13 +1148,9 @@ impl Builder<'_, '_> {
                 project_directory: conv.opt(&i.project_directory),
             })
             .collect();
-        let mut by_name = HashMap::new();
-        for (i, s) in services.iter().enumerate() {
-            by_name.entry(s.name.clone()).or_insert(i);
-        }
         Some(Unresolved {
             id,
-            by_name,
+            by_name: index_by_name(&services),
             parsed,
             services,
             name,
@@ -1319,18 +1304,7 @@ impl Builder<'_, '_> {
                         }
                         let base = s.value_start.unwrap_or(node.range.start);
                         let exact = s.value_start.is_some();
-                        let mut allowance =
-                            std::mem::replace(&mut self.allowance, Allowance::new(0));
-                        let v = self.interpolate(
-                            file,
-                            &s.value,
-                            base,
-                            node.range,
-                            exact,
-                            &mut allowance,
-                        );
-                        self.allowance = allowance;
-                        match v {
+                        match self.interpolate_spending(file, &s.value, base, node.range, exact) {
                             Ok(v) => {
                                 if self.allowance.spend(via_bytes(&v.via)) {
                                     self.references.extend(v.via.iter().cloned());
@@ -1409,6 +1383,21 @@ impl Builder<'_, '_> {
             value: var.filter(|_| afford).map(|v| v.value.clone()),
             written: var.and_then(|x| x.written.clone()),
         }
+    }
+
+    /// [`Builder::interpolate`], spending the project's allowance.
+    fn interpolate_spending(
+        &mut self,
+        file: FileId,
+        text: &str,
+        base: usize,
+        whole: TextRange,
+        exact: bool,
+    ) -> Result<Value, ModelError> {
+        let mut allowance = std::mem::replace(&mut self.allowance, Allowance::new(0));
+        let v = self.interpolate(file, text, base, whole, exact, &mut allowance);
+        self.allowance = allowance;
+        v
     }
 
     fn interpolate(
@@ -1543,17 +1532,15 @@ impl Builder<'_, '_> {
                     .or_else(|| own.get(name).map(|v| v.text.clone()))
             };
             let mut from_earlier = |name: &str| set_by_files.get(name).map(|(v, _, _)| v.clone());
-            let resolved = match interpolate::resolve_dotenv_after(
+            let Some(resolved) = resolve_or_report(
+                id,
                 &parsed,
                 &mut lookup,
                 &mut from_earlier,
                 &mut self.allowance,
-            ) {
-                Ok(r) => r,
-                Err(e) => {
-                    self.errors.push(interp_error(id, e));
-                    continue;
-                }
+                &mut self.errors,
+            ) else {
+                continue;
             };
             // This file's lines, by entry, as later lines see them.
             let mut by_entry: HashMap<usize, Arc<Value>> = HashMap::new();
@@ -1849,6 +1836,22 @@ impl validate::Context for Interpolating<'_, '_, '_> {
 
 fn required_kind(variable: Option<String>) -> ModelErrorKind {
     variable.map_or(ModelErrorKind::Other, ModelErrorKind::RequiredVariable)
+}
+
+/// The lines of `.env`-format file `id` as Compose computes them
+/// ([`interpolate::resolve_dotenv_after`]); `None`, and the error reported,
+/// when Compose refuses it.
+fn resolve_or_report(
+    id: FileId,
+    parsed: &crate::syntax::dotenv::DotenvFile,
+    lookup: &mut dyn FnMut(&str) -> Option<String>,
+    earlier: &mut dyn FnMut(&str) -> Option<String>,
+    allowance: &mut Allowance,
+    errors: &mut Vec<ModelError>,
+) -> Option<Vec<interpolate::ResolvedEntry>> {
+    interpolate::resolve_dotenv_after(parsed, lookup, earlier, allowance)
+        .map_err(|e| errors.push(interp_error(id, e)))
+        .ok()
 }
 
 fn interp_error(file: FileId, e: InterpolationError) -> ModelError {

@@ -789,6 +789,15 @@ pub struct MissingEnvFile {
     pub uses: Vec<Span>,
 }
 
+/// Each service's index in `services` by its name (the first of a name).
+pub(crate) fn index_by_name(services: &[Service]) -> std::collections::HashMap<String, usize> {
+    let mut at = std::collections::HashMap::new();
+    for (i, s) in services.iter().enumerate() {
+        at.entry(s.name.clone()).or_insert(i);
+    }
+    at
+}
+
 /// A compose project: the files `docker compose` would read together.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Project {
@@ -851,10 +860,8 @@ impl Project {
         std::collections::HashMap<String, usize>,
         std::collections::HashMap<String, usize>,
     ) {
-        let mut by_name = std::collections::HashMap::new();
         let mut by_host = std::collections::HashMap::new();
         for (i, s) in services.iter().enumerate() {
-            by_name.entry(s.name.clone()).or_insert(i);
             let names = std::iter::once(s.name.as_str())
                 .chain(s.container_name.as_ref().map(|c| c.text.as_str()))
                 .chain(s.hostname.as_ref().map(|h| h.text.as_str()))
@@ -867,7 +874,7 @@ impl Project {
                 by_host.entry(n.to_string()).or_insert(i);
             }
         }
-        (by_name, by_host)
+        (index_by_name(services), by_host)
     }
     /// Whether `name` counts as set at deploy time (see
     /// [`Project::deploy_variables`]).
