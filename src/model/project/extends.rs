@@ -1,0 +1,143 @@
+//! `extends`: a service completed by the one it names, in the same file
+//! or another (read once, paths from its own folder); cycles reported.
+
+use super::*;
+
+/// The services whose `extends` are being followed, outermost first: the
+/// file, the service, and where its `extends.service` is written.
+pub(super) type ExtendsChain = Vec<(FileId, String, Span)>;
+
+/// The compose files `extends` reads, by path: loaded once (`None`: could
+/// not be read, reported once).
+pub(super) type ExtendsFiles = HashMap<PathBuf, Option<Arc<Unresolved>>>;
+
+impl Builder<'_, '_> {
+    /// Service `i` of the file at `path` merged over the service it
+    /// `extends`, itself merged over its own base and so on (in this file
+    /// or another, written before or after it), as Compose does: the chain
+    /// is followed first, then merged from its base up, without recursion.
+    /// A cycle is Compose's "Circular reference" error; a chain of more
+    /// than [`MAX_NESTING`] links, our own bound. `None`: the base could not
+    /// be found or resolved (reported).
+    pub(super) fn resolve_extends(
+        &mut self,
+        path: &Path,
+        i: usize,
+        files: &mut ExtendsFiles,
+    ) -> Option<Service> {
+        let mut chain: ExtendsChain = Vec::new();
+        // The services of the chain, the one resolved first.
+        let mut links: Vec<Service> = Vec::new();
+        let (mut path, mut k) = (path.to_path_buf(), i);
+        loop {
+            let here_file = files.get(&path)?.clone()?;
+            let (file, parsed) = (here_file.id, &here_file.parsed);
+            let own = here_file.services.get(k)?;
+            // The service itself is spent with its file's; each base it
+            // copies, here.
+            if !links.is_empty() && !self.allowance.spend(own.weight()) {
+                self.over(own.name_span);
+                return None;
+            }
+            let own = own.clone();
+            let Some(ext) = parsed.services.get(k).and_then(|s| s.extends.clone()) else {
+                links.push(own);
+                break;
+            };
+            if let Some(at) = chain
+                .iter()
+                .position(|(f, name, _)| *f == file && *name == own.name)
+            {
+                self.circular(&chain[at..], file, &own.name);
+                return None;
+            }
+            let here = Span::new(file, ext.service.range);
+            if chain.len() >= MAX_NESTING {
+                self.errors.push(ModelError {
+                    message: format!(
+                        "extends: more than {MAX_NESTING} levels: not followed further \
+                         (a limit of mppeep-lint, not of Compose)"
+                    ),
+                    span: Some(here),
+                    kind: ModelErrorKind::Limit,
+                });
+                return None;
+            }
+            chain.push((file, own.name.clone(), here));
+            links.push(own);
+            if let Some(file_ref) = here_file.extends_files.get(k).cloned().flatten() {
+                let base_dir = self
+                    .loader
+                    .file(file)
+                    .path
+                    .parent()
+                    .map(Path::to_path_buf)
+                    .unwrap_or_default();
+                path = crate::fs::normalize(&base_dir.join(&file_ref));
+                if !files.contains_key(&path) {
+                    // Relative paths in it are resolved from its own folder.
+                    let own_dir = path.parent().map(Path::to_path_buf).unwrap_or_default();
+                    let loaded = self.load_unresolved(&path, &own_dir).map(Arc::new);
+                    files.insert(path.clone(), loaded);
+                }
+            }
+            let base_file = files.get(&path)?.clone()?;
+            let Some(&j) = base_file.by_name.get(&ext.service.value) else {
+                let message = match here_file.extends_files.get(k).cloned().flatten() {
+                    Some(f) => format!(
+                        "cannot extend service {:?} in {}: service not found",
+                        ext.service.value, f
+                    ),
+                    None => format!(
+                        "cannot extend service {:?}: service not found",
+                        ext.service.value
+                    ),
+                };
+                self.errors.push(ModelError {
+                    message,
+                    span: Some(here),
+                    kind: ModelErrorKind::Other,
+                });
+                return None;
+            };
+            k = j;
+        }
+        let mut base = links.pop()?;
+        while let Some(own) = links.pop() {
+            base.name = own.name.clone();
+            base.name_span = own.name_span;
+            merge_service(&mut base, own);
+        }
+        Some(base)
+    }
+
+    /// Compose's error for `cycle` (the services from the first one on,
+    /// each extending the next) closing on `service` of `file`, reported
+    /// once per cycle, where its last `extends` is written.
+    pub(super) fn circular(
+        &mut self,
+        cycle: &[(FileId, String, Span)],
+        file: FileId,
+        service: &str,
+    ) {
+        let mut members: Vec<(FileId, String)> =
+            cycle.iter().map(|(f, n, _)| (*f, n.clone())).collect();
+        members.sort();
+        if !self.cycles.insert(members) {
+            return;
+        }
+        let display = |b: &Self, f: FileId| b.loader.file(f).display.clone();
+        let mut message = String::from("Circular reference:");
+        for (k, (f, name, _)) in cycle.iter().enumerate() {
+            let verb = if k == 0 { "" } else { "extends " };
+            message.push_str(&format!(" {verb}{name} in {},", display(self, *f)));
+        }
+        message.push_str(&format!(" extends {service} in {}", display(self, file)));
+        let span = cycle.last().map(|(_, _, s)| *s);
+        self.errors.push(ModelError {
+            message,
+            span,
+            kind: ModelErrorKind::Other,
+        });
+    }
+}

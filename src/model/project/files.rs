@@ -1,0 +1,240 @@
+//! One compose file, read as Compose reads it: parsed, validated over
+//! the files before it, interpolated, its services converted.
+
+use super::*;
+
+/// A compose file loaded without following `extends`.
+pub(super) struct Unresolved {
+    pub(super) id: FileId,
+    pub(super) parsed: Arc<ComposeFile>,
+    /// Its services as written, relative paths resolved from the folder
+    /// it was loaded for.
+    pub(super) services: Vec<Service>,
+    /// Its `name:`, interpolated.
+    pub(super) name: Option<String>,
+    /// Each service's `extends.file`, interpolated (Compose interpolates
+    /// it as any other value).
+    pub(super) extends_files: Vec<Option<String>>,
+    /// Its `include:` items, interpolated.
+    pub(super) includes: Vec<IncludeUse>,
+    /// Each service's index by name (the first of a name).
+    pub(super) by_name: HashMap<String, usize>,
+}
+
+/// Interpolated values of one compose file, by the range of their scalar.
+pub(super) type Interpolated = HashMap<TextRange, Value>;
+
+/// The interpolated text [`validate`] judges: only where every variable
+/// it reads is set here (one set where the project is deployed could make
+/// it valid).
+pub(super) struct Interpolating<'b, 'a, 'fs> {
+    pub(super) b: &'b Builder<'a, 'fs>,
+    pub(super) file: FileId,
+    /// A copy of the project's: what validation interpolates is dropped
+    /// at once, but its time is bounded too.
+    pub(super) allowance: std::cell::RefCell<Allowance>,
+}
+
+impl validate::Context for Interpolating<'_, '_, '_> {
+    fn interpolated(&self, node: &Node) -> Option<String> {
+        let s = node.as_scalar()?;
+        if !s.value.contains('$') {
+            return Some(s.value.clone());
+        }
+        let base = s.value_start.unwrap_or(node.range.start);
+        let v = self
+            .b
+            .interpolate(
+                self.file,
+                &s.value,
+                base,
+                node.range,
+                s.value_start.is_some(),
+                &mut self.allowance.borrow_mut(),
+            )
+            .ok()?;
+        v.via.iter().all(|x| x.source.is_some()).then_some(v.text)
+    }
+}
+
+impl Builder<'_, '_> {
+    /// Load, parse and interpolate one compose file; its services converted,
+    /// each merged over the service it `extends`, through every level; then
+    /// the services its `include:` imports. `chain`: the files being
+    /// included, the top-level one first, this one last.
+    pub(super) fn load_compose_file(
+        &mut self,
+        path: &Path,
+        chain: &mut Vec<PathBuf>,
+    ) -> Option<(FileId, Vec<Service>, Option<String>)> {
+        let directory = self.directory.clone();
+        let unresolved = Arc::new(self.load_unresolved(path, &directory)?);
+        let (id, name) = (unresolved.id, unresolved.name.clone());
+        let includes = unresolved.includes.clone();
+        let weight: usize = unresolved.services.iter().map(Service::weight).sum();
+        if !self.allowance.spend(weight) {
+            let at = unresolved.services.first().map(|s| s.name_span);
+            self.over(at.unwrap_or(Span::new(id, TextRange::empty(0))));
+            return None;
+        }
+        let mut services: Vec<Service> = unresolved.services.clone();
+        // The files `extends` names, each loaded once for all the services.
+        let mut files: ExtendsFiles = HashMap::new();
+        files.insert(path.to_path_buf(), Some(unresolved));
+        for (i, service) in services.iter_mut().enumerate() {
+            if let Some(s) = self.resolve_extends(path, i, &mut files) {
+                *service = s;
+            }
+        }
+        if !includes.is_empty() {
+            let imported = self.apply_includes(&includes, chain);
+            let own = index_by_name(&services);
+            for s in imported {
+                match own.get(&s.name).and_then(|&i| services.get(i)) {
+                    Some(own) => {
+                        if !self.same_definition(own, &s, false) {
+                            self.conflict(&s);
+                        }
+                    }
+                    None => services.push(s),
+                }
+            }
+        }
+        Some((id, services, name))
+    }
+
+    /// Compose's validation of the `-f` file at `path` (`validate`), merged
+    /// over the `earlier` ones: its refusals become errors. `None`: the
+    /// file could not be read (reported by its loading).
+    pub(super) fn validate_file(
+        &mut self,
+        path: &Path,
+        earlier: &[(FileId, Arc<ComposeFile>)],
+    ) -> Option<(FileId, Arc<ComposeFile>)> {
+        let id = self.loader.load(path, FileKind::Compose).ok()?;
+        let parsed = self.loader.compose(id);
+        // A file that does not parse is reported as such, once.
+        if let (Some(root), true) = (&parsed.root, parsed.errors.is_empty()) {
+            let earlier: Vec<&Node> = earlier
+                .iter()
+                .filter_map(|(_, f)| f.root.as_ref())
+                .collect();
+            let found = validate::check_file(
+                root,
+                &earlier,
+                &Interpolating {
+                    b: self,
+                    file: id,
+                    allowance: std::cell::RefCell::new(self.allowance.clone()),
+                },
+            );
+            self.errors.extend(found.into_iter().map(|e| {
+                let error = ModelError::new(e.message, Some(Span::new(id, e.range)));
+                if e.mergeable {
+                    error.with_kind(ModelErrorKind::Incomplete)
+                } else {
+                    error
+                }
+            }));
+        }
+        Some((id, parsed))
+    }
+
+    /// [`Self::load_compose_file`] without following `extends`: the parsed
+    /// file and its services as written, their relative paths resolved from
+    /// `directory` (the project's; a file `extends` reads, its own folder).
+    pub(super) fn load_unresolved(&mut self, path: &Path, directory: &Path) -> Option<Unresolved> {
+        // Past the allowance, nothing more is modelled (nor worked on).
+        if self.allowance.exhausted() {
+            return None;
+        }
+        let id = match self.loader.load(path, FileKind::Compose) {
+            Ok(id) => id,
+            Err(e) => {
+                self.load_error(path, e, true);
+                self.unparsed = true;
+                return None;
+            }
+        };
+        self.credit(id);
+        let parsed = self.loader.compose(id);
+        for e in &parsed.errors {
+            self.errors.push(ModelError {
+                message: e.message.clone(),
+                span: Some(Span::new(id, e.range)),
+                kind: ModelErrorKind::Syntax,
+            });
+        }
+        if !parsed.errors.is_empty() {
+            self.unparsed = true;
+        }
+        let values = self.interpolate_tree(id, &parsed);
+        let source = self.loader.file(id).text.clone();
+        let conv = Converter {
+            file: id,
+            source: &source,
+            values: &values,
+            directory,
+        };
+        let name = parsed.name.as_ref().map(|n| conv.value(n).text);
+        let services: Vec<Service> = parsed.services.iter().map(|s| conv.service(s)).collect();
+        let extends_files = parsed
+            .services
+            .iter()
+            .map(|s| {
+                let f = s.extends.as_ref()?.file.as_ref()?;
+                Some(conv.value(f).text)
+            })
+            .collect();
+        let includes = parsed
+            .include
+            .iter()
+            .map(|i| IncludeUse {
+                paths: i.paths.iter().map(|p| conv.value(p)).collect(),
+                env_files: i.env_files.iter().map(|p| conv.value(p)).collect(),
+                project_directory: conv.opt(&i.project_directory),
+            })
+            .collect();
+        Some(Unresolved {
+            id,
+            by_name: index_by_name(&services),
+            parsed,
+            services,
+            name,
+            extends_files,
+            includes,
+        })
+    }
+
+    /// Each `-f` file validated over the ones before it and loaded, its
+    /// services merged over theirs; then the files `include:` read.
+    #[allow(clippy::type_complexity)]
+    pub(super) fn compose_files(
+        &mut self,
+        files: &[PathBuf],
+    ) -> (Vec<FileId>, Vec<(FileId, Arc<ComposeFile>)>, Vec<Service>) {
+        self.scopes[0] = self.variables.clone();
+        let mut compose_files = Vec::new();
+        let mut merged: Vec<Service> = Vec::new();
+        // Each file's tree, validated merged over the ones before it.
+        let mut trees: Vec<(FileId, Arc<ComposeFile>)> = Vec::new();
+        for path in files {
+            if let Some(tree) = self.validate_file(path, &trees) {
+                trees.push(tree);
+            }
+            let Some((id, services, _)) =
+                self.load_compose_file(path, &mut vec![path.to_path_buf()])
+            else {
+                continue;
+            };
+            compose_files.push(id);
+            merge_services(&mut merged, services);
+        }
+        for id in &self.included_files {
+            if !compose_files.contains(id) {
+                compose_files.push(*id);
+            }
+        }
+        (compose_files, trees, merged)
+    }
+}
