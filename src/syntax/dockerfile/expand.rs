@@ -308,7 +308,12 @@ impl<'a, 'l> Expander<'a, 'l> {
         if self.peek_special() != Some('{') {
             let name = self.name();
             if name.is_empty() {
-                return "$".into();
+                // A lone `$` is written as it is: it counts as any byte.
+                return if self.charge(1) {
+                    "$".into()
+                } else {
+                    String::new()
+                };
             }
             return self.get(&name).unwrap_or_default();
         }
@@ -829,6 +834,18 @@ mod tests {
         assert!(try_expand(&r, &[], &mut lookup)
             .unwrap_err()
             .contains("1 MiB"));
+        // A lone `$` is written too, and counts (found by the expansion
+        // fuzz target: one byte past the bound).
+        let big = "y".repeat(MAX_EXPANDED);
+        let mut lookup = |_: &str| Some(big.clone());
+        for text in ["$V$", "$V$$", "$ $V"] {
+            let r = try_expand(text, &[], &mut lookup);
+            assert!(
+                r.as_ref().is_err_and(|e| e.contains("1 MiB")),
+                "{text}: {:?}",
+                r.map(|v| v.len())
+            );
+        }
     }
 
     #[test]
