@@ -95,6 +95,7 @@ fn network_definitions<'a>(
     files
         .into_iter()
         .filter_map(|f| ws.compose.get(&f))
+        .flat_map(|c| c.documents())
         .filter_map(|c| c.root.as_ref()?.get("networks")?.as_map())
         .flatten()
         .filter_map(|(k, v)| Some((k.as_str()?, v)))
@@ -131,6 +132,7 @@ fn raw<'a>(ws: &'a Workspace, p: &Project, service: &str, key: &str) -> Vec<&'a 
     p.compose_files
         .iter()
         .filter_map(|f| ws.compose.get(f))
+        .flat_map(|c| c.documents())
         .filter_map(|c| c.root.as_ref()?.get("services")?.get(service)?.get(key))
         .collect()
 }

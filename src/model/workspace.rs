@@ -300,8 +300,8 @@ pub fn load_workspace(fs_: &dyn Fs, cwd: &Path, opts: &WorkspaceOptions) -> Work
         defined_in.entry(dir).or_default().extend(
             loader
                 .compose(id)
-                .services
-                .iter()
+                .documents()
+                .flat_map(|d| &d.services)
                 .map(|s| s.name.value.clone()),
         );
     }
@@ -745,7 +745,7 @@ fn named_by_extends(loader: &Loader, file: FileId) -> bool {
     let name = loader.file(file).path.file_name().map(|n| n.to_os_string());
     let Some(name) = name else { return false };
     loader.composed().any(|c| {
-        c.services.iter().any(|s| {
+        c.documents().flat_map(|d| &d.services).any(|s| {
             s.extends
                 .as_ref()
                 .and_then(|e| e.file.as_ref())
@@ -762,21 +762,25 @@ fn is_self_contained(file: &ComposeFile) -> bool {
     if !file.errors.is_empty() {
         return true;
     }
-    if !file.include.is_empty() {
-        return file
-            .services
-            .iter()
-            .all(|s| s.image.is_some() || s.build.is_some() || s.extends.is_some());
-    }
-    let names: HashSet<&str> = file
-        .services
+    // Its documents are merged as `-f` files are: a service is whole when
+    // one of them gives it an image.
+    let services: Vec<&crate::syntax::compose::Service> =
+        file.documents().flat_map(|d| &d.services).collect();
+    let whole: HashSet<&str> = services
         .iter()
+        .filter(|s| s.image.is_some() || s.build.is_some() || s.extends.is_some())
         .map(|s| s.name.value.as_str())
         .collect();
+    if file.documents().any(|d| !d.include.is_empty()) {
+        return services
+            .iter()
+            .all(|s| whole.contains(s.name.value.as_str()));
+    }
+    let names: HashSet<&str> = services.iter().map(|s| s.name.value.as_str()).collect();
     let defined = |name: &str| names.contains(name);
-    !file.services.is_empty()
-        && file.services.iter().all(|s| {
-            (s.image.is_some() || s.build.is_some() || s.extends.is_some())
+    !services.is_empty()
+        && services.iter().all(|s| {
+            whole.contains(s.name.value.as_str())
                 && s.depends_on.iter().all(|d| defined(&d.service.value))
         })
 }

@@ -56,7 +56,7 @@ fn check(ctx: &Context) -> Vec<Diagnostic> {
         report(*id, &keys, "this file", &mut out);
     }
     for (id, compose) in &ws.compose {
-        for s in &compose.services {
+        for s in compose.documents().flat_map(|d| &d.services) {
             // A mapping cannot repeat a key (YAML rejects it: syntax-error);
             // a list can, and the last entry wins.
             let keys: Vec<(&str, TextRange)> = s

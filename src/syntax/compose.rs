@@ -14,7 +14,11 @@ pub struct ComposeFile {
     pub networks: Vec<Spanned<String>>,
     /// Top-level `include:` items, in order.
     pub include: Vec<Include>,
-    /// Errors that make Compose reject the file.
+    /// The documents after the first (`---`): Compose reads each as one
+    /// more `-f` file, merged in order over the ones before (`extends` and
+    /// `include:` conflicts stay within their document).
+    pub later: Vec<std::sync::Arc<ComposeFile>>,
+    /// Errors that make Compose reject the file (of every document).
     pub errors: Vec<SyntaxError>,
 }
 
@@ -166,6 +170,13 @@ pub enum Command {
 
 use crate::syntax::yaml::{self, NodeKind, ScalarStyle};
 
+impl ComposeFile {
+    /// The file's documents in order: this one, then [`ComposeFile::later`].
+    pub fn documents(&self) -> impl Iterator<Item = &ComposeFile> {
+        std::iter::once(self).chain(self.later.iter().map(|d| &**d))
+    }
+}
+
 /// Parses a compose file: YAML first, then the fields mppeep-lint models.
 /// Shapes Compose rejects (a list where a mapping is needed...) are errors
 /// with the range of the offending node; the rest of the file is still read.
@@ -178,6 +189,28 @@ pub fn parse(text: &str) -> ComposeFile {
     let Some(root) = doc.root else {
         return file;
     };
+    let several = !doc.later.is_empty();
+    read_document(&mut file, root, several);
+    for (marker, root) in doc.later {
+        let mut later = ComposeFile::default();
+        match root {
+            // An empty document is refused at its `---`.
+            Some(root) if !(root.is_null() && root.range.is_empty()) => {
+                read_document(&mut later, root, true)
+            }
+            _ => later.errors.push(SyntaxError::new(NOT_A_MAPPING, marker)),
+        }
+        file.errors.append(&mut later.errors);
+        file.later.push(std::sync::Arc::new(later));
+    }
+    file
+}
+
+const NOT_A_MAPPING: &str = "the top level of a compose file must be a mapping";
+
+/// One document's fields into `file`. `several`: the file has more than
+/// one document, and then an empty one is refused too.
+fn read_document(file: &mut ComposeFile, root: Node, several: bool) {
     let mut p = Reader { errors: Vec::new() };
     match &root.kind {
         NodeKind::Map(entries) => {
@@ -195,15 +228,11 @@ pub fn parse(text: &str) -> ComposeFile {
                 }
             }
         }
-        _ if root.is_null() => {}
-        _ => p.error(
-            "the top level of a compose file must be a mapping",
-            root.range,
-        ),
+        _ if root.is_null() && !several => {}
+        _ => p.error(NOT_A_MAPPING, root.range),
     }
     file.errors.extend(p.errors);
     file.root = Some(root);
-    file
 }
 
 fn key(k: &Node) -> Option<Spanned<String>> {

@@ -78,6 +78,11 @@ pub enum Resolved {
 pub struct YamlDocument {
     /// The first document's root, or None for an empty file.
     pub root: Option<Node>,
+    /// The documents after the first (`---`), in order: where each begins
+    /// (its `---`) and its root (a null scalar for an empty one). Anchors
+    /// carry over from one document to the next, as go-yaml's decoder
+    /// keeps them; the alias limits count the whole file.
+    pub later: Vec<(TextRange, Option<Node>)>,
     pub errors: Vec<SyntaxError>,
 }
 
@@ -472,12 +477,13 @@ struct Builder<'a> {
     anchors: HashMap<usize, (Node, Size, usize)>,
     /// What aliases copied so far.
     aliased: Size,
-    root: Option<Node>,
+    /// Each document's start and root, the first document's included.
+    roots: Vec<(TextRange, Option<Node>)>,
     errors: Vec<SyntaxError>,
     /// Where saphyr stopped on an error of its own (not one of ours).
     scan_error: bool,
-    /// Where building stopped before the end of the text: an error of
-    /// ours, or the second document.
+    /// Where building stopped before the end of the text: an error,
+    /// saphyr's or ours.
     stopped_at: Option<usize>,
     /// The ranges of the flow collections and quoted scalars built.
     contexts: Vec<(usize, usize)>,
@@ -487,9 +493,9 @@ struct Builder<'a> {
     gaps: Vec<(usize, usize)>,
 }
 
-/// Parses the first YAML document of `text`. Never panics; errors carry the
-/// range where the parser stopped. On an error the tree is dropped (Compose
-/// rejects the file), except for errors in later documents.
+/// Parses the YAML documents of `text`. Never panics; errors carry the
+/// range where the parser stopped. On an error every tree is dropped
+/// (Compose rejects the file, whichever document the error is in).
 ///
 /// Where saphyr fails, the text is parsed once more with the lines that
 /// begin inside a flow collection or a quoted scalar indented past their
@@ -533,7 +539,7 @@ fn build<'a>(text: &'a str, reindented: Option<&'a Reindented>) -> Builder<'a> {
         stack: Vec::new(),
         anchors: HashMap::new(),
         aliased: Size::default(),
-        root: None,
+        roots: Vec::new(),
         errors: Vec::new(),
         scan_error: false,
         stopped_at: None,
@@ -541,7 +547,6 @@ fn build<'a>(text: &'a str, reindented: Option<&'a Reindented>) -> Builder<'a> {
         flow_depth: 0,
         gaps: Vec::new(),
     };
-    let mut documents = 0;
     for event in Parser::new_from_str(read) {
         let (event, span) = match event {
             Ok(e) => e,
@@ -553,7 +558,7 @@ fn build<'a>(text: &'a str, reindented: Option<&'a Reindented>) -> Builder<'a> {
                     format!("invalid YAML: {}", e.info()),
                     TextRange::new(at, end),
                 ));
-                b.root = None;
+                b.roots.clear();
                 b.scan_error = true;
                 b.stop(at);
                 break;
@@ -563,11 +568,7 @@ fn build<'a>(text: &'a str, reindented: Option<&'a Reindented>) -> Builder<'a> {
         let end = b.offset(span.end.index()).max(start);
         let result = match event {
             Event::DocumentStart(_) => {
-                documents += 1;
-                if documents > 1 {
-                    b.stopped_at = Some(start);
-                    break;
-                }
+                b.roots.push((TextRange::new(start, end), None));
                 Ok(())
             }
             Event::Scalar(value, style, anchor, tag) => {
@@ -618,7 +619,7 @@ fn build<'a>(text: &'a str, reindented: Option<&'a Reindented>) -> Builder<'a> {
         if let Err(e) = result {
             b.stop(e.range.start.max(start));
             b.errors.push(e);
-            b.root = None;
+            b.roots.clear();
             b.stack.clear();
             break;
         }
@@ -628,8 +629,10 @@ fn build<'a>(text: &'a str, reindented: Option<&'a Reindented>) -> Builder<'a> {
 
 impl Builder<'_> {
     fn document(self) -> YamlDocument {
+        let mut roots = self.roots.into_iter();
         YamlDocument {
-            root: self.root,
+            root: roots.next().and_then(|(_, root)| root),
+            later: roots.collect(),
             errors: self.errors,
         }
     }
@@ -960,8 +963,8 @@ impl Builder<'_> {
         }
         match self.stack.last_mut() {
             None => {
-                if self.root.is_none() {
-                    self.root = Some(node);
+                if let Some((_, root @ None)) = self.roots.last_mut() {
+                    *root = Some(node);
                 }
             }
             Some(Frame::Seq { items, .. }) => items.push(node),

@@ -7,30 +7,35 @@ use super::*;
 /// file, the service, and where its `extends.service` is written.
 pub(super) type ExtendsChain = Vec<(FileId, String, Span)>;
 
-/// The compose files `extends` reads, by path: loaded once (`None`: could
-/// not be read, reported once).
-pub(super) type ExtendsFiles = HashMap<PathBuf, Option<Arc<Unresolved>>>;
+/// The compose files `extends` reads, by path and document: loaded once
+/// (`None`: could not be read, reported once).
+pub(super) type ExtendsFiles = HashMap<(PathBuf, usize), Option<Arc<Unresolved>>>;
 
 impl Builder<'_, '_> {
-    /// Service `i` of the file at `path` merged over the service it
+    /// Service `i` of document `doc` of the file at `path` merged over the service it
     /// `extends`, itself merged over its own base and so on (in this file
     /// or another, written before or after it), as Compose does: the chain
     /// is followed first, then merged from its base up, without recursion.
     /// A cycle is Compose's "Circular reference" error; a chain of more
     /// than [`MAX_NESTING`] links, our own bound. `None`: the base could not
-    /// be found or resolved (reported).
+    /// be found or resolved (reported). A base in the same file is looked
+    /// for in the same document; in another file, in the last of its
+    /// documents that defines it (Compose merges that file's documents
+    /// first: a base completed by a later document of it is read from
+    /// that document alone here).
     pub(super) fn resolve_extends(
         &mut self,
         path: &Path,
+        doc: usize,
         i: usize,
         files: &mut ExtendsFiles,
     ) -> Option<Service> {
         let mut chain: ExtendsChain = Vec::new();
         // The services of the chain, the one resolved first.
         let mut links: Vec<Service> = Vec::new();
-        let (mut path, mut k) = (path.to_path_buf(), i);
+        let (mut path, mut doc, mut k) = (path.to_path_buf(), doc, i);
         loop {
-            let here_file = files.get(&path)?.clone()?;
+            let here_file = files.get(&(path.clone(), doc))?.clone()?;
             let (file, parsed) = (here_file.id, &here_file.parsed);
             let own = here_file.services.get(k)?;
             // The service itself is spent with its file's; each base it
@@ -74,14 +79,27 @@ impl Builder<'_, '_> {
                     .map(Path::to_path_buf)
                     .unwrap_or_default();
                 path = crate::fs::normalize(&base_dir.join(&file_ref));
-                if !files.contains_key(&path) {
-                    // Relative paths in it are resolved from its own folder.
-                    let own_dir = path.parent().map(Path::to_path_buf).unwrap_or_default();
-                    let loaded = self.load_unresolved(&path, &own_dir).map(Arc::new);
-                    files.insert(path.clone(), loaded);
+                let documents = self.document_count(&path);
+                for d in 0..documents {
+                    if let std::collections::hash_map::Entry::Vacant(e) =
+                        files.entry((path.clone(), d))
+                    {
+                        // Relative paths in it are resolved from its own folder.
+                        let own_dir = path.parent().map(Path::to_path_buf).unwrap_or_default();
+                        e.insert(self.load_unresolved(&path, d, &own_dir).map(Arc::new));
+                    }
                 }
+                doc = (0..documents)
+                    .rev()
+                    .find(|&d| {
+                        files
+                            .get(&(path.clone(), d))
+                            .and_then(Option::as_ref)
+                            .is_some_and(|f| f.by_name.contains_key(&ext.service.value))
+                    })
+                    .unwrap_or(0);
             }
-            let base_file = files.get(&path)?.clone()?;
+            let base_file = files.get(&(path.clone(), doc))?.clone()?;
             let Some(&j) = base_file.by_name.get(&ext.service.value) else {
                 let message = match here_file.extends_files.get(k).cloned().flatten() {
                     Some(f) => format!(

@@ -21,6 +21,14 @@ pub(super) struct Unresolved {
     pub(super) by_name: HashMap<String, usize>,
 }
 
+/// Document `doc` of a parsed compose file (0: the first).
+pub(super) fn document(file: &Arc<ComposeFile>, doc: usize) -> Option<Arc<ComposeFile>> {
+    match doc {
+        0 => Some(file.clone()),
+        d => file.later.get(d - 1).cloned(),
+    }
+}
+
 /// Interpolated values of one compose file, by the range of their scalar.
 pub(super) type Interpolated = HashMap<TextRange, Value>;
 
@@ -61,14 +69,17 @@ impl Builder<'_, '_> {
     /// Load, parse and interpolate one compose file; its services converted,
     /// each merged over the service it `extends`, through every level; then
     /// the services its `include:` imports. `chain`: the files being
-    /// included, the top-level one first, this one last.
+    /// included, the top-level one first, this one last. Each document of
+    /// a file is one such file (`doc`, from 0), merged over the ones before
+    /// it as `-f` files are ([`Builder::load_documents`]).
     pub(super) fn load_compose_file(
         &mut self,
         path: &Path,
+        doc: usize,
         chain: &mut Vec<PathBuf>,
     ) -> Option<(FileId, Vec<Service>, Option<String>)> {
         let directory = self.directory.clone();
-        let unresolved = Arc::new(self.load_unresolved(path, &directory)?);
+        let unresolved = Arc::new(self.load_unresolved(path, doc, &directory)?);
         let (id, name) = (unresolved.id, unresolved.name.clone());
         let includes = unresolved.includes.clone();
         let weight: usize = unresolved.services.iter().map(Service::weight).sum();
@@ -80,9 +91,9 @@ impl Builder<'_, '_> {
         let mut services: Vec<Service> = unresolved.services.clone();
         // The files `extends` names, each loaded once for all the services.
         let mut files: ExtendsFiles = HashMap::new();
-        files.insert(path.to_path_buf(), Some(unresolved));
+        files.insert((path.to_path_buf(), doc), Some(unresolved));
         for (i, service) in services.iter_mut().enumerate() {
-            if let Some(s) = self.resolve_extends(path, i, &mut files) {
+            if let Some(s) = self.resolve_extends(path, doc, i, &mut files) {
                 *service = s;
             }
         }
@@ -103,18 +114,55 @@ impl Builder<'_, '_> {
         Some((id, services, name))
     }
 
-    /// Compose's validation of the `-f` file at `path` (`validate`), merged
-    /// over the `earlier` ones: its refusals become errors. `None`: the
-    /// file could not be read (reported by its loading).
+    /// Every document of the file at `path` loaded
+    /// ([`Builder::load_compose_file`]) and merged in order; the last
+    /// `name:` wins.
+    pub(super) fn load_documents(
+        &mut self,
+        path: &Path,
+        chain: &mut Vec<PathBuf>,
+    ) -> Option<(FileId, Vec<Service>, Option<String>)> {
+        let mut loaded: Option<(FileId, Vec<Service>, Option<String>)> = None;
+        for doc in 0..self.document_count(path) {
+            let Some((id, services, name)) = self.load_compose_file(path, doc, chain) else {
+                continue;
+            };
+            match &mut loaded {
+                None => loaded = Some((id, services, name)),
+                Some((_, merged, last)) => {
+                    merge_services(merged, services);
+                    if name.is_some() {
+                        *last = name;
+                    }
+                }
+            }
+        }
+        loaded
+    }
+
+    /// How many documents the compose file at `path` has (1 when it
+    /// cannot be read: its first is where that is reported).
+    pub(super) fn document_count(&mut self, path: &Path) -> usize {
+        match self.loader.load(path, FileKind::Compose) {
+            Ok(id) => 1 + self.loader.compose(id).later.len(),
+            Err(_) => 1,
+        }
+    }
+
+    /// Compose's validation of document `doc` of the `-f` file at `path`
+    /// (`validate`), merged over the `earlier` ones: its refusals become
+    /// errors. `None`: the file could not be read (reported by its loading).
     pub(super) fn validate_file(
         &mut self,
         path: &Path,
+        doc: usize,
         earlier: &[(FileId, Arc<ComposeFile>)],
     ) -> Option<(FileId, Arc<ComposeFile>)> {
         let id = self.loader.load(path, FileKind::Compose).ok()?;
-        let parsed = self.loader.compose(id);
+        let file = self.loader.compose(id);
+        let parsed = document(&file, doc)?;
         // A file that does not parse is reported as such, once.
-        if let (Some(root), true) = (&parsed.root, parsed.errors.is_empty()) {
+        if let (Some(root), true) = (&parsed.root, file.errors.is_empty()) {
             let earlier: Vec<&Node> = earlier
                 .iter()
                 .filter_map(|(_, f)| f.root.as_ref())
@@ -143,7 +191,14 @@ impl Builder<'_, '_> {
     /// [`Self::load_compose_file`] without following `extends`: the parsed
     /// file and its services as written, their relative paths resolved from
     /// `directory` (the project's; a file `extends` reads, its own folder).
-    pub(super) fn load_unresolved(&mut self, path: &Path, directory: &Path) -> Option<Unresolved> {
+    /// `doc`: which of its documents (the file's errors are reported with
+    /// the first).
+    pub(super) fn load_unresolved(
+        &mut self,
+        path: &Path,
+        doc: usize,
+        directory: &Path,
+    ) -> Option<Unresolved> {
         // Past the allowance, nothing more is modelled (nor worked on).
         if self.allowance.exhausted() {
             return None;
@@ -157,17 +212,20 @@ impl Builder<'_, '_> {
             }
         };
         self.credit(id);
-        let parsed = self.loader.compose(id);
-        for e in &parsed.errors {
-            self.errors.push(ModelError {
-                message: e.message.clone(),
-                span: Some(Span::new(id, e.range)),
-                kind: ModelErrorKind::Syntax,
-            });
+        let file = self.loader.compose(id);
+        if doc == 0 {
+            for e in &file.errors {
+                self.errors.push(ModelError {
+                    message: e.message.clone(),
+                    span: Some(Span::new(id, e.range)),
+                    kind: ModelErrorKind::Syntax,
+                });
+            }
+            if !file.errors.is_empty() {
+                self.unparsed = true;
+            }
         }
-        if !parsed.errors.is_empty() {
-            self.unparsed = true;
-        }
+        let parsed = document(&file, doc)?;
         let values = self.interpolate_tree(id, &parsed);
         let source = self.loader.file(id).text.clone();
         let conv = Converter {
@@ -213,22 +271,26 @@ impl Builder<'_, '_> {
         &mut self,
         files: &[PathBuf],
     ) -> (Vec<FileId>, Vec<(FileId, Arc<ComposeFile>)>, Vec<Service>) {
-        self.scopes[0] = self.variables.clone();
         let mut compose_files = Vec::new();
         let mut merged: Vec<Service> = Vec::new();
         // Each file's tree, validated merged over the ones before it.
         let mut trees: Vec<(FileId, Arc<ComposeFile>)> = Vec::new();
+        // Each document of a file is one more file.
         for path in files {
-            if let Some(tree) = self.validate_file(path, &trees) {
-                trees.push(tree);
+            for doc in 0..self.document_count(path) {
+                if let Some(tree) = self.validate_file(path, doc, &trees) {
+                    trees.push(tree);
+                }
+                let Some((id, services, _)) =
+                    self.load_compose_file(path, doc, &mut vec![path.to_path_buf()])
+                else {
+                    continue;
+                };
+                if !compose_files.contains(&id) {
+                    compose_files.push(id);
+                }
+                merge_services(&mut merged, services);
             }
-            let Some((id, services, _)) =
-                self.load_compose_file(path, &mut vec![path.to_path_buf()])
-            else {
-                continue;
-            };
-            compose_files.push(id);
-            merge_services(&mut merged, services);
         }
         for id in &self.included_files {
             if !compose_files.contains(id) {

@@ -206,7 +206,7 @@ impl Builder<'_, '_> {
             let mut merged: Vec<Service> = Vec::new();
             for p in &paths {
                 chain.push(p.clone());
-                let loaded = self.load_compose_file(p, chain);
+                let loaded = self.load_documents(p, chain);
                 chain.pop();
                 let Some((id, services, _)) = loaded else {
                     continue;
@@ -263,11 +263,14 @@ impl Builder<'_, '_> {
     ) -> bool {
         let mut node = |s: &Service| -> Option<Node> {
             let parsed = self.loader.compose(s.name_span.file);
-            let services = parsed.root.as_ref()?.get("services")?.as_map()?;
-            services
-                .iter()
-                .find(|(k, _)| k.range == s.name_span.range)
-                .map(|(_, v)| v.clone())
+            let found = parsed.documents().find_map(|d| {
+                let services = d.root.as_ref()?.get("services")?.as_map()?;
+                services
+                    .iter()
+                    .find(|(k, _)| k.range == s.name_span.range)
+                    .map(|(_, v)| v.clone())
+            });
+            found
         };
         let (Some(x), Some(y)) = (node(a), node(b)) else {
             return false;

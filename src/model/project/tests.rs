@@ -714,6 +714,62 @@ fn later_files_merge_over_earlier_ones() {
     assert_eq!(built.project.compose_files.len(), 2);
 }
 
+/// A file of several YAML documents is read as that many `-f` files: each
+/// merged over the ones before, `extends` within its own document, the
+/// last `name:` the project's; where each value is written stays exact.
+#[test]
+fn documents_of_a_file_merge_as_files_do() {
+    let text = "name: one\nservices:\n  app:\n    image: busybox\n    environment:\n      A: a\n      B: b\n  old:\n    image: busybox\n---\nname: two\nservices:\n  app:\n    environment:\n      B: second\n  old: !reset {}\n  base:\n    image: busybox\n    environment:\n      F: f\n  child:\n    extends: base\n";
+    let built = build(&[("compose.yaml", text)]);
+    assert!(built.errors().is_empty(), "{:?}", built.errors());
+    assert_eq!(built.env("app"), env_of(&[("A", "a"), ("B", "second")]));
+    assert_eq!(built.env("child"), env_of(&[("F", "f")]));
+    assert!(built.project.service("old").is_none());
+    assert_eq!(built.variable("COMPOSE_PROJECT_NAME"), Some("two"));
+    assert_eq!(built.project.compose_files.len(), 1);
+    let b = built.service("app").container_env.get("B").unwrap();
+    let span = b.winner.value_span.expect("written");
+    assert_eq!(built.text(span), "second");
+    assert!(span.range.start > text.find("---").unwrap());
+
+    // `extends` does not look into another document.
+    let built = build(&[(
+        "compose.yaml",
+        "services:\n  a:\n    image: busybox\n---\nservices:\n  b:\n    extends: a\n",
+    )]);
+    assert_eq!(
+        built.errors(),
+        ["cannot extend service \"a\": service not found"]
+    );
+
+    // Another file's later document is searched for the base.
+    let built = build(&[
+        (
+            "base.yaml",
+            "services:\n  a:\n    image: busybox\n---\nservices:\n  b:\n    image: busybox\n    environment: [B=b]\n",
+        ),
+        (
+            "compose.yaml",
+            "services:\n  c:\n    extends:\n      file: base.yaml\n      service: b\n",
+        ),
+    ]);
+    assert!(built.errors().is_empty(), "{:?}", built.errors());
+    assert_eq!(built.env("c"), env_of(&[("B", "b")]));
+
+    // Each document is validated; an empty one is refused.
+    let built = build(&[(
+        "compose.yaml",
+        "services:\n  a:\n    image: busybox\n---\nservices:\n  a:\n    enviroment: {}\n",
+    )]);
+    assert!(
+        built.errors().iter().any(|e| e.contains("enviroment")),
+        "{:?}",
+        built.errors()
+    );
+    let built = build(&[("compose.yaml", "services:\n  a:\n    image: busybox\n---\n")]);
+    assert!(!built.errors().is_empty());
+}
+
 /// `extends` (in the same file or another, through several levels): the
 /// base service under the one that extends it, merged with the same rules.
 #[test]

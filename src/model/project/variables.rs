@@ -242,13 +242,16 @@ impl Builder<'_, '_> {
                 continue;
             };
             let parsed = self.loader.compose(id);
-            let Some(n) = &parsed.name else { continue };
+            // The last document that names the project wins.
+            let Some(n) = parsed.documents().filter_map(|d| d.name.clone()).last() else {
+                continue;
+            };
             let text = self.loader.file(id).slice(n.range).to_string();
             let whole = n.range;
             if let Ok(v) = self.interpolate_spending(id, &text, whole.start, whole, false) {
                 name = Some(v.text);
             } else {
-                name = Some(n.value.clone());
+                name = Some(n.value);
             }
         }
         name

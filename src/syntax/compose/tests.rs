@@ -146,3 +146,41 @@ fn port_specs() {
         (Some("8080".into()), Some("80".into()))
     );
 }
+
+#[test]
+fn later_documents_are_files_of_their_own() {
+    let text = "services:\n  a:\n    image: x\n---\nname: two\nservices:\n  b:\n    image: y\n";
+    let f = parse(text);
+    assert!(f.errors.is_empty(), "{:?}", f.errors);
+    assert_eq!(f.services.len(), 1);
+    assert_eq!(f.later.len(), 1);
+    assert_eq!(f.later[0].services[0].name.value, "b");
+    assert_eq!(f.later[0].name.as_ref().unwrap().value, "two");
+    assert_eq!(slice(text, f.later[0].services[0].name.range), "b");
+}
+
+#[test]
+fn an_empty_or_scalar_document_among_several_is_refused() {
+    for (text, at) in [
+        ("services: {}\n---\n", "---"),
+        ("services: {}\n---\n# only a comment\n", "---"),
+        ("services: {}\n---\n- 1\n", "1"),
+        ("services: {}\n---\n~\n", "~"),
+    ] {
+        let f = parse(text);
+        let e = f
+            .errors
+            .iter()
+            .find(|e| e.message.contains("top level"))
+            .unwrap_or_else(|| panic!("{text:?}: {:?}", f.errors));
+        assert_eq!(slice(text, e.range), at, "{text:?}");
+    }
+    // Alone, an empty document is an empty file (reported elsewhere).
+    assert!(parse("---\n").errors.is_empty());
+    // The errors of a later document are the file's.
+    let f = parse("services: {}\n---\nservices: []\n");
+    assert!(f
+        .errors
+        .iter()
+        .any(|e| e.message == "services must be a mapping"));
+}

@@ -167,6 +167,9 @@ fn empty_and_odd_documents() {
     assert!(parse("# only a comment\n").root.is_none());
     let doc = parse("a: 1\n---\nb: 2\n");
     assert!(doc.root.unwrap().get("a").is_some());
+    assert_eq!(doc.later.len(), 1);
+    assert!(doc.later[0].1.as_ref().unwrap().get("b").is_some());
+    assert_eq!(doc.later[0].0, TextRange::new(5, 8));
     for text in [
         "\t",
         "- - -",
@@ -569,4 +572,47 @@ fn binary_scalars_are_decoded() {
     let doc = parse("a: !!binary aGk\n");
     assert_eq!(doc.errors.len(), 1, "{:?}", doc.errors);
     assert_eq!(doc.errors[0].range, TextRange::new(3, 15));
+}
+
+#[test]
+fn every_document_is_read() {
+    // A comment before the first `---` starts no document.
+    let doc = parse("# c\n---\na: 1\n");
+    assert!(doc.root.unwrap().get("a").is_some());
+    assert!(doc.later.is_empty());
+    // `...` ends a document; the next `---` starts one.
+    let doc = parse("---\na: 1\n...\n---\nb: 2\n...\n");
+    assert_eq!(doc.later.len(), 1);
+    // An empty document at the end is there, null.
+    let doc = parse("a: 1\n---\n");
+    assert_eq!(doc.later.len(), 1);
+    assert!(doc.later[0].1.as_ref().is_none_or(Node::is_null));
+    // Anchors carry over, as go-yaml's decoder keeps them.
+    let doc = parse("a: &x 1\n---\nb: *x\n");
+    assert!(doc.errors.is_empty(), "{:?}", doc.errors);
+    assert_eq!(
+        doc.later[0].1.as_ref().unwrap().get("b").unwrap().as_str(),
+        Some("1")
+    );
+    // An error in a later document refuses the whole file, as Compose does.
+    let doc = parse("a: 1\n---\nb: [\n");
+    assert!(!doc.errors.is_empty());
+    assert!(doc.root.is_none() && doc.later.is_empty());
+}
+
+#[test]
+fn aliases_are_bounded_across_documents() {
+    // Each document under the limit, the file over it.
+    let mut text = String::from("a: &a [");
+    text.push_str(&"x,".repeat(1_000));
+    text.push_str("x]\n");
+    for _ in 0..150 {
+        text.push_str("---\nb: *a\n");
+    }
+    let doc = parse(&text);
+    assert!(
+        doc.errors.iter().any(|e| e.message.contains("alias bomb")),
+        "{:?}",
+        doc.errors
+    );
 }
