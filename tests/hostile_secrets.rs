@@ -318,6 +318,21 @@ fn vectors(rng: &mut Rng) -> Vec<Vector> {
         vars: vec![],
         public: vec!["cache", "tunnel", "--appendonly"],
     });
+    // Values a later file or document resets or overrides: gone from the
+    // merged project, still in the text beside findings (`environment:`
+    // written before `image:`, so the image's finding shows it).
+    let s: Vec<String> = (0..4).map(|_| rng.secret()).collect();
+    v.push(Vector {
+        name: "reset-and-overridden-values",
+        files: vec![(
+                "compose.yaml",
+                format!("services:\n  app:\n    environment:\n      API_TOKEN: {}\n    image: busybox\n  old:\n    environment:\n      - DB_PASSWORD={}\n    image: redis\n  web:\n    build:\n      args:\n        SECRET_KEY: {}\n    image: nginx\n---\nservices:\n  app:\n    environment: !reset {{}}\n  old: !reset {{}}\n  web: !override\n    image: nginx:1\n    environment:\n      API_TOKEN: {}\n", s[0], s[1], s[2], s[3]),
+        )],
+        secrets: s,
+        passwords: vec![],
+        vars: vec!["API_TOKEN", "DB_PASSWORD"],
+        public: vec!["busybox", "redis"],
+    });
     // Secrets whose values are also names the project shows openly: masked
     // where they are written, never where the name stands.
     v.push(Vector {

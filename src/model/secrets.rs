@@ -1015,8 +1015,9 @@ fn literal_ranges(t: &Template, out: &mut Vec<TextRange>) {
 
 /// A redactor for every secret-like value the workspace holds, by where it
 /// is written: project variables and `.env`-format files (the lines after
-/// one Compose refuses included), container environments, build args,
-/// Dockerfile `ENV`/`ARG`, the defaults of the app's settings fields, and
+/// one Compose refuses included), container environments, build args (and
+/// every `environment:` and `args:` value the compose files write, those a
+/// merge removed included), Dockerfile `ENV`/`ARG`, the defaults of the app's settings fields, and
 /// every URL or connection-string password in any file.
 pub fn redactor_for(ws: &Workspace, policy: &SecretPolicy) -> Redactor {
     // Where each secret value is written: its literal text.
@@ -1044,6 +1045,19 @@ pub fn redactor_for(ws: &Workspace, policy: &SecretPolicy) -> Redactor {
                     if let (true, Some(v)) = (policy.is_secret(k), v) {
                         written.push(v.span);
                     }
+                }
+            }
+        }
+    }
+    // What the compose files write, whatever the merge made of it: a value
+    // a later file or document resets or overrides is in no project, but
+    // still in the text, where a snippet may show it.
+    for (id, compose) in &ws.compose {
+        for s in compose.documents().flat_map(|d| &d.services) {
+            let args = s.build.iter().flat_map(|b| &b.args);
+            for e in s.environment.iter().chain(args) {
+                if let (true, Some(v)) = (policy.is_secret(&e.key.value), &e.value) {
+                    written.push(Span::new(*id, v.range));
                 }
             }
         }
