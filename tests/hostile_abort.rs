@@ -462,6 +462,49 @@ fn many_services_stay_linear() {
     assert_linted(&v);
 }
 
+/// Many documents in one file, each merged over the ones before as an
+/// `-f` file is (one service growing by a key each time: merging it cost
+/// what it held, and the index of the services was rebuilt per document);
+/// past 1,000 documents the file is refused at our bound. And two files of
+/// 20,000 keys each merged (each key of one was searched for in the other).
+#[test]
+fn many_documents_stay_bounded() {
+    let documents = |n: usize| -> String {
+        std::iter::once("services:\n  a:\n    image: busybox:1\n".to_string())
+            .chain((0..n).map(|i| {
+                format!("---\nservices:\n  a:\n    environment:\n      K{i}: v\n  s{i}:\n    image: busybox:1\n")
+            }))
+            .chain(std::iter::once(
+                "---\nservices:\n  kept:\n    image: busybox:1\n    environment:\n      - A=\"quoted\"\n".to_string(),
+            ))
+            .collect()
+    };
+    let keys = |n: usize, value: &str| -> String {
+        std::iter::once("services:\n  a:\n    image: busybox:1\n    environment:\n".to_string())
+            .chain((0..n).map(|i| format!("      K{i}: {value}\n")))
+            .collect()
+    };
+    let dir = tree(&[
+        ("within/compose.yaml", documents(998)),
+        ("beyond/compose.yaml", documents(100_000)),
+        ("keys/compose.yaml", keys(20_000, "base")),
+        ("keys/compose.override.yaml", keys(20_000, "\"over\"")),
+    ]);
+    let (o, v) = check(dir.path());
+    assert_eq!(o.status.code(), Some(1));
+    let found = findings(&v);
+    assert!(found
+        .iter()
+        .any(|(r, f, _)| r == "quoted-value" && f == "within/compose.yaml"));
+    assert!(diagnostics(&v)
+        .iter()
+        .any(|(r, f, _, m)| r == "syntax-error"
+            && f == "beyond/compose.yaml"
+            && m.contains("1000 YAML documents")));
+    assert_whole(&v, &["within/", "keys/"]);
+    assert_linted(&v);
+}
+
 /// 100,000 references to one unset variable (one finding, 100,000 labels:
 /// masking its text looked at every label for each of them), 20,000 unset
 /// names beside 20,000 set ones (each finding searched them all for a near

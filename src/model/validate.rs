@@ -506,10 +506,10 @@ pub(crate) trait Context {
 /// over before Compose validates: a null value, or a mapping where an
 /// earlier file has a string (or the reverse), merges into what the
 /// earlier file set and is not refused.
-pub(crate) fn check_file(root: &Node, earlier: &[&Node], cx: &dyn Context) -> Vec<Invalid> {
+pub(crate) fn check_file(root: &Node, earlier: &Earlier, cx: &dyn Context) -> Vec<Invalid> {
     let mut v = Validator {
         cx,
-        earlier: earlier_kinds(earlier),
+        earlier: &earlier.0,
         out: Vec::new(),
     };
     v.keys(root, "");
@@ -530,7 +530,7 @@ struct Validator<'a> {
     cx: &'a dyn Context,
     /// The kind of the value the earlier files give each path of keys (the
     /// last file's), found in one pass: no scan of a mapping per key.
-    earlier: HashMap<Vec<String>, Kind>,
+    earlier: &'a HashMap<Vec<String>, Kind>,
     out: Vec<Invalid>,
 }
 
@@ -591,23 +591,27 @@ impl Path {
     }
 }
 
-/// Every path of keys (through mappings, not into lists) of the `roots`,
-/// with the kind of its value in the last root that has it.
-fn earlier_kinds(roots: &[&Node]) -> HashMap<Vec<String>, Kind> {
-    let mut out = HashMap::new();
-    for root in roots {
+/// What the files before one give: every path of keys (through mappings,
+/// not into lists) with the kind of its value in the last file that has
+/// it. Built up file by file ([`Earlier::add`]): a file of many documents
+/// is read once, not once per document after it.
+#[derive(Default)]
+pub(crate) struct Earlier(HashMap<Vec<String>, Kind>);
+
+impl Earlier {
+    /// The tree of one more file, over the ones before.
+    pub(crate) fn add(&mut self, root: &Node) {
         let mut stack: Vec<(&Node, Vec<String>)> = vec![(root, Vec::new())];
         while let Some((node, keys)) = stack.pop() {
             for (k, v) in node.as_map().unwrap_or_default() {
                 let Some(name) = k.as_str() else { continue };
                 let mut path = keys.clone();
                 path.push(name.to_string());
-                out.insert(path.clone(), kind(v));
+                self.0.insert(path.clone(), kind(v));
                 stack.push((v, path));
             }
         }
     }
-    out
 }
 
 /// The kind of a node as Compose's decoder sees it.

@@ -22,6 +22,11 @@ pub const MAX_EXPANDED: usize = 1 << 20;
 #[cfg(fuzzing)]
 pub const MAX_EXPANDED: usize = 1 << 16;
 
+/// How many YAML documents (`---`) one compose file may hold: each is
+/// merged as one more `-f` file, and merging a service's keys costs what
+/// it already holds. Real files hold one, rarely a few.
+pub const MAX_DOCUMENTS: usize = 1_000;
+
 /// The message of a reference nested deeper than [`MAX_NESTING`].
 pub fn too_deep(engine: &str) -> String {
     format!(

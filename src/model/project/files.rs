@@ -122,22 +122,19 @@ impl Builder<'_, '_> {
         path: &Path,
         chain: &mut Vec<PathBuf>,
     ) -> Option<(FileId, Vec<Service>, Option<String>)> {
-        let mut loaded: Option<(FileId, Vec<Service>, Option<String>)> = None;
+        let mut loaded: Option<(FileId, Option<String>)> = None;
+        let mut merged = Merged::default();
         for doc in 0..self.document_count(path) {
             let Some((id, services, name)) = self.load_compose_file(path, doc, chain) else {
                 continue;
             };
+            merged.add(services);
             match &mut loaded {
-                None => loaded = Some((id, services, name)),
-                Some((_, merged, last)) => {
-                    merge_services(merged, services);
-                    if name.is_some() {
-                        *last = name;
-                    }
-                }
+                Some((_, last)) if name.is_none() => {}
+                _ => loaded = Some((id, name)),
             }
         }
-        loaded
+        loaded.map(|(id, name)| (id, merged.into_services(), name))
     }
 
     /// How many documents the compose file at `path` has (1 when it
@@ -150,26 +147,23 @@ impl Builder<'_, '_> {
     }
 
     /// Compose's validation of document `doc` of the `-f` file at `path`
-    /// (`validate`), merged over the `earlier` ones: its refusals become
-    /// errors. `None`: the file could not be read (reported by its loading).
+    /// (`validate`), merged over the `earlier` ones (then added to them): its
+    /// refusals become errors. `None`: the file could not be read (reported
+    /// by its loading).
     pub(super) fn validate_file(
         &mut self,
         path: &Path,
         doc: usize,
-        earlier: &[(FileId, Arc<ComposeFile>)],
+        earlier: &mut validate::Earlier,
     ) -> Option<(FileId, Arc<ComposeFile>)> {
         let id = self.loader.load(path, FileKind::Compose).ok()?;
         let file = self.loader.compose(id);
         let parsed = document(&file, doc)?;
         // A file that does not parse is reported as such, once.
         if let (Some(root), true) = (&parsed.root, file.errors.is_empty()) {
-            let earlier: Vec<&Node> = earlier
-                .iter()
-                .filter_map(|(_, f)| f.root.as_ref())
-                .collect();
             let found = validate::check_file(
                 root,
-                &earlier,
+                earlier,
                 &Interpolating {
                     b: self,
                     file: id,
@@ -184,6 +178,9 @@ impl Builder<'_, '_> {
                     error
                 }
             }));
+        }
+        if let Some(root) = &parsed.root {
+            earlier.add(root);
         }
         Some((id, parsed))
     }
@@ -272,13 +269,14 @@ impl Builder<'_, '_> {
         files: &[PathBuf],
     ) -> (Vec<FileId>, Vec<(FileId, Arc<ComposeFile>)>, Vec<Service>) {
         let mut compose_files = Vec::new();
-        let mut merged: Vec<Service> = Vec::new();
+        let mut merged = Merged::default();
         // Each file's tree, validated merged over the ones before it.
         let mut trees: Vec<(FileId, Arc<ComposeFile>)> = Vec::new();
+        let mut earlier = validate::Earlier::default();
         // Each document of a file is one more file.
         for path in files {
             for doc in 0..self.document_count(path) {
-                if let Some(tree) = self.validate_file(path, doc, &trees) {
+                if let Some(tree) = self.validate_file(path, doc, &mut earlier) {
                     trees.push(tree);
                 }
                 let Some((id, services, _)) =
@@ -289,7 +287,7 @@ impl Builder<'_, '_> {
                 if !compose_files.contains(&id) {
                     compose_files.push(id);
                 }
-                merge_services(&mut merged, services);
+                merged.add(services);
             }
         }
         for id in &self.included_files {
@@ -297,6 +295,6 @@ impl Builder<'_, '_> {
                 compose_files.push(*id);
             }
         }
-        (compose_files, trees, merged)
+        (compose_files, trees, merged.into_services())
     }
 }

@@ -203,7 +203,7 @@ impl Builder<'_, '_> {
             let outer_scope = std::mem::replace(&mut self.scope, scope);
             self.scopes.push(variables);
             self.scope_dirs.push(directory);
-            let mut merged: Vec<Service> = Vec::new();
+            let mut merged = Merged::default();
             for p in &paths {
                 chain.push(p.clone());
                 let loaded = self.load_documents(p, chain);
@@ -214,8 +214,9 @@ impl Builder<'_, '_> {
                 if !self.included_files.contains(&id) {
                     self.included_files.push(id);
                 }
-                merge_services(&mut merged, services);
+                merged.add(services);
             }
+            let merged = merged.into_services();
             self.directory = saved_directory;
             self.variables = outer;
             self.scope = outer_scope;

@@ -3,37 +3,66 @@
 
 use super::*;
 
-/// Merge the services of one more file into `merged`, as Compose merges
-/// `-f` files (and the files of one `include:` item).
-pub(super) fn merge_services(merged: &mut Vec<Service>, services: Vec<Service>) {
-    let mut at = index_by_name(merged);
-    // The services `!reset` removes, taken out once at the end (one
-    // removal each was quadratic).
-    let mut removed: HashSet<usize> = HashSet::new();
-    for s in services {
-        // `name: !reset` removes the service; `name: !override` replaces it.
-        if s.tag == Some(MergeTag::Reset) {
-            if let Some(i) = at.remove(&s.name) {
-                removed.insert(i);
+/// Services merged file after file, as Compose merges `-f` files (the
+/// documents of one file, the files of one `include:` item): the index by
+/// name kept from one file to the next, and a service `!reset` removes
+/// left as a hole until the end, so that each file costs what it holds,
+/// not what the files before it held.
+#[derive(Default)]
+pub(super) struct Merged {
+    services: Vec<Option<Service>>,
+    at: HashMap<String, usize>,
+}
+
+impl Merged {
+    /// Merge the services of one more file.
+    pub(super) fn add(&mut self, services: Vec<Service>) {
+        for s in services {
+            // `name: !reset` removes the service; `name: !override` replaces it.
+            if s.tag == Some(MergeTag::Reset) {
+                if let Some(i) = self.at.remove(&s.name) {
+                    self.services[i] = None;
+                }
+                continue;
             }
-            continue;
-        }
-        match at.get(&s.name).and_then(|&i| merged.get_mut(i)) {
-            Some(base) if s.tag == Some(MergeTag::Override) => *base = s,
-            Some(base) => merge_service(base, s),
-            None => {
-                at.insert(s.name.clone(), merged.len());
-                merged.push(s);
+            match self
+                .at
+                .get(&s.name)
+                .and_then(|&i| self.services[i].as_mut())
+            {
+                Some(base) if s.tag == Some(MergeTag::Override) => *base = s,
+                Some(base) => merge_service(base, s),
+                None => {
+                    self.at.insert(s.name.clone(), self.services.len());
+                    self.services.push(Some(s));
+                }
             }
         }
     }
-    if !removed.is_empty() {
-        let mut i = 0;
-        merged.retain(|_| {
-            i += 1;
-            !removed.contains(&(i - 1))
-        });
+
+    /// The services, in the order they were first defined.
+    pub(super) fn into_services(self) -> Vec<Service> {
+        self.services.into_iter().flatten().collect()
     }
+}
+
+/// `base` followed by `over`, an item of `over` replacing the item of
+/// `base` with the same key; of a key repeated in `over`, its last item,
+/// where the last one stands — what removing then appending each item in
+/// turn gives, in one pass.
+fn merge_by_key<T>(base: &mut Vec<T>, over: Vec<T>, key: impl Fn(&T) -> &str) {
+    let last: HashMap<String, usize> = over
+        .iter()
+        .enumerate()
+        .map(|(i, x)| (key(x).to_string(), i))
+        .collect();
+    base.retain(|x| !last.contains_key(key(x)));
+    base.extend(
+        over.into_iter()
+            .enumerate()
+            .filter(|(i, x)| last.get(key(x)) == Some(i))
+            .map(|(_, x)| x),
+    );
 }
 
 /// Removes what `base` sets for `field` (a service key, or
@@ -102,20 +131,15 @@ pub fn merge_service(base: &mut Service, over: Service) {
             );
             a.dockerfile_path = crate::fs::normalize(&a.dockerfile_path);
             replace(&mut a.target, b.target);
-            for arg in b.args {
-                a.args.retain(|x| x.0 != arg.0);
-                a.args.push(arg);
-            }
+            merge_by_key(&mut a.args, b.args, |x| x.0.as_str());
         }
         (a, b) => replace(a, b),
     }
-    for e in over.environment {
-        base.environment.retain(|x| x.key != e.key);
-        base.environment.push(e);
-    }
+    merge_by_key(&mut base.environment, over.environment, |e| e.key.as_str());
     // Appended; a path already there (as written) keeps its first position.
+    let mut seen: HashSet<String> = base.env_files.iter().map(|x| x.path.text.clone()).collect();
     for f in over.env_files {
-        if !base.env_files.iter().any(|x| x.path.text == f.path.text) {
+        if seen.insert(f.path.text.clone()) {
             base.env_files.push(f);
         }
     }

@@ -16,8 +16,11 @@ impl Context for Literal {
 fn errors_in(text: &str, earlier: &[&str]) -> Vec<String> {
     let doc = yaml::parse(text);
     assert!(doc.errors.is_empty(), "{text}: {:?}", doc.errors);
-    let earlier: Vec<Node> = earlier.iter().filter_map(|t| yaml::parse(t).root).collect();
-    let earlier: Vec<&Node> = earlier.iter().collect();
+    let mut kinds = Earlier::default();
+    for root in earlier.iter().filter_map(|t| yaml::parse(t).root) {
+        kinds.add(&root);
+    }
+    let earlier = kinds;
     let root = doc.root.expect("a document");
     check_file(&root, &earlier, &Literal)
         .into_iter()

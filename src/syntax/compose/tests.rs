@@ -184,3 +184,19 @@ fn an_empty_or_scalar_document_among_several_is_refused() {
         .iter()
         .any(|e| e.message == "services must be a mapping"));
 }
+
+#[test]
+fn documents_are_bounded() {
+    let doc = "---\nservices:\n  a:\n    image: busybox\n";
+    let text = doc.repeat(crate::syntax::limits::MAX_DOCUMENTS);
+    assert!(parse(&text).errors.is_empty());
+    let text = doc.repeat(crate::syntax::limits::MAX_DOCUMENTS + 1);
+    let f = parse(&text);
+    let e = &f.errors[0];
+    assert!(
+        e.limit && e.message.contains("a limit of mppeep-lint"),
+        "{e:?}"
+    );
+    assert_eq!(e.range.start, text.len() - doc.len());
+    assert_eq!(slice(&text, e.range), "---");
+}
