@@ -333,6 +333,26 @@ fn vectors(rng: &mut Rng) -> Vec<Vector> {
         vars: vec!["API_TOKEN", "DB_PASSWORD"],
         public: vec!["busybox", "redis"],
     });
+    // A compose file that does not parse has no tree: the lines beside its
+    // syntax error are shown, secrets among them.
+    let s: Vec<String> = (0..4).map(|_| rng.secret()).collect();
+    v.push(Vector {
+        name: "compose-syntax-error",
+        files: vec![
+            (
+                "compose.yaml",
+                format!("services:\n  app:\n    image: busybox\n    environment:\n      API_TOKEN: {}\n--- ]\n", s[0]),
+            ),
+            (
+                "other/compose.yaml",
+                format!("services:\n  app:\n    image: busybox\n    environment:\n      - DB_PASSWORD={}\n      SECRET_KEY: \"{}\"\n      PASSWORD: |\n        {}\n", s[1], s[2], s[3]),
+            ),
+        ],
+        secrets: s,
+        passwords: vec![],
+        vars: vec![],
+        public: vec![],
+    });
     // Secrets whose values are also names the project shows openly: masked
     // where they are written, never where the name stands.
     v.push(Vector {

@@ -1053,6 +1053,16 @@ pub fn redactor_for(ws: &Workspace, policy: &SecretPolicy) -> Redactor {
     // a later file or document resets or overrides is in no project, but
     // still in the text, where a snippet may show it.
     for (id, compose) in &ws.compose {
+        // A file Compose cannot parse has no tree: its lines are read one
+        // by one, as the `.env` lines after a refused one are.
+        if !compose.errors.is_empty() {
+            let text = &ws.sources.get(*id).text;
+            exact.extend(
+                recovered_yaml_secret_values(text, policy)
+                    .into_iter()
+                    .map(|r| Span::new(*id, TextRange::new(r.start, r.end))),
+            );
+        }
         for s in compose.documents().flat_map(|d| &d.services) {
             let args = s.build.iter().flat_map(|b| &b.args);
             for e in s.environment.iter().chain(args) {
@@ -1199,9 +1209,75 @@ fn recovered_secret_values(text: &str, policy: &SecretPolicy) -> Vec<std::ops::R
     out
 }
 
+/// The values of secret-named keys of YAML `text` read line by line,
+/// for a file whose tree could not be built: `KEY: value` (a block scalar
+/// `|`/`>` with the lines indented under it), `- KEY=value`, quoted or not.
+fn recovered_yaml_secret_values(text: &str, policy: &SecretPolicy) -> Vec<std::ops::Range<usize>> {
+    let mut out = Vec::new();
+    let mut pos = 0;
+    // A block scalar's lines: those indented past this.
+    let mut block: Option<usize> = None;
+    while pos < text.len() {
+        let end = text[pos..].find('\n').map_or(text.len(), |n| pos + n);
+        let line = &text[pos..end];
+        let body = line.trim_start();
+        let indent = line.len() - body.len();
+        let at = pos;
+        pos = end + 1;
+        if let Some(i) = block {
+            if body.is_empty() || indent > i {
+                if !body.is_empty() {
+                    out.push(at + indent..end);
+                }
+                continue;
+            }
+            block = None;
+        }
+        let item = body.strip_prefix("- ").map(str::trim_start);
+        let entry = item.unwrap_or(body);
+        let unquoted = entry.trim_start_matches(['"', '\'']);
+        let skip = entry.len() - unquoted.len();
+        let start = at + (line.len() - entry.len()) + skip;
+        // `KEY=value` in a list item, `KEY: value` in a mapping.
+        let split = match (item, unquoted.find('='), unquoted.find(':')) {
+            (Some(_), Some(eq), colon) if colon.is_none_or(|c| eq < c) => Some((eq, 1)),
+            (_, _, Some(c)) => Some((c, 1)),
+            _ => None,
+        };
+        let Some((k, sep)) = split else { continue };
+        let key = unquoted[..k].trim().trim_end_matches(['"', '\'']);
+        if !policy.is_secret(key) {
+            continue;
+        }
+        let vstart = start + k + sep;
+        let value = text[vstart..end].trim();
+        if value.is_empty() {
+            continue;
+        }
+        let vstart = vstart + (text[vstart..end].len() - text[vstart..end].trim_start().len());
+        if value.starts_with('|') || value.starts_with('>') {
+            block = Some(indent);
+            continue;
+        }
+        out.push(vstart..vstart + value.len());
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn secrets_of_an_unparsed_yaml_file_are_found_line_by_line() {
+        let text = "services:\n  app:\n    environment:\n      API_TOKEN: s1\n      - DB_PASSWORD=s2\n      - \"SECRET_KEY=s3\"\n      'JWT_SECRET': 's4'\n      PASSWORD: |\n        s5\n        s6\n      NAME: app\n      X: [\n";
+        let policy = SecretPolicy::default();
+        let found: Vec<&str> = recovered_yaml_secret_values(text, &policy)
+            .into_iter()
+            .map(|r| &text[r])
+            .collect();
+        assert_eq!(found, ["s1", "s2", "s3\"", "'s4'", "s5", "s6"]);
+    }
 
     /// Variable names from the `.env` files, compose `environment:` keys,
     /// Dockerfile `ENV`/`ARG`, CI `env:` and settings modules of the real
