@@ -466,7 +466,8 @@ fn many_services_stay_linear() {
 /// `-f` file is (one service growing by a key each time: merging it cost
 /// what it held, and the index of the services was rebuilt per document);
 /// past 1,000 documents the file is refused at our bound. And two files of
-/// 20,000 keys each merged (each key of one was searched for in the other).
+/// 20,000 keys each merged (each key of one was searched for in the other);
+/// documents that each extend into another file of many documents.
 #[test]
 fn many_documents_stay_bounded() {
     let documents = |n: usize| -> String {
@@ -484,7 +485,23 @@ fn many_documents_stay_bounded() {
             .chain((0..n).map(|i| format!("      K{i}: {value}\n")))
             .collect()
     };
+    // 999 documents each extending into another file of 999 documents
+    // (loaded once for the project, not once per document).
+    let base: String = std::iter::once("services:\n  b:\n    image: busybox:1\n".to_string())
+        .chain((0..999).map(|i| {
+            format!("---\nservices:\n  b{i}:\n    image: busybox:1\n    environment: [K{i}=v]\n")
+        }))
+        .collect();
+    let fan: String = std::iter::once(
+        "services:\n  c:\n    extends: {file: base.yaml, service: b}\n".to_string(),
+    )
+    .chain((0..999).map(|i| {
+        format!("---\nservices:\n  c{i}:\n    extends: {{file: base.yaml, service: b{i}}}\n")
+    }))
+    .collect();
     let dir = tree(&[
+        ("fan/base.yaml", base),
+        ("fan/compose.yaml", fan),
         ("within/compose.yaml", documents(998)),
         ("beyond/compose.yaml", documents(100_000)),
         ("keys/compose.yaml", keys(20_000, "base")),
@@ -501,7 +518,7 @@ fn many_documents_stay_bounded() {
         .any(|(r, f, _, m)| r == "syntax-error"
             && f == "beyond/compose.yaml"
             && m.contains("1000 YAML documents")));
-    assert_whole(&v, &["within/", "keys/"]);
+    assert_whole(&v, &["within/", "keys/", "fan/"]);
     assert_linted(&v);
 }
 

@@ -206,7 +206,9 @@ pub fn parse(text: &str) -> ComposeFile {
         let mut later = ComposeFile::default();
         match root {
             // An empty document is refused at its `---`.
-            Some(root) if !(root.is_null() && root.range.is_empty()) => {
+            Some(root)
+                if !(root.is_null() && root.as_scalar().is_some_and(|s| s.value.is_empty())) =>
+            {
                 read_document(&mut later, root, true)
             }
             _ => later.errors.push(SyntaxError::new(NOT_A_MAPPING, marker)),

@@ -7,9 +7,14 @@ use super::*;
 /// file, the service, and where its `extends.service` is written.
 pub(super) type ExtendsChain = Vec<(FileId, String, Span)>;
 
-/// The compose files `extends` reads, by path and document: loaded once
-/// (`None`: could not be read, reported once).
-pub(super) type ExtendsFiles = HashMap<(PathBuf, usize), Option<Arc<Unresolved>>>;
+/// A compose file as `extends` reads it: its path, which document, the
+/// folder its relative paths are resolved from, and the scope whose
+/// variables interpolate it.
+pub(super) type ExtendsKey = (PathBuf, usize, PathBuf, usize);
+
+/// The compose files `extends` reads: loaded once (`None`: could not be
+/// read, reported once).
+pub(super) type ExtendsFiles = HashMap<ExtendsKey, Option<Arc<Unresolved>>>;
 
 impl Builder<'_, '_> {
     /// Service `i` of document `doc` of the file at `path` merged over the service it
@@ -25,17 +30,16 @@ impl Builder<'_, '_> {
     /// that document alone here).
     pub(super) fn resolve_extends(
         &mut self,
-        path: &Path,
-        doc: usize,
+        start: &ExtendsKey,
         i: usize,
         files: &mut ExtendsFiles,
     ) -> Option<Service> {
         let mut chain: ExtendsChain = Vec::new();
         // The services of the chain, the one resolved first.
         let mut links: Vec<Service> = Vec::new();
-        let (mut path, mut doc, mut k) = (path.to_path_buf(), doc, i);
+        let (mut key, mut k) = (start.clone(), i);
         loop {
-            let here_file = files.get(&(path.clone(), doc))?.clone()?;
+            let here_file = files.get(&key)?.clone()?;
             let (file, parsed) = (here_file.id, &here_file.parsed);
             let own = here_file.services.get(k)?;
             // The service itself is spent with its file's; each base it
@@ -78,28 +82,34 @@ impl Builder<'_, '_> {
                     .parent()
                     .map(Path::to_path_buf)
                     .unwrap_or_default();
-                path = crate::fs::normalize(&base_dir.join(&file_ref));
-                let documents = self.document_count(&path);
-                for d in 0..documents {
-                    if let std::collections::hash_map::Entry::Vacant(e) =
-                        files.entry((path.clone(), d))
-                    {
-                        // Relative paths in it are resolved from its own folder.
-                        let own_dir = path.parent().map(Path::to_path_buf).unwrap_or_default();
-                        e.insert(self.load_unresolved(&path, d, &own_dir).map(Arc::new));
+                let path = crate::fs::normalize(&base_dir.join(&file_ref));
+                // Relative paths in it are resolved from its own folder.
+                let own_dir = path.parent().map(Path::to_path_buf).unwrap_or_default();
+                let scope = self.scope;
+                let at = |d: usize| (path.clone(), d, own_dir.clone(), scope);
+                let whole = (path.clone(), own_dir.clone(), scope);
+                if !self.extends_last.contains_key(&whole) {
+                    // Each document loaded once; which defines each name last.
+                    let mut last: HashMap<String, usize> = HashMap::new();
+                    for d in 0..self.document_count(&path) {
+                        if let std::collections::hash_map::Entry::Vacant(e) = files.entry(at(d)) {
+                            e.insert(self.load_unresolved(&path, d, &own_dir).map(Arc::new));
+                        }
+                        if let Some(Some(f)) = files.get(&at(d)) {
+                            last.extend(f.by_name.keys().map(|n| (n.clone(), d)));
+                        }
                     }
+                    self.extends_last.insert(whole.clone(), last);
                 }
-                doc = (0..documents)
-                    .rev()
-                    .find(|&d| {
-                        files
-                            .get(&(path.clone(), d))
-                            .and_then(Option::as_ref)
-                            .is_some_and(|f| f.by_name.contains_key(&ext.service.value))
-                    })
+                let doc = self
+                    .extends_last
+                    .get(&whole)
+                    .and_then(|last| last.get(&ext.service.value))
+                    .copied()
                     .unwrap_or(0);
+                key = at(doc);
             }
-            let base_file = files.get(&(path.clone(), doc))?.clone()?;
+            let base_file = files.get(&key)?.clone()?;
             let Some(&j) = base_file.by_name.get(&ext.service.value) else {
                 let message = match here_file.extends_files.get(k).cloned().flatten() {
                     Some(f) => format!(

@@ -89,14 +89,18 @@ impl Builder<'_, '_> {
             return None;
         }
         let mut services: Vec<Service> = unresolved.services.clone();
-        // The files `extends` names, each loaded once for all the services.
-        let mut files: ExtendsFiles = HashMap::new();
-        files.insert((path.to_path_buf(), doc), Some(unresolved));
+        // The files `extends` names, each loaded once for the project (for
+        // each folder and scope it is read in): not again for each document
+        // or file that extends into it.
+        let mut files = std::mem::take(&mut self.extends_files);
+        let key = (path.to_path_buf(), doc, directory.clone(), self.scope);
+        files.insert(key.clone(), Some(unresolved));
         for (i, service) in services.iter_mut().enumerate() {
-            if let Some(s) = self.resolve_extends(path, doc, i, &mut files) {
+            if let Some(s) = self.resolve_extends(&key, i, &mut files) {
                 *service = s;
             }
         }
+        self.extends_files = files;
         if !includes.is_empty() {
             let imported = self.apply_includes(&includes, chain);
             let own = index_by_name(&services);
@@ -224,10 +228,12 @@ impl Builder<'_, '_> {
         }
         let parsed = document(&file, doc)?;
         let values = self.interpolate_tree(id, &parsed);
-        let source = self.loader.file(id).text.clone();
+        // Borrowed, not copied: a file of many documents is read once per
+        // document.
+        let source = self.loader.file(id).text.as_str();
         let conv = Converter {
             file: id,
-            source: &source,
+            source,
             values: &values,
             directory,
         };

@@ -203,6 +203,11 @@ struct Builder<'a, 'fs> {
     credited: HashSet<FileId>,
     /// What the allowance started with, credits added.
     granted: usize,
+    /// The compose files `extends` read, for the whole project.
+    extends_files: ExtendsFiles,
+    /// For each file `extends` read (in a folder and scope), the last of
+    /// its documents that defines each service.
+    extends_last: HashMap<(PathBuf, PathBuf, usize), HashMap<String, usize>>,
 }
 
 impl<'a, 'fs> Builder<'a, 'fs> {
@@ -229,6 +234,8 @@ impl<'a, 'fs> Builder<'a, 'fs> {
             said_over: false,
             credited: HashSet::new(),
             granted: start,
+            extends_files: HashMap::new(),
+            extends_last: HashMap::new(),
         }
     }
 }

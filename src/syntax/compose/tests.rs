@@ -175,6 +175,10 @@ fn an_empty_or_scalar_document_among_several_is_refused() {
             .unwrap_or_else(|| panic!("{text:?}: {:?}", f.errors));
         assert_eq!(slice(text, e.range), at, "{text:?}");
     }
+    // Two empty documents: each refused at its own `---`.
+    let text = "services: {}\n---\n---\n";
+    let at: Vec<usize> = parse(text).errors.iter().map(|e| e.range.start).collect();
+    assert_eq!(at, [13, 17]);
     // Alone, an empty document is an empty file (reported elsewhere).
     assert!(parse("---\n").errors.is_empty());
     // The errors of a later document are the file's.
