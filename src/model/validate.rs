@@ -912,6 +912,16 @@ pub(crate) fn check_project(files: &[(FileId, &Node)], services: &[Service]) -> 
             )
             .with_kind(ModelErrorKind::Incomplete));
         }
+        // Merged: one file may set `network_mode`, another `networks`.
+        if let (Some(mode), false) = (&s.network_mode, s.networks.is_empty()) {
+            out.push(ModelError::new(
+                format!(
+                    "service {} declares mutually exclusive `network_mode` and `networks`: invalid compose project",
+                    s.name
+                ),
+                Some(mode.span),
+            ));
+        }
     }
     let tagged = |n: &Node| {
         let mut stack = vec![n];
@@ -1120,25 +1130,48 @@ fn check_port(s: &str) -> Result<(), String> {
     if s.contains('[') {
         return Ok(());
     }
-    let parts: Vec<&str> = s.split(':').collect();
-    let last = parts[parts.len() - 1];
-    let container = last.split('/').next().unwrap_or_default();
-    let invalid = |p: &str| {
-        !p.is_empty()
-            && !p.contains('-')
-            && (!p.bytes().all(|b| b.is_ascii_digit())
-                || p.parse::<u32>().map_or(true, |n| n > 65535))
-    };
-    if invalid(container) {
-        return Err(format!("invalid containerPort: {container}"));
+    // The protocol is all after the first `/` (`80/tcp/udp`: `tcp/udp`).
+    let (spec, proto) = s.split_once('/').unwrap_or((s, ""));
+    if !proto.is_empty() && !matches!(proto.to_ascii_lowercase().as_str(), "tcp" | "udp" | "sctp") {
+        return Err(format!("invalid proto: {proto}"));
     }
+    let parts: Vec<&str> = spec.split(':').collect();
+    let container_text = parts[parts.len() - 1];
+    let container = port_range(container_text)
+        .map_err(|()| format!("invalid containerPort: {container_text}"))?;
     if parts.len() >= 2 {
-        let host = parts[parts.len() - 2];
-        if invalid(host) {
-            return Err(format!("invalid hostPort: {host}"));
+        let host_text = parts[parts.len() - 2];
+        let host = port_range(host_text).map_err(|()| format!("invalid hostPort: {host_text}"))?;
+        // A range of container ports needs as many host ports.
+        if let (Some((c0, c1)), Some((h0, h1))) = (container, host) {
+            if c1 > c0 && c1 - c0 != h1 - h0 {
+                return Err(format!(
+                    "invalid ranges specified for container and host Ports: {container_text} and {host_text}"
+                ));
+            }
         }
     }
     Ok(())
+}
+
+/// A port or a range `a-b` (a ≤ b) as Compose reads one: `None` when empty
+/// or not judged (a range of more than two parts, which Compose accepts).
+fn port_range(p: &str) -> Result<Option<(u32, u32)>, ()> {
+    let number = |s: &str| {
+        Some(s)
+            .filter(|s| !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit()))
+            .and_then(|s| s.parse::<u32>().ok())
+            .filter(|n| *n <= 65535)
+    };
+    match p.split_once('-') {
+        _ if p.is_empty() => Ok(None),
+        None => number(p).map(|n| Some((n, n))).ok_or(()),
+        Some((_, b)) if b.contains('-') => Ok(None),
+        Some((a, b)) => match (number(a), number(b)) {
+            (Some(a), Some(b)) if a <= b => Ok(Some((a, b))),
+            _ => Err(()),
+        },
+    }
 }
 
 #[cfg(test)]
