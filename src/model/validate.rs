@@ -52,12 +52,17 @@ enum Ty {
     Size,
     /// A string Compose parses as a byte size.
     SizeStr,
+    /// A string Compose parses as a duration (`1m30s`, `1d`).
+    Duration,
     /// Null, or the type.
     Nullable(&'static Ty),
     /// A list of the type.
     Seq(&'static Ty),
     /// A mapping of these keys (and `x-` extension keys).
     Obj(&'static [Field]),
+    /// A mapping of these keys only: the specification allows no `x-` key
+    /// there (`blkio_config`, its items, an `env_file` item).
+    Closed(&'static [Field]),
     /// A mapping of any keys to the type.
     Dict(&'static Ty),
     /// One of two types (told apart by the kind of node).
@@ -101,7 +106,7 @@ const SERVICE: &[Field] = &[
     ("annotations", ListOrDict),
     ("attach", Scalar),
     ("build", Either(&Str, &Obj(BUILD))),
-    ("blkio_config", Obj(BLKIO)),
+    ("blkio_config", Closed(BLKIO)),
     ("cap_add", STRINGS),
     ("cap_drop", STRINGS),
     ("cgroup", Str),
@@ -129,7 +134,7 @@ const SERVICE: &[Field] = &[
     ("entrypoint", COMMAND),
     (
         "env_file",
-        Either(&Str, &Seq(&Either(&Str, &Obj(ENV_FILE)))),
+        Either(&Str, &Seq(&Either(&Str, &Closed(ENV_FILE)))),
     ),
     ("label_file", STRING_OR_LIST),
     ("environment", Environment),
@@ -185,7 +190,7 @@ const SERVICE: &[Field] = &[
     ("secrets", Seq(&Either(&Str, &Obj(SERVICE_SECRET)))),
     ("sysctls", ListOrDict),
     ("stdin_open", Scalar),
-    ("stop_grace_period", Str),
+    ("stop_grace_period", Duration),
     ("stop_signal", Str),
     ("storage_opt", Dict(&Any)),
     ("tmpfs", STRING_OR_LIST),
@@ -235,14 +240,14 @@ const ULIMITS: Ty = Dict(&Either(
 
 const BLKIO_LIMIT: &[Field] = &[("path", Str), ("rate", Scalar)];
 const BLKIO: &[Field] = &[
-    ("device_read_bps", Seq(&Obj(BLKIO_LIMIT))),
-    ("device_read_iops", Seq(&Obj(BLKIO_LIMIT))),
-    ("device_write_bps", Seq(&Obj(BLKIO_LIMIT))),
-    ("device_write_iops", Seq(&Obj(BLKIO_LIMIT))),
+    ("device_read_bps", Seq(&Closed(BLKIO_LIMIT))),
+    ("device_read_iops", Seq(&Closed(BLKIO_LIMIT))),
+    ("device_write_bps", Seq(&Closed(BLKIO_LIMIT))),
+    ("device_write_iops", Seq(&Closed(BLKIO_LIMIT))),
     ("weight", Scalar),
     (
         "weight_device",
-        Seq(&Obj(&[("path", Str), ("weight", Scalar)])),
+        Seq(&Closed(&[("path", Str), ("weight", Scalar)])),
     ),
 ];
 
@@ -339,12 +344,12 @@ const PRE_START_HOOK: &[Field] = &[
 
 const HEALTHCHECK: &[Field] = &[
     ("disable", Scalar),
-    ("interval", Str),
+    ("interval", Duration),
     ("retries", Scalar),
     ("test", STRING_OR_LIST),
-    ("timeout", Str),
-    ("start_period", Str),
-    ("start_interval", Str),
+    ("timeout", Duration),
+    ("start_period", Duration),
+    ("start_interval", Duration),
 ];
 
 const DEVELOP: &[Field] = &[(
@@ -362,9 +367,9 @@ const DEVELOP: &[Field] = &[(
 
 const UPDATE_CONFIG: &[Field] = &[
     ("parallelism", Scalar),
-    ("delay", Str),
+    ("delay", Duration),
     ("failure_action", Str),
-    ("monitor", Str),
+    ("monitor", Duration),
     ("max_failure_ratio", Scalar),
     ("order", Str),
 ];
@@ -412,9 +417,9 @@ const DEPLOY: &[Field] = &[
         "restart_policy",
         Obj(&[
             ("condition", Str),
-            ("delay", Str),
+            ("delay", Duration),
             ("max_attempts", Scalar),
-            ("window", Str),
+            ("window", Duration),
         ]),
     ),
     (
@@ -650,12 +655,12 @@ fn join(path: &str, key: &str) -> String {
 fn accepts(ty: &Ty, k: &Kind) -> bool {
     match ty {
         Any => true,
-        Str | SizeStr => *k == Kind::Str,
+        Str | SizeStr | Duration => *k == Kind::Str,
         Scalar | Size => matches!(k, Kind::Str | Kind::OtherScalar),
         Port => matches!(k, Kind::Str | Kind::OtherScalar | Kind::Map),
         Nullable(t) => *k == Kind::Null || accepts(t, k),
         Seq(_) => *k == Kind::Seq,
-        Obj(_) | Dict(_) | Services => *k == Kind::Map,
+        Obj(_) | Closed(_) | Dict(_) | Services => *k == Kind::Map,
         Either(a, b) => accepts(a, k) || accepts(b, k),
         ListOrDict | Environment => matches!(k, Kind::Seq | Kind::Map),
     }
@@ -665,11 +670,11 @@ fn accepts(ty: &Ty, k: &Kind) -> bool {
 fn describe(ty: &Ty) -> String {
     match ty {
         Any => "anything".into(),
-        Str | SizeStr => "a string".into(),
+        Str | SizeStr | Duration => "a string".into(),
         Scalar | Size | Port => "a string or a number".into(),
         Nullable(t) => describe(t),
         Seq(_) => "a list".into(),
-        Obj(_) | Dict(_) | Services => "a mapping".into(),
+        Obj(_) | Closed(_) | Dict(_) | Services => "a mapping".into(),
         Either(a, b) => format!("{} or {}", describe(a), describe(b)),
         ListOrDict | Environment => "a mapping or a list".into(),
     }
@@ -754,10 +759,14 @@ impl Validator<'_> {
                     self.check(t, node, p);
                 }
             }
-            Size | SizeStr => {
+            Size | SizeStr | Duration => {
                 if k == Kind::Str {
                     if let Some(text) = self.cx.interpolated(node) {
-                        if let Err(e) = parse_size(&text) {
+                        let parsed = match ty {
+                            Duration => parse_duration(&text),
+                            _ => parse_size(&text),
+                        };
+                        if let Err(e) = parsed {
                             self.error(format!("{} {e}", p.at()), node.range);
                         }
                     }
@@ -781,7 +790,8 @@ impl Validator<'_> {
                     self.check(t, v, &p.key(name, key.range));
                 }
             }
-            Obj(fields) => self.object(fields, node, p),
+            Obj(fields) => self.object(fields, node, p, true),
+            Closed(fields) => self.object(fields, node, p, false),
             Services => {
                 for (key, v) in node.as_map().unwrap_or_default() {
                     let Some(name) = key.as_str() else { continue };
@@ -793,7 +803,7 @@ impl Validator<'_> {
             }
             ListOrDict | Environment => self.list_or_dict(ty, node, p),
             Port => match k {
-                Kind::Map => self.object(PORT, node, p),
+                Kind::Map => self.object(PORT, node, p, true),
                 Kind::Str => {
                     if let Some(text) = self.cx.interpolated(node) {
                         if let Err(e) = check_port(&text) {
@@ -806,10 +816,11 @@ impl Validator<'_> {
         }
     }
 
-    fn object(&mut self, fields: &'static [Field], node: &Node, p: &Path) {
+    /// A mapping of `fields`; `extensions`: `x-` keys allowed too.
+    fn object(&mut self, fields: &'static [Field], node: &Node, p: &Path, extensions: bool) {
         for (key, v) in node.as_map().unwrap_or_default() {
             let Some(name) = key.as_str() else { continue };
-            if name.starts_with("x-") {
+            if extensions && name.starts_with("x-") {
                 continue;
             }
             match fields.iter().find(|(f, _)| *f == name) {
@@ -1078,6 +1089,51 @@ pub(crate) fn suggest<'k>(name: &str, known: impl Iterator<Item = &'k str>) -> O
         }
     }
     best.map(|(_, k)| k)
+}
+
+/// A duration as Compose reads one: Go's `time.ParseDuration` (a sign,
+/// then numbers with an optional fraction, each with its unit), with the
+/// units `d` and `w` besides `ns`, `us`, `µs`, `ms`, `s`, `m`, `h`.
+fn parse_duration(text: &str) -> Result<(), String> {
+    let invalid = || format!("time: invalid duration {text:?}");
+    let mut s = text.strip_prefix(['-', '+']).unwrap_or(text);
+    if s == "0" {
+        return Ok(());
+    }
+    if s.is_empty() {
+        return Err(invalid());
+    }
+    let digits = |s: &str| s.find(|c: char| !c.is_ascii_digit()).unwrap_or(s.len());
+    while !s.is_empty() {
+        if !s.starts_with(|c: char| c == '.' || c.is_ascii_digit()) {
+            return Err(invalid());
+        }
+        let int = digits(s);
+        s = &s[int..];
+        let mut frac = 0;
+        if let Some(rest) = s.strip_prefix('.') {
+            frac = digits(rest);
+            s = &rest[frac..];
+        }
+        if int == 0 && frac == 0 {
+            return Err(invalid());
+        }
+        let unit_len = s
+            .find(|c: char| c == '.' || c.is_ascii_digit())
+            .unwrap_or(s.len());
+        let unit = &s[..unit_len];
+        if unit.is_empty() {
+            return Err(format!("time: missing unit in duration {text:?}"));
+        }
+        if !matches!(
+            unit,
+            "ns" | "us" | "µs" | "μs" | "ms" | "s" | "m" | "h" | "d" | "w"
+        ) {
+            return Err(format!("time: unknown unit {unit:?} in duration {text:?}"));
+        }
+        s = &s[unit_len..];
+    }
+    Ok(())
 }
 
 /// A byte size as Compose reads a string (docker/go-units `RAMInBytes`):

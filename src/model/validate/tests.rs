@@ -102,6 +102,22 @@ fn extension_keys_are_allowed() {
     assert!(e.is_empty(), "{e:?}");
 }
 
+/// Where the specification allows no `x-` key and Compose refuses one
+/// (checked with docker-compose 2.40.3; it accepts `x-` keys in `extends`
+/// and `include` items, which the schema closes too).
+#[test]
+fn extension_keys_are_refused_where_compose_refuses_them() {
+    for (yaml, at) in [
+        ("    blkio_config:\n      weight: 10\n      x-a: 1\n", "x-a"),
+        ("    blkio_config:\n      device_read_bps:\n        - {path: /dev/sda, rate: 1mb, x-b: 1}\n", "x-b"),
+        ("    blkio_config:\n      weight_device:\n        - {path: /dev/sda, weight: 10, x-c: 1}\n", "x-c"),
+        ("    env_file:\n      - {path: a.env, x-d: 1}\n", "x-d"),
+    ] {
+        let e = errors(&format!("{APP}{yaml}"));
+        assert!(e.len() == 1 && e[0].contains(&format!("unknown key `{at}`")), "{yaml}: {e:?}");
+    }
+}
+
 #[test]
 fn wrong_types() {
     let cases = [
@@ -398,7 +414,23 @@ fn walk(
     assert!(depth < 12, "{at}: the schema nests deeper than expected");
     for (key, prop) in object["properties"].as_object().into_iter().flatten() {
         let mut one = Map::new();
-        one.insert(key.clone(), sample(root, prop));
+        // The schema types durations as strings; Compose parses them, and
+        // `1` alone lacks its unit.
+        let duration = [
+            "stop_grace_period",
+            "interval",
+            "timeout",
+            "start_period",
+            "start_interval",
+            "delay",
+            "monitor",
+            "window",
+        ];
+        let value = match sample(root, prop) {
+            Json::String(_) if duration.contains(&key.as_str()) => json!("1s"),
+            v => v,
+        };
+        one.insert(key.clone(), value);
         let doc = place(Json::Object(one));
         let text = serde_json::to_string(&doc).expect("json");
         let e = errors(&text);
@@ -490,4 +522,50 @@ fn our_tables_know_no_key_the_specification_does_not() {
     theirs.sort();
     ours.sort();
     assert_eq!(ours, theirs);
+}
+
+/// Durations as docker-compose 2.40.3 reads them (each checked with it).
+#[test]
+fn durations_as_compose_reads_them() {
+    for ok in [
+        "1m30s",
+        "1.5s",
+        "-1s",
+        "0",
+        "-0",
+        "+0",
+        "1h2m3s4ms5us6ns",
+        "1µs",
+        "1μs",
+        "1d",
+        "1w",
+        ".5s",
+        "5.s",
+        "+1s",
+    ] {
+        assert_eq!(parse_duration(ok), Ok(()), "{ok}");
+    }
+    for (bad, message) in [
+        ("10", "time: missing unit in duration \"10\""),
+        ("00", "time: missing unit in duration \"00\""),
+        ("1.2.3s", "time: missing unit in duration \"1.2.3s\""),
+        ("10x", "time: unknown unit \"x\" in duration \"10x\""),
+        ("1S", "time: unknown unit \"S\" in duration \"1S\""),
+        ("1h-1m", "time: unknown unit \"h-\" in duration \"1h-1m\""),
+        ("1 s", "time: unknown unit \" s\" in duration \"1 s\""),
+        ("1e3s", "time: unknown unit \"e\" in duration \"1e3s\""),
+        ("", "time: invalid duration \"\""),
+        (".", "time: invalid duration \".\""),
+        (" 1s", "time: invalid duration \" 1s\""),
+    ] {
+        assert_eq!(parse_duration(bad), Err(message.to_string()), "{bad}");
+    }
+    let e = errors(&format!("{APP}    stop_grace_period: 10x\n    healthcheck:\n      test: [CMD, x]\n      interval: \"5\"\n"));
+    assert_eq!(
+        e,
+        [
+            "services.app.stop_grace_period time: unknown unit \"x\" in duration \"10x\"",
+            "services.app.healthcheck.interval time: missing unit in duration \"5\""
+        ]
+    );
 }
