@@ -54,6 +54,14 @@ enum Ty {
     SizeStr,
     /// A string Compose parses as a duration (`1m30s`, `1d`).
     Duration,
+    /// A [`Ty::Scalar`] that Compose casts, when it is a string, to an
+    /// integer (`strconv.Atoi`)…
+    Int,
+    /// … to a float (`strconv.ParseFloat`)…
+    Float,
+    /// … or to a boolean (`true`, `yes`, `y`, `on` and their opposites, any
+    /// case).
+    Bool,
     /// Null, or the type.
     Nullable(&'static Ty),
     /// A list of the type.
@@ -114,14 +122,14 @@ const SERVICE: &[Field] = &[
     ("command", COMMAND),
     ("configs", Seq(&Either(&Str, &Obj(SERVICE_SECRET)))),
     ("container_name", Str),
-    ("cpu_count", Scalar),
-    ("cpu_percent", Scalar),
-    ("cpu_shares", Scalar),
-    ("cpu_quota", Scalar),
-    ("cpu_period", Scalar),
-    ("cpu_rt_period", Scalar),
-    ("cpu_rt_runtime", Scalar),
-    ("cpus", Scalar),
+    ("cpu_count", Int),
+    ("cpu_percent", Float),
+    ("cpu_shares", Int),
+    ("cpu_quota", Int),
+    ("cpu_period", Int),
+    ("cpu_rt_period", Int),
+    ("cpu_rt_runtime", Int),
+    ("cpus", Float),
     ("cpuset", Str),
     ("credential_spec", Obj(CREDENTIAL_SPEC)),
     ("depends_on", Either(&STRINGS, &Dict(&Obj(DEPENDENCY)))),
@@ -148,7 +156,7 @@ const SERVICE: &[Field] = &[
     ("healthcheck", Obj(HEALTHCHECK)),
     ("hostname", Str),
     ("image", Str),
-    ("init", Scalar),
+    ("init", Bool),
     ("ipc", Str),
     ("isolation", Str),
     ("labels", ListOrDict),
@@ -168,33 +176,33 @@ const SERVICE: &[Field] = &[
         "networks",
         Either(&STRINGS, &Dict(&Nullable(&Obj(SERVICE_NETWORK)))),
     ),
-    ("oom_kill_disable", Scalar),
-    ("oom_score_adj", Scalar),
+    ("oom_kill_disable", Bool),
+    ("oom_score_adj", Int),
     ("pid", Nullable(&Str)),
-    ("pids_limit", Scalar),
+    ("pids_limit", Int),
     ("platform", Str),
     ("ports", Seq(&Port)),
     ("pre_start", Seq(&Obj(PRE_START_HOOK))),
     ("post_start", Seq(&Obj(HOOK))),
     ("pre_stop", Seq(&Obj(HOOK))),
-    ("privileged", Scalar),
+    ("privileged", Bool),
     ("profiles", STRINGS),
     ("pull_policy", Str),
     ("pull_refresh_after", Str),
-    ("read_only", Scalar),
+    ("read_only", Bool),
     ("restart", Str),
     ("runtime", Str),
-    ("scale", Scalar),
+    ("scale", Int),
     ("security_opt", STRINGS),
     ("shm_size", Size),
     ("secrets", Seq(&Either(&Str, &Obj(SERVICE_SECRET)))),
     ("sysctls", ListOrDict),
-    ("stdin_open", Scalar),
+    ("stdin_open", Bool),
     ("stop_grace_period", Duration),
     ("stop_signal", Str),
     ("storage_opt", Dict(&Any)),
     ("tmpfs", STRING_OR_LIST),
-    ("tty", Scalar),
+    ("tty", Bool),
     ("ulimits", ULIMITS),
     ("use_api_socket", Scalar),
     ("user", Str),
@@ -226,17 +234,14 @@ const BUILD: &[Field] = &[
     ("shm_size", Size),
     ("extra_hosts", Either(&STRINGS, &Dict(&STRING_OR_LIST))),
     ("isolation", Str),
-    ("privileged", Scalar),
+    ("privileged", Bool),
     ("secrets", Seq(&Either(&Str, &Obj(SERVICE_SECRET)))),
     ("tags", STRINGS),
     ("ulimits", ULIMITS),
     ("platforms", STRINGS),
 ];
 
-const ULIMITS: Ty = Dict(&Either(
-    &Scalar,
-    &Obj(&[("hard", Scalar), ("soft", Scalar)]),
-));
+const ULIMITS: Ty = Dict(&Either(&Int, &Obj(&[("hard", Int), ("soft", Int)])));
 
 const BLKIO_LIMIT: &[Field] = &[("path", Str), ("rate", Scalar)];
 const BLKIO: &[Field] = &[
@@ -305,7 +310,7 @@ const SERVICE_VOLUME: &[Field] = &[
     ("type", Str),
     ("source", Str),
     ("target", Str),
-    ("read_only", Scalar),
+    ("read_only", Bool),
     ("consistency", Str),
     (
         "bind",
@@ -343,9 +348,9 @@ const PRE_START_HOOK: &[Field] = &[
 ];
 
 const HEALTHCHECK: &[Field] = &[
-    ("disable", Scalar),
+    ("disable", Bool),
     ("interval", Duration),
-    ("retries", Scalar),
+    ("retries", Int),
     ("test", STRING_OR_LIST),
     ("timeout", Duration),
     ("start_period", Duration),
@@ -366,7 +371,7 @@ const DEVELOP: &[Field] = &[(
 )];
 
 const UPDATE_CONFIG: &[Field] = &[
-    ("parallelism", Scalar),
+    ("parallelism", Int),
     ("delay", Duration),
     ("failure_action", Str),
     ("monitor", Duration),
@@ -385,7 +390,7 @@ const DEVICE_REQUEST: &[Field] = &[
 const DEPLOY: &[Field] = &[
     ("mode", Str),
     ("endpoint_mode", Str),
-    ("replicas", Scalar),
+    ("replicas", Int),
     ("labels", ListOrDict),
     ("rollback_config", Obj(UPDATE_CONFIG)),
     ("update_config", Obj(UPDATE_CONFIG)),
@@ -394,12 +399,12 @@ const DEPLOY: &[Field] = &[
         Obj(&[
             (
                 "limits",
-                Obj(&[("cpus", Scalar), ("memory", SizeStr), ("pids", Scalar)]),
+                Obj(&[("cpus", Float), ("memory", SizeStr), ("pids", Scalar)]),
             ),
             (
                 "reservations",
                 Obj(&[
-                    ("cpus", Scalar),
+                    ("cpus", Float),
                     ("memory", SizeStr),
                     (
                         "generic_resources",
@@ -656,7 +661,7 @@ fn accepts(ty: &Ty, k: &Kind) -> bool {
     match ty {
         Any => true,
         Str | SizeStr | Duration => *k == Kind::Str,
-        Scalar | Size => matches!(k, Kind::Str | Kind::OtherScalar),
+        Scalar | Size | Int | Float | Bool => matches!(k, Kind::Str | Kind::OtherScalar),
         Port => matches!(k, Kind::Str | Kind::OtherScalar | Kind::Map),
         Nullable(t) => *k == Kind::Null || accepts(t, k),
         Seq(_) => *k == Kind::Seq,
@@ -671,7 +676,7 @@ fn describe(ty: &Ty) -> String {
     match ty {
         Any => "anything".into(),
         Str | SizeStr | Duration => "a string".into(),
-        Scalar | Size | Port => "a string or a number".into(),
+        Scalar | Size | Port | Int | Float | Bool => "a string or a number".into(),
         Nullable(t) => describe(t),
         Seq(_) => "a list".into(),
         Obj(_) | Closed(_) | Dict(_) | Services => "a mapping".into(),
@@ -757,6 +762,21 @@ impl Validator<'_> {
             Nullable(t) => {
                 if k != Kind::Null {
                     self.check(t, node, p);
+                }
+            }
+            Int | Float | Bool => {
+                if k == Kind::Str {
+                    if let Some(text) = self.cx.interpolated(node) {
+                        if let Err(e) = cast(ty, &text) {
+                            self.error(
+                                format!(
+                                    "error while interpolating {}: failed to cast to expected type: {e}",
+                                    p.at()
+                                ),
+                                node.range,
+                            );
+                        }
+                    }
                 }
             }
             Size | SizeStr | Duration => {
@@ -1089,6 +1109,33 @@ pub(crate) fn suggest<'k>(name: &str, known: impl Iterator<Item = &'k str>) -> O
         }
     }
     best.map(|(_, k)| k)
+}
+
+/// A string cast as Compose casts it to an integer, a float or a boolean
+/// (`ty`); the error as Go words it.
+fn cast(ty: &Ty, text: &str) -> Result<(), String> {
+    let ok = match ty {
+        Int => text.parse::<i64>().is_ok(),
+        // Go reads hexadecimal floats too (`0x1p-2`): not judged.
+        Float => {
+            text.parse::<f64>().is_ok()
+                || text.get(..2).is_some_and(|p| p.eq_ignore_ascii_case("0x"))
+        }
+        _ => matches!(
+            text.to_ascii_lowercase().as_str(),
+            "true" | "yes" | "y" | "on" | "false" | "no" | "n" | "off"
+        ),
+    };
+    match ty {
+        _ if ok => Ok(()),
+        Int => Err(format!(
+            "strconv.ParseInt: parsing {text:?}: invalid syntax"
+        )),
+        Float => Err(format!(
+            "strconv.ParseFloat: parsing {text:?}: invalid syntax"
+        )),
+        _ => Err(format!("invalid boolean: {text}")),
+    }
 }
 
 /// A duration as Compose reads one: Go's `time.ParseDuration` (a sign,

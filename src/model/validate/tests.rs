@@ -569,3 +569,30 @@ fn durations_as_compose_reads_them() {
         ]
     );
 }
+
+/// Typed values a string gives: cast as Compose casts them (each case
+/// checked with docker-compose 2.40.3).
+#[test]
+fn strings_cast_to_numbers_and_booleans() {
+    for fine in [
+        "    cpus: \"1.5\"\n    cpu_count: \"+5\"\n    init: \"Y\"\n    tty: \"OFF\"\n    read_only: \"True\"\n",
+        "    cpus: \"1e3\"\n    ulimits:\n      nofile: \"1024\"\n      nproc: {soft: \"1\", hard: 2}\n",
+        "    cpus: ${CPUS}\n    privileged: ${P:-x}\n",
+        "    deploy:\n      replicas: 2\n      resources:\n        limits: {cpus: \"0.5\"}\n",
+    ] {
+        let e = errors(&format!("{APP}{fine}"));
+        assert!(e.is_empty(), "{fine}: {e:?}");
+    }
+    for (bad, message) in [
+        ("    cpus: \"abc\"\n", "error while interpolating services.app.cpus: failed to cast to expected type: strconv.ParseFloat: parsing \"abc\": invalid syntax"),
+        ("    cpus: 1.5x\n", "error while interpolating services.app.cpus: failed to cast to expected type: strconv.ParseFloat: parsing \"1.5x\": invalid syntax"),
+        ("    cpu_shares: \"1.5\"\n", "error while interpolating services.app.cpu_shares: failed to cast to expected type: strconv.ParseInt: parsing \"1.5\": invalid syntax"),
+        ("    cpu_count: \"1_000\"\n", "error while interpolating services.app.cpu_count: failed to cast to expected type: strconv.ParseInt: parsing \"1_000\": invalid syntax"),
+        ("    init: \"1\"\n", "error while interpolating services.app.init: failed to cast to expected type: invalid boolean: 1"),
+        ("    ulimits:\n      nofile: {soft: x, hard: 2}\n", "error while interpolating services.app.ulimits.nofile.soft: failed to cast to expected type: strconv.ParseInt: parsing \"x\": invalid syntax"),
+        ("    healthcheck:\n      disable: \"x\"\n", "error while interpolating services.app.healthcheck.disable: failed to cast to expected type: invalid boolean: x"),
+        ("    deploy:\n      update_config: {parallelism: \"x\"}\n", "error while interpolating services.app.deploy.update_config.parallelism: failed to cast to expected type: strconv.ParseInt: parsing \"x\": invalid syntax"),
+    ] {
+        assert_eq!(errors(&format!("{APP}{bad}")), [message], "{bad}");
+    }
+}
