@@ -738,7 +738,14 @@ impl Validator<'_> {
             return;
         }
         let k = kind(node);
-        let before = p.keys.as_ref().and_then(|keys| self.earlier.get(keys));
+        // A top-level key's value is not merged over the earlier files'
+        // before it is judged (`services:` left empty in a later file is
+        // refused: it "must be a mapping").
+        let before = p
+            .keys
+            .as_ref()
+            .filter(|keys| keys.len() > 1)
+            .and_then(|keys| self.earlier.get(keys));
         if let Some(before) = &before {
             let nested = |k: &Kind| matches!(k, Kind::Seq | Kind::Map);
             if k == Kind::Null || (k != **before && (nested(&k) || nested(before))) {

@@ -212,6 +212,12 @@ fn an_earlier_file_completes_a_null_or_a_differently_typed_value() {
         ["services.tool must be a mapping"]
     );
     assert!(errors_in("services:\n  app:\n    environment: \"A=1\"\n", &[base]).is_empty());
+    // A top-level key left empty is refused, whatever came before
+    // (docker-compose 2.40.3: "services must be a mapping").
+    assert_eq!(
+        errors_in("services:\n", &[base]),
+        ["services must be a mapping"]
+    );
     // Unknown keys are refused whatever came before.
     assert_eq!(
         errors_in("services:\n  app:\n    imag: y\n", &[base]).len(),
