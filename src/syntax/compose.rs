@@ -168,7 +168,6 @@ pub enum Command {
     Shell(Spanned<String>),
 }
 
-use crate::syntax::limits::MAX_DOCUMENTS;
 use crate::syntax::yaml::{self, NodeKind, ScalarStyle};
 
 impl ComposeFile {
@@ -192,16 +191,6 @@ pub fn parse(text: &str) -> ComposeFile {
     };
     let several = !doc.later.is_empty();
     read_document(&mut file, root, several);
-    if let Some((marker, _)) = doc.later.get(MAX_DOCUMENTS - 1) {
-        file.errors.push(SyntaxError::limit(
-            format!(
-                "more than {MAX_DOCUMENTS} YAML documents in one file: not read \
-                 (a limit of mppeep-lint, not of Compose)"
-            ),
-            *marker,
-        ));
-        return file;
-    }
     for (marker, root) in doc.later {
         let mut later = ComposeFile::default();
         match root {

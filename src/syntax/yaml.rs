@@ -86,6 +86,7 @@ pub struct YamlDocument {
     pub errors: Vec<SyntaxError>,
 }
 
+use crate::syntax::limits::MAX_DOCUMENTS;
 use reindent::Reindented;
 use saphyr_parser::{Event, Parser, ScalarStyle as SStyle};
 use std::collections::HashMap;
@@ -567,6 +568,15 @@ fn build<'a>(text: &'a str, reindented: Option<&'a Reindented>) -> Builder<'a> {
         let start = b.offset(span.start.index());
         let end = b.offset(span.end.index()).max(start);
         let result = match event {
+            // Past the bound, the file is refused where it is reached,
+            // before the documents after it are built.
+            Event::DocumentStart(_) if b.roots.len() >= MAX_DOCUMENTS => Err(SyntaxError::limit(
+                format!(
+                    "more than {MAX_DOCUMENTS} YAML documents in one file: not read \
+                     (a limit of mppeep-lint, not of Compose)"
+                ),
+                TextRange::new(start, end),
+            )),
             Event::DocumentStart(_) => {
                 b.roots.push((TextRange::new(start, end), None));
                 Ok(())
