@@ -62,6 +62,9 @@ enum Ty {
     /// … or to a boolean (`true`, `yes`, `y`, `on` and their opposites, any
     /// case).
     Bool,
+    /// A string the function judges once interpolated (its error follows
+    /// the path in the message).
+    Matching(fn(&str) -> Result<(), String>),
     /// Null, or the type.
     Nullable(&'static Ty),
     /// A list of the type.
@@ -150,7 +153,10 @@ const SERVICE: &[Field] = &[
     ("extends", Either(&Str, &Obj(EXTENDS))),
     ("provider", Obj(PROVIDER)),
     ("external_links", STRINGS),
-    ("extra_hosts", Either(&STRINGS, &Dict(&STRING_OR_LIST))),
+    (
+        "extra_hosts",
+        Either(&Seq(&Matching(extra_host)), &Dict(&STRING_OR_LIST)),
+    ),
     ("gpus", Either(&Str, &Seq(&Obj(DEVICE_REQUEST)))),
     ("group_add", Seq(&Scalar)),
     ("healthcheck", Obj(HEALTHCHECK)),
@@ -187,7 +193,7 @@ const SERVICE: &[Field] = &[
     ("pre_stop", Seq(&Obj(HOOK))),
     ("privileged", Bool),
     ("profiles", STRINGS),
-    ("pull_policy", Str),
+    ("pull_policy", Matching(pull_policy)),
     ("pull_refresh_after", Str),
     ("read_only", Bool),
     ("restart", Str),
@@ -232,7 +238,10 @@ const BUILD: &[Field] = &[
     ("pull", Scalar),
     ("target", Str),
     ("shm_size", Size),
-    ("extra_hosts", Either(&STRINGS, &Dict(&STRING_OR_LIST))),
+    (
+        "extra_hosts",
+        Either(&Seq(&Matching(extra_host)), &Dict(&STRING_OR_LIST)),
+    ),
     ("isolation", Str),
     ("privileged", Bool),
     ("secrets", Seq(&Either(&Str, &Obj(SERVICE_SECRET)))),
@@ -660,7 +669,7 @@ fn join(path: &str, key: &str) -> String {
 fn accepts(ty: &Ty, k: &Kind) -> bool {
     match ty {
         Any => true,
-        Str | SizeStr | Duration => *k == Kind::Str,
+        Str | SizeStr | Duration | Matching(_) => *k == Kind::Str,
         Scalar | Size | Int | Float | Bool => matches!(k, Kind::Str | Kind::OtherScalar),
         Port => matches!(k, Kind::Str | Kind::OtherScalar | Kind::Map),
         Nullable(t) => *k == Kind::Null || accepts(t, k),
@@ -675,7 +684,7 @@ fn accepts(ty: &Ty, k: &Kind) -> bool {
 fn describe(ty: &Ty) -> String {
     match ty {
         Any => "anything".into(),
-        Str | SizeStr | Duration => "a string".into(),
+        Str | SizeStr | Duration | Matching(_) => "a string".into(),
         Scalar | Size | Port | Int | Float | Bool => "a string or a number".into(),
         Nullable(t) => describe(t),
         Seq(_) => "a list".into(),
@@ -769,6 +778,13 @@ impl Validator<'_> {
             Nullable(t) => {
                 if k != Kind::Null {
                     self.check(t, node, p);
+                }
+            }
+            Matching(judge) => {
+                if let Some(text) = self.cx.interpolated(node) {
+                    if let Err(e) = judge(&text) {
+                        self.error(format!("{} {e}", p.at()), node.range);
+                    }
                 }
             }
             Int | Float | Bool => {
@@ -1116,6 +1132,49 @@ pub(crate) fn suggest<'k>(name: &str, known: impl Iterator<Item = &'k str>) -> O
         }
     }
     best.map(|(_, k)| k)
+}
+
+/// `pull_policy` as the specification's pattern reads it (not anchored:
+/// a value holding one of the words is accepted).
+fn pull_policy(text: &str) -> Result<(), String> {
+    const PATTERN: &str =
+        "always|never|build|if_not_present|missing|refresh|daily|weekly|every_([0-9]+[wdhms])+";
+    let word = [
+        "always",
+        "never",
+        "build",
+        "if_not_present",
+        "missing",
+        "refresh",
+        "daily",
+        "weekly",
+    ]
+    .iter()
+    .any(|w| text.contains(w));
+    let every = text.match_indices("every_").any(|(at, w)| {
+        let rest = &text[at + w.len()..];
+        let digits = rest
+            .find(|c: char| !c.is_ascii_digit())
+            .unwrap_or(rest.len());
+        digits > 0 && rest[digits..].starts_with(['w', 'd', 'h', 'm', 's'])
+    });
+    if word || every {
+        Ok(())
+    } else {
+        Err(format!("'{text}' does not match pattern '{PATTERN}'"))
+    }
+}
+
+/// An `extra_hosts` item (`host:ip`, `host=ip`) as Compose reads it.
+fn extra_host(text: &str) -> Result<(), String> {
+    let host = match text.split_once('=').or_else(|| text.split_once(':')) {
+        Some((host, _)) => host,
+        None => return Err(format!("invalid additional host, missing IP: {text}")),
+    };
+    if host.is_empty() {
+        return Err("bad host name ''".to_string());
+    }
+    Ok(())
 }
 
 /// A string cast as Compose casts it to an integer, a float or a boolean

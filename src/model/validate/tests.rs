@@ -358,6 +358,10 @@ fn sample(root: &Json, v: &Json) -> Json {
         t => t.as_str().unwrap_or("null"),
     };
     match ty {
+        // A value of a pattern of words (`pull_policy`): its first word.
+        "string" if v["pattern"].as_str().is_some_and(|p| p.contains('|')) => {
+            json!(v["pattern"].as_str().unwrap_or_default().split('|').next())
+        }
         "string" => json!("1"),
         "integer" | "number" => json!(1),
         "boolean" => json!(true),
@@ -598,6 +602,31 @@ fn strings_cast_to_numbers_and_booleans() {
         ("    ulimits:\n      nofile: {soft: x, hard: 2}\n", "error while interpolating services.app.ulimits.nofile.soft: failed to cast to expected type: strconv.ParseInt: parsing \"x\": invalid syntax"),
         ("    healthcheck:\n      disable: \"x\"\n", "error while interpolating services.app.healthcheck.disable: failed to cast to expected type: invalid boolean: x"),
         ("    deploy:\n      update_config: {parallelism: \"x\"}\n", "error while interpolating services.app.deploy.update_config.parallelism: failed to cast to expected type: strconv.ParseInt: parsing \"x\": invalid syntax"),
+    ] {
+        assert_eq!(errors(&format!("{APP}{bad}")), [message], "{bad}");
+    }
+}
+
+/// `pull_policy` and `extra_hosts` items as docker-compose 2.40.3 reads them.
+#[test]
+fn pull_policy_and_extra_hosts() {
+    for fine in [
+        "    pull_policy: always\n",
+        "    pull_policy: every_12h\n",
+        "    pull_policy: every_1h2\n",
+        "    pull_policy: always-x\n",
+        "    extra_hosts: [\"h:1.2.3.4\", \"h2=::1\", \"h:\", \"h:1.2.3.4:5\"]\n",
+        "    extra_hosts: {h: \"\"}\n",
+    ] {
+        let e = errors(&format!("{APP}{fine}"));
+        assert!(e.is_empty(), "{fine}: {e:?}");
+    }
+    for (bad, message) in [
+        ("    pull_policy: sometimes\n", "services.app.pull_policy 'sometimes' does not match pattern 'always|never|build|if_not_present|missing|refresh|daily|weekly|every_([0-9]+[wdhms])+'"),
+        ("    pull_policy: EVERY_1h\n", "services.app.pull_policy 'EVERY_1h' does not match pattern 'always|never|build|if_not_present|missing|refresh|daily|weekly|every_([0-9]+[wdhms])+'"),
+        ("    pull_policy: every_x\n", "services.app.pull_policy 'every_x' does not match pattern 'always|never|build|if_not_present|missing|refresh|daily|weekly|every_([0-9]+[wdhms])+'"),
+        ("    extra_hosts: [bad]\n", "services.app.extra_hosts.0 invalid additional host, missing IP: bad"),
+        ("    extra_hosts: [\"::1\"]\n", "services.app.extra_hosts.0 bad host name ''"),
     ] {
         assert_eq!(errors(&format!("{APP}{bad}")), [message], "{bad}");
     }
