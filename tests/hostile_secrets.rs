@@ -335,7 +335,7 @@ fn vectors(rng: &mut Rng) -> Vec<Vector> {
     });
     // A compose file that does not parse has no tree: the lines beside its
     // syntax error are shown, secrets among them.
-    let s: Vec<String> = (0..4).map(|_| rng.secret()).collect();
+    let s: Vec<String> = (0..5).map(|_| rng.secret()).collect();
     v.push(Vector {
         name: "compose-syntax-error",
         files: vec![
@@ -346,6 +346,10 @@ fn vectors(rng: &mut Rng) -> Vec<Vector> {
             (
                 "other/compose.yaml",
                 format!("services:\n  app:\n    image: busybox\n    environment:\n      - DB_PASSWORD={}\n      SECRET_KEY: \"{}\"\n      PASSWORD: |\n        {}\n", s[1], s[2], s[3]),
+            ),
+            (
+                "flow/compose.yaml",
+                format!("services:\n  app:\n    image: busybox\n    environment: {{API_KEY: {}, X: [}}\n", s[4]),
             ),
         ],
         secrets: s,

@@ -1211,7 +1211,8 @@ fn recovered_secret_values(text: &str, policy: &SecretPolicy) -> Vec<std::ops::R
 
 /// The values of secret-named keys of YAML `text` read line by line,
 /// for a file whose tree could not be built: `KEY: value` (a block scalar
-/// `|`/`>` with the lines indented under it), `- KEY=value`, quoted or not.
+/// `|`/`>` with the lines indented under it), `- KEY=value`, quoted or not,
+/// and the same inside a flow collection on one line (`{KEY: value, …}`).
 fn recovered_yaml_secret_values(text: &str, policy: &SecretPolicy) -> Vec<std::ops::Range<usize>> {
     let mut out = Vec::new();
     let mut pos = 0;
@@ -1233,35 +1234,56 @@ fn recovered_yaml_secret_values(text: &str, policy: &SecretPolicy) -> Vec<std::o
             }
             block = None;
         }
+        // Each piece of a flow collection written on this line.
+        for (i, c) in line
+            .char_indices()
+            .filter(|(_, c)| matches!(c, '{' | '[' | ','))
+        {
+            let from = i + c.len_utf8();
+            let to = line[from..]
+                .find([',', '}', ']'])
+                .map_or(line.len(), |n| from + n);
+            if let Some(r) = secret_value(&line[from..to], true, policy) {
+                out.push(at + from + r.start..at + from + r.end);
+            }
+        }
         let item = body.strip_prefix("- ").map(str::trim_start);
         let entry = item.unwrap_or(body);
-        let unquoted = entry.trim_start_matches(['"', '\'']);
-        let skip = entry.len() - unquoted.len();
-        let start = at + (line.len() - entry.len()) + skip;
-        // `KEY=value` in a list item, `KEY: value` in a mapping.
-        let split = match (item, unquoted.find('='), unquoted.find(':')) {
-            (Some(_), Some(eq), colon) if colon.is_none_or(|c| eq < c) => Some((eq, 1)),
-            (_, _, Some(c)) => Some((c, 1)),
-            _ => None,
+        let start = at + (line.len() - entry.len());
+        let Some(r) = secret_value(entry, item.is_some(), policy) else {
+            continue;
         };
-        let Some((k, sep)) = split else { continue };
-        let key = unquoted[..k].trim().trim_end_matches(['"', '\'']);
-        if !policy.is_secret(key) {
-            continue;
-        }
-        let vstart = start + k + sep;
-        let value = text[vstart..end].trim();
-        if value.is_empty() {
-            continue;
-        }
-        let vstart = vstart + (text[vstart..end].len() - text[vstart..end].trim_start().len());
+        let value = &text[start + r.start..start + r.end];
         if value.starts_with('|') || value.starts_with('>') {
             block = Some(indent);
             continue;
         }
-        out.push(vstart..vstart + value.len());
+        out.push(start + r.start..start + r.end);
     }
     out
+}
+
+/// The range of the value in `entry` (`KEY: value`, or `KEY=value` when
+/// `item`: a list item), when its key is a secret's name.
+fn secret_value(entry: &str, item: bool, policy: &SecretPolicy) -> Option<std::ops::Range<usize>> {
+    let unquoted = entry.trim_start().trim_start_matches(['"', '\'']);
+    let skip = entry.len() - unquoted.len();
+    let (k, sep) = match (item, unquoted.find('='), unquoted.find(':')) {
+        (true, Some(eq), colon) if colon.is_none_or(|c| eq < c) => (eq, 1),
+        (_, _, Some(c)) => (c, 1),
+        _ => return None,
+    };
+    let key = unquoted[..k].trim().trim_end_matches(['"', '\'']);
+    if !policy.is_secret(key) {
+        return None;
+    }
+    let rest = &unquoted[k + sep..];
+    let value = rest.trim();
+    if value.is_empty() {
+        return None;
+    }
+    let start = skip + k + sep + (rest.len() - rest.trim_start().len());
+    Some(start..start + value.len())
 }
 
 #[cfg(test)]
@@ -1270,13 +1292,29 @@ mod tests {
 
     #[test]
     fn secrets_of_an_unparsed_yaml_file_are_found_line_by_line() {
-        let text = "services:\n  app:\n    environment:\n      API_TOKEN: s1\n      - DB_PASSWORD=s2\n      - \"SECRET_KEY=s3\"\n      'JWT_SECRET': 's4'\n      PASSWORD: |\n        s5\n        s6\n      NAME: app\n      X: [\n";
+        let text = "services:\n  app:\n    environment:\n      API_TOKEN: s1\n      - DB_PASSWORD=s2\n      - \"SECRET_KEY=s3\"\n      'JWT_SECRET': 's4'\n      PASSWORD: |\n        s5\n        s6\n      NAME: app\n    environment: {A: 1, DB_PASSWORD: s7, NAME: x}\n    args: [\"API_KEY=s8\", B=2]\n      X: [\n";
         let policy = SecretPolicy::default();
         let found: Vec<&str> = recovered_yaml_secret_values(text, &policy)
             .into_iter()
             .map(|r| &text[r])
             .collect();
-        assert_eq!(found, ["s1", "s2", "s3\"", "'s4'", "s5", "s6"]);
+        assert_eq!(
+            found,
+            ["s1", "s2", "s3\"", "'s4'", "s5", "s6", "s7", "s8\""]
+        );
+        // Nothing odd panics.
+        for odd in [
+            "- ",
+            "'",
+            "\"A:",
+            "é: {ü",
+            "{,,}",
+            "PASSWORD:\r\n",
+            "[PASSWORD=",
+            "{:}",
+        ] {
+            let _ = recovered_yaml_secret_values(odd, &policy);
+        }
     }
 
     /// Variable names from the `.env` files, compose `environment:` keys,
