@@ -34,6 +34,10 @@ pub(crate) struct Invalid {
     /// reverse): a file merged before this one could complete it, so it is
     /// a refusal only when this file's group is the one Compose is given.
     pub mergeable: bool,
+    /// Judged by Compose on the merged model (a duration, an `extra_hosts`
+    /// item): the path of keys whose value a later file replaces, and with
+    /// it this refusal.
+    pub after_merge: Option<Vec<String>>,
 }
 
 /// The type the specification gives a value.
@@ -65,6 +69,9 @@ enum Ty {
     /// A string the function judges once interpolated (its error follows
     /// the path in the message).
     Matching(fn(&str) -> Result<(), String>),
+    /// The type, judged by Compose on the merged model: a later file that
+    /// sets this value takes the refusal away ([`Invalid::after_merge`]).
+    Merged(&'static Ty),
     /// Null, or the type.
     Nullable(&'static Ty),
     /// A list of the type.
@@ -155,7 +162,7 @@ const SERVICE: &[Field] = &[
     ("external_links", STRINGS),
     (
         "extra_hosts",
-        Either(&Seq(&Matching(extra_host)), &Dict(&STRING_OR_LIST)),
+        Merged(&Either(&Seq(&Matching(extra_host)), &Dict(&STRING_OR_LIST))),
     ),
     ("gpus", Either(&Str, &Seq(&Obj(DEVICE_REQUEST)))),
     ("group_add", Seq(&Scalar)),
@@ -240,7 +247,7 @@ const BUILD: &[Field] = &[
     ("shm_size", Size),
     (
         "extra_hosts",
-        Either(&Seq(&Matching(extra_host)), &Dict(&STRING_OR_LIST)),
+        Merged(&Either(&Seq(&Matching(extra_host)), &Dict(&STRING_OR_LIST))),
     ),
     ("isolation", Str),
     ("privileged", Bool),
@@ -610,6 +617,22 @@ impl Path {
     }
 }
 
+/// Every path of keys through mappings of `root` (not into lists).
+pub(crate) fn key_paths(root: &Node) -> Vec<Vec<String>> {
+    let mut out = Vec::new();
+    let mut stack: Vec<(&Node, Vec<String>)> = vec![(root, Vec::new())];
+    while let Some((node, keys)) = stack.pop() {
+        for (k, v) in node.as_map().unwrap_or_default() {
+            let Some(name) = k.as_str() else { continue };
+            let mut path = keys.clone();
+            path.push(name.to_string());
+            out.push(path.clone());
+            stack.push((v, path));
+        }
+    }
+    out
+}
+
 /// What the files before one give: every path of keys (through mappings,
 /// not into lists) with the kind of its value in the last file that has
 /// it. Built up file by file ([`Earlier::add`]): a file of many documents
@@ -670,6 +693,7 @@ fn accepts(ty: &Ty, k: &Kind) -> bool {
     match ty {
         Any => true,
         Str | SizeStr | Duration | Matching(_) => *k == Kind::Str,
+        Merged(t) => accepts(t, k),
         Scalar | Size | Int | Float | Bool => matches!(k, Kind::Str | Kind::OtherScalar),
         Port => matches!(k, Kind::Str | Kind::OtherScalar | Kind::Map),
         Nullable(t) => *k == Kind::Null || accepts(t, k),
@@ -685,6 +709,7 @@ fn describe(ty: &Ty) -> String {
     match ty {
         Any => "anything".into(),
         Str | SizeStr | Duration | Matching(_) => "a string".into(),
+        Merged(t) => describe(t),
         Scalar | Size | Port | Int | Float | Bool => "a string or a number".into(),
         Nullable(t) => describe(t),
         Seq(_) => "a list".into(),
@@ -700,6 +725,7 @@ impl Validator<'_> {
             message,
             range,
             mergeable: false,
+            after_merge: None,
         });
     }
 
@@ -747,13 +773,13 @@ impl Validator<'_> {
             return;
         }
         let k = kind(node);
-        // A top-level key's value is not merged over the earlier files'
-        // before it is judged (`services:` left empty in a later file is
-        // refused: it "must be a mapping").
+        // `services:` is not merged over the earlier files before it is
+        // judged (left empty in a later file, it "must be a mapping"; other
+        // top-level keys left empty are accepted).
         let before = p
             .keys
             .as_ref()
-            .filter(|keys| keys.len() > 1)
+            .filter(|keys| keys.as_slice() != ["services"])
             .and_then(|keys| self.earlier.get(keys));
         if let Some(before) = &before {
             let nested = |k: &Kind| matches!(k, Kind::Seq | Kind::Map);
@@ -769,6 +795,7 @@ impl Validator<'_> {
                     mergeable: k == Kind::Null
                         || !accepts(ty, &Kind::Str)
                         || matches!(k, Kind::Seq | Kind::Map),
+                    after_merge: None,
                 });
             }
             return;
@@ -778,6 +805,13 @@ impl Validator<'_> {
             Nullable(t) => {
                 if k != Kind::Null {
                     self.check(t, node, p);
+                }
+            }
+            Merged(t) => {
+                let before = self.out.len();
+                self.check(t, node, p);
+                for e in &mut self.out[before..] {
+                    e.after_merge = p.keys.clone();
                 }
             }
             Matching(judge) => {
@@ -811,6 +845,11 @@ impl Validator<'_> {
                         };
                         if let Err(e) = parsed {
                             self.error(format!("{} {e}", p.at()), node.range);
+                            if matches!(ty, Duration) {
+                                if let Some(e) = self.out.last_mut() {
+                                    e.after_merge = p.keys.clone();
+                                }
+                            }
                         }
                     }
                 }
@@ -1182,10 +1221,15 @@ fn extra_host(text: &str) -> Result<(), String> {
 fn cast(ty: &Ty, text: &str) -> Result<(), String> {
     let ok = match ty {
         Int => text.parse::<i64>().is_ok(),
-        // Go reads hexadecimal floats too (`0x1p-2`): not judged.
+        // Go reads hexadecimal floats (`-0x1p-2`) and `_` between digits
+        // (`1_000`) too: not judged.
         Float => {
+            let unsigned = text.strip_prefix(['+', '-']).unwrap_or(text);
             text.parse::<f64>().is_ok()
-                || text.get(..2).is_some_and(|p| p.eq_ignore_ascii_case("0x"))
+                || text.contains('_')
+                || unsigned
+                    .get(..2)
+                    .is_some_and(|p| p.eq_ignore_ascii_case("0x"))
         }
         _ => matches!(
             text.to_ascii_lowercase().as_str(),

@@ -152,13 +152,15 @@ impl Builder<'_, '_> {
 
     /// Compose's validation of document `doc` of the `-f` file at `path`
     /// (`validate`), merged over the `earlier` ones (then added to them): its
-    /// refusals become errors. `None`: the file could not be read (reported
-    /// by its loading).
+    /// refusals become errors; those Compose makes on the merged model are
+    /// left in `deferred` (a later file may replace the value). `None`: the
+    /// file could not be read (reported by its loading).
     pub(super) fn validate_file(
         &mut self,
         path: &Path,
         doc: usize,
         earlier: &mut validate::Earlier,
+        deferred: &mut Vec<(Vec<String>, ModelError)>,
     ) -> Option<(FileId, Arc<ComposeFile>)> {
         let id = self.loader.load(path, FileKind::Compose).ok()?;
         let file = self.loader.compose(id);
@@ -174,14 +176,18 @@ impl Builder<'_, '_> {
                     allowance: std::cell::RefCell::new(self.allowance.clone()),
                 },
             );
-            self.errors.extend(found.into_iter().map(|e| {
+            for e in found {
                 let error = ModelError::new(e.message, Some(Span::new(id, e.range)));
-                if e.mergeable {
+                let error = if e.mergeable {
                     error.with_kind(ModelErrorKind::Incomplete)
                 } else {
                     error
+                };
+                match e.after_merge {
+                    Some(path) => deferred.push((path, error)),
+                    None => self.errors.push(error),
                 }
-            }));
+            }
         }
         if let Some(root) = &parsed.root {
             earlier.add(root);
@@ -279,12 +285,18 @@ impl Builder<'_, '_> {
         // Each file's tree, validated merged over the ones before it.
         let mut trees: Vec<(FileId, Arc<ComposeFile>)> = Vec::new();
         let mut earlier = validate::Earlier::default();
+        // Refusals of values a later file may replace: each with the tree
+        // it was found in.
+        let mut deferred: Vec<(usize, Vec<String>, ModelError)> = Vec::new();
         // Each document of a file is one more file.
         for path in files {
             for doc in 0..self.document_count(path) {
-                if let Some(tree) = self.validate_file(path, doc, &mut earlier) {
+                let mut found = Vec::new();
+                if let Some(tree) = self.validate_file(path, doc, &mut earlier, &mut found) {
                     trees.push(tree);
                 }
+                let at = trees.len();
+                deferred.extend(found.into_iter().map(|(path, e)| (at, path, e)));
                 let Some((id, services, _)) =
                     self.load_compose_file(path, doc, &mut vec![path.to_path_buf()])
                 else {
@@ -296,6 +308,25 @@ impl Builder<'_, '_> {
                 merged.add(services);
             }
         }
+        // Kept unless a later file sets the same value: the files read from
+        // the last back, the paths they set gathered once.
+        deferred.sort_by_key(|(at, _, _)| std::cmp::Reverse(*at));
+        let mut set_later: HashSet<Vec<String>> = HashSet::new();
+        let mut read = trees.len();
+        let mut kept = Vec::new();
+        for (at, path, e) in deferred {
+            while read > at {
+                read -= 1;
+                if let Some(root) = &trees[read].1.root {
+                    set_later.extend(validate::key_paths(root));
+                }
+            }
+            if !set_later.contains(&path) {
+                kept.push(e);
+            }
+        }
+        // In the order the files were read.
+        self.errors.extend(kept.into_iter().rev());
         for id in &self.included_files {
             if !compose_files.contains(id) {
                 compose_files.push(*id);

@@ -631,3 +631,24 @@ fn pull_policy_and_extra_hosts() {
         assert_eq!(errors(&format!("{APP}{bad}")), [message], "{bad}");
     }
 }
+
+/// Float casts Go's `ParseFloat` accepts: `_` between digits, signed hex.
+#[test]
+fn float_casts_go_accepts() {
+    for fine in ["1_000", "1_0.5", "+0x1p-2", "-0X1P0"] {
+        let e = errors(&format!("{APP}    cpus: \"{fine}\"\n"));
+        assert!(e.is_empty(), "{fine}: {e:?}");
+    }
+}
+
+/// Only `services:` is refused empty in a later file; other top-level
+/// keys left empty merge (docker-compose 2.40.3).
+#[test]
+fn only_services_is_refused_empty_after_an_earlier_file() {
+    let base = "services:\n  app:\n    image: x\nvolumes:\n  data:\nnetworks:\n  n:\n";
+    assert!(errors_in("volumes:\nnetworks:\n", &[base]).is_empty());
+    assert_eq!(
+        errors_in("services:\n", &[base]),
+        ["services must be a mapping"]
+    );
+}
