@@ -617,8 +617,9 @@ impl Path {
     }
 }
 
-/// Every path of keys through mappings of `root` (not into lists).
-pub(crate) fn key_paths(root: &Node) -> Vec<Vec<String>> {
+/// Every path of keys through mappings of `root` (not into lists), with
+/// its value.
+pub(crate) fn key_paths(root: &Node) -> Vec<(Vec<String>, &Node)> {
     let mut out = Vec::new();
     let mut stack: Vec<(&Node, Vec<String>)> = vec![(root, Vec::new())];
     while let Some((node, keys)) = stack.pop() {
@@ -626,7 +627,7 @@ pub(crate) fn key_paths(root: &Node) -> Vec<Vec<String>> {
             let Some(name) = k.as_str() else { continue };
             let mut path = keys.clone();
             path.push(name.to_string());
-            out.push(path.clone());
+            out.push((path.clone(), v));
             stack.push((v, path));
         }
     }
@@ -643,15 +644,8 @@ pub(crate) struct Earlier(HashMap<Vec<String>, Kind>);
 impl Earlier {
     /// The tree of one more file, over the ones before.
     pub(crate) fn add(&mut self, root: &Node) {
-        let mut stack: Vec<(&Node, Vec<String>)> = vec![(root, Vec::new())];
-        while let Some((node, keys)) = stack.pop() {
-            for (k, v) in node.as_map().unwrap_or_default() {
-                let Some(name) = k.as_str() else { continue };
-                let mut path = keys.clone();
-                path.push(name.to_string());
-                self.0.insert(path.clone(), kind(v));
-                stack.push((v, path));
-            }
+        for (path, v) in key_paths(root) {
+            self.0.insert(path, kind(v));
         }
     }
 }

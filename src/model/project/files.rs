@@ -318,7 +318,7 @@ impl Builder<'_, '_> {
             while read > at {
                 read -= 1;
                 if let Some(root) = &trees[read].1.root {
-                    set_later.extend(validate::key_paths(root));
+                    set_later.extend(validate::key_paths(root).into_iter().map(|(p, _)| p));
                 }
             }
             if !set_later.contains(&path) {
