@@ -771,3 +771,48 @@ fn many_copies_of_large_values() {
     );
     assert_linted(&v);
 }
+
+/// A compose file that does not parse is read line by line for the
+/// values of secret keys (issue 19): a flow collection 100,000 deep on one
+/// line (each piece used to run to the end of the line), 50,000 aliases
+/// of secret keys and their anchors on one line, 20,000 explicit secret
+/// keys, values quoted over many lines and unclosed quotes.
+#[test]
+fn an_unparsable_compose_file_is_scanned_in_linear_time() {
+    let mut text = String::from("services:\n  app:\n    environment:\n");
+    for i in 0..50_000 {
+        text.push_str(&format!("      PASSWORD{i}: *a{i}\n"));
+    }
+    text.push_str("x-anchors: ");
+    for i in 0..50_000 {
+        text.push_str(&format!("&a{i} \"v, "));
+    }
+    text.push('\n');
+    text.push_str("x-bare: ");
+    for i in 0..50_000 {
+        text.push_str(&format!("&a{i} "));
+    }
+    text.push('\n');
+    text.push_str(&"   continued\n".repeat(50_000));
+    text.push_str(&"? API_TOKEN\n".repeat(20_000));
+    text.push_str(&"{PASSWORD: \"a, ".repeat(20_000));
+    text.push_str(&format!(
+        "\nflow: {}{}\n",
+        "[".repeat(100_000),
+        "]".repeat(100_000)
+    ));
+    text.push_str("SECRET_KEY: '\n- ]\n");
+    let dir = tree(&[
+        ("bad/compose.yaml", text),
+        ("good/.env", "A=1\n".to_string()),
+    ]);
+    let (_, v) = check(dir.path());
+    assert!(
+        diagnostics(&v)
+            .iter()
+            .any(|(r, f, _, _)| r == "syntax-error" && f == "bad/compose.yaml"),
+        "{:?}",
+        diagnostics(&v)
+    );
+    assert_linted(&v);
+}

@@ -357,6 +357,56 @@ fn vectors(rng: &mut Rng) -> Vec<Vector> {
         vars: vec![],
         public: vec![],
     });
+    // The same, with values that run over lines (quoted, plain
+    // continuation, an item quoted before its key), an explicit key, and a
+    // value written at an anchor and taken by an alias under a secret key.
+    let s: Vec<String> = (0..9).map(|_| rng.secret()).collect();
+    let env = "services:\n  app:\n    image: busybox\n    environment:\n";
+    v.push(Vector {
+        name: "compose-syntax-error-over-lines",
+        files: vec![
+            (
+                "quoted/compose.yaml",
+                format!(
+                    "{env}      PASSWORD: \"{}\n        {}\"\n      - x\n",
+                    s[0], s[1]
+                ),
+            ),
+            (
+                "plain/compose.yaml",
+                format!(
+                    "{env}      API_KEY: {}\n        {}\n      - x\n",
+                    s[2], s[3]
+                ),
+            ),
+            (
+                "item/compose.yaml",
+                format!(
+                    "{env}      - \"API_TOKEN={}\n        {}\"\n      X: [\n",
+                    s[4], s[5]
+                ),
+            ),
+            (
+                "explicit/compose.yaml",
+                format!("{env}      ? DB_PASSWORD\n      : {}\n      - x\n", s[6]),
+            ),
+            (
+                "alias/compose.yaml",
+                format!("x-common: &pw {}\n- x\n{env}      SECRET_KEY: *pw\n", s[7]),
+            ),
+            (
+                "block-alias/compose.yaml",
+                format!(
+                    "x-common: &pw |\n  {}\n - x\n{env}      SECRET_KEY: *pw\n",
+                    s[8]
+                ),
+            ),
+        ],
+        secrets: s,
+        passwords: vec![],
+        vars: vec![],
+        public: vec![],
+    });
     // Secrets whose values are also names the project shows openly: masked
     // where they are written, never where the name stands.
     v.push(Vector {
