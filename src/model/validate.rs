@@ -131,7 +131,7 @@ const SERVICE: &[Field] = &[
     ("cgroup_parent", Str),
     ("command", COMMAND),
     ("configs", Seq(&Either(&Str, &Obj(SERVICE_SECRET)))),
-    ("container_name", Str),
+    ("container_name", Matching(container_name)),
     ("cpu_count", Int),
     ("cpu_percent", Float),
     ("cpu_shares", Int),
@@ -818,16 +818,20 @@ impl Validator<'_> {
             Int | Float | Bool => {
                 if k == Kind::Str {
                     if let Some(text) = self.cx.interpolated(node) {
-                        if let Err(e) = cast(ty, &text) {
-                            self.error(
+                        match cast(ty, &text) {
+                            Ok(()) => {}
+                            Err(Cast::Syntax(e)) => self.error(
                                 format!(
                                     "error while interpolating {}: failed to cast to expected type: {e}",
                                     p.at()
                                 ),
                                 node.range,
-                            );
+                            ),
+                            Err(Cast::Encoding(e)) => self.error(e, node.range),
                         }
                     }
+                } else if let Some(e) = typed_scalar(ty, node) {
+                    self.error(e.replace("{}", p.at()), node.range);
                 }
             }
             Size | SizeStr | Duration => {
@@ -878,17 +882,38 @@ impl Validator<'_> {
                 }
             }
             ListOrDict | Environment => self.list_or_dict(ty, node, p),
-            Port => match k {
-                Kind::Map => self.object(PORT, node, p, true),
-                Kind::Str => {
-                    if let Some(text) = self.cx.interpolated(node) {
-                        if let Err(e) = check_port(&text) {
-                            self.error(e, node.range);
+            Port => {
+                let missing = || {
+                    // Compose names the item `ports.[0]` here.
+                    let (list, i) = p.at().rsplit_once('.').unwrap_or(("", p.at()));
+                    format!("service ports {list}.[{i}] is missing a target port")
+                };
+                match k {
+                    Kind::Map => {
+                        self.object(PORT, node, p, true);
+                        if node.get("target").is_none() {
+                            self.error(missing(), node.range);
+                        }
+                    }
+                    Kind::Str => {
+                        if let Some(text) = self.cx.interpolated(node) {
+                            match check_port(&text) {
+                                Ok(()) => {}
+                                Err(Port::Invalid(e)) => self.error(e, node.range),
+                                Err(Port::NoTarget) => self.error(missing(), node.range),
+                            }
+                        }
+                    }
+                    _ => {
+                        let zero = node
+                            .as_scalar()
+                            .is_some_and(|s| matches!(s.resolved, Resolved::Int(0)));
+                        if zero {
+                            self.error(missing(), node.range);
                         }
                     }
                 }
-                _ => {}
-            },
+            }
         }
     }
 
@@ -1167,6 +1192,21 @@ pub(crate) fn suggest<'k>(name: &str, known: impl Iterator<Item = &'k str>) -> O
     best.map(|(_, k)| k)
 }
 
+/// `container_name` as the specification's pattern reads it (not
+/// anchored: two characters of the name that match are enough).
+fn container_name(text: &str) -> Result<(), String> {
+    let first = |c: char| c.is_ascii_alphanumeric();
+    let next = |c: char| c.is_ascii_alphanumeric() || matches!(c, '_' | '.' | '-');
+    let chars: Vec<char> = text.chars().collect();
+    if chars.windows(2).any(|w| first(w[0]) && next(w[1])) {
+        Ok(())
+    } else {
+        Err(format!(
+            "'{text}' does not match pattern '[a-zA-Z0-9][a-zA-Z0-9_.-]+'"
+        ))
+    }
+}
+
 /// `pull_policy` as the specification's pattern reads it (not anchored:
 /// a value holding one of the words is accepted).
 fn pull_policy(text: &str) -> Result<(), String> {
@@ -1210,9 +1250,64 @@ fn extra_host(text: &str) -> Result<(), String> {
     Ok(())
 }
 
+/// Why a value Compose casts is refused.
+#[derive(Debug, PartialEq)]
+enum Cast {
+    /// The cast fails (Go's words, after "failed to cast to expected type").
+    Syntax(String),
+    /// The cast gives what Compose cannot encode as JSON (an infinite or
+    /// NaN float): the whole message.
+    Encoding(String),
+}
+
+/// A plain YAML scalar of the wrong type where Compose casts strings: a
+/// number or a date for a boolean, a boolean or a date for a number, an
+/// infinite or NaN float. The message, `{}` standing for the path.
+fn typed_scalar(ty: &Ty, node: &Node) -> Option<String> {
+    let s = node.as_scalar()?;
+    match (ty, &s.resolved) {
+        (Bool, Resolved::Bool(_)) | (Int | Float, Resolved::Int(_) | Resolved::Uint(_)) => None,
+        (Bool, Resolved::Timestamp) | (Int | Float, Resolved::Timestamp) => {
+            Some("{} invalid jsonType time.Time".into())
+        }
+        (Bool, _) => Some("{} must be a boolean or string".into()),
+        (_, Resolved::Bool(_)) => Some("{} must be a number or string".into()),
+        (_, Resolved::Float(f)) if !f.is_finite() => Some(unencodable(*f)),
+        _ => None,
+    }
+}
+
+/// Compose's error for a float JSON cannot hold.
+fn unencodable(f: f64) -> String {
+    let shown = if f.is_nan() {
+        "NaN"
+    } else if f > 0.0 {
+        "+Inf"
+    } else {
+        "-Inf"
+    };
+    format!("json: unsupported value: {shown}")
+}
+
 /// A string cast as Compose casts it to an integer, a float or a boolean
 /// (`ty`); the error as Go words it.
-fn cast(ty: &Ty, text: &str) -> Result<(), String> {
+fn cast(ty: &Ty, text: &str) -> Result<(), Cast> {
+    if let Float = ty {
+        if let Ok(f) = text.parse::<f64>() {
+            let unsigned = text
+                .strip_prefix(['+', '-'])
+                .unwrap_or(text)
+                .to_ascii_lowercase();
+            if f.is_nan() || matches!(unsigned.as_str(), "inf" | "infinity") {
+                return Err(Cast::Encoding(unencodable(f)));
+            }
+            if f.is_infinite() {
+                return Err(Cast::Syntax(format!(
+                    "strconv.ParseFloat: parsing {text:?}: value out of range"
+                )));
+            }
+        }
+    }
     let ok = match ty {
         Int => text.parse::<i64>().is_ok(),
         // Go reads hexadecimal floats (`-0x1p-2`) and `_` between digits
@@ -1240,14 +1335,19 @@ fn cast(ty: &Ty, text: &str) -> Result<(), String> {
         )),
         _ => Err(format!("invalid boolean: {text}")),
     }
+    .map_err(Cast::Syntax)
 }
 
 /// A duration as Compose reads one: Go's `time.ParseDuration` (a sign,
 /// then numbers with an optional fraction, each with its unit), with the
-/// units `d` and `w` besides `ns`, `us`, `µs`, `ms`, `s`, `m`, `h`.
+/// units `d` and `w` besides `ns`, `us`, `µs`, `ms`, `s`, `m`, `h`; in all
+/// at most 2^63 - 1 nanoseconds, whatever the sign.
 fn parse_duration(text: &str) -> Result<(), String> {
     let invalid = || format!("time: invalid duration {text:?}");
     let mut s = text.strip_prefix(['-', '+']).unwrap_or(text);
+    // Nanoseconds so far, as Go counts them (each part checked).
+    const LIMIT: u128 = 1 << 63;
+    let mut total: u128 = 0;
     if s == "0" {
         return Ok(());
     }
@@ -1260,6 +1360,7 @@ fn parse_duration(text: &str) -> Result<(), String> {
             return Err(invalid());
         }
         let int = digits(s);
+        let number = s;
         s = &s[int..];
         let mut frac = 0;
         if let Some(rest) = s.strip_prefix('.') {
@@ -1276,13 +1377,42 @@ fn parse_duration(text: &str) -> Result<(), String> {
         if unit.is_empty() {
             return Err(format!("time: missing unit in duration {text:?}"));
         }
-        if !matches!(
-            unit,
-            "ns" | "us" | "µs" | "μs" | "ms" | "s" | "m" | "h" | "d" | "w"
-        ) {
-            return Err(format!("time: unknown unit {unit:?} in duration {text:?}"));
+        let nanos: u128 = match unit {
+            "ns" => 1,
+            "us" | "µs" | "μs" => 1_000,
+            "ms" => 1_000_000,
+            "s" => 1_000_000_000,
+            "m" => 60_000_000_000,
+            "h" => 3_600_000_000_000,
+            "d" => 86_400_000_000_000,
+            "w" => 604_800_000_000_000,
+            _ => return Err(format!("time: unknown unit {unit:?} in duration {text:?}")),
+        };
+        // The integer part (Go stops at 2^63), times the unit, plus the
+        // fraction's share of the unit.
+        let int_part = number[..int].trim_start_matches('0');
+        let whole: u128 = if int_part.len() > 20 {
+            LIMIT + 1
+        } else {
+            int_part.parse().unwrap_or(0)
+        };
+        if whole > LIMIT || whole > LIMIT / nanos {
+            return Err(invalid());
+        }
+        let fraction = if frac > 0 {
+            &number[int + 1..int + 1 + frac]
+        } else {
+            ""
+        };
+        let share = format!("0.{fraction}0").parse::<f64>().unwrap_or(0.0) * nanos as f64;
+        total += whole * nanos + share as u128;
+        if total > LIMIT {
+            return Err(invalid());
         }
         s = &s[unit_len..];
+    }
+    if total > LIMIT - 1 {
+        return Err(invalid());
     }
     Ok(())
 }
@@ -1330,31 +1460,57 @@ fn is_plain_decimal(s: &str) -> bool {
         && (!int.is_empty() || frac.is_some_and(|f| !f.is_empty()))
 }
 
+/// Why a `ports:` item is refused.
+#[derive(Debug, PartialEq)]
+enum Port {
+    /// Compose's message.
+    Invalid(String),
+    /// The container port is 0: Compose's message names the item.
+    NoTarget,
+}
+
 /// A `ports:` string as Compose parses it (`[[ip:]host:]container[/proto]`).
-/// `Err` only for a container or host port that is certainly not a port:
-/// not digits, or past 65535 (ranges and IP addresses are left alone).
-fn check_port(s: &str) -> Result<(), String> {
+/// `Err` only for what certainly fails: a container or host port that is
+/// not digits or past 65535, an empty container port (Compose reads an
+/// empty protocol), a container port 0, a host address that is no IP.
+fn check_port(s: &str) -> Result<(), Port> {
     if s.contains('[') {
         return Ok(());
     }
+    let invalid = |m: String| Port::Invalid(m);
     // The protocol is all after the first `/` (`80/tcp/udp`: `tcp/udp`).
     let (spec, proto) = s.split_once('/').unwrap_or((s, ""));
-    if !proto.is_empty() && !matches!(proto.to_ascii_lowercase().as_str(), "tcp" | "udp" | "sctp") {
-        return Err(format!("invalid proto: {proto}"));
-    }
     let parts: Vec<&str> = spec.split(':').collect();
     let container_text = parts[parts.len() - 1];
+    // No container port (`80:`, `/tcp`): Compose finds no protocol either.
+    if container_text.is_empty() {
+        return Err(invalid("invalid proto: ".to_string()));
+    }
+    if !proto.is_empty() && !matches!(proto.to_ascii_lowercase().as_str(), "tcp" | "udp" | "sctp") {
+        return Err(invalid(format!("invalid proto: {proto}")));
+    }
+    // The host address: all before the last two parts.
+    if parts.len() >= 3 {
+        let ip = parts[..parts.len() - 2].join(":");
+        if !ip.is_empty() && ip.parse::<std::net::IpAddr>().is_err() {
+            return Err(invalid(format!("invalid IP address: {ip}")));
+        }
+    }
     let container = port_range(container_text)
-        .map_err(|()| format!("invalid containerPort: {container_text}"))?;
+        .map_err(|()| invalid(format!("invalid containerPort: {container_text}")))?;
+    if container.is_some_and(|(first, _)| first == 0) {
+        return Err(Port::NoTarget);
+    }
     if parts.len() >= 2 {
         let host_text = parts[parts.len() - 2];
-        let host = port_range(host_text).map_err(|()| format!("invalid hostPort: {host_text}"))?;
+        let host = port_range(host_text)
+            .map_err(|()| invalid(format!("invalid hostPort: {host_text}")))?;
         // A range of container ports needs as many host ports.
         if let (Some((c0, c1)), Some((h0, h1))) = (container, host) {
             if c1 > c0 && c1 - c0 != h1 - h0 {
-                return Err(format!(
+                return Err(invalid(format!(
                     "invalid ranges specified for container and host Ports: {container_text} and {host_text}"
-                ));
+                )));
             }
         }
     }

@@ -275,6 +275,12 @@ fn ports_as_compose_parses_them() {
         "80/udp",
         "[::1]:80:80",
         "${P}:80",
+        "0:80",
+        "80/",
+        "::80",
+        "::1:80:80",
+        "1.2.3.4::80",
+        "0-5:10-15",
     ] {
         let e = errors(&format!("{APP}    ports:\n      - \"{ok}\"\n"));
         assert!(e.is_empty(), "{ok}: {e:?}");
@@ -284,10 +290,38 @@ fn ports_as_compose_parses_them() {
         ("80:abc", "invalid containerPort: abc"),
         ("70000", "invalid containerPort: 70000"),
         ("x:80", "invalid hostPort: x"),
+        ("80:", "invalid proto: "),
+        ("/tcp", "invalid proto: "),
+        ("80:/udp", "invalid proto: "),
+        ("80/tcp/udp", "invalid proto: tcp/udp"),
+        ("localhost:80:80", "invalid IP address: localhost"),
+        ("01.2.3.4:80:80", "invalid IP address: 01.2.3.4"),
+        (
+            "0",
+            "service ports services.app.ports.[0] is missing a target port",
+        ),
+        (
+            "80:0",
+            "service ports services.app.ports.[0] is missing a target port",
+        ),
+        (
+            "0-0",
+            "service ports services.app.ports.[0] is missing a target port",
+        ),
     ] {
         let e = errors(&format!("{APP}    ports:\n      - \"{bad}\"\n"));
         assert_eq!(e, [message], "{bad}");
     }
+    // A number 0, a long form without `target` (`target: 0` passes).
+    assert_eq!(
+        errors(&format!(
+            "{APP}    ports: [80, 0, {{target: 0}}, {{published: 80}}]\n"
+        )),
+        [
+            "service ports services.app.ports.[1] is missing a target port",
+            "service ports services.app.ports.[3] is missing a target port"
+        ]
+    );
 }
 
 #[test]
@@ -362,6 +396,8 @@ fn sample(root: &Json, v: &Json) -> Json {
         "string" if v["pattern"].as_str().is_some_and(|p| p.contains('|')) => {
             json!(v["pattern"].as_str().unwrap_or_default().split('|').next())
         }
+        // Of another pattern (`container_name`): two characters.
+        "string" if v["pattern"].is_string() => json!("a1"),
         "string" => json!("1"),
         "integer" | "number" => json!(1),
         "boolean" => json!(true),
@@ -441,6 +477,11 @@ fn walk(
             v => v,
         };
         one.insert(key.clone(), value);
+        // A long-form port needs its target (Compose's own check, not the
+        // schema's).
+        if at.ends_with(".ports") {
+            one.entry("target").or_insert(json!(80));
+        }
         let doc = place(Json::Object(one));
         let text = serde_json::to_string(&doc).expect("json");
         let e = errors(&text);
@@ -570,6 +611,33 @@ fn durations_as_compose_reads_them() {
     ] {
         assert_eq!(parse_duration(bad), Err(message.to_string()), "{bad}");
     }
+    // At most 2^63 - 1 nanoseconds, whatever the sign.
+    for ok in [
+        "2562047h",
+        "106751d",
+        "9223372036854775807ns",
+        "-9223372036854775807ns",
+        "0000000000000000000000000001s",
+        "2562047.788h",
+        "15250w",
+    ] {
+        assert_eq!(parse_duration(ok), Ok(()), "{ok}");
+    }
+    for bad in [
+        "2562048h",
+        "106752d",
+        "9223372036854775808ns",
+        "-9223372036854775808ns",
+        "2562047.789h",
+        "99999999999999999999999h",
+        "15251w",
+    ] {
+        assert_eq!(
+            parse_duration(bad),
+            Err(format!("time: invalid duration {bad:?}")),
+            "{bad}"
+        );
+    }
     let e = errors(&format!("{APP}    stop_grace_period: 10x\n    healthcheck:\n      test: [CMD, x]\n      interval: \"5\"\n"));
     assert_eq!(
         e,
@@ -604,6 +672,50 @@ fn strings_cast_to_numbers_and_booleans() {
         ("    deploy:\n      update_config: {parallelism: \"x\"}\n", "error while interpolating services.app.deploy.update_config.parallelism: failed to cast to expected type: strconv.ParseInt: parsing \"x\": invalid syntax"),
     ] {
         assert_eq!(errors(&format!("{APP}{bad}")), [message], "{bad}");
+    }
+}
+
+/// Plain YAML scalars of another type where Compose casts strings, and
+/// floats JSON cannot hold (docker-compose 2.40.3).
+#[test]
+fn typed_scalars_and_unencodable_floats() {
+    for fine in [
+        "    init: yes\n    tty: false\n",
+        "    cpu_shares: 1.5\n    cpus: 2\n",
+        "    cpus: \"1e-400\"\n",
+    ] {
+        let e = errors(&format!("{APP}{fine}"));
+        assert!(e.is_empty(), "{fine}: {e:?}");
+    }
+    for (bad, message) in [
+        ("    init: 1\n", "services.app.init must be a boolean or string"),
+        ("    read_only: 1.5\n", "services.app.read_only must be a boolean or string"),
+        ("    tty: 2001-12-14\n", "services.app.tty invalid jsonType time.Time"),
+        ("    cpu_shares: true\n", "services.app.cpu_shares must be a number or string"),
+        ("    cpus: .inf\n", "json: unsupported value: +Inf"),
+        ("    cpus: -.inf\n", "json: unsupported value: -Inf"),
+        ("    cpus: .nan\n", "json: unsupported value: NaN"),
+        ("    cpus: \"-Infinity\"\n", "json: unsupported value: -Inf"),
+        ("    cpus: \"nan\"\n", "json: unsupported value: NaN"),
+        ("    cpus: 1e400\n", "error while interpolating services.app.cpus: failed to cast to expected type: strconv.ParseFloat: parsing \"1e400\": value out of range"),
+    ] {
+        assert_eq!(errors(&format!("{APP}{bad}")), [message], "{bad}");
+    }
+}
+
+/// `container_name` as the specification's unanchored pattern reads it.
+#[test]
+fn container_names() {
+    for fine in ["app", "-bad", "ab c", "é1."] {
+        let e = errors(&format!("{APP}    container_name: \"{fine}\"\n"));
+        assert!(e.is_empty(), "{fine}: {e:?}");
+    }
+    for bad in ["a", "-_", "é"] {
+        assert_eq!(
+            errors(&format!("{APP}    container_name: \"{bad}\"\n")),
+            [format!("services.app.container_name '{bad}' does not match pattern '[a-zA-Z0-9][a-zA-Z0-9_.-]+'")],
+            "{bad}"
+        );
     }
 }
 
