@@ -7,10 +7,14 @@ use super::*;
 /// file, the service, and where its `extends.service` is written.
 pub(super) type ExtendsChain = Vec<(FileId, String, Span)>;
 
-/// A compose file as `extends` reads it: its path, which document, the
-/// folder its relative paths are resolved from, and the scope whose
-/// variables interpolate it.
+/// A compose file as `extends` reads it: its path, which document
+/// ([`ALL_DOCUMENTS`]: all of them merged), the folder its relative paths
+/// are resolved from, and the scope whose variables interpolate it.
 pub(super) type ExtendsKey = (PathBuf, usize, PathBuf, usize);
+
+/// The document of an [`ExtendsKey`] that stands for all the documents
+/// of a file merged, as `extends.file` reads a file of several.
+const ALL_DOCUMENTS: usize = usize::MAX;
 
 /// The compose files `extends` reads: loaded once (`None`: could not be
 /// read, reported once).
@@ -24,10 +28,9 @@ impl Builder<'_, '_> {
     /// A cycle is Compose's "Circular reference" error; a chain of more
     /// than [`MAX_NESTING`] links, our own bound. `None`: the base could not
     /// be found or resolved (reported). A base in the same file is looked
-    /// for in the same document; in another file, in the last of its
-    /// documents that defines it (Compose merges that file's documents
-    /// first: a base completed by a later document of it is read from
-    /// that document alone here).
+    /// for in the same document; in another file, in all its documents
+    /// merged (Compose merges them before it looks, and follows the
+    /// base's own `extends` among the merged services).
     pub(super) fn resolve_extends(
         &mut self,
         start: &ExtendsKey,
@@ -40,7 +43,7 @@ impl Builder<'_, '_> {
         let (mut key, mut k) = (start.clone(), i);
         loop {
             let here_file = files.get(&key)?.clone()?;
-            let (file, parsed) = (here_file.id, &here_file.parsed);
+            let file = here_file.id;
             let own = here_file.services.get(k)?;
             // The service itself is spent with its file's; each base it
             // copies, here.
@@ -49,7 +52,7 @@ impl Builder<'_, '_> {
                 return None;
             }
             let own = own.clone();
-            let Some(ext) = parsed.services.get(k).and_then(|s| s.extends.clone()) else {
+            let Some(ext) = here_file.extends.get(k).cloned().flatten() else {
                 links.push(own);
                 break;
             };
@@ -87,27 +90,23 @@ impl Builder<'_, '_> {
                 let own_dir = path.parent().map(Path::to_path_buf).unwrap_or_default();
                 let scope = self.scope;
                 let at = |d: usize| (path.clone(), d, own_dir.clone(), scope);
-                let whole = (path.clone(), own_dir.clone(), scope);
-                if !self.extends_last.contains_key(&whole) {
-                    // Each document loaded once; which defines each name last.
-                    let mut last: HashMap<String, usize> = HashMap::new();
-                    for d in 0..self.document_count(&path) {
+                let documents = self.document_count(&path);
+                key = at(if documents == 1 { 0 } else { ALL_DOCUMENTS });
+                if !files.contains_key(&key) {
+                    // Each document loaded once, then merged once.
+                    let mut read = Vec::with_capacity(documents);
+                    for d in 0..documents {
                         if let std::collections::hash_map::Entry::Vacant(e) = files.entry(at(d)) {
                             e.insert(self.load_unresolved(&path, d, &own_dir).map(Arc::new));
                         }
-                        if let Some(Some(f)) = files.get(&at(d)) {
-                            last.extend(f.by_name.keys().map(|n| (n.clone(), d)));
-                        }
+                        read.push(files.get(&at(d)).cloned().flatten());
                     }
-                    self.extends_last.insert(whole.clone(), last);
+                    if documents > 1 {
+                        // A document that cannot be read fails the file.
+                        let all: Option<Vec<Arc<Unresolved>>> = read.into_iter().collect();
+                        files.insert(key.clone(), all.map(|d| Arc::new(merge_documents(&d))));
+                    }
                 }
-                let doc = self
-                    .extends_last
-                    .get(&whole)
-                    .and_then(|last| last.get(&ext.service.value))
-                    .copied()
-                    .unwrap_or(0);
-                key = at(doc);
             }
             let base_file = files.get(&key)?.clone()?;
             let Some(&j) = base_file.by_name.get(&ext.service.value) else {
@@ -167,5 +166,61 @@ impl Builder<'_, '_> {
             span,
             kind: ModelErrorKind::Other,
         });
+    }
+}
+
+/// The documents of a file merged as Compose merges them before `extends`
+/// looks for a base in it: services merged as `-f` files are (`!reset`,
+/// `!override`), and each service's `extends` merged key by key (a later
+/// `service:` replaces the earlier one; `file:` when it is written). Its
+/// `include:` is not read (`extends` does not).
+fn merge_documents(documents: &[Arc<Unresolved>]) -> Unresolved {
+    let mut merged = Merged::default();
+    // Each name's `extends` so far, and its `file:` interpolated.
+    let mut extends: HashMap<String, (cs::Extends, Option<String>)> = HashMap::new();
+    for d in documents {
+        for (i, s) in d.services.iter().enumerate() {
+            let own = d.extends.get(i).cloned().flatten();
+            let own_file = d.extends_files.get(i).cloned().flatten();
+            match (s.tag, own) {
+                (Some(MergeTag::Reset), _) | (Some(MergeTag::Override), None) => {
+                    extends.remove(&s.name);
+                }
+                (Some(MergeTag::Override), Some(e)) => {
+                    extends.insert(s.name.clone(), (e, own_file));
+                }
+                (None, Some(e)) => {
+                    let (file, value) = match (&e.file, extends.remove(&s.name)) {
+                        (Some(_), _) => (e.file.clone(), own_file),
+                        (None, Some((earlier, value))) => (earlier.file, value),
+                        (None, None) => (None, None),
+                    };
+                    let e = cs::Extends {
+                        service: e.service,
+                        file,
+                    };
+                    extends.insert(s.name.clone(), (e, value));
+                }
+                (None, None) => {}
+            }
+        }
+        merged.add(d.services.clone());
+    }
+    let services = merged.into_services();
+    let (extends, extends_files) = services
+        .iter()
+        .map(|s| match extends.get(&s.name) {
+            Some((e, f)) => (Some(e.clone()), f.clone()),
+            None => (None, None),
+        })
+        .unzip();
+    Unresolved {
+        id: documents[0].id,
+        by_name: index_by_name(&services),
+        extends,
+        services,
+        name: documents.iter().rev().find_map(|d| d.name.clone()),
+        extends_files,
+        includes: Vec::new(),
     }
 }

@@ -6,7 +6,8 @@ use super::*;
 /// A compose file loaded without following `extends`.
 pub(super) struct Unresolved {
     pub(super) id: FileId,
-    pub(super) parsed: Arc<ComposeFile>,
+    /// Each service's `extends:`, as written.
+    pub(super) extends: Vec<Option<cs::Extends>>,
     /// Its services as written, relative paths resolved from the folder
     /// it was loaded for.
     pub(super) services: Vec<Service>,
@@ -265,7 +266,7 @@ impl Builder<'_, '_> {
         Some(Unresolved {
             id,
             by_name: index_by_name(&services),
-            parsed,
+            extends: parsed.services.iter().map(|s| s.extends.clone()).collect(),
             services,
             name,
             extends_files,

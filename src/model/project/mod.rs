@@ -205,9 +205,6 @@ struct Builder<'a, 'fs> {
     granted: usize,
     /// The compose files `extends` read, for the whole project.
     extends_files: ExtendsFiles,
-    /// For each file `extends` read (in a folder and scope), the last of
-    /// its documents that defines each service.
-    extends_last: HashMap<(PathBuf, PathBuf, usize), HashMap<String, usize>>,
 }
 
 impl<'a, 'fs> Builder<'a, 'fs> {
@@ -235,7 +232,6 @@ impl<'a, 'fs> Builder<'a, 'fs> {
             credited: HashSet::new(),
             granted: start,
             extends_files: HashMap::new(),
-            extends_last: HashMap::new(),
         }
     }
 }
