@@ -274,43 +274,15 @@ impl Builder<'_, '_> {
         })
     }
 
-    /// Each `-f` file validated over the ones before it and loaded, its
-    /// services merged over theirs; then the files `include:` read.
-    #[allow(clippy::type_complexity)]
-    pub(super) fn compose_files(
+    /// The refusals Compose makes on the merged model (`deferred`, each
+    /// with how many of `trees` were read when it was found): kept unless
+    /// a later tree sets the same value. The trees are read from the last
+    /// back, the paths they set gathered once.
+    pub(super) fn settle_deferred(
         &mut self,
-        files: &[PathBuf],
-    ) -> (Vec<FileId>, Vec<(FileId, Arc<ComposeFile>)>, Vec<Service>) {
-        let mut compose_files = Vec::new();
-        let mut merged = Merged::default();
-        // Each file's tree, validated merged over the ones before it.
-        let mut trees: Vec<(FileId, Arc<ComposeFile>)> = Vec::new();
-        let mut earlier = validate::Earlier::default();
-        // Refusals of values a later file may replace: each with the tree
-        // it was found in.
-        let mut deferred: Vec<(usize, Vec<String>, ModelError)> = Vec::new();
-        // Each document of a file is one more file.
-        for path in files {
-            for doc in 0..self.document_count(path) {
-                let mut found = Vec::new();
-                if let Some(tree) = self.validate_file(path, doc, &mut earlier, &mut found) {
-                    trees.push(tree);
-                }
-                let at = trees.len();
-                deferred.extend(found.into_iter().map(|(path, e)| (at, path, e)));
-                let Some((id, services, _)) =
-                    self.load_compose_file(path, doc, &mut vec![path.to_path_buf()])
-                else {
-                    continue;
-                };
-                if !compose_files.contains(&id) {
-                    compose_files.push(id);
-                }
-                merged.add(services);
-            }
-        }
-        // Kept unless a later file sets the same value: the files read from
-        // the last back, the paths they set gathered once.
+        trees: &[(FileId, Arc<ComposeFile>)],
+        mut deferred: Vec<(usize, Vec<String>, ModelError)>,
+    ) {
         deferred.sort_by_key(|(at, _, _)| std::cmp::Reverse(*at));
         let mut set_later: HashSet<Vec<String>> = HashSet::new();
         let mut read = trees.len();
@@ -328,6 +300,62 @@ impl Builder<'_, '_> {
         }
         // In the order the files were read.
         self.errors.extend(kept.into_iter().rev());
+    }
+
+    /// Each document of the files at `paths` (`-f` files, or the files of
+    /// one `include:` item) validated over the ones before it; the trees,
+    /// and the refusals Compose makes on the merged model.
+    #[allow(clippy::type_complexity)]
+    pub(super) fn validate_files(
+        &mut self,
+        paths: &[PathBuf],
+    ) -> (
+        Vec<(FileId, Arc<ComposeFile>)>,
+        Vec<(usize, Vec<String>, ModelError)>,
+    ) {
+        let mut trees = Vec::new();
+        let mut earlier = validate::Earlier::default();
+        let mut deferred = Vec::new();
+        for path in paths {
+            for doc in 0..self.document_count(path) {
+                let mut found = Vec::new();
+                if let Some(tree) = self.validate_file(path, doc, &mut earlier, &mut found) {
+                    trees.push(tree);
+                }
+                let at = trees.len();
+                deferred.extend(found.into_iter().map(|(path, e)| (at, path, e)));
+            }
+        }
+        (trees, deferred)
+    }
+
+    /// Each `-f` file validated over the ones before it and loaded, its
+    /// services merged over theirs; then the files `include:` read.
+    #[allow(clippy::type_complexity)]
+    pub(super) fn compose_files(
+        &mut self,
+        files: &[PathBuf],
+    ) -> (Vec<FileId>, Vec<(FileId, Arc<ComposeFile>)>, Vec<Service>) {
+        let mut compose_files = Vec::new();
+        let mut merged = Merged::default();
+        // Each file's tree, validated merged over the ones before it; the
+        // refusals of values a later file may replace kept for the end.
+        let (trees, deferred) = self.validate_files(files);
+        // Each document of a file is one more file.
+        for path in files {
+            for doc in 0..self.document_count(path) {
+                let Some((id, services, _)) =
+                    self.load_compose_file(path, doc, &mut vec![path.to_path_buf()])
+                else {
+                    continue;
+                };
+                if !compose_files.contains(&id) {
+                    compose_files.push(id);
+                }
+                merged.add(services);
+            }
+        }
+        self.settle_deferred(&trees, deferred);
         for id in &self.included_files {
             if !compose_files.contains(id) {
                 compose_files.push(*id);

@@ -203,6 +203,15 @@ impl Builder<'_, '_> {
             let outer_scope = std::mem::replace(&mut self.scope, scope);
             self.scopes.push(variables);
             self.scope_dirs.push(directory);
+            // Compose validates the included files as it does `-f` files
+            // (once for each way they are included).
+            if self
+                .include_validated
+                .insert((paths.clone(), env_paths.clone(), outer_scope))
+            {
+                let (trees, deferred) = self.validate_files(&paths);
+                self.settle_deferred(&trees, deferred);
+            }
             let mut merged = Merged::default();
             for p in &paths {
                 chain.push(p.clone());

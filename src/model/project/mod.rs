@@ -205,6 +205,9 @@ struct Builder<'a, 'fs> {
     granted: usize,
     /// The compose files `extends` read, for the whole project.
     extends_files: ExtendsFiles,
+    /// The `include:` items whose files were validated: their paths, env
+    /// files and the scope that includes them.
+    include_validated: HashSet<(Vec<PathBuf>, Vec<PathBuf>, usize)>,
 }
 
 impl<'a, 'fs> Builder<'a, 'fs> {
@@ -232,6 +235,7 @@ impl<'a, 'fs> Builder<'a, 'fs> {
             credited: HashSet::new(),
             granted: start,
             extends_files: HashMap::new(),
+            include_validated: HashSet::new(),
         }
     }
 }
