@@ -38,6 +38,10 @@ pub(crate) struct Invalid {
     /// item): the path of keys whose value a later file replaces, and with
     /// it this refusal.
     pub after_merge: Option<Vec<String>>,
+    /// Judged by Compose in the file as written, before any merge (a key
+    /// the specification does not know, a string it casts, a port string it
+    /// parses): no later file nor service that `extends` it takes it away.
+    pub in_file: bool,
 }
 
 /// The type the specification gives a value.
@@ -552,6 +556,31 @@ pub(crate) fn check_file(root: &Node, earlier: &Earlier, cx: &dyn Context) -> Ve
     v.out
 }
 
+/// What Compose refuses in `node`, the service `name` it reads through
+/// `extends` from another file: not validated there, but interpolated
+/// (strings cast), its ports parsed, then merged into the service that
+/// extends it and validated as part of it. Only what no merge changes is
+/// judged ([`Invalid::in_file`]: unknown keys, casts, port strings): the
+/// services that extend it may replace its other values.
+pub(crate) fn base_refusals(node: &Node, name: &str, cx: &dyn Context) -> Vec<Invalid> {
+    let earlier = HashMap::new();
+    let mut v = Validator {
+        cx,
+        earlier: &earlier,
+        out: Vec::new(),
+    };
+    let p = Path {
+        shown: join("services", name),
+        lenient: true,
+        ..Path::default()
+    };
+    if node.as_map().is_some() {
+        v.check(&Obj(SERVICE), node, &p);
+    }
+    v.out.retain(|i| i.in_file);
+    v.out
+}
+
 struct Validator<'a> {
     cx: &'a dyn Context,
     /// The kind of the value the earlier files give each path of keys (the
@@ -714,12 +743,20 @@ fn describe(ty: &Ty) -> String {
 }
 
 impl Validator<'_> {
+    /// The last refusal is one Compose makes in the file as written.
+    fn in_file(&mut self) {
+        if let Some(e) = self.out.last_mut() {
+            e.in_file = true;
+        }
+    }
+
     fn error(&mut self, message: String, range: TextRange) {
         self.out.push(Invalid {
             message,
             range,
             mergeable: false,
             after_merge: None,
+            in_file: false,
         });
     }
 
@@ -790,6 +827,7 @@ impl Validator<'_> {
                         || !accepts(ty, &Kind::Str)
                         || matches!(k, Kind::Seq | Kind::Map),
                     after_merge: None,
+                    in_file: false,
                 });
             }
             return;
@@ -820,13 +858,16 @@ impl Validator<'_> {
                     if let Some(text) = self.cx.interpolated(node) {
                         match cast(ty, &text) {
                             Ok(()) => {}
-                            Err(Cast::Syntax(e)) => self.error(
-                                format!(
-                                    "error while interpolating {}: failed to cast to expected type: {e}",
-                                    p.at()
-                                ),
-                                node.range,
-                            ),
+                            Err(Cast::Syntax(e)) => {
+                                self.error(
+                                    format!(
+                                        "error while interpolating {}: failed to cast to expected type: {e}",
+                                        p.at()
+                                    ),
+                                    node.range,
+                                );
+                                self.in_file();
+                            }
                             Err(Cast::Encoding(e)) => self.error(e, node.range),
                         }
                     }
@@ -899,7 +940,10 @@ impl Validator<'_> {
                         if let Some(text) = self.cx.interpolated(node) {
                             match check_port(&text) {
                                 Ok(()) => {}
-                                Err(Port::Invalid(e)) => self.error(e, node.range),
+                                Err(Port::Invalid(e)) => {
+                                    self.error(e, node.range);
+                                    self.in_file();
+                                }
                                 Err(Port::NoTarget) => self.error(missing(), node.range),
                             }
                         }
@@ -935,6 +979,7 @@ impl Validator<'_> {
                         format!("unknown key `{name}` in {at}: Compose does not allow it{hint}"),
                         key.range,
                     );
+                    self.in_file();
                 }
             }
         }

@@ -40,6 +40,7 @@ impl Builder<'_, '_> {
         let mut chain: ExtendsChain = Vec::new();
         // The services of the chain, the one resolved first.
         let mut links: Vec<Service> = Vec::new();
+        let origin = files.get(start).cloned().flatten().map(|f| f.id);
         let (mut key, mut k) = (start.clone(), i);
         loop {
             let here_file = files.get(&key)?.clone()?;
@@ -127,6 +128,12 @@ impl Builder<'_, '_> {
                 });
                 return None;
             };
+            // A base outside the file being loaded (one `file:` names, or
+            // one that base extends in its own file) is not validated as
+            // a file of the project.
+            if Some(base_file.id) != origin {
+                self.check_base(&key, &ext.service.value);
+            }
             k = j;
         }
         let mut base = links.pop()?;
@@ -136,6 +143,48 @@ impl Builder<'_, '_> {
             merge_service(&mut base, own);
         }
         Some(base)
+    }
+
+    /// Compose reads a base in another file without validating it there:
+    /// what it refuses of the base `name` of the file `key` whatever
+    /// extends it ([`validate::base_refusals`]; each document that defines
+    /// it, when its documents are merged) is refused where it is written,
+    /// once per base.
+    fn check_base(&mut self, key: &ExtendsKey, name: &str) {
+        let Ok(id) = self.loader.load(&key.0, FileKind::Compose) else {
+            return;
+        };
+        let parsed = self.loader.compose(id).clone();
+        if !parsed.errors.is_empty() {
+            return;
+        }
+        let documents: Vec<usize> = if key.1 == ALL_DOCUMENTS {
+            (0..=parsed.later.len()).collect()
+        } else {
+            vec![key.1]
+        };
+        for doc in documents {
+            let Some(d) = document(&parsed, doc) else {
+                continue;
+            };
+            let Some(node) = d.root.as_ref().and_then(|r| r.get("services")?.get(name)) else {
+                continue;
+            };
+            if !self.checked_bases.insert((id, node.range)) {
+                continue;
+            }
+            let cx = Interpolating {
+                b: self,
+                file: id,
+                allowance: std::cell::RefCell::new(self.allowance.clone()),
+            };
+            let found = validate::base_refusals(node, name, &cx);
+            self.errors.extend(
+                found
+                    .into_iter()
+                    .map(|e| ModelError::new(e.message, Some(Span::new(id, e.range)))),
+            );
+        }
     }
 
     /// Compose's error for `cycle` (the services from the first one on,

@@ -208,6 +208,9 @@ struct Builder<'a, 'fs> {
     /// The `include:` items whose files were validated: their paths, env
     /// files and the scope that includes them.
     include_validated: HashSet<(Vec<PathBuf>, Vec<PathBuf>, usize)>,
+    /// The services read by `extends` from another file whose keys were
+    /// judged ([`Builder::check_base`]), by file and range.
+    checked_bases: HashSet<(FileId, TextRange)>,
 }
 
 impl<'a, 'fs> Builder<'a, 'fs> {
@@ -236,6 +239,7 @@ impl<'a, 'fs> Builder<'a, 'fs> {
             granted: start,
             extends_files: HashMap::new(),
             include_validated: HashSet::new(),
+            checked_bases: HashSet::new(),
         }
     }
 }
