@@ -731,6 +731,22 @@ pub fn display_path(path: &Path, cwd: &Path) -> String {
     s.strip_prefix("./").map(str::to_string).unwrap_or(s)
 }
 
+/// `path` from the folder `base` (both absolute and normalized), with
+/// `/` between components: `a/b` from `/x` for `/x/a/b`, `../y/f` from
+/// `/x/z` for `/x/y/f`.
+pub fn relative_to(base: &Path, path: &Path) -> String {
+    let b: Vec<_> = base.components().collect();
+    let p: Vec<_> = path.components().collect();
+    let common = b.iter().zip(&p).take_while(|(x, y)| x == y).count();
+    let mut parts: Vec<String> = vec!["..".to_string(); b.len() - common];
+    parts.extend(
+        p[common..]
+            .iter()
+            .map(|c| c.as_os_str().to_string_lossy().into_owned()),
+    );
+    parts.join("/")
+}
+
 /// `a/./b/../c` → `a/c`, without touching the disk.
 pub fn normalize(path: &Path) -> PathBuf {
     use std::path::Component;
@@ -752,6 +768,15 @@ pub fn normalize(path: &Path) -> PathBuf {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn paths_relative_to_a_folder() {
+        let r = |b: &str, p: &str| relative_to(Path::new(b), Path::new(p));
+        assert_eq!(r("/x", "/x/a/b"), "a/b");
+        assert_eq!(r("/x/z", "/x/y/f"), "../y/f");
+        assert_eq!(r("/x", "/x"), "");
+        assert_eq!(r("/", "/a"), "a");
+    }
 
     #[test]
     fn classifies_by_name() {

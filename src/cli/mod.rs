@@ -2,8 +2,9 @@
 //! that reads the process environment and writes to stdout/stderr.
 
 use std::collections::BTreeMap;
+use std::collections::HashMap;
 use std::io::Write;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use clap::{Args, CommandFactory, Parser, Subcommand, ValueEnum};
@@ -11,9 +12,10 @@ use clap::{Args, CommandFactory, Parser, Subcommand, ValueEnum};
 use crate::fs::DiskFs;
 use crate::model::secrets::{redactor_for, Redactor, SecretPolicy};
 use crate::model::workspace::{load_workspace, Workspace, WorkspaceOptions};
+use crate::report::baseline::Baseline;
 use crate::report::env::{env_json, env_text, Masking};
-use crate::rules::{all_meta, find_meta, Context, Severity};
-use crate::source::{FileKind, SourceFile};
+use crate::rules::{all_meta, find_meta, Context, Diagnostic, Severity};
+use crate::source::{FileId, FileKind, SourceFile};
 
 pub(crate) mod config;
 pub(crate) mod scope;
@@ -57,6 +59,9 @@ pub enum CliError {
     Man(std::io::Error),
     #[error("cannot write the output: {0}")]
     Output(std::io::Error),
+    /// A baseline that cannot be read or written, or is not one.
+    #[error("{0}")]
+    Baseline(String),
 }
 
 /// What a command returns: how it ended, or why it could not run.
@@ -152,6 +157,12 @@ pub struct CheckArgs {
     /// Colour: auto (on a terminal, unless NO_COLOR is set), always, never.
     #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
     pub color: ColorChoice,
+    /// Report only the findings this baseline (written by --write-baseline) does not hold.
+    #[arg(long, value_name = "FILE", conflicts_with = "write_baseline")]
+    pub baseline: Option<PathBuf>,
+    /// Write the findings to this baseline file, report nothing and exit 0.
+    #[arg(long = "write-baseline", value_name = "FILE")]
+    pub write_baseline: Option<PathBuf>,
 }
 
 #[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq, Default)]
@@ -690,6 +701,12 @@ fn run_check(args: CheckArgs) -> CommandResult {
     } else {
         &masked
     };
+    if let Some(path) = &args.write_baseline {
+        return write_baseline(&cwd, path, &diags, &ws, &masked);
+    }
+    if let Some(path) = &args.baseline {
+        diags = without_baseline(&cwd, path, diags, &ws, &masked)?;
+    }
     let files = ws
         .sources
         .iter()
@@ -718,6 +735,96 @@ fn run_check(args: CheckArgs) -> CommandResult {
         Ok(Outcome::Findings)
     } else {
         Ok(Outcome::Clean)
+    }
+}
+
+/// Each finding with its file's path relative to the folder of the
+/// baseline at `baseline` (as its entries name them); relative paths are
+/// from `cwd`.
+fn baseline_names<'d>(
+    cwd: &Path,
+    baseline: &Path,
+    diags: &'d [Diagnostic],
+    ws: &Workspace,
+) -> Vec<(&'d Diagnostic, String)> {
+    let base = crate::fs::normalize(&cwd.join(baseline));
+    let base = base.parent().unwrap_or(Path::new("/"));
+    let mut names: HashMap<FileId, String> = HashMap::new();
+    diags
+        .iter()
+        .map(|d| {
+            let name = names.entry(d.span.file).or_insert_with(|| {
+                let f = ws.sources.get(d.span.file);
+                crate::fs::relative_to(base, &crate::fs::normalize(&cwd.join(&f.path)))
+            });
+            (d, name.clone())
+        })
+        .collect()
+}
+
+/// `--write-baseline`: the findings written to `path`, nothing reported.
+fn write_baseline(
+    cwd: &Path,
+    path: &Path,
+    diags: &[Diagnostic],
+    ws: &Workspace,
+    masked: &Redactor,
+) -> CommandResult {
+    let mask = |f: FileId, t: &str, o: usize| masked.redact_source(Some(f), t, o);
+    let text = Baseline::write(&ws.sources, &mask, &baseline_names(cwd, path, diags, ws));
+    std::fs::write(path, text).map_err(|e| {
+        CliError::Baseline(format!("cannot write the baseline {}: {e}", path.display()))
+    })?;
+    eprintln!(
+        "note: {} written to {}: `--baseline` will report only the findings it does not hold",
+        plural(diags.len(), "finding"),
+        path.display()
+    );
+    Ok(Outcome::Clean)
+}
+
+/// `--baseline`: the findings the baseline at `path` does not hold; how
+/// many it hid, and how many of its entries matched nothing, on stderr.
+fn without_baseline(
+    cwd: &Path,
+    path: &Path,
+    diags: Vec<Diagnostic>,
+    ws: &Workspace,
+    masked: &Redactor,
+) -> Result<Vec<Diagnostic>, CliError> {
+    let bad = |e: String| CliError::Baseline(format!("{}: {e}", path.display()));
+    let text = crate::fs::read_text(path).map_err(|e| bad(e.to_string()))?;
+    let baseline = Baseline::parse(&text).map_err(bad)?;
+    let mask = |f: FileId, t: &str, o: usize| masked.redact_source(Some(f), t, o);
+    let names = baseline_names(cwd, path, &diags, ws);
+    let (new, unmatched) = baseline.new_ones(&ws.sources, &mask, &names);
+    drop(names);
+    let hidden = new.iter().filter(|n| !**n).count();
+    if hidden > 0 {
+        eprintln!(
+            "note: {} in the baseline {} not reported",
+            plural(hidden, "finding"),
+            path.display()
+        );
+    }
+    if unmatched > 0 {
+        eprintln!(
+            "note: {} of the baseline matched no finding (fixed, or their lines edited): `--write-baseline` rewrites it",
+            plural(unmatched, "entry"),
+        );
+    }
+    let mut new = new.into_iter();
+    Ok(diags
+        .into_iter()
+        .filter(|_| new.next().unwrap_or(true))
+        .collect())
+}
+
+fn plural(n: usize, word: &str) -> String {
+    match (n, word.strip_suffix('y')) {
+        (1, _) => format!("1 {word}"),
+        (_, Some(stem)) => format!("{n} {stem}ies"),
+        _ => format!("{n} {word}s"),
     }
 }
 

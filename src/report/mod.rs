@@ -1,5 +1,6 @@
 //! Report: rendering the model and diagnostics for people and tools. No I/O.
 
+pub mod baseline;
 pub mod env;
 pub mod escape;
 pub mod explain;

@@ -13,6 +13,7 @@ use std::sync::Arc;
 
 use serde_json::{json, Value};
 
+use crate::report::baseline;
 use crate::report::escape;
 use crate::report::json::{self, Location};
 use crate::rules::{Diagnostic, Edit, RuleMeta, Severity};
@@ -595,18 +596,6 @@ fn sarif_location(p: &Location) -> Value {
     })
 }
 
-/// FNV-1a: a stable fingerprint that does not depend on the Rust version.
-fn fnv1a(parts: &[&str]) -> String {
-    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
-    for p in parts {
-        for b in p.bytes().chain(std::iter::once(0)) {
-            h ^= u64::from(b);
-            h = h.wrapping_mul(0x0100_0000_01b3);
-        }
-    }
-    format!("{h:016x}")
-}
-
 /// SARIF 2.1.0, for GitHub code scanning: rule metadata, locations, related
 /// locations, fixes. No source snippets.
 pub fn sarif(input: &Input) -> String {
@@ -631,15 +620,10 @@ pub fn sarif(input: &Input) -> String {
         .map(|d| {
             let redact = |t: &str| input.text(d, t);
             let p = input.position(d.span);
-            // The masked line, whatever `--show-secrets`: a fingerprint of
-            // a secret's line would let a reader test guesses.
-            let line_text = {
-                let f = input.sources.get(d.span.file);
-                let line = f.line_range(p.line);
-                (input.mask_source)(d.span.file, f.slice(line), line.start)
-                    .trim()
-                    .to_string()
-            };
+            // Of the masked line, whatever `--show-secrets` (a fingerprint
+            // of a secret's line would let a reader test guesses); the one
+            // baselines hold.
+            let fingerprint = baseline::fingerprint(input.sources, input.mask_source, d, &p.file);
             let mut message = redact(&d.message);
             if let Some(h) = &d.help {
                 message.push_str("\nhelp: ");
@@ -651,7 +635,7 @@ pub fn sarif(input: &Input) -> String {
                 "message": {"text": message},
                 "locations": [sarif_location(&p)],
                 "partialFingerprints": {
-                    "primaryLocationLineHash": fnv1a(&[d.rule.name(), &p.file, &line_text]),
+                    "primaryLocationLineHash": fingerprint,
                 },
             });
             if let Some(i) = input.rules.iter().position(|m| m.id == d.rule) {
