@@ -856,19 +856,15 @@ impl Validator<'_> {
             Int | Float | Bool => {
                 if k == Kind::Str {
                     if let Some(text) = self.cx.interpolated(node) {
-                        match cast(ty, &text) {
-                            Ok(()) => {}
-                            Err(Cast::Syntax(e)) => {
-                                self.error(
-                                    format!(
-                                        "error while interpolating {}: failed to cast to expected type: {e}",
-                                        p.at()
-                                    ),
-                                    node.range,
-                                );
-                                self.in_file();
-                            }
-                            Err(Cast::Encoding(e)) => self.error(e, node.range),
+                        if let Err(e) = cast(ty, &text) {
+                            self.error(
+                                format!(
+                                    "error while interpolating {}: failed to cast to expected type: {e}",
+                                    p.at()
+                                ),
+                                node.range,
+                            );
+                            self.in_file();
                         }
                     }
                 } else if let Some(e) = typed_scalar(ty, node) {
@@ -1295,19 +1291,11 @@ fn extra_host(text: &str) -> Result<(), String> {
     Ok(())
 }
 
-/// Why a value Compose casts is refused.
-#[derive(Debug, PartialEq)]
-enum Cast {
-    /// The cast fails (Go's words, after "failed to cast to expected type").
-    Syntax(String),
-    /// The cast gives what Compose cannot encode as JSON (an infinite or
-    /// NaN float): the whole message.
-    Encoding(String),
-}
-
 /// A plain YAML scalar of the wrong type where Compose casts strings: a
-/// number or a date for a boolean, a boolean or a date for a number, an
-/// infinite or NaN float. The message, `{}` standing for the path.
+/// number or a date for a boolean, a boolean or a date for a number. The
+/// message, `{}` standing for the path. (An infinite or NaN float is not
+/// judged: Compose reads it, and only encoding the final project as JSON
+/// fails, for a service that is still there with that value.)
 fn typed_scalar(ty: &Ty, node: &Node) -> Option<String> {
     let s = node.as_scalar()?;
     match (ty, &s.resolved) {
@@ -1317,39 +1305,31 @@ fn typed_scalar(ty: &Ty, node: &Node) -> Option<String> {
         }
         (Bool, _) => Some("{} must be a boolean or string".into()),
         (_, Resolved::Bool(_)) => Some("{} must be a number or string".into()),
-        (_, Resolved::Float(f)) if !f.is_finite() => Some(unencodable(*f)),
         _ => None,
     }
 }
 
-/// Compose's error for a float JSON cannot hold.
-fn unencodable(f: f64) -> String {
-    let shown = if f.is_nan() {
-        "NaN"
-    } else if f > 0.0 {
-        "+Inf"
-    } else {
-        "-Inf"
-    };
-    format!("json: unsupported value: {shown}")
-}
-
 /// A string cast as Compose casts it to an integer, a float or a boolean
 /// (`ty`); the error as Go words it.
-fn cast(ty: &Ty, text: &str) -> Result<(), Cast> {
+fn cast(ty: &Ty, text: &str) -> Result<(), String> {
     if let Float = ty {
         if let Ok(f) = text.parse::<f64>() {
             let unsigned = text
                 .strip_prefix(['+', '-'])
                 .unwrap_or(text)
                 .to_ascii_lowercase();
-            if f.is_nan() || matches!(unsigned.as_str(), "inf" | "infinity") {
-                return Err(Cast::Encoding(unencodable(f)));
+            // Go reads `inf`, `infinity` (signed or not) and `nan` (not
+            // signed); a number past float64's range is out of range.
+            let literal = matches!(unsigned.as_str(), "inf" | "infinity");
+            if f.is_nan() && unsigned.len() != text.len() {
+                return Err(format!(
+                    "strconv.ParseFloat: parsing {text:?}: invalid syntax"
+                ));
             }
-            if f.is_infinite() {
-                return Err(Cast::Syntax(format!(
+            if f.is_infinite() && !literal {
+                return Err(format!(
                     "strconv.ParseFloat: parsing {text:?}: value out of range"
-                )));
+                ));
             }
         }
     }
@@ -1380,7 +1360,6 @@ fn cast(ty: &Ty, text: &str) -> Result<(), Cast> {
         )),
         _ => Err(format!("invalid boolean: {text}")),
     }
-    .map_err(Cast::Syntax)
 }
 
 /// A duration as Compose reads one: Go's `time.ParseDuration` (a sign,
@@ -1433,24 +1412,49 @@ fn parse_duration(text: &str) -> Result<(), String> {
             "w" => 604_800_000_000_000,
             _ => return Err(format!("time: unknown unit {unit:?} in duration {text:?}")),
         };
-        // The integer part (Go stops at 2^63), times the unit, plus the
-        // fraction's share of the unit.
-        let int_part = number[..int].trim_start_matches('0');
-        let whole: u128 = if int_part.len() > 20 {
-            LIMIT + 1
-        } else {
-            int_part.parse().unwrap_or(0)
-        };
-        if whole > LIMIT || whole > LIMIT / nanos {
+        // Go's arithmetic, to the nanosecond: the integer part (past 2^63
+        // refused), times the unit; the fraction's digits up to where they
+        // would pass 2^63, scaled as a float64 and truncated.
+        let mut whole: u128 = 0;
+        for b in number[..int].bytes() {
+            whole = whole * 10 + u128::from(b - b'0');
+            if whole > LIMIT {
+                return Err(invalid());
+            }
+        }
+        if whole > LIMIT / nanos {
             return Err(invalid());
         }
+        let mut v = whole * nanos;
         let fraction = if frac > 0 {
             &number[int + 1..int + 1 + frac]
         } else {
             ""
         };
-        let share = format!("0.{fraction}0").parse::<f64>().unwrap_or(0.0) * nanos as f64;
-        total += whole * nanos + share as u128;
+        let (mut f, mut scale, mut overflow) = (0u64, 1f64, false);
+        for b in fraction.bytes() {
+            if overflow {
+                continue;
+            }
+            if f > ((1u64 << 63) - 1) / 10 {
+                overflow = true;
+                continue;
+            }
+            let y = f * 10 + u64::from(b - b'0');
+            if y > 1 << 63 {
+                overflow = true;
+                continue;
+            }
+            f = y;
+            scale *= 10.0;
+        }
+        if f > 0 {
+            v += (f as f64 * (nanos as f64 / scale)) as u64 as u128;
+            if v > LIMIT {
+                return Err(invalid());
+            }
+        }
+        total += v;
         if total > LIMIT {
             return Err(invalid());
         }
