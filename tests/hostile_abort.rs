@@ -793,6 +793,13 @@ fn an_unparsable_compose_file_is_scanned_in_linear_time() {
         text.push_str(&format!("&a{i} "));
     }
     text.push('\n');
+    // One anchor many times on a line that ends in many blanks (each
+    // anchor trimmed the line's end once).
+    text.push_str(&format!(
+        "x-same: {}{}\n",
+        "&a0 ".repeat(20_000),
+        " ".repeat(200_000)
+    ));
     text.push_str(&"   continued\n".repeat(50_000));
     text.push_str(&"? API_TOKEN\n".repeat(20_000));
     text.push_str(&"{PASSWORD: \"a, ".repeat(20_000));

@@ -360,7 +360,7 @@ fn vectors(rng: &mut Rng) -> Vec<Vector> {
     // The same, with values that run over lines (quoted, plain
     // continuation, an item quoted before its key), an explicit key, and a
     // value written at an anchor and taken by an alias under a secret key.
-    let s: Vec<String> = (0..9).map(|_| rng.secret()).collect();
+    let s: Vec<String> = (0..12).map(|_| rng.secret()).collect();
     let env = "services:\n  app:\n    image: busybox\n    environment:\n";
     v.push(Vector {
         name: "compose-syntax-error-over-lines",
@@ -399,6 +399,26 @@ fn vectors(rng: &mut Rng) -> Vec<Vector> {
                 format!(
                     "x-common: &pw |\n  {}\n - x\n{env}      SECRET_KEY: *pw\n",
                     s[8]
+                ),
+            ),
+            // After a quote that closes on a later line, the rest of that
+            // line; an explicit key on one line; a flow list over lines.
+            (
+                "after-quote/compose.yaml",
+                format!(
+                    "{env}      x: {{PASSWORD: \"a\n        b\", API_TOKEN: {}}}\n      - x\n",
+                    s[9]
+                ),
+            ),
+            (
+                "compact-explicit/compose.yaml",
+                format!("{env}      ? API_TOKEN : {}\n      - x\n", s[10]),
+            ),
+            (
+                "flow-lines/compose.yaml",
+                format!(
+                    "{env}    args: [\n      \"B=1\",\n      \"API_TOKEN={}\",\n    - x\n",
+                    s[11]
                 ),
             ),
         ],

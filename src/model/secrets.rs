@@ -81,6 +81,8 @@
 //! word before the service's name).
 
 use std::collections::{HashMap, HashSet};
+
+mod recover;
 use std::sync::Arc;
 
 use crate::model::types::{Mapped, SegmentOrigin, Value};
@@ -1063,7 +1065,7 @@ pub fn redactor_for(ws: &Workspace, policy: &SecretPolicy) -> Redactor {
         if !compose.errors.is_empty() {
             let text = &ws.sources.get(*id).text;
             exact.extend(
-                recovered_yaml_secret_values(text, policy)
+                recover::secret_values(text, policy)
                     .into_iter()
                     .map(|r| Span::new(*id, TextRange::new(r.start, r.end))),
             );
@@ -1214,378 +1216,9 @@ fn recovered_secret_values(text: &str, policy: &SecretPolicy) -> Vec<std::ops::R
     out
 }
 
-/// The values of secret-named keys of YAML `text` read line by line,
-/// for a file whose tree could not be built: `KEY: value`, `- KEY=value`,
-/// an explicit key (`? KEY` and `: value` under it), quoted or not, and
-/// the same inside a flow collection on one line (`{KEY: value, …}`).
-/// A value runs on over the lines indented past its key (a block scalar
-/// `|`/`>`, a plain scalar's continuation, a value that starts on the
-/// next line) and, when quoted, to its closing quote; a value that is an
-/// alias (`*name`) has the value at its anchor (`&name`) masked.
-fn recovered_yaml_secret_values(text: &str, policy: &SecretPolicy) -> Vec<std::ops::Range<usize>> {
-    let mut out = Vec::new();
-    let mut aliases: HashSet<&str> = HashSet::new();
-    // `? KEY` with a secret KEY at this indentation: its `: value` follows.
-    let mut explicit: Option<usize> = None;
-    let mut pos = 0;
-    while pos < text.len() {
-        let end = line_end(text, pos);
-        let line = &text[pos..end];
-        let body = line.trim_start();
-        let indent = line.len() - body.len();
-        let at = pos;
-        pos = end + 1;
-        // Each piece of a flow collection written on this line, up to the
-        // next delimiter (pieces never overlap: linear in the line).
-        let delimiters: Vec<usize> = line
-            .match_indices(['{', '[', ',', '}', ']'])
-            .map(|(i, _)| i)
-            .collect();
-        for (n, &i) in delimiters.iter().enumerate() {
-            if !matches!(line.as_bytes()[i], b'{' | b'[' | b',') {
-                continue;
-            }
-            let from = i + 1;
-            let to = delimiters.get(n + 1).copied().unwrap_or(line.len());
-            if let Some((r, quote)) = secret_value(&line[from..to], true, policy) {
-                let v = YamlValue::new(text, at + from + r.start, at + from + r.end, quote);
-                if let Some(after) = v.mask(&mut out, &mut aliases) {
-                    // Quoted over lines: what follows is inside the value.
-                    pos = pos.max(after);
-                    break;
-                }
-            }
-        }
-        if pos > end + 1 {
-            continue;
-        }
-        if let Some(key) = body
-            .strip_prefix('?')
-            .filter(|k| k.is_empty() || k.starts_with([' ', '\t']))
-        {
-            let key = key.trim().trim_matches(['"', '\'']);
-            explicit = policy.is_secret(key).then_some(indent);
-            continue;
-        }
-        let (entry, item) = match (explicit.take(), body.strip_prefix(':')) {
-            (Some(i), Some(v)) if i == indent => (v, None),
-            _ => {
-                let item = body.strip_prefix("- ").map(str::trim_start);
-                let entry = item.unwrap_or(body);
-                let Some((r, quote)) = secret_value(entry, item.is_some(), policy) else {
-                    continue;
-                };
-                (&entry[r.start..], Some((r.end - r.start, quote)))
-            }
-        };
-        let start = at + (line.len() - entry.len());
-        let v = match item {
-            Some((len, quote)) => YamlValue::new(text, start, start + len, quote),
-            None => {
-                // After `:` of an explicit key.
-                let value = entry.trim();
-                let s = start + (entry.len() - entry.trim_start().len());
-                let quote = value.chars().next().filter(|c| matches!(c, '"' | '\''));
-                YamlValue::new(text, s, s + value.len(), quote)
-            }
-        };
-        if v.range.is_empty() || v.runs_under() {
-            pos = mask_lines_under(text, pos, indent, &mut out);
-            continue;
-        }
-        if let Some(after) = v.mask(&mut out, &mut aliases) {
-            pos = after;
-        } else {
-            pos = mask_lines_under(text, pos, indent, &mut out);
-        }
-    }
-    if !aliases.is_empty() {
-        mask_anchored(text, &aliases, &mut out);
-    }
-    out
-}
-
-/// The end of the line that starts at or holds `pos`.
-fn line_end(text: &str, pos: usize) -> usize {
-    text[pos..].find('\n').map_or(text.len(), |n| pos + n)
-}
-
-/// A secret's value as written in YAML text read line by line.
-struct YamlValue<'a> {
-    text: &'a str,
-    range: std::ops::Range<usize>,
-    /// The quote open where the value starts (its own, or the one that
-    /// opens a list item `"KEY=value"`).
-    quote: Option<char>,
-}
-
-impl<'a> YamlValue<'a> {
-    fn new(text: &'a str, start: usize, end: usize, quote: Option<char>) -> Self {
-        YamlValue {
-            text,
-            range: start..end,
-            quote,
-        }
-    }
-
-    fn value(&self) -> &'a str {
-        &self.text[self.range.clone()]
-    }
-
-    /// A block scalar, or an anchor alone: the value is on the lines
-    /// indented under the key.
-    fn runs_under(&self) -> bool {
-        let v = self.value();
-        // (The anchor's name alone: looked at up to its end only.)
-        v.starts_with(['|', '>']) || v.starts_with('&') && v.split_whitespace().nth(1).is_none()
-    }
-
-    /// Masks the value into `out` (an alias is kept in `aliases`, its
-    /// anchor masked later). When the value is quoted and its quote closes
-    /// on a later line, masks up to it and gives where the next line
-    /// starts.
-    fn mask(
-        &self,
-        out: &mut Vec<std::ops::Range<usize>>,
-        aliases: &mut HashSet<&'a str>,
-    ) -> Option<usize> {
-        let v = self.value();
-        if let Some(name) = v.strip_prefix('*') {
-            let name = name.split([' ', '\t', ',', ']', '}']).next().unwrap_or("");
-            if !name.is_empty() {
-                aliases.insert(name);
-            }
-            return None;
-        }
-        let Some(q) = self.quote else {
-            out.push(self.range.clone());
-            return None;
-        };
-        // Past the value's own opening quote; the item's is before it.
-        let from = self.range.start + usize::from(v.starts_with(q));
-        let close = closing_quote(self.text, from, q);
-        if close <= self.range.end {
-            out.push(self.range.clone());
-            return None;
-        }
-        out.push(self.range.start..close);
-        Some(line_end(self.text, close) + 1)
-    }
-}
-
-/// Where the quote `q` opened before `from` closes in `text` (`\"` and
-/// `''` escape one), or the end of the text.
-fn closing_quote(text: &str, from: usize, q: char) -> usize {
-    let bytes = text.as_bytes();
-    let mut i = from;
-    while i < bytes.len() {
-        match bytes[i] {
-            b'\\' if q == '"' => i += 2,
-            b'\'' if q == '\'' && bytes.get(i + 1) == Some(&b'\'') => i += 2,
-            b if b == q as u8 => return i + 1,
-            _ => i += 1,
-        }
-    }
-    text.len()
-}
-
-/// Masks the lines from `pos` on that are blank or indented past
-/// `indent` (the value of a key at `indent`), and gives where the first
-/// other line starts.
-fn mask_lines_under(
-    text: &str,
-    mut pos: usize,
-    indent: usize,
-    out: &mut Vec<std::ops::Range<usize>>,
-) -> usize {
-    while pos < text.len() {
-        let end = line_end(text, pos);
-        let line = &text[pos..end];
-        let body = line.trim_start();
-        let deeper = line.len() - body.len();
-        if !body.trim_end().is_empty() {
-            if deeper <= indent {
-                return pos;
-            }
-            out.push(pos + deeper..end);
-        }
-        pos = end + 1;
-    }
-    text.len()
-}
-
-/// Masks the values written at the anchors (`&name`) of the aliases that
-/// secret keys take their values from, in one pass over `text`.
-fn mask_anchored(text: &str, aliases: &HashSet<&str>, out: &mut Vec<std::ops::Range<usize>>) {
-    let mut pos = 0;
-    while pos < text.len() {
-        let end = line_end(text, pos);
-        let line = &text[pos..end];
-        let indent = line.len() - line.trim_start().len();
-        let mut next = end + 1;
-        let mut under = false;
-        for (i, _) in line.match_indices('&') {
-            let rest = &line[i + 1..];
-            let name = rest
-                .split([' ', '\t', ',', ']', '}', '\r'])
-                .next()
-                .unwrap_or("");
-            if name.is_empty() || !aliases.contains(name) {
-                continue;
-            }
-            let after = &rest[name.len()..];
-            let value = after.trim();
-            let start = pos + i + 1 + name.len() + (after.len() - after.trim_start().len());
-            let quote = value.chars().next().filter(|c| matches!(c, '"' | '\''));
-            let v = YamlValue::new(text, start, start + value.len(), quote);
-            if value.is_empty() || v.runs_under() {
-                under = true;
-            } else if let Some(after) = v.mask(out, &mut HashSet::new()) {
-                // Quoted over lines: the rest is inside the value.
-                next = after;
-                under = false;
-                break;
-            } else {
-                under = true;
-            }
-        }
-        if under {
-            next = mask_lines_under(text, end + 1, indent, out);
-        }
-        pos = next;
-    }
-}
-
-/// The range of the value in `entry` (`KEY: value`, or `KEY=value` when
-/// `item`: a list item), when its key is a secret's name, and the quote
-/// open where the value starts (its own, or one opened before the key of
-/// an item, `"KEY=value"`).
-fn secret_value(
-    entry: &str,
-    item: bool,
-    policy: &SecretPolicy,
-) -> Option<(std::ops::Range<usize>, Option<char>)> {
-    let unquoted = entry.trim_start().trim_start_matches(['"', '\'']);
-    let skip = entry.len() - unquoted.len();
-    let (k, sep) = match (item, unquoted.find('='), unquoted.find(':')) {
-        (true, Some(eq), colon) if colon.is_none_or(|c| eq < c) => (eq, 1),
-        (_, _, Some(c)) => (c, 1),
-        _ => return None,
-    };
-    let written_key = unquoted[..k].trim();
-    let key = written_key.trim_end_matches(['"', '\'']);
-    if !policy.is_secret(key) {
-        return None;
-    }
-    let rest = &unquoted[k + sep..];
-    let value = rest.trim();
-    let start = skip + k + sep + (rest.len() - rest.trim_start().len());
-    // The quote before the key, when the key does not close it.
-    let opened = entry.trim_start()[..skip - (entry.len() - entry.trim_start().len())]
-        .chars()
-        .last()
-        .filter(|_| key.len() == written_key.len());
-    let quote = value
-        .chars()
-        .next()
-        .filter(|c| matches!(c, '"' | '\''))
-        .or(opened);
-    Some((start..start + value.len(), quote))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn secrets_of_an_unparsed_yaml_file_are_found_line_by_line() {
-        let text = "services:\n  app:\n    environment:\n      API_TOKEN: s1\n      - DB_PASSWORD=s2\n      - \"SECRET_KEY=s3\"\n      'JWT_SECRET': 's4'\n      PASSWORD: |\n        s5\n        s6\n      NAME: app\n    environment: {A: 1, DB_PASSWORD: s7, NAME: x}\n    args: [\"API_KEY=s8\", B=2]\n      X: [\n";
-        let policy = SecretPolicy::default();
-        let found: Vec<&str> = recovered_yaml_secret_values(text, &policy)
-            .into_iter()
-            .map(|r| &text[r])
-            .collect();
-        assert_eq!(
-            found,
-            ["s1", "s2", "s3\"", "'s4'", "s5", "s6", "s7", "s8\""]
-        );
-        // Nothing odd panics.
-        for odd in [
-            "- ",
-            "'",
-            "\"A:",
-            "é: {ü",
-            "{,,}",
-            "PASSWORD:\r\n",
-            "[PASSWORD=",
-            "{:}",
-        ] {
-            let _ = recovered_yaml_secret_values(odd, &policy);
-        }
-    }
-
-    #[test]
-    fn secrets_of_an_unparsed_yaml_file_run_over_lines_and_through_aliases() {
-        let text = concat!(
-            "x-common: &pw s1\n",
-            "x-block: &blk |\n  s2\n  s3\n",
-            "services:\n  app:\n    environment:\n",
-            "      PASSWORD: \"s4\n        s5\"\n",
-            "      API_KEY: s6\n        s7\n",
-            "      ? DB_PASSWORD\n      : s8\n",
-            "      ? NAME\n      : app\n",
-            "      SECRET_KEY: *pw\n",
-            "      JWT_SECRET: *blk\n",
-            "      - \"API_TOKEN=s9\n        s10\"\n",
-            "      TOKEN: 's11''\n        s12'\n",
-            "      AUTH_TOKEN:\n        s13\n",
-            "      OTHER: x\n",
-            "    environment: {PASSWORD: \"s14\n      s15\", B: 1}\n",
-            "    image: [\n",
-        );
-        let policy = SecretPolicy::default();
-        let found: Vec<&str> = recovered_yaml_secret_values(text, &policy)
-            .into_iter()
-            .map(|r| &text[r])
-            .collect();
-        assert_eq!(
-            found,
-            [
-                "\"s4\n        s5\"",
-                "s6",
-                "s7",
-                "s8",
-                "s9\n        s10\"",
-                "'s11''\n        s12'",
-                "s13",
-                "\"s14\n      s15\"",
-                "s1",
-                "s2",
-                "s3",
-            ]
-        );
-        // Nothing odd panics, and every range is on char boundaries.
-        for odd in [
-            "? ",
-            "?",
-            ": ",
-            "PASSWORD: *",
-            "PASSWORD: &",
-            "&",
-            "PASSWORD: *a\n&a",
-            "PASSWORD: *a\n&a \"",
-            "PASSWORD: \"\\",
-            "PASSWORD: 'é",
-            "- \"PASSWORD=",
-            "{PASSWORD: \"a, PASSWORD: \"b}",
-            "é&é\n",
-            "PASSWORD: *é\nx: &é 'é\n",
-        ] {
-            for r in recovered_yaml_secret_values(odd, &policy) {
-                assert!(odd.get(r.clone()).is_some(), "{odd:?} {r:?}");
-            }
-        }
-    }
 
     /// Variable names from the `.env` files, compose `environment:` keys,
     /// Dockerfile `ENV`/`ARG`, CI `env:` and settings modules of the real
@@ -2282,6 +1915,20 @@ mod tests {
         let r = Redactor::new();
         assert_eq!(r.redact_in_place("r://u:hunter2@h"), "r://u:*******@h");
         assert_eq!(Redactor::disabled().redact("r://u:p@h"), "r://u:p@h");
+    }
+
+    /// A secret written over lines is masked with its line breaks kept:
+    /// the lines of a snippet stay where they are.
+    #[test]
+    fn masking_over_lines_keeps_the_line_breaks() {
+        let mut r = Redactor::new();
+        let text = "A: \"ab\r\n  cd\"\nB: x\n";
+        let file = FileId(0);
+        r.add_span(Span::new(file, TextRange::new(3, 13)));
+        r.finish();
+        let masked = r.redact_source(Some(file), text, 0);
+        assert_eq!(masked, "A: ***\r\n*****\nB: x\n");
+        assert_eq!(masked.len(), text.len());
     }
 
     /// A message masks the secret text written at its finding's spans, where
