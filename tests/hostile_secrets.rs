@@ -450,7 +450,17 @@ fn vectors(rng: &mut Rng) -> Vec<Vector> {
 /// and stderr).
 fn run_all(dir: &Path, vars: &[&str], show: bool) -> Vec<(String, String)> {
     let mut runs: Vec<Vec<String>> = Vec::new();
-    for f in ["pretty", "compact", "json", "sarif", "github"] {
+    for f in [
+        "pretty",
+        "compact",
+        "json",
+        "sarif",
+        "github",
+        "junit",
+        "gitlab",
+        "checkstyle",
+        "rdjson",
+    ] {
         runs.push(
             [
                 "check",

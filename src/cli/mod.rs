@@ -173,6 +173,14 @@ pub enum Format {
     Json,
     Sarif,
     Github,
+    /// JUnit XML (GitLab, Jenkins, Azure Pipelines test reports).
+    Junit,
+    /// GitLab Code Quality JSON.
+    Gitlab,
+    /// Checkstyle XML.
+    Checkstyle,
+    /// reviewdog's Diagnostic Format (rdjson).
+    Rdjson,
 }
 
 #[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
@@ -308,14 +316,14 @@ pub fn main() -> ExitCode {
     };
     let code = guarded(|| {
         let result = match cli.command {
-            Some(Command::Check(args)) => run_check(args),
+            Some(Command::Check(args)) => run_check_reported(args),
             Some(Command::Env(args)) => run_env(args),
             Some(Command::Explain(args)) => run_explain(args),
             Some(Command::Rules(args)) => run_rules(args),
             Some(Command::Rule { name }) => run_rule(&name),
             Some(Command::Completions { shell }) => run_completions(shell),
             Some(Command::Man) => run_man(),
-            None => run_check(cli.check),
+            None => run_check_reported(cli.check),
         };
         exit_code(&result)
     });
@@ -607,7 +615,23 @@ fn use_color(choice: ColorChoice) -> bool {
     }
 }
 
-fn run_check(args: CheckArgs) -> CommandResult {
+/// `check`; in SARIF, an error before any report (a bad configuration,
+/// an unknown rule, a bad baseline) still gives a SARIF document, with the
+/// error as a tool execution notification, for the upload that follows.
+fn run_check_reported(args: CheckArgs) -> CommandResult {
+    let sarif = args.format == Format::Sarif;
+    let mut reported = false;
+    let result = run_check(args, &mut reported);
+    if let (true, false, Err(e)) = (sarif, reported, &result) {
+        let text = Redactor::new().redact(&e.to_string());
+        print(&crate::report::render::sarif_failure(&text))?;
+    }
+    result
+}
+
+/// `check`; `reported`: set once the report is printed (or printing it
+/// was tried).
+fn run_check(args: CheckArgs, reported: &mut bool) -> CommandResult {
     let cwd = current_dir()?;
     let paths = if args.paths.is_empty() && args.compose.files.is_empty() {
         vec![PathBuf::from(".")]
@@ -713,6 +737,10 @@ fn run_check(args: CheckArgs) -> CommandResult {
         .filter(|(_, f)| f.kind != FileKind::Other)
         .filter(|(_, f)| scope.as_ref().is_none_or(|s| s.shows(&f.path)))
         .count();
+    // A path that cannot be read ends the run with exit 2 after the report
+    // on the rest, which says so (SARIF: the run failed).
+    let missing = missing_path(&ws).err();
+    let failure = missing.as_ref().map(|e| masked.redact(&e.to_string()));
     let out = crate::report::render(
         args.format,
         &diags,
@@ -722,9 +750,13 @@ fn run_check(args: CheckArgs) -> CommandResult {
         shown,
         &masked,
         use_color(args.color),
+        failure.as_deref(),
     );
+    *reported = true;
     print(&out)?;
-    missing_path(&ws)?;
+    if let Some(e) = missing {
+        return Err(e);
+    }
     if files == 0 && ws.problems.is_empty() {
         // A green run that checked nothing must not look like a clean one.
         eprintln!(

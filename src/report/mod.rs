@@ -16,7 +16,8 @@ use crate::source::{FileId, SourceMap};
 
 /// Renders `diags` in `format`. `shown` masks secret values in what is
 /// printed (disabled by `--show-secrets`); `masked` is always on, for what
-/// is hashed (SARIF fingerprints).
+/// is hashed (SARIF fingerprints). `failure`: the error that ends the run
+/// with exit 2 after this report, masked.
 #[allow(clippy::too_many_arguments)]
 pub fn render(
     format: Format,
@@ -27,6 +28,7 @@ pub fn render(
     shown: &Redactor,
     masked: &Redactor,
     color: bool,
+    failure: Option<&str>,
 ) -> String {
     // What to mask is found once per finding (a finding with 100,000
     // labels has 100,000 pieces of text, each quoting any of its spans).
@@ -60,6 +62,7 @@ pub fn render(
         redact: &escaped_redact,
         redact_source: &escaped_source,
         mask_source: &mask_source,
+        failure,
     };
     let json_input = render::Input {
         diags,
@@ -69,6 +72,7 @@ pub fn render(
         redact: &redact,
         redact_source: &redact_source,
         mask_source: &mask_source,
+        failure,
     };
     match format {
         Format::Pretty if color => {
@@ -79,6 +83,10 @@ pub fn render(
         Format::Github => last_pass(render::github(&text_input), escape::output),
         Format::Json => last_pass(render::json(&json_input), escape::json),
         Format::Sarif => last_pass(render::sarif(&json_input), escape::json),
+        Format::Junit => last_pass(render::junit(&text_input), escape::output),
+        Format::Checkstyle => last_pass(render::checkstyle(&text_input), escape::output),
+        Format::Gitlab => last_pass(render::gitlab(&json_input), escape::json),
+        Format::Rdjson => last_pass(render::rdjson(&json_input), escape::json),
     }
 }
 

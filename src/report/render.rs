@@ -33,6 +33,9 @@ pub struct Input<'a> {
     pub redact_source: &'a dyn Fn(FileId, &str, usize) -> String,
     /// Like `redact_source`, but always on: the text fingerprints hash.
     pub mask_source: &'a dyn Fn(FileId, &str, usize) -> String,
+    /// The error that ends the run with exit 2 after this report (a path
+    /// that cannot be read), masked: SARIF says the run failed.
+    pub failure: Option<&'a str>,
 }
 
 /// A finding's spans: primary, labels, edits.
@@ -582,10 +585,33 @@ fn sarif_level(s: Severity) -> &'static str {
     }
 }
 
+/// A path as a SARIF artifact location: a URI reference, each byte that
+/// may not stand in a path segment percent-encoded (a space, `#`, `?`, `%`,
+/// non-ASCII); relative to `%SRCROOT%`, or a `file:` URI when absolute.
+fn sarif_artifact(path: &str) -> Value {
+    let path = path.replace('\\', "/");
+    let mut uri = String::with_capacity(path.len());
+    for b in path.bytes() {
+        if b.is_ascii_alphanumeric() || b"-._~!$&'()*+,;=:@/".contains(&b) {
+            uri.push(b as char);
+        } else {
+            uri.push_str(&format!("%{b:02X}"));
+        }
+    }
+    match uri.strip_prefix('/') {
+        Some(_) => json!({"uri": format!("file://{uri}")}),
+        // `C:/x` (Windows): a drive letter is no scheme.
+        None if matches!(uri.as_bytes(), [d, b':', b'/', ..] if d.is_ascii_alphabetic()) => {
+            json!({"uri": format!("file:///{uri}")})
+        }
+        None => json!({"uri": uri, "uriBaseId": "%SRCROOT%"}),
+    }
+}
+
 fn sarif_location(p: &Location) -> Value {
     json!({
         "physicalLocation": {
-            "artifactLocation": {"uri": p.file.replace('\\', "/"), "uriBaseId": "%SRCROOT%"},
+            "artifactLocation": sarif_artifact(&p.file),
             "region": {
                 "startLine": p.line,
                 "startColumn": p.column,
@@ -609,7 +635,7 @@ pub fn sarif(input: &Input) -> String {
                 "shortDescription": {"text": r.summary},
                 "fullDescription": {"text": r.summary},
                 "help": {"text": r.summary, "markdown": r.doc},
-                "helpUri": format!("https://github.com/mppeep/mppeep-lint/blob/main/rules/{}.md", r.name()),
+                "helpUri": rule_url(r.name()),
                 "defaultConfiguration": {"level": sarif_level(r.severity)},
             })
         })
@@ -675,7 +701,7 @@ pub fn sarif(input: &Input) -> String {
                     .into_iter()
                     .map(|(file, replacements)| {
                         json!({
-                            "artifactLocation": {"uri": file.replace('\\', "/"), "uriBaseId": "%SRCROOT%"},
+                            "artifactLocation": sarif_artifact(&file),
                             "replacements": replacements,
                         })
                     })
@@ -701,6 +727,45 @@ pub fn sarif(input: &Input) -> String {
             }},
             "columnKind": "unicodeCodePoints",
             "results": results,
+            "invocations": [sarif_invocation(input.failure)],
+        }],
+    });
+    let mut s = serde_json::to_string_pretty(&doc).unwrap_or_default();
+    s.push('\n');
+    s
+}
+
+/// How the run ended: successful, or the error that ends it with exit 2
+/// (a tool execution notification, so that code scanning shows why).
+fn sarif_invocation(failure: Option<&str>) -> Value {
+    match failure {
+        None => json!({"executionSuccessful": true}),
+        Some(message) => json!({
+            "executionSuccessful": false,
+            "toolExecutionNotifications": [{
+                "level": "error",
+                "message": {"text": message},
+            }],
+        }),
+    }
+}
+
+/// The SARIF of a run that failed before it could lint (exit 2: a bad
+/// configuration, an unknown rule…): no results, the error as a tool
+/// execution notification.
+pub fn sarif_failure(message: &str) -> String {
+    let doc = json!({
+        "$schema": "https://json.schemastore.org/sarif-2.1.0.json",
+        "version": "2.1.0",
+        "runs": [{
+            "tool": {"driver": {
+                "name": "mppeep-lint",
+                "informationUri": "https://github.com/mppeep/mppeep-lint",
+                "version": env!("CARGO_PKG_VERSION"),
+                "semanticVersion": env!("CARGO_PKG_VERSION"),
+            }},
+            "results": [],
+            "invocations": [sarif_invocation(Some(message))],
         }],
     });
     let mut s = serde_json::to_string_pretty(&doc).unwrap_or_default();
@@ -757,6 +822,14 @@ pub fn github(input: &Input) -> String {
     }
     out
 }
+
+/// Where a rule's documentation is published.
+fn rule_url(rule: &str) -> String {
+    format!("https://github.com/mppeep/mppeep-lint/blob/main/rules/{rule}.md")
+}
+
+mod ci;
+pub use ci::{checkstyle, gitlab, junit, rdjson};
 
 #[cfg(test)]
 mod tests;

@@ -78,6 +78,7 @@ fn run(f: fn(&Input) -> String, mask: bool) -> String {
         redact: &redact,
         redact_source: &redact_source,
         mask_source: &mask_source,
+        failure: None,
     };
     f(&input)
 }
