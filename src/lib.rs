@@ -16,6 +16,8 @@ pub(crate) mod report;
 pub(crate) mod rules;
 pub mod source;
 pub mod syntax;
+#[doc(hidden)]
+pub mod testing;
 
 // The public surface, for the binary, the tests, the benchmarks and the
 // fuzz targets: a project is loaded, linted and rendered through these;

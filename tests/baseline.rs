@@ -127,9 +127,12 @@ fn a_baseline_survives_moved_lines_on_every_fixture_and_corpus_project() {
     if corpus.is_dir() {
         projects.extend(projects_in(&corpus));
     } else {
-        eprintln!(
-            "skipped: the corpus projects ({} is absent)",
-            corpus.display()
+        mppeep_lint::testing::skipped(
+            "corpus",
+            &format!(
+                "the baseline on the corpus projects: {} is absent",
+                corpus.display()
+            ),
         );
     }
     let mut problems = Vec::new();

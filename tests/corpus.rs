@@ -12,7 +12,10 @@ fn corpus() -> Option<PathBuf> {
     if dir.is_dir() {
         Some(dir)
     } else {
-        eprintln!("skipping: {} is absent", dir.display());
+        mppeep_lint::testing::skipped(
+            "corpus",
+            &format!("the corpus tests: {} is absent", dir.display()),
+        );
         None
     }
 }
@@ -123,7 +126,6 @@ fn the_tool_runs_on_every_corpus_project() {
 #[test]
 fn corpus_findings_match_the_reviewed_list() {
     let Some(dir) = corpus() else {
-        eprintln!("skipping the corpus review: no corpus");
         return;
     };
     let projects = dir.join("projects");

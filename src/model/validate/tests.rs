@@ -365,7 +365,13 @@ fn schema() -> Option<Json> {
     let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("../shared/corpus/schema/compose-spec.json");
     let Ok(text) = std::fs::read_to_string(&path) else {
-        eprintln!("skipping: {} is absent", path.display());
+        crate::testing::skipped(
+            "corpus",
+            &format!(
+                "the Compose Specification's schema: {} is absent",
+                path.display()
+            ),
+        );
         return None;
     };
     Some(serde_json::from_str(&text).expect("the schema is JSON"))

@@ -639,7 +639,7 @@ fn corpus_dockerfiles() {
         std::path::PathBuf::from("/work/shared/corpus")
     };
     if !root.is_dir() {
-        eprintln!("corpus not found, skipping");
+        crate::testing::skipped("corpus", "the corpus Dockerfiles: no corpus");
         return;
     }
     let mut seen = 0;
