@@ -725,11 +725,29 @@ fn completions_and_man_page() {
             .unwrap();
         assert!(child.wait().unwrap().success(), "bash -n");
     }
+    // Rule names complete after `--select`, `--ignore` and `rule`.
+    for shell in ["bash", "zsh", "fish"] {
+        let out = stdout(&run(&["completions", shell]));
+        assert!(
+            out.matches("localhost-in-container").count() >= 3,
+            "{shell}: {out}"
+        );
+    }
     let o = run(&["man"]);
     assert_eq!(o.status.code(), Some(0));
     let man = stdout(&o);
     assert!(man.contains(".TH mppeep-lint 1"), "{man}");
     assert!(man.contains("explain") && man.contains("check"), "{man}");
+    for section in [
+        ".SH COMMANDS",
+        ".SH \"EXIT STATUS\"",
+        ".SH ENVIRONMENT",
+        ".SH FILES",
+    ] {
+        assert!(man.contains(section), "{section}");
+    }
+    // No page of a command's own is referred to: there is none.
+    assert!(!man.contains("mppeep\\-lint\\-"), "{man}");
     assert_eq!(run(&["completions", "tcsh"]).status.code(), Some(2));
 }
 

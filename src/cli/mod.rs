@@ -109,6 +109,7 @@ pub enum Command {
     /// One rule's documentation.
     Rule {
         /// The rule's name, e.g. localhost-in-container.
+        #[arg(value_parser = RuleName, hide_possible_values = true)]
         name: String,
     },
     /// A shell completion script, on stdout.
@@ -146,10 +147,10 @@ pub struct CheckArgs {
     #[arg(long = "no-config")]
     pub no_config: bool,
     /// Only these rules (comma-separated or repeated).
-    #[arg(long, value_delimiter = ',', value_name = "RULE")]
+    #[arg(long, value_delimiter = ',', value_name = "RULE", value_parser = RuleName, hide_possible_values = true)]
     pub select: Vec<String>,
     /// Not these rules (comma-separated or repeated).
-    #[arg(long, value_delimiter = ',', value_name = "RULE")]
+    #[arg(long, value_delimiter = ',', value_name = "RULE", value_parser = RuleName, hide_possible_values = true)]
     pub ignore: Vec<String>,
     /// Print secret values unmasked (never in CI logs).
     #[arg(long = "show-secrets")]
@@ -163,6 +164,36 @@ pub struct CheckArgs {
     /// Write the findings to this baseline file, report nothing and exit 0.
     #[arg(long = "write-baseline", value_name = "FILE")]
     pub write_baseline: Option<PathBuf>,
+}
+
+/// A rule's name, as `--select`, `--ignore` and `rule` take it: any text
+/// (an unknown name is reported by the command, which may still write its
+/// SARIF), with the rules' names (and `all`) as the values shell
+/// completions offer.
+#[derive(Clone)]
+struct RuleName;
+
+impl clap::builder::TypedValueParser for RuleName {
+    type Value = String;
+
+    fn parse_ref(
+        &self,
+        _cmd: &clap::Command,
+        _arg: Option<&clap::Arg>,
+        value: &std::ffi::OsStr,
+    ) -> Result<String, clap::Error> {
+        Ok(value.to_string_lossy().into_owned())
+    }
+
+    fn possible_values(
+        &self,
+    ) -> Option<Box<dyn Iterator<Item = clap::builder::PossibleValue> + '_>> {
+        let rules = all_meta()
+            .into_iter()
+            .map(|m| clap::builder::PossibleValue::new(m.name()).help(m.summary));
+        let all = clap::builder::PossibleValue::new("all").help("every rule");
+        Some(Box::new(rules.chain([all])))
+    }
 }
 
 #[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq, Default)]
@@ -590,12 +621,89 @@ fn run_completions(shell: clap_complete::Shell) -> CommandResult {
 
 fn run_man() -> CommandResult {
     let mut out = Vec::new();
-    clap_mangen::Man::new(Cli::command())
-        .render(&mut out)
-        .map_err(CliError::Man)?;
+    let cmd = Cli::command();
+    let man = clap_mangen::Man::new(cmd.clone());
+    let render = |out: &mut Vec<u8>| -> std::io::Result<()> {
+        man.render_title(out)?;
+        man.render_name_section(out)?;
+        man.render_synopsis_section(out)?;
+        man.render_description_section(out)?;
+        man.render_options_section(out)?;
+        // The commands, each with its own `--help` (there are no pages of
+        // their own to refer to).
+        out.extend_from_slice(b".SH COMMANDS\n");
+        for sub in cmd.get_subcommands().filter(|s| s.get_name() != "help") {
+            let about = sub.get_about().map(|a| a.to_string()).unwrap_or_default();
+            out.extend_from_slice(
+                format!(
+                    ".TP\n\\fB{}\\fR\n{}\n",
+                    roff_text(sub.get_name()),
+                    roff_text(&about)
+                )
+                .as_bytes(),
+            );
+        }
+        out.extend_from_slice(
+            b".PP\nEach command's options: \\fBmppeep\\-lint\\fR \\fIcommand\\fR \\fB\\-\\-help\\fR.\n",
+        );
+        out.extend_from_slice(MAN_SECTIONS.as_bytes());
+        man.render_version_section(out)
+    };
+    render(&mut out).map_err(CliError::Man)?;
     print(&String::from_utf8_lossy(&out))?;
     Ok(Outcome::Clean)
 }
+
+/// Text for a roff line: a backslash, a leading dot or quote escaped, and
+/// dashes as the minus sign.
+fn roff_text(s: &str) -> String {
+    let s = s.replace('\\', "\\e").replace('-', "\\-");
+    match s.chars().next() {
+        Some('.' | '\'') => format!("\\&{s}"),
+        _ => s,
+    }
+}
+
+/// The man page's sections that clap does not write.
+const MAN_SECTIONS: &str = r#".SH "EXIT STATUS"
+.TP
+\fB0\fR
+No finding at or above \fB\-\-fail\-on\fR (default \fBerror\fR); for \fBenv\fR, \fBexplain\fR and the other commands, success.
+.TP
+\fB1\fR
+Findings at or above \fB\-\-fail\-on\fR.
+.TP
+\fB2\fR
+A usage or I/O error: an unknown option or rule, a configuration or baseline that cannot be read, a path to lint that does not exist or cannot be read (reported after the rest), a bug of ours.
+.SH ENVIRONMENT
+.TP
+\fBNO_COLOR\fR
+When set, \fB\-\-color auto\fR prints no colour.
+.TP
+\fBCOMPOSE_FILE\fR, \fBCOMPOSE_PATH_SEPARATOR\fR, \fBCOMPOSE_ENV_FILES\fR, \fBCOMPOSE_PROFILES\fR, \fBCOMPOSE_PROJECT_NAME\fR
+Read as Docker Compose reads them, from the shell or the project's \fI.env\fR: which compose files and env files make a project, its profiles and its name.
+.TP
+Every other variable
+Interpolates \fB${VAR}\fR in compose files as the shell does for Docker Compose; \fB\-\-no\-shell\-env\fR ignores the process environment (reproducible CI runs).
+.TP
+\fBMPPEEP_REQUIRE\fR
+For the project's own tests only: what must be there (\fBcompose\fR, \fBcorpus\fR).
+.SH FILES
+.TP
+\fImppeep\-lint.toml\fR, \fIpyproject.toml\fR (\fB[tool.mppeep\-lint]\fR)
+The configuration, found from the linted path upwards; \fB\-\-config\fR names one, \fB\-\-no\-config\fR ignores it.
+.TP
+\fIcompose.yaml\fR, \fIcompose.yml\fR, \fIdocker\-compose.yml\fR, \fIdocker\-compose.yaml\fR and their \fI.override\fR files
+Each folder's project, chosen as \fBdocker compose\fR chooses it; other compose files alone or over the nearest default file.
+.TP
+\fI.env\fR, \fIenv_file:\fR files
+Variables for interpolation and for the containers.
+.TP
+\fIDockerfile\fR, \fIDockerfile.*\fR, \fI*.Dockerfile\fR, \fIContainerfile\fR, \fI.dockerignore\fR
+The images the services build, and what their build context sends.
+.SH "SEE ALSO"
+\fBdocker\-compose\fR(1); the rules: \fBmppeep\-lint rules\fR, \fBmppeep\-lint rule\fR \fIname\fR.
+"#;
 
 fn run_rule(name: &str) -> CommandResult {
     let m = find_meta(name).ok_or_else(|| CliError::NoSuchRule(name.to_string()))?;
