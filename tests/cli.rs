@@ -291,6 +291,31 @@ fn rules_catalogue() {
 }
 
 #[test]
+fn a_suppression_at_a_labels_line_works_too() {
+    // The finding is on the compose line; the `.env` line that explains it
+    // is where the comment is written.
+    let dir = temp_project(&[
+        (
+            "compose.yaml",
+            "services:\n  app:\n    image: python:3.12-slim\n    environment:\n      SECRET_KEY: ${SECRET_KEY}\n",
+        ),
+        (".env", "SECRET_KEY=\n"),
+    ]);
+    let out = stdout(&run_in(dir.path(), &["check", ".", "--format", "compact"]));
+    assert!(
+        out.contains("compose.yaml:5:") && out.contains("missing-secret"),
+        "{out}"
+    );
+    std::fs::write(
+        dir.path().join(".env"),
+        "# mppeep-lint: ignore[missing-secret]\nSECRET_KEY=\n",
+    )
+    .unwrap();
+    let out = stdout(&run_in(dir.path(), &["check", ".", "--format", "compact"]));
+    assert!(!out.contains("missing-secret"), "{out}");
+}
+
+#[test]
 fn configuration_and_suppressions() {
     let dir = temp_project(&[(
         "compose.yaml",

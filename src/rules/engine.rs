@@ -287,8 +287,9 @@ pub struct Suppressions {
 }
 
 impl Suppressions {
-    /// Whether a comment turns `d` off: `ignore-file`, or `ignore` on the
-    /// diagnostic's line or the line above it.
+    /// Whether a comment turns `d` off: `ignore-file` in its file, or
+    /// `ignore` on the line (or the line above) of its location or of one
+    /// of its labels (the `.env` line a compose finding explains by).
     pub fn suppresses(&self, d: &Diagnostic, sources: &SourceMap) -> bool {
         let f = d.span.file;
         if self.file_all.contains(&f)
@@ -296,12 +297,19 @@ impl Suppressions {
         {
             return true;
         }
-        let line = sources.get(f).line_col(d.span.range.start).line;
-        [line, line.saturating_sub(1)].iter().any(|l| {
-            self.lines
-                .get(&(f, *l))
-                .is_some_and(|r| r.all || r.rules.contains(&d.rule))
-        })
+        if self.lines.is_empty() {
+            return false;
+        }
+        std::iter::once(d.span)
+            .chain(d.labels.iter().map(|l| l.span))
+            .any(|span| {
+                let line = sources.get(span.file).line_col(span.range.start).line;
+                [line, line.saturating_sub(1)].iter().any(|l| {
+                    self.lines
+                        .get(&(span.file, *l))
+                        .is_some_and(|r| r.all || r.rules.contains(&d.rule))
+                })
+            })
     }
 }
 
