@@ -95,11 +95,69 @@ pub fn parse(path: &Path, text: &str) -> Result<RawConfig, String> {
         format!("{}:{line}:{column}: {}", path.display(), e.message())
     };
     let is_pyproject = path.file_name().is_some_and(|n| n == "pyproject.toml");
+    unknown_keys(path, text, is_pyproject)?;
     if is_pyproject {
         let p: Pyproject = toml::from_str(text).map_err(located)?;
         Ok(p.tool.and_then(|t| t.mppeep_lint).unwrap_or_default())
     } else {
         toml::from_str(text).map_err(located)
+    }
+}
+
+/// The keys a configuration may have.
+const KEYS: &[&str] = &[
+    "select",
+    "ignore",
+    "severity",
+    "fail-on",
+    "exclude",
+    "secret-patterns",
+];
+
+/// Every key of our table that is none of [`KEYS`], each with its line and
+/// column (and the key meant, when one is close): all of them, not the
+/// first alone.
+fn unknown_keys(path: &Path, text: &str, is_pyproject: bool) -> Result<(), String> {
+    type Table = BTreeMap<Spanned<String>, toml::Value>;
+    #[derive(Deserialize)]
+    struct Py {
+        tool: Option<PyTools>,
+    }
+    #[derive(Deserialize)]
+    struct PyTools {
+        #[serde(rename = "mppeep-lint")]
+        ours: Option<Table>,
+    }
+    // A file that does not parse says so with its own error, later.
+    let table = if is_pyproject {
+        toml::from_str::<Py>(text).ok().and_then(|p| p.tool?.ours)
+    } else {
+        toml::from_str::<Table>(text).ok()
+    };
+    let Some(table) = table else { return Ok(()) };
+    let unknown: Vec<String> = table
+        .keys()
+        .filter(|k| !KEYS.contains(&k.get_ref().as_str()))
+        .map(|k| {
+            let at = k.span().start.min(text.len());
+            let before = &text[..at];
+            let line = before.matches('\n').count() + 1;
+            let column = before.rsplit('\n').next().unwrap_or("").chars().count() + 1;
+            let meant = crate::model::validate::suggest(k.get_ref(), KEYS.iter().copied())
+                .map(|m| format!(" (did you mean `{m}`?)"))
+                .unwrap_or_default();
+            format!(
+                "{}:{line}:{column}: unknown configuration key `{}`{meant}; the keys are {}",
+                path.display(),
+                k.get_ref(),
+                KEYS.join(", ")
+            )
+        })
+        .collect();
+    if unknown.is_empty() {
+        Ok(())
+    } else {
+        Err(unknown.join("\nerror: "))
     }
 }
 
@@ -228,6 +286,30 @@ mod tests {
     #[test]
     fn unknown_keys_and_names() {
         assert!(parse(Path::new("mppeep-lint.toml"), "colour = true\n").is_err());
+        // Every unknown key, each where it is written, with the key meant.
+        let e = parse(
+            Path::new("mppeep-lint.toml"),
+            "colour = true\nignore = []\nfail_on = \"info\"\n[severty]\n",
+        )
+        .unwrap_err();
+        let lines: Vec<&str> = e.split("\nerror: ").collect();
+        assert_eq!(lines.len(), 3, "{e}");
+        assert!(lines[0].starts_with("mppeep-lint.toml:1:1: unknown configuration key `colour`"));
+        assert!(lines[1].starts_with(
+            "mppeep-lint.toml:3:1: unknown configuration key `fail_on` (did you mean `fail-on`?)"
+        ));
+        assert!(lines[2].starts_with(
+            "mppeep-lint.toml:4:2: unknown configuration key `severty` (did you mean `severity`?)"
+        ));
+        let e = parse(
+            Path::new("pyproject.toml"),
+            "[tool.black]\nx = 1\n[tool.mppeep-lint]\nselects = []\n",
+        )
+        .unwrap_err();
+        assert!(
+            e.starts_with("pyproject.toml:4:1: unknown configuration key `selects`"),
+            "{e}"
+        );
         let text = "ignore = [\"no-such-rule\"]\n";
         let raw = parse(Path::new("mppeep-lint.toml"), text).expect("valid");
         let r = resolve(&raw, Some(FileId(0))).expect("resolves");
