@@ -4,6 +4,9 @@
 //! repository gives either text or a clear [`LoadError`]; discovery never
 //! follows symlinked directories into loops.
 
+mod glob;
+pub use glob::PathPatterns;
+
 use std::fmt;
 use std::path::{Path, PathBuf};
 
@@ -549,8 +552,8 @@ pub struct WalkError {
 /// like a private key and Python file that may hold settings
 /// (`*settings*.py`, `*config*.py`) under
 /// `root` (or `root` itself when it is a file), sorted by path.
-/// `exclude` holds path prefixes (relative to `root`) to skip.
-pub fn discover(root: &Path, exclude: &[PathBuf]) -> (Vec<Found>, Vec<WalkError>) {
+/// `exclude`: what not to enter (or read), as absolute paths match it.
+pub fn discover(root: &Path, exclude: &PathPatterns) -> (Vec<Found>, Vec<WalkError>) {
     let mut found = Vec::new();
     let mut errors = Vec::new();
     if root.is_file() {
@@ -594,10 +597,8 @@ pub fn discover(root: &Path, exclude: &[PathBuf]) -> (Vec<Found>, Vec<WalkError>
                         || n.contains("{%")
                         || is_virtualenv(e.path())
                 });
-            let excluded = e
-                .path()
-                .strip_prefix(root)
-                .is_ok_and(|rel| exclude.iter().any(|x| rel.starts_with(x)));
+            let excluded = !exclude.is_empty()
+                && exclude.matches(&normalize(e.path()), e.file_type().is_dir());
             !skip_dir && !excluded
         });
     for entry in walker {

@@ -315,6 +315,114 @@ fn a_suppression_at_a_labels_line_works_too() {
     assert!(!out.contains("missing-secret"), "{out}");
 }
 
+/// `exclude` and `per-file-ignores`: patterns relative to the
+/// configuration's folder, whatever folder `check` runs from; files named
+/// on the command line are excluded only with `--force-exclude`.
+#[test]
+fn exclude_and_per_file_ignores_are_relative_to_the_configuration() {
+    let unpinned = "services:\n  app:\n    image: postgres\n";
+    let dir = temp_project(&[
+        ("mppeep-lint.toml", "select = [\"unpinned-image\"]\nexclude = [\"**/legacy/\"]\n[per-file-ignores]\n\"docker/dev/*\" = [\"unpinned-image\"]\n"),
+        ("app/compose.yaml", unpinned),
+        ("app/legacy/compose.yaml", unpinned),
+        ("legacy/compose.yaml", unpinned),
+        ("docker/dev/compose.yaml", unpinned),
+        ("docker/prod/compose.yaml", unpinned),
+    ]);
+    let p = dir.path();
+    // Each finding's file, as the path from the configuration's folder
+    // (the output's paths are from where `check` runs).
+    let known = [
+        "app/legacy/compose.yaml",
+        "app/compose.yaml",
+        "legacy/compose.yaml",
+        "docker/dev/compose.yaml",
+        "docker/prod/compose.yaml",
+    ];
+    let files = |out: &str| -> Vec<String> {
+        let mut f: Vec<String> = out
+            .lines()
+            .filter_map(|l| l.split(':').next())
+            .map(|s| {
+                let s = format!("/{}", s.trim_start_matches("./"));
+                known
+                    .iter()
+                    .find(|k| s.ends_with(&format!("/{k}")))
+                    .map_or(s.clone(), |k| k.to_string())
+            })
+            .collect();
+        f.sort();
+        f.dedup();
+        f
+    };
+    let out = stdout(&run_in(p, &["check", ".", "--format", "compact"]));
+    assert_eq!(
+        files(&out),
+        ["app/compose.yaml", "docker/prod/compose.yaml"],
+        "{out}"
+    );
+    // From a subfolder: the same patterns, from the configuration's folder.
+    let out = stdout(&run_in(
+        &p.join("app"),
+        &["check", ".", "--format", "compact"],
+    ));
+    assert_eq!(out.lines().count(), 1, "{out}");
+    assert!(out.starts_with("compose.yaml:"), "{out}");
+    let out = stdout(&run_in(
+        &p.join("docker"),
+        &["check", "..", "--format", "compact"],
+    ));
+    assert_eq!(out.lines().count(), 2, "{out}");
+    assert!(
+        out.contains("app/compose.yaml:") && out.contains("prod/compose.yaml:"),
+        "{out}"
+    );
+    assert!(!out.contains("legacy") && !out.contains("dev/"), "{out}");
+    // A file named on the command line: linted, unless --force-exclude.
+    let out = stdout(&run_in(
+        p,
+        &["check", "legacy/compose.yaml", "--format", "compact"],
+    ));
+    assert_eq!(files(&out), ["legacy/compose.yaml"], "{out}");
+    let o = run_in(
+        p,
+        &[
+            "check",
+            "--force-exclude",
+            "legacy/compose.yaml",
+            "app/legacy/compose.yaml",
+            "--format",
+            "compact",
+        ],
+    );
+    assert_eq!(o.status.code(), Some(0));
+    assert_eq!(stdout(&o), "");
+    assert!(String::from_utf8_lossy(&o.stderr).contains("excluded"));
+    let out = stdout(&run_in(
+        p,
+        &[
+            "check",
+            "--force-exclude",
+            "legacy/compose.yaml",
+            "app/compose.yaml",
+            "--format",
+            "compact",
+        ],
+    ));
+    assert_eq!(files(&out), ["app/compose.yaml"], "{out}");
+    // An unknown rule in per-file-ignores is reported where it is written.
+    std::fs::write(
+        p.join("mppeep-lint.toml"),
+        "[per-file-ignores]\n\"x/*\" = [\"no-such-rule\"]\n",
+    )
+    .unwrap();
+    let out = stdout(&run_in(p, &["check", ".", "--format", "compact"]));
+    assert!(
+        out.contains("mppeep-lint.toml:2:11: warning[unknown-rule]"),
+        "{out}"
+    );
+}
+
 #[test]
 fn configuration_and_suppressions() {
     let dir = temp_project(&[(

@@ -22,6 +22,10 @@ pub struct RawConfig {
     pub fail_on: Option<Spanned<String>>,
     #[serde(default)]
     pub exclude: Vec<String>,
+    /// Path patterns (relative to the configuration's folder) → the rules
+    /// not reported in the files they match.
+    #[serde(default)]
+    pub per_file_ignores: BTreeMap<String, Vec<Spanned<String>>>,
     #[serde(default)]
     pub secret_patterns: Vec<String>,
 }
@@ -111,6 +115,7 @@ const KEYS: &[&str] = &[
     "severity",
     "fail-on",
     "exclude",
+    "per-file-ignores",
     "secret-patterns",
 ];
 
@@ -167,7 +172,10 @@ fn unknown_keys(path: &Path, text: &str, is_pyproject: bool) -> Result<(), Strin
 pub struct Resolved {
     pub settings: crate::rules::engine::Settings,
     pub fail_on: Option<Severity>,
-    pub exclude: Vec<PathBuf>,
+    /// Path patterns, relative to the configuration's folder.
+    pub exclude: Vec<String>,
+    /// Path patterns (the same) and the rules each turns off.
+    pub per_file_ignores: Vec<(String, Vec<RuleId>)>,
     pub secret_patterns: Vec<String>,
     pub diagnostics: Vec<Diagnostic>,
 }
@@ -223,6 +231,18 @@ pub fn resolve(raw: &RawConfig, file: Option<FileId>) -> Result<Resolved, String
         .filter(|n| check_name(n, "ignore"))
         .flat_map(|n| rule_ids(n.get_ref()))
         .collect();
+    let per_file_ignores = raw
+        .per_file_ignores
+        .iter()
+        .map(|(pattern, names)| {
+            let rules = names
+                .iter()
+                .filter(|n| check_name(n, "per-file-ignores"))
+                .flat_map(|n| rule_ids(n.get_ref()))
+                .collect();
+            (pattern.clone(), rules)
+        })
+        .collect();
     let mut severity = BTreeMap::new();
     for (k, v) in &raw.severity {
         if !check_name(k, "severity") {
@@ -253,7 +273,8 @@ pub fn resolve(raw: &RawConfig, file: Option<FileId>) -> Result<Resolved, String
             severity,
         },
         fail_on,
-        exclude: raw.exclude.iter().map(PathBuf::from).collect(),
+        exclude: raw.exclude.clone(),
+        per_file_ignores,
         secret_patterns: raw.secret_patterns.clone(),
         diagnostics,
     })

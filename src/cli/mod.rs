@@ -164,6 +164,9 @@ pub struct CheckArgs {
     /// Write the findings to this baseline file, report nothing and exit 0.
     #[arg(long = "write-baseline", value_name = "FILE")]
     pub write_baseline: Option<PathBuf>,
+    /// Apply the configuration's `exclude` to files named on the command line too (as pre-commit names them).
+    #[arg(long = "force-exclude")]
+    pub force_exclude: bool,
 }
 
 /// A rule's name, as `--select`, `--ignore` and `rule` take it: any text
@@ -394,7 +397,7 @@ fn workspace_options(paths: Vec<PathBuf>, c: &ComposeArgs) -> WorkspaceOptions {
         env_files: c.env_files.clone(),
         profiles: c.profiles.clone(),
         process_env: process_env(c.no_shell_env),
-        exclude: Vec::new(),
+        exclude: crate::fs::PathPatterns::default(),
     }
 }
 
@@ -764,12 +767,35 @@ fn run_check(args: CheckArgs, reported: &mut bool) -> CommandResult {
     };
     let raw = config_file.as_ref().map(|c| &c.raw);
     let default_raw = config::RawConfig::default();
+    let pre = config::resolve(raw.unwrap_or(&default_raw), None).map_err(CliError::Config)?;
+    // Path patterns are relative to the configuration's folder.
+    let config_dir = config_file
+        .as_ref()
+        .and_then(|c| {
+            crate::fs::normalize(&cwd.join(&c.path))
+                .parent()
+                .map(Path::to_path_buf)
+        })
+        .unwrap_or_else(|| cwd.clone());
+    let exclude = crate::fs::PathPatterns::new(&config_dir, &pre.exclude);
+    // `--force-exclude`: a file named on the command line is excluded too.
+    let named = paths.len();
+    let paths: Vec<PathBuf> = paths
+        .into_iter()
+        .filter(|p| {
+            let abs = crate::fs::normalize(&cwd.join(p));
+            !(args.force_exclude && abs.is_file() && exclude.matches(&abs, false))
+        })
+        .collect();
+    if paths.is_empty() && named > 0 {
+        eprintln!("note: every path named is excluded by the configuration (--force-exclude): nothing to lint");
+        return Ok(Outcome::Clean);
+    }
     // Files named one by one (pre-commit's changed files) are linted in
     // their projects; only what concerns them is reported.
     let (paths, scope) = scope::widen(&cwd, &paths);
     let mut opts = workspace_options(paths, &args.compose);
-    let pre = config::resolve(raw.unwrap_or(&default_raw), None).map_err(CliError::Config)?;
-    opts.exclude = pre.exclude.clone();
+    opts.exclude = exclude;
     let mut ws = load_workspace(&DiskFs, &cwd, &opts);
     if nothing_read(&ws) {
         missing_path(&ws)?;
@@ -816,6 +842,28 @@ fn run_check(args: CheckArgs, reported: &mut bool) -> CommandResult {
     let mut diags = crate::rules::engine::run(&ctx, &settings);
     if let Some(scope) = &scope {
         diags.retain(|d| scope.keeps(d, &ws.sources));
+    }
+    // `per-file-ignores`: rules off in the files a pattern matches.
+    if !resolved.per_file_ignores.is_empty() {
+        let ignores: Vec<(crate::fs::PathPatterns, Vec<crate::rules::RuleId>)> = resolved
+            .per_file_ignores
+            .iter()
+            .map(|(p, rules)| {
+                (
+                    crate::fs::PathPatterns::new(&config_dir, std::slice::from_ref(p)),
+                    rules.clone(),
+                )
+            })
+            .collect();
+        let mut paths: HashMap<FileId, PathBuf> = HashMap::new();
+        diags.retain(|d| {
+            let path = paths.entry(d.span.file).or_insert_with(|| {
+                crate::fs::normalize(&cwd.join(&ws.sources.get(d.span.file).path))
+            });
+            !ignores
+                .iter()
+                .any(|(p, rules)| rules.contains(&d.rule) && p.matches(path, false))
+        });
     }
     diags.extend(
         resolved

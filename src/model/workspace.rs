@@ -27,8 +27,9 @@ pub struct WorkspaceOptions {
     pub env_files: Vec<PathBuf>,
     pub profiles: Vec<String>,
     pub process_env: BTreeMap<String, String>,
-    /// Paths (relative to each searched folder) not to enter.
-    pub exclude: Vec<PathBuf>,
+    /// What not to enter when searching a folder (the configuration's
+    /// `exclude`, relative to its folder).
+    pub exclude: fs::PathPatterns,
 }
 
 /// What kind of problem a [`Problem`] is, for the decisions taken on it
