@@ -15,6 +15,13 @@ What the runner does and this does too, for each step in order:
   lines added to GITHUB_PATH and GITHUB_ENV for the next steps, and stops at
   the first failing step with its exit status.
 
+Two actions a step may use are emulated: `actions/cache/restore@v4`
+(copies `path` back from `--cache-dir`/KEY when it is there, and sets the
+`cache-hit` output) and `actions/cache/save@v4` (copies `path` there). A
+step's `if:` may compare a step output with a quoted string (`==`, `!=`);
+anything else is refused. `github.action_ref` is `--action-ref` (`local`
+when not given), `runner.os` is `Linux`.
+
 Composite actions do not get `INPUT_*` variables from the runner (only
 JavaScript and Docker actions do): this sets none, and refuses an action that
 reads them.
@@ -33,6 +40,7 @@ import json
 import os
 import pathlib
 import re
+import shutil
 import subprocess
 import sys
 
@@ -93,6 +101,8 @@ def main() -> int:
     ap.add_argument("--runner-dir", type=pathlib.Path, required=True)
     ap.add_argument("--readme-workflow", type=pathlib.Path)
     ap.add_argument("--input", action="append", default=[])
+    ap.add_argument("--cache-dir", type=pathlib.Path)
+    ap.add_argument("--action-ref", default="local")
     args = ap.parse_args()
 
     action_dir = args.action_dir.resolve()
@@ -147,6 +157,10 @@ def main() -> int:
                 return str(workspace)
             if expr == "runner.temp":
                 return str(temp)
+            if expr == "runner.os":
+                return "Linux"
+            if expr == "github.action_ref":
+                return args.action_ref
             sm = re.fullmatch(r"steps\.([A-Za-z0-9_-]+)\.outputs\.([A-Za-z0-9_-]+)", expr)
             if sm:
                 return steps.get(sm.group(1), {}).get(sm.group(2), "")
@@ -160,13 +174,53 @@ def main() -> int:
     path_prefix: list = []
     extra_env: dict = {}
     status = 0
+    cache_dir = (args.cache_dir or runner / "cache").resolve()
+
+    def condition(expr: str) -> bool:
+        m = re.fullmatch(
+            r"\s*steps\.([A-Za-z0-9_-]+)\.outputs\.([A-Za-z0-9_-]+)\s*(==|!=)\s*'([^']*)'\s*", expr
+        )
+        if not m:
+            raise Unsupported(f"`if: {expr}` is not emulated")
+        value = steps.get(m.group(1), {}).get(m.group(2), "")
+        return (value == m.group(4)) == (m.group(3) == "==")
+
+    def cache(uses: str, step: dict) -> dict:
+        with_ = {k: evaluate(v) for k, v in (step.get("with") or {}).items()}
+        path, key = pathlib.Path(with_["path"]), with_["key"]
+        if not re.fullmatch(r"[A-Za-z0-9._-]+", key):
+            raise Unsupported(f"cache key {key!r}")
+        stored = cache_dir / key
+        if uses == "actions/cache/restore@v4":
+            if stored.is_dir():
+                shutil.rmtree(path, ignore_errors=True)
+                shutil.copytree(stored, path)
+                print(f"run_action: cache restored from key {key}", file=sys.stderr)
+                return {"cache-hit": "true", "cache-primary-key": key, "cache-matched-key": key}
+            print(f"run_action: cache not found for key {key}", file=sys.stderr)
+            return {"cache-hit": "false", "cache-primary-key": key}
+        if uses == "actions/cache/save@v4":
+            shutil.rmtree(stored, ignore_errors=True)
+            shutil.copytree(path, stored)
+            print(f"run_action: cache saved with key {key}", file=sys.stderr)
+            return {}
+        raise Unsupported(f"`uses: {uses}` is not emulated")
+
     for n, step in enumerate(action["runs"]["steps"]):
-        for key in ("uses", "if", "continue-on-error"):
-            if key in step:
-                raise Unsupported(f"step {n}: `{key}:` is not emulated")
+        if "continue-on-error" in step:
+            raise Unsupported(f"step {n}: `continue-on-error:` is not emulated")
+        name = step.get("name", f"step {n}")
+        if "if" in step and not condition(step["if"]):
+            print(f"run_action: ▷ {name} (skipped)", file=sys.stderr, flush=True)
+            continue
+        if "uses" in step:
+            print(f"run_action: ▶ {name}", file=sys.stderr, flush=True)
+            outputs = cache(step["uses"], step)
+            if "id" in step:
+                steps[step["id"]] = outputs
+            continue
         if step.get("shell") != "bash":
             raise Unsupported(f"step {n}: only `shell: bash`")
-        name = step.get("name", f"step {n}")
         out_file = runner / f"output-{n}"
         summary_file = runner / f"summary-{n}.md"
         out_file.touch()

@@ -115,10 +115,29 @@ expect_not_in "$tmp/out" mppeep-db-password
 grep -q '"exit-code": "1"' "$runner/outputs.json" || fail "output exit-code: $(cat "$runner/outputs.json")"
 grep -qF '### mppeep-lint' "$runner/summary.md" || fail "no step summary"
 grep -qF 'error[quoted-value]' "$runner/summary.md" || fail "no findings in the step summary"
+# Under "at or above fail-on" only errors; the warnings apart, after it.
+"$py" - "$runner/summary.md" <<'EOF' || fail "step summary: $(cat "$runner/summary.md")"
+import re, sys
+text = open(sys.argv[1]).read()
+above, _, others = text.partition("Other findings (below `error`")
+assert "Findings at or above `error`:" in above, text
+assert re.search(r": error\[", above) and not re.search(r": (warning|info)\[", above), above
+assert re.search(r": warning\[", others) and not re.search(r": error\[", others), others
+EOF
 expect_not_in "$runner/summary.md" mppeep-db-password
 [ -f "$ws/$sarif_name" ] || fail "no SARIF file $sarif_name"
 # As many SARIF results as annotations.
 check_sarif "$ws/$sarif_name" "$(grep -cE '^::(error|warning|notice) ' "$tmp/out")"
+
+echo "action: twice with one cache: the second run restores the binary, does not build"
+cache="$tmp/action-cache"
+run_action cache-1 mppeep --readme-workflow "$root/README.md" --cache-dir "$cache"
+[ "$status" -eq 0 ] || fail "exit status $status, expected 0"
+expect_in_out "run_action: ▶ Build mppeep-lint" "run_action: cache saved with key mppeep-lint-Linux-"
+run_action cache-2 mppeep --readme-workflow "$root/README.md" --cache-dir "$cache"
+[ "$status" -eq 0 ] || fail "exit status $status, expected 0"
+expect_in_out "run_action: cache restored from key mppeep-lint-Linux-" "run_action: ▷ Build mppeep-lint (skipped)"
+expect_not_in "$tmp/out" "run_action: ▶ Build mppeep-lint" "Compiling"
 
 echo "action: the README's workflow inputs on the fixed fixture (expect exit 0)"
 run_action readme-fixed mppeep --readme-workflow "$root/README.md"
