@@ -159,6 +159,7 @@ fuzz_target!(|input: Input| {
         &redactor,
         &redactor,
         false,
+        None,
     );
     // Bounded by the findings, not by what the values expand to.
     assert!(out.len() <= 64 * 1024 + diags.len() * 8 * 1024, "{} bytes of output", out.len());

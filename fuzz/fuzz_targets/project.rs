@@ -45,9 +45,19 @@ fuzz_target!(|data: &[u8]| {
         }
     }
     let redactor = redactor_for(&ws, &policy);
-    for format in [Format::Pretty, Format::Compact, Format::Json, Format::Sarif, Format::Github] {
-        let out = mppeep_lint::render(format, &diags, &ws.sources, &all_meta(), 5, &redactor, &redactor, true);
-        if matches!(format, Format::Json | Format::Sarif) {
+    for format in [
+        Format::Pretty,
+        Format::Compact,
+        Format::Json,
+        Format::Sarif,
+        Format::Github,
+        Format::Junit,
+        Format::Gitlab,
+        Format::Checkstyle,
+        Format::Rdjson,
+    ] {
+        let out = mppeep_lint::render(format, &diags, &ws.sources, &all_meta(), 5, &redactor, &redactor, true, None);
+        if matches!(format, Format::Json | Format::Sarif | Format::Gitlab | Format::Rdjson) {
             assert!(serde_json::from_str::<serde_json::Value>(&out).is_ok(), "{format:?} is not JSON");
         }
     }
