@@ -38,9 +38,11 @@ pub(crate) struct Invalid {
     /// item): the path of keys whose value a later file replaces, and with
     /// it this refusal.
     pub after_merge: Option<Vec<String>>,
-    /// Judged by Compose in the file as written, before any merge (a key
-    /// the specification does not know, a string it casts, a port string it
-    /// parses): no later file nor service that `extends` it takes it away.
+    /// Judged by Compose in the file as written, before any merge (a
+    /// string it casts, a port string it parses): no later file nor
+    /// service that `extends` it takes it away. (An unknown key is not:
+    /// a `!reset` or `!override` of it or of a key above it removes it
+    /// before the merged model is validated.)
     pub in_file: bool,
 }
 
@@ -558,10 +560,11 @@ pub(crate) fn check_file(root: &Node, earlier: &Earlier, cx: &dyn Context) -> Ve
 
 /// What Compose refuses in `node`, the service `name` it reads through
 /// `extends` from another file: not validated there, but interpolated
-/// (strings cast), its ports parsed, then merged into the service that
+/// (strings cast) and its ports parsed, then merged into the service that
 /// extends it and validated as part of it. Only what no merge changes is
-/// judged ([`Invalid::in_file`]: unknown keys, casts, port strings): the
-/// services that extend it may replace its other values.
+/// judged ([`Invalid::in_file`]: casts, port strings): a later document,
+/// or a service that extends it, may reset, override or replace the rest
+/// (an unknown key too).
 pub(crate) fn base_refusals(node: &Node, name: &str, cx: &dyn Context) -> Vec<Invalid> {
     let earlier = HashMap::new();
     let mut v = Validator {
@@ -975,7 +978,6 @@ impl Validator<'_> {
                         format!("unknown key `{name}` in {at}: Compose does not allow it{hint}"),
                         key.range,
                     );
-                    self.in_file();
                 }
             }
         }

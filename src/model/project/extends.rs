@@ -149,11 +149,14 @@ impl Builder<'_, '_> {
     /// what it refuses of the base `name` of the file `key` whatever
     /// extends it ([`validate::base_refusals`]; each document that defines
     /// it, when its documents are merged) is refused where it is written,
-    /// once per base.
+    /// once per base. Each document's services are indexed by name once.
     fn check_base(&mut self, key: &ExtendsKey, name: &str) {
         let Ok(id) = self.loader.load(&key.0, FileKind::Compose) else {
             return;
         };
+        if !self.checked_bases.insert((id, key.1, name.to_string())) {
+            return;
+        }
         let parsed = self.loader.compose(id).clone();
         if !parsed.errors.is_empty() {
             return;
@@ -167,12 +170,21 @@ impl Builder<'_, '_> {
             let Some(d) = document(&parsed, doc) else {
                 continue;
             };
-            let Some(node) = d.root.as_ref().and_then(|r| r.get("services")?.get(name)) else {
+            let Some(services) = d.root.as_ref().and_then(|r| r.get("services")?.as_map()) else {
                 continue;
             };
-            if !self.checked_bases.insert((id, node.range)) {
+            let index = self.base_index.entry((id, doc)).or_insert_with(|| {
+                let mut at = HashMap::new();
+                for (i, (k, _)) in services.iter().enumerate() {
+                    if let Some(n) = k.as_str() {
+                        at.entry(n.to_string()).or_insert(i);
+                    }
+                }
+                at
+            });
+            let Some((_, node)) = index.get(name).and_then(|&i| services.get(i)) else {
                 continue;
-            }
+            };
             let cx = Interpolating {
                 b: self,
                 file: id,
@@ -231,11 +243,21 @@ fn merge_documents(documents: &[Arc<Unresolved>]) -> Unresolved {
         for (i, s) in d.services.iter().enumerate() {
             let own = d.extends.get(i).cloned().flatten();
             let own_file = d.extends_files.get(i).cloned().flatten();
+            // `extends: !reset` removes it; `extends: !override` replaces it
+            // whole (its `file:` not kept).
+            let reset = s.resets.iter().any(|f| f == "extends");
+            let replaced = s.overrides.iter().any(|f| f == "extends");
             match (s.tag, own) {
+                (None, _) if reset => {
+                    extends.remove(&s.name);
+                }
                 (Some(MergeTag::Reset), _) | (Some(MergeTag::Override), None) => {
                     extends.remove(&s.name);
                 }
                 (Some(MergeTag::Override), Some(e)) => {
+                    extends.insert(s.name.clone(), (e, own_file));
+                }
+                (None, Some(e)) if replaced => {
                     extends.insert(s.name.clone(), (e, own_file));
                 }
                 (None, Some(e)) => {

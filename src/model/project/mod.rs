@@ -208,9 +208,11 @@ struct Builder<'a, 'fs> {
     /// The `include:` items whose files were validated: their paths, env
     /// files and the scope that includes them.
     include_validated: HashSet<(Vec<PathBuf>, Vec<PathBuf>, usize)>,
-    /// The services read by `extends` from another file whose keys were
-    /// judged ([`Builder::check_base`]), by file and range.
-    checked_bases: HashSet<(FileId, TextRange)>,
+    /// The services read by `extends` from another file that were judged
+    /// ([`Builder::check_base`]): file, document, name.
+    checked_bases: HashSet<(FileId, usize, String)>,
+    /// Each document's services by name, for [`Builder::check_base`].
+    base_index: HashMap<(FileId, usize), HashMap<String, usize>>,
 }
 
 impl<'a, 'fs> Builder<'a, 'fs> {
@@ -240,6 +242,7 @@ impl<'a, 'fs> Builder<'a, 'fs> {
             extends_files: HashMap::new(),
             include_validated: HashSet::new(),
             checked_bases: HashSet::new(),
+            base_index: HashMap::new(),
         }
     }
 }
