@@ -166,9 +166,14 @@ pub fn read_text(path: &Path) -> Result<String, LoadError> {
 /// fifo, a socket or a device ([`LoadError::NotRegular`]) is never waited
 /// on, even when swapped in between.
 pub fn read_bytes(path: &Path) -> Result<Vec<u8>, LoadError> {
+    read_bytes_within(path, MAX_FILE_SIZE)
+}
+
+/// [`read_bytes`] with another bound (a baseline of many findings).
+pub fn read_bytes_within(path: &Path, limit: u64) -> Result<Vec<u8>, LoadError> {
     use std::io::Read;
     let meta = std::fs::metadata(path).map_err(io_error)?;
-    regular(&meta)?;
+    regular(&meta, limit)?;
     let mut options = std::fs::OpenOptions::new();
     options.read(true);
     #[cfg(unix)]
@@ -178,13 +183,13 @@ pub fn read_bytes(path: &Path) -> Result<Vec<u8>, LoadError> {
     }
     let file = options.open(path).map_err(io_error)?;
     let meta = file.metadata().map_err(io_error)?;
-    regular(&meta)?;
-    let mut bytes = Vec::with_capacity(meta.len().min(MAX_FILE_SIZE) as usize);
+    regular(&meta, limit)?;
+    let mut bytes = Vec::with_capacity(meta.len().min(limit) as usize);
     // `take` bounds files that grow.
-    file.take(MAX_FILE_SIZE + 1)
+    file.take(limit + 1)
         .read_to_end(&mut bytes)
         .map_err(io_error)?;
-    if bytes.len() as u64 > MAX_FILE_SIZE {
+    if bytes.len() as u64 > limit {
         return Err(LoadError::TooLarge {
             size: bytes.len() as u64,
         });
@@ -194,7 +199,7 @@ pub fn read_bytes(path: &Path) -> Result<Vec<u8>, LoadError> {
 
 /// Whether a file's metadata is that of a regular file within the size
 /// bound: else why it is not read.
-fn regular(meta: &std::fs::Metadata) -> Result<(), LoadError> {
+fn regular(meta: &std::fs::Metadata, limit: u64) -> Result<(), LoadError> {
     let t = meta.file_type();
     if t.is_dir() {
         return Err(LoadError::IsDirectory);
@@ -204,7 +209,7 @@ fn regular(meta: &std::fs::Metadata) -> Result<(), LoadError> {
             what: file_type_name(t),
         });
     }
-    if meta.len() > MAX_FILE_SIZE {
+    if meta.len() > limit {
         return Err(LoadError::TooLarge { size: meta.len() });
     }
     Ok(())

@@ -245,3 +245,73 @@ fn a_baseline_that_cannot_be_read_is_a_usage_error() {
     );
     assert_eq!(code, Some(2));
 }
+
+/// Found by review: a checkout reached through a symbolic link, a secret
+/// rotated to another length, a path that cannot be read, a partial run.
+#[test]
+fn links_rotated_secrets_missing_paths_and_partial_runs() {
+    let dir = temp_project(&[
+        (
+            "compose.yaml",
+            "services:\n  app:\n    image: python:3.12-slim\n    env_file: .env\n",
+        ),
+        (".env", "API_TOKEN=\"Zq8uT3kLmPq2\"\nDEBUG=\"1\"\n"),
+    ]);
+    let (code, _, err) = check(dir.path(), &["--write-baseline", "baseline.json"]);
+    assert_eq!(code, Some(0), "{err}");
+    let n = entries(dir.path()).len();
+    assert!(n >= 2);
+    // Through a link to the project: the same files.
+    let outside = tempfile::tempdir().unwrap();
+    let link = outside.path().join("link");
+    #[cfg(unix)]
+    std::os::unix::fs::symlink(dir.path(), &link).unwrap();
+    #[cfg(unix)]
+    {
+        let baseline = link.join("baseline.json");
+        let (code, out, err) = check(
+            dir.path(),
+            &[
+                "--baseline",
+                baseline.to_str().unwrap(),
+                "--format",
+                "compact",
+                "--fail-on",
+                "info",
+            ],
+        );
+        assert_eq!((code, out.as_str()), (Some(0), ""), "{err}");
+    }
+    // The secret rotated to a longer one: its line's finding is still the
+    // one the baseline holds.
+    std::fs::write(
+        dir.path().join(".env"),
+        "API_TOKEN=\"Zq8uT3kLmPq2Wx9V7\"\nDEBUG=\"1\"\n",
+    )
+    .unwrap();
+    let (code, out, err) = check(
+        dir.path(),
+        &[
+            "--baseline",
+            "baseline.json",
+            "--format",
+            "compact",
+            "--fail-on",
+            "info",
+        ],
+    );
+    assert_eq!((code, out.as_str()), (Some(0), ""), "{err}");
+    // A partial run does not call the baseline's other entries stale.
+    let (_, _, err) = check(
+        dir.path(),
+        &["--baseline", "baseline.json", "--select", "unpinned-image"],
+    );
+    assert!(!err.contains("matched no finding"), "{err}");
+    // A path that cannot be read: exit 2, no baseline of the rest.
+    let (code, _, err) = check(
+        dir.path(),
+        &["--write-baseline", "other.json", "no/such/dir"],
+    );
+    assert_eq!(code, Some(2), "{err}");
+    assert!(!dir.path().join("other.json").exists());
+}

@@ -885,7 +885,8 @@ fn run_check(args: CheckArgs, reported: &mut bool) -> CommandResult {
         return write_baseline(&cwd, path, &diags, &ws, &masked);
     }
     if let Some(path) = &args.baseline {
-        diags = without_baseline(&cwd, path, diags, &ws, &masked)?;
+        let partial = !args.select.is_empty() || !args.ignore.is_empty() || scope.is_some();
+        diags = without_baseline(&cwd, path, diags, &ws, &masked, partial)?;
     }
     let files = ws
         .sources
@@ -935,15 +936,21 @@ fn baseline_names<'d>(
     diags: &'d [Diagnostic],
     ws: &Workspace,
 ) -> Vec<(&'d Diagnostic, String)> {
-    let base = crate::fs::normalize(&cwd.join(baseline));
-    let base = base.parent().unwrap_or(Path::new("/"));
+    // Both sides with symbolic links resolved: a checkout reached through
+    // a link (macOS `/tmp`, a CI workspace) names the same files.
+    let real = |p: &Path| {
+        let p = crate::fs::normalize(p);
+        std::fs::canonicalize(&p).unwrap_or(p)
+    };
+    let file = crate::fs::normalize(&cwd.join(baseline));
+    let base = real(file.parent().unwrap_or(Path::new("/")));
     let mut names: HashMap<FileId, String> = HashMap::new();
     diags
         .iter()
         .map(|d| {
             let name = names.entry(d.span.file).or_insert_with(|| {
                 let f = ws.sources.get(d.span.file);
-                crate::fs::relative_to(base, &crate::fs::normalize(&cwd.join(&f.path)))
+                crate::fs::relative_to(&base, &real(&cwd.join(&f.path)))
             });
             (d, name.clone())
         })
@@ -958,6 +965,8 @@ fn write_baseline(
     ws: &Workspace,
     masked: &Redactor,
 ) -> CommandResult {
+    // A path that cannot be read: no baseline of what was read only.
+    missing_path(ws)?;
     let mask = |f: FileId, t: &str, o: usize| masked.redact_source(Some(f), t, o);
     let text = Baseline::write(&ws.sources, &mask, &baseline_names(cwd, path, diags, ws));
     std::fs::write(path, text).map_err(|e| {
@@ -973,15 +982,28 @@ fn write_baseline(
 
 /// `--baseline`: the findings the baseline at `path` does not hold; how
 /// many it hid, and how many of its entries matched nothing, on stderr.
+/// `partial`: only some rules or files were asked about (`--select`,
+/// `--ignore`, files named one by one), so that entries matching nothing
+/// say nothing of the baseline.
 fn without_baseline(
     cwd: &Path,
     path: &Path,
     diags: Vec<Diagnostic>,
     ws: &Workspace,
     masked: &Redactor,
+    partial: bool,
 ) -> Result<Vec<Diagnostic>, CliError> {
     let bad = |e: String| CliError::Baseline(format!("{}: {e}", path.display()));
-    let text = crate::fs::read_text(path).map_err(|e| bad(e.to_string()))?;
+    // A baseline may hold many findings: a bound of its own.
+    let text = match crate::fs::read_bytes_within(path, MAX_BASELINE_SIZE) {
+        Ok(bytes) => String::from_utf8(bytes).map_err(|_| bad("not UTF-8".into()))?,
+        Err(crate::fs::LoadError::TooLarge { size }) => {
+            return Err(bad(format!(
+                "{size} bytes: larger than a baseline may be ({MAX_BASELINE_SIZE} bytes)"
+            )))
+        }
+        Err(e) => return Err(bad(e.to_string())),
+    };
     let baseline = Baseline::parse(&text).map_err(bad)?;
     let mask = |f: FileId, t: &str, o: usize| masked.redact_source(Some(f), t, o);
     let names = baseline_names(cwd, path, &diags, ws);
@@ -995,7 +1017,7 @@ fn without_baseline(
             path.display()
         );
     }
-    if unmatched > 0 {
+    if unmatched > 0 && !partial {
         eprintln!(
             "note: {} of the baseline matched no finding (fixed, or their lines edited): `--write-baseline` rewrites it",
             plural(unmatched, "entry"),
@@ -1007,6 +1029,9 @@ fn without_baseline(
         .filter(|_| new.next().unwrap_or(true))
         .collect())
 }
+
+/// The largest baseline read: about two million findings.
+const MAX_BASELINE_SIZE: u64 = 256 * 1024 * 1024;
 
 fn plural(n: usize, word: &str) -> String {
     match (n, word.strip_suffix('y')) {

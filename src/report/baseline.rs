@@ -6,7 +6,9 @@
 //! A finding's fingerprint is its rule, its file and the text of the line
 //! it points at (secret values masked, whatever `--show-secrets`, and
 //! trimmed): lines inserted or removed elsewhere leave it unchanged; an
-//! edit of the line itself changes it. Several findings with the same
+//! edit of the line itself changes it. It is the line's text, not the
+//! finding's place: a finding fixed on one line and made again on an
+//! identical line elsewhere in the file is taken for the old one. Several findings with the same
 //! fingerprint are counted: a baseline of two hides two of them, never a
 //! third. The file holds fingerprints, rules, paths and line numbers (for
 //! people to read; they are not compared), never a message nor a value.
@@ -35,12 +37,20 @@ pub fn fnv1a(parts: &[&str]) -> String {
 pub type Mask<'a> = &'a dyn Fn(FileId, &str, usize) -> String;
 
 /// The fingerprint of the finding `d`, its file named `path`: its rule,
-/// that path and its line's text, masked by `mask`.
+/// that path and its line's text, masked by `mask`, each run of `*` made
+/// one (a masked secret keeps its length: a secret rotated to another
+/// length must not make its finding new).
 pub fn fingerprint(sources: &SourceMap, mask: Mask, d: &Diagnostic, path: &str) -> String {
     let f = sources.get(d.span.file);
     let line = f.line_range(f.line_col(d.span.range.start).line);
     let text = mask(d.span.file, f.slice(line), line.start);
-    fnv1a(&[d.rule.name(), path, text.trim()])
+    let mut shown = String::with_capacity(text.len());
+    for c in text.trim().chars() {
+        if !(c == '*' && shown.ends_with('*')) {
+            shown.push(c);
+        }
+    }
+    fnv1a(&[d.rule.name(), path, &shown])
 }
 
 /// The file `--write-baseline` writes.
