@@ -39,6 +39,21 @@ fn check(dir: &Path, args: &[&str]) -> (Option<i32>, String, String) {
     )
 }
 
+/// `check` with `baseline`, every finding shown compactly.
+fn with_baseline(dir: &Path, baseline: &str) -> (Option<i32>, String, String) {
+    check(
+        dir,
+        &[
+            "--baseline",
+            baseline,
+            "--format",
+            "compact",
+            "--fail-on",
+            "info",
+        ],
+    )
+}
+
 /// The (file, line) of each entry of the baseline in `dir`.
 fn entries(dir: &Path) -> Vec<(String, usize)> {
     let text = std::fs::read_to_string(dir.join("baseline.json")).unwrap();
@@ -88,17 +103,7 @@ fn survives_moved_lines(project: &Path) -> Result<usize, String> {
     for (file, lines) in &by_file {
         insert_above(&dir.path().join(file), lines);
     }
-    let (code, out, err) = check(
-        dir.path(),
-        &[
-            "--baseline",
-            "baseline.json",
-            "--format",
-            "compact",
-            "--fail-on",
-            "info",
-        ],
-    );
+    let (code, out, err) = with_baseline(dir.path(), "baseline.json");
     if code != Some(0) || !out.trim().is_empty() {
         return Err(format!(
             "{} findings in the baseline; after the lines moved, exit {code:?}:\n{out}{err}",
@@ -186,17 +191,7 @@ fn an_edit_of_a_findings_line_reports_it_again() {
     let env = dir.path().join(".env");
     let text = std::fs::read_to_string(&env).unwrap();
     std::fs::write(&env, text.replace("DEBUG=\"1\"", "DEBUG=\"0\"")).unwrap();
-    let (code, out, err) = check(
-        dir.path(),
-        &[
-            "--baseline",
-            "baseline.json",
-            "--format",
-            "compact",
-            "--fail-on",
-            "info",
-        ],
-    );
+    let (code, out, err) = with_baseline(dir.path(), "baseline.json");
     assert_eq!(out.lines().count(), 1, "{out}");
     assert!(out.contains(".env:2:"), "{out}");
     assert_eq!(code, Some(1), "{out}");
@@ -269,17 +264,7 @@ fn links_rotated_secrets_missing_paths_and_partial_runs() {
     #[cfg(unix)]
     {
         let baseline = link.join("baseline.json");
-        let (code, out, err) = check(
-            dir.path(),
-            &[
-                "--baseline",
-                baseline.to_str().unwrap(),
-                "--format",
-                "compact",
-                "--fail-on",
-                "info",
-            ],
-        );
+        let (code, out, err) = with_baseline(dir.path(), baseline.to_str().unwrap());
         assert_eq!((code, out.as_str()), (Some(0), ""), "{err}");
     }
     // The secret rotated to a longer one: its line's finding is still the
@@ -289,17 +274,7 @@ fn links_rotated_secrets_missing_paths_and_partial_runs() {
         "API_TOKEN=\"Zq8uT3kLmPq2Wx9V7\"\nDEBUG=\"1\"\n",
     )
     .unwrap();
-    let (code, out, err) = check(
-        dir.path(),
-        &[
-            "--baseline",
-            "baseline.json",
-            "--format",
-            "compact",
-            "--fail-on",
-            "info",
-        ],
-    );
+    let (code, out, err) = with_baseline(dir.path(), "baseline.json");
     assert_eq!((code, out.as_str()), (Some(0), ""), "{err}");
     // A partial run does not call the baseline's other entries stale.
     let (_, _, err) = check(

@@ -530,17 +530,7 @@ fn control_characters_from_files_never_reach_the_output_raw() {
         }
     }
     let mut runs: Vec<Vec<&str>> = Vec::new();
-    for f in [
-        "pretty",
-        "compact",
-        "json",
-        "sarif",
-        "github",
-        "junit",
-        "gitlab",
-        "checkstyle",
-        "rdjson",
-    ] {
+    for f in common::CHECK_FORMATS {
         runs.push(vec!["check", ".", "--no-config", "--format", f]);
         runs.push(vec![
             "check",

@@ -450,17 +450,7 @@ fn vectors(rng: &mut Rng) -> Vec<Vector> {
 /// and stderr).
 fn run_all(dir: &Path, vars: &[&str], show: bool) -> Vec<(String, String)> {
     let mut runs: Vec<Vec<String>> = Vec::new();
-    for f in [
-        "pretty",
-        "compact",
-        "json",
-        "sarif",
-        "github",
-        "junit",
-        "gitlab",
-        "checkstyle",
-        "rdjson",
-    ] {
+    for f in common::CHECK_FORMATS {
         runs.push(
             [
                 "check",

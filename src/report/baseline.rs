@@ -120,9 +120,7 @@ impl Baseline {
             version: VERSION,
             findings,
         };
-        let mut s = serde_json::to_string_pretty(&file).unwrap_or_default();
-        s.push('\n');
-        s
+        crate::report::render::pretty_json(&file)
     }
 
     /// Whether each of `findings` is new (not held by the baseline), in

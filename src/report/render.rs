@@ -570,9 +570,7 @@ pub fn json(input: &Input) -> String {
             infos,
         },
     };
-    let mut s = serde_json::to_string_pretty(&report).unwrap_or_default();
-    s.push('\n');
-    s
+    pretty_json(&report)
 }
 
 // ---------------------------------------------------------------- sarif
@@ -714,7 +712,13 @@ pub fn sarif(input: &Input) -> String {
             r
         })
         .collect();
-    let doc = json!({
+    sarif_document(rules, results, input.failure)
+}
+
+/// A SARIF log of one run: the tool with its `rules`, the `results`, and
+/// how the run ended (`failure`).
+fn sarif_document(rules: Vec<Value>, results: Vec<Value>, failure: Option<&str>) -> String {
+    pretty_json(&json!({
         "$schema": "https://json.schemastore.org/sarif-2.1.0.json",
         "version": "2.1.0",
         "runs": [{
@@ -727,10 +731,15 @@ pub fn sarif(input: &Input) -> String {
             }},
             "columnKind": "unicodeCodePoints",
             "results": results,
-            "invocations": [sarif_invocation(input.failure)],
+            "invocations": [sarif_invocation(failure)],
         }],
-    });
-    let mut s = serde_json::to_string_pretty(&doc).unwrap_or_default();
+    }))
+}
+
+/// A JSON document as every JSON output writes it: indented, ending in a
+/// line break.
+pub(crate) fn pretty_json(v: &impl serde::Serialize) -> String {
+    let mut s = serde_json::to_string_pretty(v).unwrap_or_default();
     s.push('\n');
     s
 }
@@ -754,23 +763,7 @@ fn sarif_invocation(failure: Option<&str>) -> Value {
 /// configuration, an unknown rule…): no results, the error as a tool
 /// execution notification.
 pub fn sarif_failure(message: &str) -> String {
-    let doc = json!({
-        "$schema": "https://json.schemastore.org/sarif-2.1.0.json",
-        "version": "2.1.0",
-        "runs": [{
-            "tool": {"driver": {
-                "name": "mppeep-lint",
-                "informationUri": "https://github.com/mppeep/mppeep-lint",
-                "version": env!("CARGO_PKG_VERSION"),
-                "semanticVersion": env!("CARGO_PKG_VERSION"),
-            }},
-            "results": [],
-            "invocations": [sarif_invocation(Some(message))],
-        }],
-    });
-    let mut s = serde_json::to_string_pretty(&doc).unwrap_or_default();
-    s.push('\n');
-    s
+    sarif_document(Vec::new(), Vec::new(), Some(message))
 }
 
 // ---------------------------------------------------------------- github

@@ -11,6 +11,19 @@ use std::process::{Command, Output};
 /// The binary under test.
 pub const BIN: &str = env!("CARGO_BIN_EXE_mppeep-lint");
 
+/// Every `check --format`, for the tests that run them all.
+pub const CHECK_FORMATS: &[&str] = &[
+    "pretty",
+    "compact",
+    "json",
+    "sarif",
+    "github",
+    "junit",
+    "gitlab",
+    "checkstyle",
+    "rdjson",
+];
+
 /// `program` run in `dir` with nothing of the caller's environment but
 /// `PATH`.
 pub fn command_in(program: &str, dir: &Path) -> Command {

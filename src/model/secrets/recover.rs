@@ -237,20 +237,14 @@ impl<'a> Scanner<'a> {
         // the whole item: keep it, so that the value is read to it.
         let opened = skip > lead && !unquoted[..k].trim_end().ends_with(['"', '\'']);
         let value_start = start + lead;
-        if opened {
-            // Include the opening quote's character in the value's start, as
-            // a value that begins with it.
+        let end = if opened {
+            // To the item's closing quote, over lines.
             let q = body.as_bytes()[0] as char;
-            return Some(self.wrapped(value_start, value.len(), q));
-        }
-        Some(value_start..value_start + value.len())
-    }
-
-    /// A value inside an item quoted as a whole (`"KEY=value…`): from its
-    /// start to the item's closing quote `q`, over lines.
-    fn wrapped(&self, start: usize, len: usize, q: char) -> Range<usize> {
-        let close = closing_quote(self.text, start, q);
-        start..close.max(start + len)
+            closing_quote(self.text, value_start, q).max(value_start + value.len())
+        } else {
+            value_start + value.len()
+        };
+        Some(value_start..end)
     }
 
     /// Masks the value at `value` (on `line`, of a key at `indent`) and
@@ -280,7 +274,7 @@ impl<'a> Scanner<'a> {
             }
             return line.next;
         }
-        if v.end > value.end || v.end > line.end {
+        if v.end > line.end {
             // A value read to a closing quote already (an item quoted whole).
             self.push(v.clone());
             return self.resume(v.end, line);

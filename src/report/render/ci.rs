@@ -177,9 +177,7 @@ pub fn gitlab(input: &Input) -> String {
             })
         })
         .collect();
-    let mut s = serde_json::to_string_pretty(&issues).unwrap_or_default();
-    s.push('\n');
-    s
+    super::pretty_json(&issues)
 }
 
 /// A position as rdjson counts it: line from 1, column in UTF-8 bytes from 1.
@@ -247,7 +245,5 @@ pub fn rdjson(input: &Input) -> String {
     if let Some(s) = worst {
         result["severity"] = json!(rdseverity(s));
     }
-    let mut s = serde_json::to_string_pretty(&result).unwrap_or_default();
-    s.push('\n');
-    s
+    super::pretty_json(&result)
 }
