@@ -155,6 +155,56 @@ impl Fs for MemFs {
     }
 }
 
+/// Another file system with some files' text replaced or added: what the
+/// passes of `check --fix` see before anything is written (and all
+/// `--diff` ever sees).
+pub struct Overlay<'a> {
+    base: &'a dyn Fs,
+    files: std::collections::BTreeMap<PathBuf, String>,
+}
+
+impl<'a> Overlay<'a> {
+    pub fn new(base: &'a dyn Fs) -> Self {
+        Overlay {
+            base,
+            files: Default::default(),
+        }
+    }
+
+    /// Replaces (or adds) the text of the file at `path`.
+    pub fn insert(&mut self, path: &Path, text: String) {
+        self.files.insert(normalize(path), text);
+    }
+
+    /// The files only this overlay holds, which a walk of the disk does
+    /// not find.
+    pub fn created(&self) -> Vec<PathBuf> {
+        self.files
+            .keys()
+            .filter(|p| !self.base.is_file(p))
+            .cloned()
+            .collect()
+    }
+}
+
+impl Fs for Overlay<'_> {
+    fn read_bytes(&self, path: &Path) -> Result<Vec<u8>, LoadError> {
+        match self.files.get(&normalize(path)) {
+            Some(text) => Ok(text.clone().into_bytes()),
+            None => self.base.read_bytes(path),
+        }
+    }
+    fn is_file(&self, path: &Path) -> bool {
+        self.files.contains_key(&normalize(path)) || self.base.is_file(path)
+    }
+    fn is_dir(&self, path: &Path) -> bool {
+        self.base.is_dir(path)
+    }
+    fn is_symlink(&self, path: &Path) -> bool {
+        self.base.is_symlink(path)
+    }
+}
+
 /// Read a file as text, within the bounds of [`read_bytes`].
 pub fn read_text(path: &Path) -> Result<String, LoadError> {
     decode(read_bytes(path)?)

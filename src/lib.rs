@@ -3,13 +3,14 @@
 //!
 //! Layers, each depending only on those before it in this list:
 //! [`source`] and [`fs`] → [`syntax`] → [`model`] → [`facts`] → [`rules`] →
-//! [`report`] → [`cli`].
+//! `fix` → [`report`] → [`cli`].
 
 // Fuzzing runs without AddressSanitizer because of this (scripts/fuzz.sh).
 #![forbid(unsafe_code)]
 
 pub mod cli;
 pub(crate) mod facts;
+pub(crate) mod fix;
 pub(crate) mod fs;
 pub(crate) mod model;
 pub(crate) mod report;

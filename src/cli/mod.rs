@@ -62,6 +62,12 @@ pub enum CliError {
     /// A baseline that cannot be read or written, or is not one.
     #[error("{0}")]
     Baseline(String),
+    /// Options that do not go together.
+    #[error("{0}")]
+    Usage(String),
+    /// A fixed file that cannot be written, or changed while being fixed.
+    #[error("{0}")]
+    Fix(String),
 }
 
 /// What a command returns: how it ended, or why it could not run.
@@ -167,6 +173,15 @@ pub struct CheckArgs {
     /// Apply the configuration's `exclude` to files named on the command line too (as pre-commit names them).
     #[arg(long = "force-exclude")]
     pub force_exclude: bool,
+    /// Apply the safe fixes in place, then report what is left.
+    #[arg(long, conflicts_with_all = ["write_baseline", "diff"])]
+    pub fix: bool,
+    /// With --fix or --diff: the unsafe fixes too (they change behaviour on a guess: read them).
+    #[arg(long = "unsafe-fixes")]
+    pub unsafe_fixes: bool,
+    /// Print the fixes as a unified diff and change nothing (exit 1 when there is one).
+    #[arg(long, conflicts_with = "write_baseline")]
+    pub diff: bool,
 }
 
 /// A rule's name, as `--select`, `--ignore` and `rule` take it: any text
@@ -398,6 +413,7 @@ fn workspace_options(paths: Vec<PathBuf>, c: &ComposeArgs) -> WorkspaceOptions {
         profiles: c.profiles.clone(),
         process_env: process_env(c.no_shell_env),
         exclude: crate::fs::PathPatterns::default(),
+        created: Vec::new(),
     }
 }
 
@@ -740,10 +756,132 @@ fn run_check_reported(args: CheckArgs) -> CommandResult {
     result
 }
 
+/// What `check` decided before reading the project: the configuration,
+/// the rules, the files, how findings are filtered. [`Linter::lint`] runs
+/// it on a file system (the disk, or the overlay of a fix pass).
+struct Linter {
+    cwd: PathBuf,
+    opts: WorkspaceOptions,
+    scope: Option<scope::Scope>,
+    config_file: Option<config::ConfigFile>,
+    config_dir: PathBuf,
+    select: Vec<String>,
+    ignore: Vec<String>,
+    baseline: Option<PathBuf>,
+}
+
+/// One run of the rules: the workspace, the findings to report (sorted,
+/// filtered), and what decides the exit code and the report.
+struct Linted {
+    ws: Workspace,
+    diags: Vec<Diagnostic>,
+    policy: SecretPolicy,
+    fail_on_config: Option<Severity>,
+}
+
+impl Linter {
+    fn lint(&self, fs_: &dyn crate::fs::Fs, created: Vec<PathBuf>) -> Result<Linted, CliError> {
+        let cwd = &self.cwd;
+        let mut opts = self.opts.clone();
+        opts.created = created;
+        let mut ws = load_workspace(fs_, cwd, &opts);
+        if nothing_read(&ws) {
+            missing_path(&ws)?;
+        }
+        // The configuration becomes a source, so its mistakes have locations.
+        let config_file = self.config_file.as_ref();
+        let config_id = config_file.map(|c| {
+            let display = crate::fs::display_path(&c.path, cwd);
+            ws.sources.add(SourceFile::new(
+                c.path.clone(),
+                display,
+                FileKind::Other,
+                c.text.clone(),
+            ))
+        });
+        let default_raw = config::RawConfig::default();
+        let raw = config_file.map(|c| &c.raw).unwrap_or(&default_raw);
+        let resolved = config::resolve(raw, config_id).map_err(CliError::Config)?;
+        let mut settings = resolved.settings;
+        // Flags override the configuration.
+        for name in self.select.iter().chain(&self.ignore) {
+            if name != "all" && find_meta(name).is_none() {
+                return Err(CliError::UnknownRule(name.clone()));
+            }
+        }
+        if !self.select.is_empty() {
+            settings.select = Some(
+                self.select
+                    .iter()
+                    .flat_map(|n| config::rule_ids(n))
+                    .collect(),
+            );
+        }
+        settings
+            .ignore
+            .extend(self.ignore.iter().flat_map(|n| config::rule_ids(n)));
+        let policy = SecretPolicy {
+            patterns: resolved.secret_patterns,
+        };
+        let ctx = Context::new(&ws, &policy);
+        let mut diags = crate::rules::engine::run(&ctx, &settings);
+        if let Some(scope) = &self.scope {
+            diags.retain(|d| scope.keeps(d, &ws.sources));
+        }
+        // `per-file-ignores`: rules off in the files a pattern matches.
+        if !resolved.per_file_ignores.is_empty() {
+            let ignores: Vec<(crate::fs::PathPatterns, Vec<crate::rules::RuleId>)> = resolved
+                .per_file_ignores
+                .iter()
+                .map(|(p, rules)| {
+                    (
+                        crate::fs::PathPatterns::new(&self.config_dir, std::slice::from_ref(p)),
+                        rules.clone(),
+                    )
+                })
+                .collect();
+            let mut paths: HashMap<FileId, PathBuf> = HashMap::new();
+            diags.retain(|d| {
+                let path = paths.entry(d.span.file).or_insert_with(|| {
+                    crate::fs::normalize(&cwd.join(&ws.sources.get(d.span.file).path))
+                });
+                !ignores
+                    .iter()
+                    .any(|(p, rules)| rules.contains(&d.rule) && p.matches(path, false))
+            });
+        }
+        diags.extend(
+            resolved
+                .diagnostics
+                .into_iter()
+                .filter(|d| settings.enabled(d.rule)),
+        );
+        crate::rules::engine::sort(&ctx, &mut diags);
+        drop(ctx);
+        if let Some(path) = &self.baseline {
+            let partial =
+                !self.select.is_empty() || !self.ignore.is_empty() || self.scope.is_some();
+            let masked = redactor_for(&ws, &policy);
+            diags = without_baseline(cwd, path, diags, &ws, &masked, partial)?;
+        }
+        Ok(Linted {
+            ws,
+            diags,
+            policy,
+            fail_on_config: resolved.fail_on,
+        })
+    }
+}
+
 /// `check`; `reported`: set once the report is printed (or printing it
 /// was tried).
 fn run_check(args: CheckArgs, reported: &mut bool) -> CommandResult {
     let cwd = current_dir()?;
+    if args.unsafe_fixes && !args.fix && !args.diff {
+        return Err(CliError::Usage(
+            "--unsafe-fixes applies with --fix or --diff".into(),
+        ));
+    }
     let paths = if args.paths.is_empty() && args.compose.files.is_empty() {
         vec![PathBuf::from(".")]
     } else {
@@ -765,8 +903,8 @@ fn run_check(args: CheckArgs, reported: &mut bool) -> CommandResult {
         Some(p) => Some(config::load(p).map_err(CliError::Config)?),
         None => None,
     };
-    let raw = config_file.as_ref().map(|c| &c.raw);
     let default_raw = config::RawConfig::default();
+    let raw = config_file.as_ref().map(|c| &c.raw);
     let pre = config::resolve(raw.unwrap_or(&default_raw), None).map_err(CliError::Config)?;
     // Path patterns are relative to the configuration's folder.
     let config_dir = config_file
@@ -796,82 +934,32 @@ fn run_check(args: CheckArgs, reported: &mut bool) -> CommandResult {
     let (paths, scope) = scope::widen(&cwd, &paths);
     let mut opts = workspace_options(paths, &args.compose);
     opts.exclude = exclude;
-    let mut ws = load_workspace(&DiskFs, &cwd, &opts);
-    if nothing_read(&ws) {
-        missing_path(&ws)?;
-    }
-    // The configuration becomes a source, so its mistakes have locations.
-    let config_id = config_file.as_ref().map(|c| {
-        let display = crate::fs::display_path(&c.path, &cwd);
-        ws.sources.add(SourceFile::new(
-            c.path.clone(),
-            display,
-            FileKind::Other,
-            c.text.clone(),
-        ))
-    });
-    let resolved =
-        config::resolve(raw.unwrap_or(&default_raw), config_id).map_err(CliError::Config)?;
-    let mut settings = resolved.settings;
-    // Flags override the configuration.
-    for name in args.select.iter().chain(&args.ignore) {
-        if name != "all" && find_meta(name).is_none() {
-            return Err(CliError::UnknownRule(name.clone()));
+    let linter = Linter {
+        cwd: cwd.clone(),
+        opts,
+        scope,
+        config_file,
+        config_dir,
+        select: args.select.clone(),
+        ignore: args.ignore.clone(),
+        baseline: args.baseline.clone(),
+    };
+    if args.fix || args.diff {
+        if let Some(outcome) = fix_passes(&linter, &args)? {
+            return Ok(outcome);
         }
     }
-    if !args.select.is_empty() {
-        settings.select = Some(
-            args.select
-                .iter()
-                .flat_map(|n| config::rule_ids(n))
-                .collect(),
-        );
-    }
-    settings
-        .ignore
-        .extend(args.ignore.iter().flat_map(|n| config::rule_ids(n)));
+    let Linted {
+        ws,
+        diags,
+        policy,
+        fail_on_config,
+    } = linter.lint(&DiskFs, Vec::new())?;
     let fail_on = args
         .fail_on
         .map(Severity::from)
-        .or(resolved.fail_on)
+        .or(fail_on_config)
         .unwrap_or(Severity::Error);
-    let policy = SecretPolicy {
-        patterns: resolved.secret_patterns,
-    };
-    let ctx = Context::new(&ws, &policy);
-    let mut diags = crate::rules::engine::run(&ctx, &settings);
-    if let Some(scope) = &scope {
-        diags.retain(|d| scope.keeps(d, &ws.sources));
-    }
-    // `per-file-ignores`: rules off in the files a pattern matches.
-    if !resolved.per_file_ignores.is_empty() {
-        let ignores: Vec<(crate::fs::PathPatterns, Vec<crate::rules::RuleId>)> = resolved
-            .per_file_ignores
-            .iter()
-            .map(|(p, rules)| {
-                (
-                    crate::fs::PathPatterns::new(&config_dir, std::slice::from_ref(p)),
-                    rules.clone(),
-                )
-            })
-            .collect();
-        let mut paths: HashMap<FileId, PathBuf> = HashMap::new();
-        diags.retain(|d| {
-            let path = paths.entry(d.span.file).or_insert_with(|| {
-                crate::fs::normalize(&cwd.join(&ws.sources.get(d.span.file).path))
-            });
-            !ignores
-                .iter()
-                .any(|(p, rules)| rules.contains(&d.rule) && p.matches(path, false))
-        });
-    }
-    diags.extend(
-        resolved
-            .diagnostics
-            .into_iter()
-            .filter(|d| settings.enabled(d.rule)),
-    );
-    crate::rules::engine::sort(&ctx, &mut diags);
     // Always built: fingerprints hash masked lines, whatever
     // `--show-secrets`.
     let masked = redactor_for(&ws, &policy);
@@ -884,10 +972,7 @@ fn run_check(args: CheckArgs, reported: &mut bool) -> CommandResult {
     if let Some(path) = &args.write_baseline {
         return write_baseline(&cwd, path, &diags, &ws, &masked);
     }
-    if let Some(path) = &args.baseline {
-        let partial = !args.select.is_empty() || !args.ignore.is_empty() || scope.is_some();
-        diags = without_baseline(&cwd, path, diags, &ws, &masked, partial)?;
-    }
+    let scope = &linter.scope;
     let files = ws
         .sources
         .iter()
@@ -924,6 +1009,155 @@ fn run_check(args: CheckArgs, reported: &mut bool) -> CommandResult {
         Ok(Outcome::Findings)
     } else {
         Ok(Outcome::Clean)
+    }
+}
+
+/// The most passes `--fix` runs. Each applies the fixes that touch
+/// nothing another fix of the pass touches; one that waits gets its turn
+/// on the new text of the next.
+const MAX_FIX_PASSES: usize = 10;
+
+/// A file the fix passes change: how it is shown, its text as read
+/// (`None`: created), masked.
+struct Fixed {
+    display: String,
+    before: Option<String>,
+    masked_before: String,
+    after: String,
+}
+
+/// `--fix` and `--diff`: fix passes on an overlay of the disk until no fix
+/// applies (or [`MAX_FIX_PASSES`]). `--diff` prints the change and ends the
+/// command (`Some`); `--fix` writes it, and `check` goes on to report what
+/// is left (`None`).
+fn fix_passes(linter: &Linter, args: &CheckArgs) -> Result<Option<Outcome>, CliError> {
+    let mut overlay = crate::fs::Overlay::new(&DiskFs);
+    let mut fixed: BTreeMap<PathBuf, Fixed> = BTreeMap::new();
+    let mut applied = 0;
+    let mut unsafe_left = 0;
+    let mut last = None;
+    for _ in 0..MAX_FIX_PASSES {
+        let linted = linter.lint(&overlay, overlay.created())?;
+        let pass = crate::fix::plan(&linted.diags, &linted.ws.sources, args.unsafe_fixes);
+        unsafe_left = pass.unsafe_left;
+        if pass.changes.is_empty() {
+            last = Some(linted);
+            break;
+        }
+        applied += pass.applied;
+        let redactor = redactor(&linted.ws, &linted.policy, args.show_secrets);
+        for c in pass.changes {
+            let entry = fixed.entry(c.path.clone()).or_insert_with(|| Fixed {
+                display: c.display.clone(),
+                masked_before: c
+                    .before
+                    .as_deref()
+                    .map(|t| redactor.redact_source(c.file, t, 0))
+                    .unwrap_or_default(),
+                before: c.before.clone(),
+                after: String::new(),
+            });
+            entry.after.clone_from(&c.after);
+            overlay.insert(&c.path, c.after);
+        }
+    }
+    let Some(last) = last else {
+        return Err(CliError::Fix(format!(
+            "the fixes still change the files after {MAX_FIX_PASSES} passes: nothing written (this is a bug in mppeep-lint; please report it)"
+        )));
+    };
+    fixed.retain(|_, f| f.before.as_deref() != Some(f.after.as_str()));
+    let unsafe_note = |out: &mut String| {
+        if unsafe_left > 0 {
+            out.push_str(&format!(
+                "; {} available with --unsafe-fixes",
+                plural(unsafe_left, "unsafe fix")
+            ));
+        }
+    };
+    if args.diff {
+        let redactor = redactor(&last.ws, &last.policy, args.show_secrets);
+        let mut out = String::new();
+        for (path, f) in &fixed {
+            let masked_after = match last.ws.sources.find(path) {
+                Some(id) => redactor.redact_source(Some(id), &f.after, 0),
+                None => redactor.redact_source(None, &f.after, 0),
+            };
+            out.push_str(&crate::report::diff::unified(
+                &f.display,
+                f.before.is_some().then_some(f.masked_before.as_str()),
+                &masked_after,
+            ));
+        }
+        print(&out)?;
+        let mut note = if fixed.is_empty() {
+            "note: no fix to apply".to_string()
+        } else {
+            format!(
+                "note: this diff fixes {} in {}",
+                plural(applied, "finding"),
+                plural(fixed.len(), "file")
+            )
+        };
+        unsafe_note(&mut note);
+        eprintln!("{note}");
+        return Ok(Some(if fixed.is_empty() {
+            Outcome::Clean
+        } else {
+            Outcome::Findings
+        }));
+    }
+    write_fixed(&fixed)?;
+    let mut note = if fixed.is_empty() {
+        "note: no fix to apply".to_string()
+    } else {
+        format!(
+            "note: fixed {} in {}",
+            plural(applied, "finding"),
+            plural(fixed.len(), "file")
+        )
+    };
+    unsafe_note(&mut note);
+    eprintln!("{note}");
+    Ok(None)
+}
+
+/// Writes the fixed files: each only if it still holds the text the fixes
+/// were made on (not edited meanwhile, not a file read lossily), never
+/// through a symbolic link, a new file only where there is none.
+fn write_fixed(fixed: &BTreeMap<PathBuf, Fixed>) -> Result<(), CliError> {
+    let mut errors = Vec::new();
+    for (path, f) in fixed {
+        let link = path
+            .symlink_metadata()
+            .is_ok_and(|m| m.file_type().is_symlink());
+        let result = match &f.before {
+            _ if link => Err("a symbolic link: not written through".to_string()),
+            Some(before) => match crate::fs::read_bytes(path) {
+                Ok(bytes) if bytes == before.as_bytes() => {
+                    std::fs::write(path, &f.after).map_err(|e| e.to_string())
+                }
+                Ok(_) => Err("changed since it was read, or not UTF-8: not written".into()),
+                Err(e) => Err(e.to_string()),
+            },
+            None => std::fs::OpenOptions::new()
+                .write(true)
+                .create_new(true)
+                .open(path)
+                .and_then(|mut file| file.write_all(f.after.as_bytes()))
+                .map_err(|e| e.to_string()),
+        };
+        if let Err(e) = result {
+            errors.push(format!("{}: {e}", f.display));
+        }
+    }
+    if errors.is_empty() {
+        Ok(())
+    } else {
+        Err(CliError::Fix(format!(
+            "cannot write the fixes: {}",
+            errors.join("; ")
+        )))
     }
 }
 

@@ -30,6 +30,10 @@ pub struct WorkspaceOptions {
     /// What not to enter when searching a folder (the configuration's
     /// `exclude`, relative to its folder).
     pub exclude: fs::PathPatterns,
+    /// Files that exist only in the [`Fs`] given (the new files of a fix
+    /// pass, [`fs::Overlay`]): found under the folders searched as a walk
+    /// of the disk would find them.
+    pub created: Vec<PathBuf>,
 }
 
 /// What kind of problem a [`Problem`] is, for the decisions taken on it
@@ -173,6 +177,19 @@ pub fn load_workspace(fs_: &dyn Fs, cwd: &Path, opts: &WorkspaceOptions) -> Work
                 file: None,
                 abs: Some(e.path),
             });
+        }
+    }
+    for path in &opts.created {
+        let searched = paths.iter().any(|p| {
+            let p = loader.absolute(p);
+            fs_.is_dir(&p) && path.starts_with(&p)
+        });
+        let kind = fs::classify(path);
+        if searched
+            && !opts.exclude.matches(&fs::normalize(path), false)
+            && matches!(kind, FileKind::Dockerignore | FileKind::Dotenv)
+        {
+            found.push((path.clone(), kind));
         }
     }
     found.sort();

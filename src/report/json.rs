@@ -117,6 +117,16 @@ pub struct Fix {
     /// Whether applying it cannot change what the project means.
     pub safe: bool,
     pub edits: Vec<Edit>,
+    /// Files the fix creates (a `.dockerignore`); absent when none.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub creates: Vec<NewFile>,
+}
+
+/// A file to create with `text`.
+#[derive(Debug, Serialize)]
+pub struct NewFile {
+    pub file: String,
+    pub text: String,
 }
 
 /// Replace the text at the location with `replacement`.

@@ -1,6 +1,7 @@
 //! Report: rendering the model and diagnostics for people and tools. No I/O.
 
 pub mod baseline;
+pub mod diff;
 pub mod env;
 pub mod escape;
 pub mod explain;

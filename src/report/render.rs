@@ -103,7 +103,23 @@ fn summary_line(input: &Input) -> String {
     if i > 0 {
         parts.push(plural(i, "info"));
     }
-    format!("{} in {files}", parts.join(", "))
+    let fixes = |safe: bool| {
+        input
+            .diags
+            .iter()
+            .filter(|d| d.fix.as_ref().is_some_and(|f| f.safe == safe))
+            .count()
+    };
+    let mut line = format!("{} in {files}", parts.join(", "));
+    match (fixes(true), fixes(false)) {
+        (0, 0) => {}
+        (n, 0) => line.push_str(&format!("; {n} fixable with --fix")),
+        (0, u) => line.push_str(&format!("; {u} fixable with --fix --unsafe-fixes")),
+        (n, u) => line.push_str(&format!(
+            "; {n} fixable with --fix ({u} more with --unsafe-fixes)"
+        )),
+    }
+    line
 }
 
 // ---------------------------------------------------------------- compact
@@ -556,6 +572,14 @@ pub fn json(input: &Input) -> String {
                         replacement: input.replacement(d, e),
                     })
                     .collect(),
+                creates: fix
+                    .creates
+                    .iter()
+                    .map(|f| json::NewFile {
+                        file: f.display.clone(),
+                        text: input.text(d, &f.text),
+                    })
+                    .collect(),
             }),
         })
         .collect();
@@ -694,6 +718,13 @@ pub fn sarif(input: &Input) -> String {
                         Some((_, v)) => v.push(replacement),
                         None => by_file.push((p.file.clone(), vec![replacement])),
                     }
+                }
+                for f in &fix.creates {
+                    let replacement = json!({
+                        "deletedRegion": {"startLine": 1, "startColumn": 1, "endLine": 1, "endColumn": 1},
+                        "insertedContent": {"text": input.text(d, &f.text)},
+                    });
+                    by_file.push((f.display.clone(), vec![replacement]));
                 }
                 let changes: Vec<Value> = by_file
                     .into_iter()

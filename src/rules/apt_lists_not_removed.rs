@@ -4,8 +4,9 @@
 use crate::facts::packages::{index_update, install_command, opaque_installer, Manager};
 use crate::facts::run::{mounts, run_commands};
 use crate::rules::flow::merge_same_span;
-use crate::rules::{Context, Diagnostic, Rule, RuleId, RuleMeta, Severity};
-use crate::source::{Span, TextRange};
+use crate::rules::{Context, Diagnostic, Edit, Fix, Rule, RuleId, RuleMeta, Severity};
+use crate::source::{SourceFile, Span, TextRange};
+use crate::syntax::dockerfile::{Command, Instruction, InstructionKind};
 use crate::syntax::shell::SimpleCommand;
 
 pub static RULE: Rule = Rule {
@@ -59,7 +60,9 @@ fn check(ctx: &Context) -> Vec<Diagnostic> {
         }
         let file = image.facts.dockerfile_file;
         let source = ctx.ws.sources.get(file);
-        for (_, _, ins) in image.instructions() {
+        let escape = image.facts.dockerfile.escape;
+        let instructions: Vec<&Instruction> = image.instructions().map(|(_, _, i)| i).collect();
+        for (k, ins) in instructions.iter().enumerate() {
             let commands = run_commands(source, ins);
             // `apt-get update` writes the lists into this RUN's layer; an
             // install without it writes none (the lists, if any, are in an
@@ -112,17 +115,97 @@ fn check(ctx: &Context) -> Vec<Diagnostic> {
                 ),
             };
             let message = format!("the package lists stay in the image: this RUN {what} but does not remove /var/lib/apt/lists");
-            let d = Diagnostic::new(
+            let mut d = Diagnostic::new(
                 RULE.meta.id,
                 Span::new(file, range),
                 message,
             )
             .with_span_label("downloads the package lists into this layer")
             .with_help("end the same RUN with `&& rm -rf /var/lib/apt/lists/*` (a later RUN cannot shrink this layer), or mount them: `RUN --mount=type=cache,target=/var/lib/apt/lists …`");
+            // A later RUN that installs with apt reads these lists: removing
+            // them would break it.
+            let read_later = instructions[k + 1..].iter().any(|later| {
+                run_commands(source, later)
+                    .iter()
+                    .any(|c| matches!(install_command(c), Some((Manager::Apt, _))))
+            });
+            if !read_later && escape == '\\' {
+                if let Some(edit) = removal_edit(source, ins, &commands) {
+                    d = d.with_fix(Fix::edits(
+                        "remove the package lists at the end of the same RUN",
+                        vec![Edit {
+                            span: Span::new(file, edit.0),
+                            replacement: edit.1,
+                        }],
+                        true,
+                    ));
+                }
+            }
             out.push(image.with_labels(d));
         }
     }
     merge_same_span(out)
+}
+
+/// Where ` && rm -rf /var/lib/apt/lists/*` goes in a shell-form RUN (no
+/// heredoc): after its last command, when nothing but blanks or a `;`
+/// follows it (not inside parentheses or braces). On a RUN written over
+/// several lines, on a line of its own, in the RUN's style: `&&` leading
+/// the line or ending the one before.
+fn removal_edit(
+    source: &SourceFile,
+    ins: &Instruction,
+    commands: &[SimpleCommand],
+) -> Option<(TextRange, String)> {
+    let InstructionKind::Run {
+        command: Command::Shell(text),
+        heredocs,
+    } = &ins.kind
+    else {
+        return None;
+    };
+    if !heredocs.is_empty() {
+        return None;
+    }
+    let last = commands.last()?;
+    let end = last.range.end;
+    if end > text.range.end
+        || !matches!(
+            source.slice(TextRange::new(end, text.range.end)).trim(),
+            "" | ";"
+        )
+    {
+        return None;
+    }
+    let written = source.slice(TextRange::new(ins.range.start, end));
+    let removal = "rm -rf /var/lib/apt/lists/*";
+    let Some(line_start) = written.rfind('\n') else {
+        return Some((TextRange::new(end, end), format!(" && {removal}")));
+    };
+    // The RUN's own line breaks.
+    let eol = if written[..line_start].ends_with('\r') {
+        "\r\n"
+    } else {
+        "\n"
+    };
+    let indent_of = |line: &str| -> String {
+        line.chars()
+            .take_while(|c| *c == ' ' || *c == '\t')
+            .collect()
+    };
+    let leading = written
+        .lines()
+        .skip(1)
+        .filter(|l| l.trim_start().starts_with("&&"))
+        .last();
+    let replacement = match leading {
+        Some(line) => format!(" \\{eol}{}&& {removal}", indent_of(line)),
+        None => format!(
+            " && \\{eol}{}{removal}",
+            indent_of(&written[line_start + 1..])
+        ),
+    };
+    Some((TextRange::new(end, end), replacement))
 }
 
 #[cfg(test)]
@@ -140,6 +223,44 @@ mod tests {
             assert_fires(&RULE, &[("Dockerfile", df)])[0].text,
             "apt install"
         );
+    }
+
+    #[test]
+    fn the_fix_ends_the_run_with_the_removal() {
+        use crate::rules::testing::{fixed, fixed_text};
+        for (run, after) in [
+            (
+                "RUN apt-get update && apt-get install -y curl",
+                "RUN apt-get update && apt-get install -y curl && rm -rf /var/lib/apt/lists/*",
+            ),
+            (
+                "RUN set -eux; apt-get update; apt-get install -y curl;",
+                "RUN set -eux; apt-get update; apt-get install -y curl && rm -rf /var/lib/apt/lists/*;",
+            ),
+            (
+                "RUN apt-get update \\\n    && apt-get install -y \\\n        curl",
+                "RUN apt-get update \\\n    && apt-get install -y \\\n        curl \\\n    && rm -rf /var/lib/apt/lists/*",
+            ),
+            (
+                "RUN apt-get update && \\\r\n    apt-get install -y curl",
+                "RUN apt-get update && \\\r\n    apt-get install -y curl && \\\r\n    rm -rf /var/lib/apt/lists/*",
+            ),
+        ] {
+            let df = format!("FROM debian:12\n{run}\n");
+            let text = fixed_text(&RULE, &[("Dockerfile", &df)]);
+            assert_eq!(text, format!("FROM debian:12\n{after}\n"), "{run}");
+            let again = fixed(&RULE, &[("Dockerfile", &text)]);
+            assert!(again.0.is_empty(), "{again:?}");
+        }
+        // No fix: a later RUN installs from these lists; a subshell; a heredoc.
+        for df in [
+            "FROM debian:12\nRUN apt-get update\nRUN apt-get install -y curl\n",
+            "FROM debian:12\nRUN (apt-get update && apt-get install -y curl)\n",
+            "FROM debian:12\nRUN <<EOF\napt-get update\napt-get install -y curl\nEOF\n",
+        ] {
+            assert_fires(&RULE, &[("Dockerfile", df)]);
+            assert!(fixed(&RULE, &[("Dockerfile", df)]).0.is_empty(), "{df}");
+        }
     }
 
     #[test]

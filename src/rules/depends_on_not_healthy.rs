@@ -4,8 +4,11 @@
 use crate::facts::server::{is_admin_ui, same_image, Role, ServerKind};
 use crate::model::types::*;
 use crate::rules::flow::{active_services, group_by_key, Grouped, Part};
-use crate::rules::{Context, Diagnostic, Rule, RuleId, RuleMeta, Severity};
-use crate::source::Span;
+use std::collections::HashMap;
+
+use crate::model::workspace::Workspace;
+use crate::rules::{Context, Diagnostic, Edit, Fix, Rule, RuleId, RuleMeta, Severity};
+use crate::source::{Span, TextRange};
 
 pub static RULE: Rule = Rule {
     meta: RuleMeta {
@@ -45,6 +48,9 @@ struct Problem {
 
 fn check(ctx: &Context) -> Vec<Diagnostic> {
     let mut parts = Vec::new();
+    // Each finding's fix: the same for every service that shares the
+    // entry (an anchor), else none.
+    let mut fixes: HashMap<Span, Option<Fix>> = HashMap::new();
     for (project, service) in active_services(ctx.ws) {
         // A database, cache or broker waiting for another (a replica for
         // its primary, peers of one cluster whose health needs them all)
@@ -56,6 +62,8 @@ fn check(ctx: &Context) -> Vec<Diagnostic> {
         {
             continue;
         }
+        let mut healthy: Vec<&str> = Vec::new();
+        let mut at: Vec<Span> = Vec::new();
         for dep in &service.depends_on {
             // A condition written out is the author's choice
             // (`service_started` beside `service_healthy` for another).
@@ -72,6 +80,8 @@ fn check(ctx: &Context) -> Vec<Diagnostic> {
             else {
                 continue;
             };
+            healthy.push(&dep.service);
+            at.push(dep.span);
             parts.push(Part {
                 key: Problem {
                     at: dep.span,
@@ -84,8 +94,203 @@ fn check(ctx: &Context) -> Vec<Diagnostic> {
                 labels: Vec::new(),
             });
         }
+        if at.is_empty() {
+            continue;
+        }
+        let fix = long_form_fix(ctx.ws, service, &healthy);
+        for span in at {
+            let slot = fixes.entry(span).or_insert_with(|| fix.clone());
+            if *slot != fix {
+                *slot = None;
+            }
+        }
     }
-    group_by_key(parts).into_iter().map(diagnostic).collect()
+    group_by_key(parts)
+        .into_iter()
+        .map(|g| {
+            let fix = fixes.get(&g.key.at).cloned().flatten();
+            let d = diagnostic(g);
+            match fix {
+                Some(f) => d.with_fix(f),
+                None => d,
+            }
+        })
+        .collect()
+}
+
+/// `service`'s whole `depends_on` list rewritten in the long form, with
+/// `condition: service_healthy` for the `healthy` ones and Compose's
+/// default, `service_started`, for the others (what the short form
+/// means). Only for a list written in one piece in one file, as a block
+/// (`- db` lines under `depends_on:`) or a flow (`depends_on: [db, x]`)
+/// of plain names. Unsafe: the service then waits for its dependencies'
+/// health, and never starts if they never become healthy.
+fn long_form_fix(ws: &Workspace, service: &Service, healthy: &[&str]) -> Option<Fix> {
+    let deps = &service.depends_on;
+    let file = deps.first()?.span.file;
+    let text = &ws.sources.get(file).text;
+    let plain = deps.iter().all(|d| {
+        d.condition.is_none()
+            && d.span.file == file
+            && text.get(d.span.range.start..d.span.range.end) == Some(d.service.as_str())
+    });
+    if !plain {
+        return None;
+    }
+    let condition = |name: &str| {
+        if healthy.contains(&name) {
+            "service_healthy"
+        } else {
+            "service_started"
+        }
+    };
+    let description = format!(
+        "wait for {} to be healthy (the long form of depends_on)",
+        healthy
+            .iter()
+            .map(|h| format!("`{h}`"))
+            .collect::<Vec<_>>()
+            .join(", ")
+    );
+    let edits =
+        block_edits(text, deps, &condition).or_else(|| flow_edit(text, deps, &condition))?;
+    Some(Fix::edits(
+        description,
+        edits
+            .into_iter()
+            .map(|(range, replacement)| Edit {
+                span: Span::new(file, range),
+                replacement,
+            })
+            .collect(),
+        false,
+    ))
+}
+
+/// The start of the line `at` is on.
+fn line_start(text: &str, at: usize) -> usize {
+    text[..at].rfind('\n').map_or(0, |i| i + 1)
+}
+
+/// Blanks or a comment: what may stand between the items of a list.
+fn is_filler(line: &str) -> bool {
+    let t = line.trim();
+    t.is_empty() || t.starts_with('#')
+}
+
+fn indent(line: &str) -> usize {
+    line.len() - line.trim_start_matches(' ').len()
+}
+
+/// `depends_on:` then one `- name` line per item: each line rewritten as
+/// `name:` and its `condition:`, indented under the key.
+fn block_edits(
+    text: &str,
+    deps: &[Dependency],
+    condition: &dyn Fn(&str) -> &'static str,
+) -> Option<Vec<(TextRange, String)>> {
+    let eol = crate::fix::line_ending(text);
+    let first = line_start(text, deps[0].span.range.start);
+    // The key's line: the one before the first item, fillers apart.
+    let before = &text[..first.saturating_sub(1)];
+    let mut key_line = None;
+    for line in before.rsplit('\n') {
+        if !is_filler(line) {
+            key_line = Some(line.trim_end_matches('\r'));
+            break;
+        }
+    }
+    let key_line = key_line?;
+    let after_key = key_line.trim_start().strip_prefix("depends_on:")?;
+    if !is_filler(after_key) {
+        return None;
+    }
+    let key_indent = indent(key_line);
+    let mut dash_indent = None;
+    let mut edits = Vec::new();
+    let mut previous_end = first;
+    for d in deps {
+        let start = line_start(text, d.span.range.start);
+        // Only fillers since the last item.
+        if !text[previous_end..start].split('\n').all(is_filler) {
+            return None;
+        }
+        let prefix = &text[start..d.span.range.start];
+        let dash = prefix.trim_start_matches(' ');
+        if !(dash.starts_with('-') && dash[1..].trim().is_empty() && dash.len() > 1) {
+            return None;
+        }
+        let rest_end = text[d.span.range.end..]
+            .find('\n')
+            .map_or(text.len(), |i| d.span.range.end + i);
+        if !is_filler(&text[d.span.range.end..rest_end]) {
+            return None;
+        }
+        let this_indent = indent(prefix);
+        if *dash_indent.get_or_insert(this_indent) != this_indent {
+            return None;
+        }
+        previous_end = rest_end;
+        let item_indent = if this_indent > key_indent {
+            this_indent
+        } else {
+            key_indent + 2
+        };
+        edits.push((
+            TextRange::new(start, d.span.range.end),
+            format!(
+                "{}{}:{eol}{}condition: {}",
+                " ".repeat(item_indent),
+                d.service,
+                " ".repeat(item_indent + 2),
+                condition(&d.service)
+            ),
+        ));
+    }
+    // No item of the list left unread after the last one.
+    let rest = &text[previous_end..];
+    let next = rest.split('\n').skip(1).find(|l| !is_filler(l));
+    if let Some(line) = next {
+        let t = line.trim_start_matches(' ');
+        if t.starts_with('-') && indent(line) >= key_indent {
+            return None;
+        }
+    }
+    Some(edits)
+}
+
+/// `depends_on: [a, b]` on one line: the brackets and what is between
+/// them rewritten as a flow mapping.
+fn flow_edit(
+    text: &str,
+    deps: &[Dependency],
+    condition: &dyn Fn(&str) -> &'static str,
+) -> Option<Vec<(TextRange, String)>> {
+    let first = deps[0].span.range.start;
+    let last = deps.last()?.span.range.end;
+    let open = text[..first].rfind('[')?;
+    let close = last + text[last..].find(']')?;
+    let line = line_start(text, open);
+    if line != line_start(text, close) {
+        return None;
+    }
+    let key = text[line..open].trim_start();
+    if key.strip_prefix("depends_on:").map(str::trim) != Some("") {
+        return None;
+    }
+    let names: Vec<&str> = text[open + 1..close].split(',').map(str::trim).collect();
+    let expected: Vec<&str> = deps.iter().map(|d| d.service.as_str()).collect();
+    if names != expected {
+        return None;
+    }
+    let items: Vec<String> = deps
+        .iter()
+        .map(|d| format!("{}: {{condition: {}}}", d.service, condition(&d.service)))
+        .collect();
+    Some(vec![(
+        TextRange::new(open, close + 1),
+        format!("{{{}}}", items.join(", ")),
+    )])
 }
 
 fn diagnostic(g: Grouped<Problem>) -> Diagnostic {
@@ -129,6 +334,43 @@ mod tests {
         let compose = format!("services:\n  app:\n    image: python:3.12-slim\n    depends_on:\n      db:\n        restart: true\n{DB}");
         let d = assert_fires(&RULE, &[("compose.yaml", &compose)]);
         assert_eq!(d[0].text, "db");
+    }
+
+    #[test]
+    fn the_fix_writes_the_long_form() {
+        use crate::rules::testing::{fixed, fixed_text};
+        let cache = "  cache:\n    image: busybox\n";
+        for (deps, after) in [
+            (
+                "    depends_on:\n      - db\n      # the cache\n      - cache\n",
+                "    depends_on:\n      db:\n        condition: service_healthy\n      # the cache\n      cache:\n        condition: service_started\n",
+            ),
+            (
+                "    depends_on:\n    - db  # first\n",
+                "    depends_on:\n      db:\n        condition: service_healthy  # first\n",
+            ),
+            (
+                "    depends_on: [db, cache]\n",
+                "    depends_on: {db: {condition: service_healthy}, cache: {condition: service_started}}\n",
+            ),
+        ] {
+            let compose = |d: &str| format!("services:\n  app:\n    image: python:3.12-slim\n{d}{DB}{cache}");
+            let text = fixed_text(&RULE, &[("compose.yaml", &compose(deps))]);
+            assert_eq!(text, compose(after), "{deps}");
+            assert!(fixed(&RULE, &[("compose.yaml", &text)]).0.is_empty());
+        }
+        // An anchor's list, a quoted name: left to the user.
+        for deps in [
+            "    depends_on: &d\n      - db\n",
+            "    depends_on: [\"db\"]\n",
+        ] {
+            let compose = format!("services:\n  app:\n    image: python:3.12-slim\n{deps}{DB}");
+            assert_fires(&RULE, &[("compose.yaml", &compose)]);
+            assert!(
+                fixed(&RULE, &[("compose.yaml", &compose)]).0.is_empty(),
+                "{deps}"
+            );
+        }
     }
 
     #[test]

@@ -43,12 +43,41 @@ pub struct Edit {
     pub replacement: String,
 }
 
+/// A file a fix creates (a `.dockerignore` where there is none).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewFile {
+    /// As the workspace names files (absolute or relative to the process).
+    pub path: std::path::PathBuf,
+    /// As the user would type it from the current directory.
+    pub display: String,
+    pub text: String,
+}
+
+/// What a rule proposes to change: edits of spans it names (never
+/// anything else), and files to create. Safe fixes (`--fix`) keep what
+/// Compose and the image give every container, or change it only as the
+/// finding says it must; the others (`--unsafe-fixes`) change behaviour on
+/// a guess the user should read first (which service listens, which tag).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Fix {
     pub description: String,
     pub edits: Vec<Edit>,
+    /// Files it creates.
+    pub creates: Vec<NewFile>,
     /// True when applying it cannot change behaviour in an unwanted way.
     pub safe: bool,
+}
+
+impl Fix {
+    /// A fix made of edits only.
+    pub fn edits(description: impl Into<String>, edits: Vec<Edit>, safe: bool) -> Fix {
+        Fix {
+            description: description.into(),
+            edits,
+            creates: Vec::new(),
+            safe,
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -163,3 +163,79 @@ fn example_files_reads_fenced_blocks() {
     );
     assert_eq!(example_files(doc, "Passing example").len(), 1);
 }
+
+/// A rule's fixes, on its failing example: its document says how they
+/// work (`--fix` or `--unsafe-fixes` under `## How to fix`), and applying
+/// them, pass after pass, leaves none of the findings fixed (only those
+/// that had no fix may stay) and no fix to apply. A document that speaks
+/// of `--fix` shows a fixable finding in its failing example.
+#[test]
+fn fixes_of_the_failing_examples_fix_them() {
+    let mut problems = Vec::new();
+    for meta in all_meta() {
+        let failing = example_files(meta.doc, "Failing example");
+        if failing.is_empty() {
+            continue;
+        }
+        let refs: Vec<(&str, &str)> = failing
+            .iter()
+            .map(|(a, b)| (a.as_str(), b.as_str()))
+            .collect();
+        let dir = write_project(&refs);
+        let of_rule = |dir: &std::path::Path| {
+            let ws = workspace(dir);
+            let policy = SecretPolicy::default();
+            let ctx = Context::new(&ws, &policy);
+            let diags: Vec<_> = run(&ctx, &Settings::default())
+                .into_iter()
+                .filter(|d| d.rule == meta.id)
+                .collect();
+            (ws, diags)
+        };
+        let (_, before) = of_rule(dir.path());
+        let fixable = before.iter().filter(|d| d.fix.is_some()).count();
+        let how = meta
+            .doc
+            .split("## How to fix")
+            .nth(1)
+            .map(|s| s.split("\n## ").next().unwrap_or_default())
+            .unwrap_or_default();
+        let documented = how.contains("`--fix`") || how.contains("`--unsafe-fixes`");
+        match (fixable, documented) {
+            (0, true) => problems.push(format!(
+                "{}: `## How to fix` speaks of --fix, but the failing example has no fix",
+                meta.name()
+            )),
+            (1.., false) => problems.push(format!(
+                "{}: fixes, but `## How to fix` does not say so (`--fix` / `--unsafe-fixes`)",
+                meta.name()
+            )),
+            _ => {}
+        }
+        if fixable == 0 {
+            continue;
+        }
+        for _ in 0..10 {
+            let (ws, diags) = of_rule(dir.path());
+            let pass = crate::fix::plan(&diags, &ws.sources, true);
+            if pass.changes.is_empty() {
+                break;
+            }
+            for c in pass.changes {
+                std::fs::write(&c.path, c.after).unwrap();
+            }
+        }
+        let (_, after) = of_rule(dir.path());
+        let unfixable = before.len() - fixable;
+        if after.len() > unfixable || after.iter().any(|d| d.fix.is_some()) {
+            problems.push(format!(
+                "{}: after its fixes, {} findings ({} had no fix): {:?}",
+                meta.name(),
+                after.len(),
+                unfixable,
+                after.iter().map(|d| &d.message).collect::<Vec<_>>()
+            ));
+        }
+    }
+    assert!(problems.is_empty(), "{problems:#?}");
+}

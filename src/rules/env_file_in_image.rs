@@ -9,7 +9,7 @@ use crate::facts::purpose::is_test_name;
 use crate::fs::is_template_name;
 use crate::model::workspace::Workspace;
 use crate::rules::flow::active_services;
-use crate::rules::{Context, Diagnostic, Rule, RuleId, RuleMeta, Severity};
+use crate::rules::{Context, Diagnostic, Edit, Fix, NewFile, Rule, RuleId, RuleMeta, Severity};
 use crate::source::{FileId, Span, TextRange};
 use crate::syntax::dockerfile::InstructionKind;
 use crate::syntax::dockerignore::{self, DockerIgnore};
@@ -246,7 +246,7 @@ fn check(ctx: &Context) -> Vec<Diagnostic> {
                     if taken.is_empty() {
                         continue;
                     }
-                    out.push(diagnostic(
+                    let mut d = diagnostic(
                         *id,
                         src.range,
                         ins.keyword.as_str(),
@@ -254,7 +254,11 @@ fn check(ctx: &Context) -> Vec<Diagnostic> {
                         &taken,
                         &context,
                         context_span,
-                    ));
+                    );
+                    if let Some(fix) = ignore_fix(ws, &taken, &context) {
+                        d = d.with_fix(fix);
+                    }
+                    out.push(d);
                 }
             }
         }
@@ -340,8 +344,108 @@ fn diagnostic(
     })
 }
 
+/// Each file taken, by its path in the context, added at the end of the
+/// ignore file BuildKit reads (last match wins: after any `!` exception),
+/// or in a new `.dockerignore` at the context root. Unsafe: an app that
+/// reads its `.env` from inside the image no longer finds it.
+fn ignore_fix(
+    ws: &Workspace,
+    taken: &[&(&SecretFile, String)],
+    context: &BuildContext,
+) -> Option<Fix> {
+    let mut lines: Vec<&str> = taken.iter().map(|(_, rel)| rel.as_str()).collect();
+    lines.sort();
+    lines.dedup();
+    // A name the pattern syntax would read otherwise is left to the user.
+    if lines.iter().any(|l| {
+        l.contains(['*', '?', '[', '\\', '\n', '\r']) || l.starts_with(['!', '#']) || l.trim() != *l
+    }) {
+        return None;
+    }
+    let description = format!("add {} to the .dockerignore", lines.join(", "));
+    match &context.ignore {
+        Some((id, _)) => {
+            let text = &ws.sources.get(*id).text;
+            let eol = crate::fix::line_ending(text);
+            let mut add = String::new();
+            if !text.is_empty() && !text.ends_with('\n') {
+                add.push_str(eol);
+            }
+            for l in &lines {
+                add.push_str(l);
+                add.push_str(eol);
+            }
+            let end = text.len();
+            Some(Fix::edits(
+                description,
+                vec![Edit {
+                    span: Span::new(*id, TextRange::new(end, end)),
+                    replacement: add,
+                }],
+                false,
+            ))
+        }
+        None => {
+            let path = context.dir.join(".dockerignore");
+            // Shown as the files beside it are: `app/.env` → `app/.dockerignore`.
+            let (f, rel) = taken.first()?;
+            let shown = &ws.sources.get(f.file).display;
+            let display = match shown.strip_suffix(rel.as_str()) {
+                Some(prefix) => format!("{prefix}.dockerignore"),
+                None => path.display().to_string(),
+            };
+            let text: String = lines.iter().map(|l| format!("{l}\n")).collect();
+            Some(Fix {
+                description,
+                edits: Vec::new(),
+                creates: vec![NewFile {
+                    path,
+                    display,
+                    text,
+                }],
+                safe: false,
+            })
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn the_fix_adds_the_files_to_the_dockerignore() {
+        use crate::rules::testing::fixed;
+        let compose = "services:\n  app:\n    build: .\n";
+        let df = "FROM python:3.12\nCOPY . /app\n";
+        let env = "SECRET_KEY=abc\n";
+        let (changes, safe) = fixed(
+            &super::RULE,
+            &[("compose.yaml", compose), ("Dockerfile", df), (".env", env)],
+        );
+        assert_eq!(
+            changes,
+            [(".dockerignore".to_string(), ".env\n".to_string())]
+        );
+        assert!(!safe);
+        // Appended to the one there, in its line endings, after an exception.
+        let (changes, _) = fixed(
+            &super::RULE,
+            &[
+                ("compose.yaml", compose),
+                ("Dockerfile", df),
+                (".env", env),
+                ("config/.env.production", env),
+                (".dockerignore", "*.pyc\r\n!.env"),
+            ],
+        );
+        assert_eq!(
+            changes,
+            [(
+                ".dockerignore".to_string(),
+                "*.pyc\r\n!.env\r\n.env\r\nconfig/.env.production\r\n".to_string()
+            )]
+        );
+    }
+
     use super::*;
     use crate::rules::testing::{assert_fires, assert_silent};
 

@@ -9,7 +9,7 @@ use crate::facts::ports::Listeners;
 use crate::facts::server::ServerKind;
 use crate::model::types::*;
 use crate::rules::flow::{group_by_key, trace_host, Grouped, Part, Services};
-use crate::rules::{Context, Diagnostic, Rule, RuleId, RuleMeta, Severity};
+use crate::rules::{Context, Diagnostic, Edit, Fix, Rule, RuleId, RuleMeta, Severity};
 use crate::source::Span;
 
 pub static RULE: Rule = Rule {
@@ -168,6 +168,19 @@ fn diagnostic(ctx: &Context, g: Grouped<Problem>) -> Diagnostic {
     diag.labels.extend(g.labels);
     if let Some(s) = provider {
         diag = diag.with_label(s.name_span, format!("service `{}` listens here", s.name));
+        // The host's own text only (an IPv6 address is written in
+        // brackets): a guess at who listens, hence unsafe.
+        let written = ctx.ws.sources.get(p.at.file).slice(p.at.range);
+        if written == p.host && !p.host.contains(':') {
+            diag = diag.with_fix(Fix::edits(
+                format!("replace `{}` with `{}`", p.host, s.name),
+                vec![Edit {
+                    span: p.at,
+                    replacement: s.name.clone(),
+                }],
+                false,
+            ));
+        }
     }
     diag
 }
@@ -199,6 +212,31 @@ mod tests {
         let d = assert_fires(&RULE, &[("compose.yaml", &compose)]);
         assert_eq!(d[0].text, "localhost");
         assert!(d[0].message.contains("service `db`"), "{}", d[0].message);
+    }
+
+    #[test]
+    fn the_fix_names_the_service_that_listens() {
+        use crate::rules::testing::fixed;
+        let compose = format!(
+            "services:\n  app:\n    image: x\n    environment:\n      DATABASE_URL: ${{DATABASE_URL}}\n{DB}"
+        );
+        let files = [
+            ("compose.yaml", compose.as_str()),
+            (".env", "DATABASE_URL=postgresql://u:p@localhost:5432/x\n"),
+        ];
+        let (changes, safe) = fixed(&RULE, &files);
+        assert_eq!(
+            changes,
+            [(
+                ".env".to_string(),
+                "DATABASE_URL=postgresql://u:p@db:5432/x\n".to_string()
+            )]
+        );
+        assert!(!safe);
+        // No service to name: no fix.
+        let compose = "services:\n  app:\n    image: x\n    environment:\n      - REDIS_URL=redis://localhost:6379\n";
+        assert_fires(&RULE, &[("compose.yaml", compose)]);
+        assert!(fixed(&RULE, &[("compose.yaml", compose)]).0.is_empty());
     }
 
     #[test]

@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 use crate::facts::packages::opaque_installer;
 use crate::facts::run::{mounts, run_commands};
 use crate::rules::flow::merge_same_span;
-use crate::rules::{Context, Diagnostic, Rule, RuleId, RuleMeta, Severity};
+use crate::rules::{Context, Diagnostic, Edit, Fix, Rule, RuleId, RuleMeta, Severity};
 use crate::source::{Span, TextRange};
 use crate::syntax::dockerfile::InstructionKind;
 use crate::syntax::shell::{SimpleCommand, Word};
@@ -265,12 +265,31 @@ fn check(ctx: &Context) -> Vec<Diagnostic> {
                         && args.get(1).is_some_and(|a| a.text == "purge"))
             });
             installs.retain(|&(i, _)| cleaned_at.is_none_or(|c| i > c));
+            let exec = matches!(
+                &ins.kind,
+                InstructionKind::Run {
+                    command: crate::syntax::dockerfile::Command::Exec(_),
+                    ..
+                }
+            );
             for &(_, range) in &installs {
                 let d = Diagnostic::new(RULE.meta.id, Span::new(file, range),
                     "pip keeps its cache of downloads and built wheels in the image: no `--no-cache-dir`",
                 )
                 .with_span_label("caches into ~/.cache/pip in this layer")
-                .with_help("add `--no-cache-dir`, or set `ENV PIP_NO_CACHE_DIR=1` before it, or use a cache mount: `RUN --mount=type=cache,target=/root/.cache/pip pip install …`");
+                .with_help("add `--no-cache-dir`, or set `ENV PIP_NO_CACHE_DIR=1` before it, or use a cache mount: `RUN --mount=type=cache,target=/root/.cache/pip pip install …`")
+                .with_fix(Fix::edits(
+                    "add `--no-cache-dir`",
+                    vec![Edit {
+                        span: Span::new(file, TextRange::new(range.end, range.end)),
+                        replacement: if exec {
+                            ", \"--no-cache-dir\"".into()
+                        } else {
+                            " --no-cache-dir".into()
+                        },
+                    }],
+                    true,
+                ));
                 out.push(image.with_labels(d));
             }
         }
@@ -307,6 +326,29 @@ mod tests {
             let d = assert_fires(&RULE, &[("Dockerfile", &df(run))]);
             assert_eq!(d[0].text, text, "{run}");
         }
+    }
+
+    #[test]
+    fn the_fix_adds_the_option_after_install() {
+        use crate::rules::testing::{fixed, fixed_text};
+        for (run, after) in [
+            (
+                "RUN pip install -r r.txt && python -m pip install .",
+                "RUN pip install --no-cache-dir -r r.txt && python -m pip install --no-cache-dir .",
+            ),
+            (
+                "RUN [\"pip\", \"install\", \"x\"]",
+                "RUN [\"pip\", \"install\", \"--no-cache-dir\", \"x\"]",
+            ),
+            (
+                "RUN pip -q install \\\n    x",
+                "RUN pip -q install --no-cache-dir \\\n    x",
+            ),
+        ] {
+            let text = fixed_text(&RULE, &[("Dockerfile", &df(run))]);
+            assert_eq!(text, df(after), "{run}");
+        }
+        assert!(fixed(&RULE, &[("Dockerfile", &df("RUN pip install x"))]).1);
     }
 
     #[test]

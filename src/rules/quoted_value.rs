@@ -56,7 +56,7 @@ fn check(ctx: &Context) -> Vec<Diagnostic> {
                 diag = diag.with_help(format!(
                     "write `- {key}=...` without quotes, or use the map form `{key}: \"...\"` where YAML removes them"
                 ));
-                if t.exact {
+                if t.exact && plain_without_quotes(&value[1..value.len() - 1]) {
                     diag = diag.with_fix(strip_quotes_fix(t.primary, value));
                 }
             } else {
@@ -95,14 +95,14 @@ fn check(ctx: &Context) -> Vec<Diagnostic> {
 .with_case("dotenv")
             .with_span_label(format!("{q}...{q} are not needed here"))
             .with_help("write the value without quotes; it needs none")
-            .with_fix(Fix {
-                description: "remove the quotes".into(),
-                edits: vec![Edit {
+            .with_fix(Fix::edits(
+                "remove the quotes",
+                vec![Edit {
                     span,
                     replacement: content.to_string(),
                 }],
-                safe: true,
-            });
+                true,
+            ));
             out.push(diag);
         }
     }
@@ -133,16 +133,28 @@ fn quotes_needed(content: &str, quote: Quote) -> bool {
         || (quote == Quote::Single && content.contains('$'))
 }
 
+/// Whether `inner`, written without its quotes inside a YAML scalar, is
+/// still read whole: no ` #` (a comment in a plain scalar), no `: `, no
+/// blanks at its ends, not empty.
+fn plain_without_quotes(inner: &str) -> bool {
+    !inner.is_empty()
+        && inner.trim() == inner
+        && !inner.contains('#')
+        && !inner.contains(": ")
+        && !inner.ends_with(':')
+        && !inner.contains(['\n', '\r', '\t'])
+}
+
 fn strip_quotes_fix(span: Span, value: &str) -> Fix {
     let inner = &value[1..value.len() - 1];
-    Fix {
-        description: "remove the quotes".into(),
-        edits: vec![Edit {
+    Fix::edits(
+        "remove the quotes",
+        vec![Edit {
             span,
             replacement: inner.to_string(),
         }],
-        safe: false,
-    }
+        false,
+    )
 }
 
 #[cfg(test)]

@@ -106,3 +106,38 @@ pub fn assert_silent(rule: &Rule, files: &[(&str, &str)]) {
             .collect::<Vec<_>>()
     );
 }
+
+/// What `rule`'s fixes (safe and unsafe, one pass) make of `files`: each
+/// changed or created file's path (relative) and new text, and whether
+/// every fix applied was safe.
+pub fn fixed(rule: &Rule, files: &[(&str, &str)]) -> (Vec<(String, String)>, bool) {
+    let dir = write_project(files);
+    let ws = workspace(dir.path());
+    let policy = SecretPolicy::default();
+    let ctx = Context::new(&ws, &policy);
+    let diags = (rule.check)(&ctx);
+    let safe = diags.iter().filter_map(|d| d.fix.as_ref()).all(|f| f.safe);
+    let pass = crate::fix::plan(&diags, &ws.sources, true);
+    let changes = pass
+        .changes
+        .into_iter()
+        .map(|c| {
+            let rel = c
+                .path
+                .strip_prefix(dir.path())
+                .unwrap_or(&c.path)
+                .to_string_lossy()
+                .replace('\\', "/");
+            (rel, c.after)
+        })
+        .collect();
+    (changes, safe)
+}
+
+/// The one file `rule`'s fixes change in `files`, its new text.
+#[track_caller]
+pub fn fixed_text(rule: &Rule, files: &[(&str, &str)]) -> String {
+    let (changes, _) = fixed(rule, files);
+    assert_eq!(changes.len(), 1, "{changes:#?}");
+    changes.into_iter().next().map(|c| c.1).unwrap_or_default()
+}

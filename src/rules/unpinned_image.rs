@@ -1,7 +1,7 @@
 //! `unpinned-image`: a `FROM` or a compose `image:` that pulls an image
 //! without a tag or with `:latest`.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use crate::facts::image_ref::ImageRef;
 use crate::facts::images::built_here;
@@ -10,8 +10,8 @@ use crate::facts::purpose::Purposes;
 use crate::model::types::{Service, VariableSource};
 use crate::model::workspace::Workspace;
 use crate::rules::flow::{find_in, merge_same_span};
-use crate::rules::{Context, Diagnostic, Rule, RuleId, RuleMeta, Severity};
-use crate::source::{FileId, Span};
+use crate::rules::{Context, Diagnostic, Edit, Fix, Rule, RuleId, RuleMeta, Severity};
+use crate::source::{FileId, Span, TextRange};
 use crate::syntax::dockerfile::{
     expand_within, expand_word_within, Budget, Dockerfile, InstructionKind,
 };
@@ -106,8 +106,126 @@ fn message(reference: &str, p: Problem, services: Option<&[String]>) -> String {
     }
 }
 
+/// Where a tag is in use: a compose project (its index among the whole
+/// projects) with the Dockerfiles its services build, or the folder of a
+/// Dockerfile no project builds. A tag pinned in another project of the
+/// repository (a collection of samples, another product) says nothing of
+/// this one.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+enum Scope {
+    Project(usize),
+    Folder(std::path::PathBuf),
+}
+
+/// The tags each scope pins each repository to, wherever written
+/// literally: the `image:` of the services that pull (not the name of an
+/// image a service builds: `app:local`), the `FROM` lines without variables
+/// of the Dockerfiles the scope builds.
+type Tags = BTreeMap<(Scope, String), BTreeSet<String>>;
+
+fn tags_in_use(ws: &Workspace) -> Tags {
+    let mut tags = Tags::new();
+    let mut add = |scope: &Scope, reference: &str| {
+        if let Some(r) = ImageRef::parse(reference) {
+            if let Some(t) = r.tag.filter(|t| !t.eq_ignore_ascii_case("latest")) {
+                tags.entry((scope.clone(), r.repository()))
+                    .or_default()
+                    .insert(t.to_string());
+            }
+        }
+    };
+    let from_lines = |file: FileId| -> Vec<String> {
+        ws.dockerfiles
+            .get(&file)
+            .map(|df| {
+                df.instructions
+                    .iter()
+                    .filter_map(|ins| match &ins.kind {
+                        InstructionKind::From { image, .. } => Some(image.value.clone()),
+                        _ => None,
+                    })
+                    .collect()
+            })
+            .unwrap_or_default()
+    };
+    let mut built = BTreeSet::new();
+    for (i, p) in ws.whole_projects().enumerate() {
+        let scope = Scope::Project(i);
+        for s in &p.services {
+            match (&s.build, &s.image_facts, &s.image) {
+                (Some(_), Some(f), _) => {
+                    built.insert(f.dockerfile_file);
+                    for r in from_lines(f.dockerfile_file) {
+                        add(&scope, &r);
+                    }
+                }
+                (None, _, Some(image)) => add(&scope, &image.text),
+                _ => {}
+            }
+        }
+    }
+    for id in ws.dockerfiles.keys().filter(|id| !built.contains(*id)) {
+        let scope = folder_scope(ws, *id);
+        for r in from_lines(*id) {
+            add(&scope, &r);
+        }
+    }
+    tags
+}
+
+/// The scope of a Dockerfile no project builds: its folder.
+fn folder_scope(ws: &Workspace, file: FileId) -> Scope {
+    let path = &ws.sources.get(file).path;
+    Scope::Folder(path.parent().map(Into::into).unwrap_or_default())
+}
+
+/// Pins `reference` to the one tag the rest of the project uses for its
+/// repository, where the finding's span is the `latest` to replace or the
+/// whole reference to complete. Unsafe: that tag may not be what `latest`
+/// was.
+fn pin_fix(
+    ws: &Workspace,
+    tags: &Tags,
+    scope: Scope,
+    primary: Span,
+    reference: &str,
+    p: Problem,
+) -> Option<Fix> {
+    let parsed = ImageRef::parse(reference)?;
+    let used = tags.get(&(scope, parsed.repository()))?;
+    let [tag] = used.iter().collect::<Vec<_>>()[..] else {
+        return None;
+    };
+    let written = ws.sources.get(primary.file).slice(primary.range);
+    let r = primary.range;
+    let (range, replacement) = match p {
+        Problem::Latest if written == "latest" => (r, tag.clone()),
+        Problem::NoTag if written == reference.trim() => {
+            (TextRange::new(r.end, r.end), format!(":{tag}"))
+        }
+        Problem::NoTag
+            if written.len() == reference.trim().len() + 2
+                && (written.starts_with('"') && written.ends_with('"')
+                    || written.starts_with('\'') && written.ends_with('\''))
+                && &written[1..written.len() - 1] == reference.trim() =>
+        {
+            (TextRange::new(r.end - 1, r.end - 1), format!(":{tag}"))
+        }
+        _ => return None,
+    };
+    Some(Fix::edits(
+        format!("pin `{tag}`, the tag the project uses elsewhere"),
+        vec![Edit {
+            span: Span::new(primary.file, range),
+            replacement,
+        }],
+        false,
+    ))
+}
+
 fn check(ctx: &Context) -> Vec<Diagnostic> {
     let purposes = ctx.facts().purposes();
+    let tags = tags_in_use(ctx.ws);
     let mut out = Vec::new();
     for (id, df) in &ctx.ws.dockerfiles {
         let builds = builds(ctx.ws, *id);
@@ -122,16 +240,22 @@ fn check(ctx: &Context) -> Vec<Diagnostic> {
             continue;
         }
         for build in builds {
-            check_dockerfile(ctx.ws, *id, df, &build, &mut out);
+            check_dockerfile(ctx.ws, *id, df, &build, &tags, &mut out);
         }
     }
     let pulls: Vec<Pull> = ctx
         .ws
         .whole_projects()
-        .flat_map(|p| &p.services)
-        .filter_map(|s| check_service(ctx.ws, purposes, s))
+        .enumerate()
+        .flat_map(|(i, p)| p.services.iter().map(move |s| (i, s)))
+        .filter_map(|(i, s)| {
+            check_service(ctx.ws, purposes, s).map(|mut pull| {
+                pull.project = i;
+                pull
+            })
+        })
         .collect();
-    out.extend(pull_diagnostics(pulls));
+    out.extend(pull_diagnostics(ctx.ws, &tags, pulls));
     merge_same_span(out)
 }
 
@@ -139,6 +263,8 @@ fn check(ctx: &Context) -> Vec<Diagnostic> {
 /// override the ARG defaults, or (no service builds it) with the defaults.
 struct Build<'a> {
     service: Option<&'a Service>,
+    /// Where the tags it may be pinned to are used.
+    scope: Scope,
     /// Name → the value compose passes, where it is written in compose,
     /// and where each part of it may be written: the compose value, the
     /// `.env` values interpolated into it or passed through (`args: [NAME]`).
@@ -147,7 +273,7 @@ struct Build<'a> {
 
 fn builds(ws: &Workspace, file: FileId) -> Vec<Build<'_>> {
     let mut out = Vec::new();
-    for project in ws.whole_projects() {
+    for (i, project) in ws.whole_projects().enumerate() {
         for service in &project.services {
             let (Some(build), Some(facts)) = (&service.build, &service.image_facts) else {
                 continue;
@@ -182,6 +308,7 @@ fn builds(ws: &Workspace, file: FileId) -> Vec<Build<'_>> {
                 .collect();
             out.push(Build {
                 service: Some(service),
+                scope: Scope::Project(i),
                 args,
             });
         }
@@ -189,6 +316,7 @@ fn builds(ws: &Workspace, file: FileId) -> Vec<Build<'_>> {
     if out.is_empty() {
         out.push(Build {
             service: None,
+            scope: folder_scope(ws, file),
             args: BTreeMap::new(),
         });
     }
@@ -200,6 +328,7 @@ fn check_dockerfile(
     file: FileId,
     df: &Dockerfile,
     build: &Build,
+    tags: &Tags,
     out: &mut Vec<Diagnostic>,
 ) {
     let source = ws.sources.get(file);
@@ -333,6 +462,9 @@ fn check_dockerfile(
                         format!("service `{}` builds it with this build arg", s.name),
                     );
                 }
+                if let Some(fix) = pin_fix(ws, tags, build.scope.clone(), primary, &reference, p) {
+                    d = d.with_fix(fix);
+                }
                 out.push(d);
             }
             _ => {}
@@ -348,6 +480,8 @@ struct Pull {
     problem: Problem,
     help: String,
     service: String,
+    /// Its project's index among the whole projects.
+    project: usize,
     /// The references that carried the tag into `image:`, the outermost
     /// first: `${IMG}` in the compose file, `${T}` in `IMG`'s `.env` line.
     carried_by: Vec<(Span, String)>,
@@ -413,13 +547,14 @@ fn check_service(ws: &Workspace, purposes: &Purposes, service: &Service) -> Opti
         problem: p,
         help: help(&parsed),
         service: service.name.clone(),
+        project: 0,
         carried_by,
     })
 }
 
 /// One finding per place the tag is written, naming every service that
 /// pulls the image from there (an anchor, `extends`, a `.env` value).
-fn pull_diagnostics(pulls: Vec<Pull>) -> Vec<Diagnostic> {
+fn pull_diagnostics(ws: &Workspace, tags: &Tags, pulls: Vec<Pull>) -> Vec<Diagnostic> {
     // The first pull, the services, the labels.
     type Group = (Pull, Vec<String>, Vec<(Span, String)>);
     let mut groups: Vec<Group> = Vec::new();
@@ -468,6 +603,11 @@ fn pull_diagnostics(pulls: Vec<Pull>) -> Vec<Diagnostic> {
             .with_help(pull.help);
             for (at, text) in labels {
                 d = d.with_label(at, text);
+            }
+            let scope = Scope::Project(pull.project);
+            if let Some(fix) = pin_fix(ws, tags, scope, pull.primary, &pull.reference, pull.problem)
+            {
+                d = d.with_fix(fix);
             }
             d
         })
@@ -598,6 +738,55 @@ mod tests {
             from("FROM alpine:3.20\nARG BASE=python\nFROM $BASE\n").len(),
             0
         );
+    }
+
+    #[test]
+    fn the_fix_pins_the_tag_used_elsewhere() {
+        use crate::rules::testing::fixed;
+        let files = [
+            ("Dockerfile", "FROM python\nFROM python:latest AS x\n"),
+            ("worker/Dockerfile", "FROM python:3.12-slim\n"),
+            (
+                "compose.yaml",
+                "services:\n  web:\n    build: .\n  w:\n    build: worker\n  cache:\n    image: \"redis\"\n  c2:\n    image: docker.io/library/redis:7.2\n",
+            ),
+        ];
+        let (mut changes, safe) = fixed(&RULE, &files);
+        changes.sort();
+        assert_eq!(
+            changes,
+            [
+                (
+                    "Dockerfile".to_string(),
+                    "FROM python:3.12-slim\nFROM python:3.12-slim AS x\n".to_string()
+                ),
+                (
+                    "compose.yaml".to_string(),
+                    files[2].1.replace("\"redis\"", "\"redis:7.2\"")
+                ),
+            ]
+        );
+        assert!(!safe);
+        // Two tags in use: which one is a guess; none at all: nothing to pin.
+        let files = [
+            ("Dockerfile", "FROM node\n"),
+            ("a/Dockerfile", "FROM node:20\n"),
+            ("b/Dockerfile", "FROM node:22\n"),
+        ];
+        assert!(fixed(&RULE, &files).0.is_empty());
+        assert!(fixed(&RULE, &[("Dockerfile", "FROM node\n")]).0.is_empty());
+        // The name of an image the project builds, another project's tag:
+        // no tag this project pulls.
+        let files = [
+            (
+                "compose.yaml",
+                "services:\n  app:\n    image: acme/app:latest\n  dev:\n    image: acme/app:local\n    build: .\n",
+            ),
+            ("Dockerfile", "FROM python:3.12\n"),
+            ("other/compose.yaml", "services:\n  db:\n    image: postgres:16\n"),
+            ("third/compose.yaml", "services:\n  db:\n    image: postgres\n"),
+        ];
+        assert!(fixed(&RULE, &files).0.is_empty());
     }
 
     #[test]

@@ -39,6 +39,7 @@ fn diag() -> Diagnostic {
             span: Span::new(FileId(1), TextRange::new(19, 28)),
             replacement: SECRET.into(),
         }],
+        creates: Vec::new(),
         safe: true,
     });
     d
@@ -106,7 +107,11 @@ fn pretty_shows_both_files() {
         "{out}"
     );
     assert!(out.contains("help: write PASSWORD"), "{out}");
-    assert!(out.trim_end().ends_with("1 error in 2 files"), "{out}");
+    assert!(
+        out.trim_end()
+            .ends_with("1 error in 2 files; 1 fixable with --fix"),
+        "{out}"
+    );
     assert!(!out.contains('\u{1b}'), "no colour when not asked: {out}");
 }
 
