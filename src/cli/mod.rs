@@ -690,10 +690,10 @@ const MAN_SECTIONS: &str = r#".SH "EXIT STATUS"
 No finding at or above \fB\-\-fail\-on\fR (default \fBerror\fR); for \fBenv\fR, \fBexplain\fR and the other commands, success.
 .TP
 \fB1\fR
-Findings at or above \fB\-\-fail\-on\fR.
+Findings at or above \fB\-\-fail\-on\fR (with \fB\-\-fix\fR, those left after fixing); with \fB\-\-diff\fR, a change to make.
 .TP
 \fB2\fR
-A usage or I/O error: an unknown option or rule, a configuration or baseline that cannot be read, a path to lint that does not exist or cannot be read (reported after the rest), a bug of ours.
+A usage or I/O error: an unknown option or rule, a configuration or baseline that cannot be read, a path to lint that does not exist or cannot be read (reported after the rest), a fixed file that cannot be written, a bug of ours.
 .SH ENVIRONMENT
 .TP
 \fBNO_COLOR\fR
@@ -1067,13 +1067,24 @@ fn fix_passes(linter: &Linter, args: &CheckArgs) -> Result<Option<Outcome>, CliE
         )));
     };
     fixed.retain(|_, f| f.before.as_deref() != Some(f.after.as_str()));
-    let unsafe_note = |out: &mut String| {
+    // What was (or would be) done, on stderr: `done` is the verb.
+    let note = |done: &str| {
+        let mut note = if fixed.is_empty() {
+            "note: no fix to apply".to_string()
+        } else {
+            format!(
+                "note: {done} {} in {}",
+                plural(applied, "finding"),
+                plural(fixed.len(), "file")
+            )
+        };
         if unsafe_left > 0 {
-            out.push_str(&format!(
+            note.push_str(&format!(
                 "; {} available with --unsafe-fixes",
                 plural(unsafe_left, "unsafe fix")
             ));
         }
+        eprintln!("{note}");
     };
     if args.diff {
         let redactor = redactor(&last.ws, &last.policy, args.show_secrets);
@@ -1090,17 +1101,7 @@ fn fix_passes(linter: &Linter, args: &CheckArgs) -> Result<Option<Outcome>, CliE
             ));
         }
         print(&out)?;
-        let mut note = if fixed.is_empty() {
-            "note: no fix to apply".to_string()
-        } else {
-            format!(
-                "note: this diff fixes {} in {}",
-                plural(applied, "finding"),
-                plural(fixed.len(), "file")
-            )
-        };
-        unsafe_note(&mut note);
-        eprintln!("{note}");
+        note("this diff fixes");
         return Ok(Some(if fixed.is_empty() {
             Outcome::Clean
         } else {
@@ -1108,17 +1109,7 @@ fn fix_passes(linter: &Linter, args: &CheckArgs) -> Result<Option<Outcome>, CliE
         }));
     }
     write_fixed(&fixed)?;
-    let mut note = if fixed.is_empty() {
-        "note: no fix to apply".to_string()
-    } else {
-        format!(
-            "note: fixed {} in {}",
-            plural(applied, "finding"),
-            plural(fixed.len(), "file")
-        )
-    };
-    unsafe_note(&mut note);
-    eprintln!("{note}");
+    note("fixed");
     Ok(None)
 }
 

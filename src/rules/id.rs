@@ -57,6 +57,7 @@ rule_ids! {
     SecretInImage => "secret-in-image",
     HealthcheckToolMissing => "healthcheck-tool-missing",
     IgnoredComposeFile => "ignored-compose-file",
+    ObsoleteVersionKey => "obsolete-version-key",
     SyntaxError => "syntax-error",
     ComposeError => "compose-error",
     UnreadableFile => "unreadable-file",

@@ -25,6 +25,7 @@ mod localhost_in_container;
 mod missing_dotenv;
 mod missing_secret;
 mod no_healthcheck;
+mod obsolete_version_key;
 mod pip_cache;
 mod port_mismatch;
 mod quoted_value;
@@ -101,6 +102,7 @@ pub static RULES: &[&Rule] = &[
     &secret_in_image::RULE,
     &healthcheck_tool_missing::RULE,
     &ignored_compose_file::RULE,
+    &obsolete_version_key::RULE,
 ];
 
 /// Rules that can report the same text for the same reason, the first

@@ -1,0 +1,133 @@
+//! `obsolete-version-key`: a top-level `version:` in a compose file.
+//! Compose v2 ignores it and warns ("the attribute `version` is obsolete");
+//! a number there (`version: 3.8`) is refused, which `compose-error` says.
+
+use std::collections::BTreeSet;
+
+use crate::rules::{Context, Diagnostic, Edit, Fix, Rule, RuleId, RuleMeta, Severity};
+use crate::source::{FileId, Span, TextRange};
+use crate::syntax::compose::ComposeFile;
+
+pub static RULE: Rule = Rule {
+    meta: RuleMeta {
+        id: RuleId::ObsoleteVersionKey,
+        severity: Severity::Info,
+        summary: "A top-level `version:` in a compose file: Compose v2 ignores it and warns that it is obsolete.",
+        doc: include_str!("../../rules/obsolete-version-key.md"),
+        cases: &[],
+    },
+    check,
+};
+
+fn check(ctx: &Context) -> Vec<Diagnostic> {
+    let ws = ctx.ws;
+    // The files a project reads (`-f`, defaults, `include:`): not a file
+    // Compose never reads (`ignored-compose-file` says so).
+    let read: BTreeSet<FileId> = ws
+        .projects
+        .iter()
+        .flat_map(|p| p.compose_files.iter().chain(&p.included_files))
+        .copied()
+        .collect();
+    let mut out = Vec::new();
+    for id in read {
+        let Some(file) = ws.compose.get(&id) else {
+            continue;
+        };
+        let text = &ws.sources.get(id).text;
+        for doc in std::iter::once(&**file).chain(file.later.iter().map(|d| &**d)) {
+            if let Some(d) = finding(id, text, doc) {
+                out.push(d);
+            }
+        }
+    }
+    out
+}
+
+fn finding(id: FileId, text: &str, doc: &ComposeFile) -> Option<Diagnostic> {
+    let (key, value) = doc
+        .root
+        .as_ref()?
+        .as_map()?
+        .iter()
+        .find(|(k, _)| k.as_str() == Some("version"))?;
+    // The value as written, without what may follow it on its line.
+    let raw = text.get(value.range.start..value.range.end).unwrap_or("");
+    let raw = raw.lines().next().unwrap_or("");
+    let shown = raw.split(" #").next().unwrap_or(raw).trim_end();
+    let end = (value.range.start + shown.len()).max(key.range.end);
+    let written = TextRange::new(key.range.start, end);
+    let mut d = Diagnostic::new(
+        RULE.meta.id,
+        Span::new(id, written),
+        format!("`version: {shown}` is obsolete: Compose v2 ignores it (and warns), whatever it says"),
+    )
+    .with_span_label("ignored by Compose")
+    .with_help("delete the line; which features a file may use is the Compose Specification's, not a version's");
+    if let Some(line) = whole_line(text, written) {
+        d = d.with_fix(Fix::edits(
+            "delete the `version:` line",
+            vec![Edit {
+                span: Span::new(id, line),
+                replacement: String::new(),
+            }],
+            true,
+        ));
+    }
+    Some(d)
+}
+
+/// The line of `range`, its line break included, when the range is all it
+/// holds (but blanks and a comment): deleting it changes nothing else.
+fn whole_line(text: &str, range: TextRange) -> Option<TextRange> {
+    let start = text[..range.start].rfind('\n').map_or(0, |i| i + 1);
+    let end = text[range.end..]
+        .find('\n')
+        .map_or(text.len(), |i| range.end + i + 1);
+    let before = &text[start..range.start];
+    let after = text[range.end..end].trim();
+    let alone = before.trim().is_empty() && (after.is_empty() || after.starts_with('#'));
+    (alone && !text[range.start..range.end].contains('\n')).then_some(TextRange::new(start, end))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::rules::testing::{assert_fires, assert_silent, fixed_text};
+
+    const SERVICES: &str = "services:\n  app:\n    image: nginx:1.27\n";
+
+    #[test]
+    fn the_key_and_its_value() {
+        let compose = format!("version: \"3.8\"  # old\n{SERVICES}");
+        let d = assert_fires(&RULE, &[("compose.yaml", &compose)]);
+        assert_eq!((d[0].line, d[0].text.as_str()), (1, "version: \"3.8\""));
+        assert_eq!(fixed_text(&RULE, &[("compose.yaml", &compose)]), SERVICES);
+        // In a later document, and in a CRLF file.
+        let compose = format!("{SERVICES}---\r\nversion: '3'\r\nservices: {{}}\r\n");
+        let d = assert_fires(&RULE, &[("compose.yaml", &compose)]);
+        assert_eq!(d[0].line, 5);
+        let text = fixed_text(&RULE, &[("compose.yaml", &compose)]);
+        assert_eq!(text, format!("{SERVICES}---\r\nservices: {{}}\r\n"));
+    }
+
+    #[test]
+    fn not_a_service_key_nor_a_file_compose_never_reads() {
+        let compose =
+            "services:\n  app:\n    image: nginx:1.27\n    labels:\n      version: \"2\"\n";
+        assert_silent(&RULE, &[("compose.yaml", compose)]);
+        let ignored = format!("version: \"3\"\n{SERVICES}");
+        assert_silent(
+            &RULE,
+            &[("compose.yaml", SERVICES), ("docker-compose.yml", &ignored)],
+        );
+    }
+
+    #[test]
+    fn a_line_shared_with_more_is_not_deleted() {
+        let compose = "{version: \"3\", services: {app: {image: nginx:1.27}}}\n";
+        assert_fires(&RULE, &[("compose.yaml", compose)]);
+        let (changes, _) = crate::rules::testing::fixed(&RULE, &[("compose.yaml", compose)]);
+        assert!(changes.is_empty());
+    }
+}
