@@ -58,6 +58,7 @@ rule_ids! {
     HealthcheckToolMissing => "healthcheck-tool-missing",
     IgnoredComposeFile => "ignored-compose-file",
     ObsoleteVersionKey => "obsolete-version-key",
+    TlsVerificationOff => "tls-verification-off",
     SyntaxError => "syntax-error",
     ComposeError => "compose-error",
     UnreadableFile => "unreadable-file",

@@ -32,6 +32,7 @@ mod quoted_value;
 mod root_user;
 mod secret_in_image;
 mod shadowed_env;
+mod tls_verification_off;
 mod unpinned_image;
 mod unreachable_host;
 mod unset_variable;
@@ -103,6 +104,7 @@ pub static RULES: &[&Rule] = &[
     &healthcheck_tool_missing::RULE,
     &ignored_compose_file::RULE,
     &obsolete_version_key::RULE,
+    &tls_verification_off::RULE,
 ];
 
 /// Rules that can report the same text for the same reason, the first
