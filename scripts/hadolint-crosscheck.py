@@ -41,6 +41,7 @@ PAIRS = {
     "DL3009": "apt-lists-not-removed",
     "DL3042": "pip-cache",
     "DL3002": "root-user",
+    "DL3022": "copy-from-unknown-stage",
 }
 RULES = sorted(set(PAIRS.values()))
 

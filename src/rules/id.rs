@@ -59,6 +59,7 @@ rule_ids! {
     IgnoredComposeFile => "ignored-compose-file",
     ObsoleteVersionKey => "obsolete-version-key",
     TlsVerificationOff => "tls-verification-off",
+    CopyFromUnknownStage => "copy-from-unknown-stage",
     SyntaxError => "syntax-error",
     ComposeError => "compose-error",
     UnreadableFile => "unreadable-file",

@@ -13,6 +13,7 @@ pub mod id;
 mod apt_lists_not_removed;
 mod bind_localhost;
 mod build_tools_in_final_stage;
+mod copy_from_unknown_stage;
 mod debug_in_production;
 mod depends_on_not_healthy;
 mod duplicate_key;
@@ -105,6 +106,7 @@ pub static RULES: &[&Rule] = &[
     &ignored_compose_file::RULE,
     &obsolete_version_key::RULE,
     &tls_verification_off::RULE,
+    &copy_from_unknown_stage::RULE,
 ];
 
 /// Rules that can report the same text for the same reason, the first
