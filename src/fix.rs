@@ -23,6 +23,8 @@ pub struct Pass {
     pub deferred: usize,
     /// Unsafe fixes left out (no `--unsafe-fixes`).
     pub unsafe_left: usize,
+    /// The index in the findings given of each one whose fix applies.
+    pub applied_findings: Vec<usize>,
 }
 
 /// One file's text before and after a pass.
@@ -42,7 +44,7 @@ pub fn plan(diags: &[Diagnostic], sources: &SourceMap, unsafe_fixes: bool) -> Pa
     let mut pass = Pass::default();
     let mut edits: BTreeMap<FileId, Vec<Edit>> = BTreeMap::new();
     let mut created: BTreeMap<PathBuf, (String, String)> = BTreeMap::new();
-    for d in diags {
+    for (i, d) in diags.iter().enumerate() {
         let Some(fix) = &d.fix else { continue };
         if !fix.safe && !unsafe_fixes {
             pass.unsafe_left += 1;
@@ -65,6 +67,7 @@ pub fn plan(diags: &[Diagnostic], sources: &SourceMap, unsafe_fixes: bool) -> Pa
             created.insert(f.path.clone(), (f.display.clone(), f.text.clone()));
         }
         pass.applied += 1;
+        pass.applied_findings.push(i);
     }
     for (file, mut list) in edits {
         let source = sources.get(file);

@@ -780,7 +780,14 @@ struct Linted {
 }
 
 impl Linter {
-    fn lint(&self, fs_: &dyn crate::fs::Fs, created: Vec<PathBuf>) -> Result<Linted, CliError> {
+    /// `quiet`: the baseline's notes are not printed (a fix pass after the
+    /// first).
+    fn lint(
+        &self,
+        fs_: &dyn crate::fs::Fs,
+        created: Vec<PathBuf>,
+        quiet: bool,
+    ) -> Result<Linted, CliError> {
         let cwd = &self.cwd;
         let mut opts = self.opts.clone();
         opts.created = created;
@@ -862,7 +869,7 @@ impl Linter {
             let partial =
                 !self.select.is_empty() || !self.ignore.is_empty() || self.scope.is_some();
             let masked = redactor_for(&ws, &policy);
-            diags = without_baseline(cwd, path, diags, &ws, &masked, partial)?;
+            diags = without_baseline(cwd, path, diags, &ws, &masked, partial || quiet, quiet)?;
         }
         Ok(Linted {
             ws,
@@ -877,6 +884,11 @@ impl Linter {
 /// was tried).
 fn run_check(args: CheckArgs, reported: &mut bool) -> CommandResult {
     let cwd = current_dir()?;
+    if args.diff && !matches!(args.format, Format::Pretty | Format::Compact) {
+        return Err(CliError::Usage(
+            "--diff prints a unified diff: --format does not apply to it".into(),
+        ));
+    }
     if args.unsafe_fixes && !args.fix && !args.diff {
         return Err(CliError::Usage(
             "--unsafe-fixes applies with --fix or --diff".into(),
@@ -954,7 +966,7 @@ fn run_check(args: CheckArgs, reported: &mut bool) -> CommandResult {
         diags,
         policy,
         fail_on_config,
-    } = linter.lint(&DiskFs, Vec::new())?;
+    } = linter.lint(&DiskFs, Vec::new(), args.fix)?;
     let fail_on = args
         .fail_on
         .map(Severity::from)
@@ -1033,20 +1045,74 @@ struct Fixed {
 fn fix_passes(linter: &Linter, args: &CheckArgs) -> Result<Option<Outcome>, CliError> {
     let mut overlay = crate::fs::Overlay::new(&DiskFs);
     let mut fixed: BTreeMap<PathBuf, Fixed> = BTreeMap::new();
+    // Files no fix may change, and why: a link on the way, a file that is
+    // not what was read (edited meanwhile, read lossily).
+    let mut blocked: BTreeMap<PathBuf, String> = BTreeMap::new();
+    // (rule, file, line, replacement) of every edit applied: a fix that
+    // comes back after it was applied did not fix its finding.
+    let mut done: std::collections::HashSet<(crate::rules::RuleId, PathBuf, usize, String)> =
+        Default::default();
+    let mut no_effect: Vec<String> = Vec::new();
     let mut applied = 0;
     let mut unsafe_left = 0;
     let mut last = None;
-    for _ in 0..MAX_FIX_PASSES {
-        let linted = linter.lint(&overlay, overlay.created())?;
+    // With a baseline, whose fingerprints are the lines as they are now,
+    // one pass: a line a fix edits would no longer match its entry.
+    let passes = if linter.baseline.is_some() {
+        1
+    } else {
+        MAX_FIX_PASSES
+    };
+    for pass_number in 0..passes {
+        let mut linted = linter.lint(&overlay, overlay.created(), pass_number > 0)?;
+        for d in &mut linted.diags {
+            let Some(fix) = &d.fix else { continue };
+            let sources = &linted.ws.sources;
+            let touches_blocked = fix
+                .edits
+                .iter()
+                .any(|e| blocked.contains_key(&sources.get(e.span.file).path))
+                || fix.creates.iter().any(|f| blocked.contains_key(&f.path));
+            let again = fix.edits.iter().any(|e| {
+                let f = sources.get(e.span.file);
+                let line = f.line_col(e.span.range.start).line;
+                done.contains(&(d.rule, f.path.clone(), line, e.replacement.clone()))
+            });
+            if again {
+                let at = sources.line_col(d.span);
+                no_effect.push(format!(
+                    "{}:{}: {}",
+                    sources.get(d.span.file).display,
+                    at.line,
+                    d.rule
+                ));
+            }
+            if touches_blocked || again {
+                d.fix = None;
+            }
+        }
         let pass = crate::fix::plan(&linted.diags, &linted.ws.sources, args.unsafe_fixes);
         unsafe_left = pass.unsafe_left;
-        if pass.changes.is_empty() {
-            last = Some(linted);
-            break;
+        if pass.changes.is_empty() || pass_number + 1 == passes {
+            if pass_number + 1 == passes && !pass.changes.is_empty() && passes > 1 {
+                return Err(CliError::Fix(format!(
+                    "the fixes still change the files after {MAX_FIX_PASSES} passes: nothing written (this is a bug in mppeep-lint; please report it)"
+                )));
+            }
+            if pass.changes.is_empty() {
+                last = Some(linted);
+                break;
+            }
         }
         applied += pass.applied;
         let redactor = redactor(&linted.ws, &linted.policy, args.show_secrets);
         for c in pass.changes {
+            if !fixed.contains_key(&c.path) {
+                if let Some(why) = unwritable(&c.path, c.before.as_deref()) {
+                    blocked.insert(c.path.clone(), format!("{}: {why}", c.display));
+                    continue;
+                }
+            }
             let entry = fixed.entry(c.path.clone()).or_insert_with(|| Fixed {
                 display: c.display.clone(),
                 masked_before: c
@@ -1060,12 +1126,35 @@ fn fix_passes(linter: &Linter, args: &CheckArgs) -> Result<Option<Outcome>, CliE
             entry.after.clone_from(&c.after);
             overlay.insert(&c.path, c.after);
         }
+        // What this pass applies, remembered to recognise a fix that
+        // comes back.
+        for d in pass.applied_findings.iter().map(|i| &linted.diags[*i]) {
+            for e in d.fix.iter().flat_map(|f| &f.edits) {
+                let f = linted.ws.sources.get(e.span.file);
+                if blocked.contains_key(&f.path) {
+                    continue;
+                }
+                let line = f.line_col(e.span.range.start).line;
+                done.insert((d.rule, f.path.clone(), line, e.replacement.clone()));
+            }
+        }
+        if passes == 1 {
+            last = Some(linter.lint(&overlay, overlay.created(), true)?);
+        }
     }
     let Some(last) = last else {
         return Err(CliError::Fix(format!(
             "the fixes still change the files after {MAX_FIX_PASSES} passes: nothing written (this is a bug in mppeep-lint; please report it)"
         )));
     };
+    for why in blocked.values() {
+        eprintln!("note: not fixed: {why}");
+    }
+    no_effect.sort();
+    no_effect.dedup();
+    for at in &no_effect {
+        eprintln!("note: not fixed: {at}: its fix did not remove the finding (please report it)");
+    }
     fixed.retain(|_, f| f.before.as_deref() != Some(f.after.as_str()));
     // What was (or would be) done, on stderr: `done` is the verb.
     let note = |done: &str| {
@@ -1079,10 +1168,10 @@ fn fix_passes(linter: &Linter, args: &CheckArgs) -> Result<Option<Outcome>, CliE
             )
         };
         if unsafe_left > 0 {
-            note.push_str(&format!(
-                "; {} available with --unsafe-fixes",
-                plural(unsafe_left, "unsafe fix")
-            ));
+            note.push_str(&match unsafe_left {
+                1 => "; 1 unsafe fix available with --unsafe-fixes".to_string(),
+                n => format!("; {n} unsafe fixes available with --unsafe-fixes"),
+            });
         }
         eprintln!("{note}");
     };
@@ -1113,41 +1202,80 @@ fn fix_passes(linter: &Linter, args: &CheckArgs) -> Result<Option<Outcome>, CliE
     Ok(None)
 }
 
-/// Writes the fixed files: each only if it still holds the text the fixes
-/// were made on (not edited meanwhile, not a file read lossily), never
-/// through a symbolic link, a new file only where there is none.
+/// Why the file at `path` must not be written by a fix, if it must not:
+/// a symbolic link anywhere on its path (the write would land elsewhere,
+/// maybe outside the project), or a text on disk that is not `before`
+/// (edited since it was read, or read lossily); for a new file (`before`
+/// is `None`), one already there.
+fn unwritable(path: &Path, before: Option<&str>) -> Option<String> {
+    let abs = crate::fs::normalize(&std::env::current_dir().unwrap_or_default().join(path));
+    let (checked, real) = match before {
+        Some(_) => (abs.clone(), std::fs::canonicalize(&abs)),
+        None => {
+            let parent = abs.parent().map(Path::to_path_buf).unwrap_or_default();
+            (parent.clone(), std::fs::canonicalize(&parent))
+        }
+    };
+    match real {
+        Ok(real) if real != checked => {
+            return Some("reached through a symbolic link: not written through it".into())
+        }
+        Err(e) => return Some(e.to_string()),
+        Ok(_) => {}
+    }
+    match before {
+        Some(text) => match crate::fs::read_bytes(&abs) {
+            Ok(bytes) if bytes == text.as_bytes() => None,
+            Ok(_) => Some("changed since it was read, or not UTF-8 text".into()),
+            Err(e) => Some(e.to_string()),
+        },
+        None => abs.exists().then(|| "already exists".to_string()),
+    }
+}
+
+/// Writes the fixed files: none unless every one can still be written
+/// ([`unwritable`]: what the passes were made on), then each, a new file
+/// only where there is none.
 fn write_fixed(fixed: &BTreeMap<PathBuf, Fixed>) -> Result<(), CliError> {
+    let problems: Vec<String> = fixed
+        .iter()
+        .filter_map(|(path, f)| {
+            unwritable(path, f.before.as_deref()).map(|why| format!("{}: {why}", f.display))
+        })
+        .collect();
+    if !problems.is_empty() {
+        return Err(CliError::Fix(format!(
+            "nothing written: {}",
+            problems.join("; ")
+        )));
+    }
     let mut errors = Vec::new();
+    let mut written = Vec::new();
     for (path, f) in fixed {
-        let link = path
-            .symlink_metadata()
-            .is_ok_and(|m| m.file_type().is_symlink());
         let result = match &f.before {
-            _ if link => Err("a symbolic link: not written through".to_string()),
-            Some(before) => match crate::fs::read_bytes(path) {
-                Ok(bytes) if bytes == before.as_bytes() => {
-                    std::fs::write(path, &f.after).map_err(|e| e.to_string())
-                }
-                Ok(_) => Err("changed since it was read, or not UTF-8: not written".into()),
-                Err(e) => Err(e.to_string()),
-            },
+            Some(_) => std::fs::write(path, &f.after),
             None => std::fs::OpenOptions::new()
                 .write(true)
                 .create_new(true)
                 .open(path)
-                .and_then(|mut file| file.write_all(f.after.as_bytes()))
-                .map_err(|e| e.to_string()),
+                .and_then(|mut file| file.write_all(f.after.as_bytes())),
         };
-        if let Err(e) = result {
-            errors.push(format!("{}: {e}", f.display));
+        match result {
+            Ok(()) => written.push(f.display.clone()),
+            Err(e) => errors.push(format!("{}: {e}", f.display)),
         }
     }
     if errors.is_empty() {
         Ok(())
     } else {
         Err(CliError::Fix(format!(
-            "cannot write the fixes: {}",
-            errors.join("; ")
+            "cannot write the fixes: {}; written: {}",
+            errors.join("; "),
+            if written.is_empty() {
+                "none".to_string()
+            } else {
+                written.join(", ")
+            }
         )))
     }
 }
@@ -1217,6 +1345,7 @@ fn without_baseline(
     ws: &Workspace,
     masked: &Redactor,
     partial: bool,
+    quiet: bool,
 ) -> Result<Vec<Diagnostic>, CliError> {
     let bad = |e: String| CliError::Baseline(format!("{}: {e}", path.display()));
     // A baseline may hold many findings: a bound of its own.
@@ -1235,7 +1364,7 @@ fn without_baseline(
     let (new, unmatched) = baseline.new_ones(&ws.sources, &mask, &names);
     drop(names);
     let hidden = new.iter().filter(|n| !**n).count();
-    if hidden > 0 {
+    if hidden > 0 && !quiet {
         eprintln!(
             "note: {} in the baseline {} not reported",
             plural(hidden, "finding"),

@@ -31,8 +31,7 @@ pub struct WorkspaceOptions {
     /// `exclude`, relative to its folder).
     pub exclude: fs::PathPatterns,
     /// Files that exist only in the [`Fs`] given (the new files of a fix
-    /// pass, [`fs::Overlay`]): found under the folders searched as a walk
-    /// of the disk would find them.
+    /// pass, [`fs::Overlay`]): found as a walk of the disk would find them.
     pub created: Vec<PathBuf>,
 }
 
@@ -179,14 +178,11 @@ pub fn load_workspace(fs_: &dyn Fs, cwd: &Path, opts: &WorkspaceOptions) -> Work
             });
         }
     }
+    // Wherever they are: with `-f`, no folder is searched, yet the
+    // project reads the `.dockerignore` of its build contexts.
     for path in &opts.created {
-        let searched = paths.iter().any(|p| {
-            let p = loader.absolute(p);
-            fs_.is_dir(&p) && path.starts_with(&p)
-        });
         let kind = fs::classify(path);
-        if searched
-            && !opts.exclude.matches(&fs::normalize(path), false)
+        if !opts.exclude.matches(&fs::normalize(path), false)
             && matches!(kind, FileKind::Dockerignore | FileKind::Dotenv)
         {
             found.push((path.clone(), kind));
@@ -448,6 +444,32 @@ pub fn load_workspace(fs_: &dyn Fs, cwd: &Path, opts: &WorkspaceOptions) -> Work
             }
             FileKind::Dockerignore => dockerignores.push(id),
             _ => {}
+        }
+    }
+    // The ignore files of the build contexts the projects use, found or
+    // not by a walk (`-f` searches no folder): BuildKit reads
+    // `<Dockerfile>.dockerignore`, else `.dockerignore` at the context root.
+    let mut contexts: Vec<PathBuf> = projects
+        .iter()
+        .flat_map(|p: &Project| &p.services)
+        .filter_map(|s| s.build.as_ref())
+        .flat_map(|b| {
+            let mut specific = b.dockerfile_path.clone().into_os_string();
+            specific.push(".dockerignore");
+            [PathBuf::from(specific), b.context.join(".dockerignore")]
+        })
+        .map(|p| loader.absolute(&p))
+        .collect();
+    contexts.sort();
+    contexts.dedup();
+    for path in contexts {
+        if found.iter().any(|(f, _)| loader.absolute(f) == path) || !fs_.is_file(&path) {
+            continue;
+        }
+        if let Ok(id) = loader.load(&path, FileKind::Dockerignore) {
+            if !dockerignores.contains(&id) {
+                dockerignores.push(id);
+            }
         }
     }
     for (abs, path, e) in loader.load_errors() {

@@ -59,6 +59,18 @@ impl Input<'_> {
         clip(&(self.redact)(d, text)).into_owned()
     }
 
+    /// A finding's fix as machine outputs carry it: none when an edit
+    /// replaces a secret value (unquoting a secret writes it), which could
+    /// only be shown masked — a tool applying it would write the mask.
+    fn shown_fix<'d>(&self, d: &'d Diagnostic) -> Option<&'d crate::rules::Fix> {
+        let fix = d.fix.as_ref()?;
+        let secret = fix.edits.iter().any(|e| {
+            let original = self.sources.get(e.span.file).slice(e.span.range);
+            (self.redact_source)(e.span.file, original, e.span.range.start) != original
+        });
+        (!secret).then_some(fix)
+    }
+
     /// An edit's replacement as it may be shown: masked whole when the text
     /// it replaces is (partly) a secret value (unquoting a secret writes the
     /// secret), else with secret values masked.
@@ -561,7 +573,7 @@ pub fn json(input: &Input) -> String {
                     message: redact(&l.message),
                 })
                 .collect(),
-            fix: d.fix.as_ref().map(|fix| json::Fix {
+            fix: input.shown_fix(d).map(|fix| json::Fix {
                 description: redact(&fix.description),
                 safe: fix.safe,
                 edits: fix
@@ -703,7 +715,7 @@ pub fn sarif(input: &Input) -> String {
                     .collect();
                 r["relatedLocations"] = Value::Array(related);
             }
-            if let Some(fix) = &d.fix {
+            if let Some(fix) = input.shown_fix(d) {
                 let mut by_file: Vec<(String, Vec<Value>)> = Vec::new();
                 for e in &fix.edits {
                     let p = input.position(e.span);

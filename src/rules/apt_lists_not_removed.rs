@@ -124,11 +124,20 @@ fn check(ctx: &Context) -> Vec<Diagnostic> {
             .with_help("end the same RUN with `&& rm -rf /var/lib/apt/lists/*` (a later RUN cannot shrink this layer), or mount them: `RUN --mount=type=cache,target=/var/lib/apt/lists …`");
             // A later RUN that installs with apt reads these lists: removing
             // them would break it.
+            // So may any later RUN that mentions apt (`sh -c "apt-get
+            // install"`, `apt-get upgrade`, `xargs apt-get install`), an
+            // ONBUILD, or an image built FROM this one: no fix then.
             let read_later = instructions[k + 1..].iter().any(|later| {
-                run_commands(source, later)
-                    .iter()
-                    .any(|c| matches!(install_command(c), Some((Manager::Apt, _))))
-            });
+                matches!(later.kind, InstructionKind::Run { .. })
+                    && (source.slice(later.range).contains("apt")
+                        || source.slice(later.range).contains("dpkg"))
+            }) || image
+                .facts
+                .dockerfile
+                .instructions
+                .iter()
+                .any(|i| i.keyword == "ONBUILD")
+                || base_of_another(ctx, file);
             if !read_later && escape == '\\' {
                 if let Some(edit) = removal_edit(source, ins, &commands) {
                     d = d.with_fix(Fix::edits(
@@ -145,6 +154,34 @@ fn check(ctx: &Context) -> Vec<Diagnostic> {
         }
     }
     merge_same_span(out)
+}
+
+/// Whether the image a service builds from `file` is the base of a
+/// Dockerfile of the workspace (`image: acme/base:1` built here, `FROM
+/// acme/base:1` there), whose RUNs may read the lists.
+fn base_of_another(ctx: &Context, file: crate::source::FileId) -> bool {
+    use crate::facts::image_ref::ImageRef;
+    let names: Vec<String> = ctx
+        .ws
+        .active_services()
+        .filter(|(_, s)| {
+            s.build.is_some()
+                && s.image_facts
+                    .as_ref()
+                    .is_some_and(|f| f.dockerfile_file == file)
+        })
+        .filter_map(|(_, s)| s.image.as_ref())
+        .filter_map(|i| ImageRef::parse(&i.text).map(|r| r.repository()))
+        .collect();
+    !names.is_empty()
+        && ctx.ws.dockerfiles.values().any(|df| {
+            df.instructions.iter().any(|i| match &i.kind {
+                InstructionKind::From { image, .. } => {
+                    ImageRef::parse(&image.value).is_some_and(|r| names.contains(&r.repository()))
+                }
+                _ => false,
+            })
+        })
 }
 
 /// Where ` && rm -rf /var/lib/apt/lists/*` goes in a shell-form RUN (no
@@ -252,15 +289,28 @@ mod tests {
             let again = fixed(&RULE, &[("Dockerfile", &text)]);
             assert!(again.0.is_empty(), "{again:?}");
         }
-        // No fix: a later RUN installs from these lists; a subshell; a heredoc.
+        // No fix: a later RUN installs from these lists (or may); a
+        // subshell; a heredoc.
         for df in [
             "FROM debian:12\nRUN apt-get update\nRUN apt-get install -y curl\n",
+            "FROM debian:12\nRUN apt-get update && apt-get install -y curl\nRUN sh -c \"apt-get install -y wget\"\n",
+            "FROM debian:12\nRUN apt-get update && apt-get install -y curl\nONBUILD RUN apt-get install -y wget\n",
             "FROM debian:12\nRUN (apt-get update && apt-get install -y curl)\n",
             "FROM debian:12\nRUN <<EOF\napt-get update\napt-get install -y curl\nEOF\n",
         ] {
             assert_fires(&RULE, &[("Dockerfile", df)]);
             assert!(fixed(&RULE, &[("Dockerfile", df)]).0.is_empty(), "{df}");
         }
+        // The base of another image the project builds.
+        let files = [
+            (
+                "compose.yaml",
+                "services:\n  base:\n    build: base\n    image: acme/base:1\n  app:\n    build: app\n",
+            ),
+            ("base/Dockerfile", "FROM debian:12\nRUN apt-get update && apt-get install -y curl\n"),
+            ("app/Dockerfile", "FROM acme/base:1\nRUN apt-get install -y wget\n"),
+        ];
+        assert!(fixed(&RULE, &files).0.is_empty());
     }
 
     #[test]

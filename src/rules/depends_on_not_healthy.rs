@@ -134,7 +134,28 @@ fn long_form_fix(ws: &Workspace, service: &Service, healthy: &[&str]) -> Option<
             && d.span.file == file
             && text.get(d.span.range.start..d.span.range.end) == Some(d.service.as_str())
     });
-    if !plain {
+    // Written in the service's own mapping: not an anchor other services
+    // merge too (a database among them must not wait), nor a base it
+    // extends.
+    let own = ws.compose.get(&file).is_some_and(|c| {
+        std::iter::once(&**c)
+            .chain(c.later.iter().map(|d| &**d))
+            .flat_map(|d| &d.services)
+            .filter(|s| s.name.value == service.name)
+            .any(|s| deps.iter().all(|d| s.range.contains(d.span.range.start)))
+    });
+    // A name YAML would read as another type once it is a key (`123:`,
+    // `true:`): Compose refuses non-string keys.
+    let strings = deps.iter().all(|d| {
+        let n = d.service.to_ascii_lowercase();
+        n.parse::<f64>().is_err()
+            && !matches!(
+                n.as_str(),
+                "true" | "false" | "yes" | "no" | "on" | "off" | "y" | "n" | "null" | "~"
+            )
+            && !n.starts_with(['0', '+', '-', '.'])
+    });
+    if !plain || !own || !strings {
         return None;
     }
     let condition = |name: &str| {
@@ -359,6 +380,10 @@ mod tests {
             assert_eq!(text, compose(after), "{deps}");
             assert!(fixed(&RULE, &[("compose.yaml", &text)]).0.is_empty());
         }
+        // An anchor merged into another service: left to the user.
+        let compose = format!("x-common: &common\n  image: python:3.12-slim\n  depends_on:\n    - db\nservices:\n  app:\n    <<: *common\n{DB}");
+        assert_fires(&RULE, &[("compose.yaml", &compose)]);
+        assert!(fixed(&RULE, &[("compose.yaml", &compose)]).0.is_empty());
         // An anchor's list, a quoted name: left to the user.
         for deps in [
             "    depends_on: &d\n      - db\n",

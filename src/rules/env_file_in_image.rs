@@ -255,8 +255,24 @@ fn check(ctx: &Context) -> Vec<Diagnostic> {
                         &context,
                         context_span,
                     );
-                    if let Some(fix) = ignore_fix(ws, &taken, &context) {
-                        d = d.with_fix(fix);
+                    // A COPY that names one of the files itself would fail
+                    // once it is ignored: no fix.
+                    let named = df.instructions.iter().any(|i| match &i.kind {
+                        InstructionKind::Copy { sources, .. } if i.flag("from").is_none() => {
+                            sources.iter().any(|src| {
+                                let c = dockerignore::clean(src.value.trim_start_matches('/'));
+                                taken.iter().any(|(_, rel)| {
+                                    c == *rel
+                                        || (c.contains(['*', '?', '[']) && source_takes(&c, rel))
+                                })
+                            })
+                        }
+                        _ => false,
+                    });
+                    if !named {
+                        if let Some(fix) = ignore_fix(ws, &taken, &context) {
+                            d = d.with_fix(fix);
+                        }
                     }
                     out.push(d);
                 }
@@ -426,6 +442,17 @@ mod tests {
             [(".dockerignore".to_string(), ".env\n".to_string())]
         );
         assert!(!safe);
+        // A COPY of the file itself would fail once it is ignored.
+        let df2 = "FROM python:3.12\nCOPY .env /app/.env\nCOPY . /app\n";
+        let (changes, _) = fixed(
+            &super::RULE,
+            &[
+                ("compose.yaml", compose),
+                ("Dockerfile", df2),
+                (".env", env),
+            ],
+        );
+        assert!(changes.is_empty(), "{changes:?}");
         // Appended to the one there, in its line endings, after an exception.
         let (changes, _) = fixed(
             &super::RULE,

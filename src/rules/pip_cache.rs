@@ -273,6 +273,14 @@ fn check(ctx: &Context) -> Vec<Diagnostic> {
                 }
             );
             for &(_, range) in &installs {
+                // In exec form, `install` is its own JSON string
+                // (`"pip", "install"`), or a word inside one (`"sh", "-c",
+                // "pip install x"`), where the option goes in as text.
+                let own_element = exec
+                    && source.slice(range).ends_with('"')
+                    && source.text[range.end..]
+                        .trim_start()
+                        .starts_with([',', ']']);
                 let d = Diagnostic::new(RULE.meta.id, Span::new(file, range),
                     "pip keeps its cache of downloads and built wheels in the image: no `--no-cache-dir`",
                 )
@@ -282,7 +290,7 @@ fn check(ctx: &Context) -> Vec<Diagnostic> {
                     "add `--no-cache-dir`",
                     vec![Edit {
                         span: Span::new(file, TextRange::new(range.end, range.end)),
-                        replacement: if exec {
+                        replacement: if own_element {
                             ", \"--no-cache-dir\"".into()
                         } else {
                             " --no-cache-dir".into()
@@ -339,6 +347,10 @@ mod tests {
             (
                 "RUN [\"pip\", \"install\", \"x\"]",
                 "RUN [\"pip\", \"install\", \"--no-cache-dir\", \"x\"]",
+            ),
+            (
+                "RUN [\"sh\", \"-c\", \"pip install x && echo\"]",
+                "RUN [\"sh\", \"-c\", \"pip install --no-cache-dir x && echo\"]",
             ),
             (
                 "RUN pip -q install \\\n    x",

@@ -86,6 +86,21 @@ fn check(ctx: &Context) -> Vec<Diagnostic> {
             }
             let q = if a.quote == Quote::Double { '"' } else { '\'' };
             let span = Span::new(*id, a.raw_range);
+            let text = &ctx.ws.sources.get(*id).text;
+            // Without its quotes, the value must read the same: nothing but
+            // blanks, or blanks then a comment, after the closing quote
+            // (`A="x"y` is `x` quoted, `xy` without); and no service reads
+            // the file `format: raw`, where the quotes are the value's.
+            let rest_end = text[a.raw_range.end..]
+                .find('\n')
+                .map_or(text.len(), |i| a.raw_range.end + i);
+            let rest = &text[a.raw_range.end..rest_end];
+            let alone = rest.trim().is_empty()
+                || (rest.starts_with([' ', '\t']) && rest.trim_start().starts_with('#'));
+            let raw_reader = ctx
+                .ws
+                .active_services()
+                .any(|(_, s)| s.env_files.iter().any(|e| e.raw && e.file == Some(*id)));
             let diag = Diagnostic::new(RULE.meta.id, span,
                 format!(
                     "{} is quoted: Docker Compose and python-dotenv strip the quotes, but `docker run --env-file` and Make's `include .env` keep them as part of the value",
@@ -94,15 +109,19 @@ fn check(ctx: &Context) -> Vec<Diagnostic> {
             )
 .with_case("dotenv")
             .with_span_label(format!("{q}...{q} are not needed here"))
-            .with_help("write the value without quotes; it needs none")
-            .with_fix(Fix::edits(
-                "remove the quotes",
-                vec![Edit {
-                    span,
-                    replacement: content.to_string(),
-                }],
-                true,
-            ));
+            .with_help("write the value without quotes; it needs none");
+            let diag = if alone && !raw_reader {
+                diag.with_fix(Fix::edits(
+                    "remove the quotes",
+                    vec![Edit {
+                        span,
+                        replacement: content.to_string(),
+                    }],
+                    true,
+                ))
+            } else {
+                diag
+            };
             out.push(diag);
         }
     }
@@ -194,6 +213,24 @@ mod tests {
         let d = fired(&super::RULE, &files);
         let texts: Vec<&str> = d.iter().map(|x| x.text.as_str()).collect();
         assert_eq!(texts, vec!["\"plain\""]);
+    }
+
+    /// Text after the closing quote, or a reader of the file `format:
+    /// raw`: the value would change without the quotes, so no fix.
+    #[test]
+    fn no_fix_where_the_value_would_read_otherwise() {
+        use crate::rules::testing::fixed;
+        let compose = "services:\n  app:\n    image: x\n    env_file: .env\n";
+        for line in ["A=\"x\"# c\n", "A='x'#c\n", "A=\"x\"y\n", "A=\"x\"=\n"] {
+            let files = [("compose.yaml", compose), (".env", line)];
+            assert!(fixed(&super::RULE, &files).0.is_empty(), "{line}");
+        }
+        let files = [("compose.yaml", compose), (".env", "A=\"x\"  # c\r\n")];
+        let (changes, _) = fixed(&super::RULE, &files);
+        assert_eq!(changes[0].1, "A=x  # c\r\n");
+        let raw = "services:\n  app:\n    image: x\n    env_file:\n      - path: .env\n        format: raw\n";
+        let files = [("compose.yaml", raw), (".env", "A=\"x\"\n")];
+        assert!(fixed(&super::RULE, &files).0.is_empty());
     }
 
     #[test]

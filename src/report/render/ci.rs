@@ -222,7 +222,7 @@ pub fn rdjson(input: &Input) -> String {
                     "url": super::rule_url(d.rule.name()),
                 },
             });
-            if let Some(fix) = &d.fix {
+            if let Some(fix) = input.shown_fix(d) {
                 // reviewdog applies suggestions to the diagnostic's own file.
                 let suggestions: Vec<Value> = fix
                     .edits
