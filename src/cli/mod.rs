@@ -1118,7 +1118,10 @@ fn fix_passes(linter: &Linter, args: &CheckArgs) -> Result<Option<Outcome>, CliE
                 masked_before: c
                     .before
                     .as_deref()
-                    .map(|t| redactor.redact_source(c.file, t, 0))
+                    .map(|t| {
+                        let masked = redactor.redact_source(c.file, t, 0);
+                        crate::report::diff::collapse_masks(t, &masked)
+                    })
                     .unwrap_or_default(),
                 before: c.before.clone(),
                 after: String::new(),
@@ -1179,10 +1182,10 @@ fn fix_passes(linter: &Linter, args: &CheckArgs) -> Result<Option<Outcome>, CliE
         let redactor = redactor(&last.ws, &last.policy, args.show_secrets);
         let mut out = String::new();
         for (path, f) in &fixed {
-            let masked_after = match last.ws.sources.find(path) {
-                Some(id) => redactor.redact_source(Some(id), &f.after, 0),
-                None => redactor.redact_source(None, &f.after, 0),
-            };
+            let masked_after = crate::report::diff::collapse_masks(
+                &f.after,
+                &redactor.redact_source(last.ws.sources.find(path), &f.after, 0),
+            );
             out.push_str(&crate::report::diff::unified(
                 &f.display,
                 f.before.is_some().then_some(f.masked_before.as_str()),

@@ -47,7 +47,7 @@ pub fn widen(cwd: &Path, paths: &[PathBuf]) -> (Vec<PathBuf>, Option<Scope>) {
     for p in paths {
         let abs = normalize(&cwd.join(p));
         if abs.is_file() {
-            if let Some(root) = project_root(&abs) {
+            if let Some(root) = project_root(&abs, cwd) {
                 if !load.contains(&root) {
                     load.push(root);
                 }
@@ -66,10 +66,17 @@ pub fn widen(cwd: &Path, paths: &[PathBuf]) -> (Vec<PathBuf>, Option<Scope>) {
 
 /// The nearest folder at or above `file`'s that holds a compose file
 /// (`*compose*.y*ml`), not looking above a repository's root (a folder with
-/// `.git`).
-pub fn project_root(file: &Path) -> Option<PathBuf> {
+/// `.git`), nor above the current folder `cwd` for a file under it (a
+/// stray compose file in `/tmp` or a home folder would make the whole of
+/// it one project to read).
+pub fn project_root(file: &Path, cwd: &Path) -> Option<PathBuf> {
+    let cwd = normalize(cwd);
+    let under_cwd = file.starts_with(&cwd);
     let mut dir = file.parent();
     while let Some(d) = dir {
+        if under_cwd && !d.starts_with(&cwd) {
+            return None;
+        }
         let has_compose = std::fs::read_dir(d).ok()?.flatten().any(|e| {
             let name = e.file_name().to_string_lossy().to_ascii_lowercase();
             is_compose_name(&name) && e.path().is_file()
@@ -110,20 +117,37 @@ mod tests {
         write(&root.join("nested/svc/.env"));
         let proj = root.join("proj");
         assert_eq!(
-            project_root(&proj.join("app/Dockerfile")),
+            project_root(&proj.join("app/Dockerfile"), Path::new("/")),
             Some(proj.clone())
         );
-        assert_eq!(project_root(&proj.join(".env")), Some(proj.clone()));
         assert_eq!(
-            project_root(&proj.join("docker-compose.prod.yml")),
+            project_root(&proj.join(".env"), Path::new("/")),
+            Some(proj.clone())
+        );
+        assert_eq!(
+            project_root(&proj.join("docker-compose.prod.yml"), Path::new("/")),
             Some(proj)
         );
         assert_eq!(
-            project_root(&root.join("nested/svc/.env")),
+            project_root(&root.join("nested/svc/.env"), Path::new("/")),
             Some(root.join("nested/svc"))
         );
         // No compose file up to the repository's root.
-        assert_eq!(project_root(&root.join("lone/Dockerfile")), None);
+        assert_eq!(
+            project_root(&root.join("lone/Dockerfile"), Path::new("/")),
+            None
+        );
+        // Nor above the current folder, for a file under it: a compose file
+        // above, outside any repository, is no project of it.
+        let tmp = tempfile::tempdir().unwrap();
+        write(&tmp.path().join("stray-compose.yaml"));
+        write(&tmp.path().join("work/app/Dockerfile"));
+        let work = tmp.path().join("work");
+        assert_eq!(project_root(&work.join("app/Dockerfile"), &work), None);
+        assert_eq!(
+            project_root(&work.join("app/Dockerfile"), Path::new("/")),
+            Some(tmp.path().to_path_buf())
+        );
     }
 
     #[test]

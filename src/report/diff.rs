@@ -22,6 +22,39 @@ pub fn unified(display: &str, before: Option<&str>, after: &str) -> String {
     escape_keeping_line_ends(&text)
 }
 
+/// `masked` (a text the redactor masked byte for byte) with each masked
+/// run written as one [`crate::model::secrets::MASK`]: a diff shows the
+/// same mask for a secret of any length, so the secret's length is not
+/// told either.
+pub fn collapse_masks(original: &str, masked: &str) -> String {
+    if original.len() != masked.len() || original == masked {
+        return masked.to_string();
+    }
+    let (o, m) = (original.as_bytes(), masked.as_bytes());
+    let mut out = String::with_capacity(masked.len());
+    let mut i = 0;
+    while i < m.len() {
+        if o[i] == m[i] {
+            let start = i;
+            while i < m.len() && o[i] == m[i] {
+                i += 1;
+            }
+            out.push_str(&masked[start..i]);
+        } else {
+            while i < m.len() && o[i] != m[i] {
+                i += 1;
+            }
+            // A run ends on a character boundary of both texts (each
+            // masked character is all stars).
+            while i < m.len() && !masked.is_char_boundary(i) {
+                i += 1;
+            }
+            out.push_str(crate::model::secrets::MASK);
+        }
+    }
+    out
+}
+
 /// [`super::escape::output`], with a CR kept where it ends a line.
 fn escape_keeping_line_ends(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
@@ -52,6 +85,14 @@ mod tests {
         );
         let d = unified(".env", Some("A=\u{1b}[2J\n"), "A=\n");
         assert!(!d.contains('\u{1b}'), "{d:?}");
+    }
+
+    #[test]
+    fn masks_have_one_length() {
+        let masked = collapse_masks("K=secret1\nL=ab\n", "K=*******\nL=**\n");
+        let mask = crate::model::secrets::MASK;
+        assert_eq!(masked, format!("K={mask}\nL={mask}\n"));
+        assert_eq!(collapse_masks("K=é\n", "K=**\n"), format!("K={mask}\n"));
     }
 
     #[test]
