@@ -107,8 +107,8 @@ run_action readme-broken mppeep-broken --readme-workflow "$root/README.md"
 [ "$status" -eq 1 ] || fail "exit status $status, expected 1"
 expect_in_out \
   '::error file=.env,line=5,col=57,endLine=5,endColumn=66,title=mppeep-lint (localhost-in-container)::' \
-  '::error file=docker-compose.prod.yml,line=45,col=18,' \
-  '::error file=docker-compose.prod.yml,line=43,col=20,' \
+  '::error file=docker-compose.prod.yml,line=46,col=18,' \
+  '::error file=docker-compose.prod.yml,line=44,col=20,' \
   '::warning file=Dockerfile.prod,line=23,col=1,' \
   "run_action: step \`Run mppeep-lint\` failed with exit status 1"
 expect_not_in "$tmp/out" mppeep-db-password

@@ -64,7 +64,7 @@ if (cd "$project" && "$pre_commit" try-repo "$hook_repo" mppeep-lint --all-files
 fi
 expect_in_out "mppeep-lint" "Failed" \
   "localhost-in-container" "missing-secret" "quoted-value" "root-user" "no-healthcheck" \
-  ".env:5:57" "docker-compose.prod.yml:45:18" "Dockerfile.prod:23:1"
+  ".env:5:57" "docker-compose.prod.yml:46:18" "Dockerfile.prod:23:1"
 expect_not_in_out "mppeep-db-password"
 
 echo "pre-commit: try-repo on the fixed fixture (expect success)"
@@ -90,7 +90,7 @@ git -C "$project" add .env
 if (cd "$project" && "$pre_commit" run) >"$tmp/out" 2>&1; then
   fail "the hook passed on a changed .env of the broken fixture"
 fi
-expect_in_out "Failed" ".env:5:57" "localhost-in-container" "missing-secret" "docker-compose.prod.yml:43:20"
+expect_in_out "Failed" ".env:5:57" "localhost-in-container" "missing-secret" "docker-compose.prod.yml:44:20"
 expect_not_in_out "quoted-value" "root-user" "mppeep-db-password"
 sed 's/^/  | /' "$tmp/out"
 

@@ -1093,16 +1093,14 @@ fn fix_passes(linter: &Linter, args: &CheckArgs) -> Result<Option<Outcome>, CliE
         }
         let pass = crate::fix::plan(&linted.diags, &linted.ws.sources, args.unsafe_fixes);
         unsafe_left = pass.unsafe_left;
-        if pass.changes.is_empty() || pass_number + 1 == passes {
-            if pass_number + 1 == passes && !pass.changes.is_empty() && passes > 1 {
-                return Err(CliError::Fix(format!(
-                    "the fixes still change the files after {MAX_FIX_PASSES} passes: nothing written (this is a bug in mppeep-lint; please report it)"
-                )));
-            }
-            if pass.changes.is_empty() {
-                last = Some(linted);
-                break;
-            }
+        if pass.changes.is_empty() {
+            last = Some(linted);
+            break;
+        }
+        if pass_number + 1 == MAX_FIX_PASSES {
+            return Err(CliError::Fix(format!(
+                "the fixes still change the files after {MAX_FIX_PASSES} passes: nothing written (this is a bug in mppeep-lint; please report it)"
+            )));
         }
         applied += pass.applied;
         let redactor = redactor(&linted.ws, &linted.policy, args.show_secrets);
