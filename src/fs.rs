@@ -176,6 +176,11 @@ impl<'a> Overlay<'a> {
         self.files.insert(normalize(path), text);
     }
 
+    /// Drops the text given for `path`: the disk's is read again.
+    pub fn remove(&mut self, path: &Path) {
+        self.files.remove(&normalize(path));
+    }
+
     /// The files only this overlay holds, which a walk of the disk does
     /// not find.
     pub fn created(&self) -> Vec<PathBuf> {

@@ -482,27 +482,44 @@ fn with_f_the_build_context_dockerignore_is_read_and_fixes_converge() {
 }
 
 /// A fix that does not remove its finding (the removal lands inside a
-/// quote the RUN never closes) is applied once, said, and does not stop
-/// the other fixes.
+/// quote the RUN never closes) is not written: its file is left as it was,
+/// said, and the other files are fixed.
 #[test]
-fn a_fix_that_does_not_fix_is_applied_once_and_said() {
+fn a_fix_that_does_not_fix_is_not_written() {
+    let df = "FROM debian:12\nRUN apt-get update && apt-get install -y curl \\\n && echo \"a \\\n b\nRUN pip install x\nUSER nobody\n";
+    let compose = "services:\n  app:\n    image: python:3.12-slim\n    env_file: .env\n";
     let dir = temp_project(&[
-        (
-            "Dockerfile",
-            "FROM debian:12\nRUN apt-get update && apt-get install -y curl \"a\nRUN pip install x\nUSER nobody\n",
-        ),
+        ("Dockerfile", df),
         (".env", "A=\"plain\"\n"),
+        ("compose.yaml", compose),
     ]);
     let o = run(dir.path(), &["--fix", "--format", "compact"]);
     assert!(matches!(o.status.code(), Some(0 | 1)), "{}", stderr(&o));
-    let df = std::fs::read_to_string(dir.path().join("Dockerfile")).unwrap();
-    assert_eq!(df.matches("rm -rf /var/lib/apt/lists/*").count(), 1, "{df}");
-    assert!(df.contains("pip install --no-cache-dir x"), "{df}");
+    assert_eq!(
+        std::fs::read_to_string(dir.path().join("Dockerfile")).unwrap(),
+        df
+    );
+    assert_eq!(
+        std::fs::read_to_string(dir.path().join(".env")).unwrap(),
+        "A=plain\n"
+    );
     assert!(
-        stderr(&o).contains("its fix did not remove the finding"),
+        stderr(&o).contains("did not remove its finding"),
         "{}",
         stderr(&o)
     );
+    assert!(
+        stderr(&o).contains("fixed 1 finding in 1 file"),
+        "{}",
+        stderr(&o)
+    );
+    // And the next run does the same, no more.
+    let again = run(dir.path(), &["--fix", "--format", "compact"]);
+    assert_eq!(
+        std::fs::read_to_string(dir.path().join("Dockerfile")).unwrap(),
+        df
+    );
+    assert!(stderr(&again).contains("did not remove its finding"));
 }
 
 #[cfg(unix)]

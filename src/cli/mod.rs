@@ -1048,12 +1048,12 @@ fn fix_passes(linter: &Linter, args: &CheckArgs) -> Result<Option<Outcome>, CliE
     // Files no fix may change, and why: a link on the way, a file that is
     // not what was read (edited meanwhile, read lossily).
     let mut blocked: BTreeMap<PathBuf, String> = BTreeMap::new();
-    // (rule, file, line, replacement) of every edit applied: a fix that
-    // comes back after it was applied did not fix its finding.
-    let mut done: std::collections::HashSet<(crate::rules::RuleId, PathBuf, usize, String)> =
+    // (rule, file, replacement) of every edit applied: a fix that comes
+    // back after it was applied did not fix its finding.
+    let mut done: std::collections::HashSet<(crate::rules::RuleId, PathBuf, String)> =
         Default::default();
-    let mut no_effect: Vec<String> = Vec::new();
-    let mut applied = 0;
+    // How many findings the fixes written to each file fix.
+    let mut applied_in: BTreeMap<PathBuf, usize> = BTreeMap::new();
     let mut unsafe_left = 0;
     let mut last = None;
     // With a baseline, whose fingerprints are the lines as they are now,
@@ -1065,6 +1065,41 @@ fn fix_passes(linter: &Linter, args: &CheckArgs) -> Result<Option<Outcome>, CliE
     };
     for pass_number in 0..passes {
         let mut linted = linter.lint(&overlay, overlay.created(), pass_number > 0)?;
+        // A fix that comes back after it was applied did not remove its
+        // finding: its file is put back as it was, and no fix is written
+        // to it (the passes go on without it).
+        let mut failed: Vec<(PathBuf, String)> = Vec::new();
+        for d in &linted.diags {
+            let Some(fix) = &d.fix else { continue };
+            let sources = &linted.ws.sources;
+            for e in &fix.edits {
+                let f = sources.get(e.span.file);
+                if !blocked.contains_key(&f.path)
+                    && done.contains(&(d.rule, f.path.clone(), e.replacement.clone()))
+                {
+                    let line = f.line_col(e.span.range.start).line;
+                    failed.push((
+                        f.path.clone(),
+                        format!(
+                            "{}: the {} fix at line {line} did not remove its finding (please report it); no fix written to this file",
+                            f.display, d.rule
+                        ),
+                    ));
+                }
+            }
+        }
+        if !failed.is_empty() {
+            for (path, why) in failed {
+                if let Some(f) = fixed.remove(&path) {
+                    match f.before {
+                        Some(before) => overlay.insert(&path, before),
+                        None => overlay.remove(&path),
+                    }
+                }
+                blocked.entry(path).or_insert(why);
+            }
+            continue;
+        }
         for d in &mut linted.diags {
             let Some(fix) = &d.fix else { continue };
             let sources = &linted.ws.sources;
@@ -1073,21 +1108,7 @@ fn fix_passes(linter: &Linter, args: &CheckArgs) -> Result<Option<Outcome>, CliE
                 .iter()
                 .any(|e| blocked.contains_key(&sources.get(e.span.file).path))
                 || fix.creates.iter().any(|f| blocked.contains_key(&f.path));
-            let again = fix.edits.iter().any(|e| {
-                let f = sources.get(e.span.file);
-                let line = f.line_col(e.span.range.start).line;
-                done.contains(&(d.rule, f.path.clone(), line, e.replacement.clone()))
-            });
-            if again {
-                let at = sources.line_col(d.span);
-                no_effect.push(format!(
-                    "{}:{}: {}",
-                    sources.get(d.span.file).display,
-                    at.line,
-                    d.rule
-                ));
-            }
-            if touches_blocked || again {
+            if touches_blocked {
                 d.fix = None;
             }
         }
@@ -1102,7 +1123,6 @@ fn fix_passes(linter: &Linter, args: &CheckArgs) -> Result<Option<Outcome>, CliE
                 "the fixes still change the files after {MAX_FIX_PASSES} passes: nothing written (this is a bug in mppeep-lint; please report it)"
             )));
         }
-        applied += pass.applied;
         let redactor = redactor(&linted.ws, &linted.policy, args.show_secrets);
         for c in pass.changes {
             if !fixed.contains_key(&c.path) {
@@ -1130,13 +1150,21 @@ fn fix_passes(linter: &Linter, args: &CheckArgs) -> Result<Option<Outcome>, CliE
         // What this pass applies, remembered to recognise a fix that
         // comes back.
         for d in pass.applied_findings.iter().map(|i| &linted.diags[*i]) {
+            let first = d.fix.iter().flat_map(|f| {
+                f.edits
+                    .iter()
+                    .map(|e| linted.ws.sources.get(e.span.file).path.clone())
+                    .chain(f.creates.iter().map(|c| c.path.clone()))
+            });
+            if let Some(path) = first.into_iter().next() {
+                *applied_in.entry(path).or_default() += 1;
+            }
             for e in d.fix.iter().flat_map(|f| &f.edits) {
                 let f = linted.ws.sources.get(e.span.file);
                 if blocked.contains_key(&f.path) {
                     continue;
                 }
-                let line = f.line_col(e.span.range.start).line;
-                done.insert((d.rule, f.path.clone(), line, e.replacement.clone()));
+                done.insert((d.rule, f.path.clone(), e.replacement.clone()));
             }
         }
         if passes == 1 {
@@ -1151,12 +1179,12 @@ fn fix_passes(linter: &Linter, args: &CheckArgs) -> Result<Option<Outcome>, CliE
     for why in blocked.values() {
         eprintln!("note: not fixed: {why}");
     }
-    no_effect.sort();
-    no_effect.dedup();
-    for at in &no_effect {
-        eprintln!("note: not fixed: {at}: its fix did not remove the finding (please report it)");
-    }
     fixed.retain(|_, f| f.before.as_deref() != Some(f.after.as_str()));
+    let applied: usize = applied_in
+        .iter()
+        .filter(|(path, _)| fixed.contains_key(*path))
+        .map(|(_, n)| n)
+        .sum();
     // What was (or would be) done, on stderr: `done` is the verb.
     let note = |done: &str| {
         let mut note = if fixed.is_empty() {
@@ -1186,8 +1214,8 @@ fn fix_passes(linter: &Linter, args: &CheckArgs) -> Result<Option<Outcome>, CliE
             );
             out.push_str(&crate::report::diff::unified(
                 &f.display,
-                f.before.is_some().then_some(f.masked_before.as_str()),
-                &masked_after,
+                f.before.as_deref().map(|b| (b, f.masked_before.as_str())),
+                (&f.after, &masked_after),
             ));
         }
         print(&out)?;
@@ -1230,7 +1258,11 @@ fn unwritable(path: &Path, before: Option<&str>) -> Option<String> {
             Ok(_) => Some("changed since it was read, or not UTF-8 text".into()),
             Err(e) => Some(e.to_string()),
         },
-        None => abs.exists().then(|| "already exists".to_string()),
+        // A dangling link is there too.
+        None => abs
+            .symlink_metadata()
+            .is_ok()
+            .then(|| "already exists".to_string()),
     }
 }
 

@@ -71,7 +71,10 @@ pub fn widen(cwd: &Path, paths: &[PathBuf]) -> (Vec<PathBuf>, Option<Scope>) {
 /// it one project to read).
 pub fn project_root(file: &Path, cwd: &Path) -> Option<PathBuf> {
     let cwd = normalize(cwd);
-    let under_cwd = file.starts_with(&cwd);
+    // In a repository, its root is the bound (a build context's folder
+    // is a fine place to run from); outside one, the current folder.
+    let in_repository = file.ancestors().skip(1).any(|d| d.join(".git").exists());
+    let under_cwd = !in_repository && file.starts_with(&cwd);
     let mut dir = file.parent();
     while let Some(d) = dir {
         if under_cwd && !d.starts_with(&cwd) {
@@ -144,6 +147,13 @@ mod tests {
         write(&tmp.path().join("work/app/Dockerfile"));
         let work = tmp.path().join("work");
         assert_eq!(project_root(&work.join("app/Dockerfile"), &work), None);
+        // In a repository, from a build context's folder: the repository's
+        // compose file.
+        std::fs::create_dir_all(tmp.path().join(".git")).unwrap();
+        assert_eq!(
+            project_root(&work.join("app/Dockerfile"), &work.join("app")),
+            Some(tmp.path().to_path_buf())
+        );
         assert_eq!(
             project_root(&work.join("app/Dockerfile"), Path::new("/")),
             Some(tmp.path().to_path_buf())

@@ -37,6 +37,71 @@ pub(crate) enum BaseUser {
     Unknown,
 }
 
+/// Whether `name` (no registry, path or tag) is a Docker Official Image
+/// people copy from or build on (`node`, `alpine`, `nginx`): the images of
+/// the tables here and a few more.
+pub(crate) fn is_official_image(name: &str) -> bool {
+    const MORE: &[&str] = &[
+        "nginx",
+        "httpd",
+        "caddy",
+        "traefik",
+        "haproxy",
+        "docker",
+        "mongo",
+        "memcached",
+        "rabbitmq",
+        "elasticsearch",
+        "gcc",
+        "maven",
+        "gradle",
+        "composer",
+        "bash",
+        "php",
+        "openjdk",
+        "eclipse-temurin",
+        "postgres",
+        "redis",
+        "mysql",
+        "mariadb",
+        "tomcat",
+        "wordpress",
+        "nextcloud",
+        "ghost",
+        "influxdb",
+        "telegraf",
+        "vault",
+        "consul",
+        "registry",
+        "swift",
+        "haskell",
+        "julia",
+        "erlang",
+        "elixir",
+        "clojure",
+        "dart",
+        "kong",
+        "neo4j",
+        "couchdb",
+        "cassandra",
+        "solr",
+        "sonarqube",
+        "jenkins",
+        "drupal",
+        "joomla",
+        "odoo",
+        "eclipse-mosquitto",
+        "nats",
+        "zookeeper",
+        "flink",
+        "spark",
+    ];
+    let name = name.to_ascii_lowercase();
+    [ROOT_IMAGES, DROPPING_IMAGES, TOOLCHAIN_IMAGES, MORE]
+        .iter()
+        .any(|list| list.contains(&name.as_str()))
+}
+
 /// Official images that run as root unless told otherwise.
 const ROOT_IMAGES: &[&str] = &[
     "alpine",

@@ -51,10 +51,13 @@ fn stage_names(df: &Dockerfile) -> Vec<(String, TextRange)> {
 
 /// A bare word BuildKit would read as an image on Docker Hub: no
 /// registry, path, tag, digest or variable, not a stage index.
+/// A Docker Official Image (`node`, `alpine`) is copied from on purpose,
+/// however close to a stage's name.
 fn bare_word(name: &str) -> bool {
     !name.is_empty()
         && !name.contains(['/', ':', '@', '.', '$'])
         && !name.chars().all(|c| c.is_ascii_digit())
+        && !crate::facts::base_image::is_official_image(name)
 }
 
 /// The stage `name` was most likely meant to be: the one closest, one
@@ -113,7 +116,7 @@ fn copies(file: FileId, text: &str, df: &Dockerfile, out: &mut Vec<Diagnostic>) 
                     RULE.meta.id,
                     Span::new(file, range),
                     format!(
-                        "`{name}` is no stage of this Dockerfile: BuildKit pulls an image named `{name}` from Docker Hub instead (the build fails, or copies from whoever published that name); the stage is `{stage}`"
+                        "`{name}` is no stage of this Dockerfile: BuildKit pulls an image named `{name}` from Docker Hub instead (the build fails, or copies from an image of that name, whoever published it); the stage is `{stage}`"
                     ),
                 )
                 .with_span_label("not a stage: an image to pull")
@@ -173,6 +176,9 @@ mod tests {
             let df = format!("{BUILD}FROM debian:12-slim\n{copy}\n");
             assert_silent(&RULE, &[("Dockerfile", &df)]);
         }
+        // An official image one edit away from a stage: copied on purpose.
+        let df = "FROM node:22 AS code\nFROM alpine:3.20 AS alpine3\nFROM debian:12\nCOPY --from=node /usr/local/bin/node /n\nCOPY --from=alpine /etc/apk /x\n";
+        assert_silent(&RULE, &[("Dockerfile", df)]);
         // Two stages one edit away: which one is a guess.
         let df =
             "FROM a AS build1\nFROM a AS build2\nFROM debian:12-slim\nCOPY --from=build3 /x /x\n";

@@ -45,26 +45,48 @@ fn check(ctx: &Context) -> Vec<Diagnostic> {
 }
 
 fn finding(id: FileId, text: &str, doc: &ComposeFile) -> Option<Diagnostic> {
-    let (key, value) = doc
-        .root
-        .as_ref()?
-        .as_map()?
+    let entries = doc.root.as_ref()?.as_map()?;
+    let (key, value) = entries
         .iter()
         .find(|(k, _)| k.as_str() == Some("version"))?;
-    // The value as written, without what may follow it on its line.
+    // Written at the top of the document, not merged in from an `x-`
+    // extension by `<<: *base` (its node is inside that extension).
+    if entries
+        .iter()
+        .any(|(k, v)| k.range != key.range && v.range.contains(key.range.start))
+    {
+        return None;
+    }
+    // The value as written on the key's line, without a comment after it.
     let raw = text.get(value.range.start..value.range.end).unwrap_or("");
     let raw = raw.lines().next().unwrap_or("");
-    let shown = raw.split(" #").next().unwrap_or(raw).trim_end();
-    let end = (value.range.start + shown.len()).max(key.range.end);
+    let shown = match raw
+        .find([' ', '\t'])
+        .filter(|i| raw[*i..].trim_start().starts_with('#'))
+    {
+        Some(i) => raw[..i].trim_end(),
+        None => raw.trim_end(),
+    };
+    let block = shown.is_empty() || shown.starts_with(['|', '>']);
+    let end = if block {
+        key.range.end
+    } else {
+        (value.range.start + shown.len()).max(key.range.end)
+    };
     let written = TextRange::new(key.range.start, end);
+    let shown = if block {
+        "`version:`".to_string()
+    } else {
+        format!("`version: {shown}`")
+    };
     let mut d = Diagnostic::new(
         RULE.meta.id,
         Span::new(id, written),
-        format!("`version: {shown}` is obsolete: Compose v2 ignores it (and warns), whatever it says"),
+        format!("{shown} is obsolete: Compose v2 ignores it (and warns), whatever it says"),
     )
     .with_span_label("ignored by Compose")
     .with_help("delete the line; which features a file may use is the Compose Specification's, not a version's");
-    if let Some(line) = whole_line(text, written) {
+    if let Some(line) = whole_line(text, written).filter(|l| still_reads(text, *l)) {
         d = d.with_fix(Fix::edits(
             "delete the `version:` line",
             vec![Edit {
@@ -75,6 +97,28 @@ fn finding(id: FileId, text: &str, doc: &ComposeFile) -> Option<Diagnostic> {
         ));
     }
     Some(d)
+}
+
+/// Whether the file without `line` still parses, with the same services
+/// and no anchor lost: the value may go on over the next lines (a plain or
+/// quoted scalar), or carry an anchor an alias uses elsewhere.
+fn still_reads(text: &str, line: TextRange) -> bool {
+    let removed = &text[line.start..line.end];
+    if removed.contains(['&', '*', '|', '>']) {
+        return false;
+    }
+    let after = format!("{}{}", &text[..line.start], &text[line.end..]);
+    let before = crate::syntax::compose::parse(text);
+    let parsed = crate::syntax::compose::parse(&after);
+    let names = |f: &ComposeFile| -> Vec<String> {
+        std::iter::once(f)
+            .chain(f.later.iter().map(|d| &**d))
+            .flat_map(|d| d.services.iter().map(|s| s.name.value.clone()))
+            .collect()
+    };
+    parsed.errors.len() <= before.errors.len()
+        && names(&parsed) == names(&before)
+        && parsed.root.is_some()
 }
 
 /// The line of `range`, its line break included, when the range is all it
@@ -121,6 +165,32 @@ mod tests {
             &RULE,
             &[("compose.yaml", SERVICES), ("docker-compose.yml", &ignored)],
         );
+    }
+
+    /// A value over two lines, an anchor: deleting the key's line would
+    /// break the file: no fix. A `version` merged in from an extension is
+    /// not the file's.
+    #[test]
+    fn no_fix_that_would_break_the_file() {
+        use crate::rules::testing::fixed;
+        for compose in [
+            format!("version: &v \"3.8\"\nx-v: *v\n{SERVICES}"),
+            format!("version: 3\n  .8\n{SERVICES}"),
+            format!("version: \"3\n  .8\"\n{SERVICES}"),
+        ] {
+            let (changes, _) = fixed(&RULE, &[("compose.yaml", &compose)]);
+            assert!(changes.is_empty(), "{compose}");
+        }
+        let compose = format!("x-base: &base\n  version: \"3\"\n<<: *base\n{SERVICES}");
+        assert_silent(&RULE, &[("compose.yaml", &compose)]);
+        let d = assert_fires(
+            &RULE,
+            &[(
+                "compose.yaml",
+                &format!("version: \"3\"\t# old\n{SERVICES}"),
+            )],
+        );
+        assert_eq!(d[0].text, "version: \"3\"");
     }
 
     #[test]

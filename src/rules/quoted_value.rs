@@ -95,8 +95,11 @@ fn check(ctx: &Context) -> Vec<Diagnostic> {
                 .find('\n')
                 .map_or(text.len(), |i| a.raw_range.end + i);
             let rest = &text[a.raw_range.end..rest_end];
-            let alone = rest.trim().is_empty()
-                || (rest.starts_with([' ', '\t']) && rest.trim_start().starts_with('#'));
+            // Compose reads ` #` as a comment after an unquoted value, and
+            // trims trailing spaces; a tab is the value's.
+            let rest = rest.strip_suffix('\r').unwrap_or(rest);
+            let alone = rest.chars().all(|c| c == ' ')
+                || (rest.starts_with(' ') && rest.trim_start_matches(' ').starts_with('#'));
             let raw_reader = ctx
                 .ws
                 .active_services()
@@ -221,7 +224,13 @@ mod tests {
     fn no_fix_where_the_value_would_read_otherwise() {
         use crate::rules::testing::fixed;
         let compose = "services:\n  app:\n    image: x\n    env_file: .env\n";
-        for line in ["A=\"x\"# c\n", "A='x'#c\n", "A=\"x\"y\n", "A=\"x\"=\n"] {
+        for line in [
+            "A=\"x\"# c\n",
+            "A='x'#c\n",
+            "A=\"x\"y\n",
+            "A=\"x\"=\n",
+            "A=\"x\"\t#c\n",
+        ] {
             let files = [("compose.yaml", compose), (".env", line)];
             assert!(fixed(&super::RULE, &files).0.is_empty(), "{line}");
         }
