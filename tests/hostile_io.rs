@@ -574,8 +574,12 @@ fn control_characters_from_files_never_reach_the_output_raw() {
             }
             raw.retain(|c| *c != '\u{1b}');
         }
-        assert_eq!(raw, vec![], "{args:?}: raw in stdout");
-        assert_eq!(raw_controls(&o.stderr), vec![], "{args:?}: raw in stderr");
+        assert_eq!(raw, Vec::<char>::new(), "{args:?}: raw in stdout");
+        assert_eq!(
+            raw_controls(&o.stderr),
+            Vec::<char>::new(),
+            "{args:?}: raw in stderr"
+        );
         let out = String::from_utf8_lossy(&o.stdout);
         assert!(
             !out.lines().any(|l| l.trim_start().starts_with("FAKE_LINE")),

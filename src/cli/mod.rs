@@ -1126,7 +1126,7 @@ fn fix_passes(linter: &Linter, args: &CheckArgs) -> Result<Option<Outcome>, CliE
         let redactor = redactor(&linted.ws, &linted.policy, args.show_secrets);
         for c in pass.changes {
             if !fixed.contains_key(&c.path) {
-                if let Some(why) = unwritable(&c.path, c.before.as_deref()) {
+                if let Some(why) = unwritable(&linter.cwd, &c.path, c.before.as_deref()) {
                     blocked.insert(c.path.clone(), format!("{}: {why}", c.display));
                     continue;
                 }
@@ -1226,7 +1226,7 @@ fn fix_passes(linter: &Linter, args: &CheckArgs) -> Result<Option<Outcome>, CliE
             Outcome::Findings
         }));
     }
-    write_fixed(&fixed)?;
+    write_fixed(&linter.cwd, &fixed)?;
     note("fixed");
     Ok(None)
 }
@@ -1236,8 +1236,8 @@ fn fix_passes(linter: &Linter, args: &CheckArgs) -> Result<Option<Outcome>, CliE
 /// maybe outside the project), or a text on disk that is not `before`
 /// (edited since it was read, or read lossily); for a new file (`before`
 /// is `None`), one already there.
-fn unwritable(path: &Path, before: Option<&str>) -> Option<String> {
-    let abs = crate::fs::normalize(&std::env::current_dir().unwrap_or_default().join(path));
+fn unwritable(cwd: &Path, path: &Path, before: Option<&str>) -> Option<String> {
+    let abs = crate::fs::normalize(&cwd.join(path));
     let (checked, real) = match before {
         Some(_) => (abs.clone(), std::fs::canonicalize(&abs)),
         None => {
@@ -1269,11 +1269,11 @@ fn unwritable(path: &Path, before: Option<&str>) -> Option<String> {
 /// Writes the fixed files: none unless every one can still be written
 /// ([`unwritable`]: what the passes were made on), then each, a new file
 /// only where there is none.
-fn write_fixed(fixed: &BTreeMap<PathBuf, Fixed>) -> Result<(), CliError> {
+fn write_fixed(cwd: &Path, fixed: &BTreeMap<PathBuf, Fixed>) -> Result<(), CliError> {
     let problems: Vec<String> = fixed
         .iter()
         .filter_map(|(path, f)| {
-            unwritable(path, f.before.as_deref()).map(|why| format!("{}: {why}", f.display))
+            unwritable(cwd, path, f.before.as_deref()).map(|why| format!("{}: {why}", f.display))
         })
         .collect();
     if !problems.is_empty() {

@@ -8,7 +8,7 @@ use std::collections::HashMap;
 
 use crate::model::workspace::Workspace;
 use crate::rules::{Context, Diagnostic, Edit, Fix, Rule, RuleId, RuleMeta, Severity};
-use crate::source::{Span, TextRange};
+use crate::source::{SourceFile, Span, TextRange};
 
 pub static RULE: Rule = Rule {
     meta: RuleMeta {
@@ -128,7 +128,8 @@ fn check(ctx: &Context) -> Vec<Diagnostic> {
 fn long_form_fix(ws: &Workspace, service: &Service, healthy: &[&str]) -> Option<Fix> {
     let deps = &service.depends_on;
     let file = deps.first()?.span.file;
-    let text = &ws.sources.get(file).text;
+    let source = ws.sources.get(file);
+    let text = &source.text;
     let plain = deps.iter().all(|d| {
         d.condition.is_none()
             && d.span.file == file
@@ -174,7 +175,7 @@ fn long_form_fix(ws: &Workspace, service: &Service, healthy: &[&str]) -> Option<
             .join(", ")
     );
     let edits =
-        block_edits(text, deps, &condition).or_else(|| flow_edit(text, deps, &condition))?;
+        block_edits(source, deps, &condition).or_else(|| flow_edit(source, deps, &condition))?;
     Some(Fix::edits(
         description,
         edits
@@ -186,11 +187,6 @@ fn long_form_fix(ws: &Workspace, service: &Service, healthy: &[&str]) -> Option<
             .collect(),
         false,
     ))
-}
-
-/// The start of the line `at` is on.
-fn line_start(text: &str, at: usize) -> usize {
-    text[..at].rfind('\n').map_or(0, |i| i + 1)
 }
 
 /// Blanks or a comment: what may stand between the items of a list.
@@ -206,12 +202,13 @@ fn indent(line: &str) -> usize {
 /// `depends_on:` then one `- name` line per item: each line rewritten as
 /// `name:` and its `condition:`, indented under the key.
 fn block_edits(
-    text: &str,
+    source: &SourceFile,
     deps: &[Dependency],
     condition: &dyn Fn(&str) -> &'static str,
 ) -> Option<Vec<(TextRange, String)>> {
+    let text = &source.text;
     let eol = crate::fix::line_ending(text);
-    let first = line_start(text, deps[0].span.range.start);
+    let first = source.line_at(deps[0].span.range.start).start;
     // The key's line: the one before the first item, fillers apart.
     let before = &text[..first.saturating_sub(1)];
     let mut key_line = None;
@@ -231,7 +228,8 @@ fn block_edits(
     let mut edits = Vec::new();
     let mut previous_end = first;
     for d in deps {
-        let start = line_start(text, d.span.range.start);
+        let line = source.line_at(d.span.range.start);
+        let start = line.start;
         // Only fillers since the last item.
         if !text[previous_end..start].split('\n').all(is_filler) {
             return None;
@@ -241,9 +239,7 @@ fn block_edits(
         if !(dash.starts_with('-') && dash[1..].trim().is_empty() && dash.len() > 1) {
             return None;
         }
-        let rest_end = text[d.span.range.end..]
-            .find('\n')
-            .map_or(text.len(), |i| d.span.range.end + i);
+        let rest_end = line.end;
         if !is_filler(&text[d.span.range.end..rest_end]) {
             return None;
         }
@@ -283,16 +279,17 @@ fn block_edits(
 /// `depends_on: [a, b]` on one line: the brackets and what is between
 /// them rewritten as a flow mapping.
 fn flow_edit(
-    text: &str,
+    source: &SourceFile,
     deps: &[Dependency],
     condition: &dyn Fn(&str) -> &'static str,
 ) -> Option<Vec<(TextRange, String)>> {
+    let text = &source.text;
     let first = deps[0].span.range.start;
     let last = deps.last()?.span.range.end;
     let open = text[..first].rfind('[')?;
     let close = last + text[last..].find(']')?;
-    let line = line_start(text, open);
-    if line != line_start(text, close) {
+    let line = source.line_at(open).start;
+    if line != source.line_at(close).start {
         return None;
     }
     let key = text[line..open].trim_start();

@@ -5,7 +5,7 @@
 use std::collections::BTreeSet;
 
 use crate::rules::{Context, Diagnostic, Edit, Fix, Rule, RuleId, RuleMeta, Severity};
-use crate::source::{FileId, Span, TextRange};
+use crate::source::{FileId, SourceFile, Span, TextRange};
 use crate::syntax::compose::ComposeFile;
 
 pub static RULE: Rule = Rule {
@@ -34,9 +34,9 @@ fn check(ctx: &Context) -> Vec<Diagnostic> {
         let Some(file) = ws.compose.get(&id) else {
             continue;
         };
-        let text = &ws.sources.get(id).text;
+        let source = ws.sources.get(id);
         for doc in std::iter::once(&**file).chain(file.later.iter().map(|d| &**d)) {
-            if let Some(d) = finding(id, text, doc) {
+            if let Some(d) = finding(id, source, doc) {
                 out.push(d);
             }
         }
@@ -44,7 +44,8 @@ fn check(ctx: &Context) -> Vec<Diagnostic> {
     out
 }
 
-fn finding(id: FileId, text: &str, doc: &ComposeFile) -> Option<Diagnostic> {
+fn finding(id: FileId, source: &SourceFile, doc: &ComposeFile) -> Option<Diagnostic> {
+    let text = &source.text;
     let entries = doc.root.as_ref()?.as_map()?;
     let (key, value) = entries
         .iter()
@@ -86,7 +87,7 @@ fn finding(id: FileId, text: &str, doc: &ComposeFile) -> Option<Diagnostic> {
     )
     .with_span_label("ignored by Compose")
     .with_help("delete the line; which features a file may use is the Compose Specification's, not a version's");
-    if let Some(line) = whole_line(text, written).filter(|l| still_reads(text, *l)) {
+    if let Some(line) = whole_line(source, written).filter(|l| still_reads(text, *l)) {
         d = d.with_fix(Fix::edits(
             "delete the `version:` line",
             vec![Edit {
@@ -123,15 +124,15 @@ fn still_reads(text: &str, line: TextRange) -> bool {
 
 /// The line of `range`, its line break included, when the range is all it
 /// holds (but blanks and a comment): deleting it changes nothing else.
-fn whole_line(text: &str, range: TextRange) -> Option<TextRange> {
-    let start = text[..range.start].rfind('\n').map_or(0, |i| i + 1);
-    let end = text[range.end..]
-        .find('\n')
-        .map_or(text.len(), |i| range.end + i + 1);
-    let before = &text[start..range.start];
-    let after = text[range.end..end].trim();
+fn whole_line(source: &SourceFile, range: TextRange) -> Option<TextRange> {
+    let line = source.line_at(range.start);
+    if source.line_at(range.end) != line {
+        return None;
+    }
+    let before = source.slice(TextRange::new(line.start, range.start));
+    let after = source.slice(TextRange::new(range.end, line.end)).trim();
     let alone = before.trim().is_empty() && (after.is_empty() || after.starts_with('#'));
-    (alone && !text[range.start..range.end].contains('\n')).then_some(TextRange::new(start, end))
+    alone.then(|| TextRange::new(line.start, source.next_line_start(range.start)))
 }
 
 #[cfg(test)]

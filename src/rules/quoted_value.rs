@@ -5,7 +5,7 @@ use crate::rules::flow::{active_services, trace};
 use crate::rules::{
     Context, Diagnostic, Edit, Fix, Rule, RuleId, RuleMeta, Severity, SeverityCase,
 };
-use crate::source::Span;
+use crate::source::{Span, TextRange};
 use crate::syntax::compose::EnvironmentForm;
 use crate::syntax::dotenv::{DotenvValue, Quote};
 
@@ -86,18 +86,15 @@ fn check(ctx: &Context) -> Vec<Diagnostic> {
             }
             let q = if a.quote == Quote::Double { '"' } else { '\'' };
             let span = Span::new(*id, a.raw_range);
-            let text = &ctx.ws.sources.get(*id).text;
             // Without its quotes, the value must read the same: nothing but
             // blanks, or blanks then a comment, after the closing quote
             // (`A="x"y` is `x` quoted, `xy` without); and no service reads
             // the file `format: raw`, where the quotes are the value's.
-            let rest_end = text[a.raw_range.end..]
-                .find('\n')
-                .map_or(text.len(), |i| a.raw_range.end + i);
-            let rest = &text[a.raw_range.end..rest_end];
             // Compose reads ` #` as a comment after an unquoted value, and
             // trims trailing spaces; a tab is the value's.
-            let rest = rest.strip_suffix('\r').unwrap_or(rest);
+            let source = ctx.ws.sources.get(*id);
+            let line = source.line_at(a.raw_range.start);
+            let rest = source.slice(TextRange::new(a.raw_range.end, line.end));
             let alone = rest.chars().all(|c| c == ' ')
                 || (rest.starts_with(' ') && rest.trim_start_matches(' ').starts_with('#'));
             let raw_reader = ctx

