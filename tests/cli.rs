@@ -923,6 +923,46 @@ fn every_pitfall_rule_fires_on_the_pitfalls_fixture() {
     insta::assert_snapshot!("pitfalls_pretty", stdout(&o));
 }
 
+/// Issue 18's fixtures show their rules: `multistage/` a `COPY --from` one
+/// letter off its stage, `selfhosted/` services that reach past their
+/// containers (and a Traefik that rightly holds the socket, not reported).
+#[test]
+fn issue_18_fixtures_show_their_rules() {
+    let (o, v) = check_json("fixtures/multistage", &[]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(names(&v["diagnostics"]).contains("copy-from-unknown-stage"));
+    let (o, v) = check_json("fixtures/selfhosted", &[]);
+    assert_eq!(o.status.code(), Some(1));
+    let found: Vec<(String, u64)> = v["diagnostics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| {
+            (
+                d["name"].as_str().unwrap().to_string(),
+                d["line"].as_u64().unwrap(),
+            )
+        })
+        .collect();
+    let expected = [
+        ("docker-socket-mounted", 15),
+        ("privileged-service", 29),
+        ("published-datastore", 42),
+        ("published-datastore", 50),
+    ];
+    let expected: Vec<(String, u64)> = expected.iter().map(|(n, l)| (n.to_string(), *l)).collect();
+    assert_eq!(found, expected);
+    let o = run(&[
+        "check",
+        "fixtures/selfhosted",
+        "--no-config",
+        "--format",
+        "compact",
+    ]);
+    assert!(!stdout(&o).contains("fixture-not-a-real-password"));
+    insta::assert_snapshot!("selfhosted_compact", stdout(&o));
+}
+
 /// `env` run in a subfolder of a project finds the compose file above, as
 /// `docker compose` does; `env` on an override file merges it over the
 /// default file of its folder.

@@ -215,6 +215,200 @@ fn server_needs(kind: ServerKind, key: &str, set: &dyn Fn(&str) -> bool) -> Opti
     })
 }
 
+/// Passwords that are no secret: the images' documentation examples, the
+/// server's or user's own name, the words everyone tries first.
+const DEFAULT_PASSWORDS: &[&str] = &[
+    "password",
+    "passw0rd",
+    "pass",
+    "secret",
+    "changeme",
+    "change-me",
+    "change_me",
+    "changeit",
+    "change-it",
+    "change_it",
+    "example",
+    "mysecretpassword",
+    "postgres",
+    "mysql",
+    "mariadb",
+    "root",
+    "admin",
+    "guest",
+    "redis",
+    "mongo",
+    "default",
+    "test",
+    "123456",
+    "12345678",
+];
+
+/// Whether a password is a default anyone would try: [`DEFAULT_PASSWORDS`],
+/// or the user's name.
+pub(crate) fn is_default_password(password: &str, user: Option<&str>) -> bool {
+    let p = password.trim();
+    DEFAULT_PASSWORDS.iter().any(|d| p.eq_ignore_ascii_case(d))
+        || user.is_some_and(|u| !u.is_empty() && p == u)
+}
+
+/// How a server's image, as the service configures it, lets clients in.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum ServerAuth {
+    /// No password is asked: why, and the variable or argument that says
+    /// so (`None`: the image's default).
+    Off { why: String, key: Option<String> },
+    /// The password is a default anyone would try: the variable.
+    DefaultPassword { key: String },
+    /// A password is set, or what the server asks cannot be known here (a
+    /// configuration file, an image built from it).
+    Other,
+}
+
+/// The major version of the image the service pulls, from its tag
+/// (`7.16.1` is 7, `8-alpine` 8).
+fn major_version(s: &Service) -> Option<u32> {
+    let reference = crate::facts::server::image_reference(s)?;
+    let tag = crate::facts::image_ref::ImageRef::parse(&reference)?.tag?;
+    let digits: String = tag.chars().take_while(char::is_ascii_digit).collect();
+    digits.parse().ok()
+}
+
+/// What the service's container receives for `key`, when it does.
+fn received<'s>(s: &'s Service, key: &str) -> Option<&'s str> {
+    s.container_env.get(key)?.winner.value.as_deref()
+}
+
+/// How the well-known server `kind` that `s` runs lets clients in, from
+/// what its container receives and its `command:` (the official images'
+/// documented variables, and Bitnami's `ALLOW_EMPTY_PASSWORD`). An image
+/// the service builds may hold any configuration: [`ServerAuth::Other`].
+pub(crate) fn server_auth(kind: ServerKind, s: &Service) -> ServerAuth {
+    let set = |k: &str| received(s, k).is_some_and(|v| !v.trim().is_empty());
+    let off = |why: &str, key: Option<&str>| ServerAuth::Off {
+        why: why.to_string(),
+        key: key.map(String::from),
+    };
+    let weak = |password_keys: &[&str], user_keys: &[&str]| {
+        let user = user_keys.iter().find_map(|k| received(s, k));
+        password_keys.iter().find_map(|k| {
+            received(s, k)
+                .filter(|p| !p.trim().is_empty() && is_default_password(p, user))
+                .map(|_| ServerAuth::DefaultPassword { key: k.to_string() })
+        })
+    };
+    if let Some(v) = received(s, "ALLOW_EMPTY_PASSWORD") {
+        if crate::model::mount::is_true(v.trim()) {
+            return off(
+                "ALLOW_EMPTY_PASSWORD lets clients in without one",
+                Some("ALLOW_EMPTY_PASSWORD"),
+            );
+        }
+    }
+    let words: Vec<String> = s.command.as_ref().map(|c| c.words()).unwrap_or_default();
+    let has = |w: &str| {
+        words
+            .iter()
+            .any(|x| x == w || x.starts_with(&format!("{w}=")))
+    };
+    let configured = words
+        .iter()
+        .any(|w| w.ends_with(".conf") || w.ends_with(".yaml") || w.ends_with(".yml"));
+    let built = s.build.is_some();
+    let found = match kind {
+        ServerKind::Postgres => {
+            if received(s, "POSTGRES_HOST_AUTH_METHOD").is_some_and(|m| m.trim() == "trust") {
+                Some(off(
+                    "POSTGRES_HOST_AUTH_METHOD=trust lets every client in without a password",
+                    Some("POSTGRES_HOST_AUTH_METHOD"),
+                ))
+            } else {
+                weak(
+                    &["POSTGRES_PASSWORD", "POSTGRESQL_PASSWORD"],
+                    &["POSTGRES_USER", "POSTGRESQL_USERNAME"],
+                )
+            }
+        }
+        ServerKind::Mysql => {
+            let empty = [
+                "MYSQL_ALLOW_EMPTY_PASSWORD",
+                "MARIADB_ALLOW_EMPTY_ROOT_PASSWORD",
+            ]
+            .into_iter()
+            .find(|k| set(k));
+            match empty {
+                Some(k) => Some(off("root has no password", Some(k))),
+                None => weak(
+                    &[
+                        "MYSQL_ROOT_PASSWORD",
+                        "MARIADB_ROOT_PASSWORD",
+                        "MYSQL_PASSWORD",
+                        "MARIADB_PASSWORD",
+                    ],
+                    &["MYSQL_USER", "MARIADB_USER"],
+                ),
+            }
+        }
+        ServerKind::Redis => {
+            let args = received(s, "REDIS_ARGS").unwrap_or("");
+            if has("--requirepass")
+                || args.contains("requirepass")
+                || set("REDIS_PASSWORD")
+                || configured
+                || built
+            {
+                None
+            } else {
+                Some(off("Redis asks for no password unless it is started with `--requirepass` or a configuration file", None))
+            }
+        }
+        ServerKind::Mongo => {
+            if set("MONGO_INITDB_ROOT_USERNAME") {
+                weak(
+                    &["MONGO_INITDB_ROOT_PASSWORD"],
+                    &["MONGO_INITDB_ROOT_USERNAME"],
+                )
+            } else if has("--auth") || has("--config") || has("-f") || configured || built {
+                None
+            } else {
+                Some(off("MongoDB starts without authentication when MONGO_INITDB_ROOT_USERNAME is not set", None))
+            }
+        }
+        ServerKind::Memcached => {
+            if has("-S") || has("--enable-sasl") || built {
+                None
+            } else {
+                Some(off(
+                    "Memcached has no authentication unless started with SASL (`-S`)",
+                    None,
+                ))
+            }
+        }
+        ServerKind::Elasticsearch => {
+            let security =
+                received(s, "xpack.security.enabled").map(|v| v.trim().to_ascii_lowercase());
+            match security.as_deref() {
+                Some("false") => Some(off(
+                    "xpack.security.enabled=false turns authentication off",
+                    Some("xpack.security.enabled"),
+                )),
+                Some(_) => None,
+                // Before 8.0, security is off unless turned on.
+                None if !built && major_version(s).is_some_and(|v| v < 8) => Some(off(
+                    "Elasticsearch before 8 asks for no password unless xpack.security.enabled=true",
+                    None,
+                )),
+                None => None,
+            }
+        }
+        ServerKind::RabbitMq => received(s, "RABBITMQ_DEFAULT_USER")
+            .filter(|u| u.trim() != "guest")
+            .and_then(|_| weak(&["RABBITMQ_DEFAULT_PASS"], &["RABBITMQ_DEFAULT_USER"])),
+        _ => None,
+    };
+    found.unwrap_or(ServerAuth::Other)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -224,6 +418,42 @@ mod tests {
         let dir = crate::rules::testing::write_project(&[("compose.yaml", &compose)]);
         let ws = crate::rules::testing::workspace(dir.path());
         ws.projects[0].services[0].clone()
+    }
+
+    #[test]
+    fn how_servers_let_clients_in() {
+        let auth = |compose: &str| {
+            let dir = crate::rules::testing::write_project(&[("compose.yaml", compose)]);
+            let ws = crate::rules::testing::workspace(dir.path());
+            let s = &ws.projects[0].services[0];
+            server_auth(ServerKind::of_service(s).unwrap(), s)
+        };
+        let off = |a: ServerAuth| matches!(a, ServerAuth::Off { .. });
+        assert!(off(auth(
+            "services:\n  es:\n    image: elasticsearch:7.16.1\n"
+        )));
+        assert_eq!(
+            auth("services:\n  es:\n    image: elasticsearch:8.15.0\n"),
+            ServerAuth::Other
+        );
+        assert!(off(auth("services:\n  es:\n    image: elasticsearch:8.15.0\n    environment:\n      xpack.security.enabled: \"false\"\n")));
+        assert!(off(auth("services:\n  r:\n    image: redis:7\n")));
+        assert_eq!(auth("services:\n  r:\n    image: redis:7\n    command: redis-server --requirepass \"$${REDIS_PASSWORD}\"\n"), ServerAuth::Other);
+        assert_eq!(auth("services:\n  r:\n    image: redis:7\n    command: redis-server /usr/local/etc/redis/redis.conf\n"), ServerAuth::Other);
+        assert!(off(auth("services:\n  m:\n    image: mongo:7\n")));
+        assert!(matches!(
+            auth("services:\n  m:\n    image: mongo:7\n    environment:\n      MONGO_INITDB_ROOT_USERNAME: root\n      MONGO_INITDB_ROOT_PASSWORD: root\n"),
+            ServerAuth::DefaultPassword { .. }
+        ));
+        assert!(off(auth("services:\n  db:\n    image: mariadb:11\n    environment:\n      MARIADB_ALLOW_EMPTY_ROOT_PASSWORD: \"1\"\n")));
+        assert!(matches!(
+            auth("services:\n  db:\n    image: postgres:16\n    environment:\n      POSTGRES_PASSWORD: changeit\n"),
+            ServerAuth::DefaultPassword { .. }
+        ));
+        assert_eq!(
+            auth("services:\n  q:\n    image: rabbitmq:3\n"),
+            ServerAuth::Other
+        );
     }
 
     #[test]

@@ -6,6 +6,7 @@
 pub(crate) mod base_image;
 pub(crate) mod commands;
 pub(crate) mod credentials;
+pub(crate) mod host_access;
 pub(crate) mod image_ref;
 pub(crate) mod images;
 pub(crate) mod known;

@@ -155,6 +155,9 @@ pub(crate) struct Published {
     /// The whole entry.
     pub span: Span,
     pub udp: bool,
+    /// The host address it is published on (`127.0.0.1`, `::1`); `None`:
+    /// every interface.
+    pub host_ip: Option<String>,
 }
 
 /// A port the image or compose `expose:` declares.
@@ -164,6 +167,19 @@ pub(crate) struct Exposed {
     pub span: Span,
     /// True for the image's `EXPOSE`, false for compose `expose:`.
     pub from_image: bool,
+}
+
+/// The host address of `[ip:][published:]target[/protocol]`, without its
+/// brackets; `None` when there is none.
+fn host_ip(text: &str) -> Option<&str> {
+    let spec = text.split('/').next().unwrap_or(text);
+    if let Some(rest) = spec.strip_prefix('[') {
+        return rest.split(']').next().filter(|ip| !ip.is_empty());
+    }
+    let parts: Vec<&str> = spec.split(':').collect();
+    (parts.len() == 3)
+        .then_some(parts[0])
+        .filter(|ip| !ip.is_empty())
 }
 
 /// `[ip:][published:]target[/protocol]` → (published text, target text,
@@ -206,6 +222,7 @@ pub(crate) fn published(p: &PortConfig) -> Option<Published> {
         target_span: span_in(&p.raw, lead + at..lead + at + target.len()),
         span: p.raw.span,
         udp: protocol.eq_ignore_ascii_case("udp"),
+        host_ip: host_ip(text).map(String::from),
     })
 }
 
@@ -327,6 +344,15 @@ mod tests {
             entry("8000-8010:8000-8010"),
             Some((Some("8000-8010"), "8000-8010", 10, "tcp"))
         );
+    }
+
+    #[test]
+    fn host_addresses() {
+        assert_eq!(host_ip("5432:5432"), None);
+        assert_eq!(host_ip("127.0.0.1:5432:5432"), Some("127.0.0.1"));
+        assert_eq!(host_ip("0.0.0.0::5432/tcp"), Some("0.0.0.0"));
+        assert_eq!(host_ip("[::1]:5432:5432"), Some("::1"));
+        assert_eq!(host_ip("5432"), None);
     }
 
     #[test]

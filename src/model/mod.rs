@@ -8,6 +8,7 @@ pub mod explain;
 pub(crate) mod image;
 pub mod interpolate;
 pub(crate) mod loader;
+pub mod mount;
 pub(crate) mod project;
 pub mod secrets;
 pub mod types;

@@ -569,6 +569,20 @@ pub struct PortConfig {
     pub target: Option<String>,
 }
 
+/// One `volumes:` item of a service, after interpolation: the short
+/// syntax's item, or the long syntax's fields ([`crate::model::mount`]
+/// reads it as Compose does).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MountConfig {
+    /// The item as written.
+    pub span: Span,
+    pub short: Option<Value>,
+    pub kind: Option<Value>,
+    pub source: Option<Value>,
+    pub target: Option<Value>,
+    pub read_only: Option<Value>,
+}
+
 /// A compose service after interpolation and multi-file merge.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Service {
@@ -594,6 +608,16 @@ pub struct Service {
     pub hostname: Option<Value>,
     /// `pull_policy:` as written (`build`, `never`, `always`…).
     pub pull_policy: Option<Value>,
+    /// `volumes:`, merged by the path in the container.
+    pub volumes: Vec<MountConfig>,
+    /// `privileged:` after interpolation ([`crate::model::mount::is_true`]
+    /// reads it).
+    pub privileged: Option<Value>,
+    /// `cap_add:` and `security_opt:`, each item once.
+    pub cap_add: Vec<Value>,
+    pub security_opt: Vec<Value>,
+    pub pid: Option<Value>,
+    pub ipc: Option<Value>,
     /// The container environment, resolved.
     pub container_env: ContainerEnvironment,
     /// What the image built here runs, when the service has `build:`.
@@ -649,6 +673,25 @@ impl Service {
             + one(&self.container_name)
             + one(&self.hostname)
             + one(&self.pull_policy)
+            + one(&self.privileged)
+            + one(&self.pid)
+            + one(&self.ipc)
+            + values(&self.cap_add)
+            + values(&self.security_opt)
+            + self
+                .volumes
+                .iter()
+                .map(|m| {
+                    values(
+                        m.short
+                            .iter()
+                            .chain(&m.kind)
+                            .chain(&m.source)
+                            .chain(&m.target)
+                            .chain(&m.read_only),
+                    )
+                })
+                .sum::<usize>()
             + self.healthcheck.as_ref().map_or(0, |h| command(&h.test))
             + self
                 .depends_on

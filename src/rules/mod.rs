@@ -16,6 +16,7 @@ mod build_tools_in_final_stage;
 mod copy_from_unknown_stage;
 mod debug_in_production;
 mod depends_on_not_healthy;
+mod docker_socket_mounted;
 mod duplicate_key;
 mod env_file_in_image;
 mod env_only_in_dotenv;
@@ -29,6 +30,8 @@ mod no_healthcheck;
 mod obsolete_version_key;
 mod pip_cache;
 mod port_mismatch;
+mod privileged_service;
+mod published_datastore;
 mod quoted_value;
 mod root_user;
 mod secret_in_image;
@@ -107,6 +110,9 @@ pub static RULES: &[&Rule] = &[
     &obsolete_version_key::RULE,
     &tls_verification_off::RULE,
     &copy_from_unknown_stage::RULE,
+    &docker_socket_mounted::RULE,
+    &privileged_service::RULE,
+    &published_datastore::RULE,
 ];
 
 /// Rules that can report the same text for the same reason, the first

@@ -47,6 +47,17 @@ pub struct Service {
     pub hostname: Option<Spanned<String>>,
     /// `pull_policy:` (`always`, `missing`, `never`, `build`…).
     pub pull_policy: Option<Spanned<String>>,
+    /// `volumes:`, short (`src:dst[:mode]`) and long syntax.
+    pub volumes: Vec<Volume>,
+    /// `privileged:` as written (a boolean, or a string Compose
+    /// interpolates, then reads as one).
+    pub privileged: Option<Spanned<String>>,
+    pub cap_add: Vec<Spanned<String>>,
+    pub security_opt: Vec<Spanned<String>>,
+    /// `pid:` (`host`, `service:NAME`, `container:ID`).
+    pub pid: Option<Spanned<String>>,
+    /// `ipc:` (`host`, `shareable`, `service:NAME`…).
+    pub ipc: Option<Spanned<String>>,
     /// `extends:` (service name, optional file).
     pub extends: Option<Extends>,
     /// Compose's merge tags in this service: the fields tagged `!reset`
@@ -72,6 +83,22 @@ pub struct Include {
     /// directory.
     pub env_files: Vec<Spanned<String>>,
     pub project_directory: Option<Spanned<String>>,
+}
+
+/// One `volumes:` item of a service: the short syntax as written, or the
+/// fields of the long syntax. Values raw.
+#[derive(Debug, Clone, Default)]
+pub struct Volume {
+    /// The item as written.
+    pub range: TextRange,
+    /// `- src:dst[:mode]` (split after interpolation, as Compose does).
+    pub short: Option<Spanned<String>>,
+    /// Long syntax: `type:` (`bind`, `volume`, `tmpfs`…).
+    pub kind: Option<Spanned<String>>,
+    pub source: Option<Spanned<String>>,
+    pub target: Option<Spanned<String>>,
+    /// `read_only:` as written (a boolean, or a string read as one).
+    pub read_only: Option<Spanned<String>>,
 }
 
 #[derive(Debug, Clone)]
@@ -402,6 +429,12 @@ impl Reader {
                 "container_name" => s.container_name = self.string(v, &what),
                 "hostname" => s.hostname = self.string(v, &what),
                 "pull_policy" => s.pull_policy = self.string(v, &what),
+                "privileged" => s.privileged = self.string(v, &what),
+                "pid" => s.pid = self.string(v, &what),
+                "ipc" => s.ipc = self.string(v, &what),
+                "cap_add" => s.cap_add = self.strings(v, &what),
+                "security_opt" => s.security_opt = self.strings(v, &what),
+                "volumes" => s.volumes = self.volumes(v, &what),
                 "network_mode" => s.network_mode = self.string(v, &what),
                 "environment" => {
                     s.environment_key = Some(k.range);
@@ -708,15 +741,70 @@ impl Reader {
                     let field = |f: &str| n.get(f).and_then(|x| x.as_scalar()?.compose_string());
                     let target = field("target");
                     let published = field("published");
+                    // Joined back into the short syntax's order:
+                    // `[ip:][published:]target[/protocol]`.
+                    let ip = field("host_ip").filter(|ip| !ip.is_empty()).map(|ip| {
+                        if ip.contains(':') {
+                            format!("[{ip}]:")
+                        } else {
+                            format!("{ip}:")
+                        }
+                    });
+                    let protocol = field("protocol").map(|p| format!("/{p}"));
                     let text = match (&published, &target) {
-                        (Some(p), Some(t)) => format!("{p}:{t}"),
-                        (None, Some(t)) => t.clone(),
+                        (Some(p), Some(t)) => format!("{}{p}:{t}", ip.unwrap_or_default()),
+                        (None, Some(t)) => match ip {
+                            Some(ip) => format!("{ip}:{t}"),
+                            None => t.clone(),
+                        },
                         _ => String::new(),
+                    };
+                    let text = match (text.is_empty(), protocol) {
+                        (false, Some(p)) => text + &p,
+                        _ => text,
                     };
                     Some(Port {
                         raw: Spanned::new(text, n.range),
                         published,
                         target,
+                    })
+                }
+                NodeKind::Seq(_) => {
+                    self.error(format!("{what} items must be strings or mappings"), n.range);
+                    None
+                }
+            })
+            .collect()
+    }
+
+    fn volumes(&mut self, node: &Node, what: &str) -> Vec<Volume> {
+        let Some(items) = node.as_seq() else {
+            if !node.is_null() {
+                self.error(format!("{what} must be a list"), node.range);
+            }
+            return Vec::new();
+        };
+        items
+            .iter()
+            .filter_map(|n| match &n.kind {
+                NodeKind::Scalar(_) => Some(Volume {
+                    range: n.range,
+                    short: Some(self.string(n, what)?),
+                    ..Volume::default()
+                }),
+                NodeKind::Map(_) => {
+                    let mut field = |f: &str| {
+                        n.get(f)
+                            .filter(|x| x.as_scalar().is_some())
+                            .and_then(|x| self.string(x, &format!("{what}.{f}")))
+                    };
+                    Some(Volume {
+                        range: n.range,
+                        short: None,
+                        kind: field("type"),
+                        source: field("source"),
+                        target: field("target"),
+                        read_only: field("read_only"),
                     })
                 }
                 NodeKind::Seq(_) => {

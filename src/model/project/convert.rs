@@ -182,6 +182,24 @@ impl Converter<'_> {
             container_name: self.opt(&s.container_name),
             hostname: self.opt(&s.hostname),
             pull_policy: self.opt(&s.pull_policy),
+            volumes: {
+                let mut volumes = Vec::new();
+                let items = s.volumes.iter().map(|m| MountConfig {
+                    span: self.span(m.range),
+                    short: self.opt(&m.short),
+                    kind: self.opt(&m.kind),
+                    source: self.opt(&m.source),
+                    target: self.opt(&m.target),
+                    read_only: self.opt(&m.read_only),
+                });
+                merge_mounts(&mut volumes, items.collect());
+                volumes
+            },
+            privileged: self.opt(&s.privileged),
+            cap_add: unique(s.cap_add.iter().map(|c| self.value(c))),
+            security_opt: unique(s.security_opt.iter().map(|o| self.value(o))),
+            pid: self.opt(&s.pid),
+            ipc: self.opt(&s.ipc),
             container_env: ContainerEnvironment::default(),
             image_facts: None,
             resets: s.resets.clone(),
@@ -190,7 +208,16 @@ impl Converter<'_> {
             scope: 0,
         }
     }
+}
 
+/// Each text once, where it is first written (`cap_add:` and
+/// `security_opt:` are sets to Compose).
+fn unique(values: impl Iterator<Item = Value>) -> Vec<Value> {
+    let mut seen: HashSet<String> = HashSet::new();
+    values.filter(|v| seen.insert(v.text.clone())).collect()
+}
+
+impl Converter<'_> {
     pub(super) fn environment_entry(&self, e: &cs::EnvironmentEntry) -> EnvironmentEntry {
         let key_span = self.span(e.key.range);
         let entry_span = self.span(e.raw.range);

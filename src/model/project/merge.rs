@@ -65,6 +65,27 @@ fn merge_by_key<T>(base: &mut Vec<T>, over: Vec<T>, key: impl Fn(&T) -> &str) {
     );
 }
 
+/// `over`'s `volumes:` items after `base`'s: an item replaces the one with
+/// the same path in the container where that one stands, in one file as
+/// from one file to the next (`docker-compose config` 2.40.3).
+pub(super) fn merge_mounts(base: &mut Vec<MountConfig>, over: Vec<MountConfig>) {
+    let mut at: HashMap<String, usize> = base
+        .iter()
+        .enumerate()
+        .map(|(i, m)| (m.merge_key(), i))
+        .collect();
+    for m in over {
+        let key = m.merge_key();
+        match at.get(&key) {
+            Some(&i) => base[i] = m,
+            None => {
+                at.insert(key, base.len());
+                base.push(m);
+            }
+        }
+    }
+}
+
 /// Removes what `base` sets for `field` (a service key, or
 /// `environment.KEY`), as a `!reset` in a later file does.
 pub(super) fn clear_field(base: &mut Service, field: &str) {
@@ -90,6 +111,12 @@ pub(super) fn clear_field(base: &mut Service, field: &str) {
         "container_name" => base.container_name = None,
         "hostname" => base.hostname = None,
         "pull_policy" => base.pull_policy = None,
+        "volumes" => base.volumes.clear(),
+        "privileged" => base.privileged = None,
+        "cap_add" => base.cap_add.clear(),
+        "security_opt" => base.security_opt.clear(),
+        "pid" => base.pid = None,
+        "ipc" => base.ipc = None,
         _ => {}
     }
 }
@@ -182,4 +209,16 @@ pub fn merge_service(base: &mut Service, over: Service) {
     replace(&mut base.container_name, over.container_name);
     replace(&mut base.hostname, over.hostname);
     replace(&mut base.pull_policy, over.pull_policy);
+    merge_mounts(&mut base.volumes, over.volumes);
+    replace(&mut base.privileged, over.privileged);
+    // Sets: appended, each item once.
+    for (base, over) in [
+        (&mut base.cap_add, over.cap_add),
+        (&mut base.security_opt, over.security_opt),
+    ] {
+        let mut seen: HashSet<String> = base.iter().map(|x| x.text.clone()).collect();
+        base.extend(over.into_iter().filter(|x| seen.insert(x.text.clone())));
+    }
+    replace(&mut base.pid, over.pid);
+    replace(&mut base.ipc, over.ipc);
 }

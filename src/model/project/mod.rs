@@ -368,4 +368,6 @@ impl Builder<'_, '_> {
 }
 
 #[cfg(test)]
+mod mount_conformance;
+#[cfg(test)]
 mod tests;
