@@ -42,6 +42,7 @@ PAIRS = {
     "DL3042": "pip-cache",
     "DL3002": "root-user",
     "DL3022": "copy-from-unknown-stage",
+    "DL3025": "shell-form-entrypoint",
 }
 RULES = sorted(set(PAIRS.values()))
 

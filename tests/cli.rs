@@ -946,9 +946,10 @@ fn issue_18_fixtures_show_their_rules() {
         .collect();
     let expected = [
         ("docker-socket-mounted", 15),
-        ("privileged-service", 29),
-        ("published-datastore", 42),
-        ("published-datastore", 50),
+        ("privileged-service", 35),
+        ("published-datastore", 48),
+        ("published-datastore", 56),
+        ("shell-form-entrypoint", 10),
     ];
     let expected: Vec<(String, u64)> = expected.iter().map(|(n, l)| (n.to_string(), *l)).collect();
     assert_eq!(found, expected);

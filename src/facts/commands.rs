@@ -267,6 +267,18 @@ fn image_invocations(
     }
 }
 
+/// What an image's `CMD` or `ENTRYPOINT` (of the Dockerfile `file`) runs.
+pub(crate) fn image_command(
+    ws: &Workspace,
+    file: crate::source::FileId,
+    c: &DockerCommand,
+) -> RunCommand {
+    RunCommand {
+        invocations: image_invocations(ws, file, c),
+        source: CommandSource::Image,
+    }
+}
+
 /// What the service's container runs: compose's `entrypoint`/`command` where
 /// set, else the image's (a compose `entrypoint:` also drops the image's CMD).
 pub fn run_command(ws: &Workspace, s: &Service) -> Option<RunCommand> {

@@ -63,6 +63,7 @@ rule_ids! {
     DockerSocketMounted => "docker-socket-mounted",
     PrivilegedService => "privileged-service",
     PublishedDatastore => "published-datastore",
+    ShellFormEntrypoint => "shell-form-entrypoint",
     SyntaxError => "syntax-error",
     ComposeError => "compose-error",
     UnreadableFile => "unreadable-file",

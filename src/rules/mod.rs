@@ -36,6 +36,7 @@ mod quoted_value;
 mod root_user;
 mod secret_in_image;
 mod shadowed_env;
+mod shell_form_entrypoint;
 mod tls_verification_off;
 mod unpinned_image;
 mod unreachable_host;
@@ -113,6 +114,7 @@ pub static RULES: &[&Rule] = &[
     &docker_socket_mounted::RULE,
     &privileged_service::RULE,
     &published_datastore::RULE,
+    &shell_form_entrypoint::RULE,
 ];
 
 /// Rules that can report the same text for the same reason, the first
