@@ -284,7 +284,13 @@ fn received<'s>(s: &'s Service, key: &str) -> Option<&'s str> {
 /// documented variables, and Bitnami's `ALLOW_EMPTY_PASSWORD`). An image
 /// the service builds may hold any configuration: [`ServerAuth::Other`].
 pub(crate) fn server_auth(kind: ServerKind, s: &Service) -> ServerAuth {
-    let set = |k: &str| received(s, k).is_some_and(|v| !v.trim().is_empty());
+    // A variable, or its `_FILE` twin the official images read a secret
+    // file from.
+    let set = |k: &str| {
+        [k.to_string(), format!("{k}_FILE")]
+            .iter()
+            .any(|k| received(s, k).is_some_and(|v| !v.trim().is_empty()))
+    };
     let off = |why: &str, key: Option<&str>| ServerAuth::Off {
         why: why.to_string(),
         key: key.map(String::from),
@@ -297,24 +303,51 @@ pub(crate) fn server_auth(kind: ServerKind, s: &Service) -> ServerAuth {
                 .map(|_| ServerAuth::DefaultPassword { key: k.to_string() })
         })
     };
+    // Bitnami's switch, when no password is given beside it.
+    let any_password = s.container_env.vars.keys().any(|k| {
+        k.to_ascii_uppercase().contains("PASSWORD") && !k.contains("ALLOW_EMPTY") && set(k)
+    });
     if let Some(v) = received(s, "ALLOW_EMPTY_PASSWORD") {
-        if crate::model::mount::is_true(v.trim()) {
+        if crate::model::mount::is_true(v.trim()) && !any_password {
             return off(
                 "ALLOW_EMPTY_PASSWORD lets clients in without one",
                 Some("ALLOW_EMPTY_PASSWORD"),
             );
         }
     }
-    let words: Vec<String> = s.command.as_ref().map(|c| c.words()).unwrap_or_default();
+    // What the server is started with: compose's entrypoint and command.
+    let words: Vec<String> = s
+        .entrypoint
+        .iter()
+        .chain(&s.command)
+        .flat_map(|c| c.words())
+        .collect();
     let has = |w: &str| {
         words
             .iter()
             .any(|x| x == w || x.starts_with(&format!("{w}=")))
     };
-    let configured = words
-        .iter()
-        .any(|w| w.ends_with(".conf") || w.ends_with(".yaml") || w.ends_with(".yml"));
+    let configured = words.iter().any(|w| {
+        [".conf", ".yaml", ".yml", ".acl", ".cnf"]
+            .iter()
+            .any(|e| w.ends_with(e))
+    });
     let built = s.build.is_some();
+    // Only the images whose defaults we know are said to ask for nothing.
+    let image = crate::facts::server::image_reference(s);
+    let image = image
+        .as_deref()
+        .and_then(crate::facts::image_ref::ImageRef::parse);
+    let official = |names: &[&str]| {
+        image.is_some_and(|i| {
+            let repo = i.repository().to_ascii_lowercase();
+            names.iter().any(|n| {
+                repo == *n
+                    || repo == format!("library/{n}")
+                    || repo.ends_with(&format!("/{n}")) && n.contains('/')
+            })
+        })
+    };
     let found = match kind {
         ServerKind::Postgres => {
             if received(s, "POSTGRES_HOST_AUTH_METHOD").is_some_and(|m| m.trim() == "trust") {
@@ -330,15 +363,18 @@ pub(crate) fn server_auth(kind: ServerKind, s: &Service) -> ServerAuth {
             }
         }
         ServerKind::Mysql => {
+            // The switch matters only without a root password (the
+            // entrypoint sets one when it is given).
+            let root = set("MYSQL_ROOT_PASSWORD") || set("MARIADB_ROOT_PASSWORD");
             let empty = [
                 "MYSQL_ALLOW_EMPTY_PASSWORD",
                 "MARIADB_ALLOW_EMPTY_ROOT_PASSWORD",
             ]
             .into_iter()
-            .find(|k| set(k));
+            .find(|k| received(s, k).is_some_and(|v| !v.is_empty()));
             match empty {
-                Some(k) => Some(off("root has no password", Some(k))),
-                None => weak(
+                Some(k) if !root => Some(off("root has no password", Some(k))),
+                _ => weak(
                     &[
                         "MYSQL_ROOT_PASSWORD",
                         "MARIADB_ROOT_PASSWORD",
@@ -351,16 +387,21 @@ pub(crate) fn server_auth(kind: ServerKind, s: &Service) -> ServerAuth {
         }
         ServerKind::Redis => {
             let args = received(s, "REDIS_ARGS").unwrap_or("");
-            if has("--requirepass")
+            let protected = has("--requirepass")
+                || has("--aclfile")
+                || has("--user")
                 || args.contains("requirepass")
+                || args.contains("aclfile")
                 || set("REDIS_PASSWORD")
+                || set("VALKEY_PASSWORD")
                 || configured
-                || built
-            {
-                None
-            } else {
-                Some(off("Redis asks for no password unless it is started with `--requirepass` or a configuration file", None))
-            }
+                || built;
+            (!protected && official(&["redis", "valkey/valkey"])).then(|| {
+                off(
+                    "Redis asks for no password unless it is started with `--requirepass`, an ACL file or a configuration file",
+                    None,
+                )
+            })
         }
         ServerKind::Mongo => {
             if set("MONGO_INITDB_ROOT_USERNAME") {
@@ -368,25 +409,39 @@ pub(crate) fn server_auth(kind: ServerKind, s: &Service) -> ServerAuth {
                     &["MONGO_INITDB_ROOT_PASSWORD"],
                     &["MONGO_INITDB_ROOT_USERNAME"],
                 )
-            } else if has("--auth") || has("--config") || has("-f") || configured || built {
-                None
-            } else {
-                Some(off("MongoDB starts without authentication when MONGO_INITDB_ROOT_USERNAME is not set", None))
-            }
-        }
-        ServerKind::Memcached => {
-            if has("-S") || has("--enable-sasl") || built {
+            } else if has("--auth")
+                || has("--config")
+                || has("-f")
+                || has("--keyFile")
+                || configured
+                || built
+                || !official(&["mongo"])
+            {
                 None
             } else {
                 Some(off(
-                    "Memcached has no authentication unless started with SASL (`-S`)",
+                    "MongoDB starts without authentication when MONGO_INITDB_ROOT_USERNAME is not set",
                     None,
                 ))
             }
         }
+        ServerKind::Memcached => {
+            (!(has("-S") || has("--enable-sasl") || built) && official(&["memcached"])).then(|| {
+                off(
+                    "Memcached has no authentication unless started with SASL (`-S`)",
+                    None,
+                )
+            })
+        }
         ServerKind::Elasticsearch => {
             let security =
                 received(s, "xpack.security.enabled").map(|v| v.trim().to_ascii_lowercase());
+            // A configuration file of its own may turn security on.
+            let config_file = s.volumes.iter().any(|m| {
+                m.read()
+                    .and_then(|m| m.target)
+                    .is_some_and(|t| t.trim_end_matches('/').ends_with("elasticsearch.yml"))
+            });
             match security.as_deref() {
                 Some("false") => Some(off(
                     "xpack.security.enabled=false turns authentication off",
@@ -394,10 +449,16 @@ pub(crate) fn server_auth(kind: ServerKind, s: &Service) -> ServerAuth {
                 )),
                 Some(_) => None,
                 // Before 8.0, security is off unless turned on.
-                None if !built && major_version(s).is_some_and(|v| v < 8) => Some(off(
-                    "Elasticsearch before 8 asks for no password unless xpack.security.enabled=true",
-                    None,
-                )),
+                None if !built
+                    && !config_file
+                    && official(&["elasticsearch", "elasticsearch/elasticsearch"])
+                    && major_version(s).is_some_and(|v| v < 8) =>
+                {
+                    Some(off(
+                        "Elasticsearch before 8 asks for no password unless xpack.security.enabled=true",
+                        None,
+                    ))
+                }
                 None => None,
             }
         }

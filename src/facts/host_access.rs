@@ -44,11 +44,22 @@ fn clean(path: &str) -> String {
 /// socket: the system daemon's, a rootless one (`/run/user/1000/…`),
 /// Docker Desktop's (`~/.docker/run/docker.sock`).
 fn is_socket(path: &str) -> bool {
-    path.ends_with("/docker.sock") || path.ends_with("/podman.sock")
+    path.ends_with("/docker.sock")
+        || path.ends_with("/podman.sock")
+        || path.ends_with("/containerd.sock")
 }
 
-/// The folders that hold the system daemon's socket.
-const SOCKET_FOLDERS: &[&str] = &["/var/run", "/run"];
+/// The folders that hold the system daemon's socket (`/` holds them all).
+const SOCKET_FOLDERS: &[&str] = &["/", "/var/run", "/run", "/run/containerd"];
+
+/// Docker Desktop's named pipe on Windows, as Compose reads it from a
+/// short item (`\\.\pipe\docker_engine`) or a `type: npipe` one.
+fn is_windows_pipe(source: &str) -> bool {
+    source
+        .replace('/', "\\")
+        .to_ascii_lowercase()
+        .ends_with("\\pipe\\docker_engine")
+}
 
 /// The service's mounts of the Docker daemon's socket, or of the folder
 /// that holds it.
@@ -59,6 +70,15 @@ pub(crate) fn docker_socket_mounts(s: &Service) -> Vec<SocketMount> {
         let (Some(source), Some((value, range))) = (mount.source, mount.source_at.clone()) else {
             continue;
         };
+        if is_windows_pipe(source) {
+            out.push(SocketMount {
+                path: source.to_string(),
+                span: crate::facts::commands::span_in(value, range),
+                read_only: mount.read_only,
+                folder: false,
+            });
+            continue;
+        }
         if mount.kind != MountKind::Bind || !(source.starts_with('/') || source.starts_with('~')) {
             continue;
         }
@@ -99,6 +119,8 @@ pub(crate) enum PrivilegeKind {
     AllCapabilities,
     /// `cap_add: [SYS_ADMIN]`.
     SysAdmin,
+    /// `cap_add: [SYS_MODULE]`: loading kernel modules.
+    SysModule,
     /// `security_opt: [seccomp:unconfined]`.
     NoSeccomp,
     /// `security_opt: [apparmor:unconfined]`.
@@ -122,10 +144,11 @@ fn security_option(text: &str) -> Option<(&str, &str)> {
 /// they are written.
 pub(crate) fn privileges(s: &Service) -> Vec<Privilege> {
     let mut out = Vec::new();
+    // At the text itself: the default of `${PRIV:-true}`, not the scalar.
     let mut add = |kind, v: &Value| {
         out.push(Privilege {
             kind,
-            span: v.span,
+            span: crate::facts::commands::span_in(v, 0..v.text.len()),
             text: v.text.clone(),
         })
     };
@@ -137,6 +160,7 @@ pub(crate) fn privileges(s: &Service) -> Vec<Privilege> {
         match upper.strip_prefix("CAP_").unwrap_or(&upper) {
             "ALL" => add(PrivilegeKind::AllCapabilities, c),
             "SYS_ADMIN" => add(PrivilegeKind::SysAdmin, c),
+            "SYS_MODULE" => add(PrivilegeKind::SysModule, c),
             _ => {}
         }
     }
@@ -186,8 +210,9 @@ impl HostTool {
 }
 
 /// Images of tools that exist to work with their host, by the last part
-/// of their name (or the whole path where that part is generic:
-/// `portainer/agent`). Lowercase.
+/// of their name when it is the tool's own, or by the end of their
+/// repository where that part is generic (`portainer/agent`,
+/// `library/docker`, `gethomepage/homepage`). Lowercase.
 const TOOLS: &[(&str, HostTool)] = &[
     // Reverse proxies and certificate companions that read containers.
     ("traefik", HostTool::DockerApi),
@@ -223,19 +248,27 @@ const TOOLS: &[(&str, HostTool)] = &[
     ("dockge", HostTool::DockerApi),
     ("yacht", HostTool::DockerApi),
     ("dozzle", HostTool::DockerApi),
-    ("homepage", HostTool::DockerApi),
+    ("gethomepage/homepage", HostTool::DockerApi),
+    ("glance", HostTool::DockerApi),
     ("dashdot", HostTool::DockerApi),
     ("uptime-kuma", HostTool::DockerApi),
     ("coolify", HostTool::DockerApi),
     ("dokploy", HostTool::DockerApi),
-    ("periphery", HostTool::DockerApi),
+    ("komodo-periphery", HostTool::DockerApi),
+    ("coder/coder", HostTool::DockerApi),
+    ("jenkins/jenkins", HostTool::DockerApi),
+    ("rancher/rancher", HostTool::Both),
     ("registrator", HostTool::DockerApi),
     ("logspout", HostTool::DockerApi),
     ("dockerapi", HostTool::DockerApi),
     // Collectors of containers' logs and metrics.
     ("promtail", HostTool::DockerApi),
-    ("alloy", HostTool::DockerApi),
-    ("vector", HostTool::DockerApi),
+    ("grafana/alloy", HostTool::DockerApi),
+    ("grafana/agent", HostTool::DockerApi),
+    ("timberio/vector", HostTool::DockerApi),
+    ("filebeat", HostTool::DockerApi),
+    ("metricbeat", HostTool::DockerApi),
+    ("prom/prometheus", HostTool::DockerApi),
     ("fluent-bit", HostTool::DockerApi),
     ("fluentd", HostTool::DockerApi),
     ("opentelemetry-collector", HostTool::DockerApi),
@@ -250,24 +283,28 @@ const TOOLS: &[(&str, HostTool)] = &[
     ("localstack", HostTool::DockerApi),
     ("kestra", HostTool::DockerApi),
     ("ryuk", HostTool::DockerApi),
-    ("compose", HostTool::DockerApi),
+    ("docker/compose", HostTool::DockerApi),
     // Docker itself (the CLI, Docker in Docker), Kubernetes in Docker.
-    ("docker", HostTool::Both),
+    ("library/docker", HostTool::Both),
     ("dind", HostTool::Both),
+    ("moby/buildkit", HostTool::Kernel),
+    ("buildkitd", HostTool::Kernel),
     ("k3s", HostTool::Kernel),
-    ("node", HostTool::Kernel),
+    ("kindest/node", HostTool::Kernel),
     // Host, eBPF and security monitors; host firewalls.
     ("cadvisor", HostTool::Both),
     ("netdata", HostTool::Both),
     ("glances", HostTool::Both),
     ("beszel-agent", HostTool::Both),
     ("datadog/agent", HostTool::Both),
+    ("datadoghq/agent", HostTool::Both),
     ("newrelic/infrastructure", HostTool::Both),
     ("node-exporter", HostTool::Kernel),
     ("beyla", HostTool::Kernel),
     ("falco", HostTool::Both),
+    ("falco-no-driver", HostTool::Both),
     ("tetragon", HostTool::Kernel),
-    ("netfilter", HostTool::Kernel),
+    ("mailcow/netfilter", HostTool::Kernel),
     ("fail2ban", HostTool::Kernel),
 ];
 
@@ -293,15 +330,12 @@ pub(crate) fn runs_ebpf(s: &Service) -> bool {
 }
 
 /// The well-known tool the service runs, when its image is one
-/// ([`TOOLS`]): `node` only as `kindest/node`, which is Kubernetes.
+/// ([`TOOLS`]).
 pub(crate) fn host_tool(s: &Service) -> Option<HostTool> {
     let reference = image_reference(s)?;
     let image = ImageRef::parse(&reference)?;
     let path = image.repository().to_ascii_lowercase();
     let name = image.name().to_ascii_lowercase();
-    if name == "node" && !path.ends_with("kindest/node") {
-        return None;
-    }
     TOOLS
         .iter()
         .find(|(n, _)| {
@@ -387,6 +421,20 @@ mod tests {
         assert_eq!(tool("node:20"), None);
         assert_eq!(tool("someone/agent"), None);
         assert_eq!(tool("myapp"), None);
+        // Found by review: the official images, not any image of that name.
+        assert_eq!(tool("gcr.io/datadoghq/agent:7"), Some(HostTool::Both));
+        assert_eq!(
+            tool("falcosecurity/falco-no-driver:0.38"),
+            Some(HostTool::Both)
+        );
+        assert_eq!(tool("docker:27-cli"), Some(HostTool::Both));
+        for unrelated in [
+            "registry.acme.com/marketing/homepage:3.2",
+            "acme/compose:1.0",
+            "acme/docker:2",
+        ] {
+            assert_eq!(tool(unrelated), None, "{unrelated}");
+        }
     }
 
     #[test]

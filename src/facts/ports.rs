@@ -182,6 +182,40 @@ fn host_ip(text: &str) -> Option<&str> {
         .filter(|ip| !ip.is_empty())
 }
 
+/// Where a host address publishes: `None` (every interface, `0.0.0.0`,
+/// `::`), or `Some(true)` for an address other networks reach (a public
+/// one), `Some(false)` for the loopback, a private or link-local address,
+/// or one not read (a variable left in it).
+pub(crate) fn public_address(ip: Option<&str>) -> Option<bool> {
+    let ip = ip?.trim().trim_start_matches('[').trim_end_matches(']');
+    match ip.parse::<std::net::IpAddr>() {
+        Ok(a) if a.is_unspecified() => None,
+        Ok(std::net::IpAddr::V4(a)) => {
+            {
+                // 100.64.0.0/10 (carrier-grade NAT, Tailscale) is not public.
+                let shared = a.octets()[0] == 100 && (a.octets()[1] & 0xc0) == 64;
+                Some(!(a.is_loopback() || a.is_private() || a.is_link_local() || shared))
+            }
+        }
+        Ok(std::net::IpAddr::V6(a)) => {
+            Some(!(a.is_loopback() || a.is_unique_local() || a.is_unicast_link_local()))
+        }
+        Err(_) => Some(false),
+    }
+}
+
+/// Whether an entry is `HOST:CONTAINER[/protocol]`, ports or ranges only:
+/// no address, no variable, the host port written.
+pub(crate) fn host_and_container(text: &str) -> bool {
+    let spec = text.split('/').next().unwrap_or(text);
+    let numbers = |t: &str| {
+        !t.is_empty()
+            && t.split('-')
+                .all(|n| !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()))
+    };
+    matches!(spec.split(':').collect::<Vec<_>>().as_slice(), [h, c] if numbers(h) && numbers(c))
+}
+
 /// `[ip:][published:]target[/protocol]` → (published text, target text,
 /// offset of the target, protocol).
 fn split_entry(text: &str) -> Option<(Option<&str>, &str, usize, &str)> {
@@ -353,6 +387,30 @@ mod tests {
         assert_eq!(host_ip("0.0.0.0::5432/tcp"), Some("0.0.0.0"));
         assert_eq!(host_ip("[::1]:5432:5432"), Some("::1"));
         assert_eq!(host_ip("5432"), None);
+    }
+
+    #[test]
+    fn addresses_and_plain_entries() {
+        assert_eq!(public_address(None), None);
+        assert_eq!(public_address(Some("0.0.0.0")), None);
+        assert_eq!(public_address(Some("[::]")), None);
+        assert_eq!(public_address(Some("203.0.113.7")), Some(true));
+        for private in [
+            "127.0.0.1",
+            "10.0.0.5",
+            "192.168.1.2",
+            "100.100.1.1",
+            "::1",
+            "fd00::1",
+            "${IP}",
+        ] {
+            assert_eq!(public_address(Some(private)), Some(false), "{private}");
+        }
+        assert!(host_and_container("5432:5432"));
+        assert!(host_and_container("8000-8010:8000-8010/tcp"));
+        for not in ["5432", ":5432:5432", "0.0.0.0:5432:5432", "${P}:5432"] {
+            assert!(!host_and_container(not), "{not}");
+        }
     }
 
     #[test]

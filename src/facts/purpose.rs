@@ -128,13 +128,41 @@ pub(crate) fn tree_root(ws: &Workspace) -> PathBuf {
 /// Whether the comments of a file say it is for development or tests
 /// (`# Not suitable for production use.`).
 fn comments_say_dev(text: &str) -> bool {
-    text.lines()
+    // Each sentence of each comment line.
+    let sentences: Vec<String> = text
+        .lines()
         .map(str::trim_start)
         .filter(|l| l.starts_with('#'))
-        .any(|l| {
-            let l = l.to_ascii_lowercase();
-            DEV_PHRASES.iter().any(|p| l.contains(p))
+        .flat_map(|l| {
+            l.to_ascii_lowercase()
+                .split(". ")
+                .flat_map(|s| s.split(';'))
+                .map(str::to_string)
+                .collect::<Vec<_>>()
         })
+        .collect();
+    // A sentence that sends the reader elsewhere ("for local development,
+    // see README"; "in production, refer to the docs") says nothing of
+    // this file.
+    let pointer = |s: &str| {
+        s.contains("http")
+            || s.split(|c: char| !c.is_ascii_alphanumeric())
+                .any(|w| matches!(w, "see" | "refer" | "readme" | "docs" | "documentation"))
+    };
+    let dev = sentences
+        .iter()
+        .any(|s| !pointer(s) && DEV_PHRASES.iter().any(|p| s.contains(p)));
+    // A file that says it is for production ("# Production stack") is not
+    // one for development: "production" left once the phrases that deny it
+    // ("not for production") are taken out.
+    let production = sentences.iter().any(|s| {
+        let mut s = s.clone();
+        for p in DEV_PHRASES.iter().filter(|p| p.contains("production")) {
+            s = s.replace(p, "");
+        }
+        !pointer(&s) && s.contains("production")
+    });
+    dev && !production
 }
 
 /// What a file is for: its folders inside the linted tree (`dev/`,
@@ -286,6 +314,34 @@ impl<'a> Purposes<'a> {
     }
 }
 
+impl Purposes<'_> {
+    /// What a setting of `service` written in `at` is for, for the checks
+    /// of what a container reaches of its host (a socket, privileges, a
+    /// published port): development when the service runs an image built
+    /// for it (a `dev` stage, a `Dockerfile.dev`); else the purpose of the
+    /// file that writes the setting when it is one of the project's own
+    /// files (a development override applies only where it is used); else
+    /// (a file `extends` reads) of the file that defines the service.
+    pub(crate) fn setting(
+        &self,
+        project: &crate::model::types::Project,
+        service: &Service,
+        at: FileId,
+    ) -> Option<Purpose> {
+        let image = service.image_facts.as_ref().and_then(|f| {
+            stage_purpose(f.run_stage().name.as_deref()).or_else(|| self.file(f.dockerfile_file))
+        });
+        if image == Some(Purpose::Development) {
+            return image;
+        }
+        if project.compose_files.contains(&at) {
+            self.file(at)
+        } else {
+            self.file(service.name_span.file)
+        }
+    }
+}
+
 /// What a stage is for, by its name (`dev`, `test`, `builder`).
 fn stage_purpose(name: Option<&str>) -> Option<Purpose> {
     let name = name?;
@@ -349,6 +405,9 @@ mod tests {
             ("project/Dockerfile.prod", df),
             ("docker-compose.yml", "services: {}\n"),
             ("docker-compose.prod.yml", "services: {}\n"),
+            ("stack/compose.yaml", "# Production stack. For local development, see README.\nservices: {}\n"),
+            ("devnote/compose.yaml", "# For local development only.\n# Not for production.\nservices: {}\n"),
+            ("pointer/compose.yaml", "services:\n  a:\n    # Note that this setup is intended for development purpose.\n    # To run it in production, see: https://example.com/docs\n    image: x\n"),
         ]);
         let dev = Some(Purpose::Development);
         let build = Some(Purpose::Build);
@@ -373,6 +432,9 @@ mod tests {
             ("project/Dockerfile.prod", None),
             ("docker-compose.yml", dev),
             ("docker-compose.prod.yml", None),
+            ("stack/compose.yaml", None),
+            ("devnote/compose.yaml", dev),
+            ("pointer/compose.yaml", dev),
         ];
         for (path, want) in expected {
             let got = got.iter().find(|(p, _)| p == path).map(|(_, w)| *w);

@@ -66,6 +66,10 @@ impl MountConfig {
     /// it cannot read, by its text).
     pub fn merge_key(&self) -> String {
         match self.read() {
+            // `/sock/` and `/sock` are one path (compose-go cleans it).
+            Some(Mount {
+                target: Some(t), ..
+            }) if t.len() > 1 => t.trim_end_matches('/').to_string(),
             Some(Mount {
                 target: Some(t), ..
             }) => t.to_string(),
@@ -258,6 +262,9 @@ mod tests {
                 true
             )
         );
+        assert_eq!(it.merge_key(), "/sock");
+        // `/sock/` is `/sock` to Compose's merge.
+        it.target = Some(value("/sock/"));
         assert_eq!(it.merge_key(), "/sock");
     }
 }

@@ -3,7 +3,9 @@
 //! whoever takes over the service controls every container, and the host.
 
 use crate::facts::host_access::{docker_socket_mounts, host_tool, SocketMount};
-use crate::rules::flow::{active_services, group_by_key, Grouped, Part};
+use std::collections::HashMap;
+
+use crate::rules::flow::{active_services, Grouped, Services};
 use crate::rules::{Context, Diagnostic, Rule, RuleId, RuleMeta, Severity};
 use crate::source::Span;
 
@@ -30,13 +32,10 @@ struct Problem {
 
 fn check(ctx: &Context) -> Vec<Diagnostic> {
     let purposes = ctx.facts().purposes();
-    let mut parts = Vec::new();
-    for (_, service) in active_services(ctx.ws) {
-        // Development, test and CI files: testcontainers, a local runner.
-        if purposes.service(service).is_some() || host_tool(service).is_some_and(|t| t.docker_api())
-        {
-            continue;
-        }
+    let mut groups: Vec<Grouped<Problem>> = Vec::new();
+    let mut at: HashMap<Span, usize> = HashMap::new();
+    for (project, service) in active_services(ctx.ws) {
+        let tool = host_tool(service);
         for SocketMount {
             path,
             span,
@@ -44,24 +43,33 @@ fn check(ctx: &Context) -> Vec<Diagnostic> {
             folder,
         } in docker_socket_mounts(service)
         {
-            // Written in a development file (an override).
-            if purposes.file(span.file).is_some() {
+            // A tool of the Docker API; a host monitor reading the host's
+            // `/` (node-exporter's `/:/host:ro`).
+            if tool.is_some_and(|t| t.docker_api() || (t.kernel() && folder)) {
                 continue;
             }
-            parts.push(Part {
-                key: Problem {
-                    at: span,
-                    path,
-                    read_only,
-                    folder,
-                },
-                service: service.name.clone(),
-                detail: String::new(),
-                labels: Vec::new(),
+            // Development, test and CI: testcontainers, a local runner.
+            if purposes.setting(project, service, span.file).is_some() {
+                continue;
+            }
+            let i = *at.entry(span).or_insert_with(|| {
+                groups.push(Grouped {
+                    key: Problem {
+                        at: span,
+                        path,
+                        read_only,
+                        folder,
+                    },
+                    services: Services::default(),
+                    details: Vec::new(),
+                    labels: Vec::new(),
+                });
+                groups.len() - 1
             });
+            groups[i].services.add(&service.name);
         }
     }
-    group_by_key(parts).into_iter().map(diagnostic).collect()
+    groups.into_iter().map(diagnostic).collect()
 }
 
 fn diagnostic(g: Grouped<Problem>) -> Diagnostic {
@@ -155,5 +163,60 @@ mod tests {
         ] {
             assert_silent(&RULE, files);
         }
+    }
+
+    /// Found by review: production settings were silenced by a file that
+    /// only looked like development.
+    #[test]
+    fn production_settings_next_to_development_files() {
+        // The base file has a `prod` sibling (so it is development); the
+        // mount is written in the production file merged over it.
+        let d = assert_fires(
+            &RULE,
+            &[
+                ("docker-compose.yml", "services:\n  app:\n    image: myorg/app:1\n"),
+                (
+                    "docker-compose.prod.yml",
+                    "services:\n  app:\n    volumes:\n      - /var/run/docker.sock:/var/run/docker.sock\n",
+                ),
+            ],
+        );
+        assert_eq!(d[0].file, "docker-compose.prod.yml");
+        // A production file that points at development elsewhere.
+        assert_fires(
+            &RULE,
+            &[(
+                "compose.yaml",
+                "# Production stack. For local development, see README.\nservices:\n  app:\n    image: myorg/app:1\n    volumes:\n      - /var/run/docker.sock:/var/run/docker.sock\n",
+            )],
+        );
+        // Extended from a development-named file into a production service.
+        let d = assert_fires(
+            &RULE,
+            &[
+                ("common-dev.yml", "services:\n  base:\n    image: myorg/app:1\n    volumes: [\"/var/run/docker.sock:/var/run/docker.sock\"]\n"),
+                ("compose.yaml", "services:\n  app:\n    extends: {file: common-dev.yml, service: base}\n"),
+            ],
+        );
+        assert!(d[0].message.contains("`app`"), "{}", d[0].message);
+    }
+
+    #[test]
+    fn other_ways_to_the_daemon() {
+        for (item, text) in [
+            ("- /:/host:ro", "/"),
+            ("- /run/containerd/containerd.sock:/run/containerd/containerd.sock", "/run/containerd/containerd.sock"),
+            ("- \\\\.\\pipe\\docker_engine:\\\\.\\pipe\\docker_engine", r"\\.\pipe\docker_engine"),
+            ("- type: npipe\n        source: \\\\.\\pipe\\docker_engine\n        target: \\\\.\\pipe\\docker_engine", r"\\.\pipe\docker_engine"),
+        ] {
+            let compose = format!("services:\n  app:\n    image: myorg/app:1\n    volumes:\n      {item}\n");
+            let d = assert_fires(&RULE, &[("compose.yaml", &compose)]);
+            assert_eq!(d[0].text, text, "{item}");
+        }
+        // A host monitor reading the host's `/`.
+        assert_silent(
+            &RULE,
+            &[("compose.yaml", "services:\n  node-exporter:\n    image: prom/node-exporter:v1.8.2\n    volumes:\n      - /:/host:ro,rslave\n")],
+        );
     }
 }

@@ -4,8 +4,11 @@
 //! that exists for it.
 
 use crate::facts::host_access::{host_tool, privileges, runs_ebpf, Privilege, PrivilegeKind};
-use crate::rules::flow::{active_services, group_by_key, Grouped, Part};
+use std::collections::HashMap;
+
+use crate::rules::flow::{active_services, Grouped, Services};
 use crate::rules::{Context, Diagnostic, Rule, RuleId, RuleMeta, Severity};
+use crate::source::Span;
 
 pub static RULE: Rule = Rule {
     meta: RuleMeta {
@@ -18,39 +21,45 @@ pub static RULE: Rule = Rule {
     check,
 };
 
-/// The settings of one service, once for every service that has them
-/// (a base service others extend).
+/// The settings of a service, and of the services that share its first
+/// one (a base service others extend): one finding, at that first one.
 #[derive(Debug, Clone, PartialEq, Eq)]
 struct Problem(Vec<Privilege>);
 
 fn check(ctx: &Context) -> Vec<Diagnostic> {
     let purposes = ctx.facts().purposes();
-    let mut parts = Vec::new();
-    for (_, service) in active_services(ctx.ws) {
-        // Development, test and CI services; Docker in Docker, monitors and
-        // eBPF tools, which exist to reach the host's kernel.
-        if purposes.service(service).is_some()
-            || host_tool(service).is_some_and(|t| t.kernel())
-            || runs_ebpf(service)
-        {
+    let mut groups: Vec<Grouped<Problem>> = Vec::new();
+    let mut at: HashMap<Span, usize> = HashMap::new();
+    for (project, service) in active_services(ctx.ws) {
+        // Docker in Docker, monitors and eBPF tools exist to reach the
+        // host's kernel.
+        if host_tool(service).is_some_and(|t| t.kernel()) || runs_ebpf(service) {
             continue;
         }
-        // A setting written in a development file (an override).
+        // Development, test and CI: a setting of a development file.
         let found: Vec<Privilege> = privileges(service)
             .into_iter()
-            .filter(|p| purposes.file(p.span.file).is_none())
+            .filter(|p| purposes.setting(project, service, p.span.file).is_none())
             .collect();
-        if found.is_empty() {
-            continue;
-        }
-        parts.push(Part {
-            key: Problem(found),
-            service: service.name.clone(),
-            detail: String::new(),
-            labels: Vec::new(),
+        let Some(first) = found.first() else { continue };
+        let i = *at.entry(first.span).or_insert_with(|| {
+            groups.push(Grouped {
+                key: Problem(Vec::new()),
+                services: Services::default(),
+                details: Vec::new(),
+                labels: Vec::new(),
+            });
+            groups.len() - 1
         });
+        let g = &mut groups[i];
+        g.services.add(&service.name);
+        for p in found {
+            if !g.key.0.iter().any(|q| q.span == p.span) {
+                g.key.0.push(p);
+            }
+        }
     }
-    group_by_key(parts).into_iter().map(diagnostic).collect()
+    groups.into_iter().map(diagnostic).collect()
 }
 
 /// What the setting gives, what it is written as, and what to do instead.
@@ -70,6 +79,11 @@ fn explain(kind: PrivilegeKind, text: &str) -> (String, &'static str, &'static s
             format!("`cap_add: {text}`"),
             "`SYS_ADMIN` (mount, namespaces, BPF and much more), the capability most container escapes start from",
             "find the one operation that needs it and give only that (a FUSE mount needs `/dev/fuse` and `SYS_ADMIN` only where seccomp allows it; often a volume does instead)",
+        ),
+        PrivilegeKind::SysModule => (
+            format!("`cap_add: {text}`"),
+            "`SYS_MODULE`: a kernel module loaded from the container runs as the host's kernel",
+            "remove it; load the module on the host if the service needs it",
         ),
         PrivilegeKind::NoSeccomp => (
             format!("`security_opt: {text}`"),
@@ -230,5 +244,35 @@ mod tests {
                 )],
             );
         }
+    }
+
+    /// Found by review: a base service's setting shared by the services
+    /// that extend it is one finding, with their own settings in it.
+    #[test]
+    fn one_finding_for_a_base_and_those_that_extend_it() {
+        let d = assert_fires(
+            &RULE,
+            &[(
+                "compose.yaml",
+                "services:\n  base:\n    image: myorg/app:1\n    privileged: true\n  w1:\n    extends: base\n    pid: host\n  w2:\n    extends: base\n    ipc: host\n",
+            )],
+        );
+        assert_eq!(d.len(), 1);
+        assert!(
+            d[0].message.contains("`base`, `w1` and `w2`"),
+            "{}",
+            d[0].message
+        );
+        assert_eq!(d[0].labels.len(), 2);
+        // At the default's text; SYS_MODULE too.
+        let d = assert_fires(
+            &RULE,
+            &[(
+                "compose.yaml",
+                "services:\n  app:\n    image: myorg/app:1\n    privileged: \"${PRIV:-true}\"\n    cap_add: [SYS_MODULE]\n",
+            )],
+        );
+        assert_eq!(d[0].text, "true");
+        assert_eq!(d[0].labels[0].1, "SYS_MODULE");
     }
 }

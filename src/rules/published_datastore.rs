@@ -3,9 +3,11 @@
 //! without a password or with a default one.
 
 use crate::facts::credentials::{server_auth, ServerAuth};
-use crate::facts::ports::published;
+use crate::facts::ports::{host_and_container, public_address, published};
 use crate::facts::server::ServerKind;
-use crate::rules::flow::active_services;
+use std::collections::HashMap;
+
+use crate::rules::flow::{active_services, Services};
 use crate::rules::{
     Context, Diagnostic, Edit, Fix, Rule, RuleId, RuleMeta, Severity, SeverityCase,
 };
@@ -26,91 +28,138 @@ pub static RULE: Rule = Rule {
     check,
 };
 
-/// Host addresses that mean every interface.
-fn every_interface(ip: Option<&str>) -> bool {
-    match ip {
-        None => true,
-        Some(ip) => matches!(ip.trim(), "0.0.0.0" | "::" | "[::]"),
-    }
+/// One published entry, once for every service that has it (a service
+/// others extend).
+struct Found<'a> {
+    service: &'a crate::model::types::Service,
+    port: &'a crate::model::types::PortConfig,
+    kind: ServerKind,
+    host_port: String,
+    /// The public address it is published on; `None`: every interface.
+    address: Option<String>,
+    services: Services,
 }
 
 fn check(ctx: &Context) -> Vec<Diagnostic> {
     let purposes = ctx.facts().purposes();
-    let mut out: Vec<Diagnostic> = Vec::new();
-    for (_, service) in active_services(ctx.ws) {
+    let mut found: Vec<Found> = Vec::new();
+    let mut at: HashMap<Span, usize> = HashMap::new();
+    for (project, service) in active_services(ctx.ws) {
         let Some(kind) = ServerKind::of_service(service) else {
             continue;
         };
-        // Development, test and CI files: a database a developer's tools
-        // reach on their own machine.
-        if purposes.service(service).is_some() {
-            continue;
-        }
         for port in &service.ports {
             let Some(p) = published(port) else { continue };
-            // Published by a development file (`compose.override.yml` of
-            // a template, "for local development").
-            if purposes.file(port.raw.span.file).is_some() {
+            if p.udp || !p.target.contains(kind.port()) {
                 continue;
             }
-            if p.udp || !p.target.contains(kind.port()) || !every_interface(p.host_ip.as_deref()) {
+            let address = match public_address(p.host_ip.as_deref()) {
+                None => None,
+                Some(true) => p.host_ip.clone(),
+                Some(false) => continue,
+            };
+            // Development, test and CI: a database a developer's tools
+            // reach on their own machine (`compose.override.yml` "for
+            // local development").
+            if purposes
+                .setting(project, service, port.raw.span.file)
+                .is_some()
+            {
                 continue;
             }
-            // One entry of a service several projects read: once.
-            if out.iter().any(|d| d.span == port.raw.span) {
+            if let Some(&i) = at.get(&port.raw.span) {
+                found[i].services.add(&service.name);
                 continue;
             }
-            let auth = server_auth(kind, service);
             let host_port = match p.published {
                 Some(r) if r.single().is_some() => format!("port {}", r.start),
                 Some(_) => "a range of ports".to_string(),
                 None => "a port Docker picks".to_string(),
             };
-            let mut message = format!(
-                "`{}` publishes {} ({}) on every interface of the host, past host firewalls such as ufw (Docker writes its own rules before them)",
-                service.name,
+            let mut services = Services::default();
+            services.add(&service.name);
+            at.insert(port.raw.span, found.len());
+            found.push(Found {
+                service,
+                port,
+                kind,
                 host_port,
-                kind.display(),
-            );
-            let mut labels = Vec::new();
-            let mut case = Some("password");
-            match &auth {
-                ServerAuth::Off { why, key } => {
-                    message.push_str(&format!(", and {why}: anyone who can reach the host can read and change its data"));
-                    if let Some(span) = key.as_deref().and_then(|k| value_span(ctx.ws, service, k)) {
-                        labels.push((span, "no password asked"));
-                    }
-                    case = None;
-                }
-                ServerAuth::DefaultPassword { key } => {
-                    message.push_str(&format!(", and its password ({key}) is a default anyone would try"));
-                    if let Some(span) = value_span(ctx.ws, service, key) {
-                        labels.push((span, "a default password"));
-                    }
-                    case = None;
-                }
-                ServerAuth::Other => message.push_str(
-                    ": every network the host is on reaches it, and only the server's own authentication, if it asks for any, protects the data",
-                ),
-            }
-            let mut d = Diagnostic::new(RULE.meta.id, p.span, message)
-                .with_span_label("published on 0.0.0.0")
-                .with_help(
-                    "publish it on the loopback only (`127.0.0.1:5432:5432`) for tools on the host, or remove `ports:`: the other services reach it by its name on the project's network",
-                );
-            if let Some(case) = case {
-                d = d.with_case(case);
-            }
-            for (span, label) in labels {
-                d = d.with_label(span, label);
-            }
-            if let Some(fix) = loopback_fix(port, p.host_ip.is_some()) {
-                d = d.with_fix(fix);
-            }
-            out.push(d);
+                address,
+                services,
+            });
         }
     }
-    out
+    // The server's authentication, once per service.
+    let mut auths: HashMap<*const crate::model::types::Service, ServerAuth> = HashMap::new();
+    found
+        .into_iter()
+        .map(|f| {
+            let auth = auths
+                .entry(std::ptr::from_ref(f.service))
+                .or_insert_with(|| server_auth(f.kind, f.service))
+                .clone();
+            diagnostic(ctx, f, auth)
+        })
+        .collect()
+}
+
+fn diagnostic(ctx: &Context, f: Found, auth: ServerAuth) -> Diagnostic {
+    let on = match &f.address {
+        None => "on every interface of the host".to_string(),
+        Some(a) => format!("on the public address {a}"),
+    };
+    let mut message = format!(
+        "{} {} {} ({}) {on}, past host firewalls such as ufw (Docker writes its own rules before them)",
+        f.services.names(),
+        f.services.verb("publishes", "publish"),
+        f.host_port,
+        f.kind.display(),
+    );
+    let mut labels = Vec::new();
+    let mut case = Some("password");
+    match &auth {
+        ServerAuth::Off { why, key } => {
+            message.push_str(&format!(
+                ", and {why}: anyone who can reach the host can read and change its data"
+            ));
+            if let Some(span) = key.as_deref().and_then(|k| value_span(ctx.ws, f.service, k)) {
+                labels.push((span, "no password asked"));
+            }
+            case = None;
+        }
+        ServerAuth::DefaultPassword { key } => {
+            message.push_str(&format!(
+                ", and its password ({key}) is a default anyone would try"
+            ));
+            if let Some(span) = value_span(ctx.ws, f.service, key) {
+                labels.push((span, "a default password"));
+            }
+            case = None;
+        }
+        ServerAuth::Other => message.push_str(
+            ": every network the host is on reaches it, and only the server's own authentication, if it asks for any, protects the data",
+        ),
+    }
+    let port = f.kind.port();
+    let mut d = Diagnostic::new(RULE.meta.id, f.port.raw.span, message)
+        .with_span_label(if f.address.is_some() {
+            "published on a public address"
+        } else {
+            "published on 0.0.0.0"
+        })
+        .with_help(format!(
+            "publish it on the loopback only (`127.0.0.1:{port}:{port}`) for tools on the host, or remove `ports:`: the other services reach it by its name on the project's network"
+        ));
+    if let Some(case) = case {
+        d = d.with_case(case);
+    }
+    for (span, label) in labels {
+        d = d.with_label(span, label);
+    }
+    if let Some(fix) = loopback_fix(f.port) {
+        d = d.with_fix(fix);
+    }
+    d
 }
 
 /// Where the value the container receives for `key` is written (the
@@ -128,13 +177,17 @@ fn value_span(
     Some(crate::rules::flow::trace(ws, s, d, 0..len).primary)
 }
 
-/// `127.0.0.1:` put before a short-syntax entry written as it is read
-/// (`"5432:5432"`, not `${PORT}:5432`); an entry with `0.0.0.0` is left to
-/// the user. Unsafe: tools on other machines that reach the server stop.
-fn loopback_fix(port: &crate::model::types::PortConfig, has_ip: bool) -> Option<Fix> {
+/// `127.0.0.1:` put before a short-syntax entry `HOST:CONTAINER[/proto]`
+/// written as it is read (`"5432:5432"`, not `${PORT}:5432`, not one with
+/// an address already, not `"5432"` whose host port Docker picks). Unsafe:
+/// tools on other machines that reach the server stop.
+fn loopback_fix(port: &crate::model::types::PortConfig) -> Option<Fix> {
     let raw = &port.raw;
     let at = raw.origin_of(0..raw.text.len()).written_here()?;
-    if has_ip || at.range.len() != raw.text.len() {
+    if at.range.len() != raw.text.len() {
+        return None;
+    }
+    if !host_and_container(&raw.text) {
         return None;
     }
     Some(Fix::edits(
@@ -251,5 +304,45 @@ mod tests {
             &compose("    image: redis:7\n    ports:\n      - \"${REDIS_PORT:-6379}:6379\"\n"),
         )]);
         assert!(d[0].fix.is_none());
+    }
+
+    /// Found by review.
+    #[test]
+    fn public_addresses_extended_ports_and_fixes_left_out() {
+        // A public address is reported, a private one is not.
+        assert_fires(
+            &RULE,
+            &[(
+                "compose.yaml",
+                &compose("    image: redis:7\n    ports:\n      - 192.0.2.10:6379:6379\n"),
+            )],
+        );
+        assert_silent(
+            &RULE,
+            &[(
+                "compose.yaml",
+                &compose("    image: redis:7\n    ports:\n      - 10.0.0.5:6379:6379\n"),
+            )],
+        );
+        // One entry two services share: both named.
+        let d = assert_fires(
+            &RULE,
+            &[(
+                "compose.yaml",
+                "services:\n  db:\n    image: redis:7\n    ports:\n      - 6379:6379\n  db2:\n    extends: db\n",
+            )],
+        );
+        assert_eq!(d.len(), 1);
+        assert!(d[0].message.contains("`db` and `db2`"), "{}", d[0].message);
+        // No fix where `127.0.0.1:` in front would be wrong.
+        for entry in ["\":6379:6379\"", "\"6379\"", "0.0.0.0:6379:6379"] {
+            let d = raw(&[(
+                "compose.yaml",
+                &compose(&format!(
+                    "    image: redis:7\n    ports:\n      - {entry}\n"
+                )),
+            )]);
+            assert!(d[0].fix.is_none(), "{entry}");
+        }
     }
 }
