@@ -946,10 +946,11 @@ fn issue_18_fixtures_show_their_rules() {
         .collect();
     let expected = [
         ("docker-socket-mounted", 15),
-        ("privileged-service", 35),
-        ("published-datastore", 48),
-        ("published-datastore", 56),
-        ("shell-form-entrypoint", 10),
+        ("privileged-service", 38),
+        ("published-datastore", 51),
+        ("published-datastore", 59),
+        ("secret-in-image", 8),
+        ("shell-form-entrypoint", 13),
     ];
     let expected: Vec<(String, u64)> = expected.iter().map(|(n, l)| (n.to_string(), *l)).collect();
     assert_eq!(found, expected);
@@ -961,6 +962,7 @@ fn issue_18_fixtures_show_their_rules() {
         "compact",
     ]);
     assert!(!stdout(&o).contains("fixture-not-a-real-password"));
+    assert!(!stdout(&o).contains("fixture-webhook-secret"));
     insta::assert_snapshot!("selfhosted_compact", stdout(&o));
 }
 
