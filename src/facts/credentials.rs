@@ -316,11 +316,17 @@ pub(crate) fn server_auth(kind: ServerKind, s: &Service) -> ServerAuth {
         }
     }
     // What the server is started with: compose's entrypoint and command.
+    // (The words of a `sh -c "…"` script too.)
     let words: Vec<String> = s
         .entrypoint
         .iter()
         .chain(&s.command)
         .flat_map(|c| c.words())
+        .flat_map(|w| {
+            w.split_whitespace()
+                .map(|x| x.trim_matches(['"', '\'']).to_string())
+                .collect::<Vec<_>>()
+        })
         .collect();
     let has = |w: &str| {
         words

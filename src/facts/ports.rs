@@ -176,10 +176,14 @@ fn host_ip(text: &str) -> Option<&str> {
     if let Some(rest) = spec.strip_prefix('[') {
         return rest.split(']').next().filter(|ip| !ip.is_empty());
     }
+    // Without brackets, everything before `published:target` (`::1`, an
+    // IPv6 address written bare, as Compose reads it).
     let parts: Vec<&str> = spec.split(':').collect();
-    (parts.len() == 3)
-        .then_some(parts[0])
-        .filter(|ip| !ip.is_empty())
+    if parts.len() < 3 {
+        return None;
+    }
+    let cut = spec.len() - parts[parts.len() - 2].len() - parts[parts.len() - 1].len() - 2;
+    Some(&spec[..cut]).filter(|ip| !ip.is_empty())
 }
 
 /// Where a host address publishes: `None` (every interface, `0.0.0.0`,
@@ -387,6 +391,9 @@ mod tests {
         assert_eq!(host_ip("0.0.0.0::5432/tcp"), Some("0.0.0.0"));
         assert_eq!(host_ip("[::1]:5432:5432"), Some("::1"));
         assert_eq!(host_ip("5432"), None);
+        assert_eq!(host_ip("::1:6379:6379"), Some("::1"));
+        assert_eq!(host_ip("fd00::5:6380:6379"), Some("fd00::5"));
+        assert_eq!(host_ip(":6379:6379"), None);
     }
 
     #[test]

@@ -128,9 +128,7 @@ pub(crate) fn tree_root(ws: &Workspace) -> PathBuf {
 /// Whether the comments of a file say it is for development or tests
 /// (`# Not suitable for production use.`).
 fn comments_say_dev(text: &str) -> bool {
-    // Each sentence of each comment line.
-    let sentences: Vec<String> = text
-        .lines()
+    text.lines()
         .map(str::trim_start)
         .filter(|l| l.starts_with('#'))
         .flat_map(|l| {
@@ -140,29 +138,22 @@ fn comments_say_dev(text: &str) -> bool {
                 .map(str::to_string)
                 .collect::<Vec<_>>()
         })
-        .collect();
-    // A sentence that sends the reader elsewhere ("for local development,
-    // see README"; "in production, refer to the docs") says nothing of
-    // this file.
-    let pointer = |s: &str| {
-        s.contains("http")
-            || s.split(|c: char| !c.is_ascii_alphanumeric())
-                .any(|w| matches!(w, "see" | "refer" | "readme" | "docs" | "documentation"))
-    };
-    let dev = sentences
-        .iter()
-        .any(|s| !pointer(s) && DEV_PHRASES.iter().any(|p| s.contains(p)));
-    // A file that says it is for production ("# Production stack") is not
-    // one for development: "production" left once the phrases that deny it
-    // ("not for production") are taken out.
-    let production = sentences.iter().any(|s| {
-        let mut s = s.clone();
-        for p in DEV_PHRASES.iter().filter(|p| p.contains("production")) {
-            s = s.replace(p, "");
-        }
-        !pointer(&s) && s.contains("production")
-    });
-    dev && !production
+        .any(|sentence| {
+            DEV_PHRASES.iter().any(|p| {
+                sentence.find(p).is_some_and(|at| {
+                    // "For local development, see README" / "use
+                    // compose.dev.yaml": the reader is sent elsewhere;
+                    // this file is not said to be for development.
+                    // ("Not suitable for production use" is no pointer.)
+                    let after = sentence[at + p.len()..].trim_start();
+                    let pointer = after.starts_with([',', ':', '-'])
+                        && after
+                            .split(|c: char| !c.is_ascii_alphanumeric())
+                            .any(|w| matches!(w, "see" | "refer" | "use" | "check" | "read"));
+                    !pointer
+                })
+            })
+        })
 }
 
 /// What a file is for: its folders inside the linted tree (`dev/`,
@@ -334,11 +325,27 @@ impl Purposes<'_> {
         if image == Some(Purpose::Development) {
             return image;
         }
-        if project.compose_files.contains(&at) {
-            self.file(at)
+        // A project that merges a production file (`-f docker-compose.yml
+        // -f docker-compose.prod.yml`) runs its base file in production:
+        // only a file named for development is.
+        let production = project.compose_files.iter().any(|&f| {
+            let name = self.ws.sources.get(f).path.file_name();
+            name.and_then(|n| n.to_str())
+                .is_some_and(|n| parts(n).any(|p| PROD_WORDS.contains(&p.as_str())))
+        });
+        let file = if project.compose_files.contains(&at) {
+            at
         } else {
-            self.file(service.name_span.file)
+            service.name_span.file
+        };
+        if production {
+            let name = self.ws.sources.get(file).path.file_name();
+            return name
+                .and_then(|n| n.to_str())
+                .is_some_and(is_dev_name)
+                .then_some(Purpose::Development);
         }
+        self.file(file)
     }
 }
 
@@ -408,6 +415,8 @@ mod tests {
             ("stack/compose.yaml", "# Production stack. For local development, see README.\nservices: {}\n"),
             ("devnote/compose.yaml", "# For local development only.\n# Not for production.\nservices: {}\n"),
             ("pointer/compose.yaml", "services:\n  a:\n    # Note that this setup is intended for development purpose.\n    # To run it in production, see: https://example.com/docs\n    image: x\n"),
+            ("hardened/compose.yaml", "# Hardened deployment. For local development, use compose.dev.yaml.\nservices: {}\n"),
+            ("devonly/compose.yaml", "# For local development only, open http://localhost:3000. Do not use this in production!\n#  - NODE_ENV=production\nservices: {}\n"),
         ]);
         let dev = Some(Purpose::Development);
         let build = Some(Purpose::Build);
@@ -435,6 +444,8 @@ mod tests {
             ("stack/compose.yaml", None),
             ("devnote/compose.yaml", dev),
             ("pointer/compose.yaml", dev),
+            ("hardened/compose.yaml", None),
+            ("devonly/compose.yaml", dev),
         ];
         for (path, want) in expected {
             let got = got.iter().find(|(p, _)| p == path).map(|(_, w)| *w);

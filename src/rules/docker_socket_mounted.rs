@@ -76,9 +76,11 @@ fn diagnostic(g: Grouped<Problem>) -> Diagnostic {
     let p = &g.key;
     let what = if p.folder {
         format!(
-            "`{}` (which holds the Docker daemon's socket) is mounted into {}",
+            "`{}` (which holds the container runtime's socket) is mounted into {}",
             p.path, g.services
         )
+    } else if p.path.ends_with("containerd.sock") {
+        format!("containerd's socket is mounted into {}", g.services)
     } else {
         format!("the Docker daemon's socket is mounted into {}", g.services)
     };

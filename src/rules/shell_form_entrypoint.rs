@@ -40,7 +40,6 @@ const DASH_BASES: &[&str] = &[
     "ubuntu",
     "buildpack-deps",
     "eclipse-temurin",
-    "openjdk",
     "nginx",
     "httpd",
     "tomcat",
@@ -56,13 +55,16 @@ fn sh_is_dash(base: &str) -> bool {
     official_name(&image).is_some_and(|n| DASH_BASES.contains(&n.as_str()))
         && !tag.contains("alpine")
         && !tag.contains("windowsservercore")
+        && !tag.contains("ubi")
         && !tag.contains("nanoserver")
 }
 
 /// Shell builtins `exec` cannot replace the shell with.
 const BUILTINS: &[&str] = &[
     "cd", ".", "source", "wait", "true", "false", ":", "export", "set", "unset", "trap", "read",
-    "exit", "return", "eval", "echo", "printf", "test", "[", "shift", "ulimit", "umask",
+    "exit", "return", "eval", "echo", "printf", "test", "[", "shift", "ulimit", "umask", "alias",
+    "unalias", "getopts", "hash", "readonly", "type", "local", "command", "times", "jobs", "fg",
+    "bg", "kill",
 ];
 
 fn check(ctx: &Context) -> Vec<Diagnostic> {
@@ -80,44 +82,83 @@ fn check(ctx: &Context) -> Vec<Diagnostic> {
     out
 }
 
+/// The script a `sh -c` runs when a command is `["sh", "-c", SCRIPT]`
+/// (or `/bin/sh`, `dash`), with where it is written.
+fn sh_c_script(
+    items: &[crate::source::Spanned<String>],
+) -> Option<&crate::source::Spanned<String>> {
+    let program = items.first()?.value.rsplit('/').next()?;
+    if !matches!(program, "sh" | "dash") || items.get(1)?.value != "-c" {
+        return None;
+    }
+    items.get(2)
+}
+
 fn judge(ctx: &Context, image: &JudgedImage) -> Option<Diagnostic> {
     let facts = &image.facts;
-    // What process 1 is: a shell-form ENTRYPOINT (CMD is then ignored), or
-    // a shell-form CMD without ENTRYPOINT.
-    let (keyword, located) = match (&facts.entrypoint, &facts.cmd) {
-        (Some(e), _) => ("ENTRYPOINT", e),
-        (None, Some(c)) => ("CMD", c),
+    // What runs under `/bin/sh -c`: a shell-form ENTRYPOINT (CMD is then
+    // ignored); a shell-form CMD, process 1 without ENTRYPOINT, and the
+    // arguments of an exec-form one (`exec "$@"` of its script makes the
+    // shell process 1; tini hands SIGTERM to the shell, which dies and
+    // leaves the server); or `["sh", "-c", SCRIPT]` written out.
+    let (keyword, located, under_entrypoint) = match (&facts.entrypoint, &facts.cmd) {
+        (Some(e), _) if matches!(e.value, Command::Shell(_)) => ("ENTRYPOINT", e, false),
+        (Some(e), Some(c)) if matches!(c.value, Command::Shell(_)) => ("CMD", c, true),
+        (Some(e), _) => ("ENTRYPOINT", e, false),
+        (None, Some(c)) => ("CMD", c, false),
         (None, None) => return None,
     };
-    let Command::Shell(text) = &located.value else {
-        return None;
+    let (text, written_out) = match &located.value {
+        Command::Shell(text) => (text, false),
+        Command::Exec(items) => (sh_c_script(items)?, true),
     };
-    // Every service of the image replaces it: the instruction never runs.
+    // The services that run the instruction: not those that replace it.
     let replaced = |s: &&crate::model::types::Service| {
         s.entrypoint.is_some() || (keyword == "CMD" && s.command.is_some())
     };
-    if !image.services.is_empty() && image.services.iter().all(replaced) {
+    let services: Vec<&crate::model::types::Service> = image
+        .services
+        .iter()
+        .copied()
+        .filter(|s| !replaced(s))
+        .collect();
+    if !image.services.is_empty() && services.is_empty() {
         return None;
     }
-    // A `SHELL` along the chain: another shell (bash execs the last command).
-    let shell_set = image
-        .instructions()
-        .any(|(_, _, i)| matches!(i.kind, InstructionKind::Shell(_)));
+    // The shell: the last `SHELL` along the chain, else `/bin/sh -c`. bash
+    // (not a login shell) execs the last command; another shell is not
+    // known.
+    let shell = image.instructions().filter_map(|(_, _, i)| match &i.kind {
+        InstructionKind::Shell(words) => Some(words),
+        _ => None,
+    });
+    if let Some(words) = shell.last().filter(|_| !written_out) {
+        let program = words
+            .first()
+            .map(|w| w.value.rsplit('/').next().unwrap_or_default());
+        if !matches!(program, Some("sh" | "dash")) {
+            return None;
+        }
+    }
     let base = facts.base_image.as_ref()?;
-    if shell_set || !sh_is_dash(&base.value) {
+    if !sh_is_dash(&base.value) {
         return None;
     }
     let commands = shell::split(&text.value, text.range.start);
     let last = commands.last()?;
-    // `exec server` already replaces the shell.
-    if last.words.first().is_some_and(|w| w.text == "exec") {
+    // `exec server` already replaces the shell; a script that traps or
+    // waits handles the signal itself; `[…` is a broken exec form.
+    let words = commands.iter().flat_map(|c| &c.words);
+    let handles = words
+        .clone()
+        .any(|w| !w.quoted && matches!(w.text.as_str(), "exec" | "trap" | "wait" | "eval"));
+    if handles || text.value.trim_start().starts_with('[') {
         return None;
     }
     // A server: it listens (EXPOSE, a port its services publish or
     // expose) or is a web server we know.
     let listens = !facts.expose.is_empty()
-        || image
-            .services
+        || services
             .iter()
             .any(|s| !s.ports.is_empty() || !exposed_ports(s).is_empty());
     let cmd = image_command(ctx.ws, facts.dockerfile_file, &located.value);
@@ -125,24 +166,42 @@ fn judge(ctx: &Context, image: &JudgedImage) -> Option<Diagnostic> {
         return None;
     }
     let program = last.program_name().unwrap_or("the command");
-    let at = Span::new(facts.dockerfile_file, text.range);
+    // A JSON string without escapes: its text between the quotes.
+    let range = if written_out && text.range.len() == text.value.len() + 2 {
+        TextRange::new(text.range.start + 1, text.range.end - 1)
+    } else {
+        text.range
+    };
+    let at = Span::new(facts.dockerfile_file, range);
+    let how = if under_entrypoint {
+        format!("`{keyword}` in shell form runs under the ENTRYPOINT as `/bin/sh -c`")
+    } else if written_out {
+        format!("`{keyword}` runs `sh -c` as process 1")
+    } else {
+        format!("`{keyword}` in shell form runs `/bin/sh -c` as process 1")
+    };
     let mut d = Diagnostic::new(
         RULE.meta.id,
         at,
         format!(
-            "`{keyword}` in shell form runs `/bin/sh -c` as process 1, and the base image's sh (dash) keeps running beside `{program}`: `docker stop` sends SIGTERM to the shell, which ignores it, so `{program}` never shuts down cleanly and is killed after 10 seconds"
+            "{how}, and the base image's sh (dash) keeps running beside `{program}` instead of replacing itself with it: `docker stop`'s SIGTERM reaches the shell, not `{program}`, which never shuts down cleanly and is killed when the grace period ends (10 s)"
         ),
     )
-    .with_span_label("process 1 is /bin/sh")
+    .with_span_label("/bin/sh stays in front of the server")
     .with_help(format!(
         "use the exec form (`{keyword} [\"{program}\", …]`), or start the last command with `exec` so that it replaces the shell"
     ));
-    for s in &image.services {
+    for s in &services {
         let (span, label) = runs_stage(s, facts.run_stage());
         d = d.with_label(span, label);
     }
-    if let Some(fix) = exec_fix(&text.value, text.range, facts.dockerfile_file, &commands) {
-        d = d.with_fix(fix);
+    // The fix edits the text as written: not through continuations or
+    // comments (the parsed text joins them), not inside a JSON string.
+    let written = ctx.ws.sources.get(facts.dockerfile_file).slice(text.range);
+    if !written_out && written == text.value {
+        if let Some(fix) = exec_fix(&text.value, text.range, facts.dockerfile_file, &commands) {
+            d = d.with_fix(fix);
+        }
     }
     Some(d)
 }
@@ -258,10 +317,6 @@ mod tests {
                 "python:3.12-slim",
                 "SHELL [\"/bin/bash\", \"-c\"]\nCMD gunicorn app:app\n",
             ),
-            dockerfile(
-                "python:3.12-slim",
-                "ENTRYPOINT [\"tini\", \"--\"]\nCMD gunicorn app:app\n",
-            ),
             dockerfile("ghcr.io/acme/base:1", "CMD gunicorn app:app\n"),
             "FROM python:3.12-slim\nUSER nobody\nCMD python -m app.migrate\n".to_string(),
         ] {
@@ -281,6 +336,65 @@ mod tests {
                 ),
             ],
         );
+    }
+
+    /// Found by review.
+    #[test]
+    fn under_an_entrypoint_written_out_and_other_shells() {
+        // CMD under an exec-form ENTRYPOINT (tini, a script's `exec "$@"`).
+        let d = assert_fires(
+            &RULE,
+            &[(
+                "Dockerfile",
+                &dockerfile(
+                    "python:3.12-slim",
+                    "ENTRYPOINT [\"tini\", \"--\"]\nCMD gunicorn app:app\n",
+                ),
+            )],
+        );
+        assert!(
+            d[0].message.contains("under the ENTRYPOINT"),
+            "{}",
+            d[0].message
+        );
+        // `sh -c` written out.
+        let d = assert_fires(
+            &RULE,
+            &[(
+                "Dockerfile",
+                &dockerfile(
+                    "python:3.12-slim",
+                    "CMD [\"sh\", \"-c\", \"gunicorn app:app\"]\n",
+                ),
+            )],
+        );
+        assert_eq!(d[0].text, "gunicorn app:app");
+        // A SHELL that is still dash; bash is not reported.
+        assert_fires(
+            &RULE,
+            &[(
+                "Dockerfile",
+                &dockerfile(
+                    "python:3.12-slim",
+                    "SHELL [\"/bin/sh\", \"-eu\", \"-c\"]\nCMD gunicorn app:app\n",
+                ),
+            )],
+        );
+        for silent in [
+            dockerfile(
+                "python:3.12-slim",
+                "CMD trap 'kill -TERM $P' TERM; gunicorn app & P=$!; wait $P\n",
+            ),
+            dockerfile(
+                "python:3.12-slim",
+                "CMD if true; then exec gunicorn a; else exec uvicorn b; fi\n",
+            ),
+            dockerfile("python:3.12-slim", "CMD ['gunicorn', 'app:app']\n"),
+            dockerfile("eclipse-temurin:21-ubi9-minimal", "CMD java -jar app.jar\n"),
+            dockerfile("openjdk:21-jdk", "CMD java -jar app.jar\n"),
+        ] {
+            assert_silent(&RULE, &[("Dockerfile", &silent)]);
+        }
     }
 
     #[test]
@@ -309,6 +423,8 @@ mod tests {
             "CMD PORT=8000 gunicorn app:app\n",
             "CMD if true; then gunicorn app:app; fi\n",
             "CMD gunicorn app:app || sleep 1\n",
+            "CMD cd /a && \\\n  mkdir -p x && \\\n  gunicorn app:app\n",
+            "CMD cd /a && alias x=y\n",
         ] {
             assert_eq!(fixed(none).filter(|f| f.contains("exec ")), None, "{none}");
         }
