@@ -184,6 +184,18 @@ mod tests {
             ],
         );
         assert_eq!(d[0].file, "docker-compose.prod.yml");
+        // The mount in the base file, which the production file completes.
+        let d = assert_fires(
+            &RULE,
+            &[
+                (
+                    "docker-compose.yml",
+                    "services:\n  app:\n    image: myorg/app:1\n    volumes:\n      - /var/run/docker.sock:/var/run/docker.sock\n",
+                ),
+                ("docker-compose.prod.yml", "services:\n  app:\n    restart: always\n"),
+            ],
+        );
+        assert_eq!(d[0].file, "docker-compose.yml");
         // A production file that points at development elsewhere.
         assert_fires(
             &RULE,
