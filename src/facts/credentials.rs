@@ -303,10 +303,14 @@ pub(crate) fn server_auth(kind: ServerKind, s: &Service) -> ServerAuth {
                 .map(|_| ServerAuth::DefaultPassword { key: k.to_string() })
         })
     };
-    // Bitnami's switch, when no password is given beside it.
-    let any_password = s.container_env.vars.keys().any(|k| {
-        k.to_ascii_uppercase().contains("PASSWORD") && !k.contains("ALLOW_EMPTY") && set(k)
-    });
+    // Bitnami's switch, when no password is given beside it (for MySQL
+    // and MariaDB, root's: a user's password leaves root without one).
+    let any_password = match kind {
+        ServerKind::Mysql => set("MYSQL_ROOT_PASSWORD") || set("MARIADB_ROOT_PASSWORD"),
+        _ => s.container_env.vars.keys().any(|k| {
+            k.to_ascii_uppercase().contains("PASSWORD") && !k.contains("ALLOW_EMPTY") && set(k)
+        }),
+    };
     if let Some(v) = received(s, "ALLOW_EMPTY_PASSWORD") {
         if crate::model::mount::is_true(v.trim()) && !any_password {
             return off(
