@@ -108,14 +108,16 @@ fn short(v: &Value) -> Option<Mount<'_>> {
     if spec.is_empty() {
         return None;
     }
+    // An anonymous volume at `spec` in the container.
+    let anonymous = Some(Mount {
+        kind: MountKind::Volume,
+        source: None,
+        source_at: None,
+        target: Some(spec),
+        read_only: false,
+    });
     if spec.len() <= 2 {
-        return Some(Mount {
-            kind: MountKind::Volume,
-            source: None,
-            source_at: None,
-            target: Some(spec),
-            read_only: false,
-        });
+        return anonymous;
     }
     let mut sections: Vec<std::ops::Range<usize>> = Vec::new();
     let mut start = 0;
@@ -137,13 +139,7 @@ fn short(v: &Value) -> Option<Mount<'_>> {
         return None;
     }
     if sections.len() == 1 {
-        return Some(Mount {
-            kind: MountKind::Volume,
-            source: None,
-            source_at: None,
-            target: Some(spec),
-            read_only: false,
-        });
+        return anonymous;
     }
     let source = &spec[sections[0].clone()];
     let mut read_only = false;
