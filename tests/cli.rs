@@ -925,7 +925,8 @@ fn every_pitfall_rule_fires_on_the_pitfalls_fixture() {
 
 /// Issue 18's fixtures show their rules: `multistage/` a `COPY --from` one
 /// letter off its stage, `selfhosted/` services that reach past their
-/// containers (and a Traefik that rightly holds the socket, not reported).
+/// containers (and a Traefik that rightly holds the socket, not reported)
+/// and a `.env.example` that drifted from what the compose file reads.
 #[test]
 fn issue_18_fixtures_show_their_rules() {
     let (o, v) = check_json("fixtures/multistage", &[]);
@@ -945,7 +946,10 @@ fn issue_18_fixtures_show_their_rules() {
         })
         .collect();
     let expected = [
+        ("env-example-drift", 6),
+        ("env-example-drift", 7),
         ("docker-socket-mounted", 15),
+        ("env-example-drift", 30),
         ("privileged-service", 38),
         ("published-datastore", 51),
         ("published-datastore", 59),

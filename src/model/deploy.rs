@@ -37,6 +37,27 @@ fn template_beside(loader: &mut Loader, path: &Path) -> Option<FileId> {
         .find_map(|c| loader.load(&c, FileKind::Dotenv).ok())
 }
 
+/// The template of the project `.env` by its name: `.env.example` and the
+/// like beside it, else a dotenv file of the project folder named as a
+/// template (`env.example`, `example.env`).
+fn template_by_name(
+    loader: &mut Loader,
+    project: &Project,
+    dotenv_files: &[PathBuf],
+) -> Option<FileId> {
+    let path = project.directory.join(".env");
+    if let Some(t) = template_beside(loader, &path) {
+        return Some(t);
+    }
+    let by_name = dotenv_files.iter().find(|f| {
+        f.parent() == Some(project.directory.as_path())
+            && f.file_name()
+                .and_then(|n| n.to_str())
+                .is_some_and(|n| is_template_name(&n.to_ascii_lowercase()))
+    })?;
+    loader.load(by_name, FileKind::Dotenv).ok()
+}
+
 /// For the project `.env`: a template by name beside it, else the dotenv
 /// file of the project folder (not read by any service, not for tests)
 /// that defines most of the variables the compose files use and nothing
@@ -49,23 +70,22 @@ fn dotenv_template(
     roots: &[PathBuf],
     unset: &BTreeSet<String>,
 ) -> Option<FileId> {
-    let path = project.directory.join(".env");
-    if let Some(t) = template_beside(loader, &path) {
+    if let Some(t) = template_by_name(loader, project, dotenv_files) {
         return Some(t);
     }
     let in_folder: Vec<&PathBuf> = dotenv_files
         .iter()
         .filter(|f| f.parent() == Some(project.directory.as_path()))
         .collect();
-    let by_name = in_folder.iter().find(|f| {
-        f.file_name()
-            .and_then(|n| n.to_str())
-            .is_some_and(|n| is_template_name(&n.to_ascii_lowercase()))
-    });
-    if let Some(f) = by_name {
-        return loader.load(f, FileKind::Dotenv).ok();
-    }
+    // A file named for the compose file's purpose (`dev.env` beside
+    // `docker-compose-dev.yml`) documents it, before one covering more.
+    let purposes = project
+        .compose_files
+        .first()
+        .map(|f| purpose_words(&loader.file(*f).path))
+        .unwrap_or_default();
     let mut best: Option<(usize, FileId)> = None;
+    let mut named: Option<FileId> = None;
     for f in in_folder {
         let name = f
             .file_name()
@@ -82,11 +102,16 @@ fn dotenv_template(
         }
         let defined = defined_names(loader, id);
         let covered = unset.iter().filter(|v| defined.contains(*v)).count();
-        if covered > 0 && covered * 2 >= unset.len() && best.is_none_or(|(n, _)| covered > n) {
-            best = Some((covered, id));
+        if covered > 0 && covered * 2 >= unset.len() {
+            if named.is_none() && purpose_words(f).iter().any(|w| purposes.contains(w)) {
+                named = Some(id);
+            }
+            if best.is_none_or(|(n, _)| covered > n) {
+                best = Some((covered, id));
+            }
         }
     }
-    if let Some((_, id)) = best {
+    if let Some(id) = named.or(best.map(|(_, id)| id)) {
         return Some(id);
     }
     // A compose file of the documentation (`docs/install/compose.yaml`)
@@ -101,6 +126,22 @@ fn dotenv_template(
         }
     }
     None
+}
+
+/// The words of a file's name that say what it is for (`dev` of
+/// `docker-compose-dev.yml` and of `dev.env`): not the words every compose
+/// or env file's name has.
+fn purpose_words(path: &Path) -> BTreeSet<String> {
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().to_ascii_lowercase())
+        .unwrap_or_default();
+    name.split(|c: char| !c.is_ascii_alphanumeric())
+        .filter(|w| {
+            !w.is_empty() && !matches!(*w, "docker" | "compose" | "yml" | "yaml" | "env" | "dotenv")
+        })
+        .map(str::to_string)
+        .collect()
 }
 
 /// The names a dotenv file defines.
@@ -191,8 +232,14 @@ pub fn expected_files(
     let dotenv_missing = !explicit_env_files && project.env_files.is_empty();
     let unset = unset_variables(project);
     let mut deploy: BTreeSet<String> = BTreeSet::new();
+    project.dotenv_template = if explicit_env_files {
+        None
+    } else {
+        template_by_name(loader, project, dotenv_files)
+    };
     if dotenv_missing {
         let template = dotenv_template(loader, project, dotenv_files, roots, &unset);
+        project.dotenv_template = template;
         let read_as_env_file = missing.iter().any(|m| m.path == dotenv_path);
         let link = fs::is_link(loader.fs(), &dotenv_path);
         // Expected (a template, an env_file, a link says so) and needed

@@ -19,3 +19,12 @@ pub mod workspace;
 /// environment however it is started: never "unset", even with
 /// `--no-shell-env` (whose point is not to depend on their values).
 pub const SHELL_VARIABLES: &[&str] = &["HOME", "USER", "PATH", "PWD", "SHELL", "LOGNAME"];
+
+/// Variables Docker Compose itself reads from the project `.env`
+/// (`COMPOSE_PROJECT_NAME`, `COMPOSE_FILE`, `DOCKER_HOST`…): a `.env` line
+/// setting one is used even when no compose file references it.
+pub fn read_by_compose(name: &str) -> bool {
+    name.starts_with("COMPOSE_")
+        || name.starts_with("DOCKER_")
+        || matches!(name, "BUILDKIT_PROGRESS" | "BUILDX_BUILDER")
+}

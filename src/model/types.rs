@@ -878,6 +878,9 @@ pub struct Project {
     /// [`Project::missing_env_files`] define, and, when the project `.env`
     /// is expected, those nothing sets now.
     pub deploy_variables: std::collections::BTreeSet<String>,
+    /// The committed template of the project `.env` (`.env.example`…),
+    /// whether the `.env` is there or not; `None` with `--env-file`.
+    pub dotenv_template: Option<FileId>,
     /// Each service's index by its name, and by every name other containers
     /// reach it as ([`Service::answers_to`]; the first service that does):
     /// looked up once per address and dependency, a walk over 20,000

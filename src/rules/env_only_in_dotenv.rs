@@ -19,13 +19,6 @@ pub static RULE: Rule = Rule {
     check,
 };
 
-/// Variables Docker Compose itself reads from `.env`.
-fn read_by_compose(name: &str) -> bool {
-    name.starts_with("COMPOSE_")
-        || name.starts_with("DOCKER_")
-        || matches!(name, "BUILDKIT_PROGRESS" | "BUILDX_BUILDER")
-}
-
 /// How one project treats a `.env` line.
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum Use {
@@ -89,7 +82,7 @@ fn check(ctx: &Context) -> Vec<Diagnostic> {
     for project in ws.whole_projects() {
         let referenced = referenced_names(project);
         for d in project.dotenv_definitions.iter().filter(|d| d.effective) {
-            if d.name.is_empty() || read_by_compose(&d.name) {
+            if d.name.is_empty() || crate::model::read_by_compose(&d.name) {
                 continue;
             }
             let u = use_in(project, &referenced, d);

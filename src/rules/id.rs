@@ -64,6 +64,7 @@ rule_ids! {
     PrivilegedService => "privileged-service",
     PublishedDatastore => "published-datastore",
     ShellFormEntrypoint => "shell-form-entrypoint",
+    EnvExampleDrift => "env-example-drift",
     SyntaxError => "syntax-error",
     ComposeError => "compose-error",
     UnreadableFile => "unreadable-file",

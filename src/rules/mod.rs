@@ -18,6 +18,7 @@ mod debug_in_production;
 mod depends_on_not_healthy;
 mod docker_socket_mounted;
 mod duplicate_key;
+mod env_example_drift;
 mod env_file_in_image;
 mod env_only_in_dotenv;
 mod env_syntax;
@@ -115,6 +116,7 @@ pub static RULES: &[&Rule] = &[
     &privileged_service::RULE,
     &published_datastore::RULE,
     &shell_form_entrypoint::RULE,
+    &env_example_drift::RULE,
 ];
 
 /// Rules that can report the same text for the same reason, the first

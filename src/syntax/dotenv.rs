@@ -446,5 +446,50 @@ fn expand_escapes(s: &str, offsets: &[usize]) -> (String, Vec<usize>) {
     (out, map)
 }
 
+impl DotenvEntry {
+    /// The value when it holds no reference: `KEY=value`, `KEY='$x'`.
+    pub fn literal_value(&self) -> Option<String> {
+        match &self.value {
+            DotenvValue::Inherit => None,
+            DotenvValue::Assigned(a) => match &a.text {
+                ValueText::Literal(s) => Some(s.clone()),
+                ValueText::Template(t) => t.literal_text(),
+            },
+        }
+    }
+}
+
+impl DotenvFile {
+    /// The variables the file's values interpolate (`URL=http://${HOST}/`).
+    pub fn interpolated(&self) -> impl Iterator<Item = &str> {
+        self.entries.iter().flat_map(|e| match &e.value {
+            DotenvValue::Assigned(AssignedValue {
+                text: ValueText::Template(t),
+                ..
+            }) => t.variables().into_iter().map(|v| v.name.as_str()).collect(),
+            _ => Vec::new(),
+        })
+    }
+}
+
+/// The names written in the comment lines of a dotenv file: the keys it
+/// lists commented out (`# SMTP_HOST=`) and those its notes mention ("TAG
+/// is set by CI"). Every word that can be a variable's name.
+pub fn comment_names(text: &str) -> std::collections::BTreeSet<&str> {
+    let mut out = std::collections::BTreeSet::new();
+    for line in text.lines() {
+        let Some(comment) = line.trim_start().strip_prefix('#') else {
+            continue;
+        };
+        let word = |c: char| c.is_ascii_alphanumeric() || c == '_';
+        out.extend(
+            comment
+                .split(|c: char| !word(c))
+                .filter(|w| w.starts_with(|c: char| c.is_ascii_alphabetic() || c == '_')),
+        );
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests;

@@ -77,6 +77,20 @@ impl Template {
             .all(|p| matches!(p, Piece::Literal { .. }))
     }
 
+    /// The text of a template without references (`$$` read as `$`);
+    /// `None` when it has one.
+    pub fn literal_text(&self) -> Option<String> {
+        let mut out = String::new();
+        for p in &self.pieces {
+            match p {
+                Piece::Literal { text, .. } => out.push_str(text),
+                Piece::Escaped { .. } => out.push('$'),
+                Piece::Var(_) => return None,
+            }
+        }
+        Some(out)
+    }
+
     /// Moves every range through `map` (used when the parsed text is not the
     /// source text, e.g. a double-quoted `.env` value after escapes).
     pub fn remap(&mut self, map: &dyn Fn(usize) -> usize) {

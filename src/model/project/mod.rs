@@ -137,6 +137,7 @@ pub fn load_project(loader: &mut Loader, opts: &ProjectOptions) -> Project {
         included_files: b.included_files,
         include_env_files: b.include_env_files,
         deploy_variables: BTreeSet::new(),
+        dotenv_template: None,
         by_name,
         by_host,
     }

@@ -183,3 +183,16 @@ fn never_panics_on_odd_input() {
         let _ = values(text);
     }
 }
+
+#[test]
+fn names_in_comments_and_values() {
+    let text = "# SMTP_HOST=mail\n#TAG is set by CI, see docs\nURL=http://${HOST}:$PORT/\nKEY='$LITERAL'\nA=1 # INLINE\n";
+    let names = comment_names(text);
+    for n in ["SMTP_HOST", "TAG", "CI", "docs"] {
+        assert!(names.contains(n), "{n}: {names:?}");
+    }
+    assert!(!names.contains("INLINE"));
+    let f = parse(text);
+    let v: Vec<&str> = f.interpolated().collect();
+    assert_eq!(v, ["HOST", "PORT"]);
+}
