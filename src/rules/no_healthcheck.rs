@@ -1,9 +1,10 @@
 //! `no-healthcheck`: a service built here has no healthcheck, or a
 //! `depends_on` waits for a service to be healthy that has none.
 
-use crate::facts::base_image::official_name;
+use crate::facts::base_image::{official_name, ships};
 use crate::facts::commands::{run_command, servers};
 use crate::facts::image_ref::ImageRef;
+use crate::facts::packages::{program_in_image, Presence};
 use crate::model::types::*;
 use crate::model::workspace::Workspace;
 use crate::rules::flow::active_services;
@@ -68,6 +69,43 @@ fn image_display(image: &ImageRef) -> String {
 }
 
 /// The port the service most likely listens on, for the suggested healthcheck.
+/// A healthcheck the service's image can run: with its runtime (Python,
+/// Node.js) or an HTTP client it has (curl, busybox's wget); else the
+/// server's own health command, for an image without either (distroless,
+/// scratch, an image we do not know).
+fn example_check(ctx: &Context, service: &Service) -> String {
+    let port = listen_port(service);
+    let url = format!("http://localhost:{port}/health");
+    let Some(f) = &service.image_facts else {
+        return "with a command the image has".into();
+    };
+    let base = f
+        .base_image
+        .as_ref()
+        .map(|b| b.value.as_str())
+        .unwrap_or("");
+    let image = ImageRef::parse(base);
+    let official = image.as_ref().and_then(official_name);
+    let installed = ctx.facts().installed(f);
+    let has = |program: &str| {
+        matches!(
+            program_in_image(ctx.ws, f, &installed, program),
+            Presence::Installed(_)
+        ) || image.as_ref().and_then(|i| ships(i, program)) == Some(true)
+    };
+    match official.as_deref() {
+        Some("python" | "pypy") => format!(
+            "e.g. `test: [\"CMD\", \"python\", \"-c\", \"import urllib.request; urllib.request.urlopen('{url}')\"]`"
+        ),
+        Some("node") => format!(
+            "e.g. `test: [\"CMD\", \"node\", \"-e\", \"fetch('{url}').then(r => process.exit(r.ok ? 0 : 1), () => process.exit(1))\"]`"
+        ),
+        _ if has("curl") => format!("e.g. `test: [\"CMD\", \"curl\", \"-fsS\", \"{url}\"]`"),
+        _ if has("wget") => format!("e.g. `test: [\"CMD\", \"wget\", \"-qO-\", \"{url}\"]`"),
+        _ => "with a program the image has: the server's own health command (`test: [\"CMD\", \"/app\", \"healthcheck\"]`) where it has no shell or HTTP client".into(),
+    }
+}
+
 fn listen_port(s: &Service) -> String {
     let from_image = s
         .image_facts
@@ -143,7 +181,7 @@ fn check(ctx: &Context) -> Vec<Diagnostic> {
                         ),
                     )
                     .with_span_label("Compose cannot tell when this service is ready")
-                    .with_help(format!("add a `healthcheck:` to the service (or a HEALTHCHECK to the stage it runs), e.g. `test: [\"CMD\", \"python\", \"-c\", \"import urllib.request; urllib.request.urlopen('http://localhost:{}/health')\"]`", listen_port(service)));
+                    .with_help(format!("add a `healthcheck:` to the service (or a HEALTHCHECK to the stage it runs), {}", example_check(ctx, service)));
                     out.push(stage_label(d));
                 }
                 Health::Disabled(span) => {
@@ -249,6 +287,30 @@ EXPOSE 9000/tcp
             .as_deref()
             .unwrap_or_default()
             .contains("localhost:9000/health"));
+    }
+
+    /// The example runs what the image has: its runtime, an HTTP client
+    /// it ships or installs, else the server's own command (a distroless
+    /// image has no Python to run urllib with).
+    #[test]
+    fn the_example_runs_what_the_image_has() {
+        let help = |df: &str| {
+            let d = assert_fires(&RULE, &[("compose.yaml", COMPOSE), ("Dockerfile", df)]);
+            d[0].help.clone().unwrap_or_default()
+        };
+        assert!(help("FROM python:3.12-slim\nUSER app\nEXPOSE 8000\n").contains("urllib"));
+        assert!(help("FROM node:22-alpine\nUSER node\nEXPOSE 3000\n")
+            .contains("fetch('http://localhost:3000/health')"));
+        assert!(help("FROM alpine:3.20\nUSER app\nEXPOSE 80\n").contains("\"wget\""));
+        assert!(help(
+            "FROM debian:12\nRUN apt-get update && apt-get install -y curl\nUSER app\nEXPOSE 80\n"
+        )
+        .contains("\"curl\""));
+        let h = help("FROM gcr.io/distroless/static-debian12:nonroot\nUSER nonroot\nEXPOSE 8080\n");
+        assert!(
+            h.contains("own health command") && !h.contains("python"),
+            "{h}"
+        );
     }
 
     #[test]
