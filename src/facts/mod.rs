@@ -4,6 +4,7 @@
 //! images are. Pure functions of the model; no rule, no output.
 
 pub(crate) mod base_image;
+pub(crate) mod build_context;
 pub(crate) mod commands;
 pub(crate) mod credentials;
 pub(crate) mod host_access;

@@ -9,7 +9,7 @@
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
-use crate::fs::{self, is_template_name};
+use crate::fs;
 use crate::model::loader::Loader;
 use crate::model::types::{MissingEnvFile, ModelErrorKind, OpKind, Project, ReferenceForm};
 use crate::source::{FileId, FileKind, Span};
@@ -37,25 +37,59 @@ fn template_beside(loader: &mut Loader, path: &Path) -> Option<FileId> {
         .find_map(|c| loader.load(&c, FileKind::Dotenv).ok())
 }
 
-/// The template of the project `.env` by its name: `.env.example` and the
-/// like beside it, else a dotenv file of the project folder named as a
-/// template (`env.example`, `example.env`).
+/// The template of the project `.env` by its name, in the project's
+/// folder: `.env.example`, `example.env`, `env.example`, `.env-example`…
+/// (any of [`TEMPLATE_SUFFIXES`]), not one a service reads as its
+/// `env_file:` (then it is configuration, not a template). A template of
+/// another env file (`.env.local.example`, `example.db.env`) is not one.
 fn template_by_name(
     loader: &mut Loader,
     project: &Project,
     dotenv_files: &[PathBuf],
 ) -> Option<FileId> {
-    let path = project.directory.join(".env");
-    if let Some(t) = template_beside(loader, &path) {
-        return Some(t);
+    let dir = &project.directory;
+    let mut candidates: Vec<PathBuf> = Vec::new();
+    for s in TEMPLATE_SUFFIXES {
+        for name in [
+            format!(".env.{s}"),
+            format!("{s}.env"),
+            format!("env.{s}"),
+            format!(".env-{s}"),
+            format!(".env_{s}"),
+        ] {
+            candidates.push(dir.join(name));
+        }
     }
-    let by_name = dotenv_files.iter().find(|f| {
-        f.parent() == Some(project.directory.as_path())
-            && f.file_name()
-                .and_then(|n| n.to_str())
-                .is_some_and(|n| is_template_name(&n.to_ascii_lowercase()))
-    })?;
-    loader.load(by_name, FileKind::Dotenv).ok()
+    candidates.extend(
+        dotenv_files
+            .iter()
+            .filter(|f| {
+                f.parent() == Some(dir.as_path())
+                    && f.file_name()
+                        .and_then(|n| n.to_str())
+                        .is_some_and(documents_dotenv)
+            })
+            .cloned(),
+    );
+    candidates.into_iter().find_map(|c| {
+        let id = loader.load(&c, FileKind::Dotenv).ok()?;
+        (!project.services.iter().any(|s| s.reads_env_file(id))).then_some(id)
+    })
+}
+
+/// Whether a file's name is that of a template of `.env` itself: the words
+/// `env` and a template word (`example`, `sample`…), nothing else.
+fn documents_dotenv(name: &str) -> bool {
+    let lower = name.to_ascii_lowercase();
+    let words: Vec<&str> = lower
+        .split(|c: char| !c.is_ascii_alphanumeric())
+        .filter(|w| !w.is_empty())
+        .collect();
+    words.contains(&"env")
+        && words.iter().any(|w| TEMPLATE_SUFFIXES.contains(w))
+        && words
+            .iter()
+            .all(|w| *w == "env" || TEMPLATE_SUFFIXES.contains(w))
 }
 
 /// For the project `.env`: a template by name beside it, else the dotenv

@@ -6,6 +6,7 @@
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
+use crate::facts::build_context::dotenv_in_container;
 use crate::model::explain::Near;
 use crate::model::types::*;
 use crate::model::workspace::Workspace;
@@ -25,6 +26,10 @@ pub static RULE: Rule = Rule {
     },
     check,
 };
+
+/// Variables the tooling that runs `docker compose` exports: Laravel
+/// Sail's `WWWUSER` and `WWWGROUP`.
+const SET_BY_TOOLING: &[&str] = &["WWWUSER", "WWWGROUP"];
 
 /// A template whose keys are mostly not read by the compose files
 /// documents more than them (the app's own settings, read when it runs
@@ -48,9 +53,9 @@ struct Template<'w> {
 impl<'w> Template<'w> {
     fn read(ws: &'w Workspace, id: FileId, file: &'w DotenvFile) -> Self {
         let mut keys = BTreeMap::new();
+        // The last line of a key is the one Compose reads.
         for e in &file.entries {
-            keys.entry(e.key.as_str())
-                .or_insert(Span::new(id, e.key_range));
+            keys.insert(e.key.as_str(), Span::new(id, e.key_range));
         }
         let source = ws.sources.get(id);
         let name = source
@@ -81,7 +86,7 @@ impl<'w> Template<'w> {
         self.file
             .entries
             .iter()
-            .find(|e| e.key == name)
+            .rfind(|e| e.key == name)
             .and_then(|e| e.literal_value())
     }
 
@@ -104,18 +109,28 @@ fn check(ctx: &Context) -> Vec<Diagnostic> {
     // folder share its `.env`, and its template).
     let mut by_template: BTreeMap<FileId, Vec<&Project>> = BTreeMap::new();
     for p in ws.whole_projects() {
-        if let Some(t) = p.dotenv_template {
+        // A template of a folder above (the repository's, for a compose
+        // file of its documentation) documents the main install: the
+        // variants say in their own pages what more they need.
+        let Some(t) = p.dotenv_template else { continue };
+        if ws.sources.get(t).path.parent() == Some(p.directory.as_path()) {
             by_template.entry(t).or_default().push(p);
         }
     }
     let mut out = Vec::new();
     let mut near = Near::default();
     for (id, projects) in by_template {
+        // A template that does not parse is `env-syntax`'s; an empty one
+        // documents nothing to compare (`missing-dotenv` names the
+        // variables).
         let Some(file) = ws.dotenv.get(&id) else {
             continue;
         };
+        if !file.errors.is_empty() || file.entries.is_empty() {
+            continue;
+        }
         let template = Template::read(ws, id, file);
-        let named = not_listed(ws, &template, &projects, &mut near, &mut out);
+        let named = not_listed(&template, &projects, &mut near, &mut out);
         not_read(ws, &template, &projects, &named, &mut near, &mut out);
         not_in_dotenv(ws, &template, &projects, &mut out);
     }
@@ -131,7 +146,6 @@ fn project_dotenv(p: &Project) -> Option<FileId> {
 /// does not list: set in `.env` only (a fresh install lacks them), or set
 /// nowhere while the `.env` is still to be made from the template.
 fn not_listed(
-    ws: &Workspace,
     t: &Template,
     projects: &[&Project],
     near: &mut Near,
@@ -141,14 +155,12 @@ fn not_listed(
     let mut named = BTreeSet::new();
     // The finding of each variable, by index in `out`.
     let mut found: HashMap<&str, usize> = HashMap::new();
-    let template_dir = ws.sources.get(t.id).path.parent();
+    // What the compose files of the template's folder reference.
+    let referenced: BTreeSet<&str> = projects
+        .iter()
+        .flat_map(|p| p.references.iter().map(|r| r.variable.as_str()))
+        .collect();
     for p in projects {
-        // A template of a folder above (the repository's, for a compose
-        // file of its documentation) documents the main install: the
-        // variants say in their own pages what more they need.
-        if template_dir != Some(p.directory.as_path()) {
-            continue;
-        }
         let dotenv = project_dotenv(p);
         // `image: app:${TAG}`: a tag the build tooling or the CI sets.
         let in_image: BTreeSet<Span> = p
@@ -159,20 +171,30 @@ fn not_listed(
             .collect();
         for v in p.references.iter().filter(|v| needs_value(v.form)) {
             let name = v.variable.as_str();
-            if t.documents(name) || SHELL_VARIABLES.contains(&name) {
+            // An `include:`d file reads its own folder's `.env` first.
+            if t.documents(name)
+                || SHELL_VARIABLES.contains(&name)
+                || SET_BY_TOOLING.contains(&name)
+                || p.included_files.contains(&v.reference.file)
+            {
                 continue;
             }
             // In `.env`: a fresh install lacks it. Set by the shell or by
             // Compose: not the template's. Unset while `.env` is there:
             // `unset-variable`'s.
             let in_dotenv = match &v.source {
-                Some(VariableSource::Dotenv { key, .. }) => Some(*key),
+                Some(VariableSource::Dotenv { file, key, .. }) if Some(*file) == dotenv => {
+                    Some(*key)
+                }
                 None if dotenv.is_none() && !in_image.contains(&v.reference) => None,
                 _ => continue,
             };
             if let Some(&i) = found.get(name) {
                 if let Some(d) = out.get_mut(i) {
-                    if d.labels.len() < 4 && !d.labels.iter().any(|l| l.span == v.reference) {
+                    if d.labels.len() < 4
+                        && d.span != v.reference
+                        && !d.labels.iter().any(|l| l.span == v.reference)
+                    {
                         d.labels.push(crate::rules::Label {
                             span: v.reference,
                             message: "also needed here".into(),
@@ -203,7 +225,7 @@ fn not_listed(
             }
             let close = near.find(name, t.keys.iter(), |(k, _)| k);
             match close {
-                Some((k, span)) if !p.references.iter().any(|r| r.variable == **k) => {
+                Some((k, span)) if !referenced.contains(*k) => {
                     let k = k.to_string();
                     named.insert(*span);
                     d = d
@@ -235,7 +257,7 @@ fn read_whole(ws: &Workspace, t: &Template, projects: &[&Project]) -> bool {
             s.env_files
                 .iter()
                 .any(|e| e.resolved == dotenv || &e.resolved == template_path)
-        })
+        }) || dotenv_in_container(ws, p)
     })
 }
 
@@ -262,6 +284,14 @@ fn not_read(
                     .flat_map(|d| d.via.iter().map(|v| v.variable.as_str())),
             )
         })
+        .chain(
+            // `secrets:`/`configs:` with `environment: NAME`.
+            projects
+                .iter()
+                .flat_map(|p| &p.compose_files)
+                .filter_map(|f| ws.compose.get(f))
+                .flat_map(|c| c.environment_sources()),
+        )
         .collect();
     // Keys of the `.env` that is there: an unread one is
     // `env-only-in-dotenv`'s.
@@ -271,17 +301,21 @@ fn not_read(
         .filter_map(|f| ws.dotenv.get(f))
         .flat_map(|f| f.entries.iter().map(|e| e.key.as_str()))
         .collect();
-    let used = |k: &str| {
-        referenced.contains(k) || t.mentioned.contains(k) || crate::model::read_by_compose(k)
-    };
-    let unread: Vec<(&str, Span)> = t
+    // The keys for the compose files to read: not those Compose reads
+    // itself, nor those the template's comments or values name.
+    let judged: Vec<(&str, Span)> = t
         .keys
         .iter()
-        .filter(|(k, _)| !used(k))
+        .filter(|(k, _)| !t.mentioned.contains(*k) && !crate::model::read_by_compose(k))
         .map(|(k, s)| (*k, *s))
         .collect();
-    let read = t.keys.len() - unread.len();
-    if unread.is_empty() || read * READ_SHARE.1 < t.keys.len() * READ_SHARE.0 {
+    let unread: Vec<(&str, Span)> = judged
+        .iter()
+        .filter(|(k, _)| !referenced.contains(k))
+        .copied()
+        .collect();
+    let read = judged.len() - unread.len();
+    if unread.is_empty() || read * READ_SHARE.1 < judged.len() * READ_SHARE.0 {
         return;
     }
     for (key, span) in unread {
@@ -293,7 +327,7 @@ fn not_read(
             RULE.meta.id,
             span,
             format!(
-                "`{template}` lists {key}, but no compose file references ${{{key}}} and no service reads the `.env` as an env_file: set in the `.env`, it reaches no container"
+                "`{template}` lists {key}, but no compose file references ${{{key}}}, and the `.env` reaches no container (no `env_file:`, mount or COPY takes it): set in the `.env`, it changes nothing"
             ),
         )
         .with_span_label("nothing reads it");
@@ -347,6 +381,8 @@ fn not_in_dotenv(ws: &Workspace, t: &Template, projects: &[&Project], out: &mut 
             continue;
         };
         let has: BTreeSet<&str> = file.entries.iter().map(|e| e.key.as_str()).collect();
+        // `# WORKERS=8  (we use the default)`: a choice, said.
+        let commented = comment_names(&ws.sources.get(dotenv).text);
         let shown = ".env";
         for v in &p.references {
             let name = v.variable.as_str();
@@ -356,15 +392,22 @@ fn not_in_dotenv(ws: &Workspace, t: &Template, projects: &[&Project], out: &mut 
             if needs_value(v.form)
                 || v.source.is_some()
                 || has.contains(name)
+                || commented.contains(name)
                 || reported.contains(name)
             {
                 continue;
             }
-            // The template's value is the default: nothing differs.
-            if let (Some(default), Some(value)) = (reference_default(ws, v), t.value(name)) {
-                if default == value {
-                    continue;
-                }
+            // Copying the template's line would change nothing: its value
+            // is the default, or empty where `:-`/`:+` read empty as unset.
+            let value = t.value(name);
+            let colon = matches!(
+                v.form,
+                ReferenceForm::Op(OpKind::DefaultIfEmpty | OpKind::AltIfNonEmpty)
+            );
+            if (colon && value.as_deref() == Some(""))
+                || value.is_some() && reference_default(ws, v) == value
+            {
+                continue;
             }
             reported.insert(name);
             let what = match v.form {
@@ -665,5 +708,217 @@ mod tests {
                 (".env.example", "A=\nB=\nC=\n"),
             ],
         );
+    }
+
+    /// Found by review: templates of other env files, a template a service
+    /// reads, another folder's `.env` through `include:`.
+    #[test]
+    fn only_the_templates_of_this_dotenv() {
+        let compose = "services:\n  app:\n    image: python:3.12-slim\n    environment:\n      DB: ${POSTGRES_PASSWORD}\n";
+        // The front end's template, not the `.env`'s.
+        assert_silent(
+            &RULE,
+            &[
+                ("compose.yaml", compose),
+                (".env.local.example", "NEXT_PUBLIC_API_URL=\n"),
+            ],
+        );
+        // The template of an env_file (`example.db.env` of `db.env`), and
+        // of `.env.prod`, which a service reads.
+        let compose = "services:\n  app:\n    image: python:3.12-slim\n    env_file: [db.env, .env.prod]\n    environment:\n      PORT: ${APP_PORT}\n";
+        assert_silent(
+            &RULE,
+            &[
+                ("compose.yaml", compose),
+                ("example.db.env", "DB_HOST=\n"),
+                ("db.env", "DB_HOST=db\n"),
+                (".env.prod.example", "SECRET_KEY=\n"),
+                (".env.prod", "SECRET_KEY=x\n"),
+                (".env", "APP_PORT=8000\n"),
+            ],
+        );
+        // The prod compose file's own template, though `.env.dev.example`
+        // comes first by name.
+        let prod = "services:\n  app:\n    image: python:3.12-slim\n    environment:\n      P: ${PROD_ONLY}\n";
+        assert_silent(
+            &RULE,
+            &[
+                ("docker-compose.prod.yml", prod),
+                (".env.dev.example", "DEV_ONLY=\n"),
+                (".env.prod.example", "PROD_ONLY=\n"),
+            ],
+        );
+        // `.env_example` and `.env-example` are templates too.
+        let d = fired(
+            &RULE,
+            &[
+                ("compose.yaml", COMPOSE),
+                (".env-example", "DATABASE_URL=\n"),
+            ],
+        );
+        assert_eq!(d.len(), 1);
+        // An `include:`d file reads its own folder's `.env`.
+        let root = "include:\n  - sub/compose.yaml\nservices:\n  app:\n    image: python:3.12-slim\n    environment:\n      A: ${A}\n";
+        let sub = "services:\n  sub:\n    image: python:3.12-slim\n    environment:\n      SUB: ${SUB_VAR}\n";
+        assert_silent(
+            &RULE,
+            &[
+                ("compose.yaml", root),
+                ("sub/compose.yaml", sub),
+                ("sub/.env", "SUB_VAR=x\n"),
+                ("sub/.env.example", "SUB_VAR=\n"),
+                (".env.example", "A=\n"),
+                (".env", "A=1\n"),
+            ],
+        );
+    }
+
+    /// Found by review: the `.env` reaches a container another way.
+    #[test]
+    fn a_dotenv_the_app_reads_itself() {
+        let keys = "A=\nB=\nC=\nJWT_SECRET=\n";
+        let base = "services:\n  app:\n    image: node:22\n    environment:\n      A: ${A}\n      B: ${B}\n      C: ${C}\n";
+        for extra in [
+            "    volumes:\n      - .:/app\n",
+            "    volumes:\n      - ./.env:/app/.env:ro\n",
+        ] {
+            let compose = format!("{base}{extra}");
+            assert_silent(&RULE, &[("compose.yaml", &compose), (".env.example", keys)]);
+        }
+        let compose = "services:\n  app:\n    build: .\n    user: node\n    environment:\n      A: ${A}\n      B: ${B}\n      C: ${C}\n";
+        assert_silent(
+            &RULE,
+            &[
+                ("compose.yaml", compose),
+                ("Dockerfile", "FROM node:22\nCOPY .env ./\n"),
+                (".env.example", keys),
+            ],
+        );
+        // Taken along by `COPY . .`: a leak (`env-file-in-image`), not a
+        // way the app is meant to read it; ignored by `.dockerignore`: it
+        // does not reach.
+        let d = fired(
+            &RULE,
+            &[
+                ("compose.yaml", compose),
+                ("Dockerfile", "FROM node:22\nCOPY . ./\n"),
+                (".env.example", keys),
+            ],
+        );
+        assert_eq!(d.len(), 1);
+        let d = fired(
+            &RULE,
+            &[
+                ("compose.yaml", compose),
+                ("Dockerfile", "FROM node:22\nCOPY . ./\n"),
+                (".dockerignore", ".env\n"),
+                (".env.example", keys),
+            ],
+        );
+        assert_eq!(d.len(), 1);
+        // A secret filled from the environment reads the key.
+        let compose = format!(
+            "{base}    secrets: [api_key]\nsecrets:\n  api_key:\n    environment: JWT_SECRET\n"
+        );
+        assert_silent(&RULE, &[("compose.yaml", &compose), (".env.example", keys)]);
+    }
+
+    /// Found by review: copying the template would change nothing.
+    #[test]
+    fn a_missing_key_that_changes_nothing() {
+        let compose = "services:\n  app:\n    image: python:3.12-slim\n    environment:\n      A: ${A}\n      WORKERS: ${WORKERS:-4}\n      FLAG: ${FLAG:+on}\n";
+        let files = |template: &'static str, dotenv: &'static str| {
+            fired(
+                &RULE,
+                &[
+                    ("compose.yaml", compose),
+                    (".env.example", template),
+                    (".env", dotenv),
+                ],
+            )
+        };
+        // Empty in the template: `:-` and `:+` read it as unset.
+        assert!(files("A=\nWORKERS=\nFLAG=\n", "A=1\n").is_empty());
+        // The last line of a key is the one read: the default.
+        assert!(files("A=\nWORKERS=8\nWORKERS=4\n", "A=1\n").is_empty());
+        // Left out of `.env` on purpose, and said so.
+        assert!(files("A=\nWORKERS=8\n", "A=1\n# WORKERS=8 (we use the default)\n").is_empty());
+        assert_eq!(files("A=\nWORKERS=8\n", "A=1\n").len(), 1);
+    }
+
+    /// Found by review: a template above, one that does not parse, an
+    /// empty one, a wrapper's variables.
+    #[test]
+    fn templates_that_say_nothing_about_this_project() {
+        let docs =
+            "services:\n  app:\n    image: python:3.12-slim\n    environment:\n      A: ${A}\n";
+        assert_silent(
+            &RULE,
+            &[
+                ("docker/compose.yaml", docs),
+                (".env.example", "APP_SECRET=\nA=\n"),
+            ],
+        );
+        assert_silent(
+            &RULE,
+            &[
+                ("compose.yaml", COMPOSE),
+                (
+                    ".env.example",
+                    "DATABASE_URL=1\nB=\"unterminated\nSECRET_KEY=3\n",
+                ),
+            ],
+        );
+        assert_silent(
+            &RULE,
+            &[("compose.yaml", COMPOSE), (".env.example", "# fill in\n")],
+        );
+        let sail = "services:\n  app:\n    image: sail-8.3/app\n    environment:\n      WWWUSER: ${WWWUSER}\n      DATABASE_URL: ${DATABASE_URL}\n";
+        assert_silent(
+            &RULE,
+            &[("compose.yaml", sail), (".env.example", "DATABASE_URL=\n")],
+        );
+    }
+
+    /// Found by review: a close key another compose file reads is no
+    /// misspelling; a finding is not labelled at its own span.
+    #[test]
+    fn close_names_and_labels_across_projects() {
+        let a = "services:\n  db:\n    image: python:3.12-slim\n    environment:\n      P: ${DB_PORT}\n";
+        let b = "services:\n  replica:\n    image: python:3.12-slim\n    environment:\n      P: ${DB_PORT2}\n";
+        let d = fired(
+            &RULE,
+            &[
+                ("compose.yaml", a),
+                ("compose.replica.yaml", b),
+                (".env.example", "DB_PORT2=\n"),
+            ],
+        );
+        assert_eq!(d.len(), 1);
+        assert!(
+            !d[0].help.as_deref().unwrap_or("").contains("rename"),
+            "{:?}",
+            d[0].help
+        );
+        // `compose.extras.yaml` completes `compose.yaml`: two projects
+        // with the same reference.
+        let extras = "services:\n  app:\n    environment:\n      EXTRA: \"1\"\n";
+        let d = fired(
+            &RULE,
+            &[
+                ("compose.yaml", COMPOSE),
+                ("compose.extras.yaml", extras),
+                (".env.example", "DATABASE_URL=\n"),
+            ],
+        );
+        assert_eq!(d.len(), 1);
+        for f in &d {
+            assert!(
+                f.labels
+                    .iter()
+                    .all(|l| !(l.0 == f.file && l.1 == f.text && l.2 == "also needed here")),
+                "{f:?}"
+            );
+        }
     }
 }

@@ -5,6 +5,7 @@
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
+use crate::facts::build_context::{context_source, ignore_file, source_takes};
 use crate::facts::purpose::is_test_name;
 use crate::fs::is_template_name;
 use crate::model::workspace::Workspace;
@@ -45,29 +46,6 @@ fn is_secret_env_name(name: &str) -> bool {
 struct BuildContext {
     dir: PathBuf,
     ignore: Option<(FileId, DockerIgnore)>,
-}
-
-/// The ignore file BuildKit uses: `<Dockerfile>.dockerignore` beside the
-/// Dockerfile, else `.dockerignore` at the context root.
-fn ignore_file(
-    ws: &Workspace,
-    dockerfile: &Path,
-    context: &Path,
-) -> Option<(FileId, DockerIgnore)> {
-    let specific = dockerfile.file_name().map(|n| {
-        let mut n = n.to_os_string();
-        n.push(".dockerignore");
-        dockerfile.with_file_name(n)
-    });
-    let root = context.join(".dockerignore");
-    let find = |p: &Path| {
-        ws.dockerignores
-            .iter()
-            .find(|id| ws.sources.get(**id).path == p)
-            .copied()
-    };
-    let id = specific.as_deref().and_then(find).or_else(|| find(&root))?;
-    Some((id, dockerignore::parse(&ws.sources.get(id).text)))
 }
 
 /// A file that must not reach an image.
@@ -123,30 +101,6 @@ fn secret_files(ctx: &Context) -> Vec<SecretFile> {
         }
     }));
     out
-}
-
-/// Does a `COPY` source (relative to the context, cleaned) take `file`
-/// (relative to the context)? A folder takes what is under it; `*`, `?`
-/// and `[…]` match within one path segment, as in Go's `filepath.Match`.
-fn source_takes(source: &str, file: &str) -> bool {
-    if source == "." {
-        return true;
-    }
-    let src: Vec<&str> = source.split('/').collect();
-    let f: Vec<&str> = file.split('/').collect();
-    if src.len() > f.len() {
-        return false;
-    }
-    src.iter().zip(&f).all(|(p, s)| segment_match(p, s))
-}
-
-fn segment_match(pattern: &str, name: &str) -> bool {
-    // One-segment glob: reuse the .dockerignore matcher (`*` does not cross `/`).
-    let d = dockerignore::parse(pattern);
-    match d.patterns.first() {
-        Some(p) => !p.exception && p.matches(name),
-        None => false,
-    }
 }
 
 fn check(ctx: &Context) -> Vec<Diagnostic> {
@@ -217,18 +171,8 @@ fn check(ctx: &Context) -> Vec<Diagnostic> {
                     .collect();
                 for src in sources {
                     let raw = src.value.as_str();
-                    if raw.starts_with("<<")
-                        || raw.contains("://")
-                        || raw.contains('$')
-                        || raw.starts_with("git@")
-                    {
+                    let Some(cleaned) = context_source(raw) else {
                         continue;
-                    }
-                    let cleaned = dockerignore::clean(raw.trim_start_matches('/'));
-                    let cleaned = if cleaned.is_empty() {
-                        ".".to_string()
-                    } else {
-                        cleaned
                     };
                     let taken: Vec<&(&SecretFile, String)> = present
                         .iter()

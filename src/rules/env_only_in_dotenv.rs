@@ -3,8 +3,10 @@
 
 use std::collections::{HashMap, HashSet};
 
+use crate::facts::build_context::dotenv_in_container;
 use crate::model::explain::Near;
 use crate::model::types::*;
+use crate::model::workspace::Workspace;
 use crate::rules::{Context, Diagnostic, Rule, RuleId, RuleMeta, Severity};
 use crate::source::Span;
 
@@ -31,13 +33,19 @@ enum Use {
 
 /// The variables a project references: in its compose files, and in its
 /// `.env` values.
-fn referenced_names(project: &Project) -> HashSet<&str> {
+fn referenced_names<'a>(ws: &'a Workspace, project: &'a Project) -> HashSet<&'a str> {
     let in_compose = project.references.iter().map(|r| r.variable.as_str());
     let in_dotenv = project
         .dotenv_definitions
         .iter()
         .flat_map(|o| o.via.iter().map(|v| v.variable.as_str()));
-    in_compose.chain(in_dotenv).collect()
+    // `secrets:`/`configs:` with `environment: NAME` read it too.
+    let in_secrets = project
+        .compose_files
+        .iter()
+        .filter_map(|f| ws.compose.get(f))
+        .flat_map(|c| c.environment_sources());
+    in_compose.chain(in_dotenv).chain(in_secrets).collect()
 }
 
 fn use_in(project: &Project, referenced: &HashSet<&str>, d: &DotenvDefinition) -> Use {
@@ -80,12 +88,19 @@ fn check(ctx: &Context) -> Vec<Diagnostic> {
     // Where each `.env` line is in `lines`.
     let mut line_at: HashMap<Span, usize> = HashMap::new();
     for project in ws.whole_projects() {
-        let referenced = referenced_names(project);
+        let referenced = referenced_names(ws, project);
+        // The `.env` mounted or copied into a container: the app may read
+        // it itself.
+        let in_container = dotenv_in_container(ws, project);
         for d in project.dotenv_definitions.iter().filter(|d| d.effective) {
             if d.name.is_empty() || crate::model::read_by_compose(&d.name) {
                 continue;
             }
-            let u = use_in(project, &referenced, d);
+            let u = if in_container {
+                Use::Reaches
+            } else {
+                use_in(project, &referenced, d)
+            };
             match line_at.get(&d.key).and_then(|&i| lines.get_mut(i)) {
                 Some(entry) => {
                     if u != Use::Unused && entry.2 != Use::Reaches {
@@ -279,5 +294,22 @@ mod tests {
         );
         assert!(d[0].labels.is_empty(), "{:?}", d[0].labels);
         assert!(!d[0].help.as_deref().unwrap_or("").contains("rename"));
+    }
+
+    /// Found by review (of env-example-drift): the `.env` mounted into a
+    /// container or copied into its image, or read by a secret.
+    #[test]
+    fn a_dotenv_the_app_reads_itself_reaches_it() {
+        let env = "DATABASE_URL=postgresql://db/app\nJWT_SECRET=x\n";
+        let mounted = "services:\n  app:\n    image: python:3.12-slim\n    volumes: [\".:/app\"]\n    environment:\n      - DATABASE_URL=${DATABASE_URL}\n";
+        assert_silent(&RULE, &[("compose.yaml", mounted), (".env", env)]);
+        let secret = "services:\n  app:\n    image: python:3.12-slim\n    secrets: [jwt]\n    environment:\n      - DATABASE_URL=${DATABASE_URL}\nsecrets:\n  jwt:\n    environment: JWT_SECRET\n";
+        assert_silent(&RULE, &[("compose.yaml", secret), (".env", env)]);
+        // A mount of another folder does not.
+        let other = "services:\n  app:\n    image: python:3.12-slim\n    volumes: [\"./data:/data\"]\n    environment:\n      - DATABASE_URL=${DATABASE_URL}\n";
+        assert_eq!(
+            assert_fires(&RULE, &[("compose.yaml", other), (".env", env)]).len(),
+            1
+        );
     }
 }

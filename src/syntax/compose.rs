@@ -202,6 +202,27 @@ impl ComposeFile {
     pub fn documents(&self) -> impl Iterator<Item = &ComposeFile> {
         std::iter::once(self).chain(self.later.iter().map(|d| &**d))
     }
+
+    /// The variables top-level `secrets:` and `configs:` take their
+    /// content from (`environment: API_KEY`): Compose reads them from the
+    /// project's environment, `.env` included, without a `${…}`.
+    pub fn environment_sources(&self) -> Vec<&str> {
+        let mut out = Vec::new();
+        for doc in self.documents() {
+            let Some(root) = &doc.root else { continue };
+            for section in ["secrets", "configs"] {
+                let Some(items) = root.get(section).and_then(|n| n.as_map()) else {
+                    continue;
+                };
+                out.extend(
+                    items
+                        .iter()
+                        .filter_map(|(_, v)| v.get("environment").and_then(|e| e.as_str())),
+                );
+            }
+        }
+        out
+    }
 }
 
 /// Parses a compose file: YAML first, then the fields mppeep-lint models.
