@@ -932,6 +932,7 @@ fn issue_18_fixtures_show_their_rules() {
     let (o, v) = check_json("fixtures/multistage", &[]);
     assert_eq!(o.status.code(), Some(1));
     assert!(names(&v["diagnostics"]).contains("copy-from-unknown-stage"));
+    assert!(names(&v["diagnostics"]).contains("undefined-variable"));
     let (o, v) = check_json("fixtures/selfhosted", &[]);
     assert_eq!(o.status.code(), Some(1));
     let found: Vec<(String, u64)> = v["diagnostics"]

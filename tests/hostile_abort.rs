@@ -397,7 +397,16 @@ fn large_inputs_stay_linear() {
         .collect::<String>()
         + "USER app\n";
 
+    // Global ARGs that a stage uses without declaring them again
+    // (undefined-variable), each close to the next one's name.
+    let vars: String = (0..50_000)
+        .map(|i| format!("ARG V{i}=x\n"))
+        .chain(std::iter::once("FROM alpine:3\nUSER app\n".to_string()))
+        .chain((0..50_000).map(|i| format!("LABEL l{i}=$V{i}${{W{i}}}\n")))
+        .collect();
+
     let dir = tree(&[
+        ("vars/Dockerfile", vars.as_str()),
         ("dupyaml/compose.yaml", dup_yaml.as_str()),
         ("dupenv/.env", dup_env.as_str()),
         ("lines/.env", lines_env.as_str()),
@@ -408,6 +417,12 @@ fn large_inputs_stay_linear() {
     let (o, v) = check(dir.path());
     assert_eq!(o.status.code(), Some(1));
     let n = findings(&v);
+    assert_eq!(
+        n.iter()
+            .filter(|(r, f, _)| r == "undefined-variable" && f == "vars/Dockerfile")
+            .count(),
+        100_000
+    );
     assert!(
         n.iter()
             .filter(|(r, f, _)| r == "duplicate-key" && f == "dupyaml/compose.yaml")

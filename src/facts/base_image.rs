@@ -282,6 +282,37 @@ pub(crate) fn ships(image: &ImageRef, program: &str) -> Option<bool> {
     }
 }
 
+/// The names of every variable the configuration of `image` sets (its
+/// `ENV`), when we know them: `scratch` and the distributions set only
+/// `PATH` (BuildKit adds it to any image that lacks it), Python, Node.js and Go
+/// their versions — the union over the tags and variants of the official
+/// images' Dockerfiles. `None` for any other image.
+pub(crate) fn known_env(image: &ImageRef) -> Option<&'static [&'static str]> {
+    const PATH_ONLY: &[&str] = &["PATH"];
+    const PYTHON: &[&str] = &[
+        "PATH",
+        "LANG",
+        "GPG_KEY",
+        "PYTHON_VERSION",
+        "PYTHON_SHA256",
+        "PYTHON_PIP_VERSION",
+        "PYTHON_SETUPTOOLS_VERSION",
+        "PYTHON_GET_PIP_URL",
+        "PYTHON_GET_PIP_SHA256",
+        "PYTHONIOENCODING",
+    ];
+    const NODE: &[&str] = &["PATH", "NODE_VERSION", "YARN_VERSION"];
+    const GOLANG: &[&str] = &["PATH", "GOLANG_VERSION", "GOTOOLCHAIN", "GOPATH"];
+    let name = official_name(image)?;
+    match name.as_str() {
+        "scratch" | "alpine" | "debian" | "ubuntu" | "busybox" => Some(PATH_ONLY),
+        "python" => Some(PYTHON),
+        "node" => Some(NODE),
+        "golang" => Some(GOLANG),
+        _ => None,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

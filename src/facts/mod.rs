@@ -5,6 +5,7 @@
 
 pub(crate) mod base_image;
 pub(crate) mod build_context;
+pub(crate) mod build_vars;
 pub(crate) mod commands;
 pub(crate) mod credentials;
 pub(crate) mod host_access;

@@ -65,6 +65,7 @@ rule_ids! {
     PublishedDatastore => "published-datastore",
     ShellFormEntrypoint => "shell-form-entrypoint",
     EnvExampleDrift => "env-example-drift",
+    UndefinedVariable => "undefined-variable",
     SyntaxError => "syntax-error",
     ComposeError => "compose-error",
     UnreadableFile => "unreadable-file",

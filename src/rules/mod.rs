@@ -39,6 +39,7 @@ mod secret_in_image;
 mod shadowed_env;
 mod shell_form_entrypoint;
 mod tls_verification_off;
+mod undefined_variable;
 mod unpinned_image;
 mod unreachable_host;
 mod unset_variable;
@@ -117,6 +118,7 @@ pub static RULES: &[&Rule] = &[
     &published_datastore::RULE,
     &shell_form_entrypoint::RULE,
     &env_example_drift::RULE,
+    &undefined_variable::RULE,
 ];
 
 /// Rules that can report the same text for the same reason, the first

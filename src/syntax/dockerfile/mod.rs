@@ -23,7 +23,7 @@ mod tests;
 mod words;
 
 pub use expand::{expand, expand_within, expand_word, expand_word_within, try_expand, Budget};
-pub use words::{unquote, Unquoted};
+pub use words::{references, unquote, Unquoted, WordRef};
 
 /// Parses a Dockerfile with BuildKit's rules. Never fails: problems BuildKit
 /// would reject the file for are in [`Dockerfile::errors`], and everything

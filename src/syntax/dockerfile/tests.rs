@@ -681,3 +681,48 @@ fn corpus_dockerfiles() {
     eprintln!("parsed {seen} corpus Dockerfiles");
     assert!(failures.is_empty(), "{}", failures.join("\n"));
 }
+
+/// `references` finds what BuildKit's lexer looks up: not in single
+/// quotes, not escaped; defaults marked; special parameters left out.
+#[test]
+fn references_in_words() {
+    let refs = |s: &str, esc: char| -> Vec<(String, String, bool)> {
+        references(s, TextRange::new(0, s.len()), esc)
+            .into_iter()
+            .map(|r| {
+                (
+                    r.name,
+                    s[r.range.start..r.range.end].to_string(),
+                    r.defaulted,
+                )
+            })
+            .collect()
+    };
+    let got = refs(
+        r#"a=$A b="${B}x" c='$C' d=\$D ${E:-$F} ${G%.*} $1 $$ ${H:+"${I}"} ${J?m}"#,
+        '\\',
+    );
+    let want = [
+        ("A", "$A", false),
+        ("B", "${B}", false),
+        ("E", "${E:-$F}", true),
+        ("F", "$F", true),
+        ("G", "${G%.*}", false),
+        ("H", "${H:+\"${I}\"}", true),
+        ("I", "${I}", true),
+        ("J", "${J?m}", false),
+    ];
+    let want: Vec<(String, String, bool)> = want
+        .iter()
+        .map(|(a, b, c)| (a.to_string(), b.to_string(), *c))
+        .collect();
+    assert_eq!(got, want);
+    // With `# escape=``, the backtick protects and `\` is a character.
+    let got = refs(r"`$A \$B", '`');
+    assert_eq!(got, [("B".to_string(), "$B".to_string(), false)]);
+    // Offsets are the file's; an unclosed `${` ends the scan.
+    let text = "COPY $X ${Y";
+    let r = references(text, TextRange::new(5, text.len()), '\\');
+    assert_eq!(r.len(), 1);
+    assert_eq!(r[0].range, TextRange::new(5, 7));
+}

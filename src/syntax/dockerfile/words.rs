@@ -332,3 +332,162 @@ mod tests {
         assert_eq!(s[rest..].trim(), "--x");
     }
 }
+
+/// A `$NAME` / `${NAME…}` reference in a Dockerfile word, as BuildKit's
+/// lexer finds it: not inside single quotes, not escaped.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct WordRef {
+    pub name: String,
+    /// The whole reference, `$NAME` or `${…}` with its braces (file offsets).
+    pub range: TextRange,
+    /// `${NAME:-w}`, `${NAME-w}`, `${NAME:+w}`, `${NAME+w}`, or a reference
+    /// inside such a `w`: the author said what happens when it is unset.
+    pub defaulted: bool,
+}
+
+/// The references of `text[range]` (a word or several, as written: quotes
+/// and escapes included), with file offsets. Positional and special
+/// parameters (`$1`, `$$`, `$@`) are not names and are left out.
+pub fn references(text: &str, range: TextRange, escape: char) -> Vec<WordRef> {
+    let mut out = Vec::new();
+    let end = range.end.min(text.len());
+    let start = range.start.min(end);
+    scan_references(text, start, end, escape, false, &mut out);
+    out
+}
+
+fn is_name_start(c: char) -> bool {
+    c.is_ascii_alphabetic() || c == '_'
+}
+
+fn is_name_char(c: char) -> bool {
+    c.is_ascii_alphanumeric() || c == '_'
+}
+
+/// Scans `text[a..b]`; nested `${…}` words are scanned with `defaulted`
+/// when their operator supplies a value.
+fn scan_references(
+    text: &str,
+    a: usize,
+    b: usize,
+    escape: char,
+    defaulted: bool,
+    out: &mut Vec<WordRef>,
+) {
+    let s = slice(text, a, b);
+    let mut it = s.char_indices().peekable();
+    let mut double = false;
+    while let Some((i, c)) = it.next() {
+        if c == '\'' && !double {
+            // Literal to the closing quote.
+            for (_, d) in it.by_ref() {
+                if d == '\'' {
+                    break;
+                }
+            }
+            continue;
+        }
+        if c == '"' {
+            double = !double;
+            continue;
+        }
+        if c == escape {
+            match it.peek() {
+                Some(&(_, n)) if !double || n == '"' || n == '$' || n == escape => {
+                    it.next();
+                }
+                _ => {}
+            }
+            continue;
+        }
+        if c != '$' {
+            continue;
+        }
+        let at = a + i;
+        match it.peek().copied() {
+            Some((j, '{')) => {
+                it.next();
+                let name_start = j + 1;
+                let mut name_end = name_start;
+                while let Some(&(k, d)) = it.peek() {
+                    if is_name_char(d) {
+                        name_end = k + d.len_utf8();
+                        it.next();
+                    } else {
+                        break;
+                    }
+                }
+                let name = slice(s, name_start, name_end);
+                // The operator and its word, to the matching `}`.
+                let mut depth = 1usize;
+                let mut close = None;
+                let mut prev = '{';
+                let op_start = name_end;
+                while let Some((k, d)) = it.next() {
+                    if d == escape {
+                        it.next();
+                        prev = ' ';
+                        continue;
+                    }
+                    if d == '{' && prev == '$' {
+                        depth += 1;
+                    } else if d == '}' {
+                        depth -= 1;
+                        if depth == 0 {
+                            close = Some(k);
+                            break;
+                        }
+                    }
+                    prev = d;
+                }
+                let Some(close) = close else {
+                    // `${` never closed: BuildKit fails on it.
+                    return;
+                };
+                let op = slice(s, op_start, close);
+                let supplies = op.starts_with(":-")
+                    || op.starts_with(":+")
+                    || op.starts_with('-')
+                    || op.starts_with('+');
+                if name.starts_with(is_name_start) {
+                    out.push(WordRef {
+                        name: name.to_string(),
+                        range: TextRange::new(at, a + close + 1),
+                        defaulted: defaulted || supplies,
+                    });
+                }
+                // The word after the operator (`:-`, `-`, `#`, `/`…).
+                let skip = op
+                    .char_indices()
+                    .find(|(_, d)| !matches!(d, ':' | '-' | '+' | '?' | '#' | '%' | '/'))
+                    .map_or(op.len(), |(n, _)| n);
+                scan_references(
+                    text,
+                    a + op_start + skip,
+                    a + close,
+                    escape,
+                    defaulted || supplies,
+                    out,
+                );
+            }
+            Some((j, d)) if is_name_start(d) => {
+                let mut end = j;
+                while let Some(&(k, e)) = it.peek() {
+                    if is_name_char(e) {
+                        end = k + e.len_utf8();
+                        it.next();
+                    } else {
+                        break;
+                    }
+                }
+                let end = end.max(j + d.len_utf8());
+                out.push(WordRef {
+                    name: slice(s, j, end).to_string(),
+                    range: TextRange::new(at, a + end),
+                    defaulted,
+                });
+            }
+            _ => {}
+        }
+    }
+}
