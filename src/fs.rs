@@ -473,6 +473,9 @@ const OTHER_KIND_EXTENSIONS: &[&str] = &[
 /// merge leftovers, backups, editor swap files.
 const NOT_CURRENT_EXTENSIONS: &[&str] = &[
     "patch", "diff", "orig", "rej", "bak", "backup", "old", "swp", "swo", "tmp",
+    // The input of a generator (CMake's `configure_file`, autoconf,
+    // envsubst): `Dockerfile.in` is rendered before Docker reads it.
+    "in",
 ];
 
 /// Name parts that mark a template: a file meant to be copied and filled
@@ -869,6 +872,8 @@ mod tests {
             "Dockerfile.template",
             "Dockerfile.j2",
             "Dockerfile.orig",
+            "Dockerfile.in",
+            "docker-compose.yml.in",
             ".github/workflows/deploy-docker-compose.yml",
             "docker-compose.yml.j2",
             "docker-compose.template.yml",

@@ -299,11 +299,36 @@ pub(crate) fn known_env(image: &ImageRef) -> Option<&'static [&'static str]> {
         "PYTHON_SETUPTOOLS_VERSION",
         "PYTHON_GET_PIP_URL",
         "PYTHON_GET_PIP_SHA256",
+        "PYTHON_RELEASE",
+        "PYTHON_WHEEL_VERSION",
         "PYTHONIOENCODING",
     ];
-    const NODE: &[&str] = &["PATH", "NODE_VERSION", "YARN_VERSION"];
-    const GOLANG: &[&str] = &["PATH", "GOLANG_VERSION", "GOTOOLCHAIN", "GOPATH"];
+    const NODE: &[&str] = &[
+        "PATH",
+        "NODE_VERSION",
+        "YARN_VERSION",
+        "NPM_CONFIG_LOGLEVEL",
+    ];
+    const GOLANG: &[&str] = &[
+        "PATH",
+        "GOLANG_VERSION",
+        "GOTOOLCHAIN",
+        "GOPATH",
+        "GOLANG_DOWNLOAD_URL",
+        "GOLANG_DOWNLOAD_SHA256",
+        "GOLANG_SRC_URL",
+        "GOLANG_SRC_SHA256",
+    ];
     let name = official_name(image)?;
+    // Windows variants set more (Git's version and download for Go), and
+    // `onbuild` ones declare names in the images built from them.
+    let t = tag(image);
+    if ["windowsservercore", "nanoserver", "onbuild"]
+        .iter()
+        .any(|v| t.contains(v))
+    {
+        return None;
+    }
     match name.as_str() {
         "scratch" | "alpine" | "debian" | "ubuntu" | "busybox" => Some(PATH_ONLY),
         "python" => Some(PYTHON),

@@ -64,6 +64,9 @@ pub(crate) enum Undefined {
     PlatformNotDeclared,
     /// The stage declares it (ARG or ENV) only after this line, at `at`.
     DeclaredLater { at: Span },
+    /// The same ENV sets it, at `at`: an ENV expands all its pairs before
+    /// it sets any.
+    SameInstruction { at: Span },
     /// Neither the stage (nor the stages it is built from) declares it.
     /// Whether the base image's environment does is known only for the
     /// images of [`known_env`].
@@ -90,8 +93,15 @@ pub(crate) struct UndefinedUse {
     /// to set the name.
     pub base_known: bool,
     /// A name defined there that is close to this one (a misspelling), and
-    /// where it is defined.
-    pub near: Option<(String, Span)>,
+    /// where it is defined (`None` for a name the base image or BuildKit
+    /// sets: `PATH`, a platform argument).
+    pub near: Option<(String, Option<Span>)>,
+    /// `${NAME:?msg}`: BuildKit stops the build.
+    pub required: bool,
+    /// The variables of the FROM line at the root of the stage's chain
+    /// (`FROM $BASE`): a build argument that changes them changes the base
+    /// image.
+    pub base_vars: Vec<String>,
 }
 
 /// What a stage defines at its end, for the stages built `FROM` it.
@@ -101,8 +111,12 @@ struct Scope {
     defined: HashMap<String, Span>,
     /// The external image at the root, expanded.
     base: Option<String>,
-    /// The names the root image's configuration sets, when known.
+    /// The names the root image's configuration sets, when known; `None`
+    /// also when a stage of the chain has ONBUILD triggers, which may
+    /// declare more in the stages built from it.
     base_env: Option<&'static [&'static str]>,
+    /// The variables of the root's FROM line.
+    base_vars: Vec<String>,
 }
 
 impl Scope {
@@ -191,9 +205,13 @@ pub(crate) fn undefined_uses(file: FileId, text: &str, df: &Dockerfile) -> Vec<U
                 {
                     continue;
                 }
+                let candidates = globals
+                    .iter()
+                    .map(|(n, s)| (n.as_str(), Some(*s)))
+                    .chain(PLATFORM_ARGS.iter().map(|n| (*n, None)));
                 let near = near
-                    .find(&r.name, globals.iter(), |(n, _)| n.as_str())
-                    .map(|(n, s)| (n.clone(), *s));
+                    .find(&r.name, candidates, |(n, _)| n)
+                    .map(|(n, s)| (n.to_string(), s));
                 out.push(UndefinedUse {
                     name: r.name,
                     reference: span(r.range),
@@ -204,6 +222,8 @@ pub(crate) fn undefined_uses(file: FileId, text: &str, df: &Dockerfile) -> Vec<U
                     base: None,
                     base_known: false,
                     near,
+                    required: r.required,
+                    base_vars: Vec::new(),
                 });
             }
             if let Some((index, name, scope)) = cur.take() {
@@ -230,6 +250,7 @@ pub(crate) fn undefined_uses(file: FileId, text: &str, df: &Dockerfile) -> Vec<U
                     defined: HashMap::new(),
                     base_env: ImageRef::parse(&base).and_then(|r| known_env(&r)),
                     base: Some(base),
+                    base_vars: refs(image.range).into_iter().map(|r| r.name).collect(),
                 },
             };
             if let Some(a) = alias {
@@ -249,15 +270,19 @@ pub(crate) fn undefined_uses(file: FileId, text: &str, df: &Dockerfile) -> Vec<U
         let later = |name: &str| {
             in_stage
                 .and_then(|d| d.get(name))
-                .filter(|(at, _)| *at > i)
-                .map(|(_, r)| span(*r))
+                .filter(|(at, _)| *at >= i)
+                .map(|(at, r)| (*at == i, span(*r)))
         };
         let mut check = |r: WordRef, scope: &Scope, out: &mut Vec<UndefinedUse>| {
             if r.defaulted || scope.defines(&r.name) || NEVER_REPORTED.contains(&r.name.as_str()) {
                 return;
             }
-            let why = if let Some(at) = later(&r.name) {
-                Undefined::DeclaredLater { at }
+            let why = if let Some((same, at)) = later(&r.name) {
+                if same {
+                    Undefined::SameInstruction { at }
+                } else {
+                    Undefined::DeclaredLater { at }
+                }
             } else if let Some(g) = globals.get(&r.name) {
                 Undefined::GlobalNotDeclared {
                     global: *g,
@@ -268,9 +293,17 @@ pub(crate) fn undefined_uses(file: FileId, text: &str, df: &Dockerfile) -> Vec<U
             } else {
                 Undefined::Nowhere
             };
+            // What BuildKit would suggest: the stage's names, `PATH` and
+            // the base image's.
+            let candidates = scope
+                .defined
+                .iter()
+                .map(|(n, s)| (n.as_str(), Some(*s)))
+                .chain(std::iter::once(("PATH", None)))
+                .chain(scope.base_env.unwrap_or(&[]).iter().map(|n| (*n, None)));
             let near = near
-                .find(&r.name, scope.defined.iter(), |(n, _)| n.as_str())
-                .map(|(n, s)| (n.clone(), *s));
+                .find(&r.name, candidates, |(n, _)| n)
+                .map(|(n, s)| (n.to_string(), s));
             out.push(UndefinedUse {
                 name: r.name,
                 reference: span(r.range),
@@ -281,8 +314,16 @@ pub(crate) fn undefined_uses(file: FileId, text: &str, df: &Dockerfile) -> Vec<U
                 base: scope.base.clone(),
                 base_known: scope.base_env.is_some(),
                 near,
+                required: r.required,
+                base_vars: scope.base_vars.clone(),
             });
         };
+        if ins.keyword == "ONBUILD" {
+            // Its triggers run in the stages built from this one, and may
+            // declare names there.
+            scope.base_env = None;
+            continue;
+        }
         match &ins.kind {
             InstructionKind::Env(pairs) => {
                 // Every pair is expanded before any is set.
@@ -308,12 +349,74 @@ pub(crate) fn undefined_uses(file: FileId, text: &str, df: &Dockerfile) -> Vec<U
                         .insert(d.name.value.clone(), span(d.name.range));
                 }
             }
+            InstructionKind::Run { .. } => {
+                let fields = checked_words(ins)
+                    .into_iter()
+                    .flat_map(|r| mount_fields(text, r));
+                for r in fields.flat_map(refs) {
+                    check(r, scope, &mut out);
+                }
+            }
             _ => {
                 for r in checked_words(ins).into_iter().flat_map(refs) {
                     check(r, scope, &mut out);
                 }
             }
         }
+    }
+    // `# check=skip=UndefinedVar` (or `all`): the owner opted out of
+    // BuildKit's check; `UndefinedArgInFrom` for FROM lines.
+    let skipped = skipped_checks(text);
+    let skips = |c: &str| skipped.iter().any(|s| s == c || s == "all");
+    if skips("UndefinedVar") || skips("UndefinedArgInFrom") {
+        out.retain(|u| match u.why {
+            Undefined::InFrom => !skips("UndefinedArgInFrom"),
+            _ => !skips("UndefinedVar"),
+        });
+    }
+    out
+}
+
+/// The checks a `# check=skip=A,B` parser directive turns off (directives
+/// are the comment lines `# key=value` at the very top of the file).
+fn skipped_checks(text: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    for line in text.lines() {
+        let Some(d) = line.trim().strip_prefix('#') else {
+            break;
+        };
+        let Some((key, value)) = d.split_once('=') else {
+            break;
+        };
+        if !key.trim().eq_ignore_ascii_case("check") {
+            continue;
+        }
+        for part in value.split(';') {
+            if let Some((k, v)) = part.split_once('=') {
+                if k.trim().eq_ignore_ascii_case("skip") {
+                    out.extend(v.split(',').map(|x| x.trim().to_string()));
+                }
+            }
+        }
+    }
+    out
+}
+
+/// The fields of a `--mount` value as written (`type=cache,target=$DIR`)
+/// that BuildKit expands: all but `from=`, which it refuses to expand
+/// when it parses the file (another error than an empty variable).
+fn mount_fields(text: &str, r: TextRange) -> Vec<TextRange> {
+    let value = text.get(r.start..r.end).unwrap_or("");
+    let mut out = Vec::new();
+    let mut at = r.start;
+    for field in value.split(',') {
+        let lower = field
+            .trim_start_matches(['"', '\'', ' '])
+            .to_ascii_lowercase();
+        if !lower.starts_with("from=") {
+            out.push(TextRange::new(at, at + field.len()));
+        }
+        at += field.len() + 1;
     }
     out
 }
@@ -491,5 +594,49 @@ mod tests {
         let text = "FROM alpine\nARG DIR_ASSETS=assets/\nCOPY $DIR_ASSET .\n";
         let u = undefined_uses(FileId(0), text, &df);
         assert_eq!(u[0].near.as_ref().map(|n| n.0.as_str()), Some("DIR_ASSETS"));
+    }
+
+    /// Found by review: comment lines in a continuation, ONBUILD triggers,
+    /// `ENV A=1 B=$A`, `${X:?}`, `--mount=from=$X`, the skip directive,
+    /// Windows and onbuild tags, suggestions of `PATH` and platform
+    /// arguments.
+    #[test]
+    fn what_review_found() {
+        assert!(names("FROM alpine\nLABEL a=1 \\\n# note $NOPE\n  b=2\n").is_empty());
+        // ONBUILD ARG/ENV of the parent may declare it: its base is no
+        // longer known.
+        let u = uses("FROM alpine AS base\nONBUILD ARG FOO\nFROM base\nCOPY $FOO /\n");
+        assert!(!u[0].3, "{u:?}");
+        let u = uses("FROM alpine\nENV A=1 B=$A\n");
+        assert!(matches!(u[0].2, Undefined::SameInstruction { .. }));
+        let df = "FROM alpine\nWORKDIR ${C:?x}\n";
+        assert!(undefined_uses(FileId(0), df, &parse(df))[0].required);
+        assert!(names("FROM alpine\nRUN --mount=type=cache,from=$STG,target=/c true\n").is_empty());
+        assert_eq!(
+            names("FROM alpine\nRUN --mount=type=cache,from=x,target=$DIR true\n"),
+            ["DIR"]
+        );
+        for d in [
+            "# check=skip=UndefinedVar\n",
+            "# syntax=docker/dockerfile:1\n# check=skip=all;error=true\n",
+        ] {
+            assert!(
+                names(&format!("{d}FROM alpine\nCOPY $foo .\n")).is_empty(),
+                "{d}"
+            );
+        }
+        // `check=skip=UndefinedVar` leaves FROM lines to `UndefinedArgInFrom`.
+        assert_eq!(names("# check=skip=UndefinedVar\nFROM alpine:$T\n"), ["T"]);
+        assert!(!uses("FROM golang:1.25-windowsservercore-ltsc2022\nLABEL v=$GIT_VERSION\n")[0].3);
+        assert!(!uses("FROM node:8-onbuild\nLABEL v=$NODE_ENV\n")[0].3);
+        let df = "FROM alpine\nENV PATH=$PAHT:/bin\n";
+        let u = undefined_uses(FileId(0), df, &parse(df));
+        assert_eq!(u[0].near, Some(("PATH".to_string(), None)));
+        let df = "FROM --platform=$BULIDPLATFORM alpine\n";
+        let u = undefined_uses(FileId(0), df, &parse(df));
+        assert_eq!(
+            u[0].near.as_ref().map(|n| n.0.as_str()),
+            Some("BUILDPLATFORM")
+        );
     }
 }

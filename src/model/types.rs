@@ -508,6 +508,9 @@ pub struct BuildConfig {
     pub dockerfile_path: PathBuf,
     pub target: Option<Value>,
     pub args: Vec<(String, Span, Option<Value>)>,
+    /// `dockerfile_inline:`: the Dockerfile is written in the compose file,
+    /// and `dockerfile_path` is no file of the build.
+    pub inline: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]

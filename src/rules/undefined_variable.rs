@@ -3,11 +3,12 @@
 //! it becomes an empty string. Read with the compose files that build the
 //! Dockerfile: an argument compose passes that no `ARG` declares is named.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use crate::facts::build_vars::{undefined_uses, Undefined, UndefinedUse};
 use crate::rules::{Context, Diagnostic, Edit, Fix, Label, Rule, RuleId, RuleMeta, Severity};
 use crate::source::{FileId, Span, TextRange};
+use crate::syntax::dockerfile::InstructionKind;
 
 pub static RULE: Rule = Rule {
     meta: RuleMeta {
@@ -20,13 +21,19 @@ pub static RULE: Rule = Rule {
     check,
 };
 
+/// A build argument compose passes: where, and the stages of the image it
+/// builds.
+type Passed<'a> = (Span, &'a [usize]);
+
 /// At most this many other uses of one variable labelled on its finding.
 const LABELS: usize = 4;
 
 fn check(ctx: &Context) -> Vec<Diagnostic> {
     let ws = ctx.ws;
-    // The build arguments compose passes to each Dockerfile, by name.
-    let mut passed: HashMap<(FileId, &str), Span> = HashMap::new();
+    // The build arguments compose passes to each Dockerfile, by name: where,
+    // and the stages of the image it builds (its target and the stages it is
+    // built from).
+    let mut passed: HashMap<(FileId, &str), Vec<Passed>> = HashMap::new();
     for p in ws.whole_projects() {
         for s in &p.services {
             let (Some(f), Some(b)) = (&s.image_facts, &s.build) else {
@@ -35,7 +42,8 @@ fn check(ctx: &Context) -> Vec<Diagnostic> {
             for (name, at, _) in &b.args {
                 passed
                     .entry((f.dockerfile_file, name.as_str()))
-                    .or_insert(*at);
+                    .or_default()
+                    .push((*at, &f.chain));
             }
         }
     }
@@ -45,8 +53,37 @@ fn check(ctx: &Context) -> Vec<Diagnostic> {
         // One finding per variable and stage (or FROM lines): its other
         // uses are labels.
         let mut first: HashMap<(Option<usize>, String), usize> = HashMap::new();
-        for u in undefined_uses(*id, text, df) {
-            let compose_arg = passed.get(&(*id, u.name.as_str())).copied();
+        // The names some ARG declares: a build argument of that name is
+        // consumed.
+        let declared: HashSet<&str> = df
+            .instructions
+            .iter()
+            .filter_map(|i| match &i.kind {
+                InstructionKind::Arg(decls) => Some(decls.iter().map(|d| d.name.value.as_str())),
+                _ => None,
+            })
+            .flatten()
+            .collect();
+        for mut u in undefined_uses(*id, text, df) {
+            let stage = u.stage.as_ref().map(|s| s.0);
+            // An argument compose passes to the image this stage is part of,
+            // which no ARG declares.
+            let compose_arg = passed
+                .get(&(*id, u.name.as_str()))
+                .filter(|_| !declared.contains(u.name.as_str()))
+                .and_then(|uses| {
+                    uses.iter()
+                        .find(|(_, chain)| stage.is_some_and(|s| chain.contains(&s)))
+                })
+                .map(|(at, _)| *at);
+            // A build argument that changes the base image (`FROM $BASE`):
+            // its environment is not the default's.
+            if u.base_vars
+                .iter()
+                .any(|v| passed.contains_key(&(*id, v.as_str())))
+            {
+                u.base_known = false;
+            }
             if !reported(&u, compose_arg.is_some()) {
                 continue;
             }
@@ -80,9 +117,9 @@ fn check(ctx: &Context) -> Vec<Diagnostic> {
 /// declares).
 fn reported(u: &UndefinedUse, compose_arg: bool) -> bool {
     match &u.why {
-        Undefined::InFrom | Undefined::PlatformNotDeclared | Undefined::DeclaredLater { .. } => {
-            true
-        }
+        Undefined::InFrom | Undefined::PlatformNotDeclared => true,
+        // The base image may set it above the line.
+        Undefined::DeclaredLater { .. } | Undefined::SameInstruction { .. } => u.base_known,
         // A global ARG that picks the base image's version
         // (`ARG NODE_VERSION` … `FROM node:${NODE_VERSION}`) is often set
         // by the image too.
@@ -133,7 +170,12 @@ fn diagnostic(u: &UndefinedUse, compose_arg: Option<Span>, text: &str) -> Diagno
             id,
             u.reference,
             format!(
-                "`${name}` is a global ARG, declared before the first FROM, and {stage} does not declare it again: inside a stage it is empty until `ARG {name}` brings it in"
+                "`${name}` is a global ARG, declared before the first FROM, and {stage} does not declare it again: inside a stage it is {} until `ARG {name}` brings it in",
+                if u.base_known {
+                    "empty".to_string()
+                } else {
+                    format!("not the global's value (empty, unless the base image sets {name})")
+                }
             ),
         )
         .with_span_label("empty here")
@@ -152,6 +194,16 @@ fn diagnostic(u: &UndefinedUse, compose_arg: Option<Span>, text: &str) -> Diagno
         .with_span_label("empty here")
         .with_help(format!("add `ARG {name}` after the stage's FROM"))
         .with_fix(declare_fix(u, text)),
+        (Undefined::SameInstruction { at }, _) => Diagnostic::new(
+            id,
+            u.reference,
+            format!(
+                "`${name}` is set by this same ENV: an ENV expands all its values before it sets any, so here {name} is still empty"
+            ),
+        )
+        .with_span_label("empty here")
+        .with_label(*at, "set only after the whole line is read")
+        .with_help(format!("set {name} in an ENV of its own, above this one")),
         (Undefined::DeclaredLater { at }, _) => Diagnostic::new(
             id,
             u.reference,
@@ -166,7 +218,12 @@ fn diagnostic(u: &UndefinedUse, compose_arg: Option<Span>, text: &str) -> Diagno
             id,
             u.reference,
             format!(
-                "compose passes `{name}` as a build argument, but {stage} never declares `ARG {name}`: BuildKit ignores the argument (\"build-args were not consumed\"), and `${name}` is empty here"
+                "compose passes `{name}` as a build argument, but no stage declares `ARG {name}`: BuildKit ignores the argument (\"build-args were not consumed\"), and `${name}` here is {}",
+                if u.base_known {
+                    "empty".to_string()
+                } else {
+                    format!("not its value (empty, unless the base image sets {name})")
+                }
             ),
         )
         .with_span_label("empty here")
@@ -192,10 +249,22 @@ fn diagnostic(u: &UndefinedUse, compose_arg: Option<Span>, text: &str) -> Diagno
             ))
         }
     };
-    if let Some((other, at)) = &u.near {
-        d = d
-            .with_label(*at, format!("did you mean `{other}`?"))
-            .with_help(format!("did you mean `${other}`? it is defined here"));
+    if u.required {
+        d.message = format!(
+            "{} — and the reference requires a value (`${{{name}:?…}}`): BuildKit stops the build here",
+            d.message
+        );
+    }
+    match &u.near {
+        Some((other, Some(at))) => {
+            d = d
+                .with_label(*at, format!("did you mean `{other}`?"))
+                .with_help(format!("did you mean `${other}`? it is defined here"));
+        }
+        Some((other, None)) => {
+            d = d.with_help(format!("did you mean `${other}`?"));
+        }
+        None => {}
     }
     d
 }
@@ -267,7 +336,7 @@ mod tests {
         );
         assert_eq!(d[0].labels[0].0, "compose.yaml");
         assert_eq!(d[0].labels[0].1, "RELEASE");
-        assert!(d[0].message.contains("never declares `ARG RELEASE`"));
+        assert!(d[0].message.contains("no stage declares `ARG RELEASE`"));
         assert_silent(
             &RULE,
             &[
@@ -335,5 +404,91 @@ mod tests {
         let e = &fix.edits[0];
         fixed.replace_range(e.span.range.start..e.span.range.end, &e.replacement);
         assert_eq!(fixed, "ARG V=1\nFROM alpine:3.20\nARG V\nLABEL v=$V\n");
+    }
+
+    /// Found by review: what compose passes is judged against the image it
+    /// builds — its target's stages, an ARG any stage declares, a base
+    /// image compose changes — and `dockerfile_inline:` builds no file.
+    #[test]
+    fn compose_arguments_as_the_build_reads_them() {
+        // `target: build`: stage `final` is not built; `build` consumes it.
+        let compose = "services:\n  app:\n    build:\n      context: .\n      target: build\n      args:\n        RELEASE: \"2\"\n    user: \"1000\"\n";
+        assert_silent(
+            &RULE,
+            &[
+                ("compose.yaml", compose),
+                ("Dockerfile", "FROM alpine:3 AS build\nARG RELEASE\nFROM ghcr.io/acme/base:1 AS final\nLABEL r=$RELEASE\n"),
+            ],
+        );
+        // Unknown base: "not its value", never "empty".
+        let compose = "services:\n  app:\n    build:\n      context: .\n      args:\n        JAVA_VERSION: \"21\"\n    user: \"1000\"\n";
+        let d = assert_fires(
+            &RULE,
+            &[
+                ("compose.yaml", compose),
+                (
+                    "Dockerfile",
+                    "FROM eclipse-temurin:21\nLABEL j=$JAVA_VERSION\n",
+                ),
+            ],
+        );
+        assert!(
+            d[0].message.contains("unless the base image sets"),
+            "{}",
+            d[0].message
+        );
+        // Compose changes the base image: its environment is unknown.
+        let compose = "services:\n  app:\n    build:\n      context: .\n      args:\n        BASE: ghcr.io/acme/runtime:2\n    user: \"1000\"\n";
+        assert_silent(
+            &RULE,
+            &[
+                ("compose.yaml", compose),
+                (
+                    "Dockerfile",
+                    "ARG BASE=alpine:3.20\nFROM $BASE\nWORKDIR $APP_HOME\n",
+                ),
+            ],
+        );
+        // `dockerfile_inline:`: ./Dockerfile is not what it builds.
+        let compose = "services:\n  app:\n    build:\n      context: .\n      dockerfile_inline: |\n        FROM alpine:3\n        ARG RELEASE\n      args:\n        RELEASE: \"2\"\n    user: \"1000\"\n";
+        assert_silent(
+            &RULE,
+            &[
+                ("compose.yaml", compose),
+                ("Dockerfile", "FROM ghcr.io/acme/base:1\nLABEL r=$RELEASE\n"),
+            ],
+        );
+    }
+
+    /// Found by review: where the base image may set the name, a later
+    /// declaration or the same ENV says nothing certain.
+    #[test]
+    fn unknown_bases_and_messages() {
+        assert_silent(
+            &RULE,
+            &[(
+                "Dockerfile",
+                "FROM eclipse-temurin:21\nWORKDIR $JAVA_HOME\nENV JAVA_HOME=/opt/java\n",
+            )],
+        );
+        let d = assert_fires(&RULE, &[("Dockerfile", "FROM alpine:3\nENV A=1 B=$A\n")]);
+        assert!(d[0].message.contains("same ENV"), "{}", d[0].message);
+        let d = assert_fires(
+            &RULE,
+            &[("Dockerfile", "FROM alpine:3\nWORKDIR ${C:?set it}\n")],
+        );
+        assert!(d[0].message.contains("stops the build"), "{}", d[0].message);
+        let d = assert_fires(
+            &RULE,
+            &[(
+                "Dockerfile",
+                "ARG PHP_VERSION=8.2\nFROM php:8.2-fpm\nLABEL php=$PHP_VERSION\n",
+            )],
+        );
+        assert!(
+            d[0].message.contains("not the global's value"),
+            "{}",
+            d[0].message
+        );
     }
 }

@@ -117,6 +117,8 @@ pub struct Build {
     /// `args:` in list or map form, as `environment:` entries; `None` value
     /// = passthrough (`- KEY`).
     pub args: Vec<EnvironmentEntry>,
+    /// `dockerfile_inline:` is set: the Dockerfile is that text, not a file.
+    pub inline: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -610,6 +612,7 @@ impl Reader {
                 dockerfile: None,
                 target: None,
                 args: Vec::new(),
+                inline: false,
             }),
             NodeKind::Map(entries) => {
                 let mut b = Build {
@@ -618,6 +621,7 @@ impl Reader {
                     dockerfile: None,
                     target: None,
                     args: Vec::new(),
+                    inline: false,
                 };
                 for (k, v) in entries {
                     match k.as_str() {
@@ -627,6 +631,7 @@ impl Reader {
                         }
                         Some("target") => b.target = self.string(v, &format!("{what}.target")),
                         Some("args") => b.args = self.environment(v, &format!("{what}.args")),
+                        Some("dockerfile_inline") => b.inline = true,
                         _ => {}
                     }
                 }

@@ -123,6 +123,7 @@ impl Converter<'_> {
                 dockerfile,
                 dockerfile_path,
                 target: self.opt(&b.target),
+                inline: b.inline,
                 // A repeated key: the last one counts, as in a merge.
                 args: b.args.iter().fold(Vec::new(), |mut args, e| {
                     let e = self.environment_entry(e);

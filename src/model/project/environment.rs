@@ -314,6 +314,10 @@ impl Builder<'_, '_> {
                     self.over(build.span);
                     continue;
                 }
+                // The Dockerfile of `dockerfile_inline:` is not modelled.
+                if build.inline {
+                    continue;
+                }
                 let (facts, problems) =
                     image::image_facts(self.loader, build, &args, &mut self.allowance);
                 s.image_facts = facts;

@@ -149,7 +149,9 @@ pub fn merge_service(base: &mut Service, over: Service) {
             }
             if b.dockerfile.is_some() {
                 a.dockerfile = b.dockerfile;
+                a.inline = false;
             }
+            a.inline |= b.inline;
             a.dockerfile_path = a.context.join(
                 a.dockerfile
                     .as_ref()

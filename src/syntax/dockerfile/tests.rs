@@ -726,3 +726,22 @@ fn references_in_words() {
     assert_eq!(r.len(), 1);
     assert_eq!(r[0].range, TextRange::new(5, 7));
 }
+
+/// Found by review: 50,000 nested `${A:-…}` overflowed the stack (one
+/// recursion per level, each rescanning the rest); comment lines inside a
+/// continuation are dropped, as BuildKit does; names are Unicode; `?`
+/// marks a required reference.
+#[test]
+fn references_are_bounded_and_read_as_buildkit_does() {
+    let deep = format!("{}x{}", "${A:-".repeat(50_000), "}".repeat(50_000));
+    let r = references(&deep, TextRange::new(0, deep.len()), '\\');
+    assert!(r.len() <= crate::syntax::limits::MAX_NESTING);
+    let text = "a=1 \\\n  # note $NOPE\n  b=$YES";
+    let r = references(text, TextRange::new(0, text.len()), '\\');
+    assert_eq!(r.len(), 1);
+    assert_eq!(r[0].name, "YES");
+    let text = "b=$FOOé c=${D:?missing}";
+    let r = references(text, TextRange::new(0, text.len()), '\\');
+    assert_eq!(r[0].name, "FOOé");
+    assert!(r[1].required && !r[1].defaulted);
+}

@@ -343,43 +343,56 @@ pub struct WordRef {
     /// `${NAME:-w}`, `${NAME-w}`, `${NAME:+w}`, `${NAME+w}`, or a reference
     /// inside such a `w`: the author said what happens when it is unset.
     pub defaulted: bool,
+    /// `${NAME:?msg}`, `${NAME?msg}`: BuildKit stops the build when unset.
+    pub required: bool,
 }
 
 /// The references of `text[range]` (a word or several, as written: quotes
-/// and escapes included), with file offsets. Positional and special
-/// parameters (`$1`, `$$`, `$@`) are not names and are left out.
+/// and escapes included), with file offsets, in order. Positional and
+/// special parameters (`$1`, `$$`, `$@`) are not names and are left out;
+/// so are comment lines inside a continuation, which BuildKit drops. One
+/// pass, nesting at most [`MAX_NESTING`] deep: past it, the rest is not
+/// read.
 pub fn references(text: &str, range: TextRange, escape: char) -> Vec<WordRef> {
-    let mut out = Vec::new();
+    use crate::syntax::limits::MAX_NESTING;
     let end = range.end.min(text.len());
     let start = range.start.min(end);
-    scan_references(text, start, end, escape, false, &mut out);
-    out
-}
-
-fn is_name_start(c: char) -> bool {
-    c.is_ascii_alphabetic() || c == '_'
-}
-
-fn is_name_char(c: char) -> bool {
-    c.is_ascii_alphanumeric() || c == '_'
-}
-
-/// Scans `text[a..b]`; nested `${…}` words are scanned with `defaulted`
-/// when their operator supplies a value.
-fn scan_references(
-    text: &str,
-    a: usize,
-    b: usize,
-    escape: char,
-    defaulted: bool,
-    out: &mut Vec<WordRef>,
-) {
-    let s = slice(text, a, b);
+    let s = slice(text, start, end);
+    // An open `${NAME` + operator: where it starts, its name, its kind.
+    struct Open {
+        at: usize,
+        name: String,
+        defaulted: bool,
+        required: bool,
+    }
+    let mut open: Vec<Open> = Vec::new();
+    let mut out = Vec::new();
     let mut it = s.char_indices().peekable();
     let mut double = false;
+    let mut line_start = false;
+    let inside_default = |open: &[Open]| open.iter().any(|o| o.defaulted);
     while let Some((i, c)) = it.next() {
+        if c == '\n' {
+            line_start = true;
+            continue;
+        }
+        if line_start {
+            if c == ' ' || c == '\t' || c == '\r' {
+                continue;
+            }
+            line_start = false;
+            if c == '#' && !double {
+                // A comment line inside a continuation.
+                while let Some(&(_, d)) = it.peek() {
+                    if d == '\n' {
+                        break;
+                    }
+                    it.next();
+                }
+                continue;
+            }
+        }
         if c == '\'' && !double {
-            // Literal to the closing quote.
             for (_, d) in it.by_ref() {
                 if d == '\'' {
                     break;
@@ -393,6 +406,11 @@ fn scan_references(
         }
         if c == escape {
             match it.peek() {
+                // A line continuation: the next line may be a comment.
+                Some(&(_, '\n')) => {
+                    it.next();
+                    line_start = true;
+                }
                 Some(&(_, n)) if !double || n == '"' || n == '$' || n == escape => {
                     it.next();
                 }
@@ -400,75 +418,60 @@ fn scan_references(
             }
             continue;
         }
+        if c == '}' {
+            if let Some(o) = open.pop() {
+                let defaulted = o.defaulted;
+                out.push(WordRef {
+                    name: o.name,
+                    range: TextRange::new(start + o.at, start + i + 1),
+                    defaulted: defaulted || inside_default(&open),
+                    required: o.required,
+                });
+            }
+            continue;
+        }
         if c != '$' {
             continue;
         }
-        let at = a + i;
+        let at = i;
         match it.peek().copied() {
-            Some((j, '{')) => {
+            Some((_, '{')) => {
                 it.next();
-                let name_start = j + 1;
-                let mut name_end = name_start;
-                while let Some(&(k, d)) = it.peek() {
+                let mut name = String::new();
+                while let Some(&(_, d)) = it.peek() {
                     if is_name_char(d) {
-                        name_end = k + d.len_utf8();
+                        name.push(d);
                         it.next();
                     } else {
                         break;
                     }
                 }
-                let name = slice(s, name_start, name_end);
-                // The operator and its word, to the matching `}`.
-                let mut depth = 1usize;
-                let mut close = None;
-                let mut prev = '{';
-                let op_start = name_end;
-                while let Some((k, d)) = it.next() {
-                    if d == escape {
+                // `}` closes at once; else an operator and its word follow.
+                let mut op = String::new();
+                while let Some(&(_, d)) = it.peek() {
+                    if matches!(d, ':' | '-' | '+' | '?' | '#' | '%' | '/') && op.len() < 2 {
+                        op.push(d);
                         it.next();
-                        prev = ' ';
-                        continue;
+                    } else {
+                        break;
                     }
-                    if d == '{' && prev == '$' {
-                        depth += 1;
-                    } else if d == '}' {
-                        depth -= 1;
-                        if depth == 0 {
-                            close = Some(k);
-                            break;
-                        }
-                    }
-                    prev = d;
                 }
-                let Some(close) = close else {
-                    // `${` never closed: BuildKit fails on it.
-                    return;
-                };
-                let op = slice(s, op_start, close);
+                if open.len() >= MAX_NESTING {
+                    break;
+                }
                 let supplies = op.starts_with(":-")
                     || op.starts_with(":+")
                     || op.starts_with('-')
                     || op.starts_with('+');
-                if name.starts_with(is_name_start) {
-                    out.push(WordRef {
-                        name: name.to_string(),
-                        range: TextRange::new(at, a + close + 1),
-                        defaulted: defaulted || supplies,
-                    });
-                }
-                // The word after the operator (`:-`, `-`, `#`, `/`…).
-                let skip = op
-                    .char_indices()
-                    .find(|(_, d)| !matches!(d, ':' | '-' | '+' | '?' | '#' | '%' | '/'))
-                    .map_or(op.len(), |(n, _)| n);
-                scan_references(
-                    text,
-                    a + op_start + skip,
-                    a + close,
-                    escape,
-                    defaulted || supplies,
-                    out,
-                );
+                let named = name.starts_with(is_name_start);
+                open.push(Open {
+                    at,
+                    // A special parameter (`${1}`, `${#X}`) is no name: kept
+                    // open for its `}`, never reported.
+                    name: if named { name } else { String::new() },
+                    defaulted: supplies || !named,
+                    required: op.contains('?'),
+                });
             }
             Some((j, d)) if is_name_start(d) => {
                 let mut end = j;
@@ -480,14 +483,28 @@ fn scan_references(
                         break;
                     }
                 }
-                let end = end.max(j + d.len_utf8());
                 out.push(WordRef {
                     name: slice(s, j, end).to_string(),
-                    range: TextRange::new(at, a + end),
-                    defaulted,
+                    range: TextRange::new(start + at, start + end),
+                    defaulted: inside_default(&open),
+                    required: false,
                 });
             }
             _ => {}
         }
     }
+    // `${` never closed: BuildKit fails on it; what is open is not reported.
+    out.retain(|r| !r.name.is_empty());
+    out.sort_by_key(|r| r.range.start);
+    out
+}
+
+/// BuildKit's names: letters (any script), digits and `_`, not starting
+/// with a digit.
+fn is_name_start(c: char) -> bool {
+    c.is_alphabetic() || c == '_'
+}
+
+fn is_name_char(c: char) -> bool {
+    c.is_alphanumeric() || c == '_'
 }
