@@ -89,18 +89,35 @@ pub struct SourceFile {
     pub kind: FileKind,
     pub text: String,
     line_starts: Vec<usize>,
+    /// (byte offset, characters before it) about every
+    /// [`CHAR_MARK_EVERY`] bytes: a column is counted from the nearest
+    /// mark, not from the start of its line (many findings on one long
+    /// line were quadratic).
+    char_marks: Vec<(usize, usize)>,
 }
+
+/// Bytes between two marks of [`SourceFile::char_marks`].
+const CHAR_MARK_EVERY: usize = 1024;
 
 impl SourceFile {
     pub fn new(path: PathBuf, display: String, kind: FileKind, text: String) -> Self {
         let mut line_starts = vec![0];
         line_starts.extend(text.match_indices('\n').map(|(i, _)| i + 1));
+        let mut char_marks = vec![(0, 0)];
+        let mut next = CHAR_MARK_EVERY;
+        for (chars, (i, _)) in text.char_indices().enumerate() {
+            if i >= next {
+                char_marks.push((i, chars));
+                next = i + CHAR_MARK_EVERY;
+            }
+        }
         SourceFile {
             path,
             display,
             kind,
             text,
             line_starts,
+            char_marks,
         }
     }
 
@@ -113,11 +130,22 @@ impl SourceFile {
             Err(i) => i - 1,
         };
         let start = self.line_starts[line];
-        let column = self.text[start..offset].chars().count() + 1;
+        let column = self.chars_before(offset) - self.chars_before(start) + 1;
         LineCol {
             line: line + 1,
             column,
         }
+    }
+
+    /// How many characters the text has before byte `offset` (a character
+    /// boundary), counted from the nearest mark.
+    fn chars_before(&self, offset: usize) -> usize {
+        let i = match self.char_marks.binary_search_by_key(&offset, |m| m.0) {
+            Ok(i) => i,
+            Err(i) => i.saturating_sub(1),
+        };
+        let (at, chars) = self.char_marks.get(i).copied().unwrap_or((0, 0));
+        chars + self.text.get(at..offset).map_or(0, |t| t.chars().count())
     }
 
     /// Byte range of the line holding byte `offset`, without its line
@@ -279,5 +307,26 @@ mod tests {
         assert_eq!(f.line_col(9), LineCol { line: 3, column: 1 });
         assert_eq!(f.line_range(2), TextRange::new(3, 7));
         assert_eq!(f.line_col(1000), LineCol { line: 3, column: 2 });
+    }
+
+    /// Columns counted from the marks equal those counted from the start
+    /// of the line, across marks and multi-byte characters, on long lines
+    /// and short ones.
+    #[test]
+    fn columns_from_marks_are_exact() {
+        let text: String = (0..3000)
+            .map(|i| match i % 7 {
+                0 => "é".to_string(),
+                1 => "\n".to_string(),
+                2 => "日本".to_string(),
+                _ => "ab".repeat(i % 300),
+            })
+            .collect();
+        let f = SourceFile::new("x".into(), "x".into(), FileKind::Other, text.clone());
+        for (offset, _) in text.char_indices().step_by(37) {
+            let start = text[..offset].rfind('\n').map_or(0, |i| i + 1);
+            let column = text[start..offset].chars().count() + 1;
+            assert_eq!(f.line_col(offset).column, column, "at {offset}");
+        }
     }
 }

@@ -17,7 +17,7 @@ use std::collections::HashMap;
 
 use serde::{Deserialize, Serialize};
 
-use crate::rules::Diagnostic;
+use crate::rules::{Diagnostic, RuleId};
 use crate::source::{FileId, SourceMap};
 
 /// FNV-1a of the parts, each ended by a NUL: a stable fingerprint that
@@ -40,17 +40,55 @@ pub type Mask<'a> = &'a dyn Fn(FileId, &str, usize) -> String;
 /// that path and its line's text, masked by `mask`, each run of `*` made
 /// one (a masked secret keeps its length: a secret rotated to another
 /// length must not make its finding new).
-pub fn fingerprint(sources: &SourceMap, mask: Mask, d: &Diagnostic, path: &str) -> String {
-    let f = sources.get(d.span.file);
-    let line = f.line_range(f.line_col(d.span.range.start).line);
-    let text = mask(d.span.file, f.slice(line), line.start);
-    let mut shown = String::with_capacity(text.len());
-    for c in text.trim().chars() {
-        if !(c == '*' && shown.ends_with('*')) {
-            shown.push(c);
+///
+/// Computed for many findings at a time: each line is masked once, however
+/// many findings it holds (masking a long line for each of its findings
+/// was quadratic).
+pub struct Fingerprints<'a> {
+    sources: &'a SourceMap,
+    mask: Mask<'a>,
+    /// The masked text of each line (file, first byte), as hashed.
+    lines: HashMap<(FileId, usize), String>,
+    /// The fingerprint of each rule, path and line: hashing a long line
+    /// for each of its findings was quadratic too.
+    done: HashMap<(RuleId, String, FileId, usize), String>,
+}
+
+impl<'a> Fingerprints<'a> {
+    pub fn new(sources: &'a SourceMap, mask: Mask<'a>) -> Self {
+        Fingerprints {
+            sources,
+            mask,
+            lines: HashMap::new(),
+            done: HashMap::new(),
         }
     }
-    fnv1a(&[d.rule.name(), path, &shown])
+
+    pub fn of(&mut self, d: &Diagnostic, path: &str) -> String {
+        let f = self.sources.get(d.span.file);
+        let line = f.line_range(f.line_col(d.span.range.start).line);
+        let key = (d.rule, path.to_string(), d.span.file, line.start);
+        if let Some(done) = self.done.get(&key) {
+            return done.clone();
+        }
+        let mask = self.mask;
+        let shown = self
+            .lines
+            .entry((d.span.file, line.start))
+            .or_insert_with(|| {
+                let text = mask(d.span.file, f.slice(line), line.start);
+                let mut shown = String::with_capacity(text.len());
+                for c in text.trim().chars() {
+                    if !(c == '*' && shown.ends_with('*')) {
+                        shown.push(c);
+                    }
+                }
+                shown
+            });
+        let fingerprint = fnv1a(&[d.rule.name(), path, shown]);
+        self.done.insert(key, fingerprint.clone());
+        fingerprint
+    }
 }
 
 /// The file `--write-baseline` writes.
@@ -107,13 +145,14 @@ impl Baseline {
 
     /// The text of a baseline of `findings`.
     pub fn write(sources: &SourceMap, mask: Mask, findings: &[Named]) -> String {
+        let mut fingerprints = Fingerprints::new(sources, mask);
         let findings = findings
             .iter()
             .map(|(d, path)| Entry {
                 rule: d.rule.name().to_string(),
                 file: path.clone(),
                 line: sources.get(d.span.file).line_col(d.span.range.start).line,
-                fingerprint: fingerprint(sources, mask, d, path),
+                fingerprint: fingerprints.of(d, path),
             })
             .collect();
         let file = File {
@@ -134,17 +173,16 @@ impl Baseline {
         findings: &[Named],
     ) -> (Vec<bool>, usize) {
         let mut left = self.counts.clone();
+        let mut fingerprints = Fingerprints::new(sources, mask);
         let new = findings
             .iter()
-            .map(
-                |(d, path)| match left.get_mut(&fingerprint(sources, mask, d, path)) {
-                    Some(n) if *n > 0 => {
-                        *n -= 1;
-                        false
-                    }
-                    _ => true,
-                },
-            )
+            .map(|(d, path)| match left.get_mut(&fingerprints.of(d, path)) {
+                Some(n) if *n > 0 => {
+                    *n -= 1;
+                    false
+                }
+                _ => true,
+            })
             .collect();
         (new, left.values().sum())
     }

@@ -674,6 +674,7 @@ pub fn sarif(input: &Input) -> String {
             })
         })
         .collect();
+    let mut fingerprints = baseline::Fingerprints::new(input.sources, input.mask_source);
     let results: Vec<Value> = input
         .diags
         .iter()
@@ -683,7 +684,7 @@ pub fn sarif(input: &Input) -> String {
             // Of the masked line, whatever `--show-secrets` (a fingerprint
             // of a secret's line would let a reader test guesses); the one
             // baselines hold.
-            let fingerprint = baseline::fingerprint(input.sources, input.mask_source, d, &p.file);
+            let fingerprint = fingerprints.of(d, &p.file);
             let mut message = redact(&d.message);
             if let Some(h) = &d.help {
                 message.push_str("\nhelp: ");

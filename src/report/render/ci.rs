@@ -151,12 +151,13 @@ pub fn checkstyle(input: &Input) -> String {
 /// identical ones came before it).
 pub fn gitlab(input: &Input) -> String {
     let mut seen: HashMap<String, usize> = HashMap::new();
+    let mut fingerprints = baseline::Fingerprints::new(input.sources, input.mask_source);
     let issues: Vec<Value> = input
         .diags
         .iter()
         .map(|d| {
             let p = input.position(d.span);
-            let fp = baseline::fingerprint(input.sources, input.mask_source, d, &p.file);
+            let fp = fingerprints.of(d, &p.file);
             let n = seen.entry(fp.clone()).or_default();
             let unique = baseline::fnv1a(&[&fp, &n.to_string()]);
             *n += 1;
