@@ -18,7 +18,7 @@
 //! what happens when it is unset); EXPOSE is checked (BuildKit expands it
 //! without reporting); COPY heredoc bodies and ONBUILD are not checked.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::{BTreeMap, HashMap, HashSet};
 
 use crate::facts::base_image::known_env;
 use crate::facts::image_ref::ImageRef;
@@ -107,8 +107,9 @@ pub(crate) struct UndefinedUse {
 /// What a stage defines at its end, for the stages built `FROM` it.
 #[derive(Clone)]
 struct Scope {
-    /// Each name with where it is declared (ARG or ENV).
-    defined: HashMap<String, Span>,
+    /// Each name with where it is declared (ARG or ENV), in order of
+    /// names: a close name is searched in a stable order.
+    defined: BTreeMap<String, Span>,
     /// The external image at the root, expanded.
     base: Option<String>,
     /// The names the root image's configuration sets, when known; `None`
@@ -134,7 +135,7 @@ pub(crate) fn undefined_uses(file: FileId, text: &str, df: &Dockerfile) -> Vec<U
     let mut out = Vec::new();
     // Global ARGs: declared (with or without a value), and their values
     // for reading FROM lines.
-    let mut globals: HashMap<String, Span> = HashMap::new();
+    let mut globals: BTreeMap<String, Span> = BTreeMap::new();
     let mut global_values: HashMap<String, String> = HashMap::new();
     // Names used in FROM lines.
     let mut in_from: HashSet<String> = HashSet::new();
@@ -247,7 +248,7 @@ pub(crate) fn undefined_uses(file: FileId, text: &str, df: &Dockerfile) -> Vec<U
                     stages[p].1.clone()
                 }
                 None => Scope {
-                    defined: HashMap::new(),
+                    defined: BTreeMap::new(),
                     base_env: ImageRef::parse(&base).and_then(|r| known_env(&r)),
                     base: Some(base),
                     base_vars: refs(image.range).into_iter().map(|r| r.name).collect(),

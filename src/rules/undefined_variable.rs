@@ -21,9 +21,9 @@ pub static RULE: Rule = Rule {
     check,
 };
 
-/// A build argument compose passes: where, and the stages of the image it
-/// builds.
-type Passed<'a> = (Span, &'a [usize]);
+/// A build argument compose passes: where (the first service that does),
+/// and the stages of the images it builds with it.
+type Passed = (Span, HashSet<usize>);
 
 /// At most this many other uses of one variable labelled on its finding.
 const LABELS: usize = 4;
@@ -33,7 +33,7 @@ fn check(ctx: &Context) -> Vec<Diagnostic> {
     // The build arguments compose passes to each Dockerfile, by name: where,
     // and the stages of the image it builds (its target and the stages it is
     // built from).
-    let mut passed: HashMap<(FileId, &str), Vec<Passed>> = HashMap::new();
+    let mut passed: HashMap<(FileId, &str), Passed> = HashMap::new();
     for p in ws.whole_projects() {
         for s in &p.services {
             let (Some(f), Some(b)) = (&s.image_facts, &s.build) else {
@@ -42,8 +42,9 @@ fn check(ctx: &Context) -> Vec<Diagnostic> {
             for (name, at, _) in &b.args {
                 passed
                     .entry((f.dockerfile_file, name.as_str()))
-                    .or_default()
-                    .push((*at, &f.chain));
+                    .or_insert_with(|| (*at, HashSet::new()))
+                    .1
+                    .extend(f.chain.iter().copied());
             }
         }
     }
@@ -71,10 +72,7 @@ fn check(ctx: &Context) -> Vec<Diagnostic> {
             let compose_arg = passed
                 .get(&(*id, u.name.as_str()))
                 .filter(|_| !declared.contains(u.name.as_str()))
-                .and_then(|uses| {
-                    uses.iter()
-                        .find(|(_, chain)| stage.is_some_and(|s| chain.contains(&s)))
-                })
+                .filter(|(_, stages)| stage.is_some_and(|s| stages.contains(&s)))
                 .map(|(at, _)| *at);
             // A build argument that changes the base image (`FROM $BASE`):
             // its environment is not the default's.
