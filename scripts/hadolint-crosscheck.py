@@ -43,6 +43,7 @@ PAIRS = {
     "DL3002": "root-user",
     "DL3022": "copy-from-unknown-stage",
     "DL3025": "shell-form-entrypoint",
+    "DL3044": "undefined-variable",
 }
 RULES = sorted(set(PAIRS.values()))
 
