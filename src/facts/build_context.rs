@@ -122,7 +122,7 @@ pub(crate) fn copied_by_name(
 
 /// Whether the project's `.env` (there or to be made) may be inside one of
 /// its containers other than through `env_file:`, for the app to read it
-/// itself: a bind mount of it or of a folder holding it (`.:/app`), or an
+/// itself: a bind mount of it or of the project folder (`.:/app`), or an
 /// image whose Dockerfile copies it in by its name (`COPY .env ./`). Not a
 /// `COPY . .` that takes it along: that is a leak (`env-file-in-image`),
 /// not a way the project means the app to read it.
@@ -132,8 +132,11 @@ pub(crate) fn dotenv_in_container(ws: &Workspace, project: &crate::model::types:
         let mounted = s.volumes.iter().filter_map(|v| v.read()).any(|m| {
             m.kind == crate::model::mount::MountKind::Bind
                 && m.source.is_some_and(|src| {
+                    // The project folder or the `.env` itself: not a folder
+                    // above it (cAdvisor's `/:/rootfs:ro` is no app reading
+                    // the `.env`).
                     let path = crate::fs::normalize(&project.directory.join(src));
-                    dotenv.starts_with(&path)
+                    path.starts_with(&project.directory) && dotenv.starts_with(&path)
                 })
         });
         let copied = match (&s.build, &s.image_facts) {

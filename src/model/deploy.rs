@@ -9,7 +9,7 @@
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
-use crate::fs;
+use crate::fs::{self, is_template_name};
 use crate::model::loader::Loader;
 use crate::model::types::{MissingEnvFile, ModelErrorKind, OpKind, Project, ReferenceForm};
 use crate::source::{FileId, FileKind, Span};
@@ -37,18 +37,11 @@ fn template_beside(loader: &mut Loader, path: &Path) -> Option<FileId> {
         .find_map(|c| loader.load(&c, FileKind::Dotenv).ok())
 }
 
-/// The template of the project `.env` by its name, in the project's
-/// folder: `.env.example`, `example.env`, `env.example`, `.env-example`…
-/// (any of [`TEMPLATE_SUFFIXES`]), not one a service reads as its
-/// `env_file:` (then it is configuration, not a template). A template of
-/// another env file (`.env.local.example`, `example.db.env`) is not one.
-fn template_by_name(
-    loader: &mut Loader,
-    project: &Project,
-    dotenv_files: &[PathBuf],
-) -> Option<FileId> {
-    let dir = &project.directory;
-    let mut candidates: Vec<PathBuf> = Vec::new();
+/// The names a template of the `.env` of a folder has: `.env.example`,
+/// `example.env`, `env.example`, `.env-example`, `.env_example` (any of
+/// [`TEMPLATE_SUFFIXES`]), in the order they are looked for.
+fn dotenv_template_names(dir: &Path) -> Vec<PathBuf> {
+    let mut out = Vec::new();
     for s in TEMPLATE_SUFFIXES {
         for name in [
             format!(".env.{s}"),
@@ -57,9 +50,27 @@ fn template_by_name(
             format!(".env-{s}"),
             format!(".env_{s}"),
         ] {
-            candidates.push(dir.join(name));
+            out.push(dir.join(name));
         }
     }
+    out
+}
+
+/// The template of the project `.env` by its name, in the project's
+/// folder: one of [`dotenv_template_names`], else a dotenv file of the
+/// folder named as a template of `.env` for the compose file's purpose
+/// (`.env.prod.example` beside `docker-compose.prod.yml`). Not a file a
+/// service reads as its `env_file:` (then it is configuration), nor the
+/// template of one (`example.db.env` of `db.env`, `.env.local.example` of
+/// `.env.local`).
+fn template_by_name(
+    loader: &mut Loader,
+    project: &Project,
+    dotenv_files: &[PathBuf],
+) -> Option<FileId> {
+    let dir = &project.directory;
+    let purposes = compose_purposes(loader, project);
+    let mut candidates = dotenv_template_names(dir);
     candidates.extend(
         dotenv_files
             .iter()
@@ -67,19 +78,34 @@ fn template_by_name(
                 f.parent() == Some(dir.as_path())
                     && f.file_name()
                         .and_then(|n| n.to_str())
-                        .is_some_and(documents_dotenv)
+                        .is_some_and(|n| documents_dotenv(n, &purposes))
             })
             .cloned(),
     );
     candidates.into_iter().find_map(|c| {
+        if templates_an_env_file(project, &c) {
+            return None;
+        }
         let id = loader.load(&c, FileKind::Dotenv).ok()?;
         (!project.services.iter().any(|s| s.reads_env_file(id))).then_some(id)
     })
 }
 
-/// Whether a file's name is that of a template of `.env` itself: the words
-/// `env` and a template word (`example`, `sample`…), nothing else.
-fn documents_dotenv(name: &str) -> bool {
+/// The purpose words of the project's first compose file
+/// ([`purpose_words`]).
+fn compose_purposes(loader: &Loader, project: &Project) -> BTreeSet<String> {
+    project
+        .compose_files
+        .first()
+        .map(|f| purpose_words(&loader.file(*f).path))
+        .unwrap_or_default()
+}
+
+/// Whether a file's name is that of a template of `.env`: the words `env`
+/// and a template word (`example`, `sample`…), and else only words of the
+/// compose file's `purposes` (`.env.prod.example` for
+/// `docker-compose.prod.yml`).
+fn documents_dotenv(name: &str, purposes: &BTreeSet<String>) -> bool {
     let lower = name.to_ascii_lowercase();
     let words: Vec<&str> = lower
         .split(|c: char| !c.is_ascii_alphanumeric())
@@ -89,7 +115,43 @@ fn documents_dotenv(name: &str) -> bool {
         && words.iter().any(|w| TEMPLATE_SUFFIXES.contains(w))
         && words
             .iter()
-            .all(|w| *w == "env" || TEMPLATE_SUFFIXES.contains(w))
+            .all(|w| *w == "env" || TEMPLATE_SUFFIXES.contains(w) || purposes.contains(*w))
+}
+
+/// Whether `template` is the template of an `env_file:` a service of the
+/// project reads (`.env.prod.example` of `env_file: .env.prod`).
+fn templates_an_env_file(project: &Project, template: &Path) -> bool {
+    let (Some(dir), Some(name)) = (
+        template.parent(),
+        template.file_name().and_then(|n| n.to_str()),
+    ) else {
+        return false;
+    };
+    let lower = name.to_ascii_lowercase();
+    let documented: Vec<String> = TEMPLATE_SUFFIXES
+        .iter()
+        .flat_map(|s| {
+            [
+                lower.strip_suffix(&format!(".{s}")).map(str::to_string),
+                lower.strip_suffix(&format!("-{s}")).map(str::to_string),
+                lower.strip_suffix(&format!("_{s}")).map(str::to_string),
+                lower.strip_prefix(&format!("{s}.")).map(str::to_string),
+            ]
+        })
+        .flatten()
+        .collect();
+    // The project `.env` read as an `env_file:` is the `.env` itself.
+    let dotenv = project.directory.join(".env");
+    project.services.iter().any(|s| {
+        s.env_files.iter().any(|e| {
+            e.resolved != dotenv
+                && e.resolved.parent() == Some(dir)
+                && e.resolved
+                    .file_name()
+                    .and_then(|n| n.to_str())
+                    .is_some_and(|n| documented.contains(&n.to_ascii_lowercase()))
+        })
+    })
 }
 
 /// For the project `.env`: a template by name beside it, else the dotenv
@@ -113,11 +175,7 @@ fn dotenv_template(
         .collect();
     // A file named for the compose file's purpose (`dev.env` beside
     // `docker-compose-dev.yml`) documents it, before one covering more.
-    let purposes = project
-        .compose_files
-        .first()
-        .map(|f| purpose_words(&loader.file(*f).path))
-        .unwrap_or_default();
+    let purposes = compose_purposes(loader, project);
     let mut best: Option<(usize, FileId)> = None;
     let mut named: Option<FileId> = None;
     for f in in_folder {
@@ -125,7 +183,12 @@ fn dotenv_template(
             .file_name()
             .map(|n| n.to_string_lossy().to_ascii_lowercase())
             .unwrap_or_default();
-        if name.contains("test") {
+        // Not a test's, not the template of another env file
+        // (`.env.local.example`, of `.env.local`).
+        if name.contains("test")
+            || (is_template_name(&name) && !documents_dotenv(&name, &purposes))
+            || templates_an_env_file(project, f)
+        {
             continue;
         }
         let Ok(id) = loader.load(f, FileKind::Dotenv) else {
@@ -155,8 +218,11 @@ fn dotenv_template(
         if !roots.iter().any(|r| dir.starts_with(r)) {
             break;
         }
-        if let Some(t) = template_beside(loader, &dir.join(".env")) {
-            return Some(t);
+        let found = dotenv_template_names(dir)
+            .into_iter()
+            .find_map(|c| loader.load(&c, FileKind::Dotenv).ok());
+        if found.is_some() {
+            return found;
         }
     }
     None

@@ -773,6 +773,50 @@ mod tests {
         );
     }
 
+    /// Found by the final review: `.env.local.example` documents the
+    /// `.env.local` a service reads, even when it covers the variables;
+    /// `.env.prod.example` beside `docker-compose.prod.yml` is the `.env`'s
+    /// template by its name, however little it covers; a docs compose
+    /// file's template above may be named `.env-example`.
+    #[test]
+    fn templates_by_purpose_and_of_other_env_files() {
+        let compose = "services:\n  app:\n    image: python:3.12-slim\n    env_file: .env.local\n    environment:\n      A: ${A}\n      B: ${B}\n";
+        assert_silent(
+            &RULE,
+            &[
+                ("compose.yaml", compose),
+                (".env.local.example", "A=\nB=\nAPP_SECRET_UNUSED=\n"),
+                (".env.local", "A=1\n"),
+            ],
+        );
+        let prod = "services:\n  app:\n    image: python:3.12-slim\n    environment:\n      A: ${A}\n      B: ${B}\n      C: ${C}\n";
+        let d = fired(
+            &RULE,
+            &[
+                ("docker-compose.prod.yml", prod),
+                (".env.prod.example", "A=\nZ=1\n"),
+            ],
+        );
+        let names: Vec<&str> = d.iter().map(|d| d.text.as_str()).collect();
+        assert_eq!(names, ["${B}", "${C}"], "{d:?}");
+        let m = fired(
+            &crate::rules::missing_dotenv::RULE,
+            &[
+                ("docker-compose.prod.yml", prod),
+                (".env.prod.example", "A=\nZ=1\n"),
+            ],
+        );
+        assert!(m[0].message.contains(".env.prod.example"), "{m:?}");
+        // `env_file: .env`: its template is the `.env`'s (linkding's
+        // `.env.sample`, found by the corpus review).
+        let compose = "services:\n  app:\n    image: python:3.12-slim\n    env_file: .env\n";
+        let m = fired(
+            &crate::rules::missing_dotenv::RULE,
+            &[("compose.yaml", compose), (".env.sample", "A=\n")],
+        );
+        assert!(m[0].message.contains("`.env.sample` documents it"), "{m:?}");
+    }
+
     /// Found by review: the `.env` reaches a container another way.
     #[test]
     fn a_dotenv_the_app_reads_itself() {

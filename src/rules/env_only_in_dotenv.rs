@@ -311,5 +311,15 @@ mod tests {
             assert_fires(&RULE, &[("compose.yaml", other), (".env", env)]).len(),
             1
         );
+        // Found by the final review: a folder above the project (cAdvisor's
+        // `/:/rootfs:ro`, `..:/src`) is no app reading the `.env`.
+        for mount in ["/:/rootfs:ro", "..:/src"] {
+            let compose = format!("services:\n  app:\n    image: python:3.12-slim\n    environment:\n      - DATABASE_URL=${{DATABASE_URL}}\n  cadvisor:\n    image: gcr.io/cadvisor/cadvisor:v0.49.1\n    volumes: [\"{mount}\"]\n");
+            assert_eq!(
+                assert_fires(&RULE, &[("compose.yaml", &compose), (".env", env)]).len(),
+                1,
+                "{mount}"
+            );
+        }
     }
 }

@@ -117,8 +117,9 @@ pub struct Build {
     /// `args:` in list or map form, as `environment:` entries; `None` value
     /// = passthrough (`- KEY`).
     pub args: Vec<EnvironmentEntry>,
-    /// `dockerfile_inline:` is set: the Dockerfile is that text, not a file.
-    pub inline: bool,
+    /// `dockerfile_inline:`: the Dockerfile is that text, not a file (when
+    /// it is not empty).
+    pub inline: Option<Spanned<String>>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -612,7 +613,7 @@ impl Reader {
                 dockerfile: None,
                 target: None,
                 args: Vec::new(),
-                inline: false,
+                inline: None,
             }),
             NodeKind::Map(entries) => {
                 let mut b = Build {
@@ -621,7 +622,7 @@ impl Reader {
                     dockerfile: None,
                     target: None,
                     args: Vec::new(),
-                    inline: false,
+                    inline: None,
                 };
                 for (k, v) in entries {
                     match k.as_str() {
@@ -631,7 +632,9 @@ impl Reader {
                         }
                         Some("target") => b.target = self.string(v, &format!("{what}.target")),
                         Some("args") => b.args = self.environment(v, &format!("{what}.args")),
-                        Some("dockerfile_inline") => b.inline = true,
+                        Some("dockerfile_inline") => {
+                            b.inline = self.string(v, &format!("{what}.dockerfile_inline"))
+                        }
                         _ => {}
                     }
                 }

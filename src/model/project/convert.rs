@@ -123,7 +123,8 @@ impl Converter<'_> {
                 dockerfile,
                 dockerfile_path,
                 target: self.opt(&b.target),
-                inline: b.inline,
+                // Empty (`${X:-}` unset too) is not set, for Compose.
+                inline: self.opt(&b.inline).is_some_and(|v| !v.text.is_empty()),
                 // A repeated key: the last one counts, as in a merge.
                 args: b.args.iter().fold(Vec::new(), |mut args, e| {
                     let e = self.environment_entry(e);

@@ -316,6 +316,19 @@ impl Builder<'_, '_> {
                 }
                 // The Dockerfile of `dockerfile_inline:` is not modelled.
                 if build.inline {
+                    if build
+                        .dockerfile
+                        .as_ref()
+                        .is_some_and(|d| !d.text.is_empty())
+                    {
+                        self.errors.push(ModelError::new(
+                            format!(
+                                "service {:?} declares mutualy exclusive dockerfile and dockerfile_inline",
+                                s.name
+                            ),
+                            Some(build.span),
+                        ));
+                    }
                     continue;
                 }
                 let (facts, problems) =

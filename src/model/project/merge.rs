@@ -149,8 +149,8 @@ pub fn merge_service(base: &mut Service, over: Service) {
             }
             if b.dockerfile.is_some() {
                 a.dockerfile = b.dockerfile;
-                a.inline = false;
             }
+            // Both fields merge; both set is Compose's error (below).
             a.inline |= b.inline;
             a.dockerfile_path = a.context.join(
                 a.dockerfile

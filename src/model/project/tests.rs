@@ -1609,3 +1609,62 @@ fn what_compose_refuses_is_located() {
     );
     assert_eq!(e, [("invalid hostPort: abc".into(), "\"${P}:80\"".into())]);
 }
+
+/// `dockerfile_inline:` builds no file of the context; empty, it is not
+/// set; with `dockerfile:` (in one file or merged) Compose refuses the
+/// project. Each checked with `docker-compose config` v2.40.3.
+#[test]
+fn dockerfile_inline_as_compose_reads_it() {
+    let b = build(&[
+        (
+            "compose.yaml",
+            "services:\n  app:\n    build:\n      context: .\n      dockerfile_inline: |\n        FROM alpine\n",
+        ),
+        ("Dockerfile", "FROM busybox\n"),
+    ]);
+    assert!(b.errors().is_empty(), "{:?}", b.errors());
+    assert!(b.service("app").image_facts.is_none());
+    let b = build(&[
+        (
+            "compose.yaml",
+            "services:\n  app:\n    build:\n      context: .\n      dockerfile_inline: \"\"\n",
+        ),
+        ("Dockerfile", "FROM busybox\n"),
+    ]);
+    assert!(b.service("app").image_facts.is_some());
+    let both = "declares mutualy exclusive dockerfile and dockerfile_inline";
+    let b = build(&[
+        (
+            "compose.yaml",
+            "services:\n  app:\n    build:\n      context: .\n      dockerfile: Dockerfile\n      dockerfile_inline: \"FROM alpine\"\n",
+        ),
+        ("Dockerfile", "FROM busybox\n"),
+    ]);
+    assert!(
+        b.errors().iter().any(|e| e.contains(both)),
+        "{:?}",
+        b.errors()
+    );
+    let b = build_with(
+        &[
+            (
+                "compose.yaml",
+                "services:\n  app:\n    build:\n      context: .\n      dockerfile: Dockerfile\n",
+            ),
+            (
+                "compose.override.yaml",
+                "services:\n  app:\n    build:\n      dockerfile_inline: \"FROM alpine\"\n",
+            ),
+            ("Dockerfile", "FROM busybox\n"),
+        ],
+        Run {
+            files: &["compose.yaml", "compose.override.yaml"],
+            ..Run::default()
+        },
+    );
+    assert!(
+        b.errors().iter().any(|e| e.contains(both)),
+        "{:?}",
+        b.errors()
+    );
+}

@@ -740,6 +740,16 @@ fn references_are_bounded_and_read_as_buildkit_does() {
     let r = references(text, TextRange::new(0, text.len()), '\\');
     assert_eq!(r.len(), 1);
     assert_eq!(r[0].name, "YES");
+    // Found by the final review: a `}` in quotes inside a default is text;
+    // a comment line inside quotes is dropped too.
+    let text = r#"X=${A:-"}"$B}"#;
+    let r = references(text, TextRange::new(0, text.len()), '\\');
+    assert_eq!(r.len(), 2, "{r:?}");
+    assert!(r.iter().all(|x| x.defaulted), "{r:?}");
+    let text = "X=\"1 \\\n# comment $C\n  \" Y=$D";
+    let r = references(text, TextRange::new(0, text.len()), '\\');
+    assert_eq!(r.len(), 1, "{r:?}");
+    assert_eq!(r[0].name, "D");
     let text = "b=$FOOé c=${D:?missing}";
     let r = references(text, TextRange::new(0, text.len()), '\\');
     assert_eq!(r[0].name, "FOOé");

@@ -364,6 +364,9 @@ pub fn references(text: &str, range: TextRange, escape: char) -> Vec<WordRef> {
         name: String,
         defaulted: bool,
         required: bool,
+        /// Inside double quotes where it opened: a `}` in quotes opened
+        /// within its word is text, not its end.
+        double: bool,
     }
     let mut open: Vec<Open> = Vec::new();
     let mut out = Vec::new();
@@ -381,7 +384,9 @@ pub fn references(text: &str, range: TextRange, escape: char) -> Vec<WordRef> {
                 continue;
             }
             line_start = false;
-            if c == '#' && !double {
+            // BuildKit drops comment lines of a continuation before it
+            // reads quotes.
+            if c == '#' {
                 // A comment line inside a continuation.
                 while let Some(&(_, d)) = it.peek() {
                     if d == '\n' {
@@ -418,7 +423,7 @@ pub fn references(text: &str, range: TextRange, escape: char) -> Vec<WordRef> {
             }
             continue;
         }
-        if c == '}' {
+        if c == '}' && open.last().is_some_and(|o| o.double == double) {
             if let Some(o) = open.pop() {
                 let defaulted = o.defaulted;
                 out.push(WordRef {
@@ -471,6 +476,7 @@ pub fn references(text: &str, range: TextRange, escape: char) -> Vec<WordRef> {
                     name: if named { name } else { String::new() },
                     defaulted: supplies || !named,
                     required: op.contains('?'),
+                    double,
                 });
             }
             Some((j, d)) if is_name_start(d) => {
