@@ -56,6 +56,18 @@ fn segment_match(pattern: &str, name: &str) -> bool {
     }
 }
 
+/// Whether a `COPY` source (cleaned, [`context_source`]) takes `file`
+/// (relative to the context) past the instruction's `--exclude` patterns,
+/// which are relative to the source.
+pub(crate) fn copy_takes(source: &str, file: &str, excludes: &[DockerIgnore]) -> bool {
+    let inner = if source == "." {
+        file
+    } else {
+        file.strip_prefix(&format!("{source}/")).unwrap_or(file)
+    };
+    source_takes(source, file) && !excludes.iter().any(|e| e.excludes(inner))
+}
+
 /// The cleaned path of a `COPY` source relative to the context (`.` for
 /// the context itself); `None` for what is not a path of the context (a
 /// heredoc, a URL, a git address, a variable).
@@ -102,11 +114,6 @@ pub(crate) fn copied_by_name(
             let Some(cleaned) = context_source(&src.value) else {
                 return false;
             };
-            let inner = if cleaned == "." {
-                file
-            } else {
-                file.strip_prefix(&format!("{cleaned}/")).unwrap_or(file)
-            };
             // The file's own name, maybe with a glob (`.env*`): not `.`, a
             // folder, or `*`.
             let by_name = cleaned != "."
@@ -115,7 +122,7 @@ pub(crate) fn copied_by_name(
                     .rsplit('/')
                     .next()
                     .is_some_and(|n| n.contains("env"));
-            by_name && source_takes(&cleaned, file) && !excludes.iter().any(|e| e.excludes(inner))
+            by_name && copy_takes(&cleaned, file, &excludes)
         })
     })
 }

@@ -79,8 +79,6 @@ pub(crate) struct UndefinedUse {
     pub name: String,
     /// The reference, `$NAME` or `${NAME…}`.
     pub reference: Span,
-    /// The instruction's keyword (`COPY`, `FROM`…).
-    pub keyword: String,
     /// The stage's index and name; `None` for a FROM line.
     pub stage: Option<(usize, Option<String>)>,
     /// The FROM instruction of the stage (the line itself for a FROM).
@@ -216,7 +214,6 @@ pub(crate) fn undefined_uses(file: FileId, text: &str, df: &Dockerfile) -> Vec<U
                 out.push(UndefinedUse {
                     name: r.name,
                     reference: span(r.range),
-                    keyword: ins.keyword.clone(),
                     stage: None,
                     from: span(ins.range),
                     why: Undefined::InFrom,
@@ -308,7 +305,6 @@ pub(crate) fn undefined_uses(file: FileId, text: &str, df: &Dockerfile) -> Vec<U
             out.push(UndefinedUse {
                 name: r.name,
                 reference: span(r.range),
-                keyword: ins.keyword.clone(),
                 stage: Some((*index, name.clone())),
                 from,
                 why,
@@ -401,6 +397,19 @@ fn skipped_checks(text: &str) -> Vec<String> {
         }
     }
     out
+}
+
+/// The names some `ARG` of the file declares (global or in a stage): a
+/// build argument of one of them is consumed.
+pub(crate) fn declared_args(df: &Dockerfile) -> HashSet<&str> {
+    df.instructions
+        .iter()
+        .filter_map(|i| match &i.kind {
+            InstructionKind::Arg(decls) => Some(decls.iter().map(|d| d.name.value.as_str())),
+            _ => None,
+        })
+        .flatten()
+        .collect()
 }
 
 /// The fields of a `--mount` value as written (`type=cache,target=$DIR`)

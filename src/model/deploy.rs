@@ -20,44 +20,39 @@ const TEMPLATE_SUFFIXES: &[&str] = &[
     "example", "sample", "template", "dist", "tmpl", "tpl", "default", "defaults",
 ];
 
-/// The committed template of `path` (`.env` → `.env.example`,
-/// `.db.env` → `.db.env.example`, `example.db.env`), in its folder.
-fn template_beside(loader: &mut Loader, path: &Path) -> Option<FileId> {
-    let dir = path.parent()?;
-    let name = path.file_name()?.to_str()?;
+/// The names a committed template of `path` has, in its folder, in the
+/// order they are looked for: `.env` → `.env.example`, `example.env`,
+/// `env.example`, `.env-example`, `.env_example`; `.db.env` →
+/// `.db.env.example`, `example.db.env`… (any of [`TEMPLATE_SUFFIXES`]).
+fn template_names(path: &Path) -> Vec<PathBuf> {
+    let (Some(dir), Some(name)) = (path.parent(), path.file_name().and_then(|n| n.to_str())) else {
+        return Vec::new();
+    };
     let stem = name.trim_start_matches('.');
-    let mut candidates: Vec<PathBuf> = Vec::new();
-    for s in TEMPLATE_SUFFIXES {
-        candidates.push(dir.join(format!("{name}.{s}")));
-        candidates.push(dir.join(format!("{s}.{stem}")));
-        candidates.push(dir.join(format!("{stem}.{s}")));
-    }
-    candidates
+    TEMPLATE_SUFFIXES
+        .iter()
+        .flat_map(|s| {
+            [
+                format!("{name}.{s}"),
+                format!("{s}.{stem}"),
+                format!("{stem}.{s}"),
+                format!("{name}-{s}"),
+                format!("{name}_{s}"),
+            ]
+        })
+        .map(|n| dir.join(n))
+        .collect()
+}
+
+/// The committed template of `path` ([`template_names`]).
+fn template_beside(loader: &mut Loader, path: &Path) -> Option<FileId> {
+    template_names(path)
         .into_iter()
         .find_map(|c| loader.load(&c, FileKind::Dotenv).ok())
 }
 
-/// The names a template of the `.env` of a folder has: `.env.example`,
-/// `example.env`, `env.example`, `.env-example`, `.env_example` (any of
-/// [`TEMPLATE_SUFFIXES`]), in the order they are looked for.
-fn dotenv_template_names(dir: &Path) -> Vec<PathBuf> {
-    let mut out = Vec::new();
-    for s in TEMPLATE_SUFFIXES {
-        for name in [
-            format!(".env.{s}"),
-            format!("{s}.env"),
-            format!("env.{s}"),
-            format!(".env-{s}"),
-            format!(".env_{s}"),
-        ] {
-            out.push(dir.join(name));
-        }
-    }
-    out
-}
-
 /// The template of the project `.env` by its name, in the project's
-/// folder: one of [`dotenv_template_names`], else a dotenv file of the
+/// folder: one of [`template_names`] of its `.env`, else a dotenv file of the
 /// folder named as a template of `.env` for the compose file's purpose
 /// (`.env.prod.example` beside `docker-compose.prod.yml`). Not a file a
 /// service reads as its `env_file:` (then it is configuration), nor the
@@ -70,7 +65,7 @@ fn template_by_name(
 ) -> Option<FileId> {
     let dir = &project.directory;
     let purposes = compose_purposes(loader, project);
-    let mut candidates = dotenv_template_names(dir);
+    let mut candidates = template_names(&dir.join(".env"));
     candidates.extend(
         dotenv_files
             .iter()
@@ -218,11 +213,8 @@ fn dotenv_template(
         if !roots.iter().any(|r| dir.starts_with(r)) {
             break;
         }
-        let found = dotenv_template_names(dir)
-            .into_iter()
-            .find_map(|c| loader.load(&c, FileKind::Dotenv).ok());
-        if found.is_some() {
-            return found;
+        if let Some(t) = template_beside(loader, &dir.join(".env")) {
+            return Some(t);
         }
     }
     None

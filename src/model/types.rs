@@ -55,6 +55,27 @@ pub struct Via {
     pub written: Option<Arc<Value>>,
 }
 
+impl Via {
+    /// The default of `${NAME:-d}` / `${NAME-d}` when it is plain text
+    /// (`$$` read as `$`); `None` for another form or a default with a
+    /// reference.
+    pub fn literal_default(&self, sources: &crate::source::SourceMap) -> Option<String> {
+        use crate::syntax::template::{parse, OpKind, Piece};
+        let text = sources
+            .get(self.reference.file)
+            .text
+            .get(self.reference.range.start..self.reference.range.end)?;
+        let t = parse(text, 0).ok()?;
+        let [Piece::Var(r)] = t.pieces.as_slice() else {
+            return None;
+        };
+        let op = r.op.as_ref()?;
+        matches!(op.kind, OpKind::DefaultIfEmpty | OpKind::DefaultIfUnset)
+            .then(|| op.arg.literal_text())
+            .flatten()
+    }
+}
+
 /// Where a byte range of a value's text came from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Segment {

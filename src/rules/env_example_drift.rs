@@ -405,7 +405,7 @@ fn not_in_dotenv(ws: &Workspace, t: &Template, projects: &[&Project], out: &mut 
                 ReferenceForm::Op(OpKind::DefaultIfEmpty | OpKind::AltIfNonEmpty)
             );
             if (colon && value.as_deref() == Some(""))
-                || value.is_some() && reference_default(ws, v) == value
+                || value.is_some() && v.literal_default(&ws.sources) == value
             {
                 continue;
             }
@@ -432,22 +432,6 @@ fn not_in_dotenv(ws: &Workspace, t: &Template, projects: &[&Project], out: &mut 
             );
         }
     }
-}
-
-/// The literal default of `${NAME:-d}` / `${NAME-d}` at `v`.
-fn reference_default(ws: &Workspace, v: &Via) -> Option<String> {
-    let source = ws.sources.get(v.reference.file);
-    let text = source
-        .text
-        .get(v.reference.range.start..v.reference.range.end)?;
-    let t = crate::syntax::template::parse(text, 0).ok()?;
-    let [crate::syntax::template::Piece::Var(r)] = t.pieces.as_slice() else {
-        return None;
-    };
-    let op = r.op.as_ref()?;
-    matches!(op.kind, OpKind::DefaultIfEmpty | OpKind::DefaultIfUnset)
-        .then(|| op.arg.literal_text())
-        .flatten()
 }
 
 #[cfg(test)]

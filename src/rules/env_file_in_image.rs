@@ -5,7 +5,7 @@
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-use crate::facts::build_context::{context_source, ignore_file, source_takes};
+use crate::facts::build_context::{context_source, copy_takes, ignore_file, source_takes};
 use crate::facts::purpose::is_test_name;
 use crate::fs::is_template_name;
 use crate::model::workspace::Workspace;
@@ -176,16 +176,7 @@ fn check(ctx: &Context) -> Vec<Diagnostic> {
                     };
                     let taken: Vec<&(&SecretFile, String)> = present
                         .iter()
-                        .filter(|(_, rel)| source_takes(&cleaned, rel))
-                        .filter(|(_, rel)| {
-                            // `--exclude` patterns are relative to the source.
-                            let inner = if cleaned == "." {
-                                rel.as_str()
-                            } else {
-                                rel.strip_prefix(&format!("{cleaned}/")).unwrap_or(rel)
-                            };
-                            !excludes.iter().any(|e| e.excludes(inner))
-                        })
+                        .filter(|(_, rel)| copy_takes(&cleaned, rel, &excludes))
                         .collect();
                     if taken.is_empty() {
                         continue;

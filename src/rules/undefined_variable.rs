@@ -5,10 +5,9 @@
 
 use std::collections::{HashMap, HashSet};
 
-use crate::facts::build_vars::{undefined_uses, Undefined, UndefinedUse};
+use crate::facts::build_vars::{declared_args, undefined_uses, Undefined, UndefinedUse};
 use crate::rules::{Context, Diagnostic, Edit, Fix, Label, Rule, RuleId, RuleMeta, Severity};
 use crate::source::{FileId, Span, TextRange};
-use crate::syntax::dockerfile::InstructionKind;
 
 pub static RULE: Rule = Rule {
     meta: RuleMeta {
@@ -54,17 +53,7 @@ fn check(ctx: &Context) -> Vec<Diagnostic> {
         // One finding per variable and stage (or FROM lines): its other
         // uses are labels.
         let mut first: HashMap<(Option<usize>, String), usize> = HashMap::new();
-        // The names some ARG declares: a build argument of that name is
-        // consumed.
-        let declared: HashSet<&str> = df
-            .instructions
-            .iter()
-            .filter_map(|i| match &i.kind {
-                InstructionKind::Arg(decls) => Some(decls.iter().map(|d| d.name.value.as_str())),
-                _ => None,
-            })
-            .flatten()
-            .collect();
+        let declared = declared_args(df);
         for mut u in undefined_uses(*id, text, df) {
             let stage = u.stage.as_ref().map(|s| s.0);
             // An argument compose passes to the image this stage is part of,
@@ -388,20 +377,18 @@ mod tests {
 
     #[test]
     fn the_fix_declares_the_argument() {
-        let dir = crate::rules::testing::write_project(&[(
-            "Dockerfile",
-            "ARG V=1\nFROM alpine:3.20\nLABEL v=$V\n",
-        )]);
-        let ws = crate::rules::testing::workspace(dir.path());
-        let policy = crate::model::secrets::SecretPolicy::default();
-        let d = (RULE.check)(&Context::new(&ws, &policy));
-        let fix = d[0].fix.as_ref().expect("a fix");
-        assert!(!fix.safe);
-        let text = &ws.sources.get(d[0].span.file).text;
-        let mut fixed = text.clone();
-        let e = &fix.edits[0];
-        fixed.replace_range(e.span.range.start..e.span.range.end, &e.replacement);
-        assert_eq!(fixed, "ARG V=1\nFROM alpine:3.20\nARG V\nLABEL v=$V\n");
+        let (changes, safe) = crate::rules::testing::fixed(
+            &RULE,
+            &[("Dockerfile", "ARG V=1\nFROM alpine:3.20\nLABEL v=$V\n")],
+        );
+        assert!(!safe);
+        assert_eq!(
+            changes,
+            [(
+                "Dockerfile".to_string(),
+                "ARG V=1\nFROM alpine:3.20\nARG V\nLABEL v=$V\n".to_string()
+            )]
+        );
     }
 
     /// Found by review: what compose passes is judged against the image it
