@@ -665,18 +665,29 @@ mod tests {
 
     #[test]
     fn an_env_file_given_replaces_the_template() {
+        // `prod.env` sets SECRET_KEY, which `.env.example` lacks: were the
+        // template consulted, that would be reported.
         let dir = crate::rules::testing::write_project(&[
             ("compose.yaml", COMPOSE),
             (".env.example", "DATABASE_URL=\n"),
+            (
+                "prod.env",
+                "DATABASE_URL=postgresql://db/app\nSECRET_KEY=x\n",
+            ),
         ]);
-        let opts = crate::model::workspace::WorkspaceOptions {
-            paths: vec![dir.path().to_path_buf()],
-            env_files: vec![dir.path().join(".env.example")],
-            ..Default::default()
+        let check = |env_files: Vec<std::path::PathBuf>| {
+            let opts = crate::model::workspace::WorkspaceOptions {
+                paths: vec![dir.path().to_path_buf()],
+                env_files,
+                ..Default::default()
+            };
+            let ws = crate::model::workspace::load_workspace(&crate::fs::DiskFs, dir.path(), &opts);
+            let policy = crate::model::secrets::SecretPolicy::default();
+            (RULE.check)(&Context::new(&ws, &policy)).len()
         };
-        let ws = crate::model::workspace::load_workspace(&crate::fs::DiskFs, dir.path(), &opts);
-        let policy = crate::model::secrets::SecretPolicy::default();
-        assert!((RULE.check)(&Context::new(&ws, &policy)).is_empty());
+        assert!(check(vec![dir.path().join("prod.env")]) == 0);
+        // Without it, the template is read: the same files say something.
+        assert!(check(Vec::new()) > 0);
     }
 
     #[test]
