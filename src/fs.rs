@@ -597,6 +597,31 @@ const SKIPPED_DIRS: [&str; 12] = [
     "site-packages",
 ];
 
+/// A Python module that may define the app's settings or read its
+/// environment: `*settings*.py`, `*config*.py`/`*conf*.py`, a module of a
+/// `settings`/`config` package, and the modules an app starts from
+/// (`main.py`, `app.py`, `wsgi.py`, `asgi.py`, `manage.py`, `server.py`).
+/// Not every module: a monorepo's thousands of modules are not read.
+pub fn may_hold_settings(path: &Path) -> bool {
+    let Some(name) = path.file_name().and_then(|n| n.to_str()) else {
+        return false;
+    };
+    let n = name.to_ascii_lowercase();
+    let folder = path
+        .parent()
+        .and_then(|p| p.file_name())
+        .map(|f| f.to_string_lossy().to_ascii_lowercase())
+        .unwrap_or_default();
+    n.contains("settings")
+        || n.contains("conf")
+        || folder == "settings"
+        || folder == "config"
+        || matches!(
+            n.as_str(),
+            "main.py" | "app.py" | "wsgi.py" | "asgi.py" | "manage.py" | "server.py"
+        )
+}
+
 /// A file found by [`discover`].
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Found {
@@ -678,11 +703,7 @@ pub fn discover(root: &Path, exclude: &PathPatterns) -> (Vec<Found>, Vec<WalkErr
                 if special && matches!(kind, FileKind::Python | FileKind::Other) {
                     continue;
                 }
-                let settings_py = kind == FileKind::Python
-                    && e.file_name().to_str().is_some_and(|n| {
-                        let n = n.to_ascii_lowercase();
-                        n.contains("settings") || n.contains("config")
-                    });
+                let settings_py = kind == FileKind::Python && may_hold_settings(e.path());
                 if settings_py
                     || matches!(
                         kind,

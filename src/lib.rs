@@ -24,6 +24,7 @@ pub mod testing;
 // fuzz targets: a project is loaded, linted and rendered through these;
 // everything else is the crate's own, so that the compiler sees what is
 // unused. The parsers (`syntax`) and sources (`source`) are public whole.
+pub use facts::app_settings::{predict as predict_pydantic, Predicted};
 pub use fs::{DiskFs, Fs, MemFs};
 pub use model::explain::explain;
 pub use model::interpolate::resolve_dotenv;

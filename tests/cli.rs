@@ -971,6 +971,72 @@ fn issue_18_fixtures_show_their_rules() {
     insta::assert_snapshot!("selfhosted_compact", stdout(&o));
 }
 
+/// Issue 17's fixture shows its rules: `appsettings/` runs its pydantic
+/// settings in two services (one builds the image, the other runs it by
+/// name) that never receive the required database URL nor the secret key
+/// (whose code default is used, and masked), and receive three values the
+/// fields' types reject.
+#[test]
+fn issue_17_fixture_shows_its_rules() {
+    let (o, v) = check_json("fixtures/appsettings", &[]);
+    assert_eq!(o.status.code(), Some(1));
+    let found: Vec<(String, String, u64)> = v["diagnostics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| {
+            (
+                d["name"].as_str().unwrap().to_string(),
+                d["file"].as_str().unwrap().to_string(),
+                d["line"].as_u64().unwrap(),
+            )
+        })
+        .collect();
+    let expected = [
+        (
+            "app-setting-not-provided",
+            "fixtures/appsettings/api/config.py",
+            14,
+        ),
+        (
+            "insecure-default-in-use",
+            "fixtures/appsettings/api/config.py",
+            15,
+        ),
+        (
+            "setting-type-mismatch",
+            "fixtures/appsettings/compose.yaml",
+            10,
+        ),
+        (
+            "setting-type-mismatch",
+            "fixtures/appsettings/compose.yaml",
+            11,
+        ),
+        (
+            "setting-type-mismatch",
+            "fixtures/appsettings/compose.yaml",
+            12,
+        ),
+    ];
+    let expected: Vec<(String, String, u64)> = expected
+        .iter()
+        .map(|(n, f, l)| (n.to_string(), f.to_string(), *l))
+        .collect();
+    assert_eq!(found, expected);
+    let o = run(&[
+        "check",
+        "fixtures/appsettings",
+        "--no-config",
+        "--format",
+        "compact",
+    ]);
+    assert!(!stdout(&o).contains("dev-secret-change-me"));
+    insta::assert_snapshot!("appsettings_compact", stdout(&o));
+    let o = run(&["explain", "APP_PORT", "fixtures/appsettings"]);
+    assert!(stdout(&o).contains("api/config.py"), "{}", stdout(&o));
+}
+
 /// `env` run in a subfolder of a project finds the compose file above, as
 /// `docker compose` does; `env` on an override file merges it over the
 /// default file of its folder.

@@ -5,7 +5,7 @@
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use mppeep_lint::syntax::{compose, dockerfile, dotenv, template};
+use mppeep_lint::syntax::{compose, dockerfile, dotenv, python, template};
 
 fn corpus() -> Option<PathBuf> {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/corpus");
@@ -48,6 +48,7 @@ fn every_parser_reads_every_corpus_file() {
         all.len()
     );
     let mut compose_ok = 0;
+    let mut settings_classes = 0;
     for path in &all {
         let Ok(bytes) = std::fs::read(path) else {
             continue;
@@ -57,6 +58,14 @@ fn every_parser_reads_every_corpus_file() {
         let c = compose::parse(&text);
         let _ = dotenv::parse(&text);
         let _ = dockerfile::parse(&text);
+        let py = python::parse(&text);
+        if path.extension().is_some_and(|e| e == "py") {
+            settings_classes += py
+                .classes
+                .iter()
+                .filter(|c| c.bases.iter().any(|b| b.ends_with("BaseSettings")))
+                .count();
+        }
         for line in text.lines().take(2000) {
             let _ = template::parse(line, 0);
         }
@@ -65,6 +74,11 @@ fn every_parser_reads_every_corpus_file() {
             compose_ok += 1;
         }
     }
+    // The corpus's settings modules (polar, mealie, lnbits…) are read.
+    assert!(
+        settings_classes >= 5,
+        "only {settings_classes} BaseSettings classes read"
+    );
     // Real compose files parse: errors are the exception.
     assert!(
         compose_ok > 100,

@@ -3,6 +3,7 @@
 //! that runs, what a value's hosts and ports are, which servers well-known
 //! images are. Pure functions of the model; no rule, no output.
 
+pub(crate) mod app_settings;
 pub(crate) mod base_image;
 pub(crate) mod build_context;
 pub(crate) mod build_vars;

@@ -4,13 +4,11 @@
 //! reasons are data ([`Reason`], [`NotReceived`]): `report::explain` words
 //! them.
 
-use std::path::Path;
-
+use crate::model::app::{AppField, SettingsClass};
 use crate::model::types::*;
 use crate::model::workspace::Workspace;
 use crate::source::{FileId, Span};
 use crate::syntax::dockerfile::InstructionKind;
-use crate::syntax::pysettings::SettingsField;
 
 /// Where a candidate definition sits.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -536,17 +534,18 @@ fn explain_service(ws: &Workspace, p: &Project, s: &Service, var: &str) -> Servi
     }
 
     // 6. The app's settings default.
-    if let Some((file, field)) = app_field(ws, s, var) {
-        let reason = match (received.is_some() && s.active, &field.default) {
+    if let Some((_class, field)) = app_field(ws, p, s, var) {
+        let reason = match (received.is_some() && s.active, field.required) {
             (true, _) => Reason::AppDefaultOverridden,
-            (false, Some(_)) => Reason::AppDefaultUsed,
-            (false, None) => Reason::AppFieldRequired,
+            (false, false) => Reason::AppDefaultUsed,
+            (false, true) => Reason::AppFieldRequired,
         };
+        let default = field.default_value();
         candidates.push(Candidate {
             source: CandidateSource::AppDefault,
-            key_span: Some(Span::new(file, field.name_range)),
-            value_span: field.default_range.map(|r| Span::new(file, r)),
-            value: field.default.clone(),
+            key_span: Some(field.span()),
+            value_span: default.map(|d| Span::new(field.file, d.range)),
+            value: default.map(|d| d.text.clone()),
             used: false,
             reason,
             stage: None,
@@ -656,21 +655,18 @@ fn reasons_not_received(
     out
 }
 
-/// The settings field that reads `var` in a Python file of the service's
-/// build context.
-fn app_field<'a>(ws: &'a Workspace, s: &Service, var: &str) -> Option<(FileId, &'a SettingsField)> {
-    let build = s.build.as_ref()?;
-    let context: &Path = &build.context;
-    ws.settings.iter().find_map(|(id, file)| {
-        let path = &ws.sources.get(*id).path;
-        if !path.starts_with(context) {
-            return None;
-        }
-        file.classes
-            .iter()
-            .find_map(|c| c.field_for(var))
-            .map(|f| (*id, f))
-    })
+/// The settings field that reads `var` in a settings class the service's
+/// code instantiates ([`crate::model::app`]).
+fn app_field<'a>(
+    ws: &'a Workspace,
+    p: &Project,
+    s: &Service,
+    var: &str,
+) -> Option<(&'a SettingsClass, &'a AppField)> {
+    let app = ws.app.in_service(ws, p, s);
+    app.classes
+        .iter()
+        .find_map(|(c, _)| c.field_for(var).map(|f| (*c, f)))
 }
 
 /// Names the project defines that are close to `var` (a typo, another case).
@@ -690,15 +686,11 @@ fn near_misses(ws: &Workspace, p: &Project, s: &Service, var: &str) -> Vec<Sugge
             names.push((k.clone(), Some(v.winner.key_span)));
         }
     }
-    if let Some(build) = &s.build {
-        for (id, file) in &ws.settings {
-            if !ws.sources.get(*id).path.starts_with(&build.context) {
-                continue;
-            }
-            for c in &file.classes {
-                for f in &c.fields {
-                    names.push((f.env_name.clone(), Some(Span::new(*id, f.name_range))));
-                }
+    for (c, _) in ws.app.in_service(ws, p, s).classes {
+        for f in &c.fields {
+            // A field read in any case is `var` itself, not a near name.
+            for n in f.env_names.iter().filter(|n| !c.matches(n, var)) {
+                names.push((n.clone(), Some(f.span())));
             }
         }
     }
@@ -972,11 +964,11 @@ mod tests {
 
     #[test]
     fn app_settings_default_and_required_field() {
-        let py = "from pydantic_settings import BaseSettings\n\nclass Settings(BaseSettings):\n    redis_url: str = \"redis://localhost:6379/0\"\n    api_token: str\n";
+        let py = "from pydantic_settings import BaseSettings\n\nclass Settings(BaseSettings):\n    redis_url: str = \"redis://localhost:6379/0\"\n    api_token: str\n\nsettings = Settings()\n";
         let compose = "services:\n  app:\n    build: .\n";
         let files = [
             ("compose.yaml", compose),
-            ("Dockerfile", "FROM python:3.12-slim\n"),
+            ("Dockerfile", "FROM python:3.12-slim\nCOPY . /app/\n"),
             ("app/config.py", py),
         ];
         let s = explain_in(&files, &[], "REDIS_URL", "app");

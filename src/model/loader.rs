@@ -10,7 +10,7 @@ use crate::source::{FileId, FileKind, SourceFile, SourceMap, SyntaxError, TextRa
 use crate::syntax::compose::ComposeFile;
 use crate::syntax::dockerfile::Dockerfile;
 use crate::syntax::dotenv::DotenvFile;
-use crate::syntax::pysettings::{self, SettingsFile};
+use crate::syntax::python::{self, PyModule};
 use crate::syntax::{compose, dockerfile, dotenv, limits};
 
 fn is_default_compose_path(path: &Path) -> bool {
@@ -269,15 +269,15 @@ impl<'fs> Loader<'fs> {
     /// Read and parse `files` on every core, then record them in the given
     /// order (so file ids, and everything built on them, are the same on
     /// every run). Later `load`/`dotenv`/`compose`/`dockerfile` calls find
-    /// them done. Python files come back parsed as settings modules when
-    /// they hold a `BaseSettings` class.
-    pub fn preload(&mut self, files: &[(PathBuf, FileKind)]) -> Vec<(FileId, SettingsFile)> {
+    /// them done. Python files come back parsed when they may define or
+    /// read settings ([`python::worth_parsing`]).
+    pub fn preload(&mut self, files: &[(PathBuf, FileKind)]) -> Vec<(FileId, PyModule)> {
         use rayon::prelude::*;
         enum Parsed {
             Dotenv(DotenvFile),
             Compose(ComposeFile),
             Dockerfile(Dockerfile),
-            Settings(SettingsFile),
+            Python(PyModule),
             Nothing,
         }
         let todo: Vec<(PathBuf, FileKind)> = files
@@ -308,8 +308,8 @@ impl<'fs> Loader<'fs> {
                 }
                 (Ok(t), FileKind::Compose) => Parsed::Compose(compose::parse(t)),
                 (Ok(t), FileKind::Dockerfile) => Parsed::Dockerfile(dockerfile::parse(t)),
-                (Ok(t), FileKind::Python) if t.contains("BaseSettings") => {
-                    Parsed::Settings(pysettings::parse(t))
+                (Ok(t), FileKind::Python) if python::worth_parsing(t) => {
+                    Parsed::Python(python::parse(t))
                 }
                 _ => Parsed::Nothing,
             };
@@ -354,7 +354,7 @@ impl<'fs> Loader<'fs> {
                 Parsed::Dockerfile(p) => {
                     self.dockerfile.insert(id, Arc::new(p));
                 }
-                Parsed::Settings(p) => settings.push((id, p)),
+                Parsed::Python(p) => settings.push((id, p)),
                 Parsed::Nothing => {}
             }
         }

@@ -2,6 +2,8 @@
 //! container environment with provenance, and the facts of the image each
 //! service runs. Reads files only through [`loader::Loader`].
 
+pub mod app;
+pub(crate) mod context;
 pub(crate) mod deploy;
 pub(crate) mod distance;
 pub mod explain;

@@ -1141,22 +1141,25 @@ pub fn redactor_for(ws: &Workspace, policy: &SecretPolicy) -> Redactor {
         }
     }
     // Defaults of the app's settings fields (`SECRET_KEY: str = "..."`).
-    for (id, file) in &ws.settings {
-        for c in &file.classes {
-            for f in c.fields.iter().filter(|f| policy.is_secret(&f.env_name)) {
-                if let (Some(d), Some(r)) = (&f.default, f.default_range) {
-                    if d != "None" {
-                        // Inside its quotes.
-                        let quoted = d.len() >= 2
-                            && (d.starts_with('"') && d.ends_with('"')
-                                || d.starts_with('\'') && d.ends_with('\''));
-                        let r = if quoted && r.end - r.start == d.len() {
-                            TextRange::new(r.start + 1, r.end - 1)
-                        } else {
-                            r
-                        };
-                        exact.push(Span::new(*id, r));
+    // Every class's fields, settings class or not, by their name or any
+    // alias; and the defaults of direct reads (`os.getenv("TOKEN", "...")`).
+    use crate::syntax::python::{FieldDefault, Literal};
+    for (id, module) in &ws.app.modules {
+        for c in &module.classes {
+            for f in &c.fields {
+                let secret = policy.is_secret(&f.name)
+                    || f.aliases.iter().any(|a| policy.is_secret(&a.text));
+                if let (true, FieldDefault::Value(v)) = (secret, &f.default) {
+                    if !matches!(v.literal, Literal::None | Literal::Bool(_)) {
+                        exact.push(Span::new(*id, v.content_range()));
                     }
+                }
+            }
+        }
+        for r in &module.reads {
+            if let (true, Some(v)) = (policy.is_secret(&r.name), &r.default) {
+                if !matches!(v.literal, Literal::None | Literal::Bool(_)) && !v.text.is_empty() {
+                    exact.push(Span::new(*id, v.content_range()));
                 }
             }
         }

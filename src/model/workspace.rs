@@ -6,6 +6,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use crate::fs::{self, Fs, DEFAULT_COMPOSE_FILES, DEFAULT_OVERRIDE_FILES};
+use crate::model::app::AppCode;
 use crate::model::deploy;
 use crate::model::interpolate;
 use crate::model::loader::Loader;
@@ -15,7 +16,6 @@ use crate::source::{FileId, FileKind, SourceFile, SourceMap};
 use crate::syntax::compose::ComposeFile;
 use crate::syntax::dockerfile::Dockerfile;
 use crate::syntax::dotenv::DotenvFile;
-use crate::syntax::pysettings::SettingsFile;
 
 #[derive(Debug, Clone, Default)]
 pub struct WorkspaceOptions {
@@ -75,8 +75,9 @@ pub struct Workspace {
     /// `PRIVATE KEY` block), as placeholder sources holding only the
     /// `-----BEGIN … PRIVATE KEY-----` line: the key is never read into the model.
     pub private_keys: Vec<FileId>,
-    /// Python files with pydantic `BaseSettings` classes.
-    pub settings: BTreeMap<FileId, Arc<SettingsFile>>,
+    /// The app's Python modules that define or read settings, and its
+    /// settings classes resolved.
+    pub app: AppCode,
     pub problems: Vec<Problem>,
     /// Compose's default files it does not read: several default names in
     /// one folder (`compose.yaml` and `docker-compose.yml`), Compose uses
@@ -201,7 +202,7 @@ pub fn load_workspace(fs_: &dyn Fs, cwd: &Path, opts: &WorkspaceOptions) -> Work
         .cloned()
         .collect();
     for (id, parsed) in loader.preload(&readable) {
-        if !parsed.classes.is_empty() {
+        if !parsed.classes.is_empty() || !parsed.reads.is_empty() || !parsed.calls.is_empty() {
             settings.insert(id, Arc::new(parsed));
         }
     }
@@ -511,6 +512,7 @@ pub fn load_workspace(fs_: &dyn Fs, cwd: &Path, opts: &WorkspaceOptions) -> Work
             )));
         }
     }
+    let app = AppCode::new(&parts.sources, settings);
     Workspace {
         sources: parts.sources,
         projects,
@@ -519,7 +521,7 @@ pub fn load_workspace(fs_: &dyn Fs, cwd: &Path, opts: &WorkspaceOptions) -> Work
         compose: parts.compose,
         dockerignores,
         private_keys,
-        settings,
+        app,
         problems,
         ignored_compose_files,
     }

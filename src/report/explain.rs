@@ -951,8 +951,8 @@ mod tests {
     #[test]
     fn reasons_for_what_does_not_arrive_in_words() {
         let compose = "services:\n  app:\n    build:\n      context: .\n      target: runtime\n    environment:\n      PORT: \"9000\"\n      TOKEN_URL:\n  worker:\n    image: python:3.12-slim\n    env_file: worker.env\n  debug:\n    image: python:3.12-slim\n    profiles: [tools, dev]\n    environment:\n      - X=1\n";
-        let df = "FROM python:3.12-slim AS build\nENV PIP_NO_CACHE_DIR=1\nARG VERSION=1\n\nFROM python:3.12-slim AS runtime\nARG VERSION\nENV PORT=8000\nUSER 1000\n";
-        let py = "from pydantic_settings import BaseSettings\n\nclass Settings(BaseSettings):\n    redis_url: str = \"redis://localhost:6379/0\"\n    api_token: str\n";
+        let df = "FROM python:3.12-slim AS build\nENV PIP_NO_CACHE_DIR=1\nARG VERSION=1\n\nFROM python:3.12-slim AS runtime\nARG VERSION\nENV PORT=8000\nUSER 1000\nCOPY app /app/app\n";
+        let py = "from pydantic_settings import BaseSettings\n\nclass Settings(BaseSettings):\n    redis_url: str = \"redis://localhost:6379/0\"\n    api_token: str\n\nsettings = Settings()\n";
         let files = [
             ("compose.yaml", compose),
             ("Dockerfile", df),

@@ -10,6 +10,7 @@ pub mod engine;
 pub(crate) mod flow;
 pub mod id;
 
+mod app_setting_not_provided;
 mod apt_lists_not_removed;
 mod bind_localhost;
 mod build_tools_in_final_stage;
@@ -24,6 +25,7 @@ mod env_only_in_dotenv;
 mod env_syntax;
 mod healthcheck_tool_missing;
 mod ignored_compose_file;
+mod insecure_default_in_use;
 mod localhost_in_container;
 mod missing_dotenv;
 mod missing_secret;
@@ -36,6 +38,7 @@ mod published_datastore;
 mod quoted_value;
 mod root_user;
 mod secret_in_image;
+mod setting_type_mismatch;
 mod shadowed_env;
 mod shell_form_entrypoint;
 mod tls_verification_off;
@@ -119,6 +122,9 @@ pub static RULES: &[&Rule] = &[
     &shell_form_entrypoint::RULE,
     &env_example_drift::RULE,
     &undefined_variable::RULE,
+    &app_setting_not_provided::RULE,
+    &insecure_default_in_use::RULE,
+    &setting_type_mismatch::RULE,
 ];
 
 /// Rules that can report the same text for the same reason, the first

@@ -6,7 +6,7 @@ pub mod dockerfile;
 pub(crate) mod dockerignore;
 pub mod dotenv;
 pub mod limits;
-pub(crate) mod pysettings;
+pub mod python;
 pub mod shell;
 pub mod template;
 pub(crate) mod yaml;
