@@ -437,6 +437,49 @@ fn large_inputs_stay_linear() {
     );
     assert_linted(&v);
 }
+/// The app's Python code by the 20,000: a chain of settings classes each
+/// inheriting the one before and adding a field, 20,000 classes of one
+/// name inheriting each other (a class found by name was looked up in a
+/// walk over all classes), 20,000 instantiations and 20,000 reads of the
+/// environment at import, run by 200 services of one image.
+#[test]
+fn many_settings_classes_stay_linear() {
+    let mut py = String::from("import os\nfrom pydantic_settings import BaseSettings\n\nclass S0(BaseSettings):\n    f0: str\n");
+    for i in 1..20_000 {
+        py.push_str(&format!("class S{i}(S{}):\n    f{i}: str\n", i - 1));
+    }
+    for _ in 0..20_000 {
+        py.push_str("class Settings(Settings, BaseSettings):\n    x: int\n");
+    }
+    for i in 0..20_000 {
+        py.push_str(&format!("s{i} = S{i}()\nV{i} = os.environ['V{i}']\n"));
+    }
+    let compose: String =
+        std::iter::once("services:\n  app:\n    build: .\n    image: acme/app\n".to_string())
+            .chain((0..200).map(|i| format!("  w{i}:\n    image: acme/app\n")))
+            .collect();
+    let dir = tree(&[
+        ("compose.yaml", compose.as_str()),
+        (
+            "Dockerfile",
+            "FROM python:3.12-slim\nCOPY . /app/\nUSER app\n",
+        ),
+        (".dockerignore", ".env\n"),
+        ("app/config.py", py.as_str()),
+    ]);
+    let (o, v) = check(dir.path());
+    assert_eq!(o.status.code(), Some(1));
+    let n = findings(&v);
+    // Every read at import, once each, for all 201 services.
+    assert_eq!(
+        n.iter()
+            .filter(|(r, f, _)| r == "app-setting-not-provided" && f == "app/config.py")
+            .count(),
+        20_000 + 64
+    );
+    assert_linted(&v);
+}
+
 /// Services by the 20,000: each depending on the next and reaching it by
 /// name and a `localhost:PORT`, publishing a port, one of them building an
 /// image; and 20,000 removed by `!reset` in an override. Every name was

@@ -30,29 +30,80 @@ pub(crate) enum Outcome<'a> {
     Unknown,
 }
 
+/// What a container's environment gives a field.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Lookup<'e> {
+    /// This key and its variable.
+    Found(&'e str, &'e EnvVar),
+    /// None of its names.
+    Absent,
+    /// It depends on the shell that runs Compose: a passthrough
+    /// (`environment: [SECRET_KEY]`) or a `${VAR}` nothing in the project
+    /// sets, which the deploying shell may.
+    Unknown,
+}
+
 /// The variable of `env` that gives `field`, as pydantic-settings looks it
 /// up: the field's names in order, each matched without case unless the
-/// class is `case_sensitive`; a passthrough nothing sets is not there, and
-/// with `env_ignore_empty` neither is an empty value.
+/// class is `case_sensitive`; with `env_ignore_empty`, an empty value is
+/// not there.
+pub(crate) fn lookup<'e>(
+    class: &SettingsClass,
+    field: &AppField,
+    env: &'e ContainerEnvironment,
+) -> Lookup<'e> {
+    for name in &field.env_names {
+        let found = env.vars.get_key_value(name.as_str()).or_else(|| {
+            (!class.config.case_sensitive)
+                .then(|| env.vars.iter().find(|(k, _)| k.eq_ignore_ascii_case(name)))
+                .flatten()
+        });
+        let Some((k, v)) = found else { continue };
+        let from_shell = v
+            .winner
+            .via
+            .iter()
+            .any(|via| via.source.is_none() && via.value.is_none());
+        match v.winner.value.as_deref() {
+            None => return Lookup::Unknown,
+            Some("") if class.config.ignore_empty => {
+                if from_shell {
+                    return Lookup::Unknown;
+                }
+            }
+            Some(_) => return Lookup::Found(k.as_str(), v),
+        }
+    }
+    Lookup::Absent
+}
+
+/// [`lookup`] for an environment known whole (the conformance test's).
 pub(crate) fn received<'e>(
     class: &SettingsClass,
     field: &AppField,
     env: &'e ContainerEnvironment,
 ) -> Option<(&'e str, &'e EnvVar)> {
-    field.env_names.iter().find_map(|name| {
-        let exact = env.vars.get_key_value(name.as_str());
-        let found = exact.filter(|_| true).or_else(|| {
-            (!class.config.case_sensitive)
-                .then(|| env.vars.iter().find(|(k, _)| k.eq_ignore_ascii_case(name)))
-                .flatten()
-        });
-        found
-            .filter(|(_, v)| match v.winner.value.as_deref() {
-                None => false,
-                Some("") => !class.config.ignore_empty,
-                Some(_) => true,
-            })
-            .map(|(k, v)| (k.as_str(), v))
+    match lookup(class, field, env) {
+        Lookup::Found(k, v) => Some((k, v)),
+        _ => None,
+    }
+}
+
+/// Whether the container's environment cannot be known from the project:
+/// an `env_file:` that is not there (gitignored, made at deploy time).
+pub(crate) fn environment_unknown(service: &Service) -> bool {
+    service.env_files.iter().any(|e| e.file.is_none())
+}
+
+/// Whether the code of the container sets `name` in its own environment
+/// before reading it (`os.environ.setdefault`), or sets variables we
+/// cannot name.
+pub(crate) fn set_by_code(ws: &Workspace, app: &ServiceApp, name: &str) -> bool {
+    app.modules.iter().any(|m| {
+        ws.app
+            .modules
+            .get(m)
+            .is_some_and(|p| p.writes_unknown || p.writes.iter().any(|w| w == name))
     })
 }
 
@@ -102,13 +153,25 @@ pub(crate) fn app_file_may_be_there(
         // `/run/secrets/.env`, `/etc/app.env`: a mount we cannot follow.
         return true;
     }
+    // A file mounted under that name (`./deploy/prod.env:/app/.env`).
+    let file_name = std::path::Path::new(name).file_name();
+    let mounted_as = service.volumes.iter().filter_map(|v| v.read()).any(|m| {
+        m.target
+            .is_some_and(|t| std::path::Path::new(t).file_name() == file_name)
+    });
+    if mounted_as {
+        return true;
+    }
     candidates(project, service, app, ws, name, beside_code)
         .iter()
         .any(|p| ws.app.file_in_container(ws, project, service, p))
 }
 
 /// What `field` of `class` gets in `service`'s container; `keywords` are
-/// the keyword arguments the code instantiates the class with.
+/// the keyword arguments the code instantiates the class with;
+/// `dotenv_loaded`, whether the code loads a `.env` that may be there
+/// ([`loads_dotenv`]).
+#[allow(clippy::too_many_arguments)]
 pub(crate) fn outcome<'e>(
     ws: &Workspace,
     project: &Project,
@@ -117,6 +180,7 @@ pub(crate) fn outcome<'e>(
     class: &SettingsClass,
     keywords: &[String],
     field: &AppField,
+    dotenv_loaded: bool,
 ) -> Outcome<'e> {
     if field.env_names.is_empty() {
         return Outcome::Unknown;
@@ -128,10 +192,17 @@ pub(crate) fn outcome<'e>(
     if in_code {
         return Outcome::Unknown;
     }
-    if let Some((key, var)) = received(class, field, &service.container_env) {
-        return Outcome::Received { key, var };
+    match lookup(class, field, &service.container_env) {
+        Lookup::Found(key, var) => return Outcome::Received { key, var },
+        Lookup::Unknown => return Outcome::Unknown,
+        Lookup::Absent => {}
     }
-    if !class.complete || class.config.secrets_dir {
+    if !class.complete
+        || class.config.secrets_dir
+        || dotenv_loaded
+        || environment_unknown(service)
+        || field.env_names.iter().any(|n| set_by_code(ws, app, n))
+    {
         return Outcome::Unknown;
     }
     // A nested model, read from `FIELD__SUB` variables.
@@ -331,6 +402,11 @@ pub(crate) fn accepts(ty: &PyType, value: &str, v1: bool) -> Option<Result<(), R
                 );
             if needs_host && name != "RedisDsn" && !has_host(rest) {
                 return invalid("url_parsing", "a URL with a host (`scheme://host`)");
+            }
+            // `redis://` alone is pydantic's `redis://localhost:6379/0`;
+            // `redis:6379` is no URL of it.
+            if name == "RedisDsn" && !rest.starts_with("//") {
+                return invalid("url_parsing", "a URL starting with `redis://`");
             }
             Some(Ok(()))
         }
@@ -573,6 +649,7 @@ mod tests {
         assert!(ok("PostgresDsn", "postgresql+asyncpg://u:p@db:5432/x"));
         assert!(!ok("PostgresDsn", "redis://redis:6379/0"));
         assert!(ok("RedisDsn", "redis://"));
+        assert!(!ok("RedisDsn", "redis:6379"));
         assert!(ok("HttpUrl", "HTTP://X"));
         assert!(!ok("AnyUrl", "http://"));
         assert!(!ok("AnyUrl", "http://x:99999"));

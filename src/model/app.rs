@@ -71,6 +71,9 @@ pub struct SettingsConfig {
     pub ignore_empty: bool,
     /// `secrets_dir`: values may come from files (Docker secrets).
     pub secrets_dir: bool,
+    /// `env_parse_none_str`: the text read as `None` (`Some(None)` when it
+    /// is set to what we do not evaluate).
+    pub none_text: Option<Option<String>>,
 }
 
 /// A settings field with the environment names it reads.
@@ -84,6 +87,9 @@ pub struct AppField {
     pub env_names: Vec<String>,
     /// The app cannot start without it.
     pub required: bool,
+    /// Its names are its aliases (not its own name): v2's `alias` /
+    /// `validation_alias`, v1's `env=`.
+    pub by_alias: bool,
 }
 
 impl AppField {
@@ -91,13 +97,18 @@ impl AppField {
         Span::new(self.file, self.def.name_range)
     }
 
-    /// Where the name the environment gives is written: the alias when
-    /// there is one, else the field's name.
+    /// Where the name the environment gives is written: the alias it reads
+    /// when there is one, else the field's name.
     pub fn name_span(&self) -> Span {
-        match self.def.aliases.first() {
+        match self.def.aliases.first().filter(|_| self.by_alias) {
             Some(a) => Span::new(self.file, a.range),
             None => self.span(),
         }
+    }
+
+    /// pydantic v2 ignores the `Field(env=...)` written (a v1 habit).
+    pub fn ignored_env(&self, v1: bool) -> bool {
+        !v1 && self.def.alias_kind == AliasKind::Env && !self.def.aliases.is_empty()
     }
 
     /// The literal default, when the field has one written.
@@ -123,6 +134,10 @@ pub struct SettingsClass {
     /// cannot see (other than pydantic's), no configuration we cannot
     /// evaluate.
     pub complete: bool,
+    /// Fields a validator of the class or its bases reads first, and
+    /// whether one reads them all ([`ClassDef::validated`]).
+    pub validated: Vec<String>,
+    pub validates_all: bool,
 }
 
 impl SettingsClass {
@@ -158,6 +173,8 @@ impl SettingsClass {
 pub struct AppCode {
     pub modules: BTreeMap<FileId, Arc<PyModule>>,
     pub classes: Vec<SettingsClass>,
+    /// `classes` by name.
+    by_name: HashMap<String, Vec<usize>>,
 }
 
 /// The code a service's container holds.
@@ -166,9 +183,28 @@ pub struct ServiceApp<'a> {
     /// The settings classes its code instantiates, with the keyword
     /// arguments given there (a field set in code, `_env_file`).
     pub classes: Vec<(&'a SettingsClass, Vec<String>)>,
-    /// The modules in the container, not tests.
+    /// The modules in the container, not tests, that Python can import
+    /// (no syntax error).
     pub modules: Vec<FileId>,
+    /// Those of them the service imports at start, whose reads of the
+    /// environment at import count: not a server's own configuration
+    /// (`gunicorn.conf.py`), not one of several entry points (`api/main.py`
+    /// and `worker/main.py` in one image: which one runs is the command's
+    /// choice), not a Django settings module other than the one
+    /// `DJANGO_SETTINGS_MODULE` names (and those it imports `*` from).
+    pub imported: Vec<FileId>,
 }
+
+/// The modules an app starts from; with several in one image, which one
+/// a service runs is its command's choice.
+const ENTRY_POINTS: &[&str] = &[
+    "main.py",
+    "app.py",
+    "wsgi.py",
+    "asgi.py",
+    "manage.py",
+    "server.py",
+];
 
 /// A test module or one under a test folder: never the app at start.
 pub fn is_test_module(path: &Path) -> bool {
@@ -176,7 +212,9 @@ pub fn is_test_module(path: &Path) -> bool {
         .file_name()
         .map(|n| n.to_string_lossy().to_ascii_lowercase())
         .unwrap_or_default();
-    name.starts_with("test_")
+    name == "test.py"
+        || name == "tests.py"
+        || name.starts_with("test_")
         || name.ends_with("_test.py")
         || name == "conftest.py"
         || name.starts_with("tests.")
@@ -192,7 +230,15 @@ impl AppCode {
         modules: BTreeMap<FileId, Arc<PyModule>>,
     ) -> Self {
         let classes = resolve(ws_sources, &modules);
-        AppCode { modules, classes }
+        let mut by_name: HashMap<String, Vec<usize>> = HashMap::new();
+        for (i, c) in classes.iter().enumerate() {
+            by_name.entry(c.name.clone()).or_default().push(i);
+        }
+        AppCode {
+            modules,
+            classes,
+            by_name,
+        }
     }
 
     /// The code `service` of `project` runs: the modules its container
@@ -208,28 +254,68 @@ impl AppCode {
             return out;
         }
         let builders = builders(project, service);
-        for id in self.modules.keys() {
+        let images: Vec<ImageCopies> = builders
+            .iter()
+            .filter_map(|b| ImageCopies::of(ws, b))
+            .collect();
+        // A mount puts the app's code in a container that runs it: one of
+        // an image built here (then only code of its build context: a
+        // monorepo mounted whole is not all its code), or of a Python
+        // image. The docs server that mounts `.:/docs` runs none of it.
+        let contexts: Vec<&Path> = builders
+            .iter()
+            .filter_map(|b| b.build.as_ref().map(|b| b.context.as_path()))
+            .collect();
+        let python_image = service
+            .image
+            .as_ref()
+            .is_some_and(|i| i.text.to_ascii_lowercase().contains("python"));
+        let mounts: Vec<std::path::PathBuf> = if contexts.is_empty() && !python_image {
+            Vec::new()
+        } else {
+            mount_sources(project, service)
+        };
+        for (id, module) in &self.modules {
             let path = &ws.sources.get(*id).path;
-            if is_test_module(path) {
+            if is_test_module(path) || module.syntax_error.is_some() {
                 continue;
             }
-            let inside =
-                mounted(project, service, path) || builders.iter().any(|b| in_image(ws, b, path));
-            if inside {
+            let mounted = mounts.iter().any(|m| path.starts_with(m))
+                && (contexts.is_empty() || contexts.iter().any(|c| path.starts_with(c)));
+            if mounted || images.iter().any(|i| i.takes(path)) {
                 out.modules.push(*id);
             }
         }
-        // The classes instantiated by the code in the container.
+        out.imported = self.imported(ws, service, &out.modules);
+        // The classes instantiated by the code in the container: a call
+        // names the class of its own module, else the one class of that
+        // name in the container.
+        let inside: std::collections::HashSet<FileId> = out.modules.iter().copied().collect();
         let mut seen: HashMap<usize, usize> = HashMap::new();
         for id in &out.modules {
             for call in &self.modules[id].calls {
-                if call.opaque {
+                if call.opaque || call.conditional {
                     continue;
                 }
-                for (i, c) in self.classes.iter().enumerate() {
-                    if c.name != call.name || !out.modules.contains(&c.file) {
-                        continue;
-                    }
+                let named: Vec<usize> = self
+                    .by_name
+                    .get(&call.name)
+                    .map_or(&[][..], Vec::as_slice)
+                    .iter()
+                    .copied()
+                    .filter(|&i| inside.contains(&self.classes[i].file))
+                    .collect();
+                let own: Vec<usize> = named
+                    .iter()
+                    .copied()
+                    .filter(|&i| self.classes[i].file == *id)
+                    .collect();
+                let chosen = match (own.as_slice(), named.as_slice()) {
+                    ([one], _) | ([], [one]) => Some(*one),
+                    _ => None,
+                };
+                if let Some(i) = chosen {
+                    let c = &self.classes[i];
                     match seen.get(&i) {
                         // Instantiated twice: what both calls leave unset.
                         Some(&at) => out.classes[at].1.retain(|k| call.keywords.contains(k)),
@@ -246,6 +332,84 @@ impl AppCode {
 }
 
 impl AppCode {
+    /// The modules of `modules` whose reads at import count
+    /// ([`ServiceApp::imported`]).
+    fn imported(&self, ws: &Workspace, service: &Service, modules: &[FileId]) -> Vec<FileId> {
+        let path_of = |id: &FileId| &ws.sources.get(*id).path;
+        let name_of = |id: &FileId| {
+            path_of(id)
+                .file_name()
+                .map(|n| n.to_string_lossy().to_ascii_lowercase())
+                .unwrap_or_default()
+        };
+        let entry_points = modules
+            .iter()
+            .filter(|m| ENTRY_POINTS.contains(&name_of(m).as_str()))
+            .count();
+        // A module of a settings package (`config/settings/local.py`): one
+        // of the modules `DJANGO_SETTINGS_MODULE` chooses from (the
+        // package's `__init__.py` runs for each of them).
+        let in_package = |id: &FileId| {
+            name_of(id) != "__init__.py"
+                && path_of(id)
+                    .parent()
+                    .is_some_and(|p| p.file_name().is_some_and(|f| f == "settings"))
+        };
+        // The one `DJANGO_SETTINGS_MODULE` names, and what it takes `*`
+        // from, as paths ending so.
+        let mut chosen: Vec<FileId> = Vec::new();
+        let named = service
+            .container_env
+            .get("DJANGO_SETTINGS_MODULE")
+            .and_then(|v| v.winner.value.clone());
+        if let Some(dotted) = named {
+            let as_path = dotted.trim().replace('.', "/");
+            let tails = [format!("{as_path}.py"), format!("{as_path}/__init__.py")];
+            chosen.extend(
+                modules
+                    .iter()
+                    .filter(|m| tails.iter().any(|t| path_of(m).ends_with(t))),
+            );
+            let mut i = 0;
+            while i < chosen.len() && i < 16 {
+                let from = chosen[i];
+                let dir = path_of(&from).parent().map(Path::to_path_buf);
+                for star in &self.modules[&from].star_imports {
+                    let rel = star.trim_start_matches('.');
+                    let tail = format!("{}.py", rel.replace('.', "/"));
+                    let found = modules.iter().find(|m| {
+                        let p = path_of(m);
+                        if star.starts_with('.') {
+                            dir.as_ref().is_some_and(|d| p == &d.join(&tail))
+                        } else {
+                            p.ends_with(&tail)
+                        }
+                    });
+                    if let Some(f) = found {
+                        if !chosen.contains(f) {
+                            chosen.push(*f);
+                        }
+                    }
+                }
+                i += 1;
+            }
+        }
+        modules
+            .iter()
+            .copied()
+            .filter(|m| {
+                let name = name_of(m);
+                if name.contains("gunicorn") || name.contains("uwsgi") {
+                    return false;
+                }
+                if ENTRY_POINTS.contains(&name.as_str()) && entry_points > 1 {
+                    return false;
+                }
+                !in_package(m) || chosen.contains(m)
+            })
+            .collect()
+    }
+
     /// Whether `path` (a file of the project) is in `service`'s container:
     /// bind-mounted, or copied into its image (or the image of a service
     /// built under the same `image:` name). A file that does not exist
@@ -257,10 +421,13 @@ impl AppCode {
         service: &Service,
         path: &Path,
     ) -> bool {
-        mounted(project, service, path)
+        mount_sources(project, service)
+            .iter()
+            .any(|m| path.starts_with(m))
             || builders(project, service)
-                .iter()
-                .any(|b| in_image(ws, b, path))
+                .into_iter()
+                .filter_map(|b| ImageCopies::of(ws, b))
+                .any(|i| i.takes(path))
     }
 }
 
@@ -284,81 +451,127 @@ fn builders<'p>(project: &'p Project, service: &'p Service) -> Vec<&'p Service> 
     }
 }
 
-/// A bind mount of `service` that puts `path` in its container.
-fn mounted(project: &Project, service: &Service, path: &Path) -> bool {
-    service.volumes.iter().filter_map(|v| v.read()).any(|m| {
-        m.kind == MountKind::Bind
-            && m.source.is_some_and(|src| {
-                let src = crate::fs::normalize(&project.directory.join(src));
-                path.starts_with(&src) && src != Path::new("/")
-            })
-    })
+/// The host folders and files `service`'s bind mounts put in its
+/// container (not `/`, which is the host's, not the app's).
+fn mount_sources(project: &Project, service: &Service) -> Vec<std::path::PathBuf> {
+    service
+        .volumes
+        .iter()
+        .filter_map(|v| v.read())
+        .filter(|m| m.kind == MountKind::Bind)
+        .filter_map(|m| m.source)
+        .map(|src| crate::fs::normalize(&project.directory.join(src)))
+        .filter(|src| src != Path::new("/"))
+        .collect()
 }
 
-/// Whether `service`'s image holds the context's file `path`.
-fn in_image(ws: &Workspace, service: &Service, path: &Path) -> bool {
-    let (Some(build), Some(facts)) = (&service.build, &service.image_facts) else {
-        return false;
-    };
-    let Ok(rel) = path.strip_prefix(&build.context) else {
-        return false;
-    };
-    let rel = rel.to_string_lossy().replace('\\', "/");
-    let dockerfile = &ws.sources.get(facts.dockerfile_file).path;
-    if ignore_file(ws, dockerfile, &build.context).is_some_and(|(_, i)| i.excludes(&rel)) {
-        return false;
-    }
-    // The stages the image is made of: the chain it runs, and the stages
-    // those copy `--from`, by name or number.
-    let mut stages: Vec<usize> = facts.chain.clone();
-    let mut i = 0;
-    while i < stages.len() {
-        let stage = &facts.stages[stages[i]];
-        for ins in &facts.dockerfile.instructions[stage.instructions.clone()] {
-            let Some(from) = ins.flag("from") else {
-                continue;
-            };
-            let from = from.value.as_str();
-            let found = facts.stages.iter().find(|s| {
-                s.name
-                    .as_deref()
-                    .is_some_and(|n| n.eq_ignore_ascii_case(from))
-                    || s.index.to_string() == from
-            });
-            if let Some(s) = found {
-                if !stages.contains(&s.index) {
-                    stages.push(s.index);
+/// What an image copies from its build context: the `COPY`/`ADD` sources
+/// (cleaned, with their `--exclude`s) of the stages it runs and of those
+/// it copies `--from`, and the ignore file; read once per service, then
+/// asked for each module.
+struct ImageCopies<'w> {
+    context: &'w Path,
+    ignore: Option<DockerIgnore>,
+    sources: Vec<(String, Vec<DockerIgnore>)>,
+}
+
+impl<'w> ImageCopies<'w> {
+    fn of(ws: &Workspace, service: &'w Service) -> Option<Self> {
+        let (Some(build), Some(facts)) = (&service.build, &service.image_facts) else {
+            return None;
+        };
+        let dockerfile = &ws.sources.get(facts.dockerfile_file).path;
+        let ignore = ignore_file(ws, dockerfile, &build.context).map(|(_, i)| i);
+        // The stages the image is made of: the chain it runs, and the
+        // stages those copy `--from`, by name or number.
+        let mut stages: Vec<usize> = facts.chain.clone();
+        let mut i = 0;
+        while i < stages.len() {
+            let stage = &facts.stages[stages[i]];
+            for ins in facts
+                .dockerfile
+                .instructions
+                .get(stage.instructions.clone())
+                .unwrap_or(&[])
+            {
+                let Some(from) = ins.flag("from") else {
+                    continue;
+                };
+                let from = from.value.as_str();
+                let found = facts.stages.iter().find(|s| {
+                    s.name
+                        .as_deref()
+                        .is_some_and(|n| n.eq_ignore_ascii_case(from))
+                        || s.index.to_string() == from
+                });
+                if let Some(s) = found {
+                    if !stages.contains(&s.index) {
+                        stages.push(s.index);
+                    }
                 }
             }
+            i += 1;
         }
-        i += 1;
-    }
-    stages.iter().any(|&s| {
-        let stage = &facts.stages[s];
-        facts.dockerfile.instructions[stage.instructions.clone()]
-            .iter()
-            .any(|ins| {
-                let InstructionKind::Copy { sources, .. } = &ins.kind else {
-                    return false;
+        let mut sources = Vec::new();
+        for s in stages {
+            let stage = &facts.stages[s];
+            for ins in facts
+                .dockerfile
+                .instructions
+                .get(stage.instructions.clone())
+                .unwrap_or(&[])
+            {
+                let InstructionKind::Copy { sources: srcs, .. } = &ins.kind else {
+                    continue;
                 };
                 if ins.flag("from").is_some() {
-                    return false;
+                    continue;
                 }
                 let excludes: Vec<DockerIgnore> = ins
                     .flag_values("exclude")
                     .map(|e| dockerignore::parse(&e.value))
                     .collect();
-                sources.iter().any(|src| {
-                    context_source(&src.value).is_some_and(|c| copy_takes(&c, &rel, &excludes))
-                })
-            })
-    })
+                for src in srcs {
+                    if let Some(c) = context_source(&src.value) {
+                        sources.push((c, excludes.clone()));
+                    }
+                }
+            }
+        }
+        Some(ImageCopies {
+            context: &build.context,
+            ignore,
+            sources,
+        })
+    }
+
+    /// Whether the image holds the context's file `path`.
+    fn takes(&self, path: &Path) -> bool {
+        let Ok(rel) = path.strip_prefix(self.context) else {
+            return false;
+        };
+        let rel = rel.to_string_lossy().replace('\\', "/");
+        if self.ignore.as_ref().is_some_and(|i| i.excludes(&rel)) {
+            return false;
+        }
+        self.sources
+            .iter()
+            .any(|(src, excludes)| copy_takes(src, &rel, excludes))
+    }
 }
 
 fn is_base(base: &str, names: &[&str]) -> bool {
     let last = base.rsplit('.').next().unwrap_or(base);
     names.contains(&last)
 }
+
+/// How many bases a class's chain is followed through.
+const MAX_CHAIN: usize = 64;
+/// How many fields, inherited ones counted in each class, the workspace's
+/// classes hold in all: a chain of 20,000 classes each adding a field
+/// would otherwise copy 64 fields per class. Past it, a class is left out
+/// (nothing is reported on it).
+const MAX_FIELDS: usize = 200_000;
 
 /// Every settings class of the modules, inheritance resolved.
 fn resolve(
@@ -367,21 +580,23 @@ fn resolve(
 ) -> Vec<SettingsClass> {
     // Classes by name; a name defined in several modules resolves to the
     // one in the same module first, else the first.
-    let mut by_name: HashMap<&str, Vec<(FileId, &ClassDef)>> = HashMap::new();
+    let mut first: HashMap<&str, (FileId, &ClassDef)> = HashMap::new();
+    let mut in_file: HashMap<(FileId, &str), (FileId, &ClassDef)> = HashMap::new();
     for (id, m) in modules {
         for c in &m.classes {
-            by_name.entry(c.name.as_str()).or_default().push((*id, c));
+            first.entry(c.name.as_str()).or_insert((*id, c));
+            in_file.entry((*id, c.name.as_str())).or_insert((*id, c));
         }
     }
     let find = |file: FileId, base: &str| -> Option<(FileId, &ClassDef)> {
         let last = base.rsplit('.').next().unwrap_or(base);
-        let all = by_name.get(last)?;
-        all.iter()
-            .find(|(f, _)| *f == file)
-            .or_else(|| all.first())
+        in_file
+            .get(&(file, last))
+            .or_else(|| first.get(last))
             .copied()
     };
     let mut out = Vec::new();
+    let mut fields_made = 0usize;
     for (id, m) in modules {
         if is_test_module(&sources.get(*id).path) {
             continue;
@@ -398,9 +613,12 @@ fn resolve(
                 if order
                     .iter()
                     .any(|(of, oc)| *of == f && std::ptr::eq(*oc, c))
-                    || order.len() > 64
                 {
                     continue;
+                }
+                if order.len() >= MAX_CHAIN {
+                    complete = false;
+                    break;
                 }
                 order.push((f, c));
                 for base in c.bases.iter().rev() {
@@ -418,7 +636,7 @@ fn resolve(
                     }
                 }
             }
-            if !settings {
+            if !settings || fields_made >= MAX_FIELDS {
                 continue;
             }
             let mut config = SettingsConfig {
@@ -428,9 +646,13 @@ fn resolve(
                 nested_delimiter: None,
                 ignore_empty: false,
                 secrets_dir: false,
+                none_text: None,
             };
+            let mut validated: Vec<String> = Vec::new();
+            let mut validates_all = false;
             // Bases first, so that the class's own settings win.
             let mut fields: Vec<(FileId, &FieldDef)> = Vec::new();
+            let mut positions: HashMap<&str, usize> = HashMap::new();
             let mut v1_envs: Vec<(&str, &[crate::syntax::python::Located])> = Vec::new();
             // `validate_by_name` decides when set anywhere in the chain,
             // else `populate_by_name` (pydantic's `_validate_by_name_enabled`).
@@ -508,25 +730,42 @@ fn resolve(
                         })
                     );
                 }
+                match &cfg.env_parse_none_str {
+                    ConfigValue::Unset => {}
+                    v => config.none_text = Some(v.as_str().map(str::to_string)),
+                }
+                validated.extend(c.validated.iter().cloned());
+                validates_all |= c.validates_all;
                 for (name, envs) in &cfg.v1_field_env {
                     v1_envs.push((name.as_str(), envs.as_slice()));
                 }
+                // An overridden field keeps its base's place, as pydantic
+                // orders them.
                 for fd in &c.fields {
-                    fields.retain(|(_, x)| x.name != fd.name);
-                    fields.push((*f, fd));
+                    match positions.get(fd.name.as_str()) {
+                        Some(&at) => fields[at] = (*f, fd),
+                        None => {
+                            positions.insert(fd.name.as_str(), fields.len());
+                            fields.push((*f, fd));
+                        }
+                    }
                 }
             }
             let by_name = validate_by_name.or(populate_by_name).unwrap_or(false);
+            fields_made += fields.len();
             let fields = fields
                 .into_iter()
                 .map(|(f, def)| {
                     let v1_env = v1_envs.iter().rev().find(|(n, _)| *n == def.name);
-                    let env_names: Vec<String> = if def.alias_unknown {
-                        Vec::new()
-                    } else if v1 && matches!(def.alias_kind, AliasKind::Env) {
-                        def.aliases.iter().map(|a| a.text.clone()).collect()
+                    // v1: `Config.fields` first, then `Field(env=...)`; v2:
+                    // `validation_alias`/`alias` (and the name too with
+                    // `populate_by_name`); else the prefix and the name.
+                    let (env_names, by_alias): (Vec<String>, bool) = if def.alias_unknown {
+                        (Vec::new(), false)
                     } else if let Some((_, envs)) = v1_env.filter(|_| v1) {
-                        envs.iter().map(|a| a.text.clone()).collect()
+                        (envs.iter().map(|a| a.text.clone()).collect(), false)
+                    } else if v1 && matches!(def.alias_kind, AliasKind::Env) {
+                        (def.aliases.iter().map(|a| a.text.clone()).collect(), true)
                     } else if !v1
                         && matches!(
                             def.alias_kind,
@@ -538,9 +777,9 @@ fn resolve(
                         if by_name {
                             names.push(format!("{}{}", config.env_prefix, def.name));
                         }
-                        names
+                        (names, true)
                     } else {
-                        vec![format!("{}{}", config.env_prefix, def.name)]
+                        (vec![format!("{}{}", config.env_prefix, def.name)], false)
                     };
                     let (_, nullable) = def.annotation.unwrap_optional();
                     let required = match def.default {
@@ -552,6 +791,7 @@ fn resolve(
                         def: def.clone(),
                         env_names,
                         required,
+                        by_alias,
                     }
                 })
                 .collect();
@@ -563,6 +803,8 @@ fn resolve(
                 config,
                 fields,
                 complete,
+                validated,
+                validates_all,
             });
         }
     }

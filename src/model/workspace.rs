@@ -202,7 +202,14 @@ pub fn load_workspace(fs_: &dyn Fs, cwd: &Path, opts: &WorkspaceOptions) -> Work
         .cloned()
         .collect();
     for (id, parsed) in loader.preload(&readable) {
-        if !parsed.classes.is_empty() || !parsed.reads.is_empty() || !parsed.calls.is_empty() {
+        let says_something = !parsed.classes.is_empty()
+            || !parsed.reads.is_empty()
+            || !parsed.calls.is_empty()
+            || !parsed.writes.is_empty()
+            || !parsed.star_imports.is_empty()
+            || parsed.loads_dotenv
+            || parsed.writes_unknown;
+        if says_something {
             settings.insert(id, Arc::new(parsed));
         }
     }

@@ -4,8 +4,10 @@
 
 use std::collections::BTreeMap;
 
-use crate::facts::app_settings::{loads_dotenv, outcome, Outcome};
-use crate::rules::flow::active_services;
+use crate::facts::app_settings::{
+    app_file_may_be_there, environment_unknown, loads_dotenv, outcome, set_by_code, Outcome,
+};
+use crate::rules::flow::{active_services, ServiceList};
 use crate::rules::{Context, Diagnostic, Rule, RuleId, RuleMeta};
 use crate::source::Span;
 use crate::syntax::python::ReadKind;
@@ -29,7 +31,7 @@ struct Missing {
     what: String,
     /// What happens without it.
     failure: &'static str,
-    services: Vec<(String, Span)>,
+    services: ServiceList,
 }
 
 fn check(ctx: &Context) -> Vec<Diagnostic> {
@@ -45,32 +47,36 @@ fn check(ctx: &Context) -> Vec<Diagnostic> {
                 name: name.to_string(),
                 what,
                 failure,
-                services: Vec::new(),
+                services: ServiceList::default(),
             });
-            if !m.services.iter().any(|(s, _)| *s == service.name) {
-                m.services.push((service.name.clone(), service.name_span));
-            }
+            m.services.add(service);
         };
+        let dotenv = loads_dotenv(ws, project, service, &app);
         for (class, keywords) in &app.classes {
             for field in &class.fields {
-                let o = outcome(ws, project, service, &app, class, keywords, field);
+                let o = outcome(ws, project, service, &app, class, keywords, field, dotenv);
                 if o != Outcome::Missing {
                     continue;
                 }
+                let ignored = if field.ignored_env(class.v1) {
+                    " (pydantic v2 ignores its `Field(env=...)`)"
+                } else {
+                    ""
+                };
                 add(
                     field.name_span(),
                     &class.shown(&field.env_names[0]),
-                    format!("`{}.{}`", class.name, field.def.name),
+                    format!("`{}.{}`{ignored}", class.name, field.def.name),
                     "the settings fail to load (pydantic `ValidationError`) and the app does not start",
                 );
             }
         }
         // Reads when a module is imported, in the container's own
         // environment (case counts: it is the process environment).
-        if loads_dotenv(ws, project, service, &app) {
+        if dotenv || environment_unknown(service) {
             continue;
         }
-        for id in &app.modules {
+        for id in &app.imported {
             let Some(module) = ws.app.modules.get(id) else {
                 continue;
             };
@@ -81,19 +87,17 @@ fn check(ctx: &Context) -> Vec<Diagnostic> {
                 // python-decouple also reads a `.env` or `settings.ini`
                 // next to the code.
                 if read.kind == ReadKind::Decouple
-                    && ["settings.ini", ".env"].iter().any(|f| {
-                        crate::facts::app_settings::app_file_may_be_there(
-                            ws, project, service, &app, f, true,
-                        )
-                    })
+                    && ["settings.ini", ".env"]
+                        .iter()
+                        .any(|f| app_file_may_be_there(ws, project, service, &app, f, true))
                 {
                     continue;
                 }
-                let given = service
-                    .container_env
-                    .get(&read.name)
-                    .is_some_and(|v| v.winner.value.is_some());
-                if given {
+                // Given (a passthrough nothing in the project sets may be
+                // given by the deploying shell), or set by the code itself.
+                if service.container_env.get(&read.name).is_some()
+                    || set_by_code(ws, &app, &read.name)
+                {
                     continue;
                 }
                 let (what, failure) = match read.kind {
@@ -118,19 +122,15 @@ fn check(ctx: &Context) -> Vec<Diagnostic> {
     found
         .into_iter()
         .map(|(at, m)| {
-            let names: Vec<String> = m.services.iter().map(|(s, _)| format!("`{s}`")).collect();
-            let (svc, containers) = if names.len() == 1 {
-                (names[0].clone(), "container of")
-            } else {
-                (names.join(", "), "containers of")
-            };
-            let receive = if names.len() == 1 { "receives" } else { "receive" };
             let mut d = Diagnostic::new(
                 RuleId::AppSettingNotProvided,
                 at,
                 format!(
-                    "{} needs `{}`, which the {containers} {svc} never {receive}: {}",
-                    m.what, m.name, m.failure
+                    "{} needs `{}`, which {}: {}",
+                    m.what,
+                    m.name,
+                    m.services.words("receive"),
+                    m.failure
                 ),
             )
             .with_span_label("required, no default")
@@ -138,8 +138,8 @@ fn check(ctx: &Context) -> Vec<Diagnostic> {
                 "pass it to the service: `environment:` `{n}: ${{{n}:?set {n}}}` (or an `env_file:` that sets it); or give the setting a default in the code",
                 n = m.name
             ));
-            for (s, span) in m.services {
-                d = d.with_label(span, format!("`{s}` runs this code without `{}`", m.name));
+            for (s, span) in m.services.shown() {
+                d = d.with_label(*span, format!("`{s}` runs this code without `{}`", m.name));
             }
             d
         })
@@ -149,7 +149,7 @@ fn check(ctx: &Context) -> Vec<Diagnostic> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::rules::testing::{assert_fires, assert_silent};
+    use crate::rules::testing::{assert_fires, assert_silent, fired};
 
     const DOCKERFILE: &str =
         "FROM python:3.12-slim\nWORKDIR /app\nCOPY . .\nCMD [\"python\", \"-m\", \"app.main\"]\n";
@@ -335,5 +335,132 @@ mod tests {
         let texts: Vec<_> = f.iter().map(|x| x.text.as_str()).collect();
         assert_eq!(texts, ["token", "PORT"], "{f:?}");
         assert!(f[0].message.contains("`APP_TOKEN`"), "{}", f[0].message);
+    }
+
+    /// From the review of real shapes: each of these was reported.
+    #[test]
+    fn what_the_review_found() {
+        let base = |compose: &str, py: (&'static str, &'static str)| {
+            vec![
+                ("compose.yaml", compose.to_string()),
+                ("Dockerfile", DOCKERFILE.to_string()),
+                (".dockerignore", IGNORE.to_string()),
+                (py.0, py.1.to_string()),
+            ]
+        };
+        let silent = |files: Vec<(&'static str, String)>| {
+            let f: Vec<(&str, &str)> = files.iter().map(|(n, t)| (*n, t.as_str())).collect();
+            assert_silent(&RULE, &f);
+        };
+        // A default written in `Annotated[..., Field(default=...)]`.
+        silent(base(
+            "services:\n  app:\n    build: .\n",
+            ("app/config.py", "from pydantic_settings import BaseSettings\n\nclass Settings(BaseSettings):\n    database_url: Annotated[str, Field(default=\"sqlite://\")]\n\nsettings = Settings()\n"),
+        ));
+        // Positional defaults of django-environ and decouple.
+        silent(base(
+            "services:\n  app:\n    build: .\n",
+            ("app/settings.py", "import environ\nfrom decouple import config\nenv = environ.Env()\nDEBUG = env.bool(\"DJANGO_DEBUG\", False)\nHOSTS = env.list(\"HOSTS\", str, [])\nEMAIL = config(\"EMAIL_HOST\", \"localhost\")\n"),
+        ));
+        // An env_file that is not in the repository: its content is unknown.
+        silent(base(
+            "services:\n  app:\n    build: .\n    env_file: .env.production\n",
+            ("app/config.py", SETTINGS),
+        ));
+        // A passthrough the deploying shell may set.
+        silent(base(
+            "services:\n  app:\n    build: .\n    environment:\n      - DATABASE_URL\n",
+            ("app/config.py", SETTINGS),
+        ));
+        // A docs server that mounts the repository runs none of the code.
+        let mut p = base("services:\n  docs:\n    image: squidfunk/mkdocs-material\n    volumes:\n      - .:/docs\n", ("app/config.py", SETTINGS));
+        p.retain(|(n, _)| *n != "Dockerfile");
+        silent(p);
+        // gunicorn's own configuration; one of two entry points.
+        silent(base(
+            "services:\n  app:\n    build: .\n",
+            (
+                "gunicorn.conf.py",
+                "import os\nworkers = int(os.environ[\"WEB_CONCURRENCY\"])\n",
+            ),
+        ));
+        let mut p = base(
+            "services:\n  api:\n    build: .\n",
+            ("api/main.py", "import os\nKEY = os.environ[\"API_KEY\"]\n"),
+        );
+        p.push((
+            "worker/main.py",
+            "import os\nQ = os.environ[\"QUEUE\"]\n".to_string(),
+        ));
+        silent(p);
+        // One of two classes, chosen by a condition.
+        silent(base(
+            "services:\n  app:\n    build: .\n",
+            ("app/config.py", "import os\nfrom pydantic_settings import BaseSettings\n\nclass Prod(BaseSettings):\n    database_url: str\n\nclass Dev(BaseSettings):\n    debug: bool = True\n\nif os.getenv(\"APP_ENV\") == \"production\":\n    settings = Prod()\nelse:\n    settings = Dev()\n"),
+        ));
+        // Set by the module itself.
+        silent(base(
+            "services:\n  app:\n    build: .\n",
+            ("app/settings.py", "import os\nos.environ.setdefault(\"LOG_LEVEL\", \"info\")\nLEVEL = os.environ[\"LOG_LEVEL\"]\n"),
+        ));
+        // python-dotenv in the entry point, with a `.env` the image may hold.
+        let mut p = base(
+            "services:\n  app:\n    build: .\n",
+            ("app/config.py", SETTINGS),
+        );
+        p.retain(|(n, _)| *n != ".dockerignore");
+        p.push((
+            "app/main.py",
+            "from dotenv import load_dotenv\nload_dotenv()\nfrom app.config import settings\n"
+                .to_string(),
+        ));
+        silent(p);
+        // A `.env` mounted where the app reads it, from another name.
+        let settings = SETTINGS.replace(
+            "class Settings(BaseSettings):\n",
+            "class Settings(BaseSettings):\n    model_config = SettingsConfigDict(env_file=\".env\")\n",
+        );
+        silent(base(
+            "services:\n  app:\n    build: .\n    volumes:\n      - ./deploy/prod.env:/app/.env:ro\n",
+            ("app/config.py", Box::leak(settings.into_boxed_str())),
+        ));
+        // pydantic v1 through `pydantic.v1`: `Optional` defaults to None.
+        silent(base(
+            "services:\n  app:\n    build: .\n",
+            ("app/config.py", "from typing import Optional\nfrom pydantic.v1 import BaseSettings\n\nclass Settings(BaseSettings):\n    sentry_dsn: Optional[str]\n\nsettings = Settings()\n"),
+        ));
+        // A module with a syntax error: Python cannot import it at all.
+        silent(base(
+            "services:\n  app:\n    build: .\n",
+            ("app/config.py", "from pydantic_settings import BaseSettings\n\nclass Settings(BaseSettings):\n    database_url: str\n    def (:\n\nsettings = Settings()\n"),
+        ));
+    }
+
+    /// Django: only the settings module `DJANGO_SETTINGS_MODULE` names, and
+    /// what it imports `*` from, are read at start.
+    #[test]
+    fn the_django_settings_module_chosen() {
+        let files = |module: &str| {
+            vec![
+                ("compose.yaml", format!("services:\n  django:\n    build: .\n    environment:\n      DJANGO_SETTINGS_MODULE: {module}\n")),
+                ("Dockerfile", DOCKERFILE.to_string()),
+                (".dockerignore", IGNORE.to_string()),
+                ("config/settings/base.py", "import environ\nenv = environ.Env()\nDATABASE_URL = env(\"DATABASE_URL\")\n".to_string()),
+                ("config/settings/local.py", "from .base import *\nSECRET_KEY = env(\"DJANGO_SECRET_KEY\", default=\"x\")\n".to_string()),
+                ("config/settings/production.py", "from .base import *\nSECRET_KEY = env(\"DJANGO_SECRET_KEY\")\n".to_string()),
+            ]
+        };
+        let run = |module: &str| {
+            let f = files(module);
+            let f: Vec<(&str, &str)> = f.iter().map(|(n, t)| (*n, t.as_str())).collect();
+            let mut names: Vec<String> = fired(&RULE, &f).into_iter().map(|x| x.text).collect();
+            names.sort();
+            names
+        };
+        assert_eq!(run("config.settings.local"), ["DATABASE_URL"]);
+        assert_eq!(
+            run("config.settings.production"),
+            ["DATABASE_URL", "DJANGO_SECRET_KEY"]
+        );
     }
 }

@@ -372,3 +372,59 @@ impl JudgedImage<'_> {
         d
     }
 }
+
+/// The services a finding concerns, as its message and labels show them:
+/// the first few by name, each with a label, and how many others (a
+/// finding on code that 200 services run is one finding, not 200 labels).
+#[derive(Debug, Default)]
+pub(crate) struct ServiceList {
+    shown: Vec<(String, crate::source::Span)>,
+    more: usize,
+    /// The last service added, so that adding it again is free.
+    last: Option<String>,
+}
+
+impl ServiceList {
+    /// How many services are named and labelled.
+    const SHOWN: usize = 5;
+
+    /// Add `service` (once).
+    pub(crate) fn add(&mut self, service: &Service) {
+        if self.last.as_deref() == Some(service.name.as_str())
+            || self.shown.iter().any(|(s, _)| *s == service.name)
+        {
+            return;
+        }
+        self.last = Some(service.name.clone());
+        if self.shown.len() < Self::SHOWN {
+            self.shown.push((service.name.clone(), service.name_span));
+        } else {
+            self.more += 1;
+        }
+    }
+
+    /// `the container of \`api\`` or `the containers of \`api\`, \`worker\``
+    /// (and `and 3 other services`), with the verb's ending: (`receives`,
+    /// `receive`).
+    pub(crate) fn words(&self, verb: &str) -> String {
+        let names: Vec<String> = self.shown.iter().map(|(s, _)| format!("`{s}`")).collect();
+        let mut list = names.join(", ");
+        if self.more > 0 {
+            list.push_str(&format!(
+                " and {} other service{}",
+                self.more,
+                if self.more == 1 { "" } else { "s" }
+            ));
+        }
+        if names.len() + self.more == 1 {
+            format!("the container of {list} never {verb}s")
+        } else {
+            format!("the containers of {list} never {verb}")
+        }
+    }
+
+    /// The labelled services.
+    pub(crate) fn shown(&self) -> &[(String, crate::source::Span)] {
+        &self.shown
+    }
+}

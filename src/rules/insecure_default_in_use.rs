@@ -4,11 +4,13 @@
 
 use std::collections::BTreeMap;
 
-use crate::facts::app_settings::{loads_dotenv, outcome, Outcome};
+use crate::facts::app_settings::{
+    environment_unknown, loads_dotenv, outcome, set_by_code, Outcome,
+};
 use crate::facts::credentials::{needed_secret, Needed};
-use crate::facts::purpose::Purpose;
+use crate::facts::purpose::{is_dev_name, Purpose};
 use crate::model::types::Service;
-use crate::rules::flow::active_services;
+use crate::rules::flow::{active_services, ServiceList};
 use crate::rules::{Context, Diagnostic, Rule, RuleId, RuleMeta};
 use crate::source::Span;
 use crate::syntax::python::{Literal, PyValue};
@@ -43,10 +45,36 @@ fn secret_default(v: &PyValue) -> bool {
     matches!(&v.literal, Literal::Str(s) if !s.trim().is_empty())
 }
 
+/// Whether the project is `docker compose` run with an override file
+/// (`docker-compose.override.yml`): the developer's setup.
+fn merges_override(
+    ws: &crate::model::workspace::Workspace,
+    project: &crate::model::types::Project,
+) -> bool {
+    project.compose_files.iter().any(|f| {
+        ws.sources.get(*f).path.file_name().is_some_and(|n| {
+            n.to_string_lossy()
+                .to_ascii_lowercase()
+                .contains(".override.")
+        })
+    })
+}
+
+/// Whether the service loads Django's development settings
+/// (`DJANGO_SETTINGS_MODULE: config.settings.local`, `….dev`).
+fn development_settings(service: &Service) -> bool {
+    service
+        .container_env
+        .get("DJANGO_SETTINGS_MODULE")
+        .and_then(|v| v.winner.value.as_deref())
+        .and_then(|m| m.rsplit('.').next())
+        .is_some_and(is_dev_name)
+}
+
 struct InUse {
     name: String,
     what: String,
-    services: Vec<(String, Span)>,
+    services: ServiceList,
 }
 
 fn check(ctx: &Context) -> Vec<Diagnostic> {
@@ -54,8 +82,13 @@ fn check(ctx: &Context) -> Vec<Diagnostic> {
     let purposes = ctx.facts().purposes();
     let mut found: BTreeMap<Span, InUse> = BTreeMap::new();
     for (project, service) in active_services(ws) {
-        // A development or test service runs with development secrets.
-        if purposes.service(service) == Some(Purpose::Development) {
+        // A development or test service runs with development secrets;
+        // so does a project that merges an override file (Compose's
+        // convention for the developer's machine).
+        if purposes.service(service) == Some(Purpose::Development)
+            || merges_override(ws, project)
+            || development_settings(service)
+        {
             continue;
         }
         let app = ws.app.in_service(ws, project, service);
@@ -66,12 +99,11 @@ fn check(ctx: &Context) -> Vec<Diagnostic> {
             let m = found.entry(at).or_insert_with(|| InUse {
                 name: name.to_string(),
                 what,
-                services: Vec::new(),
+                services: ServiceList::default(),
             });
-            if !m.services.iter().any(|(s, _)| *s == service.name) {
-                m.services.push((service.name.clone(), service.name_span));
-            }
+            m.services.add(service);
         };
+        let dotenv = loads_dotenv(ws, project, service, &app);
         for (class, keywords) in &app.classes {
             for field in &class.fields {
                 let Some(default) = field.default_value() else {
@@ -84,7 +116,9 @@ fn check(ctx: &Context) -> Vec<Diagnostic> {
                 {
                     continue;
                 }
-                if outcome(ws, project, service, &app, class, keywords, field) != Outcome::Default {
+                if outcome(ws, project, service, &app, class, keywords, field, dotenv)
+                    != Outcome::Default
+                {
                     continue;
                 }
                 add(
@@ -94,15 +128,17 @@ fn check(ctx: &Context) -> Vec<Diagnostic> {
                 );
             }
         }
-        if loads_dotenv(ws, project, service, &app) {
+        if dotenv || environment_unknown(service) {
             continue;
         }
-        for id in &app.modules {
+        for id in &app.imported {
             let Some(module) = ws.app.modules.get(id) else {
                 continue;
             };
             for read in &module.reads {
-                let Some(default) = &read.default else {
+                // A branch that may not run (`if APP_ENV == "production":
+                // ... else: os.getenv("SECRET_KEY", "dev")`).
+                let Some(default) = read.default.as_ref().filter(|_| !read.conditional) else {
                     continue;
                 };
                 if !secret_default(default)
@@ -111,7 +147,9 @@ fn check(ctx: &Context) -> Vec<Diagnostic> {
                 {
                     continue;
                 }
-                if service.container_env.get(&read.name).is_some() {
+                if service.container_env.get(&read.name).is_some()
+                    || set_by_code(ws, &app, &read.name)
+                {
                     continue;
                 }
                 add(
@@ -125,18 +163,14 @@ fn check(ctx: &Context) -> Vec<Diagnostic> {
     found
         .into_iter()
         .map(|(at, m)| {
-            let names: Vec<String> = m.services.iter().map(|(s, _)| format!("`{s}`")).collect();
-            let (svc, containers, receive) = if names.len() == 1 {
-                (names[0].clone(), "container", "receives")
-            } else {
-                (names.join(", "), "containers", "receive")
-            };
             let mut d = Diagnostic::new(
                 RuleId::InsecureDefaultInUse,
                 at,
                 format!(
-                    "{} falls back to the default written in the code: the {containers} of {svc} never {receive} `{}`, so the app runs with a secret anyone who reads the code knows",
-                    m.what, m.name
+                    "{} falls back to the default written in the code: {} `{}`, so the app runs with a secret anyone who reads the code knows",
+                    m.what,
+                    m.services.words("receive"),
+                    m.name
                 ),
             )
             .with_span_label("the secret the app runs with")
@@ -144,8 +178,8 @@ fn check(ctx: &Context) -> Vec<Diagnostic> {
                 "pass a real value to the service (`environment:` `{n}: ${{{n}:?set {n}}}`, or an `env_file:`), and drop the default so that a missing value stops the app",
                 n = m.name
             ));
-            for (s, span) in m.services {
-                d = d.with_label(span, format!("`{s}` runs this code without `{}`", m.name));
+            for (s, span) in m.services.shown() {
+                d = d.with_label(*span, format!("`{s}` runs this code without `{}`", m.name));
             }
             d
         })
@@ -213,5 +247,44 @@ mod tests {
         );
         assert_eq!(f.len(), 1, "{f:?}");
         assert_eq!(f[0].text, "insecure-dev-key");
+    }
+
+    #[test]
+    fn an_override_file_a_branch_and_a_fallback() {
+        // `docker compose` with an override file: the developer's setup.
+        assert_silent(
+            &RULE,
+            &[
+                ("compose.yaml", "services:\n  app:\n    build: .\n"),
+                (
+                    "compose.override.yaml",
+                    "services:\n  app:\n    volumes:\n      - .:/app\n",
+                ),
+                ("Dockerfile", DOCKERFILE),
+                (".dockerignore", ".env\n"),
+                ("app/config.py", SETTINGS),
+            ],
+        );
+        // The default of a branch that may not run.
+        assert_silent(
+            &RULE,
+            &[
+                ("compose.yaml", "services:\n  app:\n    build: .\n    environment:\n      APP_ENV: production\n"),
+                ("Dockerfile", DOCKERFILE),
+                (".dockerignore", ".env\n"),
+                ("app/settings.py", "import os\nif os.environ[\"APP_ENV\"] == \"production\":\n    SECRET_KEY = os.environ[\"APP_ENV\"]\nelse:\n    SECRET_KEY = os.getenv(\"SECRET_KEY\", \"dev-key\")\n"),
+            ],
+        );
+        // Flask's `os.environ.get("SECRET_KEY") or "..."`.
+        let f = assert_fires(
+            &RULE,
+            &[
+                ("compose.yaml", "services:\n  app:\n    build: .\n"),
+                ("Dockerfile", DOCKERFILE),
+                (".dockerignore", ".env\n"),
+                ("app/config.py", "import os\n\nclass Config:\n    SECRET_KEY = os.environ.get(\"SECRET_KEY\") or \"you-will-never-guess\"\n"),
+            ],
+        );
+        assert_eq!(f[0].text, "you-will-never-guess");
     }
 }

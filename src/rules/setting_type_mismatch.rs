@@ -6,7 +6,7 @@
 use std::collections::BTreeMap;
 
 use crate::facts::app_settings::{accepts, known_value, outcome, Outcome, Rejection};
-use crate::rules::flow::active_services;
+use crate::rules::flow::{active_services, ServiceList};
 use crate::rules::{Context, Diagnostic, Rule, RuleId, RuleMeta};
 use crate::source::Span;
 
@@ -25,7 +25,7 @@ struct Mismatch {
     message: String,
     expects: String,
     annotation: Span,
-    services: Vec<(String, Span)>,
+    services: ServiceList,
 }
 
 fn check(ctx: &Context) -> Vec<Diagnostic> {
@@ -36,13 +36,25 @@ fn check(ctx: &Context) -> Vec<Diagnostic> {
         for (class, keywords) in &app.classes {
             for field in &class.fields {
                 let Outcome::Received { key, var } =
-                    outcome(ws, project, service, &app, class, keywords, field)
+                    outcome(ws, project, service, &app, class, keywords, field, false)
                 else {
                     continue;
                 };
                 let Some(value) = known_value(var) else {
                     continue;
                 };
+                // A validator that reads the text first, or a `None` text.
+                if class.validates_all
+                    || class.validated.contains(&field.def.name)
+                    || field.def.annotated_extras
+                    || class
+                        .config
+                        .none_text
+                        .as_ref()
+                        .is_some_and(|n| n.as_deref().is_none_or(|n| n == value))
+                {
+                    continue;
+                }
                 let Some(Err(Rejection::Invalid { error, expects })) =
                     accepts(&field.def.annotation, value, class.v1)
                 else {
@@ -55,8 +67,12 @@ fn check(ctx: &Context) -> Vec<Diagnostic> {
                     .unwrap_or(w.key_span);
                 let m = found.entry(at).or_insert_with(|| Mismatch {
                     message: format!(
-                        "`{key}` is `{}` here, which `{}.{}` (`{}`) cannot parse: the settings fail to load (pydantic `{error}`) and the app does not start",
-                        value.escape_debug(),
+                        "`{key}` is {} here, which `{}.{}` (`{}`) cannot parse: the settings fail to load (pydantic `{error}`) and the app does not start",
+                        if value.is_empty() {
+                            "empty".to_string()
+                        } else {
+                            format!("`{}`", value.escape_debug())
+                        },
                         class.name,
                         field.def.name,
                         ws.sources
@@ -67,11 +83,9 @@ fn check(ctx: &Context) -> Vec<Diagnostic> {
                     ),
                     expects,
                     annotation: Span::new(field.file, field.def.annotation_range),
-                    services: Vec::new(),
+                    services: ServiceList::default(),
                 });
-                if !m.services.iter().any(|(s, _)| *s == service.name) {
-                    m.services.push((service.name.clone(), service.name_span));
-                }
+                m.services.add(service);
             }
         }
     }
@@ -82,8 +96,8 @@ fn check(ctx: &Context) -> Vec<Diagnostic> {
                 .with_span_label("not a value of the field's type")
                 .with_label(m.annotation, "the type the app reads it as")
                 .with_help(format!("give {}", m.expects));
-            for (s, span) in m.services {
-                d = d.with_label(span, format!("`{s}` runs the code with this value"));
+            for (s, span) in m.services.shown() {
+                d = d.with_label(*span, format!("`{s}` runs the code with this value"));
             }
             d
         })
@@ -141,5 +155,22 @@ mod tests {
         let f = assert_fires(&RULE, &files(&p));
         assert_eq!(f.len(), 1, "{f:?}");
         assert_eq!((f[0].file.as_str(), f[0].text.as_str()), (".env", "80a"));
+    }
+
+    /// A validator that reads the text first, an `Annotated` validator, a
+    /// text read as `None`: pydantic may accept what the type alone does
+    /// not.
+    #[test]
+    fn validators_and_none_text() {
+        let settings = "from typing import Annotated\nfrom pydantic import BeforeValidator, field_validator\nfrom pydantic_settings import BaseSettings, SettingsConfigDict\n\nclass Settings(BaseSettings):\n    model_config = SettingsConfigDict(env_parse_none_str=\"null\")\n    log_level: Literal[\"DEBUG\", \"INFO\"] = \"INFO\"\n    debug: Annotated[bool, BeforeValidator(truthy)] = False\n    max_conn: int | None = None\n\n    @field_validator(\"log_level\", mode=\"before\")\n    @classmethod\n    def upper(cls, v):\n        return v.upper()\n\nsettings = Settings()\n";
+        assert_silent(
+            &RULE,
+            &[
+                ("compose.yaml", "services:\n  app:\n    build: .\n    environment:\n      LOG_LEVEL: info\n      DEBUG: enabled\n      MAX_CONN: \"null\"\n"),
+                ("Dockerfile", DOCKERFILE),
+                (".dockerignore", ".env\n"),
+                ("app/config.py", settings),
+            ],
+        );
     }
 }

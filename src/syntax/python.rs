@@ -30,6 +30,14 @@ pub struct PyModule {
     /// The module loads a `.env` file into the environment itself
     /// (python-dotenv's `load_dotenv`, django-environ's `read_env`).
     pub loads_dotenv: bool,
+    /// Variables the module sets in its own environment
+    /// (`os.environ["X"] = ...`, `os.environ.setdefault("X", ...)`).
+    pub writes: Vec<String>,
+    /// `os.environ.update(...)`: it sets variables we cannot name.
+    pub writes_unknown: bool,
+    /// `from .base import *`, `from config.settings.base import *`: the
+    /// modules it takes everything from, as written.
+    pub star_imports: Vec<String>,
     /// Where tree-sitter found text it could not parse (the first such).
     pub syntax_error: Option<TextRange>,
 }
@@ -44,6 +52,12 @@ pub struct ClassDef {
     pub bases: Vec<String>,
     pub config: ClassConfig,
     pub fields: Vec<FieldDef>,
+    /// Fields a validator of the class reads first (`@field_validator("a",
+    /// mode="before")`, v1's `@validator("a", pre=True)`): their text may
+    /// be anything the validator turns into a value.
+    pub validated: Vec<String>,
+    /// A validator over the whole model, or over `"*"`: every field.
+    pub validates_all: bool,
 }
 
 /// A setting of `model_config` (v2) or `class Config` (v1).
@@ -99,6 +113,8 @@ pub struct ClassConfig {
     pub populate_by_name: ConfigValue,
     /// `validate_by_name` (pydantic 2.11).
     pub validate_by_name: ConfigValue,
+    /// `env_parse_none_str`: this text reads as `None`.
+    pub env_parse_none_str: ConfigValue,
     /// Some of it is written as keywords of the class (`class
     /// S(BaseSettings, env_prefix="APP_")`), which v1 ignores.
     pub class_keywords: bool,
@@ -134,6 +150,9 @@ pub struct FieldDef {
     pub alias_kind: AliasKind,
     /// Where `Field(...)` is written, if it is.
     pub field_call: Option<TextRange>,
+    /// `Annotated[T, ...]` with more than a `Field` (a `BeforeValidator`,
+    /// a constraint): the type alone does not say what is accepted.
+    pub annotated_extras: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -252,9 +271,12 @@ pub struct EnvRead {
     pub default: Option<PyValue>,
     /// `cast=` (decouple) or the django-environ method (`bool`, `int`).
     pub cast: Option<String>,
-    /// Inside a function, a class, a condition, a loop, a `try` or a `with`:
-    /// not run for certain when the module is imported.
+    /// Inside a function, a condition, a loop or a `try`: not run for
+    /// certain when the module is imported.
     pub guarded: bool,
+    /// Inside a condition, a loop or a `try` (a function's body is not
+    /// conditional): it may never run, whatever calls it.
+    pub conditional: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -291,17 +313,31 @@ pub struct ClassCall {
     pub keywords: Vec<String>,
     /// Positional arguments, `*args` or `**kwargs`: what it sets is unknown.
     pub opaque: bool,
-    /// In a test module or under a `tests` folder: never the app.
-    pub guarded: bool,
+    /// Inside a condition, a loop or a `try`: one of several classes the
+    /// code may pick (`ProductionConfig()` or `DevelopmentConfig()`).
+    pub conditional: bool,
 }
 
 /// Whether a module's text may say anything this parser reads: a cheap
 /// test before parsing.
 pub fn worth_parsing(text: &str) -> bool {
-    ["BaseSettings", "environ", "getenv", "decouple", "Settings("]
-        .iter()
-        .any(|w| text.contains(w))
+    [
+        "BaseSettings",
+        "environ",
+        "getenv",
+        "decouple",
+        "Settings(",
+        "dotenv",
+        "env(",
+        "env.",
+        "import *",
+    ]
+    .iter()
+    .any(|w| text.contains(w))
 }
+
+/// How deep a literal's lists are read.
+const MAX_LITERAL_DEPTH: usize = 16;
 
 /// How deep the walk goes into nested expressions; past it, the rest of
 /// that branch is not read (tree-sitter itself has no depth limit).
@@ -332,6 +368,20 @@ pub fn parse(text: &str) -> PyModule {
     reader.imports(tree.root_node());
     reader.walk(tree.root_node());
     module
+}
+
+/// Where a statement or expression is: in a function's body (run when
+/// called), in a branch or loop (may not run at all).
+#[derive(Debug, Clone, Copy, Default)]
+struct Scope {
+    function: bool,
+    conditional: bool,
+}
+
+impl Scope {
+    fn guarded(self) -> bool {
+        self.function || self.conditional
+    }
 }
 
 struct Reader<'t, 'm> {
@@ -385,6 +435,15 @@ impl Reader<'_, '_> {
                         .child_by_field_name("module_name")
                         .map(|m| self.text_of(m).to_string())
                         .unwrap_or_default();
+                    let mut w = n.walk();
+                    if n.named_children(&mut w)
+                        .any(|x| x.kind() == "wildcard_import")
+                    {
+                        self.module.star_imports.push(from.clone());
+                        // Django settings modules take django-environ's
+                        // `env` from their base this way.
+                        self.environ_objects.push(("env".to_string(), Vec::new()));
+                    }
                     let mut c = n.walk();
                     for name in n.children_by_field_name("name", &mut c) {
                         let (imported, alias) = self.import_name(name);
@@ -394,7 +453,14 @@ impl Reader<'_, '_> {
                             ("os", "getenv") => self.getenv_names.push(bound),
                             ("decouple", "config") => self.decouple_config.push(bound),
                             ("environ", "Env") => self.environ_env.push(bound),
-                            ("pydantic", "BaseSettings") => self.module.v1_base_settings = true,
+                            // `from .base import env`: the base's
+                            // `env = environ.Env()`.
+                            (_, "env") if from.starts_with('.') || from.contains("settings") => {
+                                self.environ_objects.push((bound, Vec::new()))
+                            }
+                            ("pydantic" | "pydantic.v1", "BaseSettings") => {
+                                self.module.v1_base_settings = true
+                            }
                             _ => {}
                         }
                     }
@@ -433,22 +499,26 @@ impl Reader<'_, '_> {
         if root.has_error() {
             self.module.syntax_error = first_error(root);
         }
-        // (node, guarded, depth)
-        let mut stack = vec![(root, false, 0usize)];
-        while let Some((n, guarded, depth)) = stack.pop() {
-            let mut inner_guarded = guarded;
+        // (node, scope, depth)
+        let mut stack = vec![(root, Scope::default(), 0usize)];
+        while let Some((n, scope, depth)) = stack.pop() {
+            let mut inner = scope;
+            // The part of a construct that always runs: an `if`'s
+            // condition, the left operand of `or`/`and`.
+            let mut first_runs = false;
             match n.kind() {
+                // A class body runs when the module is imported.
                 "class_definition" => {
                     if let Some(class) = self.class(n) {
                         self.module.classes.push(class);
                     }
-                    inner_guarded = true;
                 }
-                "function_definition"
-                | "lambda"
-                | "if_statement"
-                | "try_statement"
-                | "with_statement"
+                "function_definition" | "lambda" => inner.function = true,
+                "if_statement" | "boolean_operator" => {
+                    inner.conditional = true;
+                    first_runs = true;
+                }
+                "try_statement"
                 | "for_statement"
                 | "while_statement"
                 | "conditional_expression"
@@ -456,11 +526,10 @@ impl Reader<'_, '_> {
                 | "dictionary_comprehension"
                 | "set_comprehension"
                 | "generator_expression"
-                | "match_statement"
-                | "boolean_operator" => inner_guarded = true,
+                | "match_statement" => inner.conditional = true,
                 "assignment" => self.assignment(n),
-                "subscript" => self.subscript_read(n, guarded),
-                "call" => self.call(n, guarded),
+                "subscript" => self.subscript_read(n, scope),
+                "call" => self.call(n, scope),
                 _ => {}
             }
             if depth >= MAX_DEPTH {
@@ -468,10 +537,9 @@ impl Reader<'_, '_> {
             }
             let mut c = n.walk();
             let children: Vec<Node> = n.named_children(&mut c).collect();
-            // An `if` guards its branches, not its condition; the same for
-            // the others: close enough, a read in a condition is rare.
-            for child in children.into_iter().rev() {
-                stack.push((child, inner_guarded, depth + 1));
+            for (i, child) in children.into_iter().enumerate().rev() {
+                let s = if first_runs && i == 0 { scope } else { inner };
+                stack.push((child, s, depth + 1));
             }
         }
     }
@@ -540,7 +608,7 @@ impl Reader<'_, '_> {
     }
 
     /// `os.environ["X"]`, read (not assigned, not deleted).
-    fn subscript_read(&mut self, n: Node, guarded: bool) {
+    fn subscript_read(&mut self, n: Node, scope: Scope) {
         let (Some(value), Some(key)) = (
             n.child_by_field_name("value"),
             n.child_by_field_name("subscript"),
@@ -559,6 +627,7 @@ impl Reader<'_, '_> {
                 || p.kind() == "delete_statement"
         });
         if written {
+            self.module.writes.push(name.0);
             return;
         }
         self.module.reads.push(EnvRead {
@@ -568,11 +637,12 @@ impl Reader<'_, '_> {
             kind: ReadKind::Subscript,
             default: None,
             cast: None,
-            guarded,
+            guarded: scope.guarded(),
+            conditional: scope.conditional,
         });
     }
 
-    fn call(&mut self, n: Node, guarded: bool) {
+    fn call(&mut self, n: Node, scope: Scope) {
         let Some(function) = n.child_by_field_name("function") else {
             return;
         };
@@ -599,11 +669,24 @@ impl Reader<'_, '_> {
             || object.is_some_and(|o| {
                 o.kind() == "identifier" && self.os_names.iter().any(|x| x == self.text_of(o))
             }) && method.as_deref() == Some("getenv");
-        let environ_get = object.is_some_and(|o| self.is_environ(o))
-            && matches!(method.as_deref(), Some("get" | "setdefault"));
+        let on_environ = object.is_some_and(|o| self.is_environ(o));
+        if on_environ && method.as_deref() == Some("update") {
+            self.module.writes_unknown = true;
+            return;
+        }
+        if on_environ && method.as_deref() == Some("setdefault") {
+            if let Some(((name, _), _)) = args.and_then(|a| self.name_and_default(a, 1)) {
+                self.module.writes.push(name);
+            }
+            return;
+        }
+        let environ_get = on_environ && method.as_deref() == Some("get");
         if getenv || environ_get {
             if let Some((name, default)) = args.and_then(|a| self.name_and_default(a, 1)) {
-                self.push_read(n, name, ReadKind::Get, default, None, guarded);
+                // `os.environ.get("X") or "fallback"`: the fallback is its
+                // default.
+                let default = default.or_else(|| self.or_fallback(n));
+                self.push_read(n, name, ReadKind::Get, default, None, scope);
             }
             return;
         }
@@ -629,7 +712,14 @@ impl Reader<'_, '_> {
             }) {
                 return;
             }
-            if let Some((name, default)) = args.and_then(|a| self.name_and_default(a, usize::MAX)) {
+            // `env(var, cast, default)`, `env.list(var, cast, default)`;
+            // the other methods take the default second: `env.bool(var,
+            // default)`, `env.db(var, default)`.
+            let at = match method.as_deref() {
+                None | Some("list" | "tuple" | "dict") => 2,
+                Some(_) => 1,
+            };
+            if let Some((name, default)) = args.and_then(|a| self.name_and_default(a, at)) {
                 let default = default.or_else(|| {
                     scheme_defaults.contains(&name.0).then(|| PyValue {
                         text: String::new(),
@@ -637,17 +727,18 @@ impl Reader<'_, '_> {
                         literal: Literal::Other,
                     })
                 });
-                self.push_read(n, name, ReadKind::DjangoEnviron, default, method, guarded);
+                self.push_read(n, name, ReadKind::DjangoEnviron, default, method, scope);
             }
             return;
         }
         if self.decouple_config.contains(&callee) {
             if let Some(args) = args {
-                if let Some((name, default)) = self.name_and_default(args, usize::MAX) {
+                // `config(var, default, cast)`.
+                if let Some((name, default)) = self.name_and_default(args, 1) {
                     let cast = self
                         .keyword(args, "cast")
                         .map(|c| self.text_of(c).to_string());
-                    self.push_read(n, name, ReadKind::Decouple, default, cast, guarded);
+                    self.push_read(n, name, ReadKind::Decouple, default, cast, scope);
                 }
             }
             return;
@@ -686,7 +777,7 @@ impl Reader<'_, '_> {
                     range: range(n),
                     keywords,
                     opaque,
-                    guarded,
+                    conditional: scope.conditional,
                 });
             }
         }
@@ -699,7 +790,7 @@ impl Reader<'_, '_> {
         kind: ReadKind,
         default: Option<PyValue>,
         cast: Option<String>,
-        guarded: bool,
+        scope: Scope,
     ) {
         self.module.reads.push(EnvRead {
             name: name.0,
@@ -708,8 +799,25 @@ impl Reader<'_, '_> {
             kind,
             default,
             cast,
-            guarded,
+            guarded: scope.guarded(),
+            conditional: scope.conditional,
         });
+    }
+
+    /// The right operand of `call or "literal"`, when the call is the left.
+    fn or_fallback(&self, call: Node) -> Option<PyValue> {
+        let parent = call.parent()?;
+        if parent.kind() != "boolean_operator" {
+            return None;
+        }
+        let op = parent.child_by_field_name("operator")?;
+        let left = parent.child_by_field_name("left")?;
+        if self.text_of(op) != "or" || left.id() != call.id() {
+            return None;
+        }
+        let right = parent.child_by_field_name("right")?;
+        let v = self.value(right);
+        (!matches!(v.literal, Literal::Other)).then_some(v)
     }
 
     /// The first argument as a string literal, and the default: the
@@ -772,14 +880,27 @@ impl Reader<'_, '_> {
     }
 
     fn value(&self, n: Node) -> PyValue {
+        self.value_at(n, 0)
+    }
+
+    fn value_at(&self, n: Node, depth: usize) -> PyValue {
         PyValue {
             text: self.text_of(n).to_string(),
             range: range(n),
-            literal: self.literal(n),
+            literal: self.literal_at(n, depth),
         }
     }
 
     fn literal(&self, n: Node) -> Literal {
+        self.literal_at(n, 0)
+    }
+
+    /// A literal's value; nested lists past [`MAX_LITERAL_DEPTH`] are
+    /// `Other` (a default nested 12,000 deep overflowed the stack).
+    fn literal_at(&self, n: Node, depth: usize) -> Literal {
+        if depth > MAX_LITERAL_DEPTH {
+            return Literal::Other;
+        }
         match n.kind() {
             "string" => self.string_literal(n).map_or(Literal::Other, Literal::Str),
             "concatenated_string" => {
@@ -805,12 +926,16 @@ impl Reader<'_, '_> {
             "false" => Literal::Bool(false),
             "none" => Literal::None,
             "ellipsis" => Literal::Ellipsis,
-            "parenthesized_expression" => {
-                n.named_child(0).map_or(Literal::Other, |x| self.literal(x))
-            }
+            "parenthesized_expression" => n
+                .named_child(0)
+                .map_or(Literal::Other, |x| self.literal_at(x, depth + 1)),
             "list" | "tuple" => {
                 let mut c = n.walk();
-                Literal::List(n.named_children(&mut c).map(|x| self.value(x)).collect())
+                Literal::List(
+                    n.named_children(&mut c)
+                        .map(|x| self.value_at(x, depth + 1))
+                        .collect(),
+                )
             }
             _ => Literal::Other,
         }
@@ -883,6 +1008,8 @@ impl Reader<'_, '_> {
             bases,
             config: ClassConfig::default(),
             fields: Vec::new(),
+            validated: Vec::new(),
+            validates_all: false,
         };
         // `class S(BaseSettings, env_prefix="APP_")`: configuration too
         // (pydantic v2; v1 ignores it).
@@ -907,6 +1034,7 @@ impl Reader<'_, '_> {
         let mut c = body.walk();
         for stmt in body.named_children(&mut c) {
             match stmt.kind() {
+                "decorated_definition" => self.validators(stmt, &mut class),
                 "class_definition" => {
                     let is_config = stmt
                         .child_by_field_name("name")
@@ -942,6 +1070,50 @@ impl Reader<'_, '_> {
         Some(class)
     }
 
+    /// `@field_validator("a", "b", mode="before")`, `@validator("a")`,
+    /// `@model_validator(...)`: which fields a validator sees first.
+    fn validators(&self, def: Node, class: &mut ClassDef) {
+        let mut c = def.walk();
+        for d in def
+            .named_children(&mut c)
+            .filter(|d| d.kind() == "decorator")
+        {
+            let Some(expr) = d.named_child(0) else {
+                continue;
+            };
+            let (callee, args) = match expr.kind() {
+                "call" => (
+                    expr.child_by_field_name("function"),
+                    expr.child_by_field_name("arguments"),
+                ),
+                _ => (Some(expr), None),
+            };
+            let name = callee.map(|f| self.text_of(f)).unwrap_or("");
+            let last = name.rsplit('.').next().unwrap_or(name);
+            if !last.contains("validator") {
+                continue;
+            }
+            if matches!(last, "model_validator" | "root_validator") {
+                class.validates_all = true;
+                continue;
+            }
+            let Some(args) = args else {
+                class.validates_all = true;
+                continue;
+            };
+            let mut cc = args.walk();
+            for a in args.named_children(&mut cc) {
+                if let Some((s, _)) = self.string(a) {
+                    if s == "*" {
+                        class.validates_all = true;
+                    } else {
+                        class.validated.push(s);
+                    }
+                }
+            }
+        }
+    }
+
     fn set_config(&self, config: &mut ClassConfig, key: &str, value: Node) {
         let v = match self.literal(value) {
             Literal::Other => ConfigValue::Unknown(range(value)),
@@ -956,6 +1128,7 @@ impl Reader<'_, '_> {
             "secrets_dir" => config.secrets_dir = v,
             "populate_by_name" => config.populate_by_name = v,
             "validate_by_name" => config.validate_by_name = v,
+            "env_parse_none_str" => config.env_parse_none_str = v,
             _ => {}
         }
     }
@@ -1091,15 +1264,36 @@ impl Reader<'_, '_> {
             alias_unknown: false,
             alias_kind: AliasKind::None,
             field_call: None,
+            annotated_extras: false,
         };
-        // `Annotated[T, Field(alias=...)]`.
+        // `Annotated[T, Field(alias=...)]`; a default written there counts
+        // unless one is assigned too.
         if let Some(inner) = ty.named_child(0).filter(|t| t.kind() == "generic_type") {
             let head = inner.named_child(0).map(|h| self.text_of(h));
             if head.is_some_and(|h| h == "Annotated" || h.ends_with(".Annotated")) {
+                // Anything besides the type and a `Field`: a validator, a
+                // constraint.
+                let mut c = inner.walk();
+                let params: Vec<Node> = inner
+                    .named_children(&mut c)
+                    .skip(1)
+                    .flat_map(|p| {
+                        let mut cc = p.walk();
+                        p.named_children(&mut cc).collect::<Vec<_>>()
+                    })
+                    .collect();
+                field.annotated_extras = params.iter().skip(1).any(|p| {
+                    let p = if p.kind() == "type" {
+                        p.named_child(0).unwrap_or(*p)
+                    } else {
+                        *p
+                    };
+                    !(p.kind() == "call" && self.is_field_call(p))
+                });
                 let mut stack = vec![(inner, 0usize)];
                 while let Some((x, d)) = stack.pop() {
                     if x.kind() == "call" && self.is_field_call(x) {
-                        self.field_call(x, &mut field, false);
+                        self.field_call(x, &mut field, true);
                         continue;
                     }
                     if d < 8 {
@@ -1237,6 +1431,19 @@ impl Reader<'_, '_> {
                         } else {
                             t.args.push(sub);
                         }
+                    }
+                }
+            }
+            // `Literal["a"] | None`: tree-sitter's union of types.
+            "union_type" => {
+                t.name = "|".to_string();
+                let mut c = n.walk();
+                for x in n.named_children(&mut c) {
+                    let sub = self.py_type(x, depth + 1);
+                    if sub.name == "|" {
+                        t.args.extend(sub.args);
+                    } else {
+                        t.args.push(sub);
                     }
                 }
             }

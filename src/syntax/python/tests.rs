@@ -101,7 +101,7 @@ fn reads_a_settings_class() {
     assert!(m
         .calls
         .iter()
-        .any(|c| c.name == "Settings" && c.keywords.is_empty() && !c.opaque && !c.guarded));
+        .any(|c| c.name == "Settings" && c.keywords.is_empty() && !c.opaque && !c.conditional));
 }
 
 #[test]
@@ -145,7 +145,7 @@ fn annotated_alias_and_unknown_alias() {
 
 #[test]
 fn types() {
-    let text = "class S(BaseSettings):\n    a: Optional[int] = None\n    b: Literal['x', \"y\"] = 'x'\n    c: pydantic.HttpUrl\n    d: int | str | None = 1\n    e: Union[bool, None] = None\n";
+    let text = "class S(BaseSettings):\n    a: Optional[int] = None\n    b: Literal['x', \"y\"] = 'x'\n    c: pydantic.HttpUrl\n    d: int | str | None = 1\n    e: Union[bool, None] = None\n    f: Literal['debug', 'info'] | None = None\n";
     let c = &parse(text).classes[0];
     let (t, n) = c.fields[0].annotation.unwrap_optional();
     assert_eq!((t.name.as_str(), n), ("int", true));
@@ -157,6 +157,9 @@ fn types() {
     assert_eq!((t.name.as_str(), t.args.len(), n), ("|", 3, true));
     let (t, n) = c.fields[4].annotation.unwrap_optional();
     assert_eq!((t.name.as_str(), n), ("bool", true));
+    // A union of generic types is tree-sitter's `union_type`.
+    let (t, n) = c.fields[5].annotation.unwrap_optional();
+    assert_eq!((t.name.as_str(), t.args.len(), n), ("Literal", 2, true));
 }
 
 #[test]
@@ -211,8 +214,8 @@ except KeyError:
             ("API_KEY", DjangoEnviron, false, false),
             ("MAIL_HOST", Decouple, false, false),
             ("SMTP_PORT", Decouple, true, false),
-            ("DJANGO_SETTINGS_MODULE", Get, false, false),
-            ("X", Get, false, true),
+            // An `if`'s condition runs; its body may not.
+            ("X", Get, false, false),
             ("Y", Subscript, true, true),
             ("IN_FUNCTION", Subscript, true, true),
             ("IN_TRY", Subscript, true, true),
@@ -227,6 +230,92 @@ except KeyError:
     );
     assert_eq!(m.reads[4].cast.as_deref(), Some("bool"));
     assert_eq!(m.reads[9].cast.as_deref(), Some("int"));
+    // What the module sets itself.
+    assert_eq!(m.writes, ["WRITTEN", "DJANGO_SETTINGS_MODULE"]);
+}
+
+#[test]
+fn positional_defaults_fallbacks_and_branches() {
+    let text = r#"import os
+import environ
+from decouple import config
+
+env = environ.Env()
+DEBUG = env.bool("DJANGO_DEBUG", False)
+TTL = env.int("CACHE_TTL", 300)
+HOSTS = env.list("ALLOWED_HOSTS", str, ["x"])
+NAME = env("NAME", str, "n")
+EMAIL = config("EMAIL_HOST", "localhost")
+SECRET_KEY = os.environ.get("SECRET_KEY") or "you-will-never-guess"
+if os.environ["APP_ENV"] == "production":
+    KEY = os.getenv("KEY", "dev")
+
+class Config:
+    TOKEN = os.environ["TOKEN"]
+"#;
+    let m = parse(text);
+    let reads: Vec<_> = m
+        .reads
+        .iter()
+        .map(|r| {
+            (
+                r.name.as_str(),
+                r.default.as_ref().map(|d| d.text.as_str()),
+                r.guarded,
+                r.conditional,
+            )
+        })
+        .collect();
+    assert_eq!(
+        reads,
+        [
+            ("DJANGO_DEBUG", Some("False"), false, false),
+            ("CACHE_TTL", Some("300"), false, false),
+            ("ALLOWED_HOSTS", Some("[\"x\"]"), false, false),
+            ("NAME", Some("\"n\""), false, false),
+            ("EMAIL_HOST", Some("\"localhost\""), false, false),
+            ("SECRET_KEY", Some("\"you-will-never-guess\""), false, false),
+            ("APP_ENV", None, false, false),
+            ("KEY", Some("\"dev\""), true, true),
+            // A class body runs at import.
+            ("TOKEN", None, false, false),
+        ]
+    );
+}
+
+#[test]
+fn v1_compat_star_imports_validators_and_annotated() {
+    let text = r#"from pydantic.v1 import BaseSettings
+from .base import *
+from typing import Annotated
+
+class S(BaseSettings):
+    a: Annotated[str, Field(default="x")]
+    b: Annotated[bool, BeforeValidator(truthy)] = False
+    c: str
+
+    @field_validator("c", mode="before")
+    def upper(cls, v):
+        return v
+
+if PROD:
+    s = S()
+"#;
+    let m = parse(text);
+    assert!(m.v1_base_settings);
+    assert_eq!(m.star_imports, [".base"]);
+    let c = &m.classes[0];
+    assert!(
+        matches!(&c.fields[0].default, FieldDefault::Value(v) if v.literal == Literal::Str("x".into()))
+    );
+    assert!(!c.fields[0].annotated_extras);
+    assert!(c.fields[1].annotated_extras);
+    assert_eq!(c.validated, ["c"]);
+    assert!(m
+        .calls
+        .iter()
+        .filter(|c| c.name == "S")
+        .all(|c| c.conditional));
 }
 
 #[test]
