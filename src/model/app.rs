@@ -175,6 +175,9 @@ pub struct AppCode {
     pub classes: Vec<SettingsClass>,
     /// `classes` by name.
     by_name: HashMap<String, Vec<usize>>,
+    /// The modules that may run in a container: not tests, no syntax
+    /// error; with their paths, sorted (found once, not per service).
+    runnable: Vec<(std::path::PathBuf, FileId)>,
 }
 
 /// The code a service's container holds.
@@ -234,10 +237,19 @@ impl AppCode {
         for (i, c) in classes.iter().enumerate() {
             by_name.entry(c.name.clone()).or_default().push(i);
         }
+        let mut runnable: Vec<(std::path::PathBuf, FileId)> = modules
+            .iter()
+            .filter(|(id, m)| {
+                m.syntax_error.is_none() && !is_test_module(&ws_sources.get(**id).path)
+            })
+            .map(|(id, _)| (ws_sources.get(*id).path.clone(), *id))
+            .collect();
+        runnable.sort();
         AppCode {
             modules,
             classes,
             by_name,
+            runnable,
         }
     }
 
@@ -275,17 +287,32 @@ impl AppCode {
         } else {
             mount_sources(project, service)
         };
-        for (id, module) in &self.modules {
-            let path = &ws.sources.get(*id).path;
-            if is_test_module(path) || module.syntax_error.is_some() {
-                continue;
-            }
-            let mounted = mounts.iter().any(|m| path.starts_with(m))
-                && (contexts.is_empty() || contexts.iter().any(|c| path.starts_with(c)));
-            if mounted || images.iter().any(|i| i.takes(path)) {
-                out.modules.push(*id);
+        // Only the modules under a folder the container holds are asked:
+        // the range of the sorted paths that starts with it.
+        let roots: Vec<&Path> = mounts
+            .iter()
+            .map(|m| m.as_path())
+            .chain(images.iter().map(|i| i.context))
+            .collect();
+        let mut taken: std::collections::HashSet<FileId> = std::collections::HashSet::new();
+        for root in roots {
+            let from = self.runnable.partition_point(|(p, _)| p.as_path() < root);
+            for (path, id) in self.runnable[from..]
+                .iter()
+                .take_while(|(p, _)| p.starts_with(root))
+            {
+                if taken.contains(id) {
+                    continue;
+                }
+                let mounted = mounts.iter().any(|m| path.starts_with(m))
+                    && (contexts.is_empty() || contexts.iter().any(|c| path.starts_with(c)));
+                if mounted || images.iter().any(|i| i.takes(path)) {
+                    taken.insert(*id);
+                    out.modules.push(*id);
+                }
             }
         }
+        out.modules.sort();
         out.imported = self.imported(ws, service, &out.modules);
         // The classes instantiated by the code in the container: a call
         // names the class of its own module, else the one class of that

@@ -334,6 +334,11 @@ impl<'fs> Loader<'fs> {
             if self.read.contains_key(&abs) {
                 continue;
             }
+            // A Python module that says nothing of settings is not kept:
+            // every source costs the facts that look at all of them.
+            if kind == FileKind::Python && matches!(parsed, Parsed::Nothing) {
+                continue;
+            }
             let result = text.map(|text| {
                 let display = self.display(&abs);
                 self.sources

@@ -424,6 +424,10 @@ pub fn load_workspace(fs_: &dyn Fs, cwd: &Path, opts: &WorkspaceOptions) -> Work
     let mut dockerignores = Vec::new();
     let mut keys: Vec<(PathBuf, String, String)> = Vec::new();
     for (path, kind) in &found {
+        // Python modules were read (or left) by `preload`.
+        if *kind == FileKind::Python {
+            continue;
+        }
         if *kind == FileKind::Key {
             // Only whether it holds a private key, and its BEGIN line for a
             // label to point at; the key itself is not kept.
@@ -470,8 +474,12 @@ pub fn load_workspace(fs_: &dyn Fs, cwd: &Path, opts: &WorkspaceOptions) -> Work
         .collect();
     contexts.sort();
     contexts.dedup();
+    // Looked up once per context (a walk over every found file per
+    // context was most of a 10,000-file monorepo's time).
+    let found_abs: std::collections::HashSet<PathBuf> =
+        found.iter().map(|(f, _)| loader.absolute(f)).collect();
     for path in contexts {
-        if found.iter().any(|(f, _)| loader.absolute(f) == path) || !fs_.is_file(&path) {
+        if found_abs.contains(&path) || !fs_.is_file(&path) {
             continue;
         }
         if let Ok(id) = loader.load(&path, FileKind::Dockerignore) {

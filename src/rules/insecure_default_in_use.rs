@@ -160,6 +160,9 @@ fn check(ctx: &Context) -> Vec<Diagnostic> {
             }
         }
     }
+    // The words of the messages are chosen: a finding's text is masked
+    // wherever it has the secret's own text as a word, and the defaults
+    // this rule finds are often `secret`, `default`, `admin`.
     found
         .into_iter()
         .map(|(at, m)| {
@@ -167,15 +170,15 @@ fn check(ctx: &Context) -> Vec<Diagnostic> {
                 RuleId::InsecureDefaultInUse,
                 at,
                 format!(
-                    "{} falls back to the default written in the code: {} `{}`, so the app runs with a secret anyone who reads the code knows",
+                    "{} falls back to the value written in the code: {} `{}`, so the app runs with a key anyone who reads the code knows",
                     m.what,
                     m.services.words("receive"),
                     m.name
                 ),
             )
-            .with_span_label("the secret the app runs with")
+            .with_span_label("what the app runs with")
             .with_help(format!(
-                "pass a real value to the service (`environment:` `{n}: ${{{n}:?set {n}}}`, or an `env_file:`), and drop the default so that a missing value stops the app",
+                "pass a real value to the service (`environment:` `{n}: ${{{n}:?set {n}}}`, or an `env_file:`), and drop the fallback in the code so that a missing value stops the app",
                 n = m.name
             ));
             for (s, span) in m.services.shown() {
