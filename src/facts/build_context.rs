@@ -59,7 +59,10 @@ pub(crate) fn copied_by_name(
 /// itself: a bind mount of it or of the project folder (`.:/app`), or an
 /// image whose Dockerfile copies it in by its name (`COPY .env ./`). Not a
 /// `COPY . .` that takes it along: that is a leak (`env-file-in-image`),
-/// not a way the project means the app to read it.
+/// not a way the project means the app to read it — unless the app's code
+/// reads a `.env` itself (a pydantic settings class with `env_file=".env"`,
+/// python-dotenv's `load_dotenv()`): then the values do reach it (the leak
+/// stays `env-file-in-image`'s business).
 pub(crate) fn dotenv_in_container(ws: &Workspace, project: &crate::model::types::Project) -> bool {
     let dotenv = project.directory.join(".env");
     project.services.iter().any(|s| {
@@ -81,6 +84,33 @@ pub(crate) fn dotenv_in_container(ws: &Workspace, project: &crate::model::types:
             }),
             _ => false,
         };
-        mounted || copied
+        mounted || copied || app_reads_dotenv(ws, project, s, &dotenv)
     })
+}
+
+/// Whether the code `service` runs reads a `.env` itself (a settings class
+/// it instantiates with `env_file` naming `.env`, or a `.env` it loads),
+/// and the project's `.env` (at `dotenv`) may be in its container.
+fn app_reads_dotenv(
+    ws: &Workspace,
+    project: &crate::model::types::Project,
+    service: &crate::model::types::Service,
+    dotenv: &Path,
+) -> bool {
+    use crate::model::app::EnvFileSetting;
+    let app = ws.app.in_service(ws, project, service);
+    if app.modules.is_empty() {
+        return false;
+    }
+    let names_dotenv = app.classes.iter().any(|(c, _)| match &c.config.env_file {
+        EnvFileSetting::Files(files) => files
+            .iter()
+            .any(|f| Path::new(f).file_name().is_some_and(|n| n == ".env")),
+        _ => false,
+    });
+    let loads = app
+        .modules
+        .iter()
+        .any(|m| ws.app.modules.get(m).is_some_and(|p| p.loads_dotenv));
+    (names_dotenv || loads) && ws.app.file_in_container(ws, project, service, dotenv)
 }

@@ -213,6 +213,29 @@ mod tests {
         assert_silent(&RULE, &[("compose.yaml", COMPOSE), (".env", env)]);
     }
 
+    /// The app reads the `.env` itself (pydantic's `env_file`), and the
+    /// image's `COPY . .` takes it: its keys reach the app (that the file
+    /// is in the image at all is `env-file-in-image`'s). Excluded by
+    /// `.dockerignore`, they reach nothing.
+    #[test]
+    fn a_dotenv_the_app_reads_itself() {
+        let compose = "services:\n  app:\n    build: .\n";
+        let settings = "from pydantic_settings import BaseSettings, SettingsConfigDict\n\nclass Settings(BaseSettings):\n    model_config = SettingsConfigDict(env_file=\".env\")\n    redis_url: str = \"redis://localhost\"\n\nsettings = Settings()\n";
+        let files = [
+            ("compose.yaml", compose),
+            (
+                "Dockerfile",
+                "FROM python:3.12-slim\nWORKDIR /app\nCOPY . .\nUSER 1000\n",
+            ),
+            ("app/config.py", settings),
+            (".env", "REDIS_URL=redis://redis:6379/0\n"),
+        ];
+        assert_silent(&RULE, &files);
+        let mut ignored = files.to_vec();
+        ignored.push((".dockerignore", ".env\n"));
+        assert_fires(&RULE, &ignored);
+    }
+
     #[test]
     fn typo_points_at_the_reference() {
         let d = assert_fires(
