@@ -5,7 +5,8 @@
 use std::io::Write;
 
 /// A test that cannot run because `need` is missing (`compose`: the
-/// `docker-compose` binary; `corpus`: `../shared/corpus/`), `why` saying
+/// `docker-compose` binary; `corpus`: `../shared/corpus/`; `pydantic`:
+/// pydantic-settings for `python3`), `why` saying
 /// what: written to the real standard error, which `cargo test` does not
 /// capture, as `skipped: …`; a panic instead when `MPPEEP_REQUIRE` (a
 /// comma-separated list: `compose`, `corpus`, `all`) names `need`, or, for

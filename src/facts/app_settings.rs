@@ -98,13 +98,8 @@ pub(crate) fn environment_unknown(service: &Service) -> bool {
 /// Whether the code of the container sets `name` in its own environment
 /// before reading it (`os.environ.setdefault`), or sets variables we
 /// cannot name.
-pub(crate) fn set_by_code(ws: &Workspace, app: &ServiceApp, name: &str) -> bool {
-    app.modules.iter().any(|m| {
-        ws.app
-            .modules
-            .get(m)
-            .is_some_and(|p| p.writes_unknown || p.writes.iter().any(|w| w == name))
-    })
+pub(crate) fn set_by_code(app: &ServiceApp, name: &str) -> bool {
+    app.writes_unknown || app.writes.contains(name)
 }
 
 /// Where, in the project, the file `name` the app opens may be: relative
@@ -201,7 +196,7 @@ pub(crate) fn outcome<'e>(
         || class.config.secrets_dir
         || dotenv_loaded
         || environment_unknown(service)
-        || field.env_names.iter().any(|n| set_by_code(ws, app, n))
+        || field.env_names.iter().any(|n| set_by_code(app, n))
     {
         return Outcome::Unknown;
     }

@@ -60,9 +60,10 @@ pub(crate) fn copied_by_name(
 /// image whose Dockerfile copies it in by its name (`COPY .env ./`). Not a
 /// `COPY . .` that takes it along: that is a leak (`env-file-in-image`),
 /// not a way the project means the app to read it — unless the app's code
-/// reads a `.env` itself (a pydantic settings class with `env_file=".env"`,
-/// python-dotenv's `load_dotenv()`): then the values do reach it (the leak
-/// stays `env-file-in-image`'s business).
+/// loads a `.env` into its environment (python-dotenv's `load_dotenv()`):
+/// then every value reaches it (the leak stays `env-file-in-image`'s
+/// business). A pydantic settings class reading it (`env_file=".env"`)
+/// takes only its fields' keys: [`dotenv_settings`].
 pub(crate) fn dotenv_in_container(ws: &Workspace, project: &crate::model::types::Project) -> bool {
     let dotenv = project.directory.join(".env");
     project.services.iter().any(|s| {
@@ -84,33 +85,45 @@ pub(crate) fn dotenv_in_container(ws: &Workspace, project: &crate::model::types:
             }),
             _ => false,
         };
-        mounted || copied || app_reads_dotenv(ws, project, s, &dotenv)
+        let loads = || {
+            let app = ws.app.in_service(ws, project, s);
+            app.modules
+                .iter()
+                .any(|m| ws.app.modules.get(m).is_some_and(|p| p.loads_dotenv))
+                && ws.app.file_in_container(ws, project, s, &dotenv)
+        };
+        mounted || copied || loads()
     })
 }
 
-/// Whether the code `service` runs reads a `.env` itself (a settings class
-/// it instantiates with `env_file` naming `.env`, or a `.env` it loads),
-/// and the project's `.env` (at `dotenv`) may be in its container.
-fn app_reads_dotenv(
-    ws: &Workspace,
+/// The settings classes the project's services instantiate that read the
+/// project's `.env` themselves (`env_file=".env"`) from a container that
+/// may hold it (a `COPY . .` that `.dockerignore` lets it through): the
+/// keys their fields read reach the app. (Others fail its start in
+/// pydantic v2, `extra_forbidden`; they reach nothing.)
+pub(crate) fn dotenv_settings<'w>(
+    ws: &'w Workspace,
     project: &crate::model::types::Project,
-    service: &crate::model::types::Service,
-    dotenv: &Path,
-) -> bool {
+) -> Vec<&'w crate::model::app::SettingsClass> {
     use crate::model::app::EnvFileSetting;
-    let app = ws.app.in_service(ws, project, service);
-    if app.modules.is_empty() {
-        return false;
+    let dotenv = project.directory.join(".env");
+    let mut out: Vec<&crate::model::app::SettingsClass> = Vec::new();
+    for s in &project.services {
+        let app = ws.app.in_service(ws, project, s);
+        for (c, _) in &app.classes {
+            let names_dotenv = match &c.config.env_file {
+                EnvFileSetting::Files(files) => files
+                    .iter()
+                    .any(|f| Path::new(f).file_name().is_some_and(|n| n == ".env")),
+                _ => false,
+            };
+            if names_dotenv
+                && !out.iter().any(|o| std::ptr::eq(*o, *c))
+                && ws.app.file_in_container(ws, project, s, &dotenv)
+            {
+                out.push(c);
+            }
+        }
     }
-    let names_dotenv = app.classes.iter().any(|(c, _)| match &c.config.env_file {
-        EnvFileSetting::Files(files) => files
-            .iter()
-            .any(|f| Path::new(f).file_name().is_some_and(|n| n == ".env")),
-        _ => false,
-    });
-    let loads = app
-        .modules
-        .iter()
-        .any(|m| ws.app.modules.get(m).is_some_and(|p| p.loads_dotenv));
-    (names_dotenv || loads) && ws.app.file_in_container(ws, project, service, dotenv)
+    out
 }

@@ -109,9 +109,16 @@ fn is_build_name(name: &str) -> bool {
 
 /// The deepest folder holding every file read: the linted tree's root.
 /// Folders above it (`~/dev/project/`) say nothing of the files.
+/// The app's Python modules do not count: which of them are read depends
+/// on their names and content, and a `src/main.py` must not move the root
+/// that the compose files' purposes are judged from.
 pub(crate) fn tree_root(ws: &Workspace) -> PathBuf {
     let mut root: Option<PathBuf> = None;
-    for (_, f) in ws.sources.iter() {
+    for (_, f) in ws
+        .sources
+        .iter()
+        .filter(|(_, f)| f.kind != crate::source::FileKind::Python)
+    {
         let Some(dir) = f.path.parent() else { continue };
         root = Some(match root {
             None => dir.to_path_buf(),

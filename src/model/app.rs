@@ -196,6 +196,14 @@ pub struct ServiceApp<'a> {
     /// choice), not a Django settings module other than the one
     /// `DJANGO_SETTINGS_MODULE` names (and those it imports `*` from).
     pub imported: Vec<FileId>,
+    /// The settings classes defined in the container's modules, whether
+    /// or not its code is seen instantiating them (for `explain`, which
+    /// describes; the rules judge only `classes`).
+    pub defined: Vec<&'a SettingsClass>,
+    /// The variables the code sets in its own environment
+    /// (`os.environ.setdefault`), and whether it sets some we cannot name.
+    pub writes: std::collections::HashSet<String>,
+    pub writes_unknown: bool,
 }
 
 /// The modules an app starts from; with several in one image, which one
@@ -314,10 +322,20 @@ impl AppCode {
         }
         out.modules.sort();
         out.imported = self.imported(ws, service, &out.modules);
+        for id in &out.modules {
+            let m = &self.modules[id];
+            out.writes.extend(m.writes.iter().cloned());
+            out.writes_unknown |= m.writes_unknown;
+        }
         // The classes instantiated by the code in the container: a call
         // names the class of its own module, else the one class of that
         // name in the container.
         let inside: std::collections::HashSet<FileId> = out.modules.iter().copied().collect();
+        out.defined = self
+            .classes
+            .iter()
+            .filter(|c| inside.contains(&c.file))
+            .collect();
         let mut seen: HashMap<usize, usize> = HashMap::new();
         for id in &out.modules {
             for call in &self.modules[id].calls {

@@ -663,10 +663,14 @@ fn app_field<'a>(
     s: &Service,
     var: &str,
 ) -> Option<(&'a SettingsClass, &'a AppField)> {
+    // The classes the code instantiates first, then any class of the
+    // container (its instantiation may be in a module not read).
     let app = ws.app.in_service(ws, p, s);
     app.classes
         .iter()
-        .find_map(|(c, _)| c.field_for(var).map(|f| (*c, f)))
+        .map(|(c, _)| *c)
+        .chain(app.defined.iter().copied())
+        .find_map(|c| c.field_for(var).map(|f| (c, f)))
 }
 
 /// Names the project defines that are close to `var` (a typo, another case).
@@ -686,7 +690,7 @@ fn near_misses(ws: &Workspace, p: &Project, s: &Service, var: &str) -> Vec<Sugge
             names.push((k.clone(), Some(v.winner.key_span)));
         }
     }
-    for (c, _) in ws.app.in_service(ws, p, s).classes {
+    for c in ws.app.in_service(ws, p, s).defined {
         for f in &c.fields {
             // A field read in any case is `var` itself, not a near name.
             for n in f.env_names.iter().filter(|n| !c.matches(n, var)) {

@@ -336,7 +336,7 @@ impl<'fs> Loader<'fs> {
             }
             // A Python module that says nothing of settings is not kept:
             // every source costs the facts that look at all of them.
-            if kind == FileKind::Python && matches!(parsed, Parsed::Nothing) {
+            if kind == FileKind::Python && matches!(parsed, Parsed::Nothing) && text.is_ok() {
                 continue;
             }
             let result = text.map(|text| {

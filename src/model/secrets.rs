@@ -1026,6 +1026,47 @@ fn literal_ranges(t: &Template, out: &mut Vec<TextRange>) {
 /// every `environment:` and `args:` value the compose files write, those a
 /// merge removed included), Dockerfile `ENV`/`ARG`, the defaults of the app's settings fields, and
 /// every URL or connection-string password in any file.
+/// `NAME = "text"` / `NAME: str = 'text'` lines of a Python file whose
+/// `NAME` is secret-like: the ranges of the text between the quotes (a
+/// string on one line). The parser's view is the first; this one sees what
+/// a syntax error hides from it.
+fn python_line_secrets(text: &str, policy: &SecretPolicy) -> Vec<TextRange> {
+    let mut out = Vec::new();
+    let mut at = 0;
+    for line in text.split_inclusive('\n') {
+        let start = at;
+        at += line.len();
+        let body = line.trim_start();
+        let lead = line.len() - body.len();
+        let name_len = body
+            .find(|c: char| !(c.is_alphanumeric() || c == '_'))
+            .unwrap_or(body.len());
+        if name_len == 0 || !policy.is_secret(&body[..name_len]) {
+            continue;
+        }
+        let rest = &body[name_len..];
+        let Some(eq) = rest.find('=') else { continue };
+        let head = rest[..eq].trim();
+        if !(head.is_empty() || head.starts_with(':')) || rest[eq + 1..].starts_with('=') {
+            continue;
+        }
+        let value = &rest[eq + 1..];
+        let vlead = value.len() - value.trim_start().len();
+        let v = value.trim_start();
+        let v_body = v.trim_start_matches(|c: char| c.is_ascii_alphabetic());
+        let prefix = v.len() - v_body.len();
+        let Some(q) = v_body.chars().next().filter(|c| *c == '"' || *c == '\'') else {
+            continue;
+        };
+        let Some(close) = v_body[1..].find(q) else {
+            continue;
+        };
+        let from = start + lead + name_len + eq + 1 + vlead + prefix + 1;
+        out.push(TextRange::new(from, from + close));
+    }
+    out
+}
+
 pub fn redactor_for(ws: &Workspace, policy: &SecretPolicy) -> Redactor {
     // Where each secret value is written: its literal text.
     let mut written: Vec<Span> = Vec::new();
@@ -1161,6 +1202,35 @@ pub fn redactor_for(ws: &Workspace, policy: &SecretPolicy) -> Redactor {
                 if !matches!(v.literal, Literal::None | Literal::Bool(_)) && !v.text.is_empty() {
                     exact.push(Span::new(*id, v.content_range()));
                 }
+            }
+        }
+        // `SECRET_KEY = "django-insecure-…"`.
+        for (name, v) in &module.constants {
+            if policy.is_secret(name) {
+                exact.push(Span::new(*id, v.content_range()));
+            }
+        }
+    }
+    // A field secret by the name it reads with its prefix (`pat` under
+    // `env_prefix="GITHUB_"`).
+    for c in &ws.app.classes {
+        for f in &c.fields {
+            if let (true, Some(v)) = (
+                f.env_names.iter().any(|n| policy.is_secret(n)),
+                f.default_value(),
+            ) {
+                if !matches!(v.literal, Literal::None | Literal::Bool(_)) {
+                    exact.push(Span::new(f.file, v.content_range()));
+                }
+            }
+        }
+    }
+    // Line by line too, in every Python file: what a syntax error hid from
+    // the parser (`x = foo(1,` above the class) is still masked.
+    for (id, file) in ws.sources.iter() {
+        if file.kind == crate::source::FileKind::Python {
+            for r in python_line_secrets(&file.text, policy) {
+                exact.push(Span::new(id, r));
             }
         }
     }
@@ -1980,5 +2050,41 @@ mod tests {
         r.add_span(Span::new(file, TextRange::new(2, 4)));
         assert_eq!(r.redact_source(Some(file), "a=éé", 0), "a=**é");
         assert_eq!(r.redact_source(Some(file), "a=é", 0).len(), "a=é".len());
+    }
+
+    #[test]
+    fn python_lines_with_a_secret_name_are_masked_by_line() {
+        let text = "x = foo(1,\nSECRET_KEY: str = \"s3cr3t-value\"\nAPI_TOKEN = r'tok_live_1'\nDEBUG = \"1\"\nSECRET_KEY == \"no\"\n  ADMIN_PASSWORD='é-pw'  # c\n";
+        let found: Vec<&str> = python_line_secrets(text, &SecretPolicy::default())
+            .into_iter()
+            .map(|r| &text[r.start..r.end])
+            .collect();
+        assert_eq!(found, ["s3cr3t-value", "tok_live_1", "é-pw"]);
+    }
+
+    /// Masking follows the name a field is read by, prefix included, and
+    /// the constants of a module.
+    #[test]
+    fn python_defaults_under_a_prefix_and_constants_are_masked() {
+        let dir = crate::rules::testing::write_project(&[
+            ("compose.yaml", "services:\n  app:\n    build: .\n"),
+            ("Dockerfile", "FROM python:3.12-slim\nCOPY . /app/\n"),
+            ("app/config.py", "from pydantic_settings import BaseSettings, SettingsConfigDict\n\nclass Settings(BaseSettings):\n    model_config = SettingsConfigDict(env_prefix=\"GITHUB_\")\n    pat: str = \"ghp_abcdefghijklmnop\"\n\nsettings = Settings()\n"),
+            ("app/settings.py", "import os\nSECRET_KEY = \"django-insecure-xyz\"\n"),
+        ]);
+        let ws = crate::model::workspace::load_workspace(
+            &crate::fs::DiskFs,
+            dir.path(),
+            &crate::model::workspace::WorkspaceOptions {
+                paths: vec![dir.path().to_path_buf()],
+                ..Default::default()
+            },
+        );
+        let r = redactor_for(&ws, &SecretPolicy::default());
+        for (id, f) in ws.sources.iter() {
+            let shown = r.redact_source(Some(id), &f.text, 0);
+            assert!(!shown.contains("ghp_abcdefghijklmnop"), "{shown}");
+            assert!(!shown.contains("django-insecure-xyz"), "{shown}");
+        }
     }
 }

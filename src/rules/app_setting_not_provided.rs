@@ -95,8 +95,7 @@ fn check(ctx: &Context) -> Vec<Diagnostic> {
                 }
                 // Given (a passthrough nothing in the project sets may be
                 // given by the deploying shell), or set by the code itself.
-                if service.container_env.get(&read.name).is_some()
-                    || set_by_code(ws, &app, &read.name)
+                if service.container_env.get(&read.name).is_some() || set_by_code(&app, &read.name)
                 {
                     continue;
                 }

@@ -3,7 +3,7 @@
 
 use std::collections::{HashMap, HashSet};
 
-use crate::facts::build_context::dotenv_in_container;
+use crate::facts::build_context::{dotenv_in_container, dotenv_settings};
 use crate::model::explain::Near;
 use crate::model::types::*;
 use crate::model::workspace::Workspace;
@@ -92,11 +92,13 @@ fn check(ctx: &Context) -> Vec<Diagnostic> {
         // The `.env` mounted or copied into a container: the app may read
         // it itself.
         let in_container = dotenv_in_container(ws, project);
+        // Settings classes that read it themselves: their fields' keys.
+        let settings = dotenv_settings(ws, project);
         for d in project.dotenv_definitions.iter().filter(|d| d.effective) {
             if d.name.is_empty() || crate::model::read_by_compose(&d.name) {
                 continue;
             }
-            let u = if in_container {
+            let u = if in_container || settings.iter().any(|c| c.field_for(&d.name).is_some()) {
                 Use::Reaches
             } else {
                 use_in(project, &referenced, d)
@@ -228,12 +230,16 @@ mod tests {
                 "FROM python:3.12-slim\nWORKDIR /app\nCOPY . .\nUSER 1000\n",
             ),
             ("app/config.py", settings),
-            (".env", "REDIS_URL=redis://redis:6379/0\n"),
+            (".env", "REDIS_URL=redis://redis:6379/0\nTOKEN_TTL=60\n"),
         ];
-        assert_silent(&RULE, &files);
+        // REDIS_URL is a field's; TOKEN_TTL is no field's (pydantic v2
+        // refuses it, `extra_forbidden`): it reaches nothing.
+        let f = assert_fires(&RULE, &files);
+        let names: Vec<&str> = f.iter().map(|x| x.text.as_str()).collect();
+        assert_eq!(names, ["TOKEN_TTL"]);
         let mut ignored = files.to_vec();
         ignored.push((".dockerignore", ".env\n"));
-        assert_fires(&RULE, &ignored);
+        assert_eq!(assert_fires(&RULE, &ignored).len(), 2);
     }
 
     #[test]

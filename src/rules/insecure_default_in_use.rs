@@ -147,8 +147,7 @@ fn check(ctx: &Context) -> Vec<Diagnostic> {
                 {
                     continue;
                 }
-                if service.container_env.get(&read.name).is_some()
-                    || set_by_code(ws, &app, &read.name)
+                if service.container_env.get(&read.name).is_some() || set_by_code(&app, &read.name)
                 {
                     continue;
                 }

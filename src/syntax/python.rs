@@ -38,6 +38,9 @@ pub struct PyModule {
     /// `from .base import *`, `from config.settings.base import *`: the
     /// modules it takes everything from, as written.
     pub star_imports: Vec<String>,
+    /// `NAME = "text"` anywhere (Django's `SECRET_KEY = "django-insecure-…"`,
+    /// a Flask `Config` attribute): names and string values, for masking.
+    pub constants: Vec<(String, PyValue)>,
     /// Where tree-sitter found text it could not parse (the first such).
     pub syntax_error: Option<TextRange>,
 }
@@ -343,9 +346,71 @@ const MAX_LITERAL_DEPTH: usize = 16;
 /// that branch is not read (tree-sitter itself has no depth limit).
 const MAX_DEPTH: usize = 200;
 
+/// Past this many nested indentation levels, tree-sitter-python's scanner
+/// overruns its 1,024-byte state and the process aborts (an assertion in C:
+/// 511 nested `if`s did it). Real modules stay far below.
+const MAX_INDENT_DEPTH: usize = 200;
+
+/// Larger modules are not parsed: the tree takes about 170 times the text,
+/// and a settings module is a few kilobytes.
+const MAX_PARSED_BYTES: usize = 1 << 20;
+
+/// The deepest stack of indentation levels, as Python's tokenizer builds
+/// it on each line that is not blank (a tab counted as 1 and as 8 columns,
+/// the larger result kept), and where it is reached.
+fn indentation_depth(text: &str) -> (usize, usize) {
+    let mut deepest = (0, 0);
+    for tab in [1usize, 8] {
+        let mut stack: Vec<usize> = vec![0];
+        let mut at = 0;
+        for line in text.split_inclusive('\n') {
+            let start = at;
+            at += line.len();
+            let mut width = 0;
+            let mut blank = true;
+            for c in line.chars() {
+                match c {
+                    ' ' => width += 1,
+                    '\t' => width = (width / tab + 1) * tab,
+                    '\x0c' => width = 0,
+                    '\n' | '\r' | '#' => break,
+                    _ => {
+                        blank = false;
+                        break;
+                    }
+                }
+            }
+            if blank {
+                continue;
+            }
+            while stack.last().is_some_and(|top| *top > width) {
+                stack.pop();
+            }
+            if stack.last().is_none_or(|top| *top < width) {
+                stack.push(width);
+            }
+            if stack.len() > deepest.0 {
+                deepest = (stack.len(), start);
+            }
+        }
+    }
+    deepest
+}
+
 pub fn parse(text: &str) -> PyModule {
-    let mut parser = Parser::new();
     let mut module = PyModule::default();
+    // What tree-sitter cannot take safely is not parsed: the module counts
+    // as one that does not import (its settings are not judged).
+    if text.len() > MAX_PARSED_BYTES {
+        module.syntax_error = Some(TextRange::empty(0));
+        return module;
+    }
+    let (depth, at) = indentation_depth(text);
+    if depth > MAX_INDENT_DEPTH {
+        module.syntax_error = Some(TextRange::empty(at));
+        return module;
+    }
+    let mut parser = Parser::new();
     if parser
         .set_language(&tree_sitter_python::LANGUAGE.into())
         .is_err()
@@ -544,7 +609,8 @@ impl Reader<'_, '_> {
         }
     }
 
-    /// `env = environ.Env(DEBUG=(bool, False))`: remember `env`.
+    /// `env = environ.Env(DEBUG=(bool, False))`: remember `env`; and
+    /// `NAME = "text"`, a constant.
     fn assignment(&mut self, n: Node) {
         let (Some(left), Some(right)) = (
             n.child_by_field_name("left"),
@@ -552,6 +618,15 @@ impl Reader<'_, '_> {
         ) else {
             return;
         };
+        if left.kind() == "identifier" && matches!(right.kind(), "string" | "concatenated_string") {
+            let v = self.value(right);
+            if matches!(v.literal, Literal::Str(_)) {
+                self.module
+                    .constants
+                    .push((self.text_of(left).to_string(), v));
+            }
+            return;
+        }
         if left.kind() != "identifier" || right.kind() != "call" {
             return;
         }

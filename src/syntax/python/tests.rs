@@ -408,3 +408,37 @@ fn worth_parsing_filters() {
     assert!(worth_parsing("x = os.getenv('A')"));
     assert!(!worth_parsing("def f():\n    return 1\n"));
 }
+
+/// tree-sitter-python's scanner aborts the process past ~510 nested
+/// blocks with a string inside (an assertion in its C code): such a module
+/// is not parsed.
+#[test]
+fn deep_indentation_is_refused_before_tree_sitter() {
+    for levels in [300, 511, 600, 2_000] {
+        let mut text = String::from("import os\n");
+        for i in 0..levels {
+            text.push_str(&" ".repeat(i));
+            text.push_str("if x:\n");
+        }
+        text.push_str(&" ".repeat(levels));
+        text.push_str("A = os.environ[\"a\"]\n");
+        let m = parse(&text);
+        assert!(m.syntax_error.is_some(), "{levels}");
+        assert!(m.reads.is_empty());
+    }
+    // Just below the bound, tree-sitter parses it whole.
+    let mut text = String::from("import os\n");
+    for i in 0..198 {
+        text.push_str(&" ".repeat(i));
+        text.push_str("if x:\n");
+    }
+    text.push_str(&" ".repeat(198));
+    text.push_str("A = f\"{os.environ['a']}\" + '''b'''\n");
+    // (The walk stops at its own depth bound before the read.)
+    assert!(parse(&text).syntax_error.is_none());
+    // Tabs, and a depth real code has.
+    let text = "class S(BaseSettings):\n\tif x:\n\t\tif y:\n\t\t\ta: int = 1\n";
+    assert_eq!(indentation_depth(text).0, 4);
+    let big = format!("x = '{}'\n", "a".repeat(MAX_PARSED_BYTES));
+    assert!(parse(&big).syntax_error.is_some());
+}
