@@ -158,6 +158,7 @@ impl Fs for MemFs {
 /// Another file system with some files' text replaced or added: what the
 /// passes of `check --fix` see before anything is written (and all
 /// `--diff` ever sees).
+#[derive(Clone)]
 pub struct Overlay<'a> {
     base: &'a dyn Fs,
     files: std::collections::BTreeMap<PathBuf, String>,

@@ -19,6 +19,7 @@ use crate::source::{FileId, FileKind, SourceFile};
 
 pub(crate) mod config;
 pub(crate) mod scope;
+pub(crate) mod server;
 
 /// Exit code: no finding at or above the threshold.
 pub const EXIT_CLEAN: u8 = 0;
@@ -127,6 +128,11 @@ pub enum Command {
         #[arg(value_enum)]
         shell: clap_complete::Shell,
     },
+    /// A Language Server on stdin/stdout, for editors: `check`'s
+    /// diagnostics on unsaved buffers, across files; hover with each
+    /// service's value and where it comes from; definitions, references,
+    /// quick fixes, completion.
+    Server,
     /// The man page (roff), on stdout.
     ///
     /// e.g. `mppeep-lint man > /usr/local/share/man/man1/mppeep-lint.1`, or `mppeep-lint man | man -l -`.
@@ -372,6 +378,7 @@ pub fn main() -> ExitCode {
             Some(Command::Rule { name }) => run_rule(&name),
             Some(Command::Completions { shell }) => run_completions(shell),
             Some(Command::Man) => run_man(),
+            Some(Command::Server) => return server::run(),
             None => run_check_reported(cli.check),
         };
         exit_code(&result)
@@ -414,6 +421,7 @@ fn workspace_options(paths: Vec<PathBuf>, c: &ComposeArgs) -> WorkspaceOptions {
         process_env: process_env(c.no_shell_env),
         exclude: crate::fs::PathPatterns::default(),
         created: Vec::new(),
+        parses: None,
     }
 }
 
@@ -880,10 +888,11 @@ impl Linter {
     }
 }
 
-/// `check`; `reported`: set once the report is printed (or printing it
-/// was tried).
-fn run_check(args: CheckArgs, reported: &mut bool) -> CommandResult {
-    let cwd = current_dir()?;
+/// What `check` decides before reading the project, from its arguments
+/// run in `cwd`: the configuration (found upwards from the first path),
+/// the files, the rules. `None`: every path named is excluded. The language
+/// server lints each folder with the linter of `check` run there.
+fn linter(cwd: PathBuf, args: &CheckArgs) -> Result<Option<Linter>, CliError> {
     if args.diff && !matches!(args.format, Format::Pretty | Format::Compact) {
         return Err(CliError::Usage(
             "--diff prints a unified diff: --format does not apply to it".into(),
@@ -938,15 +947,14 @@ fn run_check(args: CheckArgs, reported: &mut bool) -> CommandResult {
         })
         .collect();
     if paths.is_empty() && named > 0 {
-        eprintln!("note: every path named is excluded by the configuration (--force-exclude): nothing to lint");
-        return Ok(Outcome::Clean);
+        return Ok(None);
     }
     // Files named one by one (pre-commit's changed files) are linted in
     // their projects; only what concerns them is reported.
     let (paths, scope) = scope::widen(&cwd, &paths);
     let mut opts = workspace_options(paths, &args.compose);
     opts.exclude = exclude;
-    let linter = Linter {
+    Ok(Some(Linter {
         cwd: cwd.clone(),
         opts,
         scope,
@@ -955,6 +963,16 @@ fn run_check(args: CheckArgs, reported: &mut bool) -> CommandResult {
         select: args.select.clone(),
         ignore: args.ignore.clone(),
         baseline: args.baseline.clone(),
+    }))
+}
+
+/// `check`; `reported`: set once the report is printed (or printing it
+/// was tried).
+fn run_check(args: CheckArgs, reported: &mut bool) -> CommandResult {
+    let cwd = current_dir()?;
+    let Some(linter) = linter(cwd.clone(), &args)? else {
+        eprintln!("note: every path named is excluded by the configuration (--force-exclude): nothing to lint");
+        return Ok(Outcome::Clean);
     };
     if args.fix || args.diff {
         if let Some(outcome) = fix_passes(&linter, &args)? {

@@ -45,6 +45,96 @@ fn not_a_dotenv(parsed: &DotenvFile) -> Option<(usize, String)> {
     ))
 }
 
+/// Parses kept from one run to the next (the language server lints a
+/// project again at each change): a file read with the same text as last
+/// time is not parsed again. Only clean text is kept (a file decoded with
+/// losses carries where in its parse). [`ParseCache::sweep`] after a run
+/// drops what that run did not read, so the cache holds one run's files.
+#[derive(Default)]
+pub struct ParseCache(std::sync::Mutex<CacheState>);
+
+#[derive(Default)]
+struct CacheState {
+    entries: HashMap<(PathBuf, FileKind), (Arc<str>, Parsed)>,
+    used: std::collections::HashSet<(PathBuf, FileKind)>,
+    /// Parses done (not found) since the cache was made: what the tests and
+    /// the benchmark look at.
+    parsed: usize,
+}
+
+impl std::fmt::Debug for ParseCache {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("ParseCache")
+    }
+}
+
+impl ParseCache {
+    /// The parse of `text`, read from `path` as `kind`: the one kept when
+    /// the text is the same, else `parse`'s, kept.
+    fn get_or_parse(
+        &self,
+        path: &Path,
+        kind: FileKind,
+        text: &str,
+        parse: impl FnOnce() -> Parsed,
+    ) -> Parsed {
+        let key = (path.to_path_buf(), kind);
+        // A poisoned lock (a panic while parsing elsewhere) is a cache miss.
+        if let Ok(mut state) = self.0.lock() {
+            state.used.insert(key.clone());
+            if let Some((kept, parsed)) = state.entries.get(&key) {
+                if **kept == *text {
+                    return parsed.clone();
+                }
+            }
+        }
+        let parsed = parse();
+        if let Ok(mut state) = self.0.lock() {
+            state.parsed += 1;
+            state.entries.insert(key, (Arc::from(text), parsed.clone()));
+        }
+        parsed
+    }
+
+    /// Drops the parses the runs since the last sweep did not use.
+    pub fn sweep(&self) {
+        if let Ok(mut state) = self.0.lock() {
+            let used = std::mem::take(&mut state.used);
+            state.entries.retain(|k, _| used.contains(k));
+        }
+    }
+
+    /// How many parses were done (not found kept) since the cache was made.
+    pub fn parses(&self) -> usize {
+        self.0.lock().map(|s| s.parsed).unwrap_or(0)
+    }
+}
+
+/// A file's parse, as [`Loader::preload`] makes it and [`ParseCache`]
+/// keeps it.
+#[derive(Clone)]
+enum Parsed {
+    Dotenv(Arc<DotenvFile>),
+    Compose(Arc<ComposeFile>),
+    Dockerfile(Arc<Dockerfile>),
+    Python(Arc<PyModule>),
+    Nothing,
+}
+
+/// The parse of a file read as `kind` (a Python module only when it may
+/// matter, [`python::worth_parsing`]).
+fn parse_as(kind: FileKind, text: &str) -> Parsed {
+    match kind {
+        FileKind::Dotenv => Parsed::Dotenv(Arc::new(dotenv::parse(text))),
+        FileKind::Compose => Parsed::Compose(Arc::new(compose::parse(text))),
+        FileKind::Dockerfile => Parsed::Dockerfile(Arc::new(dockerfile::parse(text))),
+        FileKind::Python if python::worth_parsing(text) => {
+            Parsed::Python(Arc::new(python::parse(text)))
+        }
+        _ => Parsed::Nothing,
+    }
+}
+
 /// Below this many files, reading and parsing stay on one thread.
 const PARALLEL_FROM: usize = 64;
 
@@ -77,6 +167,8 @@ pub struct Loader<'fs> {
     /// The files whose size added to the run's allowance (once each,
     /// whichever projects read them).
     pub credited: std::collections::HashSet<FileId>,
+    /// Parses kept from an earlier run, if any.
+    cache: Option<Arc<ParseCache>>,
 }
 
 impl<'fs> Loader<'fs> {
@@ -94,6 +186,25 @@ impl<'fs> Loader<'fs> {
             roots: Vec::new(),
             allowance: limits::Allowance::new(limits::WORKSPACE_BYTES),
             credited: std::collections::HashSet::new(),
+            cache: None,
+        }
+    }
+
+    /// Parses are taken from `cache` when a file's text is the same, and
+    /// kept there.
+    pub fn with_cache(mut self, cache: Option<Arc<ParseCache>>) -> Self {
+        self.cache = cache;
+        self
+    }
+
+    /// `kind`'s parse of file `id`, from the cache when there is one.
+    fn parse_file(&self, id: FileId, kind: FileKind) -> Parsed {
+        let file = self.sources.get(id);
+        match &self.cache {
+            Some(cache) if !self.lossy.contains_key(&id) => {
+                cache.get_or_parse(&file.path, kind, &file.text, || parse_as(kind, &file.text))
+            }
+            _ => parse_as(kind, &file.text),
         }
     }
 
@@ -181,7 +292,10 @@ impl<'fs> Loader<'fs> {
         if let Some(p) = self.dotenv.get(&id) {
             return p.clone();
         }
-        let parsed = Arc::new(self.parse_env_file(id, dotenv::parse));
+        let parsed = match (self.foreign(id), self.parse_file(id, FileKind::Dotenv)) {
+            (false, Parsed::Dotenv(p)) if !self.lossy.contains_key(&id) => p,
+            _ => Arc::new(self.parse_env_file(id, dotenv::parse)),
+        };
         self.dotenv.insert(id, parsed.clone());
         parsed
     }
@@ -221,20 +335,27 @@ impl<'fs> Loader<'fs> {
         if let Some(p) = self.compose.get(&id) {
             return p.clone();
         }
+        let parsed = match self.parse_file(id, FileKind::Compose) {
+            Parsed::Compose(p) => p,
+            _ => Arc::new(compose::parse(&self.sources.get(id).text)),
+        };
         let text = &self.sources.get(id).text;
-        let mut parsed = compose::parse(text);
         // `include: [/etc/passwd]`, `extends: {file: ../../etc/shadow}`.
-        if self.foreign(id) && !parsed.errors.is_empty() && !fs::looks_like_compose(text) {
+        let parsed = if self.foreign(id)
+            && !parsed.errors.is_empty()
+            && !fs::looks_like_compose(text)
+        {
             self.hide(id, 0);
-            parsed = ComposeFile {
+            Arc::new(ComposeFile {
                 errors: vec![SyntaxError::new(
                     "this file does not look like a compose file (no top-level `services:` or `include:`, and not YAML Compose reads); it is outside the linted folder, so it is not read further and its lines are not shown",
                     TextRange::empty(0),
                 )],
                 ..ComposeFile::default()
-            };
-        }
-        let parsed = Arc::new(parsed);
+            })
+        } else {
+            parsed
+        };
         self.compose.insert(id, parsed.clone());
         parsed
     }
@@ -248,20 +369,22 @@ impl<'fs> Loader<'fs> {
         if let Some(p) = self.dockerfile.get(&id) {
             return p.clone();
         }
-        let mut parsed = dockerfile::parse(&self.sources.get(id).text);
+        let mut parsed = match self.parse_file(id, FileKind::Dockerfile) {
+            Parsed::Dockerfile(p) => p,
+            _ => Arc::new(dockerfile::parse(&self.sources.get(id).text)),
+        };
         if let Some(message) = self
             .foreign(id)
             .then(|| not_a_dockerfile(&parsed))
             .flatten()
         {
             self.hide(id, 0);
-            parsed = Dockerfile {
+            parsed = Arc::new(Dockerfile {
                 escape: parsed.escape,
                 instructions: Vec::new(),
                 errors: vec![SyntaxError::new(message, TextRange::empty(0))],
-            };
+            });
         }
-        let parsed = Arc::new(parsed);
         self.dockerfile.insert(id, parsed.clone());
         parsed
     }
@@ -273,19 +396,13 @@ impl<'fs> Loader<'fs> {
     /// read settings ([`python::worth_parsing`]).
     pub fn preload(&mut self, files: &[(PathBuf, FileKind)]) -> Vec<(FileId, PyModule)> {
         use rayon::prelude::*;
-        enum Parsed {
-            Dotenv(DotenvFile),
-            Compose(ComposeFile),
-            Dockerfile(Dockerfile),
-            Python(PyModule),
-            Nothing,
-        }
         let todo: Vec<(PathBuf, FileKind)> = files
             .iter()
             .map(|(p, k)| (self.absolute(p), *k))
             .filter(|(p, _)| !self.read.contains_key(p))
             .collect();
         let fs_ = self.fs;
+        let cache = self.cache.as_deref();
         let work = |(path, kind): (PathBuf, FileKind)| {
             let read = fs::read_text_following(fs_, &path, kind);
             let lossy = read.as_ref().ok().and_then(|(_, l)| *l);
@@ -300,18 +417,15 @@ impl<'fs> Loader<'fs> {
                 }
                 _ => kind,
             };
-            let parsed = match (&text, kind) {
-                (Ok(t), FileKind::Dotenv) => {
+            let parsed = match (&text, kind, cache) {
+                (Ok(t), FileKind::Dotenv, _) if lossy.is_some() => {
                     let mut p = dotenv::parse(t);
                     p.encoding = lossy;
-                    Parsed::Dotenv(p)
+                    Parsed::Dotenv(Arc::new(p))
                 }
-                (Ok(t), FileKind::Compose) => Parsed::Compose(compose::parse(t)),
-                (Ok(t), FileKind::Dockerfile) => Parsed::Dockerfile(dockerfile::parse(t)),
-                (Ok(t), FileKind::Python) if python::worth_parsing(t) => {
-                    Parsed::Python(python::parse(t))
-                }
-                _ => Parsed::Nothing,
+                (Ok(t), _, Some(cache)) => cache.get_or_parse(&path, kind, t, || parse_as(kind, t)),
+                (Ok(t), _, None) => parse_as(kind, t),
+                (Err(_), _, _) => Parsed::Nothing,
             };
             ((path, kind, text, lossy), parsed)
         };
@@ -351,15 +465,15 @@ impl<'fs> Loader<'fs> {
             }
             match parsed {
                 Parsed::Dotenv(p) => {
-                    self.dotenv.insert(id, Arc::new(p));
+                    self.dotenv.insert(id, p);
                 }
                 Parsed::Compose(p) => {
-                    self.compose.insert(id, Arc::new(p));
+                    self.compose.insert(id, p);
                 }
                 Parsed::Dockerfile(p) => {
-                    self.dockerfile.insert(id, Arc::new(p));
+                    self.dockerfile.insert(id, p);
                 }
-                Parsed::Python(p) => settings.push((id, p)),
+                Parsed::Python(p) => settings.push((id, Arc::unwrap_or_clone(p))),
                 Parsed::Nothing => {}
             }
         }

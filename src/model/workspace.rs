@@ -33,6 +33,9 @@ pub struct WorkspaceOptions {
     /// Files that exist only in the [`Fs`] given (the new files of a fix
     /// pass, [`fs::Overlay`]): found as a walk of the disk would find them.
     pub created: Vec<PathBuf>,
+    /// Parses kept from an earlier run (the language server's): a file
+    /// whose text did not change is not parsed again.
+    pub parses: Option<std::sync::Arc<crate::model::loader::ParseCache>>,
 }
 
 /// What kind of problem a [`Problem`] is, for the decisions taken on it
@@ -139,7 +142,7 @@ impl Workspace {
 
 /// Find, read and model everything under `opts.paths`.
 pub fn load_workspace(fs_: &dyn Fs, cwd: &Path, opts: &WorkspaceOptions) -> Workspace {
-    let mut loader = Loader::new(fs_, cwd.to_path_buf());
+    let mut loader = Loader::new(fs_, cwd.to_path_buf()).with_cache(opts.parses.clone());
     let mut problems = Vec::new();
     let mut found: Vec<(PathBuf, FileKind)> = Vec::new();
     let paths = if opts.paths.is_empty() && opts.files.is_empty() {

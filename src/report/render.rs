@@ -861,7 +861,7 @@ pub fn github(input: &Input) -> String {
 }
 
 /// Where a rule's documentation is published.
-fn rule_url(rule: &str) -> String {
+pub(crate) fn rule_url(rule: &str) -> String {
     format!("https://github.com/mppeep/mppeep-lint/blob/main/rules/{rule}.md")
 }
 
