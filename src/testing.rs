@@ -6,10 +6,10 @@ use std::io::Write;
 
 /// A test that cannot run because `need` is missing (`compose`: the
 /// `docker-compose` binary; `corpus`: `../shared/corpus/`; `pydantic`:
-/// pydantic-settings for `python3`), `why` saying
+/// pydantic-settings for `python3`; `neovim`: `nvim`), `why` saying
 /// what: written to the real standard error, which `cargo test` does not
 /// capture, as `skipped: …`; a panic instead when `MPPEEP_REQUIRE` (a
-/// comma-separated list: `compose`, `corpus`, `all`) names `need`, or, for
+/// comma-separated list: `compose`, `corpus`, `pydantic`, `neovim`, `all`) names `need`, or, for
 /// `compose`, when `CI` is set (`.ci/run` installs the binary).
 pub fn skipped(need: &str, why: &str) {
     let required = std::env::var("MPPEEP_REQUIRE").unwrap_or_default();

@@ -19,7 +19,8 @@ use crate::source::{FileId, FileKind, SourceFile};
 
 pub(crate) mod config;
 pub(crate) mod scope;
-pub(crate) mod server;
+#[doc(hidden)]
+pub mod server;
 
 /// Exit code: no finding at or above the threshold.
 pub const EXIT_CLEAN: u8 = 0;

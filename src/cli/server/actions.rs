@@ -23,8 +23,8 @@ use crate::source::{SourceFile, TextRange};
 /// request.
 const MAX_CHECKED: usize = 4;
 
-/// The actions for the findings of `snap`'s file that touch `range`
-/// (bytes). `recheck(path, text)`: the project linted with `path`'s text
+/// The actions for the findings of `snap`'s file on the lines `range`
+/// (bytes) touches. `recheck(path, text)`: the project linted with `path`'s text
 /// replaced.
 pub fn code_actions(
     snap: &Snapshot,
@@ -37,10 +37,14 @@ pub fn code_actions(
     let mut fixes = Vec::new();
     let mut suppressions = Vec::new();
     let mut checked = 0;
+    // The lines the range touches: editors send the cursor's position,
+    // and a finding anywhere on its line is what the user points at.
+    let file = sources.get(snap.file);
+    let lines = file.line_at(range.start).start..file.line_at(range.end).end;
     let touching = linted.diags.iter().filter(|d| {
         d.span.file == snap.file
-            && d.span.range.start <= range.end
-            && range.start <= d.span.range.end
+            && d.span.range.start <= lines.end
+            && lines.start <= d.span.range.end
     });
     let mut offered: Vec<(crate::rules::RuleId, usize)> = Vec::new();
     for d in touching {

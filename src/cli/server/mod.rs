@@ -196,7 +196,7 @@ impl<W: Write> Server<W> {
 
     /// One incoming frame. A panic of ours while answering it becomes an
     /// error answer (a request) or a log line, and the server goes on.
-    pub fn handle(&mut self, incoming: transport::Incoming) -> Flow {
+    pub(crate) fn handle(&mut self, incoming: transport::Incoming) -> Flow {
         let msg = match incoming {
             transport::Incoming::Message(m) => m,
             transport::Incoming::Malformed(why) => {
@@ -223,6 +223,11 @@ impl<W: Write> Server<W> {
                 Flow::Continue
             }
         }
+    }
+
+    /// One message (the benchmark drives the server in process with these).
+    pub fn message(&mut self, msg: Message) -> Flow {
+        self.handle(transport::Incoming::Message(msg))
     }
 
     fn dispatch(&mut self, msg: Message) -> Flow {
@@ -847,3 +852,6 @@ pub fn to_lsp(
 fn clip(s: &str) -> String {
     escape::text(&s.chars().take(80).collect::<String>()).into_owned()
 }
+
+#[cfg(test)]
+mod tests;
