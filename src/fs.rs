@@ -194,8 +194,13 @@ impl<'a> Overlay<'a> {
 }
 
 impl Fs for Overlay<'_> {
+    /// The text given for `path` within the bounds of a file read from the
+    /// disk (an editor's buffer is no exception), else the base's.
     fn read_bytes(&self, path: &Path) -> Result<Vec<u8>, LoadError> {
         match self.files.get(&normalize(path)) {
+            Some(text) if text.len() as u64 > MAX_FILE_SIZE => Err(LoadError::TooLarge {
+                size: text.len() as u64,
+            }),
             Some(text) => Ok(text.clone().into_bytes()),
             None => self.base.read_bytes(path),
         }
@@ -854,6 +859,20 @@ pub fn normalize(path: &Path) -> PathBuf {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_overlay_text_is_bounded_as_a_file_is() {
+        let base = MemFs::new();
+        let mut o = Overlay::new(&base);
+        let big = "A=1\n".repeat(MAX_FILE_SIZE as usize / 4 + 1);
+        o.insert(Path::new("/p/.env"), big);
+        o.insert(Path::new("/p/small.env"), "A=1\n".into());
+        assert!(matches!(
+            o.read_bytes(Path::new("/p/.env")),
+            Err(LoadError::TooLarge { .. })
+        ));
+        assert_eq!(o.read_bytes(Path::new("/p/small.env")).unwrap(), b"A=1\n");
+    }
 
     #[test]
     fn paths_relative_to_a_folder() {

@@ -143,6 +143,9 @@ pub struct Server<W: Write> {
     show_secrets: bool,
     /// Whether the client takes `create` file operations in an edit.
     create_files: bool,
+    /// Whether the client watches files for us when asked
+    /// (`workspace/didChangeWatchedFiles` registered at `initialized`).
+    watch_files: bool,
     /// The workspace folders, deepest first.
     roots: Vec<PathBuf>,
     docs: HashMap<PathBuf, Document>,
@@ -160,6 +163,7 @@ impl<W: Write> Server<W> {
             enc: Encoding::Utf16,
             show_secrets: false,
             create_files: false,
+            watch_files: false,
             roots: Vec::new(),
             docs: HashMap::new(),
             folders: BTreeMap::new(),
@@ -355,6 +359,10 @@ impl<W: Write> Server<W> {
                 }
             };
         }
+        if n.method == note::Initialized::METHOD {
+            self.register_watchers();
+            return Flow::Continue;
+        }
         on!(note::DidOpenTextDocument, did_open);
         on!(note::DidChangeTextDocument, did_change);
         on!(note::DidCloseTextDocument, did_close);
@@ -382,6 +390,13 @@ impl<W: Write> Server<W> {
             .and_then(|w| w.workspace_edit.as_ref())
             .and_then(|e| e.resource_operations.as_ref())
             .is_some_and(|ops| ops.contains(&ResourceOperationKind::Create));
+        self.watch_files = p
+            .capabilities
+            .workspace
+            .as_ref()
+            .and_then(|w| w.did_change_watched_files.as_ref())
+            .and_then(|c| c.dynamic_registration)
+            .unwrap_or(false);
         self.show_secrets = p
             .initialization_options
             .as_ref()
@@ -437,6 +452,47 @@ impl<W: Write> Server<W> {
                 version: Some(env!("CARGO_PKG_VERSION").into()),
             }),
         }
+    }
+
+    /// Asks the client to tell us of changes on disk to the files a lint
+    /// reads (a `git pull`, a formatter), so that the diagnostics of files
+    /// not open in the editor follow them.
+    fn register_watchers(&mut self) {
+        if !self.watch_files {
+            return;
+        }
+        let watchers = [
+            "**/.env",
+            "**/.env.*",
+            "**/*.env",
+            "**/*compose*.y*ml",
+            "**/*Dockerfile*",
+            "**/*dockerfile*",
+            "**/*Containerfile*",
+            "**/.dockerignore",
+            "**/mppeep-lint.toml",
+            "**/pyproject.toml",
+            "**/*.py",
+        ]
+        .into_iter()
+        .map(|g| lsp_types::FileSystemWatcher {
+            glob_pattern: lsp_types::GlobPattern::String(g.into()),
+            kind: None,
+        })
+        .collect();
+        let options = lsp_types::DidChangeWatchedFilesRegistrationOptions { watchers };
+        let params = lsp_types::RegistrationParams {
+            registrations: vec![lsp_types::Registration {
+                id: "mppeep-lint-watched-files".into(),
+                method: note::DidChangeWatchedFiles::METHOD.into(),
+                register_options: serde_json::to_value(options).ok(),
+            }],
+        };
+        self.send(Message::Request(Request::new(
+            RequestId::from("mppeep-lint-watch".to_string()),
+            req::RegisterCapability::METHOD.into(),
+            params,
+        )));
     }
 
     // ------------------------------------------------------- documents

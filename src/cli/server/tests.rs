@@ -189,3 +189,42 @@ fn a_file_outside_the_workspace_folders_is_linted_in_its_project() {
     let folder = s.folders.keys().next().unwrap().clone();
     assert_eq!(folder, crate::fs::normalize(dir.path()));
 }
+
+#[test]
+fn files_changed_on_disk_are_watched_and_linted_again() {
+    let dir = project();
+    let root = dir.path();
+    let mut s = Server::new(Vec::new());
+    s.message(Message::Request(Request::new(
+        RequestId::from(1),
+        "initialize".into(),
+        json!({
+            "capabilities": {"workspace": {"didChangeWatchedFiles": {"dynamicRegistration": true}}},
+            "rootUri": uri(root),
+        }),
+    )));
+    s.message(Message::Notification(Notification::new(
+        "initialized".into(),
+        json!({}),
+    )));
+    let out = String::from_utf8_lossy(&s.out).into_owned();
+    assert!(out.contains("client/registerCapability"), "{out}");
+    assert!(out.contains("**/*compose*.y*ml"), "{out}");
+    let compose = root.join("compose.yaml");
+    let env = root.join(".env");
+    open(&mut s, &compose);
+    s.lint_dirty();
+    assert!(!published(&s, &env)
+        .unwrap_or_default()
+        .contains(&"localhost-in-container".to_string()));
+    // A `git pull` changes `.env`, which is not open.
+    std::fs::write(&env, "DATABASE_URL=postgresql://app@localhost:5432/app\n").unwrap();
+    s.message(Message::Notification(Notification::new(
+        "workspace/didChangeWatchedFiles".into(),
+        json!({"changes": [{"uri": uri(&env), "type": 2}]}),
+    )));
+    s.lint_dirty();
+    assert!(published(&s, &env)
+        .unwrap()
+        .contains(&"localhost-in-container".to_string()));
+}
