@@ -205,7 +205,14 @@ impl<W: Write> Server<W> {
             transport::Incoming::Message(m) => m,
             transport::Incoming::Malformed(why) => {
                 self.log(lsp_types::MessageType::ERROR, &format!("skipped: {why}"));
-                let _ = transport::write_parse_error(&mut self.out, &why);
+                let code = ErrorCode::ParseError as i32;
+                let _ = transport::write_error(&mut self.out, &serde_json::Value::Null, code, &why);
+                return Flow::Continue;
+            }
+            transport::Incoming::Invalid { id, why } => {
+                self.log(lsp_types::MessageType::ERROR, &format!("skipped: {why}"));
+                let code = ErrorCode::InvalidRequest as i32;
+                let _ = transport::write_error(&mut self.out, &id, code, &why);
                 return Flow::Continue;
             }
         };
@@ -857,7 +864,9 @@ fn severity(s: Severity) -> lsp_types::DiagnosticSeverity {
 
 /// A finding as the protocol shows it: its message (then its help), masked
 /// as every output masks it; its rule as `code`, linked to the rule's
-/// document; its labels as related information.
+/// document; its labels as related information. Each piece is shown as the
+/// text outputs show it: escaped on one line (a line break in a quoted
+/// value must not start a line, such as a forged `help:`), clipped.
 pub fn to_lsp(
     d: &Diagnostic,
     sources: &SourceMap,
@@ -865,7 +874,10 @@ pub fn to_lsp(
     enc: Encoding,
 ) -> lsp_types::Diagnostic {
     let masks = shown.message_masks(sources, &crate::report::render::spans_of(d));
-    let t = |s: &str| escape::output(&shown.mask_message(&masks, s)).into_owned();
+    let t = |s: &str| {
+        let masked = shown.mask_message(&masks, s);
+        crate::report::render::clip(&escape::text(&masked)).into_owned()
+    };
     let file = sources.get(d.span.file);
     let range = text::range(file, d.span.range, enc);
     let mut message = t(&d.message);

@@ -22,6 +22,13 @@ pub enum Incoming {
     /// A frame that is no message: why, for the log and the JSON-RPC
     /// parse error sent back.
     Malformed(String),
+    /// JSON that is no JSON-RPC message: JSON-RPC's invalid request, sent
+    /// back with the id it has (a number or a string; else null), so that
+    /// a client waiting for that id gets its answer.
+    Invalid {
+        id: serde_json::Value,
+        why: String,
+    },
 }
 
 /// Reads the next frame; `Ok(None)` at the end of the input.
@@ -98,7 +105,17 @@ pub fn read(r: &mut impl BufRead) -> io::Result<Option<Incoming>> {
     }
     Ok(Some(match serde_json::from_slice::<Message>(&body) {
         Ok(m) => Incoming::Message(m),
-        Err(e) => Incoming::Malformed(format!("not a JSON-RPC message: {e}")),
+        Err(e) => match serde_json::from_slice::<serde_json::Value>(&body) {
+            Ok(v) => Incoming::Invalid {
+                id: v
+                    .get("id")
+                    .filter(|id| id.is_i64() || id.is_u64() || id.is_string())
+                    .cloned()
+                    .unwrap_or_default(),
+                why: format!("not a JSON-RPC message: {e}"),
+            },
+            Err(e) => Incoming::Malformed(format!("not a JSON-RPC message: {e}")),
+        },
     }))
 }
 
@@ -130,13 +147,19 @@ pub fn write(w: &mut impl Write, msg: Message) -> io::Result<()> {
     msg.write(w)
 }
 
-/// JSON-RPC's answer to a frame that is no message: a parse error (or an
-/// invalid request), whose id is null since none could be read.
-pub fn write_parse_error(w: &mut impl Write, message: &str) -> io::Result<()> {
+/// JSON-RPC's answer to a frame that is no message: a parse error
+/// (-32700), whose id is null since none could be read, or an invalid
+/// request (-32600) with the id it has.
+pub fn write_error(
+    w: &mut impl Write,
+    id: &serde_json::Value,
+    code: i32,
+    message: &str,
+) -> io::Result<()> {
     let body = serde_json::json!({
         "jsonrpc": "2.0",
-        "id": null,
-        "error": {"code": -32700, "message": message},
+        "id": id,
+        "error": {"code": code, "message": message},
     })
     .to_string();
     write!(w, "Content-Length: {}\r\n\r\n{}", body.len(), body)?;
@@ -159,7 +182,7 @@ mod tests {
                 Incoming::Message(Message::Request(r)) => Ok(r.method),
                 Incoming::Message(Message::Notification(n)) => Ok(n.method),
                 Incoming::Message(Message::Response(_)) => Ok("response".into()),
-                Incoming::Malformed(why) => Err(why),
+                Incoming::Malformed(why) | Incoming::Invalid { why, .. } => Err(why),
             });
         }
         out
