@@ -856,3 +856,607 @@ fn a_buffer_larger_than_a_file_is_read_to_is_refused_as_on_disk() {
     );
     assert_eq!(c.finish(), Some(0));
 }
+
+// ------------------------------------------ diagnostics across files
+
+/// The byte offset of a UTF-16 protocol position in `text`.
+fn offset16(text: &str, line: u64, character: u64) -> usize {
+    let start: usize = text
+        .split_inclusive('\n')
+        .take(line as usize)
+        .map(str::len)
+        .sum();
+    let mut units = 0;
+    for (i, c) in text[start..].char_indices() {
+        if units >= character as usize || c == '\n' {
+            return start + i;
+        }
+        units += c.len_utf16();
+    }
+    text.len()
+}
+
+/// The UTF-16 protocol position of `needle`'s first occurrence in `text`
+/// (after byte `from`).
+fn pos16(text: &str, needle: &str, from: usize) -> Value {
+    let at = from
+        + text[from..]
+            .find(needle)
+            .unwrap_or_else(|| panic!("{needle:?} not in {text:?}"));
+    let line = text[..at].matches('\n').count();
+    let start = text[..at].rfind('\n').map_or(0, |i| i + 1);
+    let character: usize = text[start..at].chars().map(char::len_utf16).sum();
+    json!({"line": line, "character": character})
+}
+
+/// Protocol text edits (UTF-16) applied to `text`, last first.
+fn apply_edits(text: &str, edits: &[Value]) -> String {
+    let mut spans: Vec<(usize, usize, &str)> = edits
+        .iter()
+        .map(|e| {
+            let p = |v: &Value| {
+                offset16(
+                    text,
+                    v["line"].as_u64().unwrap(),
+                    v["character"].as_u64().unwrap(),
+                )
+            };
+            (
+                p(&e["range"]["start"]),
+                p(&e["range"]["end"]),
+                e["newText"].as_str().unwrap(),
+            )
+        })
+        .collect();
+    spans.sort_by_key(|s| std::cmp::Reverse(s.0));
+    let mut out = text.to_string();
+    for (a, b, t) in spans {
+        out.replace_range(a..b, t);
+    }
+    out
+}
+
+/// `findings` with their characters counted in UTF-16, as the protocol's
+/// default encoding counts them (`texts`: each file's text by path
+/// relative to the project).
+fn in_utf16(findings: Vec<compare::Finding>, texts: &[(&str, &str)]) -> Vec<compare::Finding> {
+    let convert = |p: &mut compare::Place| {
+        let Some((_, text)) = texts.iter().find(|(n, _)| Path::new(n) == p.file) else {
+            return;
+        };
+        for (l, c) in [(0, 1), (2, 3)] {
+            let line = text.split('\n').nth(p.range[l] as usize).unwrap_or("");
+            p.range[c] = line
+                .chars()
+                .take(p.range[c] as usize)
+                .map(char::len_utf16)
+                .sum::<usize>() as u64;
+        }
+    };
+    let mut out: Vec<compare::Finding> = findings
+        .into_iter()
+        .map(|mut f| {
+            convert(&mut f.at);
+            for (p, _) in &mut f.labels {
+                convert(p);
+            }
+            f
+        })
+        .collect();
+    out.sort();
+    out
+}
+
+const DB_LINE: &str = "      - DATABASE_URL=postgresql://${POSTGRES_USER:-mppeepuser}:${POSTGRES_PASSWORD}@db:5432/${POSTGRES_DB:-mppeep}\n";
+
+/// Unsaved buffers of two files (the compose file now takes DATABASE_URL
+/// from `.env`, which sets it): a `localhost` typed in the `.env` buffer
+/// gives check's `localhost-in-container`, with the compose file's lines as
+/// related information, and typing `db` back clears it (an empty
+/// publication). Nothing is written to disk.
+#[test]
+fn diagnostics_follow_unsaved_buffers_across_files() {
+    let (_keep, dir) = copy_of(&repo(FIXED));
+    let env = dir.join(".env");
+    let compose = dir.join("docker-compose.prod.yml");
+    let (env_disk, compose_disk) = (read(&env), read(&compose));
+    let mut c = Client::start(&dir, None);
+    c.open(&env, "dotenv", 1, &env_disk);
+    c.sync(&env);
+    assert_eq!(
+        check_on(Some(&repo(FIXED)), &[]),
+        vec![],
+        "the seed is clean"
+    );
+    assert!(c.published.is_empty(), "{}", c.report());
+
+    assert!(compose_disk.contains(DB_LINE));
+    let compose_text = compose_disk.replace(DB_LINE, "      - DATABASE_URL=${DATABASE_URL}\n");
+    let env_db = format!(
+        "{env_disk}DATABASE_URL=postgresql://mppeepuser:${{POSTGRES_PASSWORD}}@db:5432/mppeep\n"
+    );
+    let env_local = env_db.replace("@db:", "@localhost:");
+    c.open(&compose, "yaml", 7, &compose_text);
+    c.replace(&env, 2, &env_db);
+    c.sync(&env);
+    let files = |env: &str| {
+        vec![
+            (".env", Some(env.to_string())),
+            ("docker-compose.prod.yml", Some(compose_text.clone())),
+        ]
+    };
+    let on_disk = |env: &str| {
+        let f = files(env);
+        let f: Vec<(&str, Option<&str>)> = f.iter().map(|(n, t)| (*n, t.as_deref())).collect();
+        check_on(Some(&repo(FIXED)), &f)
+    };
+    assert_eq!(on_disk(&env_db), vec![]);
+    assert!(c.published.is_empty(), "{}", c.report());
+
+    c.replace(&env, 3, &env_local);
+    let sent = c.sync(&env);
+    let expected = on_disk(&env_local);
+    assert_eq!(
+        expected
+            .iter()
+            .map(|f| (f.rule.as_str(), f.at.file.to_str().unwrap()))
+            .collect::<Vec<_>>(),
+        [("localhost-in-container", ".env")],
+        "{expected:?}"
+    );
+    assert_published(&c, &dir, &expected, "localhost in the .env buffer");
+    let publications: Vec<&Value> = sent
+        .iter()
+        .filter(|m| m["method"] == "textDocument/publishDiagnostics")
+        .collect();
+    assert_eq!(publications.len(), 1, "{publications:?}");
+    let p = &publications[0]["params"];
+    assert_eq!(p["uri"], uri(&env));
+    assert_eq!(p["version"], 3, "the version of the buffer linted");
+    let d = &p["diagnostics"][0];
+    assert_eq!(d["code"], "localhost-in-container");
+    assert_eq!(d["source"], "mppeep-lint");
+    assert_eq!(d["severity"], 1);
+    assert!(
+        d["codeDescription"]["href"]
+            .as_str()
+            .unwrap()
+            .ends_with("rules/localhost-in-container.md"),
+        "{d}"
+    );
+    let related: Vec<&str> = d["relatedInformation"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["location"]["uri"].as_str().unwrap())
+        .collect();
+    assert!(related.contains(&uri(&compose).as_str()), "{related:?}");
+    // The buffers, not the disk.
+    assert_eq!(read(&env), env_disk);
+    assert_eq!(check_findings(&dir), vec![]);
+
+    c.replace(&env, 4, &env_db);
+    let sent = c.sync(&env);
+    let cleared: Vec<&Value> = sent
+        .iter()
+        .filter(|m| m["method"] == "textDocument/publishDiagnostics")
+        .collect();
+    assert_eq!(cleared.len(), 1, "{cleared:?}");
+    assert_eq!(cleared[0]["params"]["uri"], uri(&env));
+    assert_eq!(cleared[0]["params"]["diagnostics"], json!([]));
+    assert_eq!(cleared[0]["params"]["version"], 4);
+    assert_eq!(c.finish(), Some(0));
+}
+
+/// Opening one file publishes for every file of its folder with findings:
+/// those not open without a version; severities as check's (error 1,
+/// warning 2, info 3); every finding's rule, link and source.
+#[test]
+fn one_open_file_publishes_for_the_whole_folder() {
+    let (_keep, dir) = copy_of(&repo(BROKEN));
+    let env = dir.join(".env");
+    let mut c = Client::start(&dir, Some(&["utf-32"]));
+    c.open(&env, "dotenv", 41, &read(&env));
+    c.sync(&env);
+    assert_published(
+        &c,
+        &dir,
+        &check_on(Some(&repo(BROKEN)), &[]),
+        "the broken fixture",
+    );
+    let mut files: Vec<String> = c.published.keys().cloned().collect();
+    files.sort();
+    let mut expected = vec![
+        uri(&env),
+        uri(&dir.join("Dockerfile.prod")),
+        uri(&dir.join("docker-compose.prod.yml")),
+    ];
+    expected.sort();
+    assert_eq!(files, expected);
+    let mut severities = std::collections::BTreeSet::new();
+    for (u, p) in &c.published {
+        let version = if *u == uri(&env) {
+            json!(41)
+        } else {
+            Value::Null
+        };
+        assert_eq!(p["version"], version, "{u}");
+        for d in p["diagnostics"].as_array().unwrap() {
+            let rule = d["code"].as_str().unwrap();
+            assert_eq!(d["source"], "mppeep-lint");
+            let href = d["codeDescription"]["href"].as_str().unwrap();
+            assert!(href.ends_with(&format!("rules/{rule}.md")), "{href}");
+            severities.insert(d["severity"].as_u64().unwrap());
+        }
+    }
+    assert_eq!(severities.into_iter().collect::<Vec<_>>(), [1, 2, 3]);
+    assert_eq!(c.finish(), Some(0));
+}
+
+// ------------------------------------------------- incremental edits
+
+/// Changes by range, in UTF-16 with non-ASCII text before them on their
+/// lines (an astral character counts two), several in one notification and
+/// one spanning lines: the result is linted as the same text opened whole
+/// and as check on it saved (positions in UTF-16 both ways).
+#[test]
+fn incremental_changes_in_utf16_give_what_the_whole_text_gives() {
+    let (_keep, dir) = copy_of(&repo(BROKEN));
+    let env = dir.join(".env");
+    let mut text = read(&env);
+    let mut c = Client::start(&dir, None);
+    c.open(&env, "dotenv", 1, &text);
+    let mut version = 1;
+    // Each change's positions are in the text the changes before it made.
+    let mut change = |c: &mut Client, text: &mut String, edits: Vec<(Value, Value, &str)>| {
+        version += 1;
+        let changes: Vec<Value> = edits
+            .iter()
+            .map(|(a, b, t)| json!({"range": {"start": a, "end": b}, "text": t}))
+            .collect();
+        for e in &changes {
+            let edit = json!({"range": e["range"], "newText": e["text"]});
+            *text = apply_edits(text, &[edit]);
+        }
+        c.notify(
+            "textDocument/didChange",
+            json!({"textDocument": {"uri": uri(&env), "version": version}, "contentChanges": changes}),
+        );
+        version
+    };
+    // After the em dash of the first line: an astral character and accents.
+    let at = pos16(&text, "environment", 0);
+    change(&mut c, &mut text, vec![(at.clone(), at, "𝄞 café ")]);
+    // The user part of DATABASE_URL, then `localhost` after it.
+    let user = text.find("//mppeepuser").unwrap() + 2;
+    let (a, b) = (
+        pos16(&text, "mppeepuser", user),
+        pos16(&text, ":mppeep-db", user),
+    );
+    change(&mut c, &mut text, vec![(a, b, "m𝄞pé")]);
+    let host = text.find("@localhost").unwrap() + 1;
+    let (a, b) = (pos16(&text, "localhost", host), pos16(&text, ":5432", host));
+    change(&mut c, &mut text, vec![(a, b, "127.0.0.1")]);
+    // Two changes in one notification, the second in the first's result.
+    let (a, b) = (pos16(&text, "True", 0), pos16(&text, "\nACCESS", 0));
+    let first = text.replacen("True", "Vrai ✓", 1);
+    let at = pos16(&first, "1440", 0);
+    change(
+        &mut c,
+        &mut text,
+        vec![(a, b, "Vrai ✓"), (at.clone(), at, "𝄞")],
+    );
+    assert!(
+        text.contains("DEBUG=Vrai ✓\nACCESS_TOKEN_EXPIRE_MINUTES=𝄞1440"),
+        "{text}"
+    );
+    // A range across lines: from the middle of POSTGRES_DB's line to the
+    // middle of the next.
+    let (a, b) = (pos16(&text, "=mppeep\n", 0), pos16(&text, "ABASE_URL", 0));
+    let version = change(&mut c, &mut text, vec![(a, b, "=x\nDAT")]);
+    c.sync(&env);
+    assert!(
+        text.contains(
+            "POSTGRES_DB=x\nDATABASE_URL=postgresql://m𝄞pé:mppeep-db-password@127.0.0.1:5432"
+        ),
+        "{text}"
+    );
+    let incremental = c.published.clone();
+
+    let mut whole = Client::start(&dir, None);
+    whole.open(&env, "dotenv", version, &text);
+    whole.sync(&env);
+    assert_eq!(whole.published, incremental, "incremental and whole differ");
+
+    let compose = read(&dir.join("docker-compose.prod.yml"));
+    let dockerfile = read(&dir.join("Dockerfile.prod"));
+    let expected = in_utf16(
+        check_on(Some(&repo(BROKEN)), &[(".env", Some(&text))]),
+        &[
+            (".env", &text),
+            ("docker-compose.prod.yml", &compose),
+            ("Dockerfile.prod", &dockerfile),
+        ],
+    );
+    assert_published(&c, &dir, &expected, "the edited buffer");
+    // Positions after astral characters differ between UTF-16 and
+    // UTF-32: there is a finding after one.
+    let astral_before = |f: &compare::Finding| {
+        let line = text.split('\n').nth(f.at.range[0] as usize).unwrap();
+        let mut units = 0;
+        line.chars()
+            .take_while(|c| {
+                units += c.len_utf16();
+                units <= f.at.range[1] as usize
+            })
+            .any(|c| c.len_utf16() == 2)
+    };
+    assert!(
+        expected
+            .iter()
+            .any(|f| f.at.file == Path::new(".env") && astral_before(f)),
+        "no finding after an astral character: {expected:?}"
+    );
+    assert_eq!(c.finish(), Some(0));
+    assert_eq!(whole.finish(), Some(0));
+}
+
+// ------------------------------------------------------- code actions
+
+/// The code actions for `d` (a published diagnostic of `path`), asked as
+/// an editor asks: its range, and it in the context.
+fn actions_for(c: &mut Client, path: &Path, d: &Value) -> Vec<Value> {
+    let answer = c.request(
+        "textDocument/codeAction",
+        json!({"textDocument": {"uri": uri(path)}, "range": d["range"], "context": {"diagnostics": [d]}}),
+    );
+    assert!(answer.get("error").is_none(), "{answer}");
+    answer["result"].as_array().cloned().unwrap_or_default()
+}
+
+/// The one action of `actions` for a finding of `rule` titled as `title`
+/// says.
+fn action<'a>(actions: &'a [Value], rule: &str, title: impl Fn(&str) -> bool) -> &'a Value {
+    let found: Vec<&Value> = actions
+        .iter()
+        .filter(|a| a["diagnostics"][0]["code"] == rule && title(a["title"].as_str().unwrap()))
+        .collect();
+    assert_eq!(found.len(), 1, "{rule}: {actions:?}");
+    found[0]
+}
+
+/// The edits of an action's `changes` for `path`.
+fn edits_of(a: &Value, path: &Path) -> Vec<Value> {
+    a["edit"]["changes"][uri(path)]
+        .as_array()
+        .unwrap_or_else(|| panic!("no edit of {}: {a}", path.display()))
+        .clone()
+}
+
+/// The safe fixes' actions, applied to the editor's text, write what
+/// `check --fix` writes.
+#[test]
+fn safe_fix_actions_write_what_check_fix_writes() {
+    let (_keep, dir) = copy_of(&repo(BROKEN));
+    let (_keep2, fixed) = copy_of(&repo(BROKEN));
+    let o = std::process::Command::new(client::BIN)
+        .args(["check", "--fix", "--format", "json"])
+        .current_dir(&fixed)
+        .env_clear()
+        .env("PATH", std::env::var("PATH").unwrap_or_default())
+        .output()
+        .unwrap();
+    assert!(matches!(o.status.code(), Some(0 | 1)), "{o:?}");
+    // The safe fixes check reports, by file.
+    let (_, report) = run_check(&dir);
+    let mut safe: Vec<(String, String)> = report.unwrap()["diagnostics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|d| d["fix"]["safe"] == true)
+        .map(|d| {
+            (
+                d["file"].as_str().unwrap().to_string(),
+                d["name"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect();
+    safe.sort();
+    assert!(safe.len() >= 3, "{safe:?}");
+    let mut c = Client::start(&dir, None);
+    let mut files: Vec<&str> = safe.iter().map(|(f, _)| f.as_str()).collect();
+    files.dedup();
+    for f in &files {
+        c.open(&dir.join(f), "plaintext", 1, &read(&dir.join(f)));
+    }
+    c.sync(&dir.join(files[0]));
+    for f in files {
+        let path = dir.join(f);
+        let mut edits = Vec::new();
+        for (_, rule) in safe.iter().filter(|(g, _)| g == f) {
+            let diags = c.diagnostics(&path);
+            let d = diags
+                .iter()
+                .find(|d| d["code"] == rule.as_str())
+                .unwrap_or_else(|| panic!("{rule} not published"));
+            let actions = actions_for(&mut c, &path, d);
+            let fix = action(&actions, rule, |t| !t.starts_with("Suppress"));
+            assert_eq!(fix["isPreferred"], true, "{fix}");
+            assert_eq!(fix["kind"], "quickfix", "{fix}");
+            assert!(!fix["title"].as_str().unwrap().contains("unsafe"), "{fix}");
+            edits.extend(edits_of(fix, &path));
+        }
+        let after = apply_edits(&read(&path), &edits);
+        assert_eq!(
+            after,
+            read(&fixed.join(f)),
+            "{f}: the actions' edits and --fix differ"
+        );
+        assert_ne!(after, read(&path), "{f}: nothing fixed");
+    }
+    // An unsafe fix is offered as one: said in its title, not preferred.
+    let env = dir.join(".env");
+    c.open(&env, "dotenv", 1, &read(&env));
+    c.sync(&env);
+    let d = c
+        .diagnostics(&env)
+        .into_iter()
+        .find(|d| d["code"] == "localhost-in-container")
+        .unwrap();
+    let actions = actions_for(&mut c, &env, &d);
+    let fix = action(&actions, "localhost-in-container", |t| {
+        t.contains("unsafe fix")
+    });
+    assert_eq!(fix["isPreferred"], false, "{fix}");
+    let fixed_env = apply_edits(&read(&env), &edits_of(fix, &env));
+    assert!(fixed_env.contains("@db:5432"), "{fixed_env}");
+    assert_eq!(c.finish(), Some(0));
+}
+
+/// "Suppress `rule` on this line" inserts a `# mppeep-lint: ignore[rule]`
+/// comment above; applied (a change of the buffer), the finding is gone,
+/// as check says of the same text.
+#[test]
+fn a_suppression_action_once_applied_removes_its_finding() {
+    let (_keep, dir) = copy_of(&repo(BROKEN));
+    let compose = dir.join("docker-compose.prod.yml");
+    let text = read(&compose);
+    let mut c = Client::start(&dir, None);
+    c.open(&compose, "yaml", 1, &text);
+    c.sync(&compose);
+    for rule in ["unpinned-image", "quoted-value"] {
+        let text = c.published[&uri(&compose)]["diagnostics"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|d| d["code"] == rule)
+            .cloned()
+            .unwrap_or_else(|| panic!("no {rule}"));
+        let actions = actions_for(&mut c, &compose, &text);
+        let suppress = action(&actions, rule, |t| {
+            t == format!("Suppress `{rule}` on this line")
+        });
+        let edits = edits_of(suppress, &compose);
+        assert_eq!(edits.len(), 1, "{edits:?}");
+        assert!(
+            edits[0]["newText"]
+                .as_str()
+                .unwrap()
+                .trim_start()
+                .starts_with(&format!("# mppeep-lint: ignore[{rule}]")),
+            "{edits:?}"
+        );
+    }
+    let d = c
+        .diagnostics(&compose)
+        .into_iter()
+        .find(|d| d["code"] == "unpinned-image")
+        .unwrap();
+    let actions = actions_for(&mut c, &compose, &d);
+    let suppress = action(&actions, "unpinned-image", |t| t.starts_with("Suppress"));
+    let after = apply_edits(&text, &edits_of(suppress, &compose));
+    assert!(
+        after.contains("    # mppeep-lint: ignore[unpinned-image]\n    image: redis:latest\n"),
+        "{after}"
+    );
+    c.replace(&compose, 2, &after);
+    c.sync(&compose);
+    let rules = rules_of(&c.diagnostics(&compose));
+    assert!(!rules.contains(&"unpinned-image".to_string()), "{rules:?}");
+    assert_published(
+        &c,
+        &dir,
+        &check_on(
+            Some(&repo(BROKEN)),
+            &[("docker-compose.prod.yml", Some(&after))],
+        ),
+        "suppressed",
+    );
+    assert_eq!(c.finish(), Some(0));
+}
+
+/// The secret values of the broken fixture (passwords, the secret key,
+/// the token) appear in no diagnostic, related information, action title or
+/// log line the server sends: only in the edits of a fix, which are the
+/// user's own text.
+#[test]
+fn secret_values_appear_in_nothing_the_server_shows() {
+    let (_keep, dir) = copy_of(&repo(BROKEN));
+    let env = dir.join(".env");
+    // Give SECRET_KEY a value too.
+    let env_text = read(&env).replace("SECRET_KEY=\n", "SECRET_KEY=\"s3cr3t-k3y-value\"\n");
+    let mut secrets: Vec<String> = env_text
+        .lines()
+        .filter_map(|l| l.split_once('='))
+        .filter(|(k, v)| (k.contains("PASSWORD") || k.contains("SECRET")) && !v.is_empty())
+        .map(|(_, v)| v.trim_matches('"').to_string())
+        .collect();
+    secrets.push("ghp_not_a_real_token_0123456789".into());
+    // The compose buffer hard-codes DATABASE_URL, with another password:
+    // `shadowed-env` quotes both URLs.
+    let compose = dir.join("docker-compose.prod.yml");
+    let compose_text = read(&compose).replace(
+        "- DATABASE_URL=${DATABASE_URL}",
+        "- DATABASE_URL=postgresql://mppeepuser:other-pass-value@db:5432/mppeep",
+    );
+    secrets.push("other-pass-value".into());
+    assert!(
+        secrets.contains(&"mppeep-db-password".to_string()),
+        "{secrets:?}"
+    );
+    assert!(
+        secrets.contains(&"s3cr3t-k3y-value".to_string()),
+        "{secrets:?}"
+    );
+    let mut c = Client::start(&dir, None);
+    c.open(&env, "dotenv", 1, &env_text);
+    c.open(&compose, "yaml", 1, &compose_text);
+    c.open(
+        &dir.join("Dockerfile.prod"),
+        "dockerfile",
+        1,
+        &read(&dir.join("Dockerfile.prod")),
+    );
+    c.sync(&env);
+    assert!(
+        rules_of(&c.diagnostics(&env)).contains(&"shadowed-env".to_string()),
+        "{}",
+        c.report()
+    );
+    // Every action of every finding.
+    let mut shown = Vec::new();
+    let published: Vec<(String, Value)> = c
+        .published
+        .iter()
+        .map(|(u, p)| (u.clone(), p.clone()))
+        .collect();
+    for (u, p) in &published {
+        let path = client::path_of(u);
+        for d in p["diagnostics"].as_array().unwrap() {
+            for mut a in actions_for(&mut c, &path, d) {
+                a["edit"] = Value::Null;
+                shown.push(a);
+            }
+        }
+    }
+    assert!(shown.len() > 10, "{} actions", shown.len());
+    shown.extend(
+        c.received
+            .iter()
+            .filter(|m| m["method"] != Value::Null)
+            .cloned(),
+    );
+    let all = serde_json::to_string(&shown).unwrap();
+    for s in &secrets {
+        assert!(
+            !all.contains(s.as_str()),
+            "{s:?} is shown: {}",
+            &all[all.find(s.as_str()).unwrap().saturating_sub(300)..][..400]
+        );
+    }
+    assert!(
+        all.contains("********"),
+        "nothing masked: the test tests nothing"
+    );
+    assert_eq!(c.finish(), Some(0));
+}
