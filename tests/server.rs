@@ -1460,3 +1460,51 @@ fn secret_values_appear_in_nothing_the_server_shows() {
     );
     assert_eq!(c.finish(), Some(0));
 }
+
+// ---------------------------------------------------------- navigation
+
+/// Hover, definitions, references and completion (written elsewhere)
+/// answer without error wherever they are asked: in an open document, past
+/// its end, in a file not open, in a document that is no file.
+#[test]
+fn navigation_requests_answer_without_error() {
+    let (_keep, dir) = copy_of(&repo(BROKEN));
+    let env = dir.join(".env");
+    let mut c = Client::start(&dir, None);
+    c.open(&env, "dotenv", 1, &read(&env));
+    let places = [
+        (uri(&env), 4, 20),
+        (uri(&env), 0, 0),
+        (uri(&env), 999, 999),
+        (uri(&dir.join("docker-compose.prod.yml")), 41, 25),
+        (uri(&dir.join("nowhere/compose.yaml")), 0, 0),
+        ("untitled:Untitled-1".to_string(), 0, 0),
+    ];
+    for (u, line, character) in places {
+        let at =
+            json!({"textDocument": {"uri": u}, "position": {"line": line, "character": character}});
+        let mut with_context = at.clone();
+        with_context["context"] = json!({"includeDeclaration": true});
+        for (method, params) in [
+            ("textDocument/hover", at.clone()),
+            ("textDocument/definition", at.clone()),
+            ("textDocument/references", with_context),
+            ("textDocument/completion", at.clone()),
+        ] {
+            let answer = c.request(method, params);
+            assert!(
+                answer.get("error").is_none(),
+                "{method} at {u}:{line}:{character}: {answer}"
+            );
+            let r = &answer["result"];
+            assert!(
+                r.is_null() || r.is_array() || r.is_object(),
+                "{method}: {answer}"
+            );
+            if u.starts_with("untitled:") {
+                assert!(r.is_null(), "{method} on an untitled document: {answer}");
+            }
+        }
+    }
+    assert_eq!(c.finish(), Some(0));
+}
