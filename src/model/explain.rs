@@ -289,7 +289,12 @@ fn stage_name(facts: &ImageFacts, index: usize) -> String {
         .unwrap_or_else(|| index.to_string())
 }
 
-fn explain_service(ws: &Workspace, p: &Project, s: &Service, var: &str) -> ServiceExplanation {
+pub(crate) fn explain_service(
+    ws: &Workspace,
+    p: &Project,
+    s: &Service,
+    var: &str,
+) -> ServiceExplanation {
     let received = s.container_env.get(var);
     // `environment:` sets VAR without `${VAR}`: where.
     let hard_coded = received

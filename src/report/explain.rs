@@ -21,11 +21,11 @@ fn loc(ws: &Workspace, span: Span) -> (String, usize, usize) {
 }
 
 /// A piece of user text on one line ([`escape::text`]).
-fn esc(s: &str) -> String {
+pub(crate) fn esc(s: &str) -> String {
     escape::text(s).into_owned()
 }
 
-fn at(ws: &Workspace, span: Span) -> String {
+pub(crate) fn at(ws: &Workspace, span: Span) -> String {
     let (f, l, _) = loc(ws, span);
     format!("{f}:{l}")
 }
@@ -45,27 +45,27 @@ fn snippet(ws: &Workspace, span: Span, mask: &Masking) -> (usize, String) {
 }
 
 /// A candidate's value, masked by its map.
-fn candidate_value(var: &str, c: &Candidate, mask: &Masking) -> Option<String> {
+pub(crate) fn candidate_value(var: &str, c: &Candidate, mask: &Masking) -> Option<String> {
     c.value
         .as_deref()
         .map(|v| mask.value(var, v, c.value_span, &c.via, &c.segments))
 }
 
 /// The value a service receives, masked by its map.
-fn final_value(var: &str, f: &Final, mask: &Masking) -> Option<String> {
+pub(crate) fn final_value(var: &str, f: &Final, mask: &Masking) -> Option<String> {
     f.value
         .as_deref()
         .map(|v| mask.value(var, v, f.value_span, &f.via, &f.segments))
 }
 
-fn show_value(value: Option<String>) -> String {
+pub(crate) fn show_value(value: Option<String>) -> String {
     match value {
         Some(v) => format!("\"{}\"", esc(&v).replace('"', "\\\"")),
         None => "(unset)".to_string(),
     }
 }
 
-fn via_origin(ws: &Workspace, v: &Via) -> String {
+pub(crate) fn via_origin(ws: &Workspace, v: &Via) -> String {
     match &v.source {
         Some(VariableSource::Dotenv { key, .. }) => at(ws, *key),
         Some(VariableSource::Process) => "the shell".to_string(),
@@ -82,7 +82,7 @@ fn interpolation_source(from: InterpolationSource) -> &'static str {
 }
 
 /// `` `environment:` at compose.yaml:4 ``.
-fn defined_at_text(ws: &Workspace, d: &DefinedAt) -> String {
+pub(crate) fn defined_at_text(ws: &Workspace, d: &DefinedAt) -> String {
     let at = at(ws, d.key);
     match d.source {
         EnvSource::ComposeEnvironment => format!("`environment:` at {at}"),
@@ -100,7 +100,7 @@ fn feeds_text(ws: &Workspace, feeds: &[Feed]) -> String {
 }
 
 /// A candidate's reason in words (`var`: the explained variable).
-fn reason_text(ws: &Workspace, var: &str, reason: &Reason) -> String {
+pub(crate) fn reason_text(ws: &Workspace, var: &str, reason: &Reason) -> String {
     use InterpolationSource::{Dotenv, Shell};
     match reason {
         Reason::ShellInterpolated => "the shell's value is interpolated into the service's definition below (the shell wins over .env)".to_string(),
@@ -186,7 +186,7 @@ fn reason_text(ws: &Workspace, var: &str, reason: &Reason) -> String {
 }
 
 /// Why a service does not receive `var`, in words.
-fn not_received_text(ws: &Workspace, var: &str, why: &NotReceived) -> String {
+pub(crate) fn not_received_text(ws: &Workspace, var: &str, why: &NotReceived) -> String {
     match why {
         NotReceived::InactiveProfile { service, profiles } => format!(
             "service `{service}` does not run: its profile{} `{}` {} not enabled (`--profile` or COMPOSE_PROFILES)",
@@ -433,7 +433,7 @@ fn explain_lines(ws: &Workspace, ex: &Explanation, mask: &Masking) -> String {
 /// A running service without VAR whose only candidates are the project's
 /// interpolation variables and other services' definitions, while another
 /// service does receive VAR: named in passing, not explained.
-fn is_unrelated(any_receives: bool, s: &ServiceExplanation) -> bool {
+pub(crate) fn is_unrelated(any_receives: bool, s: &ServiceExplanation) -> bool {
     any_receives
         && s.final_value.is_none()
         && s.active
