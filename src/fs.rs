@@ -647,6 +647,46 @@ pub struct WalkError {
 /// (`*settings*.py`, `*config*.py`) under
 /// `root` (or `root` itself when it is a file), sorted by path.
 /// `exclude`: what not to enter (or read), as absolute paths match it.
+/// Whether discovery keeps a file of `kind` at `path`.
+fn kept(kind: FileKind, path: &Path) -> bool {
+    match kind {
+        FileKind::Python => may_hold_settings(path),
+        FileKind::Compose
+        | FileKind::Dockerfile
+        | FileKind::Dotenv
+        | FileKind::Dockerignore
+        | FileKind::Key => true,
+        _ => false,
+    }
+}
+
+/// What [`discover`] run on the folder `root` would find at `path`, a file
+/// that is not on the disk (an editor's unsaved new file): its kind, if a
+/// walk would keep it — under `root`, not in a skipped, template or
+/// excluded folder, of a kind discovery keeps.
+pub fn discovered_at(root: &Path, path: &Path, exclude: &PathPatterns) -> Option<FileKind> {
+    let root = normalize(root);
+    let path = normalize(path);
+    let inside = path.strip_prefix(&root).ok()?;
+    let mut folder = root.clone();
+    let parts: Vec<_> = inside.components().collect();
+    for part in parts.iter().take(parts.len().saturating_sub(1)) {
+        folder.push(part);
+        let skipped = part
+            .as_os_str()
+            .to_str()
+            .is_some_and(|n| SKIPPED_DIRS.contains(&n) || n.contains("{{") || n.contains("{%"));
+        if skipped || is_virtualenv(&folder) || exclude.matches(&folder, true) {
+            return None;
+        }
+    }
+    if !exclude.is_empty() && exclude.matches(&path, false) {
+        return None;
+    }
+    let kind = classify(&path);
+    kept(kind, &path).then_some(kind)
+}
+
 pub fn discover(root: &Path, exclude: &PathPatterns) -> (Vec<Found>, Vec<WalkError>) {
     let mut found = Vec::new();
     let mut errors = Vec::new();
@@ -709,17 +749,7 @@ pub fn discover(root: &Path, exclude: &PathPatterns) -> (Vec<Found>, Vec<WalkErr
                 if special && matches!(kind, FileKind::Python | FileKind::Other) {
                     continue;
                 }
-                let settings_py = kind == FileKind::Python && may_hold_settings(e.path());
-                if settings_py
-                    || matches!(
-                        kind,
-                        FileKind::Compose
-                            | FileKind::Dockerfile
-                            | FileKind::Dotenv
-                            | FileKind::Dockerignore
-                            | FileKind::Key
-                    )
-                {
+                if kept(kind, e.path()) {
                     found.push(Found {
                         path: e.path().to_path_buf(),
                         kind,
@@ -859,6 +889,32 @@ pub fn normalize(path: &Path) -> PathBuf {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_file_not_on_disk_is_found_where_a_walk_would_find_it() {
+        let root = Path::new("/nowhere/p");
+        let none = PathPatterns::default();
+        let at = |p: &str| discovered_at(root, &root.join(p), &none);
+        assert_eq!(at("extra/compose.yaml"), Some(FileKind::Compose));
+        assert_eq!(at("svc/Dockerfile.prod"), Some(FileKind::Dockerfile));
+        assert_eq!(at("app/settings.py"), Some(FileKind::Python));
+        assert_eq!(at("README.md"), None);
+        assert_eq!(at("node_modules/x/compose.yaml"), None);
+        assert_eq!(at("{{cookiecutter.slug}}/compose.yaml"), None);
+        assert_eq!(
+            discovered_at(root, Path::new("/elsewhere/compose.yaml"), &none),
+            None
+        );
+        let exclude = PathPatterns::new(root, &["vendor/".to_string()]);
+        assert_eq!(
+            discovered_at(root, &root.join("vendor/compose.yaml"), &exclude),
+            None
+        );
+        assert_eq!(
+            discovered_at(root, &root.join("compose.yaml"), &exclude),
+            Some(FileKind::Compose)
+        );
+    }
 
     #[test]
     fn an_overlay_text_is_bounded_as_a_file_is() {

@@ -661,13 +661,22 @@ fn a_document_not_on_disk_is_linted_from_its_buffer() {
     assert_published(&c, &dir, &expected, "a new file's buffer");
     assert_eq!(c.published[&uri(&new)]["version"], 3);
     still_serving(&mut c, &dir);
-    // Closed: the file is gone, and so is what was shown of it.
+    // Closed, the folder's last open document: the file is gone, the
+    // folder's model is given back, and what was shown of every file of it
+    // is cleared (a request about a file that is not open keeps nothing).
     c.notify(
         "textDocument/didClose",
         json!({"textDocument": {"uri": uri(&new)}}),
     );
     c.sync(&dir.join(".env"));
     assert_eq!(c.diagnostics(&new), Vec::<Value>::new(), "{}", c.report());
+    for (file, p) in &c.published {
+        assert_eq!(p["diagnostics"], json!([]), "{file} still shows findings");
+    }
+    // Opened again: the folder as it is on disk.
+    let env = dir.join(".env");
+    c.open(&env, "dotenv", 1, &read(&env));
+    c.sync(&env);
     assert_published(
         &c,
         &dir,
@@ -677,13 +686,9 @@ fn a_document_not_on_disk_is_linted_from_its_buffer() {
     assert_eq!(c.finish(), Some(0));
 }
 
-/// The same with a compose file: not linted, since the workspace's
-/// discovery (`model::workspace::load_workspace`) takes only `.env` and
-/// `.dockerignore` files from `WorkspaceOptions::created` (what fixes
-/// create); a new compose file or Dockerfile is linted once saved. Outside
-/// the server's code: left for the workspace's owner.
+/// The same with a new compose file in a new folder: found where a walk
+/// would find it once saved (`fs::discovered_at`).
 #[test]
-#[ignore = "workspace discovery takes only .env and .dockerignore files from `created`"]
 fn a_compose_file_not_on_disk_is_linted_from_its_buffer() {
     let (_keep, dir) = copy_of(&repo(FIXED));
     let mut c = Client::start(&dir, Some(&["utf-32"]));

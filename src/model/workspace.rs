@@ -182,13 +182,26 @@ pub fn load_workspace(fs_: &dyn Fs, cwd: &Path, opts: &WorkspaceOptions) -> Work
             });
         }
     }
-    // Wherever they are: with `-f`, no folder is searched, yet the
-    // project reads the `.dockerignore` of its build contexts.
+    // Files only the file system given holds (a fix pass's new files, an
+    // editor's unsaved ones): found where a walk of the folders searched
+    // would find them; a `.dockerignore` or a `.env` wherever it is — with
+    // `-f`, no folder is searched, yet the project reads the
+    // `.dockerignore` of its build contexts.
+    let searched: Vec<PathBuf> = paths
+        .iter()
+        .map(|p| loader.absolute(p))
+        .filter(|p| fs_.is_dir(p))
+        .collect();
     for path in &opts.created {
         let kind = fs::classify(path);
-        if !opts.exclude.matches(&fs::normalize(path), false)
-            && matches!(kind, FileKind::Dockerignore | FileKind::Dotenv)
-        {
+        let anywhere = matches!(kind, FileKind::Dockerignore | FileKind::Dotenv)
+            && !opts.exclude.matches(&fs::normalize(path), false);
+        let walked = searched
+            .iter()
+            .find_map(|root| fs::discovered_at(root, path, &opts.exclude));
+        if anywhere {
+            found.push((path.clone(), kind));
+        } else if let Some(kind) = walked {
             found.push((path.clone(), kind));
         }
     }

@@ -94,6 +94,9 @@ struct Folder {
     /// The diagnostics last sent for each file.
     published: BTreeMap<Url, Vec<lsp_types::Diagnostic>>,
     dirty: bool,
+    /// Why the last lint could not run (a configuration that does not
+    /// load), shown once, not at every pause in typing.
+    error: Option<String>,
 }
 
 /// What a lint of a folder left: its model and findings, and the masks.
@@ -525,6 +528,7 @@ impl<W: Write> Server<W> {
                 state: None,
                 published: BTreeMap::new(),
                 dirty: true,
+                error: None,
             })
             .dirty = true;
         let now = Instant::now();
@@ -668,18 +672,24 @@ impl<W: Write> Server<W> {
                 let files = self.convert(&linted);
                 if let Some(f) = self.folders.get_mut(folder) {
                     f.state = Some(linted);
+                    f.error = None;
                 }
                 self.publish(folder, files);
             }
             Err(message) => {
+                let mut new = true;
                 if let Some(f) = self.folders.get_mut(folder) {
                     f.state = None;
+                    new = f.error.as_ref() != Some(&message);
+                    f.error = Some(message.clone());
                 }
                 self.publish(folder, BTreeMap::new());
-                self.notify::<note::ShowMessage>(lsp_types::ShowMessageParams {
-                    typ: lsp_types::MessageType::ERROR,
-                    message: escape::output(&Redactor::new().redact(&message)).into_owned(),
-                });
+                if new {
+                    self.notify::<note::ShowMessage>(lsp_types::ShowMessageParams {
+                        typ: lsp_types::MessageType::ERROR,
+                        message: escape::output(&Redactor::new().redact(&message)).into_owned(),
+                    });
+                }
             }
         }
     }
@@ -741,6 +751,11 @@ impl<W: Write> Server<W> {
         let path = text::path_of(uri)?;
         let folder = self.folder_of(&path);
         if !self.folders.contains_key(&folder) {
+            // A request about a file of no open folder (the protocol asks
+            // about open documents) would keep a folder nothing closes.
+            if !self.docs.contains_key(&path) {
+                return None;
+            }
             self.touch(&path);
         }
         if self

@@ -228,3 +228,30 @@ fn files_changed_on_disk_are_watched_and_linted_again() {
         .unwrap()
         .contains(&"localhost-in-container".to_string()));
 }
+
+#[test]
+fn a_configuration_error_is_shown_once_and_a_request_about_no_open_folder_keeps_nothing() {
+    let dir = project();
+    let root = dir.path();
+    std::fs::write(root.join("mppeep-lint.toml"), "select = 3\n").unwrap();
+    let mut s = started(root);
+    let env = root.join(".env");
+    open(&mut s, &env);
+    s.lint_dirty();
+    change(&mut s, &env, 2, "A=1\n");
+    s.lint_dirty();
+    let out = String::from_utf8_lossy(&s.out).into_owned();
+    assert_eq!(out.matches("window/showMessage").count(), 1, "{out}");
+    // A hover about a file in another folder, not open: answered empty,
+    // and no folder is kept for it.
+    let other = tempfile::tempdir().unwrap();
+    let elsewhere = other.path().join(".env");
+    std::fs::write(&elsewhere, "A=1\n").unwrap();
+    let folders = s.folders.len();
+    s.message(Message::Request(Request::new(
+        RequestId::from(3),
+        "textDocument/hover".into(),
+        json!({"textDocument": {"uri": uri(&elsewhere)}, "position": {"line": 0, "character": 0}}),
+    )));
+    assert_eq!(s.folders.len(), folders);
+}
