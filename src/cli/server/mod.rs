@@ -818,12 +818,14 @@ impl<W: Write> Server<W> {
         let base = self.overlay();
         let path = text::path_of(&p.text_document.uri)?;
         let folder = self.folder_of(&path);
+        // The folder's parses: only the edited file is parsed again.
+        let cache = self.folders.get(&folder).map(|f| f.cache.clone());
         let snap = self.snapshot_at(&p.text_document.uri, p.range.start)?;
         let end = text::offset(&snap.sources().get(snap.file).text, p.range.end, snap.enc);
         let recheck = |path: &Path, text: String| {
             let mut edited = base.clone();
             edited.insert(path, text);
-            lint(&folder, &edited, None, show_secrets).ok()
+            lint(&folder, &edited, cache.clone(), show_secrets).ok()
         };
         Some(actions::code_actions(
             &snap,
@@ -834,7 +836,7 @@ impl<W: Write> Server<W> {
     }
 }
 
-/// Lints `folder` as `check` run there lints it, over `fs_`.
+/// Lints `folder` as `check` run there lints it, over `overlay`.
 pub fn lint(
     folder: &Path,
     overlay: &crate::fs::Overlay,
