@@ -85,6 +85,8 @@ pub fn run_check(dir: &Path) -> (Option<i32>, Option<Value>) {
         .current_dir(dir)
         .env_clear()
         .env("PATH", std::env::var("PATH").unwrap_or_default())
+        // As a shell run there sets it (and the server for its folder).
+        .env("PWD", dir)
         .output()
         .expect("run mppeep-lint check");
     (o.status.code(), serde_json::from_slice(&o.stdout).ok())

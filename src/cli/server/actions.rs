@@ -23,14 +23,23 @@ use crate::source::{SourceFile, TextRange};
 /// request.
 const MAX_CHECKED: usize = 4;
 
+/// What the actions may do, from the client and the disk.
+pub struct Client<'a> {
+    /// Whether an edit may create files.
+    pub create_files: bool,
+    /// The project linted with a file's text replaced.
+    pub recheck: &'a dyn Fn(&Path, String) -> Option<Linted>,
+    /// Whether a fix may edit the file at a path, read with that text
+    /// (`None`: a file to create).
+    pub writable: &'a dyn Fn(&Path, Option<&str>) -> bool,
+}
+
 /// The actions for the findings of `snap`'s file on the lines `range`
-/// (bytes) touches. `recheck(path, text)`: the project linted with `path`'s text
-/// replaced.
+/// (bytes) touches.
 pub fn code_actions(
     snap: &Snapshot,
     range: Range<usize>,
-    create_files: bool,
-    recheck: &dyn Fn(&Path, String) -> Option<Linted>,
+    client: Client,
 ) -> Vec<CodeActionOrCommand> {
     let linted = snap.linted;
     let sources = &linted.ws.sources;
@@ -50,7 +59,7 @@ pub fn code_actions(
     for d in touching {
         let shown = to_lsp(d, sources, &linted.shown, snap.enc);
         if let Some(fix) = &d.fix {
-            if let Some(action) = fix_action(snap, d, fix, &shown, create_files) {
+            if let Some(action) = fix_action(snap, d, fix, &shown, &client) {
                 fixes.push(action);
             }
         }
@@ -66,7 +75,8 @@ pub fn code_actions(
         checked += 1;
         let mut edited = file.text.clone();
         edited.replace_range(edit.0.start..edit.0.end, &edit.1);
-        let works = recheck(&file.path, edited).is_some_and(|after| suppressed(linted, &after, d));
+        let works =
+            (client.recheck)(&file.path, edited).is_some_and(|after| suppressed(linted, &after, d));
         if !works {
             continue;
         }
@@ -95,16 +105,25 @@ pub fn code_actions(
 }
 
 /// The action applying `fix`, and whether it is safe; `None` when it
-/// creates a file and the client cannot.
+/// creates a file and the client cannot, or edits a file `check --fix`
+/// would not write.
 fn fix_action(
     snap: &Snapshot,
     d: &Diagnostic,
     fix: &Fix,
     shown: &lsp_types::Diagnostic,
-    create_files: bool,
+    client: &Client,
 ) -> Option<(bool, CodeActionOrCommand)> {
     let sources = &snap.linted.ws.sources;
-    if !fix.creates.is_empty() && !create_files {
+    if !fix.creates.is_empty() && !client.create_files {
+        return None;
+    }
+    let edits_writable = fix.edits.iter().all(|e| {
+        let file = sources.get(e.span.file);
+        (client.writable)(&file.path, Some(&file.text))
+    });
+    let creates_writable = fix.creates.iter().all(|f| (client.writable)(&f.path, None));
+    if !edits_writable || !creates_writable {
         return None;
     }
     // Edits carry the real text: they are the user's own file, changed in

@@ -26,9 +26,9 @@ use std::time::{Duration, Instant};
 use lsp_server::{ErrorCode, Message, Notification, Request, RequestId, Response};
 use lsp_types::notification::Notification as _;
 use lsp_types::request::Request as _;
-use lsp_types::{notification as note, request as req, Url};
+use lsp_types::{notification as note, request as req, CodeActionKind, Url};
 
-use crate::fs::DiskFs;
+use crate::fs::{DiskFs, Fs as _};
 use crate::model::loader::ParseCache;
 use crate::model::secrets::{redactor_for, Redactor, SecretPolicy};
 use crate::model::workspace::Workspace;
@@ -82,6 +82,8 @@ pub fn run() -> u8 {
 struct Document {
     version: i32,
     text: String,
+    /// What it is linted in ([`Server::folder_of`] when it was opened).
+    folder: PathBuf,
 }
 
 /// A folder linted as `check` would lint it run there, while one of its
@@ -91,7 +93,8 @@ struct Folder {
     /// The last lint; `None` before the first or after a configuration
     /// error.
     state: Option<Linted>,
-    /// The diagnostics last sent for each file.
+    /// The diagnostics its last lint found in each file (what is sent is
+    /// merged over folders: [`Server::merged`]).
     published: BTreeMap<Url, Vec<lsp_types::Diagnostic>>,
     dirty: bool,
     /// Why the last lint could not run (a configuration that does not
@@ -153,6 +156,8 @@ pub struct Server<W: Write> {
     roots: Vec<PathBuf>,
     docs: HashMap<PathBuf, Document>,
     folders: BTreeMap<PathBuf, Folder>,
+    /// The diagnostics last sent for each file (none: an empty list).
+    sent: HashMap<Url, Vec<lsp_types::Diagnostic>>,
     /// When the first change not yet linted came, and the last.
     pending: Option<(Instant, Instant)>,
 }
@@ -170,6 +175,7 @@ impl<W: Write> Server<W> {
             roots: Vec::new(),
             docs: HashMap::new(),
             folders: BTreeMap::new(),
+            sent: HashMap::new(),
             pending: None,
         }
     }
@@ -183,7 +189,7 @@ impl<W: Write> Server<W> {
                     match rx.recv_timeout(due.saturating_duration_since(Instant::now())) {
                         Ok(m) => Some(m),
                         Err(mpsc::RecvTimeoutError::Timeout) => {
-                            self.lint_dirty();
+                            self.lint_dirty_guarded();
                             continue;
                         }
                         Err(mpsc::RecvTimeoutError::Disconnected) => None,
@@ -344,7 +350,10 @@ impl<W: Write> Server<W> {
         self.error(
             r.id,
             ErrorCode::MethodNotFound,
-            format!("mppeep-lint does not answer `{}`", clip(&r.method)),
+            format!(
+                "mppeep-lint does not answer `{}`",
+                transport::clip(&r.method)
+            ),
         );
     }
 
@@ -398,8 +407,12 @@ impl<W: Write> Server<W> {
             .workspace
             .as_ref()
             .and_then(|w| w.workspace_edit.as_ref())
-            .and_then(|e| e.resource_operations.as_ref())
-            .is_some_and(|ops| ops.contains(&ResourceOperationKind::Create));
+            .is_some_and(|e| {
+                e.document_changes == Some(true)
+                    && e.resource_operations
+                        .as_ref()
+                        .is_some_and(|ops| ops.contains(&ResourceOperationKind::Create))
+            });
         self.watch_files = p
             .capabilities
             .workspace
@@ -413,17 +426,18 @@ impl<W: Write> Server<W> {
             .and_then(|o| o.get("showSecrets"))
             .and_then(serde_json::Value::as_bool)
             .unwrap_or(false);
+        // The workspace folders; without any (none given, or an empty
+        // list), the root URI.
         #[allow(deprecated)]
-        let mut roots: Vec<PathBuf> = match (&p.workspace_folders, &p.root_uri) {
-            (Some(folders), _) => folders
+        let roots: Vec<PathBuf> = match (&p.workspace_folders, &p.root_uri) {
+            (Some(folders), _) if !folders.is_empty() => folders
                 .iter()
                 .filter_map(|f| text::path_of(&f.uri))
                 .collect(),
-            (None, Some(uri)) => text::path_of(uri).into_iter().collect(),
+            (_, Some(uri)) => text::path_of(uri).into_iter().collect(),
             _ => Vec::new(),
         };
-        roots.sort_by_key(|r| std::cmp::Reverse(r.components().count()));
-        self.roots = roots;
+        self.add_roots(roots);
         InitializeResult {
             capabilities: ServerCapabilities {
                 position_encoding: Some(self.enc.kind()),
@@ -507,20 +521,21 @@ impl<W: Write> Server<W> {
 
     // ------------------------------------------------------- documents
 
-    /// The folder a file is linted in: the deepest workspace folder holding
-    /// it; else its project's folder as `check FILE` finds it (the nearest
-    /// with a compose file, not above a repository's root); else its own.
+    /// What a file is linted in: the deepest workspace folder holding it;
+    /// else its project's folder as `check FILE` finds it (the nearest with
+    /// a compose file, not above a repository's root); else the file alone,
+    /// in its project as `check FILE` lints it — never its whole parent
+    /// folder (a file in `~` would have the home folder walked).
     fn folder_of(&self, path: &Path) -> PathBuf {
         if let Some(root) = self.roots.iter().find(|r| path.starts_with(r)) {
             return root.clone();
         }
         let parent = path.parent().unwrap_or(Path::new("/")).to_path_buf();
-        crate::cli::scope::project_root(path, &parent).unwrap_or(parent)
+        crate::cli::scope::project_root(path, &parent).unwrap_or_else(|| path.to_path_buf())
     }
 
-    /// Marks `path`'s folder to be linted again (opening it if needed).
-    fn touch(&mut self, path: &Path) {
-        let folder = self.folder_of(path);
+    /// Marks `folder` to be linted again (opening it if needed).
+    fn touch(&mut self, folder: PathBuf) {
         self.folders
             .entry(folder)
             .or_insert_with(|| Folder {
@@ -538,18 +553,29 @@ impl<W: Write> Server<W> {
         });
     }
 
+    /// The folder `path` is linted in: its document's, when open (decided
+    /// when it was opened: the disk may have changed since).
+    fn folder_holding(&self, path: &Path) -> PathBuf {
+        match self.docs.get(path) {
+            Some(doc) => doc.folder.clone(),
+            None => self.folder_of(path),
+        }
+    }
+
     fn did_open(&mut self, p: lsp_types::DidOpenTextDocumentParams) {
         let Some(path) = text::path_of(&p.text_document.uri) else {
             return;
         };
+        let folder = self.folder_of(&path);
         self.docs.insert(
-            path.clone(),
+            path,
             Document {
                 version: p.text_document.version,
                 text: p.text_document.text,
+                folder: folder.clone(),
             },
         );
-        self.touch(&path);
+        self.touch(folder);
     }
 
     fn did_change(&mut self, p: lsp_types::DidChangeTextDocumentParams) {
@@ -564,45 +590,66 @@ impl<W: Write> Server<W> {
         for change in p.content_changes {
             text::apply_change(&mut doc.text, change, enc);
         }
-        self.touch(&path);
+        let folder = doc.folder.clone();
+        self.touch(folder);
     }
 
     fn did_close(&mut self, p: lsp_types::DidCloseTextDocumentParams) {
         let Some(path) = text::path_of(&p.text_document.uri) else {
             return;
         };
-        self.docs.remove(&path);
-        let folder = self.folder_of(&path);
-        let still_open = self.docs.keys().any(|d| self.folder_of(d) == folder);
-        if still_open {
-            self.touch(&path);
-        } else if let Some(f) = self.folders.remove(&folder) {
-            // Nothing of it is open: its memory is given back, and what was
-            // shown of it cleared.
-            for uri in f.published.into_keys() {
-                self.notify::<note::PublishDiagnostics>(lsp_types::PublishDiagnosticsParams {
-                    uri,
-                    diagnostics: Vec::new(),
-                    version: None,
-                });
-            }
+        let Some(doc) = self.docs.remove(&path) else {
+            return;
+        };
+        if self.docs.values().any(|d| d.folder == doc.folder) {
+            self.touch(doc.folder);
+        } else {
+            // Nothing of it is open: its memory is given back, and what it
+            // showed cleared.
+            self.drop_folder(&doc.folder);
+        }
+    }
+
+    /// Forgets `folder`, and publishes again the files it showed.
+    fn drop_folder(&mut self, folder: &Path) {
+        if let Some(f) = self.folders.remove(folder) {
+            self.publish_merged(f.published.into_keys().collect());
         }
     }
 
     fn did_save(&mut self, p: lsp_types::DidSaveTextDocumentParams) {
         if let Some(path) = text::path_of(&p.text_document.uri) {
-            self.touch(&path);
+            let folder = self.folder_holding(&path);
+            self.touch(folder);
         }
     }
 
+    /// A file changed on disk: the folders holding it are linted again; one
+    /// outside every folder (a shared env_file) may be read by any.
     fn did_change_watched(&mut self, p: lsp_types::DidChangeWatchedFilesParams) {
-        for change in p.changes {
-            if let Some(path) = text::path_of(&change.uri) {
-                let folder = self.folder_of(&path);
-                if self.folders.contains_key(&folder) {
-                    self.touch(&path);
-                }
-            }
+        let paths: Vec<PathBuf> = p
+            .changes
+            .iter()
+            .filter_map(|c| text::path_of(&c.uri))
+            .collect();
+        let mut hit: Vec<PathBuf> = Vec::new();
+        let mut any = false;
+        for path in &paths {
+            let holding: Vec<&PathBuf> = self
+                .folders
+                .keys()
+                .filter(|f| path.starts_with(f))
+                .collect();
+            any |= holding.is_empty();
+            hit.extend(holding.into_iter().cloned());
+        }
+        if any {
+            hit = self.folders.keys().cloned().collect();
+        }
+        hit.sort();
+        hit.dedup();
+        for folder in hit {
+            self.touch(folder);
         }
     }
 
@@ -614,24 +661,50 @@ impl<W: Write> Server<W> {
             .filter_map(|f| text::path_of(&f.uri))
             .collect();
         self.roots.retain(|r| !removed.contains(r));
-        self.roots
-            .extend(p.event.added.iter().filter_map(|f| text::path_of(&f.uri)));
-        self.roots
-            .sort_by_key(|r| std::cmp::Reverse(r.components().count()));
+        let added: Vec<PathBuf> = p
+            .event
+            .added
+            .iter()
+            .filter_map(|f| text::path_of(&f.uri))
+            .collect();
+        self.add_roots(added);
         // Documents may now belong to other folders: start again.
-        for (_, f) in std::mem::take(&mut self.folders) {
-            for uri in f.published.into_keys() {
-                self.notify::<note::PublishDiagnostics>(lsp_types::PublishDiagnosticsParams {
-                    uri,
-                    diagnostics: Vec::new(),
-                    version: None,
-                });
-            }
+        let folders: Vec<PathBuf> = self.folders.keys().cloned().collect();
+        for folder in folders {
+            self.drop_folder(&folder);
         }
         let open: Vec<PathBuf> = self.docs.keys().cloned().collect();
         for path in open {
-            self.touch(&path);
+            let folder = self.folder_of(&path);
+            if let Some(doc) = self.docs.get_mut(&path) {
+                doc.folder = folder.clone();
+            }
+            self.touch(folder);
         }
+    }
+
+    /// Adds workspace folders, deepest first; the file system's root and the
+    /// home folder are not linted whole (a client that opens them gets each
+    /// file linted in its project instead).
+    fn add_roots(&mut self, roots: Vec<PathBuf>) {
+        let home = std::env::var_os("HOME").map(|h| crate::fs::normalize(Path::new(&h)));
+        for root in roots {
+            if root.parent().is_none() || home.as_ref() == Some(&root) {
+                self.log(
+                    lsp_types::MessageType::INFO,
+                    &format!(
+                        "{} is too broad to lint whole: each file is linted in its project",
+                        root.display()
+                    ),
+                );
+                continue;
+            }
+            if !self.roots.contains(&root) {
+                self.roots.push(root);
+            }
+        }
+        self.roots
+            .sort_by_key(|r| std::cmp::Reverse(r.components().count()));
     }
 
     // ------------------------------------------------------- linting
@@ -647,6 +720,19 @@ impl<W: Write> Server<W> {
             .collect();
         for folder in dirty {
             self.lint_folder(&folder);
+        }
+    }
+
+    /// [`Server::lint_dirty`] when typing pauses, outside any request: a
+    /// panic of ours is logged and the server goes on.
+    fn lint_dirty_guarded(&mut self) {
+        let run = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| self.lint_dirty()));
+        if let Err(payload) = run {
+            let why = format!(
+                "mppeep-lint failed ({}): this is a bug in mppeep-lint; please report it",
+                crate::rules::engine::panic_message(&*payload)
+            );
+            self.log(lsp_types::MessageType::ERROR, &why);
         }
     }
 
@@ -711,27 +797,64 @@ impl<W: Write> Server<W> {
         files
     }
 
-    /// Sends what changed since the last publication of `folder`: files
-    /// whose diagnostics differ, and an empty list for files that have none
-    /// now.
+    /// Records `folder`'s findings per file, and sends the files whose
+    /// diagnostics change.
     fn publish(&mut self, folder: &Path, files: BTreeMap<Url, Vec<lsp_types::Diagnostic>>) {
         let Some(f) = self.folders.get_mut(folder) else {
             return;
         };
-        let before = std::mem::take(&mut f.published);
-        let mut sends = Vec::new();
-        for uri in before.keys() {
-            if !files.contains_key(uri) {
-                sends.push((uri.clone(), Vec::new()));
+        let before = std::mem::replace(&mut f.published, files);
+        let mut changed: Vec<Url> = before
+            .iter()
+            .filter(|(uri, diags)| f.published.get(*uri) != Some(*diags))
+            .map(|(uri, _)| uri.clone())
+            .collect();
+        changed.extend(
+            f.published
+                .iter()
+                .filter(|(uri, diags)| before.get(*uri) != Some(*diags))
+                .map(|(uri, _)| uri.clone()),
+        );
+        changed.sort();
+        changed.dedup();
+        self.publish_merged(changed);
+    }
+
+    /// What a file shows, over the folders that linted it: the findings of
+    /// the folder it belongs to when that one is open (a nested workspace
+    /// folder with its own configuration: `check` run there), else those of
+    /// every folder that read it (a shared env_file outside them all), each
+    /// once.
+    fn merged(&self, uri: &Url) -> Vec<lsp_types::Diagnostic> {
+        let owner = text::path_of(uri).map(|p| self.folder_holding(&p));
+        if let Some(f) = owner.as_ref().and_then(|o| self.folders.get(o)) {
+            return f.published.get(uri).cloned().unwrap_or_default();
+        }
+        let mut all: Vec<lsp_types::Diagnostic> = Vec::new();
+        for f in self.folders.values() {
+            for d in f.published.get(uri).into_iter().flatten() {
+                if !all.contains(d) {
+                    all.push(d.clone());
+                }
             }
         }
-        for (uri, diags) in &files {
-            if before.get(uri) != Some(diags) {
-                sends.push((uri.clone(), diags.clone()));
+        all
+    }
+
+    /// Sends each of `uris` whose merged diagnostics differ from what was
+    /// last sent (an empty list for one that has none now).
+    fn publish_merged(&mut self, uris: Vec<Url>) {
+        for uri in uris {
+            let diagnostics = self.merged(&uri);
+            let last = self.sent.get(&uri).map_or(&[][..], Vec::as_slice);
+            if last == diagnostics.as_slice() {
+                continue;
             }
-        }
-        f.published = files;
-        for (uri, diagnostics) in sends {
+            if diagnostics.is_empty() {
+                self.sent.remove(&uri);
+            } else {
+                self.sent.insert(uri.clone(), diagnostics.clone());
+            }
             let version = text::path_of(&uri)
                 .and_then(|p| self.docs.get(&p))
                 .map(|d| d.version);
@@ -749,14 +872,14 @@ impl<W: Write> Server<W> {
     /// `pos` is in it.
     fn snapshot_at(&mut self, uri: &Url, pos: lsp_types::Position) -> Option<Snapshot<'_>> {
         let path = text::path_of(uri)?;
-        let folder = self.folder_of(&path);
+        let folder = self.folder_holding(&path);
         if !self.folders.contains_key(&folder) {
             // A request about a file of no open folder (the protocol asks
             // about open documents) would keep a folder nothing closes.
             if !self.docs.contains_key(&path) {
                 return None;
             }
-            self.touch(&path);
+            self.touch(folder.clone());
         }
         if self
             .folders
@@ -813,11 +936,21 @@ impl<W: Write> Server<W> {
         &mut self,
         p: lsp_types::CodeActionParams,
     ) -> Option<lsp_types::CodeActionResponse> {
+        // Only quick fixes are offered: a request for other kinds only
+        // (`source.fixAll`, `refactor`) has none, and costs no lint.
+        let wanted = p.context.only.as_ref().is_none_or(|only| {
+            only.iter()
+                .any(|k| k.as_str().is_empty() || k.as_str() == CodeActionKind::QUICKFIX.as_str())
+        });
+        if !wanted {
+            return Some(Vec::new());
+        }
         let create_files = self.create_files;
         let show_secrets = self.show_secrets;
         let base = self.overlay();
+        let open: std::collections::HashSet<PathBuf> = self.docs.keys().cloned().collect();
         let path = text::path_of(&p.text_document.uri)?;
-        let folder = self.folder_of(&path);
+        let folder = self.folder_holding(&path);
         // The folder's parses: only the edited file is parsed again.
         let cache = self.folders.get(&folder).map(|f| f.cache.clone());
         let snap = self.snapshot_at(&p.text_document.uri, p.range.start)?;
@@ -827,29 +960,58 @@ impl<W: Write> Server<W> {
             edited.insert(path, text);
             lint(&folder, &edited, cache.clone(), show_secrets).ok()
         };
+        // A fix edits only what `check --fix` would write: never through a
+        // symbolic link, and a file that is not open only if its text on
+        // disk is what the lint read (not a lossy reading of other bytes); a
+        // file to create only where there is none.
+        let writable = |path: &Path, read: Option<&str>| match (open.contains(path), read) {
+            (true, Some(_)) => std::fs::canonicalize(path).map_or(true, |real| real == path),
+            _ => super::unwritable(path, path, read).is_none(),
+        };
         Some(actions::code_actions(
             &snap,
             snap.offset..end.max(snap.offset),
-            create_files,
-            &recheck,
+            actions::Client {
+                create_files,
+                recheck: &recheck,
+                writable: &writable,
+            },
         ))
     }
 }
 
-/// Lints `folder` as `check` run there lints it, over `overlay`.
+/// Lints `folder` as `check` run there lints it (a file, as `check FILE`
+/// does), over `overlay`.
 pub fn lint(
     folder: &Path,
     overlay: &crate::fs::Overlay,
     cache: Option<Arc<ParseCache>>,
     show_secrets: bool,
 ) -> Result<Linted, String> {
-    let args = super::CheckArgs::default();
-    let mut linter = match super::linter(folder.to_path_buf(), &args) {
+    // A file alone (no workspace folder, no project around it): as
+    // `check FILE` run in its folder lints it — in its project, only what
+    // concerns it reported.
+    let alone = !overlay.is_dir(folder);
+    let (cwd, args) = match (alone, folder.parent()) {
+        (true, Some(parent)) => (
+            parent.to_path_buf(),
+            super::CheckArgs {
+                paths: vec![folder.to_path_buf()],
+                ..Default::default()
+            },
+        ),
+        _ => (folder.to_path_buf(), super::CheckArgs::default()),
+    };
+    let mut linter = match super::linter(cwd, &args) {
         Ok(Some(l)) => l,
         Ok(None) => return Err("every file is excluded by the configuration".into()),
         Err(e) => return Err(e.to_string()),
     };
     linter.opts.parses = cache;
+    // A shell run in the folder has it as PWD, which Compose reads like any
+    // variable (`${PWD}/data`); the server's own is the editor's.
+    let pwd = linter.cwd.display().to_string();
+    linter.opts.process_env.insert("PWD".into(), pwd);
     let created: Vec<PathBuf> = overlay
         .created()
         .into_iter()
@@ -932,10 +1094,6 @@ pub fn to_lsp(
         tags: None,
         data: None,
     }
-}
-
-fn clip(s: &str) -> String {
-    escape::text(&s.chars().take(80).collect::<String>()).into_owned()
 }
 
 #[cfg(test)]

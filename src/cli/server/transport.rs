@@ -103,7 +103,20 @@ pub fn read(r: &mut impl BufRead) -> io::Result<Option<Incoming>> {
     if let Some(why) = bad_header {
         return Ok(Some(Incoming::Malformed(why)));
     }
+    let values = json_values(&body);
+    if values > MAX_VALUES {
+        return Ok(Some(Incoming::Malformed(format!(
+            "a message of {values} JSON values is more than the server takes ({MAX_VALUES})"
+        ))));
+    }
     Ok(Some(match serde_json::from_slice::<Message>(&body) {
+        // A message with an `id` that is no request id (a fraction, null, a
+        // number past 32 bits) reads as a notification: a request the
+        // client waits on, answered as invalid, never obeyed (`exit`).
+        Ok(Message::Notification(_)) if has_id(&body) => Incoming::Invalid {
+            id: serde_json::Value::Null,
+            why: "a request's id must be an integer or a string".into(),
+        },
         Ok(m) => Incoming::Message(m),
         Err(e) => match serde_json::from_slice::<serde_json::Value>(&body) {
             Ok(v) => Incoming::Invalid {
@@ -117,6 +130,65 @@ pub fn read(r: &mut impl BufRead) -> io::Result<Option<Incoming>> {
             Err(e) => Incoming::Malformed(format!("not a JSON-RPC message: {e}")),
         },
     }))
+}
+
+/// The most JSON values (scalars, arrays, objects) a message may hold:
+/// parsing makes a tree of them (some 50 bytes each, twice over), and the
+/// largest real messages — a file's text, a few thousand changed files —
+/// hold a few thousand.
+pub const MAX_VALUES: usize = 1_000_000;
+
+/// How many JSON values `body` holds, roughly (a scalar, an array or an
+/// object each counts one; strings are skipped), in one pass without
+/// parsing.
+fn json_values(body: &[u8]) -> usize {
+    let mut n = 0usize;
+    let mut in_string = false;
+    let mut escaped = false;
+    let mut in_scalar = false;
+    for &b in body {
+        if in_string {
+            match (escaped, b) {
+                (true, _) => escaped = false,
+                (false, b'\\') => escaped = true,
+                (false, b'"') => in_string = false,
+                _ => {}
+            }
+            continue;
+        }
+        match b {
+            b'"' => {
+                in_string = true;
+                in_scalar = false;
+                n += 1;
+            }
+            b'[' | b'{' => {
+                in_scalar = false;
+                n += 1;
+            }
+            b',' | b':' | b']' | b'}' | b' ' | b'\n' | b'\r' | b'\t' => in_scalar = false,
+            _ if !in_scalar => {
+                in_scalar = true;
+                n += 1;
+            }
+            _ => {}
+        }
+    }
+    n
+}
+
+/// Whether the message's object has an `id` member (whatever its value).
+fn has_id(body: &[u8]) -> bool {
+    #[derive(serde::Deserialize)]
+    struct Probe {
+        #[serde(default, deserialize_with = "present")]
+        id: bool,
+    }
+    fn present<'de, D: serde::Deserializer<'de>>(d: D) -> Result<bool, D::Error> {
+        serde::de::IgnoredAny::deserialize(d).map(|_| true)
+    }
+    use serde::Deserialize as _;
+    serde_json::from_slice::<Probe>(body).is_ok_and(|p| p.id)
 }
 
 fn skip_line(r: &mut impl BufRead) -> io::Result<()> {
@@ -138,8 +210,10 @@ fn skip_line(r: &mut impl BufRead) -> io::Result<()> {
     }
 }
 
-fn clip(s: &str) -> String {
-    s.chars().take(64).collect()
+/// A piece of what the client sent, for a message about it: short, on one
+/// line, control characters escaped.
+pub(super) fn clip(s: &str) -> String {
+    crate::report::escape::text(&s.chars().take(80).collect::<String>()).into_owned()
 }
 
 /// Writes a message as one frame.
@@ -210,6 +284,33 @@ mod tests {
         assert!(got[3].as_ref().unwrap_err().contains("not a header"));
         assert_eq!(got[4], Ok("exit".into()));
         assert_eq!(got.len(), 5);
+    }
+
+    #[test]
+    fn a_message_of_too_many_values_is_skipped_and_a_bad_id_never_obeyed() {
+        let many = format!(
+            r#"{{"jsonrpc":"2.0","method":"x","params":[{}0]}}"#,
+            "0,".repeat(MAX_VALUES)
+        );
+        let few = r#"{"jsonrpc":"2.0","method":"x","params":{"text":"[0,0,0,\"]]]"}}"#;
+        assert!(json_values(few.as_bytes()) < 10, "strings are not counted");
+        let input = [
+            frame(&many),
+            frame(r#"{"jsonrpc":"2.0","id":1.5,"method":"exit"}"#),
+            frame(r#"{"jsonrpc":"2.0","id":null,"method":"exit"}"#),
+            frame(few),
+            frame(EXIT),
+        ]
+        .concat();
+        let got = all(input.as_bytes());
+        assert!(
+            got[0].as_ref().unwrap_err().contains("JSON values"),
+            "{got:?}"
+        );
+        assert!(got[1].as_ref().unwrap_err().contains("id"), "{got:?}");
+        assert!(got[2].as_ref().unwrap_err().contains("id"), "{got:?}");
+        assert_eq!(got[3], Ok("x".into()));
+        assert_eq!(got[4], Ok("exit".into()));
     }
 
     #[test]
