@@ -136,8 +136,8 @@ fn item(
 }
 
 /// The variables the project knows: its `.env` lines (the effective ones
-/// first, values masked), its env_files' keys, then the shell's matching
-/// the prefix typed.
+/// first, values masked), the names its compose files use, its env_files'
+/// keys, then the shell's matching the prefix typed (none before one is).
 fn variables(snap: &Snapshot, ctx: &VarContext) -> Vec<CompletionItem> {
     let ws = &snap.linted.ws;
     let mask = Masking {
@@ -171,6 +171,22 @@ fn variables(snap: &Snapshot, ctx: &VarContext) -> Vec<CompletionItem> {
             }
         }
     }
+    // The names the project's compose files use, set or not (a project
+    // with no `.env` has them all from the shell, or nowhere yet).
+    for p in &projects {
+        for v in &p.references {
+            let detail = || {
+                let from = match &v.source {
+                    Some(VariableSource::Dotenv { key, .. }) => at(ws, *key),
+                    Some(VariableSource::Process) => "the shell".to_string(),
+                    Some(VariableSource::Compose) => "Compose (the project name)".to_string(),
+                    None => "not set".to_string(),
+                };
+                format!("used at {} ({from})", at(ws, v.reference))
+            };
+            add(&v.variable, &detail, &mut names);
+        }
+    }
     for p in &projects {
         for f in env_files_read(p) {
             if is_project_env(p, f) {
@@ -187,10 +203,12 @@ fn variables(snap: &Snapshot, ctx: &VarContext) -> Vec<CompletionItem> {
             }
         }
     }
+    // The rest of the shell's variables (the editor's environment: PATH,
+    // HOME and hundreds more) only once a name is being typed.
     let prefix = ctx.prefix.to_ascii_lowercase();
     for p in &projects {
         for (name, v) in &p.variables {
-            if !prefix.is_empty() && !name.to_ascii_lowercase().contains(&prefix) {
+            if prefix.is_empty() || !name.to_ascii_lowercase().contains(&prefix) {
                 continue;
             }
             let detail = || match v.source {
@@ -227,6 +245,10 @@ fn variables(snap: &Snapshot, ctx: &VarContext) -> Vec<CompletionItem> {
 struct ServiceContext {
     service: String,
     range: TextRange,
+    /// Right after an item's `-`: the name goes after a space.
+    space: bool,
+    /// The services the `depends_on:` names already.
+    listed: Vec<String>,
 }
 
 /// The line starting at `start`, without its break.
@@ -273,7 +295,12 @@ fn key_of(line: &str) -> Option<&str> {
 
 fn depends_on_context(text: &str, line_start: usize, at: usize) -> Option<ServiceContext> {
     let before = text.get(line_start..at)?;
-    let word_start = before.trim_end_matches(is_service_char).len();
+    let mut word_start = before.trim_end_matches(is_service_char).len();
+    // `-` right after the indentation is the item's mark, not the name's
+    // start (`      -|` with the cursor after it).
+    if before[..word_start].trim().is_empty() && before[word_start..].starts_with('-') {
+        word_start += 1;
+    }
     let lead = &before[..word_start];
     let range = TextRange::new(
         line_start + word_start,
@@ -303,10 +330,68 @@ fn depends_on_context(text: &str, line_start: usize, at: usize) -> Option<Servic
     if key_of(line_at(text, services)) != Some("services") {
         return None;
     }
+    let typed = text.get(range.start..range.end).unwrap_or("");
+    let listed = listed_under(text, deps)
+        .into_iter()
+        .filter(|n| n != typed)
+        .collect();
     Some(ServiceContext {
         service: service.to_string(),
         range,
+        space: lead.ends_with('-'),
+        listed,
     })
+}
+
+/// The services a `depends_on:` at line `deps` already names (list items,
+/// map keys, or a flow list on its line).
+fn listed_under(text: &str, deps: usize) -> Vec<String> {
+    let head = line_at(text, deps);
+    let mut names = Vec::new();
+    if let Some((_, flow)) = head.split_once('[') {
+        let flow = flow.split(']').next().unwrap_or("");
+        names.extend(
+            flow.split(',')
+                .map(|n| n.trim().trim_matches(['"', '\'']).to_string())
+                .filter(|n| !n.is_empty()),
+        );
+        return names;
+    }
+    let width = indent(head);
+    let mut start = deps + head.len();
+    let mut item_width = None;
+    for _ in 0..MAX_LINES_UP {
+        let Some(next) = text
+            .get(start..)
+            .and_then(|r| r.find('\n'))
+            .map(|i| start + i + 1)
+        else {
+            break;
+        };
+        start = next;
+        let line = line_at(text, start);
+        let t = line.trim();
+        if t.is_empty() || t.starts_with('#') {
+            continue;
+        }
+        let w = indent(line);
+        if w < width || w == width && !t.starts_with('-') {
+            break;
+        }
+        let first = *item_width.get_or_insert(w);
+        if w != first {
+            continue;
+        }
+        let name = match t.strip_prefix('-') {
+            Some(item) => item.trim(),
+            None => t.split(':').next().unwrap_or(""),
+        };
+        let name = name.trim().trim_matches(['"', '\'']);
+        if !name.is_empty() {
+            names.push(name.to_string());
+        }
+    }
+    names
 }
 
 /// The project's services but the one being edited.
@@ -335,15 +420,19 @@ fn services(snap: &Snapshot, ctx: &ServiceContext) -> Vec<CompletionItem> {
     let mut seen = HashSet::new();
     names
         .into_iter()
-        .filter(|(n, _)| *n != ctx.service && seen.insert(*n))
+        .filter(|(n, _)| *n != ctx.service && !ctx.listed.iter().any(|l| l == n) && seen.insert(*n))
         .take(MAX_ITEMS)
         .enumerate()
         .map(|(i, (name, span))| {
+            let insert = match ctx.space {
+                true => format!(" {name}"),
+                false => name.to_string(),
+            };
             item(
                 snap,
                 ctx.range,
                 name,
-                name.to_string(),
+                insert,
                 CompletionItemKind::MODULE,
                 format!("service, {}", at(ws, span)),
                 i,

@@ -209,7 +209,7 @@ fn variable_definition(ws: &Workspace, projects: &[&Project], v: &VarAt) -> Vec<
 }
 
 /// The `ENV` or `ARG` that defines `name` for a `$name` at `at`: the last
-/// one before it in its stage, else a global `ARG`.
+/// one before its instruction in its stage, else a global `ARG`.
 fn declared_before(df: &Dockerfile, at: Span, name: &str) -> Option<Span> {
     let span = |r: TextRange| Span::new(at.file, r);
     let stages = df.stages();
@@ -223,9 +223,12 @@ fn declared_before(df: &Dockerfile, at: Span, name: &str) -> Option<Span> {
         })
         .map(|s| df.stage_instructions(s))
         .unwrap_or(&[]);
+    // Instructions wholly before the reference: in `ENV PATH=/x:$PATH`,
+    // `$PATH` is the value before the instruction (BuildKit substitutes
+    // with the environment the instruction starts with), not its own key.
     let in_stage = stage
         .iter()
-        .take_while(|i| i.range.start < at.range.start)
+        .take_while(|i| i.range.end <= at.range.start)
         .flat_map(|i| -> Vec<TextRange> {
             match &i.kind {
                 InstructionKind::Env(pairs) => pairs

@@ -43,13 +43,18 @@ pub fn hover(snap: &Snapshot) -> Option<Hover> {
         policy: &snap.linted.policy,
         redactor: &snap.linted.shown,
     };
-    let mut out = String::new();
+    // One block per project reading the file; two projects of one folder
+    // (a default file and another `-f` set) that say the same are shown
+    // once.
+    let mut blocks: Vec<String> = Vec::new();
     for p in projects_of(ws, snap.file).into_iter().take(MAX_PROJECTS) {
-        if !out.is_empty() {
-            out.push_str("\n---\n\n");
+        let mut block = String::new();
+        variable_in_project(ws, p, &var, &mask, &mut block);
+        if !blocks.contains(&block) {
+            blocks.push(block);
         }
-        variable_in_project(ws, p, &var, &mask, &mut out);
     }
+    let out = blocks.join("\n---\n\n");
     if out.is_empty() {
         return None;
     }
@@ -89,9 +94,10 @@ fn variable_in_project(ws: &Workspace, p: &Project, var: &VarAt, mask: &Masking,
     let name = var.name.as_str();
     let _ = writeln!(
         out,
-        "**{}** in project {}\n",
+        "**{}** in project {} ({})\n",
         code(&esc(name)),
-        code(&esc(&p.name))
+        code(&esc(&p.name)),
+        files_line(ws, p)
     );
     let via = match &var.kind {
         VarKind::Reference(v) | VarKind::ValueReference(Some(v)) => Some(*v),
@@ -112,6 +118,46 @@ fn variable_in_project(ws: &Workspace, p: &Project, var: &VarAt, mask: &Masking,
     }
     services_lines(ws, name, &explained, rest, mask, out);
 }
+
+/// The compose files of a project, as `-f` would name them: what tells
+/// two projects of one folder apart.
+fn files_line(ws: &Workspace, p: &Project) -> String {
+    const MAX_FILES: usize = 3;
+    let names: Vec<String> = p
+        .compose_files
+        .iter()
+        .filter(|f| !p.included_files.contains(f))
+        .map(|f| esc(&ws.sources.get(*f).display))
+        .collect();
+    let mut line = names
+        .iter()
+        .take(MAX_FILES)
+        .cloned()
+        .collect::<Vec<_>>()
+        .join(" + ");
+    if names.len() > MAX_FILES {
+        let _ = write!(line, " + {} more", names.len() - MAX_FILES);
+    }
+    line
+}
+
+/// A value as a hover shows it: its first line, at most [`MAX_VALUE`]
+/// characters (a value of many lines — a whole configuration in one
+/// variable — is for `explain`, not a tooltip).
+fn shown(value: Option<String>) -> String {
+    show_value(value.map(|v| {
+        let first = v.lines().next().unwrap_or("");
+        let clipped: String = first.chars().take(MAX_VALUE).collect();
+        if clipped.len() < v.len() {
+            format!("{clipped}…")
+        } else {
+            v
+        }
+    }))
+}
+
+/// The characters of a value a hover shows.
+const MAX_VALUE: usize = 80;
 
 /// `${VAR:-d}` at compose.yaml:7 → `"value"` from .env:3.
 fn reference_line(ws: &Workspace, v: &Via, mask: &Masking) -> String {
@@ -135,23 +181,17 @@ fn reference_line(ws: &Workspace, v: &Via, mask: &Masking) -> String {
     let resolved = match value {
         Some(value) if !(value.is_empty() && empty_default) => format!(
             "{} from {}",
-            code(&show_value(Some(via_value(v, value, mask)))),
+            code(&shown(Some(via_value(v, value, mask)))),
             via_origin(ws, v)
         ),
         _ if default_op => match v.literal_default(&ws.sources) {
             // The default is written in the reference: masked with it.
             Some(_) if mask.redactor.covers(v.reference) => {
-                format!("{} (its default)", code(&show_value(Some(MASK.into()))))
+                format!("{} (its default)", code(&shown(Some(MASK.into()))))
             }
             Some(d) => format!(
                 "{} (its default)",
-                code(&show_value(Some(mask.value(
-                    &v.variable,
-                    &d,
-                    None,
-                    &[],
-                    &[]
-                ))))
+                code(&shown(Some(mask.value(&v.variable, &d, None, &[], &[]))))
             ),
             None => "its default".to_string(),
         },
@@ -318,7 +358,7 @@ fn this_definition(
         "this definition ({} at {}) = {}: {}",
         c.source.as_str(),
         at(ws, var.span),
-        code(&show_value(candidate_value(name, c, mask))),
+        code(&shown(candidate_value(name, c, mask))),
         words(mask, &reason_text(ws, name, &c.reason))
     ))
 }
@@ -352,7 +392,7 @@ fn services_lines(
             Some(f) => {
                 let mut line = format!(
                     "- **{service}**: {} from {}",
-                    code(&show_value(final_value(var, f, mask))),
+                    code(&shown(final_value(var, f, mask))),
                     defined_at_text(
                         ws,
                         &DefinedAt {

@@ -337,6 +337,14 @@ fn a_secrets_value_never_appears_in_a_hover_or_a_completion() {
 #[test]
 fn definitions() {
     let f = seed();
+    // `$PATH` in `ENV PATH=...:$PATH`: the value before the instruction —
+    // the one an earlier `ENV` sets, or none here (the base image's).
+    let f4 = fixture(&[(
+        "Dockerfile",
+        "FROM python:3.12-slim\nENV PATH=/a:$PATH\nENV PATH=/b:$PATH\n",
+    )]);
+    assert!(f4.definition("Dockerfile", "/a:$PA|TH").is_empty());
+    assert_eq!(f4.definition("Dockerfile", "/b:$PA|TH"), ["Dockerfile:2"]);
     // `${VAR}` → its `.env` line.
     assert_eq!(
         f.definition("compose.yaml", "${NAV_DATABASE|_URL}"),
@@ -487,9 +495,10 @@ fn completion_of_variables_and_services() {
     let snap = f.snap("compose.yaml", "${NAV_DA|TABASE_URL}");
     let items = completion(&snap);
     let labels: Vec<&str> = items.iter().map(|i| i.label.as_str()).collect();
-    // The project's `.env` first, in order, then env_file keys.
+    // The project's `.env` first, in order, then the names the compose
+    // files use (set or not), then env_file keys.
     assert_eq!(
-        labels[..8],
+        labels[..9],
         [
             "NAV_DATABASE_URL",
             "NAV_SECRET_KEY",
@@ -497,10 +506,19 @@ fn completion_of_variables_and_services() {
             "NAV_LOG_LEVEL",
             "NAV_HOST",
             "NAV_URL",
+            "NAV_ADMIN_UNSET",
             "WORKERS",
             "API_TOKEN"
         ]
     );
+    let unset = items.iter().find(|i| i.label == "NAV_ADMIN_UNSET").unwrap();
+    assert!(
+        unset.detail.as_deref().unwrap().ends_with("(not set)"),
+        "{unset:?}"
+    );
+    // Nothing typed yet: the shell's other variables (PATH, HOME…) wait
+    // for a name to match.
+    assert!(!labels.contains(&"PATH"), "{labels:?}");
     assert!(items.len() <= super::complete::MAX_ITEMS);
     let secret = &items[1];
     assert_eq!(secret.detail.as_deref(), Some(".env:2 = \"********\""));
@@ -535,11 +553,26 @@ fn completion_of_variables_and_services() {
     assert_eq!(edit.new_text, "NAV_A}");
     assert!(f2.labels(".env", "$$NAV_|").is_empty());
     assert!(f2.labels(".env", "'${NAV_|").is_empty());
-    // `depends_on:`, map form: every service but the one edited.
+    // `depends_on:`, map form: every service but the one edited and those
+    // listed already (`cache`).
     assert_eq!(
         f.labels("compose.yaml", "      d|b:\n        condition"),
-        ["db", "cache", "worker", "admin"]
+        ["db", "worker", "admin"]
     );
+    // Right after an item's `-`: the dash stays, the name goes after a
+    // space.
+    let f3 = fixture(&[(
+        "compose.yaml",
+        "services:\n  a:\n    image: busybox\n    depends_on:\n      - b\n      -\n  b:\n    image: busybox\n  c:\n    image: busybox\n",
+    )]);
+    let items = completion(&f3.snap("compose.yaml", "      -|\n  b:"));
+    let labels: Vec<&str> = items.iter().map(|i| i.label.as_str()).collect();
+    assert_eq!(labels, ["c"]);
+    let Some(lsp_types::CompletionTextEdit::Edit(edit)) = &items[0].text_edit else {
+        panic!()
+    };
+    assert_eq!(edit.new_text, " c");
+    assert_eq!(edit.range.start, edit.range.end, "nothing replaced");
     // List form, and a flow list.
     assert_eq!(
         f.labels("compose.yaml", "- d|b\n"),
