@@ -4,10 +4,13 @@
 //! reasons are data ([`Reason`], [`NotReceived`]): `report::explain` words
 //! them.
 
+use std::collections::HashSet;
+
+use crate::facts::build_vars::PLATFORM_ARGS;
 use crate::model::app::{AppField, SettingsClass};
 use crate::model::types::*;
 use crate::model::workspace::Workspace;
-use crate::source::{FileId, Span};
+use crate::source::{FileId, Span, TextRange};
 use crate::syntax::dockerfile::InstructionKind;
 
 /// Where a candidate definition sits.
@@ -117,6 +120,9 @@ pub enum Reason {
     },
     /// A Dockerfile `ARG`: build time only, not in the container.
     BuildTimeOnly,
+    /// A Dockerfile `ARG` before the first `FROM`: seen by `FROM` lines
+    /// and by the stages that declare it again; build time only.
+    GlobalArg,
     /// A definition of another service (`owner`) that `service` does not
     /// share: `environment:`, or an env_file it does not read.
     OtherService {
@@ -155,6 +161,20 @@ pub enum NotReceived {
     OtherService { at: Span, reason: Reason },
     /// The Dockerfile defines VAR at `at`, to no effect (`reason`).
     InDockerfile { at: Span, reason: Reason },
+    /// Nothing sets VAR, and `service` only interpolates it into other
+    /// values: `feeds` (its container variables) and `references` (every
+    /// `${VAR}` of its definition, those of `feeds` included).
+    OnlyReferenced {
+        service: String,
+        feeds: Vec<Feed>,
+        references: Vec<Span>,
+    },
+    /// VAR is one of BuildKit's automatic platform ARGs (`TARGETARCH`…):
+    /// set while building, never in a container.
+    PlatformArg,
+    /// Only the Dockerfiles of other services' images define VAR (`ARG`,
+    /// `ENV`), at `at`.
+    OtherDockerfile { at: Vec<Span> },
     /// VAR is referenced in compose, but not as a variable of `service`.
     ReferencedElsewhere { service: String },
     /// Nothing in the project defines VAR.
@@ -209,6 +229,10 @@ pub struct ServiceExplanation {
     pub why_not: Vec<NotReceived>,
     /// Names close to VAR that the project does define.
     pub suggestions: Vec<Suggestion>,
+    /// Every `${VAR}` the service's definition holds: in its compose
+    /// mapping, and in the values of its container environment (an
+    /// `extends:` base's included).
+    pub references: Vec<Span>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -276,6 +300,53 @@ fn feeds_in(service: &Service, var: &str) -> Vec<Feed> {
                     reference: via.reference,
                 });
             }
+        }
+    }
+    out
+}
+
+/// The references to `var` that `service` holds: those written in its
+/// mappings of the project's compose files, then those of `feeds` (values
+/// it inherits, from an `extends:` base).
+fn references_in(
+    ws: &Workspace,
+    p: &Project,
+    service: &Service,
+    var: &str,
+    feeds: &[Feed],
+) -> Vec<Span> {
+    let mut out: Vec<Span> = Vec::new();
+    let mut seen: HashSet<Span> = HashSet::new();
+    // The service's mappings, per file: each file's services read once.
+    let mut mappings: Vec<(FileId, Vec<TextRange>)> = Vec::new();
+    for r in p.references.iter().filter(|r| r.variable == var) {
+        let file = r.reference.file;
+        let i = match mappings.iter().position(|(f, _)| *f == file) {
+            Some(i) => i,
+            None => {
+                let ranges = ws.compose.get(&file).map_or_else(Vec::new, |tree| {
+                    tree.documents()
+                        .flat_map(|d| &d.services)
+                        .filter(|t| t.name.value == service.name)
+                        .map(|t| t.range)
+                        .collect()
+                });
+                mappings.push((file, ranges));
+                mappings.len() - 1
+            }
+        };
+        let start = r.reference.range.start;
+        let inside = mappings[i]
+            .1
+            .iter()
+            .any(|m| m.start <= start && start < m.end);
+        if inside && seen.insert(r.reference) {
+            out.push(r.reference);
+        }
+    }
+    for f in feeds {
+        if seen.insert(f.reference) {
+            out.push(f.reference);
         }
     }
     out
@@ -476,28 +547,40 @@ pub(crate) fn explain_service(
                             });
                         }
                     }
-                    InstructionKind::Arg(decls) if in_chain => {
-                        for a in decls.iter().filter(|a| a.name.value == var) {
-                            candidates.push(Candidate {
-                                source: CandidateSource::ImageArg,
-                                key_span: Some(Span::new(facts.dockerfile_file, a.name.range)),
-                                value_span: a
-                                    .default
-                                    .as_ref()
-                                    .map(|d| Span::new(facts.dockerfile_file, d.range)),
-                                value: a.default.as_ref().map(|d| d.value.clone()),
-                                used: false,
-                                reason: Reason::BuildTimeOnly,
-                                stage: Some(stage_name(facts, index)),
-                                service: None,
-                                via: Vec::new(),
-                                segments: Vec::new(),
-                                feeds: Vec::new(),
-                            });
-                        }
+                    InstructionKind::Arg(decls) => {
+                        // An ARG of a stage the service does not run: that
+                        // stage's; of one it runs: build time only.
+                        let reason = if in_chain {
+                            Reason::BuildTimeOnly
+                        } else {
+                            Reason::StageNotRun {
+                                stage: stage_name(facts, index),
+                                runs: run.clone(),
+                                service: s.name.clone(),
+                            }
+                        };
+                        candidates.extend(arg_candidates(
+                            facts,
+                            decls,
+                            var,
+                            &reason,
+                            Some(stage_name(facts, index)),
+                        ));
                     }
                     _ => {}
                 }
+            }
+        }
+        // The ARGs before the first FROM.
+        let first = facts
+            .stages
+            .first()
+            .map_or(facts.dockerfile.instructions.len(), |st| {
+                st.instructions.start
+            });
+        for ins in facts.dockerfile.instructions.iter().take(first) {
+            if let InstructionKind::Arg(decls) = &ins.kind {
+                candidates.extend(arg_candidates(facts, decls, var, &Reason::GlobalArg, None));
             }
         }
     }
@@ -572,10 +655,11 @@ pub(crate) fn explain_service(
             via: w.winner.via.clone(),
             segments: w.winner.segments.clone(),
         });
+    let references = references_in(ws, p, s, var, &feeds);
     let mut why_not = Vec::new();
     let mut suggestions = Vec::new();
     if final_value.is_none() {
-        why_not = reasons_not_received(p, s, var, &candidates, &feeds);
+        why_not = reasons_not_received(p, s, var, &candidates, &feeds, &references);
         suggestions = near_misses(ws, p, s, var);
     }
     ServiceExplanation {
@@ -586,7 +670,37 @@ pub(crate) fn explain_service(
         candidates,
         why_not,
         suggestions,
+        references,
     }
+}
+
+/// The declarations of `var` among `decls` (one `ARG` instruction), as
+/// candidates for `reason`.
+fn arg_candidates(
+    facts: &ImageFacts,
+    decls: &[crate::syntax::dockerfile::ArgDecl],
+    var: &str,
+    reason: &Reason,
+    stage: Option<String>,
+) -> Vec<Candidate> {
+    let file = facts.dockerfile_file;
+    decls
+        .iter()
+        .filter(|a| a.name.value == var)
+        .map(|a| Candidate {
+            source: CandidateSource::ImageArg,
+            key_span: Some(Span::new(file, a.name.range)),
+            value_span: a.default.as_ref().map(|d| Span::new(file, d.range)),
+            value: a.default.as_ref().map(|d| d.value.clone()),
+            used: false,
+            reason: reason.clone(),
+            stage: stage.clone(),
+            service: None,
+            via: Vec::new(),
+            segments: Vec::new(),
+            feeds: Vec::new(),
+        })
+        .collect()
 }
 
 fn reasons_not_received(
@@ -595,6 +709,7 @@ fn reasons_not_received(
     var: &str,
     candidates: &[Candidate],
     feeds: &[Feed],
+    references: &[Span],
 ) -> Vec<NotReceived> {
     let mut out = Vec::new();
     if !s.active {
@@ -626,6 +741,15 @@ fn reasons_not_received(
             service: s.name.clone(),
             feeds: feeds.iter().map(|f| f.into.clone()).collect(),
         });
+    } else if !references.is_empty()
+        && !p.variables.contains_key(var)
+        && s.container_env.get(var).is_none()
+    {
+        out.push(NotReceived::OnlyReferenced {
+            service: s.name.clone(),
+            feeds: feeds.to_vec(),
+            references: references.to_vec(),
+        });
     }
     for c in candidates.iter().filter(|c| c.service.is_some()) {
         if let Some(at) = c.key_span {
@@ -649,12 +773,48 @@ fn reasons_not_received(
         }
     }
     if out.is_empty() {
-        if p.references.iter().any(|r| r.variable == var) {
+        let elsewhere = other_dockerfiles(p, s, var);
+        if PLATFORM_ARGS.contains(&var) {
+            out.push(NotReceived::PlatformArg);
+        } else if !elsewhere.is_empty() {
+            out.push(NotReceived::OtherDockerfile { at: elsewhere });
+        } else if p.references.iter().any(|r| r.variable == var) {
             out.push(NotReceived::ReferencedElsewhere {
                 service: s.name.clone(),
             });
         } else {
             out.push(NotReceived::Undefined);
+        }
+    }
+    out
+}
+
+/// Where the Dockerfiles of the project's other images, not `s`'s,
+/// declare `var` (`ARG`, `ENV`, in any stage), each place once.
+fn other_dockerfiles(p: &Project, s: &Service, var: &str) -> Vec<Span> {
+    let mut seen: Vec<FileId> = s.image_facts.iter().map(|f| f.dockerfile_file).collect();
+    let mut out: Vec<Span> = Vec::new();
+    for facts in p.services.iter().filter_map(|o| o.image_facts.as_ref()) {
+        let file = facts.dockerfile_file;
+        if seen.contains(&file) {
+            continue;
+        }
+        seen.push(file);
+        for ins in &facts.dockerfile.instructions {
+            let names: Vec<TextRange> = match &ins.kind {
+                InstructionKind::Env(pairs) => pairs
+                    .iter()
+                    .filter(|pr| pr.key.value == var)
+                    .map(|pr| pr.key.range)
+                    .collect(),
+                InstructionKind::Arg(decls) => decls
+                    .iter()
+                    .filter(|a| a.name.value == var)
+                    .map(|a| a.name.range)
+                    .collect(),
+                _ => Vec::new(),
+            };
+            out.extend(names.into_iter().map(|range| Span::new(file, range)));
         }
     }
     out
@@ -967,8 +1127,124 @@ mod tests {
             matches!(&s.why_not[..], [NotReceived::InDockerfile { reason, .. }] if *reason == not_run)
         );
         let s = explain_in(&files, &[], "VERSION", "app");
+        // The `build` stage's ARG, then the one of the stage it runs.
+        assert_eq!(sources(&s), [("image.arg", false), ("image.arg", false)]);
+        assert_eq!(s.candidates[0].reason, not_run);
+        assert_eq!(s.candidates[1].reason, Reason::BuildTimeOnly);
+    }
+
+    /// `${MASTER:-y}` with MASTER unset: the default is what the service
+    /// receives, and the reference says so (not "unset, empty").
+    #[test]
+    fn a_default_that_applies_is_known() {
+        let compose = "services:\n  app:\n    image: busybox\n    environment:\n      - MASTER=${MASTER:-y}\n      - KEEP=${KEEP-k}\n      - PLAIN=${PLAIN}\n";
+        let via = |dotenv: &str, var: &str| {
+            let s = explain_in(
+                &[("compose.yaml", compose), (".env", dotenv)],
+                &[],
+                var,
+                "app",
+            );
+            s.final_value.unwrap().via.remove(0)
+        };
+        let v = via("", "MASTER");
+        assert_eq!((v.source.as_ref(), v.default_applies()), (None, true));
+        // `:-` also replaces an empty value; `-` only an unset one.
+        assert!(via("MASTER=\n", "MASTER").default_applies());
+        assert!(!via("MASTER=n\n", "MASTER").default_applies());
+        assert!(via("", "KEEP").default_applies());
+        assert!(!via("KEEP=\n", "KEEP").default_applies());
+        assert!(!via("", "PLAIN").default_applies());
+    }
+
+    /// A service that interpolates VAR into another key refers to it,
+    /// even when nothing sets VAR: its explanation keeps the references
+    /// and says why it has no VAR of its own.
+    #[test]
+    fn a_service_that_only_interpolates_an_unset_variable_refers_to_it() {
+        let compose = "services:\n  minio:\n    image: minio/minio\n    environment:\n      - MINIO_ROOT_USER=${KEY:-minioadmin}\n  tagged:\n    image: busybox\n    command: echo ${KEY}\n  app:\n    image: busybox\n    environment:\n      - KEY=${KEY}\n  other:\n    image: busybox\n";
+        let files = [("compose.yaml", compose)];
+        let minio = explain_in(&files, &[], "KEY", "minio");
+        assert!(minio.final_value.is_none());
+        assert_eq!(minio.references.len(), 1);
+        // First; then that `app` sets KEY, not minio.
+        match &minio.why_not[..] {
+            [NotReceived::OnlyReferenced {
+                service,
+                references,
+                feeds,
+            }, NotReceived::OtherService { .. }] => {
+                assert_eq!(service, "minio");
+                assert_eq!(references.len(), 1);
+                let into: Vec<&str> = feeds.iter().map(|f| f.into.as_str()).collect();
+                assert_eq!(into, ["MINIO_ROOT_USER"]);
+            }
+            other => panic!("{other:?}"),
+        }
+        // A reference outside `environment:` counts too.
+        let tagged = explain_in(&files, &[], "KEY", "tagged");
+        assert_eq!(tagged.references.len(), 1);
+        assert!(
+            matches!(&tagged.why_not[..], [NotReceived::OnlyReferenced { feeds, .. }, ..] if feeds.is_empty()),
+            "{:?}",
+            tagged.why_not
+        );
+        let other = explain_in(&files, &[], "KEY", "other");
+        assert!(other.references.is_empty());
+        assert!(matches!(
+            other.why_not[..],
+            [NotReceived::OtherService { .. }]
+        ));
+    }
+
+    /// Every ARG is a definition: in a stage the service does not run, and
+    /// before the first FROM; BuildKit's platform ARGs are BuildKit's.
+    #[test]
+    fn args_of_every_stage_and_the_platform_args() {
+        let df = "ARG BASE=3.12\nFROM --platform=$BUILDPLATFORM python:${BASE}-slim AS builder\nARG TOKEN=ghp_x\nRUN echo\n\nFROM python:3.12-slim AS runtime\nCOPY --from=builder /x /x\n";
+        let compose = "services:\n  app:\n    build:\n      context: .\n      target: runtime\n";
+        let files = [("compose.yaml", compose), ("Dockerfile", df)];
+        let s = explain_in(&files, &[], "TOKEN", "app");
         assert_eq!(sources(&s), [("image.arg", false)]);
-        assert_eq!(s.candidates[0].reason, Reason::BuildTimeOnly);
+        assert_eq!(s.candidates[0].value.as_deref(), Some("ghp_x"));
+        assert_eq!(s.candidates[0].stage.as_deref(), Some("builder"));
+        assert_eq!(
+            s.candidates[0].reason,
+            Reason::StageNotRun {
+                stage: "builder".into(),
+                runs: "runtime".into(),
+                service: "app".into(),
+            }
+        );
+        assert!(
+            matches!(&s.why_not[..], [NotReceived::InDockerfile { .. }]),
+            "{:?}",
+            s.why_not
+        );
+        let s = explain_in(&files, &[], "BASE", "app");
+        assert_eq!(sources(&s), [("image.arg", false)]);
+        assert_eq!(s.candidates[0].reason, Reason::GlobalArg);
+        assert_eq!(s.candidates[0].stage, None);
+        let s = explain_in(&files, &[], "BUILDPLATFORM", "app");
+        assert!(s.candidates.is_empty());
+        assert_eq!(s.why_not, [NotReceived::PlatformArg]);
+        // A service built from another Dockerfile: defined there, not
+        // "nowhere".
+        let two = "services:\n  app:\n    build:\n      context: .\n      target: runtime\n  db:\n    image: postgres\n";
+        let files2 = [("compose.yaml", two), ("Dockerfile", df)];
+        let s = explain_in(&files2, &[], "TOKEN", "db");
+        match &s.why_not[..] {
+            [NotReceived::OtherDockerfile { at }] => assert_eq!(at.len(), 1),
+            other => panic!("{other:?}"),
+        }
+        // Not built here: still BuildKit's name, not an undefined one.
+        let s = explain_in(
+            &[("compose.yaml", "services:\n  app:\n    image: busybox\n")],
+            &[],
+            "TARGETARCH",
+            "app",
+        );
+        assert_eq!(s.why_not, [NotReceived::PlatformArg]);
     }
 
     #[test]

@@ -56,6 +56,23 @@ pub struct Via {
 }
 
 impl Via {
+    /// True when the reference resolves to its default (`${NAME:-d}`,
+    /// `${NAME-d}`), as Compose decides: the variable is unset, or, for
+    /// `:-`, empty.
+    pub fn default_applies(&self) -> bool {
+        let empty = || {
+            self.value
+                .as_deref()
+                .or_else(|| self.written.as_deref().map(|w| w.text.as_str()))
+                .is_some_and(str::is_empty)
+        };
+        match self.form {
+            ReferenceForm::Op(OpKind::DefaultIfUnset) => self.source.is_none(),
+            ReferenceForm::Op(OpKind::DefaultIfEmpty) => self.source.is_none() || empty(),
+            _ => false,
+        }
+    }
+
     /// The default of `${NAME:-d}` / `${NAME-d}` when it is plain text
     /// (`$$` read as `$`); `None` for another form or a default with a
     /// reference.

@@ -65,7 +65,52 @@ pub(crate) fn show_value(value: Option<String>) -> String {
     }
 }
 
-pub(crate) fn via_origin(ws: &Workspace, v: &Via) -> String {
+/// A reference as written (`${MASTER:-y}`), secrets masked.
+pub(crate) fn reference_text(ws: &Workspace, v: &Via, mask: &Masking) -> String {
+    let file = ws.sources.get(v.reference.file);
+    esc(&mask.redactor.redact_source(
+        Some(v.reference.file),
+        file.slice(v.reference.range),
+        v.reference.range.start,
+    ))
+}
+
+/// The default written in `${NAME:-d}` / `${NAME-d}`, masked as values
+/// are (and as the reference is); `None` for another form or a default
+/// that holds a reference.
+pub(crate) fn default_value(ws: &Workspace, v: &Via, mask: &Masking) -> Option<String> {
+    let d = v.literal_default(&ws.sources)?;
+    Some(if mask.redactor.covers(v.reference) {
+        crate::model::secrets::MASK.to_string()
+    } else {
+        mask.value(&v.variable, &d, None, &[], &[])
+    })
+}
+
+/// Where a reference's value comes from, after "from": `.env:3`, the
+/// shell, its default (`quote` shows the default's value: `show_value`
+/// in text, a code span in markdown) when that is what it resolves to.
+pub(crate) fn via_origin(
+    ws: &Workspace,
+    v: &Via,
+    mask: &Masking,
+    quote: fn(Option<String>) -> String,
+) -> String {
+    if v.default_applies() {
+        let name = esc(&v.variable);
+        let why = match &v.source {
+            None => format!("neither the shell nor .env sets {name}"),
+            Some(VariableSource::Dotenv { key, .. }) => {
+                format!("{} sets {name} empty", at(ws, *key))
+            }
+            Some(VariableSource::Process) => format!("the shell sets {name} empty"),
+            Some(VariableSource::Compose) => format!("Compose sets {name} empty"),
+        };
+        return match default_value(ws, v, mask) {
+            Some(d) => format!("its default {} ({why})", quote(Some(d))),
+            None => format!("its default ({why})"),
+        };
+    }
     match &v.source {
         Some(VariableSource::Dotenv { key, .. }) => at(ws, *key),
         Some(VariableSource::Process) => "the shell".to_string(),
@@ -163,6 +208,7 @@ pub(crate) fn reason_text(ws: &Workspace, var: &str, reason: &Reason) -> String 
             "set in stage `{stage}`, which service `{service}` does not run (it runs `{runs}`)"
         ),
         Reason::BuildTimeOnly => "ARG is build-time only: it is not in the running container's environment (copy it with `ENV NAME=$NAME`)".to_string(),
+        Reason::GlobalArg => format!("a global ARG (before the first FROM): only FROM lines see it, and a stage that declares `ARG {var}` again; build time only, it is not in the running container's environment"),
         Reason::OtherService {
             owner,
             source: EnvSource::ComposeEnvFile,
@@ -227,6 +273,35 @@ pub(crate) fn not_received_text(ws: &Workspace, var: &str, why: &NotReceived) ->
             "the Dockerfile has {var} ({}): {}",
             at(ws, *place),
             reason_text(ws, var, reason)
+        ),
+        NotReceived::OnlyReferenced {
+            service,
+            feeds,
+            references,
+        } => {
+            let mut how = Vec::new();
+            if !feeds.is_empty() {
+                how.push(format!("into {}", feeds_text(ws, feeds)));
+            }
+            let elsewhere: Vec<String> = references
+                .iter()
+                .filter(|r| !feeds.iter().any(|f| f.reference == **r))
+                .map(|r| at(ws, *r))
+                .collect();
+            if !elsewhere.is_empty() {
+                how.push(format!("in its definition ({})", elsewhere.join(", ")));
+            }
+            format!(
+                "service `{service}` only interpolates ${{{var}}} {}, and neither the shell nor .env sets {var}; it has no {var} of its own",
+                how.join(" and ")
+            )
+        }
+        NotReceived::PlatformArg => format!(
+            "{var} is one of BuildKit's automatic platform ARGs: BuildKit sets it while building (for FROM lines, and in a stage that declares `ARG {var}`); it is not in the running container's environment"
+        ),
+        NotReceived::OtherDockerfile { at: places } => format!(
+            "{var} is defined only in Dockerfiles that other services are built from ({})",
+            places.iter().map(|p| at(ws, *p)).collect::<Vec<_>>().join(", ")
         ),
         NotReceived::ReferencedElsewhere { service } => format!(
             "{var} is referenced in compose, but not as a variable of service `{service}`"
@@ -402,10 +477,10 @@ fn explain_lines(ws: &Workspace, ex: &Explanation, mask: &Masking) -> String {
                 for v in &c.via {
                     let _ = writeln!(
                         out,
-                        "           ${{{}}} ({}) from {}",
-                        esc(&v.variable),
+                        "           {} ({}) from {}",
+                        reference_text(ws, v, mask),
                         at(ws, v.reference),
-                        via_origin(ws, v)
+                        via_origin(ws, v, mask, show_value)
                     );
                 }
                 let reason = reason_text(ws, var, &c.reason);
@@ -430,13 +505,15 @@ fn explain_lines(ws: &Workspace, ex: &Explanation, mask: &Masking) -> String {
     out
 }
 
-/// A running service without VAR whose only candidates are the project's
-/// interpolation variables and other services' definitions, while another
-/// service does receive VAR: named in passing, not explained.
+/// A running service without VAR that refers to it nowhere, whose only
+/// candidates are the project's interpolation variables and other
+/// services' definitions, while another service does receive VAR: named in
+/// passing, not explained.
 pub(crate) fn is_unrelated(any_receives: bool, s: &ServiceExplanation) -> bool {
     any_receives
         && s.final_value.is_none()
         && s.active
+        && s.references.is_empty()
         && s.candidates.iter().all(|c| {
             c.service.is_some()
                 || (matches!(c.source, CandidateSource::Dotenv | CandidateSource::Process)
@@ -452,6 +529,7 @@ fn flow_line(ws: &Workspace, s: &ServiceExplanation, var: &str, mask: &Masking) 
     let mut steps = Vec::new();
     for v in f.via.iter().filter(|v| v.variable == var) {
         match &v.source {
+            _ if v.default_applies() => steps.push(via_origin(ws, v, mask, show_value)),
             Some(VariableSource::Dotenv { key, .. }) => {
                 steps.push(format!(".env ({})", at(ws, *key)))
             }
@@ -461,10 +539,9 @@ fn flow_line(ws: &Workspace, s: &ServiceExplanation, var: &str, mask: &Masking) 
                 steps.push("nothing (no shell or .env value: Compose substitutes \"\")".to_string())
             }
         }
-        let text = ws.sources.get(v.reference.file).slice(v.reference.range);
         steps.push(format!(
             "`{}` ({})",
-            esc(&mask.redactor.redact(text)),
+            reference_text(ws, v, mask),
             at(ws, v.reference)
         ));
     }
@@ -567,6 +644,7 @@ fn reason_json(
             service: name(service),
         },
         Reason::BuildTimeOnly => K::BuildTimeOnly,
+        Reason::GlobalArg => K::GlobalArg,
         Reason::OtherService {
             owner,
             source,
@@ -618,6 +696,19 @@ fn not_received_json(
         NotReceived::InDockerfile { at, reason } => K::InDockerfile {
             definition: location(ws, *at),
             reason: reason_json(ws, var, reason, mask),
+        },
+        NotReceived::OnlyReferenced {
+            service,
+            feeds,
+            references,
+        } => K::OnlyReferenced {
+            service: name(service),
+            feeds: feeds_json(ws, feeds),
+            references: references.iter().map(|r| location(ws, *r)).collect(),
+        },
+        NotReceived::PlatformArg => K::PlatformArg,
+        NotReceived::OtherDockerfile { at } => K::OtherDockerfile {
+            definitions: at.iter().map(|a| location(ws, *a)).collect(),
         },
         NotReceived::ReferencedElsewhere { service } => K::ReferencedElsewhere {
             service: name(service),
@@ -857,6 +948,18 @@ mod tests {
         var: &str,
         service: &str,
     ) -> (String, serde_json::Value) {
+        explained_with(files, shell, var, Some(service), false)
+    }
+
+    /// [`explained`] for every service (`service: None`), and with the
+    /// secrets masked as the CLI masks them (`masked`).
+    fn explained_with(
+        files: &[(&str, &str)],
+        shell: &[(&str, &str)],
+        var: &str,
+        service: Option<&str>,
+        masked: bool,
+    ) -> (String, serde_json::Value) {
         let dir = tempfile::tempdir().unwrap();
         for (path, text) in files {
             let p = dir.path().join(path);
@@ -872,9 +975,13 @@ mod tests {
             ..Default::default()
         };
         let ws = load_workspace(&DiskFs, dir.path(), &opts);
-        let ex = crate::model::explain::explain(&ws, var, Some(service));
+        let ex = crate::model::explain::explain(&ws, var, service);
         let policy = SecretPolicy::default();
-        let redactor = Redactor::disabled();
+        let redactor = if masked {
+            crate::model::secrets::redactor_for(&ws, &policy)
+        } else {
+            Redactor::disabled()
+        };
         let mask = Masking {
             policy: &policy,
             redactor: &redactor,
@@ -997,5 +1104,92 @@ mod tests {
             .as_str()
             .unwrap()
             .starts_with("the Dockerfile has"));
+    }
+
+    /// A `:-` default that applies is said to be the default, as written,
+    /// masked when secret as values are: not "from nowhere (empty)".
+    #[test]
+    fn a_default_that_applies_is_named() {
+        let compose = "services:\n  app:\n    image: busybox\n    environment:\n      - MASTER=${MASTER:-y}\n      - MINIO_ROOT_USER=${S3_ACCESS_KEY:-minioadmin}\n";
+        let files = [("compose.yaml", compose)];
+        let (text, _) = explained(&files, &[], "MASTER", "app");
+        has_lines(
+            &text,
+            &[
+                "${MASTER:-y} (compose.yaml:5) from its default \"y\" (neither the shell nor .env sets MASTER)",
+            ],
+        );
+        assert!(!text.contains("nowhere"), "{text}");
+        assert!(
+            text.contains("flow: its default \"y\" (neither the shell nor .env sets MASTER) → `${MASTER:-y}` (compose.yaml:5)"),
+            "{text}"
+        );
+        // `.env` sets it empty: `:-` still takes the default.
+        let files_empty = [("compose.yaml", compose), (".env", "MASTER=\n")];
+        let (text, _) = explained(&files_empty, &[], "MASTER", "app");
+        has_lines(
+            &text,
+            &["${MASTER:-y} (compose.yaml:5) from its default \"y\" (.env:1 sets MASTER empty)"],
+        );
+        // A secret's default is masked, in the reference and in the words.
+        let (text, _) = explained_with(&files, &[], "MINIO_ROOT_USER", Some("app"), true);
+        assert!(!text.contains("minioadmin"), "{text}");
+        assert!(
+            text.contains(
+                "from its default \"********\" (neither the shell nor .env sets S3_ACCESS_KEY)"
+            ),
+            "{text}"
+        );
+    }
+
+    /// A service that interpolates the variable into another of its
+    /// values refers to it: explained, not named among those that do not.
+    #[test]
+    fn a_service_that_interpolates_the_variable_refers_to_it() {
+        let compose = "services:\n  minio:\n    image: minio/minio\n    environment:\n      - MINIO_ROOT_USER=${KEY:-minioadmin}\n  app:\n    image: busybox\n    environment:\n      - KEY=${KEY}\n  other:\n    image: busybox\n";
+        let (text, _) = explained_with(&[("compose.yaml", compose)], &[], "KEY", None, false);
+        has_lines(
+            &text,
+            &[
+                "service minio: does NOT receive KEY",
+                "why: service `minio` only interpolates ${KEY} into MINIO_ROOT_USER (compose.yaml:5), and neither the shell nor .env sets KEY; it has no KEY of its own",
+                "service other: no KEY, and nothing of it refers to it",
+            ],
+        );
+    }
+
+    /// An ARG is a definition, wherever it is; BuildKit's platform ARGs
+    /// are BuildKit's: neither is "not defined anywhere".
+    #[test]
+    fn args_are_definitions() {
+        let df = "ARG BASE=3.12\nFROM --platform=$BUILDPLATFORM python:${BASE}-slim AS builder\nARG TOKEN=ghp_x\n\nFROM python:3.12-slim AS runtime\nCOPY --from=builder /x /x\n";
+        let compose = "services:\n  app:\n    build:\n      context: .\n      target: runtime\n";
+        let files = [("compose.yaml", compose), ("Dockerfile", df)];
+        let (text, json) = explained(&files, &[], "TOKEN", "app");
+        has_lines(&text, &["why: the Dockerfile has TOKEN (Dockerfile:3): set in stage `builder`, which service `app` does not run (it runs `runtime`)"]);
+        assert!(!text.contains("not defined anywhere"), "{text}");
+        assert_eq!(json["services"]["app"]["candidates"][0]["value"], "ghp_x");
+        let (text, json) = explained(&files, &[], "BASE", "app");
+        has_lines(&text, &["why: the Dockerfile has BASE (Dockerfile:1): a global ARG (before the first FROM): only FROM lines see it, and a stage that declares `ARG BASE` again; build time only, it is not in the running container's environment"]);
+        assert_eq!(reasons(&json, "app")[0].0, "global_arg");
+        let (text, json) = explained(&files, &[], "BUILDPLATFORM", "app");
+        has_lines(&text, &["why: BUILDPLATFORM is one of BuildKit's automatic platform ARGs: BuildKit sets it while building (for FROM lines, and in a stage that declares `ARG BUILDPLATFORM`); it is not in the running container's environment"]);
+        assert_eq!(
+            json["services"]["app"]["why_not"][0]["kind"],
+            "platform_arg"
+        );
+        // A service not built from it: the ARG is there, not nowhere.
+        let two = "services:\n  app:\n    build:\n      context: .\n      target: runtime\n  db:\n    image: postgres\n";
+        let (text, json) = explained(
+            &[("compose.yaml", two), ("Dockerfile", df)],
+            &[],
+            "TOKEN",
+            "db",
+        );
+        has_lines(&text, &["why: TOKEN is defined only in Dockerfiles that other services are built from (Dockerfile:3)"]);
+        assert_eq!(
+            json["services"]["db"]["why_not"][0]["kind"],
+            "other_dockerfile"
+        );
     }
 }

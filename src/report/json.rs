@@ -409,6 +409,7 @@ pub enum CandidateReason {
         service: String,
     },
     BuildTimeOnly,
+    GlobalArg,
     OtherService {
         owner: String,
         source: &'static str,
@@ -443,6 +444,15 @@ pub enum NotReceivedReason {
     InDockerfile {
         definition: Location,
         reason: Why<CandidateReason>,
+    },
+    OnlyReferenced {
+        service: String,
+        feeds: Vec<Feed>,
+        references: Vec<Location>,
+    },
+    PlatformArg,
+    OtherDockerfile {
+        definitions: Vec<Location>,
     },
     ReferencedElsewhere {
         service: String,

@@ -13,14 +13,13 @@ use lsp_types::{Hover, HoverContents, MarkupContent, MarkupKind};
 use super::place::{place_at, Place, VarAt, VarKind};
 use super::{built_from, overlaps, projects_of, Snapshot};
 use crate::model::explain::{explain_service, DefinedAt, ServiceExplanation};
-use crate::model::secrets::MASK;
 use crate::model::types::{OpKind, Project, ReferenceForm, Service, Via};
 use crate::model::workspace::Workspace;
 use crate::report::env::Masking;
 use crate::report::escape;
 use crate::report::explain::{
-    at, candidate_value, defined_at_text, esc, final_value, is_unrelated, not_received_text,
-    reason_text, show_value, via_origin,
+    at, candidate_value, default_value, defined_at_text, esc, final_value, is_unrelated,
+    not_received_text, reason_text, reference_text, show_value, via_origin,
 };
 use crate::source::FileId;
 
@@ -66,6 +65,11 @@ pub fn hover(snap: &Snapshot) -> Option<Hover> {
         }),
         range: Some(super::super::text::range(file, var.span.range, snap.enc)),
     })
+}
+
+/// A value as a markdown code span (`"value"`).
+fn code_value(value: Option<String>) -> String {
+    code(&shown(value))
 }
 
 /// `text` as one markdown code span, whatever backticks it holds.
@@ -182,23 +186,21 @@ fn reference_line(ws: &Workspace, v: &Via, mask: &Masking) -> String {
         Some(value) if !(value.is_empty() && empty_default) => format!(
             "{} from {}",
             code(&shown(Some(via_value(v, value, mask)))),
-            via_origin(ws, v)
+            via_origin(ws, v, mask, code_value)
         ),
-        _ if default_op => match v.literal_default(&ws.sources) {
+        _ if default_op => match default_value(ws, v, mask) {
             // The default is written in the reference: masked with it.
-            Some(_) if mask.redactor.covers(v.reference) => {
-                format!("{} (its default)", code(&shown(Some(MASK.into()))))
-            }
-            Some(d) => format!(
-                "{} (its default)",
-                code(&shown(Some(mask.value(&v.variable, &d, None, &[], &[]))))
-            ),
+            Some(d) => format!("{} (its default)", code_value(Some(d))),
             None => "its default".to_string(),
         },
         _ if v.form == ReferenceForm::Passthrough => {
             "nothing: set by neither the shell nor .env, Compose leaves it out".to_string()
         }
-        _ => format!("{}, from {}", code("\"\""), via_origin(ws, v)),
+        _ => format!(
+            "{}, from {}",
+            code("\"\""),
+            via_origin(ws, v, mask, code_value)
+        ),
     };
     format!(
         "{} at {} → {resolved}",
@@ -408,8 +410,8 @@ fn services_lines(
                     .map(|v| {
                         format!(
                             "{} from {}",
-                            code(&format!("${{{}}}", esc(&v.variable))),
-                            via_origin(ws, v)
+                            code(&reference_text(ws, v, mask)),
+                            via_origin(ws, v, mask, code_value)
                         )
                     })
                     .collect();
