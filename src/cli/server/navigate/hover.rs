@@ -42,18 +42,33 @@ pub fn hover(snap: &Snapshot) -> Option<Hover> {
         policy: &snap.linted.policy,
         redactor: &snap.linted.shown,
     };
-    // One block per project reading the file; two projects of one folder
-    // (a default file and another `-f` set) that say the same are shown
-    // once.
-    let mut blocks: Vec<String> = Vec::new();
+    // One block per project reading the file, headed by its compose files;
+    // projects of one folder (a default file and other `-f` sets) that say
+    // the same share one block, whose heading names each set.
+    let mut blocks: Vec<(String, Vec<String>, String)> = Vec::new();
     for p in projects_of(ws, snap.file).into_iter().take(MAX_PROJECTS) {
-        let mut block = String::new();
-        variable_in_project(ws, p, &var, &mask, &mut block);
-        if !blocks.contains(&block) {
-            blocks.push(block);
+        let mut body = String::new();
+        variable_in_project(ws, p, &var, &mask, &mut body);
+        match blocks
+            .iter_mut()
+            .find(|(n, _, b)| *n == p.name && *b == body)
+        {
+            Some((_, sets, _)) => sets.push(files_line(ws, p)),
+            None => blocks.push((p.name.clone(), vec![files_line(ws, p)], body)),
         }
     }
-    let out = blocks.join("\n---\n\n");
+    let out = blocks
+        .iter()
+        .map(|(project, sets, body)| {
+            format!(
+                "**{}** in project {} ({})\n\n{body}",
+                code(&esc(&var.name)),
+                code(&esc(project)),
+                sets.join("; ")
+            )
+        })
+        .collect::<Vec<_>>()
+        .join("\n---\n\n");
     if out.is_empty() {
         return None;
     }
@@ -96,13 +111,6 @@ fn words(mask: &Masking, text: &str) -> String {
 
 fn variable_in_project(ws: &Workspace, p: &Project, var: &VarAt, mask: &Masking, out: &mut String) {
     let name = var.name.as_str();
-    let _ = writeln!(
-        out,
-        "**{}** in project {} ({})\n",
-        code(&esc(name)),
-        code(&esc(&p.name)),
-        files_line(ws, p)
-    );
     let via = match &var.kind {
         VarKind::Reference(v) | VarKind::ValueReference(Some(v)) => Some(*v),
         _ => None,

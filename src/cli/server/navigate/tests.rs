@@ -633,3 +633,26 @@ fn files_with_syntax_errors_do_not_panic() {
         }
     }
 }
+
+#[test]
+fn projects_of_one_folder_that_say_the_same_share_one_block() {
+    let f = fixture(&[
+        (
+            "compose.yaml",
+            "services:\n  web:\n    image: nginx:1.27\n    environment:\n      NAV_MODE: ${NAV_MODE:-y}\n",
+        ),
+        // Merged over compose.yaml (it defines no image): a second project
+        // of the folder, which says the same of NAV_MODE.
+        ("compose.extra.yaml", "services:\n  web:\n    labels: [extra]\n"),
+    ]);
+    let h = f.hover("compose.yaml", "${NAV_MO|DE").unwrap();
+    let headings: Vec<&str> = h.lines().filter(|l| l.starts_with("**")).collect();
+    assert_eq!(headings.len(), 1, "{h}");
+    assert!(
+        headings[0].contains("(compose.yaml; compose.yaml + compose.extra.yaml)"),
+        "{h}"
+    );
+    // The default that applies is said so, not "from nowhere".
+    assert!(h.contains("its default"), "{h}");
+    assert!(!h.contains("nowhere"), "{h}");
+}
