@@ -266,6 +266,12 @@ fn env_lines(ws: &Workspace, mask: &Masking) -> String {
                 );
                 for v in &d.via {
                     let origin = match &v.source {
+                        // `${VAR:-d}` with VAR unset (or empty, for `:-`):
+                        // the default is what arrived.
+                        _ if v.default_applies() => match &v.source {
+                            None => format!("its default ({} is not set)", e(&v.variable)),
+                            Some(_) => format!("its default ({} is set empty)", e(&v.variable)),
+                        },
                         Some(VariableSource::Dotenv { key, .. }) => {
                             let (f, l, _) = location(sources, *key);
                             format!("{f}:{l}")
@@ -299,4 +305,46 @@ fn env_lines(ws: &Workspace, mask: &Masking) -> String {
         let _ = writeln!(out, "warning: {}{line}: {}", e(&pr.path), e(&pr.message));
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::fs::DiskFs;
+    use crate::model::secrets::{Redactor, SecretPolicy};
+    use crate::model::workspace::{load_workspace, WorkspaceOptions};
+
+    #[test]
+    fn a_default_that_applies_is_said_so() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(
+            dir.path().join("compose.yaml"),
+            "services:\n  web:\n    image: nginx:1.27\n    environment:\n      MODE: ${ENV_TEST_MODE:-y}\n      LEVEL: ${ENV_TEST_LEVEL:-info}\n",
+        )
+        .unwrap();
+        std::fs::write(dir.path().join(".env"), "ENV_TEST_LEVEL=\n").unwrap();
+        let opts = WorkspaceOptions {
+            paths: vec![dir.path().to_path_buf()],
+            ..Default::default()
+        };
+        let ws = load_workspace(&DiskFs, dir.path(), &opts);
+        let policy = SecretPolicy::default();
+        let redactor = Redactor::new();
+        let text = env_text(
+            &ws,
+            &Masking {
+                policy: &policy,
+                redactor: &redactor,
+            },
+        );
+        assert!(
+            text.contains("uses ${ENV_TEST_MODE} from its default (ENV_TEST_MODE is not set)"),
+            "{text}"
+        );
+        assert!(
+            text.contains("uses ${ENV_TEST_LEVEL} from its default (ENV_TEST_LEVEL is set empty)"),
+            "{text}"
+        );
+        assert!(!text.contains("nowhere"), "{text}");
+    }
 }
