@@ -13,19 +13,6 @@ use lsp_server::{Message, Notification, Request, RequestId};
 use mppeep_lint::cli::server::Server;
 use serde_json::json;
 
-fn copy_dir(from: &Path, to: &Path) {
-    for entry in std::fs::read_dir(from).expect("fixture folder") {
-        let entry = entry.expect("entry");
-        let target = to.join(entry.file_name());
-        if entry.file_type().expect("type").is_dir() {
-            std::fs::create_dir_all(&target).expect("folder");
-            copy_dir(&entry.path(), &target);
-        } else {
-            std::fs::copy(entry.path(), &target).expect("copy");
-        }
-    }
-}
-
 fn uri(path: &Path) -> String {
     lsp_types::Url::from_file_path(path)
         .expect("absolute path")
@@ -81,10 +68,11 @@ fn keystrokes(server: &mut Server<std::io::Sink>, file: &Path, line: u32, versio
 
 fn seed(c: &mut Criterion) {
     let dir = tempfile::tempdir().expect("temporary folder");
-    copy_dir(
+    mppeep_lint::testing::copy_tree(
         &Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/mppeep-broken"),
         dir.path(),
-    );
+    )
+    .expect("copy the seed project");
     let env = dir.path().join(".env");
     let mut server = started(dir.path(), &env);
     let mut version = 1;

@@ -51,32 +51,6 @@ fn snapshot(dir: &Path) -> BTreeMap<PathBuf, Vec<u8>> {
     out
 }
 
-/// A copy of the tree at `from` (links copied as links, special files
-/// left out) in a new temporary folder.
-fn copy_of(from: &Path) -> tempfile::TempDir {
-    let dir = tempfile::tempdir().unwrap();
-    let mut stack = vec![from.to_path_buf()];
-    while let Some(d) = stack.pop() {
-        for entry in std::fs::read_dir(&d).into_iter().flatten().flatten() {
-            let p = entry.path();
-            let Ok(ft) = entry.file_type() else { continue };
-            let to = dir.path().join(p.strip_prefix(from).unwrap());
-            if ft.is_symlink() {
-                #[cfg(unix)]
-                if let Ok(target) = std::fs::read_link(&p) {
-                    let _ = std::os::unix::fs::symlink(target, &to);
-                }
-            } else if ft.is_dir() {
-                std::fs::create_dir_all(&to).unwrap();
-                stack.push(p);
-            } else if ft.is_file() {
-                std::fs::copy(&p, &to).unwrap();
-            }
-        }
-    }
-    dir
-}
-
 /// Every fixture project, and every corpus project when the corpus is here.
 fn projects() -> Vec<PathBuf> {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
@@ -562,4 +536,12 @@ fn one_unsafe_fix_is_one() {
         "{}",
         stderr(&o)
     );
+}
+
+/// A copy of the tree at `from` (links copied as links, special files
+/// left out) in a new temporary folder.
+fn copy_of(from: &Path) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    mppeep_lint::testing::copy_tree(from, dir.path()).unwrap();
+    dir
 }

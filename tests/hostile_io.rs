@@ -14,6 +14,8 @@ use std::path::Path;
 use std::process::{Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
+use mppeep_lint::testing::hostile_chars;
+
 use common::{command_in, findings, temp_project, write_files, BIN};
 
 /// Longer than any of these runs takes (a debug build, a shared machine).
@@ -453,19 +455,6 @@ fn a_closed_pipe_ends_quietly() {
 }
 
 // ---------------------------------------------------------------- item 12
-
-/// Every character that can drive a terminal: C0 controls, DEL, C1
-/// controls, bidi overrides and isolates.
-fn hostile_chars() -> Vec<char> {
-    let mut v: Vec<char> = (0u32..0x20)
-        .chain(0x7f..0xa0)
-        .filter_map(char::from_u32)
-        .filter(|c| *c != '\n' && *c != '\t')
-        .collect();
-    v.extend('\u{202a}'..='\u{202e}');
-    v.extend('\u{2066}'..='\u{2069}');
-    v
-}
 
 fn raw_controls(bytes: &[u8]) -> Vec<char> {
     String::from_utf8_lossy(bytes)

@@ -8,19 +8,6 @@ use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-fn copy_dir(from: &Path, to: &Path) {
-    for entry in std::fs::read_dir(from).unwrap() {
-        let entry = entry.unwrap();
-        let target = to.join(entry.file_name());
-        if entry.file_type().unwrap().is_dir() {
-            std::fs::create_dir_all(&target).unwrap();
-            copy_dir(&entry.path(), &target);
-        } else {
-            std::fs::copy(entry.path(), &target).unwrap();
-        }
-    }
-}
-
 #[test]
 fn neovim_sees_diagnostics_across_files_hovers_and_applies_a_fix() {
     let has_nvim = Command::new("nvim")
@@ -37,7 +24,7 @@ fn neovim_sees_diagnostics_across_files_hovers_and_applies_a_fix() {
     let dir = tempfile::tempdir().unwrap();
     let project = dir.path().join("seed");
     std::fs::create_dir_all(&project).unwrap();
-    copy_dir(&repo.join("fixtures/mppeep-broken"), &project);
+    mppeep_lint::testing::copy_tree(&repo.join("fixtures/mppeep-broken"), &project).unwrap();
     // The seed's DATABASE_URL as it should be: the editor breaks it.
     let env = project.join(".env");
     let text = std::fs::read_to_string(&env).unwrap();

@@ -6,6 +6,8 @@ mod common;
 use std::path::Path;
 use std::process::Output;
 
+use mppeep_lint::testing::alias_bomb;
+
 use common::{command_in, findings, json, temp_project, write_files, BIN};
 
 /// `check . --format json --no-config` in `dir`: the exit status and the
@@ -82,21 +84,6 @@ fn file_over_the_size_limit() {
     let dir = project_with(&[("bad/big.env", &big)]);
     let (_, v) = check(dir.path());
     assert_reported(&v, "unreadable-file", "bad/big.env", 1);
-}
-
-/// A compose file of `levels` anchors `x-a`, `x-b`, …, each a list of nine
-/// aliases of the one before: the last expands to 9^levels copies of "lol".
-fn alias_bomb(levels: u8) -> String {
-    let anchors: Vec<char> = (b'a'..b'a' + levels).map(char::from).collect();
-    let mut text = String::from(
-        "x-a: &a [\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\"]\n",
-    );
-    for w in anchors.windows(2) {
-        let refs = vec![format!("*{}", w[0]); 9].join(",");
-        text.push_str(&format!("x-{}: &{} [{}]\n", w[1], w[1], refs));
-    }
-    text.push_str("services:\n  app:\n    image: busybox\n");
-    text
 }
 
 #[test]

@@ -13,6 +13,7 @@ mod compare;
 
 use std::path::{Path, PathBuf};
 
+use mppeep_lint::testing::{alias_bomb, hostile_chars};
 use serde_json::{json, Value};
 
 use client::{uri, Client, WAIT};
@@ -29,25 +30,7 @@ fn repo(rel: &str) -> PathBuf {
 /// folder, and that folder's canonical path.
 fn copy_of(from: &Path) -> (tempfile::TempDir, PathBuf) {
     let dir = tempfile::tempdir().unwrap();
-    let mut stack = vec![from.to_path_buf()];
-    while let Some(d) = stack.pop() {
-        for entry in std::fs::read_dir(&d).into_iter().flatten().flatten() {
-            let p = entry.path();
-            let Ok(ft) = entry.file_type() else { continue };
-            let to = dir.path().join(p.strip_prefix(from).unwrap());
-            if ft.is_symlink() {
-                #[cfg(unix)]
-                if let Ok(target) = std::fs::read_link(&p) {
-                    let _ = std::os::unix::fs::symlink(target, &to);
-                }
-            } else if ft.is_dir() {
-                std::fs::create_dir_all(&to).unwrap();
-                stack.push(p);
-            } else if ft.is_file() {
-                std::fs::copy(&p, &to).unwrap();
-            }
-        }
-    }
+    mppeep_lint::testing::copy_tree(from, dir.path()).unwrap();
     let path = dir.path().canonicalize().unwrap();
     (dir, path)
 }
@@ -407,20 +390,6 @@ fn the_server_publishes_what_check_says_on_every_corpus_project() {
     assert_all_equal(&dirs, &root);
 }
 
-/// Every character that can drive a terminal or reorder text: C0 controls
-/// (tab and line feed aside), DEL, C1 controls, bidi overrides and
-/// isolates.
-fn hostile_chars() -> Vec<char> {
-    let mut v: Vec<char> = (0u32..0x20)
-        .chain(0x7f..0xa0)
-        .filter_map(char::from_u32)
-        .filter(|c| *c != '\n' && *c != '\t')
-        .collect();
-    v.extend('\u{202a}'..='\u{202e}');
-    v.extend('\u{2066}'..='\u{2069}');
-    v
-}
-
 /// Messages quoting user text with control characters and line breaks
 /// (a `.env` value holding `\nhelp: …`), and a message longer than any
 /// output shows: the server shows them as check's text outputs do (each
@@ -755,22 +724,6 @@ fn a_change_of_a_document_never_opened_is_ignored() {
     assert_published(&c, &dir, &[], "the clean fixture");
     still_serving(&mut c, &dir);
     assert_eq!(c.finish(), Some(0));
-}
-
-/// A compose file of `levels` anchors, each a list of nine aliases of the
-/// one before (`tests/robustness.rs`'s bomb), over the broken fixture's
-/// services.
-fn alias_bomb(levels: u8) -> String {
-    let anchors: Vec<char> = (b'a'..b'a' + levels).map(char::from).collect();
-    let mut text = String::from(
-        "x-a: &a [\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\"]\n",
-    );
-    for w in anchors.windows(2) {
-        let refs = vec![format!("*{}", w[0]); 9].join(",");
-        text.push_str(&format!("x-{}: &{} [{}]\n", w[1], w[1], refs));
-    }
-    text.push_str("services:\n  app:\n    image: busybox\n");
-    text
 }
 
 /// Hostile buffers (an alias bomb, 10,000-deep nesting) given in `didOpen`:

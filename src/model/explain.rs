@@ -801,20 +801,12 @@ fn other_dockerfiles(p: &Project, s: &Service, var: &str) -> Vec<Span> {
         }
         seen.push(file);
         for ins in &facts.dockerfile.instructions {
-            let names: Vec<TextRange> = match &ins.kind {
-                InstructionKind::Env(pairs) => pairs
-                    .iter()
-                    .filter(|pr| pr.key.value == var)
-                    .map(|pr| pr.key.range)
-                    .collect(),
-                InstructionKind::Arg(decls) => decls
-                    .iter()
-                    .filter(|a| a.name.value == var)
-                    .map(|a| a.name.range)
-                    .collect(),
-                _ => Vec::new(),
-            };
-            out.extend(names.into_iter().map(|range| Span::new(file, range)));
+            out.extend(
+                ins.declared()
+                    .into_iter()
+                    .filter(|n| n.value == var)
+                    .map(|n| Span::new(file, n.range)),
+            );
         }
     }
     out

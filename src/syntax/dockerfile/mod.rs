@@ -249,6 +249,16 @@ impl Dockerfile {
 }
 
 impl Instruction {
+    /// The names an `ENV` (its keys) or an `ARG` (its names) declares, as
+    /// written; none for another instruction.
+    pub fn declared(&self) -> Vec<&Spanned<String>> {
+        match &self.kind {
+            InstructionKind::Env(pairs) => pairs.iter().map(|p| &p.key).collect(),
+            InstructionKind::Arg(decls) => decls.iter().map(|d| &d.name).collect(),
+            _ => Vec::new(),
+        }
+    }
+
     /// The value of the last `--name=value` flag (`None` when absent or
     /// written without a value). Values have quotes removed, `$VAR` kept.
     pub fn flag(&self, name: &str) -> Option<&Spanned<String>> {

@@ -755,3 +755,19 @@ fn references_are_bounded_and_read_as_buildkit_does() {
     assert_eq!(r[0].name, "FOOé");
     assert!(r[1].required && !r[1].defaulted);
 }
+
+#[test]
+fn the_names_an_env_or_an_arg_declares() {
+    let src = "ARG A B=1\nFROM x\nENV C=1 D=\"2\"\nRUN echo $A\n";
+    let df = ok(src);
+    let names = |i: usize| -> Vec<(String, &str)> {
+        df.instructions[i]
+            .declared()
+            .into_iter()
+            .map(|n| (n.value.clone(), at(src, n.range)))
+            .collect()
+    };
+    assert_eq!(names(0), [("A".into(), "A"), ("B".into(), "B")]);
+    assert_eq!(names(2), [("C".into(), "C"), ("D".into(), "D")]);
+    assert!(names(1).is_empty() && names(3).is_empty());
+}

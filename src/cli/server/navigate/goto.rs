@@ -229,21 +229,9 @@ fn declared_before(df: &Dockerfile, at: Span, name: &str) -> Option<Span> {
     let in_stage = stage
         .iter()
         .take_while(|i| i.range.end <= at.range.start)
-        .flat_map(|i| -> Vec<TextRange> {
-            match &i.kind {
-                InstructionKind::Env(pairs) => pairs
-                    .iter()
-                    .filter(|p| p.key.value == name)
-                    .map(|p| p.key.range)
-                    .collect(),
-                InstructionKind::Arg(decls) => decls
-                    .iter()
-                    .filter(|d| d.name.value == name)
-                    .map(|d| d.name.range)
-                    .collect(),
-                _ => Vec::new(),
-            }
-        })
+        .flat_map(|i| i.declared())
+        .filter(|n| n.value == name)
+        .map(|n| n.range)
         .last();
     in_stage
         .or_else(|| {
@@ -406,21 +394,12 @@ fn dockerfile_uses(ws: &Workspace, file: FileId, name: &str) -> Vec<Span> {
     let span = |r: TextRange| Span::new(file, r);
     let mut out = Vec::new();
     for ins in &df.instructions {
-        match &ins.kind {
-            InstructionKind::Env(pairs) => out.extend(
-                pairs
-                    .iter()
-                    .filter(|p| p.key.value == name)
-                    .map(|p| span(p.key.range)),
-            ),
-            InstructionKind::Arg(decls) => out.extend(
-                decls
-                    .iter()
-                    .filter(|d| d.name.value == name)
-                    .map(|d| span(d.name.range)),
-            ),
-            _ => {}
-        }
+        out.extend(
+            ins.declared()
+                .into_iter()
+                .filter(|n| n.value == name)
+                .map(|n| span(n.range)),
+        );
         out.extend(
             dockerfile::references(text, ins.range, df.escape)
                 .into_iter()
